@@ -1,0 +1,82 @@
+"""The command group, its global options, and how errors become exit codes."""
+
+from __future__ import annotations
+
+import click
+
+from cstool import __version__
+from cstool.core.errors import CstoolError
+
+GLOBAL_WITH_VALUE = ("--workspace", "--as", "--lang")
+
+
+def early_options(args: list[str]) -> str | None:
+    """``--workspace`` from the global options, before the command (it decides which plugins load)."""
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        if not arg.startswith("-"):
+            return None
+        if arg.startswith("--workspace="):
+            return arg.split("=", 1)[1]
+        if arg in GLOBAL_WITH_VALUE:
+            if arg == "--workspace" and position + 1 < len(args):
+                return args[position + 1]
+            position += 2
+            continue
+        position += 1
+    return None
+
+
+class CstoolGroup(click.Group):
+    """Turns refusals into ``Error: ...`` and exit 1; hides tracebacks unless --debug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CstoolError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if ctx.obj is not None and ctx.obj.debug:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)") from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+def build_cli(host, workspace_path) -> click.Group:
+    """The command tree: core commands, then each plugin's through ``cstool_commands``."""
+    from cstool.cli import imports, policy_commands, records, reports, workspace_commands
+
+    @click.group(cls=CstoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+    @click.option("--workspace", "workspace", metavar="DIR", help="The workspace folder (else CSTOOL_WORKSPACE, else the nearest above).")
+    @click.option("--as", "user", metavar="USER", envvar="CSTOOL_USER", help="The staff member written into events.")
+    @click.option("--no-input", is_flag=True, help="Never prompt; a missing required field is an error.")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of labels and headings.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks.")
+    @click.version_option(__version__, prog_name="cstool")
+    @click.pass_context
+    def cli(ctx, workspace, user, no_input, lang, debug):
+        """cstool 客户服务部工具: complaints, after-sales, customers, calls and internal service.
+
+        Records live in a workspace folder driven by its policy.toml.
+        Start with `cstool init` or `cstool demo`.
+        """
+        from cstool.core.context import Context
+        ctx.obj = Context(host, workspace_path, user=user, lang=lang, no_input=no_input, debug=debug)
+
+    for module in (workspace_commands, records, imports, policy_commands, reports):
+        module.register(cli)
+    core = dict(cli.commands)
+    host.hook.cstool_commands(cli=cli)
+    for name, command in core.items():  # a plugin may add commands, never replace a core one
+        if cli.commands.get(name) is not command:
+            click.echo(f"warning: a plugin tried to replace the core command {name!r}; kept the core one", err=True)
+            cli.commands[name] = command
+    return cli

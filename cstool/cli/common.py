@@ -1,0 +1,122 @@
+"""Small helpers shared by the commands: option values, instants, record rendering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from cstool.cli.output import emit_json, emit_rows, emit_table
+from cstool.core.kinds import ENVELOPE_FIELDS, Kind
+from cstool.core.privacy import masked_record
+from cstool.core.timeutil import parse_date, parse_datetime
+
+ENVELOPE_LABELS = {f.name: f.label for f in ENVELOPE_FIELDS} | {
+    "id": {"en": "Id", "zh": "编号"}, "kind": {"en": "Kind", "zh": "记录类型"},
+    "status": {"en": "Status", "zh": "状态"}, "updated_at": {"en": "Updated at", "zh": "更新时间"},
+}
+EVENT_HEADERS = {"en": ["At", "By", "Event", "Details"], "zh": ["时间", "经办人", "事件", "详情"]}
+
+
+def parse_sets(pairs: tuple[str, ...], option: str = "--set") -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not FIELD=VALUE", param_hint=option)
+        values[name.strip()] = value
+    return values
+
+
+def parse_instant(app, text: str | None, option: str) -> datetime | None:
+    """A --at / --now value in the workspace time zone; a usage error when it does not parse."""
+    if text is None:
+        return None
+    try:
+        return parse_datetime(text, app.tz, now=app.now())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def personal_fields(kind: Kind) -> list[tuple[str, str]]:
+    return [(f.name, f.type) for f in kind.fields if f.personal]
+
+
+def for_output(app, kind: Kind, records: list[dict], reveal: bool) -> list[dict]:
+    """Records as they may be shown: masked, or revealed with the reveal written to their trail."""
+    personal = personal_fields(kind)
+    if not personal:
+        return records
+    if reveal:
+        app.book.record_reveal(kind, [r["id"] for r in records], [name for name, _ in personal])
+        return records
+    return [masked_record(r, personal) for r in records]
+
+
+def field_title(kind: Kind, name: str, lang: str) -> str:
+    field = kind.field(name)
+    if field is not None:
+        return field.title(lang)
+    titles = ENVELOPE_LABELS.get(name)
+    return titles.get(lang, name) if titles else name
+
+
+def status_title(kind: Kind, name: str, lang: str) -> str:
+    status = kind.status(name)
+    return status.title(lang) if status else name
+
+
+def short_time(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else ""
+
+
+def show_record(app, kind: Kind, record: dict, fmt: str) -> None:
+    """One record: JSON as stored; a table of labelled values and its events otherwise."""
+    if fmt == "json":
+        emit_json(record)
+        return
+    lang = app.lang
+    names = [n for n in record if n not in ("events", "classified")]
+    rows = []
+    for name in names:
+        value = record[name]
+        if name == "status":
+            value = f"{status_title(kind, value, lang)} ({value})"
+        rows.append([field_title(kind, name, lang), value])
+    if fmt == "csv":
+        emit_rows("csv", ["field", "value"], [[n, record[n]] for n in names])
+        return
+    emit_table(None, rows, width=None)
+    click.echo()
+    events = [[short_time(e.get("at")), e.get("by"), e.get("type"), _event_details(e)] for e in record.get("events", [])]
+    emit_table(EVENT_HEADERS[lang], events, width=None)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _event_details(item: dict[str, Any]) -> str:
+    parts = []
+    for key, value in item.items():
+        if key in ("at", "by", "type"):
+            continue
+        if key == "changes" and isinstance(value, dict):
+            parts.append("; ".join(f"{k}: {_plain(old) or '∅'} → {_plain(new) or '∅'}" for k, (old, new) in value.items()))
+        else:
+            parts.append(f"{key}: {_plain(value)}")
+    return " | ".join(parts)

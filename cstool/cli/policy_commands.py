@@ -1,0 +1,65 @@
+"""``cstool policy show | check | set``."""
+
+from __future__ import annotations
+
+import click
+from filelock import FileLock
+
+from cstool.cli.output import emit_json
+from cstool.core.errors import PolicyError
+from cstool.core.policy import Policy, load_policy, parse_text, set_value
+from cstool.core.store import atomic_write
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(policy_group)
+
+
+@click.group("policy")
+def policy_group():
+    """The service standards (服务标准) in policy.toml."""
+
+
+@policy_group.command("show")
+@click.option("--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True)
+@click.pass_obj
+def show(app, fmt):
+    """Print the policy (as written, or as JSON data)."""
+    policy = load_policy(app.workspace.policy_path)
+    if fmt == "json":
+        emit_json(policy.data)
+    else:
+        click.echo(policy.text, nl=False)
+
+
+@policy_group.command("check")
+@click.pass_obj
+def check(app):
+    """Check every section; each problem as policy.toml:LINE: key: message."""
+    policy = load_policy(app.workspace.policy_path)
+    problems = app.check_policy(policy)
+    if problems:
+        raise PolicyError("\n".join(policy.describe(p) for p in problems))
+    click.echo(f"{policy.path}: ok")
+
+
+@policy_group.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+def set_command(app, key, value):
+    """Change one value in place, keeping every comment; refused unless the result checks.
+
+    KEY is a dotted key, with [N] for an array of tables (escalation.levels[1].at).
+    VALUE is read as TOML when it parses as TOML (30, true, ["a","b"]), else as a string.
+    """
+    path = app.workspace.policy_path
+    with FileLock(str(path) + ".lock", timeout=30, mode=0o600):
+        text = load_policy(path).text
+        new_text = set_value(path, text, key, value)
+        edited = Policy(path, new_text, parse_text(path, new_text).unwrap())
+        problems = app.check_policy(edited)
+        if problems:
+            raise PolicyError("\n".join(edited.describe(p) for p in problems) + "\nnothing was written")
+        atomic_write(path, new_text.encode("utf-8"))
+    click.echo(f"{key} = {edited.get(key)!r}")

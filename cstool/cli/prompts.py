@@ -1,0 +1,79 @@
+"""Interactive entry at questionary prompts, for staff at a terminal.
+
+questionary (and prompt_toolkit under it) is imported only when a prompt is drawn.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from cstool.core.fields import parse_value
+from cstool.core.kinds import Field, Kind
+
+SKIP = "—"
+TEXT = {
+    "en": {"required": "required", "optional": "Enter to skip", "save": "Save this record?", "summary": "Please check:"},
+    "zh": {"required": "必填", "optional": "回车跳过", "save": "确认保存？", "summary": "请核对："},
+}
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def can_prompt(app, no_input_here: bool = False) -> bool:
+    return not (app.no_input or no_input_here) and stdin_is_terminal()
+
+
+def _validator(app, field: Field):
+    choices = app.choices(field)
+
+    def validate(text: str) -> bool | str:
+        if not text.strip():
+            return True if not field.required else TEXT[app.lang]["required"]
+        try:
+            parse_value(field, text, tz=app.tz, choices=choices)
+        except ValueError as exc:
+            return str(exc)
+        return True
+    return validate
+
+
+def ask_field(app, field: Field) -> Any:
+    import questionary
+
+    lang = app.lang
+    hint = TEXT[lang]["required"] if field.required else TEXT[lang]["optional"]
+    title = f"{field.title(lang)} ({hint})"
+    choices = app.choices(field)
+    if field.type == "choice" and choices:
+        options = list(choices) if field.required else [SKIP, *choices]
+        answer = questionary.select(title, choices=options).unsafe_ask()
+        return None if answer == SKIP else answer
+    if field.type == "bool":
+        return questionary.confirm(field.title(lang), default=False).unsafe_ask()
+    answer = questionary.text(title, validate=_validator(app, field), multiline=False).unsafe_ask()
+    return answer if answer.strip() else None
+
+
+def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
+    """Ask for each field of ``kind`` not given, show a summary, and ask to confirm."""
+    import questionary
+    from cstool.cli.output import emit_table
+
+    values = dict(given)
+    for field in kind.fields:
+        if field.name in values:
+            continue
+        answer = ask_field(app, field)
+        if answer is not None:
+            values[field.name] = answer
+    lang = app.lang
+    click.echo(TEXT[lang]["summary"])
+    emit_table(None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None)
+    if not questionary.confirm(TEXT[lang]["save"], default=True).unsafe_ask():
+        raise click.Abort()
+    return values

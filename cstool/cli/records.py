@@ -1,0 +1,249 @@
+"""Commands on records: record, list, show, update, respond, status, assign, kinds, classify."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cstool.cli import prompts
+from cstool.cli.common import (field_title, for_output, parse_day, parse_instant, parse_sets, short_time,
+                               show_record, status_title)
+from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
+from cstool.core.errors import CstoolError
+from cstool.core.fields import is_blank
+from cstool.core.timeutil import format_datetime
+
+at_option = click.option("--at", metavar="T", help="When it happened (ISO 8601; default now). For back-dated entries.")
+no_input_option = click.option("--no-input", "no_input_here", is_flag=True, help="Never prompt.")
+set_option = click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="A field value; repeat for more.")
+
+
+def register(cli: click.Group) -> None:
+    for command in (record_command, list_command, show_command, update_command, respond_command,
+                    status_command, assign_command, kinds_command, classify_command):
+        cli.add_command(command)
+
+
+@click.command("record")
+@click.argument("kind_name", metavar="KIND")
+@set_option
+@at_option
+@no_input_option
+@format_option()
+@reveal_option()
+@click.pass_obj
+def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
+    """Register a new record of KIND; prompts for what is missing on a terminal."""
+    kind = app.kinds.get(kind_name)
+    values: dict = parse_sets(sets)
+    when = parse_instant(app, at, "--at")
+    if when is not None:
+        if when > app.now():
+            raise click.BadParameter(f"{format_datetime(when)} is in the future", param_hint="--at")
+        values["created_at"] = format_datetime(when)
+    if prompts.can_prompt(app, no_input_here):
+        values = prompts.fill_record(app, kind, values)
+    record = app.book.create(kind, values)
+    show_record(app, kind, for_output(app, kind, [record], reveal)[0], fmt)
+
+
+def _matches(kind, record: dict, name: str, wanted: str) -> bool:
+    value = record.get(name)
+    if isinstance(value, list):
+        return any(str(v).lower() == wanted.lower() for v in value)
+    if is_blank(value):
+        return wanted == ""
+    return str(value).lower() == wanted.lower() or (name == "status" and status_title(kind, value, "zh") == wanted)
+
+
+@click.command("list")
+@click.argument("kind_name", metavar="KIND")
+@click.option("--where", multiple=True, metavar="FIELD=VALUE", help="Keep records whose FIELD equals VALUE (tags: contains).")
+@click.option("--status", "status_name", metavar="S", help="A status or a phase (open, pending, resolved, closed).")
+@click.option("--since", metavar="D", help="Created on or after this date (YYYY-MM-DD).")
+@click.option("--until", metavar="D", help="Created on or before this date.")
+@format_option()
+@reveal_option()
+@click.pass_obj
+def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
+    """List records of KIND, filtered."""
+    kind = app.kinds.get(kind_name)
+    conditions = parse_sets(where, "--where")
+    for name in conditions:
+        if kind.field(name) is None and name not in ("id", "status", "updated_at"):
+            raise click.BadParameter(f"unknown field {name!r} for kind {kind.name}", param_hint="--where")
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    statuses = None
+    if status_name:
+        phases = {s.name: s.phase for s in kind.statuses}
+        statuses = {n for n, p in phases.items() if status_name in (n, p)} or (
+            {kind.status(status_name).name} if kind.status(status_name) else None)
+        if not statuses:
+            raise click.BadParameter(f"{status_name!r} is neither a status of {kind.name} nor a phase", param_hint="--status")
+    tz = app.tz
+    chosen = []
+    for record in app.store.records(kind.name):
+        if statuses is not None and record["status"] not in statuses:
+            continue
+        if (first or last):
+            day = datetime.fromisoformat(record["created_at"]).astimezone(tz).date()
+            if (first and day < first) or (last and day > last):
+                continue
+        if conditions and not all(_matches(kind, record, n, v) for n, v in conditions.items()):
+            continue
+        chosen.append(record)
+    shown = for_output(app, kind, chosen, reveal)
+    if fmt == "json":
+        emit_json({"kind": kind.name, "count": len(shown), "records": shown})
+        return
+    columns = ["id", "status", "created_at", "priority", "category", "owner", *kind.list_columns]
+    lang = app.lang
+    headers = [field_title(kind, c, lang) for c in columns]
+    rows = [[status_title(kind, r["status"], lang) if c == "status" else short_time(r[c]) if c == "created_at" else r.get(c)
+             for c in columns] for r in shown]
+    emit_rows(fmt, headers, rows)
+    if fmt == "table":
+        click.echo(f"\n{len(shown)} {kind.title(lang)}", err=True)
+
+
+@click.command("show")
+@click.argument("record_id", metavar="ID")
+@format_option()
+@reveal_option()
+@click.pass_obj
+def show_command(app, record_id, fmt, reveal):
+    """Show one record with its audit trail."""
+    kind, record = app.book.get(record_id)
+    if reveal:
+        for_output(app, kind, [record], True)
+        kind, record = app.book.get(record_id)
+    else:
+        record = for_output(app, kind, [record], False)[0]
+    show_record(app, kind, record, fmt)
+
+
+@click.command("update")
+@click.argument("record_id", metavar="ID")
+@set_option
+@at_option
+@no_input_option
+@format_option()
+@click.pass_obj
+def update_command(app, record_id, sets, at, no_input_here, fmt):
+    """Change fields of a record (status, owner and clock stamps have their own commands)."""
+    if not sets:
+        raise click.UsageError("nothing to change: give --set FIELD=VALUE")
+    record = app.book.update(record_id, parse_sets(sets), parse_instant(app, at, "--at"))
+    kind = app.kinds.get(record["kind"])
+    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+
+
+@click.command("respond")
+@click.argument("record_id", metavar="ID")
+@at_option
+@click.option("--note", metavar="TEXT", help="What was said.")
+@format_option()
+@click.pass_obj
+def respond_command(app, record_id, at, note, fmt):
+    """Record a reply or contact; the first one stops the first-response clock."""
+    record = app.book.respond(record_id, parse_instant(app, at, "--at"), note)
+    kind = app.kinds.get(record["kind"])
+    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+
+
+@click.command("status")
+@click.argument("record_id", metavar="ID")
+@click.argument("status_name", metavar="STATUS")
+@at_option
+@click.option("--note", metavar="TEXT")
+@format_option()
+@click.pass_obj
+def status_command(app, record_id, status_name, at, note, fmt):
+    """Move a record to STATUS (pending pauses, resolved/closed stop the resolution clock)."""
+    record = app.book.set_status(record_id, status_name, parse_instant(app, at, "--at"), note)
+    kind = app.kinds.get(record["kind"])
+    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+
+
+@click.command("assign")
+@click.argument("record_id", metavar="ID")
+@click.argument("owner", metavar="OWNER")
+@click.option("--department", metavar="D", help="Hand over to another department too.")
+@at_option
+@format_option()
+@click.pass_obj
+def assign_command(app, record_id, owner, department, at, fmt):
+    """Hand a record over to OWNER (首问负责制: the only way the owner changes)."""
+    if department is not None and department not in (app.policy.get("departments") or {}):
+        known = ", ".join(app.policy.get("departments") or {}) or "none"
+        raise CstoolError(f"unknown department {department!r}; departments in policy: {known}")
+    record = app.book.assign(record_id, owner, department, parse_instant(app, at, "--at"))
+    kind = app.kinds.get(record["kind"])
+    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+
+
+def kind_description(kind, app) -> dict:
+    return {
+        "name": kind.name, "prefix": kind.prefix, "plugin": kind.plugin, "label": dict(kind.label),
+        "statuses": [{"name": s.name, "phase": s.phase, "label": dict(s.label)} for s in kind.statuses],
+        "fields": [{"name": f.name, "type": f.type, "required": f.required, "choices": app.choices(f),
+                    "personal": f.personal, "label": {"en": f.title("en"), "zh": f.title("zh")}}
+                   for f in kind.fields],
+    }
+
+
+@click.command("kinds")
+@click.argument("kind_name", metavar="[KIND]", required=False)
+@format_option()
+@click.pass_obj
+def kinds_command(app, kind_name, fmt):
+    """The kinds of record, their statuses and fields."""
+    kinds = [app.kinds.get(kind_name)] if kind_name else list(app.kinds)
+    described = [kind_description(k, app) for k in kinds]
+    if fmt == "json":
+        emit_json({"kinds": described})
+        return
+    lang = app.lang
+    if kind_name:
+        kind = kinds[0]
+        rows = [[f["name"], f["label"][lang], f["type"], "*" if f["required"] else "", "personal" if f["personal"] else "",
+                 ", ".join(f["choices"] or [])] for f in described[0]["fields"]]
+        emit_rows(fmt, ["field", "label", "type", "required", "privacy", "choices"], rows)
+        if fmt == "table":
+            click.echo("\n" + "  ".join(f"{s.name} ({s.title(lang)}, {s.phase})" for s in kind.statuses))
+        return
+    rows = [[d["name"], d["prefix"], d["label"].get(lang, d["name"]), d["plugin"], len(d["fields"]),
+             ", ".join(s["name"] for s in d["statuses"])] for d in described]
+    emit_rows(fmt, ["kind", "prefix", "label", "plugin", "fields", "statuses"], rows)
+
+
+@click.command("classify")
+@click.argument("record_ids", metavar="[ID]...", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every record (of --kind, or of every kind).")
+@click.option("--kind", "kind_name", metavar="KIND", help="With --all: only this kind.")
+@format_option()
+@click.pass_obj
+def classify_command(app, record_ids, everything, kind_name, fmt):
+    """Run the classification rules again; values set by hand are kept."""
+    if bool(record_ids) == everything:
+        raise click.UsageError("give record ids or --all (not both)")
+    changed = []
+    if everything:
+        kinds = [app.kinds.get(kind_name)] if kind_name else list(app.kinds)
+        for kind in kinds:
+            changed += app.book.reclassify(kind, None)
+    else:
+        by_kind: dict = {}
+        for record_id in record_ids:
+            by_kind.setdefault(app.kinds.kind_of_id(record_id).name, []).append(record_id)
+        for name, ids in by_kind.items():
+            changed += app.book.reclassify(app.kinds.get(name), ids)
+    results = [{"id": r["id"], "set": r["events"][-1].get("set"), "rules": r["events"][-1].get("rules")} for r in changed]
+    if fmt == "json":
+        emit_json({"classified": len(results), "changes": results})
+        return
+    rows = [[r["id"], "; ".join(f"{k}={v}" for k, v in r["set"].items()), ", ".join(r["rules"])] for r in results]
+    emit_rows(fmt, ["id", "set", "rules"], rows)
+    if fmt == "table":
+        click.echo(f"\n{len(results)} records changed", err=True)

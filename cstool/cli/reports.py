@@ -1,0 +1,59 @@
+"""``cstool report NAME``: the reports plugins declare."""
+
+from __future__ import annotations
+
+import click
+
+from cstool.cli.common import parse_day, parse_instant
+from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
+from cstool.core.errors import CstoolError
+from cstool.core.reports import ReportRequest
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(report_command)
+
+
+@click.command("report")
+@click.argument("name", required=False)
+@click.option("--since", metavar="D", help="From this date (YYYY-MM-DD), inclusive.")
+@click.option("--until", metavar="D", help="To this date, inclusive.")
+@click.option("--by", metavar="FIELD", help="Group rows by this field (each report lists what it accepts).")
+@click.option("--now", "now_text", metavar="T", help="Evaluate as of this instant.")
+@format_option(REPORT_FORMATS)
+@click.pass_obj
+def report_command(app, name, since, until, by, now_text, fmt):
+    """Run report NAME, or list the reports."""
+    reports = app.reports()
+    lang = app.lang
+    if name is None:
+        rows = [[r.name, r.title.get(lang, r.name), ", ".join(r.by), r.plugin] for r in reports.values()]
+        if fmt == "json":
+            emit_json({"reports": [{"name": r[0], "title": r[1], "by": list(reports[r[0]].by), "plugin": r[3]} for r in rows]})
+        else:
+            emit_rows(fmt, ["report", "title", "--by", "plugin"], rows)
+        return
+    report = reports.get(name)
+    if report is None:
+        raise CstoolError(f"unknown report {name!r}; reports: {', '.join(reports)}")
+    if by is not None and by not in report.by:
+        accepted = ", ".join(report.by) or "no --by"
+        raise click.BadParameter(f"report {name} groups by {accepted}, not {by!r}", param_hint="--by")
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    now = parse_instant(app, now_text, "--now") or app.now()
+    request = ReportRequest(records=app.store.records, policy=app.policy, since=first, until=last, by=by,
+                            now=now, lang=lang, kinds=app.kinds)
+    result = report.run(request)
+    if fmt == "json":
+        emit_json({"report": name, "since": since and first.isoformat(), "until": until and last.isoformat(),
+                   "columns": result.columns, "rows": result.rows, "totals": result.totals})
+        return
+    headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
+    rows = [[row.get(c) for c in result.columns] for row in result.rows]
+    if result.totals and fmt != "csv":
+        rows.append([{"zh": "合计", "en": "Total"}[lang] if i == 0 else result.totals.get(c, "")
+                     for i, c in enumerate(result.columns)])
+    if fmt in ("table", "md"):
+        click.echo(f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else ""))
+        click.echo()
+    emit_rows(fmt, headers, rows)

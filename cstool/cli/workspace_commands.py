@@ -1,0 +1,73 @@
+"""``cstool init``, ``cstool demo`` and ``cstool plugins``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cstool.cli.output import emit_json, emit_rows, format_option
+from cstool.core.workspace import init_workspace
+
+
+def register(cli: click.Group) -> None:
+    for command in (init_command, demo_command, plugins_command):
+        cli.add_command(command)
+
+
+@click.command("init")
+@click.argument("folder", metavar="[DIR]", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--force", is_flag=True, help="Reset the policy and templates of an existing workspace (records are kept).")
+def init_command(folder, force):
+    """Create a workspace in DIR (default: here) from the default policy and templates."""
+    workspace = init_workspace(folder or Path.cwd(), force=force)
+    click.echo(f"workspace ready: {workspace.root}")
+    click.echo(f"  edit its service standards in {workspace.policy_path}")
+
+
+@click.command("demo")
+@click.argument("folder", metavar="[DIR]", required=False, default="demo-workspace",
+                type=click.Path(path_type=Path, file_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing demo workspace.")
+@click.pass_context
+def demo_command(click_ctx, folder, force):
+    """Build a workspace of realistic records in DIR and print the dashboard."""
+    import shutil
+
+    from cstool.core.context import Context
+    from cstool.core.demo import build_demo
+    from cstool.core.host import build_host
+    from cstool.core.workspace import is_workspace
+
+    app = click_ctx.obj
+    folder = folder.resolve()
+    if is_workspace(folder):
+        if not force:
+            raise click.ClickException(f"{folder} already holds a workspace; pass --force to rebuild it")
+        shutil.rmtree(folder)
+    workspace = init_workspace(folder)
+    # The demo workspace is new: load its plugins and policy, not the caller's.
+    demo = Context(build_host(workspace.root), workspace.root, user=app.user, lang=app._lang)
+    counts = build_demo(demo, demo.now())
+    click.echo(f"demo workspace: {workspace.root}")
+    for kind_name, count in counts.items():
+        click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")
+    click.echo()
+    click_ctx.obj = demo
+    from cstool.cli.reports import report_command
+    click_ctx.invoke(report_command, name="dashboard", since=None, until=None, by=None, now_text=None, fmt="table")
+    click.echo(f"\nTry: cstool --workspace {workspace.root} list complaint --status open")
+
+
+@click.command("plugins")
+@format_option()
+@click.pass_obj
+def plugins_command(app, fmt):
+    """The loaded plugins: name, where each came from, the hooks it implements."""
+    rows = app.host.describe()
+    if fmt == "json":
+        emit_json({"plugins": rows})
+        return
+    emit_rows(fmt, ["plugin", "source", "hooks"],
+              [[r["name"], r["source"], ", ".join(h.removeprefix("cstool_") for h in r["hooks"]) or f"FAILED: {r['error']}"]
+               for r in rows])

@@ -1,0 +1,1 @@
+"""The domain core: pure functions and the store, with no knowledge of the CLI."""

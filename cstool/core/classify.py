@@ -1,0 +1,183 @@
+"""Classification rules from policy, as pure functions.
+
+A rule (``[[classify.<kind>]]`` in policy.toml)::
+
+    name = "billing"
+    keywords = ["refund", "退款"]          # any of them, case-insensitive, in `fields`
+    fields = ["content", "subject"]        # default: every text field of the record
+    when = { channel = ["phone", "visit"] } # every condition must hold (value or list of values)
+    set = { category = "billing", priority = "high", tags = ["money"] }
+
+A rule matches when every ``when`` condition holds and, if it has keywords, one of them
+occurs. Over all matching rules: the first category wins, the most urgent priority wins,
+tags are joined in rule order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from cstool.core.policy import Problem
+
+SETTABLE = ("category", "priority", "tags")
+RULE_KEYS = ("name", "keywords", "fields", "when", "set")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    keywords: tuple[str, ...]          # lower-cased
+    fields: tuple[str, ...] | None
+    when: tuple[tuple[str, tuple[str, ...]], ...]
+    category: str | None
+    priority: str | None
+    tags: tuple[str, ...]
+
+    def matches(self, record: Mapping[str, Any], texts: "TextCache") -> bool:
+        for name, allowed in self.when:
+            value = record.get(name)
+            values = value if isinstance(value, list) else [value]
+            if not any(str(v) in allowed for v in values if v is not None):
+                return False
+        if not self.keywords:
+            return True
+        text = texts.of(self.fields)
+        return any(keyword in text for keyword in self.keywords)
+
+
+class TextCache:
+    """A record's text fields, lower-cased once and shared by every rule."""
+
+    def __init__(self, record: Mapping[str, Any], default_fields: Sequence[str]):
+        self._record = record
+        self._default = tuple(default_fields)
+        self._joined: dict[tuple[str, ...], str] = {}
+
+    def of(self, fields: tuple[str, ...] | None) -> str:
+        key = fields or self._default
+        text = self._joined.get(key)
+        if text is None:
+            parts = (self._record.get(name) for name in key)
+            text = "\n".join(p for p in parts if isinstance(p, str)).lower()
+            self._joined[key] = text
+        return text
+
+
+@dataclass
+class Suggestion:
+    category: str | None = None
+    priority: str | None = None
+    tags: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict | None:
+        if not (self.category or self.priority or self.tags):
+            return None
+        return {"category": self.category, "priority": self.priority, "tags": self.tags, "rules": self.rules}
+
+
+def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> list[Rule]:
+    """Rules from policy data (already checked by ``check_rules``)."""
+    rules = []
+    for index, raw in enumerate(raw_rules):
+        keywords = tuple(str(k).lower() for k in raw.get("keywords", []) if str(k))
+        when = tuple((str(k), tuple(str(x) for x in (v if isinstance(v, list) else [v])))
+                     for k, v in raw.get("when", {}).items())
+        sets = raw.get("set", {})
+        fields = raw.get("fields")
+        rules.append(Rule(
+            name=str(raw.get("name", f"rule {index + 1}")),
+            keywords=keywords,
+            fields=tuple(fields) if fields else None,
+            when=when,
+            category=sets.get("category"),
+            priority=sets.get("priority"),
+            tags=tuple(sets.get("tags", ())),
+        ))
+    return rules
+
+
+def suggest(rules: Sequence[Rule], record: Mapping[str, Any], default_fields: Sequence[str],
+            priorities: Sequence[str]) -> Suggestion:
+    suggestion = Suggestion()
+    texts = TextCache(record, default_fields)
+    for rule in rules:
+        if not rule.matches(record, texts):
+            continue
+        suggestion.rules.append(rule.name)
+        merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
+    return suggestion
+
+
+def merge_into(target: Suggestion, category: str | None, priority: str | None,
+               tags: Iterable[str], priorities: Sequence[str]) -> None:
+    if category and not target.category:
+        target.category = category
+    if priority and priority in priorities:
+        if target.priority is None or priorities.index(priority) < priorities.index(target.priority):
+            target.priority = priority
+    for tag in tags:
+        if tag not in target.tags:
+            target.tags.append(tag)
+
+
+def changes_for(record: Mapping[str, Any], suggestion: Suggestion) -> dict[str, Any]:
+    """What a suggestion changes on a record. Values set by hand are never overwritten."""
+    by_rule = record.get("classified") or {}
+    changes: dict[str, Any] = {}
+    for name in ("category", "priority"):
+        value = getattr(suggestion, name)
+        current = record.get(name)
+        if value and value != current and (current in (None, "") or name in by_rule):
+            changes[name] = value
+    tags = list(record.get("tags") or [])
+    added = [t for t in suggestion.tags if t not in tags]
+    if added:
+        changes["tags"] = tags + added
+    return changes
+
+
+def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_names: Sequence[str] | None) -> list[Problem]:
+    """Problems in ``[[classify.<kind>]]``; ``field_names`` None when the kind is not loaded."""
+    base = ("classify", kind)
+    if not isinstance(raw_rules, list):
+        return [Problem(base, "must be an array of tables: write each rule under [[classify." + kind + "]]")]
+    problems = []
+    for index, rule in enumerate(raw_rules):
+        here = (*base, index)
+        if not isinstance(rule, dict):
+            problems.append(Problem(here, "must be a table"))
+            continue
+        for key in rule:
+            if key not in RULE_KEYS:
+                problems.append(Problem((*here, key), f"unknown rule key; keys are {', '.join(RULE_KEYS)}"))
+        keywords = rule.get("keywords", [])
+        if not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
+            problems.append(Problem((*here, "keywords"), "must be a list of words in quotes"))
+        when = rule.get("when", {})
+        if not isinstance(when, dict):
+            problems.append(Problem((*here, "when"), "must be a table of field = value (or list of values)"))
+            when = {}
+        fields = rule.get("fields", [])
+        if not (isinstance(fields, list) and all(isinstance(f, str) for f in fields)):
+            problems.append(Problem((*here, "fields"), "must be a list of field names"))
+            fields = []
+        for key, names in (("when", list(when)), ("fields", fields)):
+            for name in names:
+                if field_names is not None and name not in field_names:
+                    problems.append(Problem((*here, key), f"unknown field {name!r} for kind {kind}"))
+        sets = rule.get("set")
+        if not isinstance(sets, dict) or not sets:
+            problems.append(Problem((*here, "set"), "must be a table setting category, priority or tags"))
+            continue
+        for key, value in sets.items():
+            if key not in SETTABLE:
+                problems.append(Problem((*here, "set", key), f"a rule can set only {', '.join(SETTABLE)}"))
+            elif key == "priority" and value not in priorities:
+                problems.append(Problem((*here, "set", key), f"{value!r} is not a priority; priorities are {', '.join(priorities)}"))
+            elif key == "tags" and not (isinstance(value, list) and all(isinstance(t, str) for t in value)):
+                problems.append(Problem((*here, "set", key), "must be a list of tags"))
+            elif key == "category" and not isinstance(value, str):
+                problems.append(Problem((*here, "set", key), "must be a category name in quotes"))
+    return problems

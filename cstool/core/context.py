@@ -1,0 +1,111 @@
+"""Everything one command needs, each piece loaded at most once and only when asked for."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import datetime, tzinfo
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cstool.core.errors import CstoolError, PolicyError
+from cstool.core.host import Host
+from cstool.core.kinds import Field, Kind, KindRegistry
+from cstool.core.policy import Policy, Problem, check_core, load_policy
+from cstool.core.timeutil import now_in
+from cstool.core.workspace import Workspace, open_workspace
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "staff"
+
+
+class Context:
+    """The workspace, policy, kinds and store of one command, with the acting user."""
+
+    def __init__(self, host: Host, workspace_path: Path | None, *, user: str | None = None,
+                 lang: str | None = None, no_input: bool = False, debug: bool = False):
+        self.host = host
+        self.workspace_path = workspace_path
+        self.user = user or os.environ.get("CSTOOL_USER") or default_user()
+        self._lang = lang or os.environ.get("CSTOOL_LANG") or None
+        self.no_input = no_input
+        self.debug = debug
+
+    @property
+    def hook(self):
+        return self.host.hook
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        return open_workspace(self.workspace_path)
+
+    @cached_property
+    def policy(self) -> Policy:
+        policy = load_policy(self.workspace.policy_path)
+        problems = self.check_policy(policy)
+        if problems:
+            raise PolicyError("\n".join(policy.describe(p) for p in problems))
+        return policy
+
+    def check_policy(self, policy: Policy) -> list[Problem]:
+        problems = check_core(policy)
+        if problems:  # plugins read [workspace]: check theirs only once it is sound
+            return problems
+        for found in self.hook.cstool_check_policy(policy=policy, kinds=self.kinds):
+            problems.extend(found or [])
+        return problems
+
+    @cached_property
+    def kinds(self) -> KindRegistry:
+        kinds: list[Kind] = []
+        for impl in self.hook.cstool_kinds.get_hookimpls():
+            for kind in impl.function() or []:
+                kinds.append(kind.with_plugin(impl.plugin_name))
+        return KindRegistry(kinds)
+
+    @cached_property
+    def store(self):
+        from cstool.core.store import Store
+        return Store(self.workspace.data_dir)
+
+    @cached_property
+    def book(self):
+        from cstool.core.records import RecordBook
+        return RecordBook(self)
+
+    @property
+    def lang(self) -> str:
+        if self._lang in ("zh", "en"):
+            return self._lang
+        try:
+            return self.policy.language
+        except CstoolError:
+            return "zh"
+
+    @property
+    def tz(self) -> tzinfo:
+        return self.policy.timezone
+
+    def now(self) -> datetime:
+        return now_in(self.tz)
+
+    def choices(self, field: Field) -> list[str] | None:
+        if field.choices:
+            return list(field.choices)
+        if field.choices_from:
+            return self.policy.choices(field.choices_from)
+        return None
+
+    def reports(self) -> dict[str, Any]:
+        found = {}
+        for impl in self.hook.cstool_reports.get_hookimpls():
+            for report in impl.function() or []:
+                if report.name in found:
+                    raise CstoolError(f"report {report.name!r} is declared by both {found[report.name].plugin} and {impl.plugin_name}")
+                found[report.name] = type(report)(**{**report.__dict__, "plugin": impl.plugin_name})
+        return dict(sorted(found.items()))

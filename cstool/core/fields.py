@@ -1,0 +1,115 @@
+"""Turning what people and files give into typed field values, or a message saying why not.
+
+Every value entering a record passes through ``parse_value``: --set, prompts and import
+rows alike. Values already typed (from JSON) are accepted when they fit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, Sequence
+
+from cstool.core.kinds import Field
+from cstool.core.timeutil import format_datetime, parse_date, parse_datetime
+
+_TRUE = {"true", "yes", "y", "1", "是", "对", "真"}
+_FALSE = {"false", "no", "n", "0", "否", "不", "假"}
+_PHONE = re.compile(r"^\+?[0-9]{3,20}$")
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def parse_value(field: Field, raw: Any, *, tz: tzinfo, choices: Sequence[str] | None = None,
+                fmt: str | None = None, now: datetime | None = None) -> Any:
+    """The typed value of ``raw`` for ``field``; ValueError with a plain message otherwise.
+
+    Blank input gives None. ``choices`` are the allowed values of a choice field (from the
+    field or policy); matching ignores case. ``fmt`` is a strptime format for dates.
+    """
+    if is_blank(raw):
+        return None
+    kind = field.type
+    if kind == "text":
+        return str(raw).strip() if not field.multiline else str(raw).strip("\n ").replace("\r\n", "\n")
+    if kind == "int":
+        return _parse_int(raw)
+    if kind == "decimal":
+        return _parse_decimal(raw)
+    if kind == "bool":
+        return _parse_bool(raw)
+    if kind == "date":
+        if isinstance(raw, date) and not isinstance(raw, datetime):
+            return raw.isoformat()
+        return parse_date(str(raw), fmt).isoformat()
+    if kind == "datetime":
+        if isinstance(raw, datetime):
+            return format_datetime(raw if raw.tzinfo else raw.replace(tzinfo=tz))
+        return format_datetime(parse_datetime(str(raw), tz, fmt, now))
+    if kind == "choice":
+        return _parse_choice(raw, choices or field.choices or ())
+    if kind == "phone":
+        text = _PHONE_NOISE.sub("", str(raw))
+        if not _PHONE.match(text):
+            raise ValueError(f"{raw!r} is not a phone number")
+        return text
+    if kind == "email":
+        text = str(raw).strip()
+        if not _EMAIL.match(text):
+            raise ValueError(f"{raw!r} is not an e-mail address")
+        return text
+    if kind == "list":
+        items = raw if isinstance(raw, list) else re.split(r"[,，;；]", str(raw))
+        cleaned = [str(item).strip() for item in items if str(item).strip()]
+        return list(dict.fromkeys(cleaned)) or None
+    raise ValueError(f"unknown field type {kind!r}")  # Field.__post_init__ makes this unreachable
+
+
+def _parse_int(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(f"{raw!r} is not a whole number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    try:
+        return int(str(raw).strip().replace(",", ""))
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+
+
+def _parse_decimal(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError(f"{raw!r} is not a number")
+    try:
+        number = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{raw!r} is not a finite number")
+    return float(number)
+
+
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{raw!r} is not yes or no")
+
+
+def _parse_choice(raw: Any, choices: Sequence[str]) -> str:
+    text = str(raw).strip()
+    for choice in choices:
+        if text == choice or text.lower() == choice.lower():
+            return choice
+    shown = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", …"
+    raise ValueError(f"{text!r} is not one of: {shown}")

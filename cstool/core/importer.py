@@ -1,0 +1,415 @@
+"""Batch import of other systems' exports: read → map → build (validate) → write once.
+
+Every row is validated before anything is written. A refused import writes nothing;
+with ``skip_invalid`` the valid rows are written and the refused ones listed. Rows
+are matched to stored records by ``external_id``, so importing a file twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import orjson
+import tomlkit
+from tomlkit.exceptions import ParseError, TOMLKitError
+
+from cstool.core.errors import CstoolError, FieldError
+from cstool.core.fields import is_blank
+from cstool.core.kinds import ENVELOPE_NAMES, Kind
+from cstool.core.timeutil import zone
+
+ON_DUPLICATE = ("skip", "update", "error")
+MAP_SECTIONS = ("columns", "values", "formats", "constants", "options")
+MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "delimiter")
+FORMATS = ("csv", "json", "jsonl")
+csv.field_size_limit(1 << 24)  # narratives run long; the default 128 KiB limit is too small
+
+
+@dataclass
+class ImportMap:
+    """How a file's columns and values become a kind's fields (a TOML map file)."""
+
+    columns: dict[str, str | list[str]] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    timezone: str | None = None
+    encoding: str | None = None
+    format: str | None = None
+    null: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    delimiter: str | None = None
+
+    def targets(self, column: str) -> tuple[str, ...]:
+        """The fields a column feeds: itself when unmapped, none when mapped to ""."""
+        target = self.columns.get(column, column)
+        if isinstance(target, list):
+            return tuple(t for t in target if t)
+        return (target,) if target else ()
+
+
+def load_map(path: Path) -> ImportMap:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CstoolError(f"{path}: cannot read the map file ({exc.strerror})") from None
+    try:
+        data = tomlkit.parse(text).unwrap()
+    except ParseError as exc:
+        raise CstoolError(f"{path}:{exc.line}: {re.sub(r' at line .*$', '', str(exc))}") from None
+    except TOMLKitError as exc:
+        raise CstoolError(f"{path}: {exc}") from None
+    for key in data:
+        if key not in MAP_SECTIONS:
+            raise CstoolError(f"{path}: unknown section [{key}]; a map has {', '.join(MAP_SECTIONS)}")
+    options = data.get("options", {})
+
+    def table_of(name: str, value_type: type | tuple = str) -> dict:
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            raise CstoolError(f"{path}: [{name}] must be a table")
+        for key, value in table.items():
+            if not isinstance(value, value_type):
+                raise CstoolError(f"{path}: [{name}] {key!r} has a value of the wrong type")
+        return dict(table)
+
+    for key in options:
+        if key not in MAP_OPTIONS:
+            raise CstoolError(f"{path}: unknown option {key!r}; options are {', '.join(MAP_OPTIONS)}")
+    mapping = ImportMap(
+        columns=table_of("columns", (str, list)),
+        values={k: {str(a): b for a, b in v.items()} for k, v in table_of("values", dict).items()},
+        formats=table_of("formats"),
+        constants=table_of("constants", (str, int, float, bool, list)),
+        timezone=options.get("timezone"),
+        encoding=options.get("encoding"),
+        format=options.get("format"),
+        null=tuple(str(v) for v in options.get("null", [])),
+        ignore=tuple(str(v) for v in options.get("ignore", [])),
+        delimiter=options.get("delimiter"),
+    )
+    if mapping.format is not None and mapping.format not in FORMATS:
+        raise CstoolError(f"{path}: options.format must be one of {', '.join(FORMATS)}")
+    if mapping.timezone is not None:
+        try:
+            zone(mapping.timezone)
+        except ValueError as exc:
+            raise CstoolError(f"{path}: options.timezone: {exc}") from None
+    return mapping
+
+
+@dataclass
+class SourceRow:
+    row: int      # data rows counted from 1
+    line: int     # the file line where the row starts
+    values: dict[str, Any]
+
+
+@dataclass
+class ImportError_:
+    row: int | None
+    line: int | None
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "line": self.line, "field": self.field, "message": self.message}
+
+
+class SourceError(CstoolError):
+    """The file itself cannot be read as rows (not one row's fault)."""
+
+
+def detect_format(path: Path, declared: str | None) -> str:
+    if declared:
+        return declared
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".json":
+        return "json"
+    return "csv"
+
+
+def read_source(path: Path, fmt: str, encoding: str, delimiter: str | None = None) -> tuple[list[str] | None, Iterator[SourceRow]]:
+    """The header (CSV) and the rows of a file. Decoding problems raise SourceError."""
+    try:
+        text = path.read_bytes().decode(encoding)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        hint = " (a spreadsheet saved in mainland China? try --encoding gb18030)" if encoding.startswith("utf") else ""
+        raise SourceError(f"{path}:{line}: not valid {encoding} text{hint}") from None
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r}") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+    if fmt == "csv":
+        return _read_csv(path, text, delimiter)
+    if fmt == "jsonl":
+        return None, _read_jsonl(path, text)
+    return None, _read_json(path, text)
+
+
+def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], Iterator[SourceRow]]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise SourceError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise SourceError(f"{path}:1: {exc}") from None
+    if len(set(header)) != len(header):
+        twice = sorted({h for h in header if header.count(h) > 1})
+        raise SourceError(f"{path}:1: the header names {', '.join(twice)} more than once")
+
+    def rows() -> Iterator[SourceRow]:
+        number = 0
+        start = reader.line_num + 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise SourceError(f"{path}:{start}: row {number + 1}: {exc}") from None
+            if not cells or cells == [""]:
+                start = reader.line_num + 1
+                continue
+            number += 1
+            if len(cells) != len(header):
+                values = {"__width__": (len(cells), len(header))}
+            else:
+                values = dict(zip(header, cells))
+            yield SourceRow(number, start, values)
+            start = reader.line_num + 1
+
+    return header, rows()
+
+
+def _read_jsonl(path: Path, text: str) -> Iterator[SourceRow]:
+    number = 0
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            value = {"__json_error__": str(exc)}
+        yield SourceRow(number, line_no, value)
+
+
+def _read_json(path: Path, text: str) -> Iterator[SourceRow]:
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as detail:
+            raise SourceError(f"{path}:{detail.lineno}: not valid JSON: {detail.msg}") from None
+        raise SourceError(f"{path}: not valid JSON: {exc}") from None
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if position >= len(text) or text[position] != "[":
+        raise SourceError(f"{path}: a JSON import must be an array of objects (or use JSON Lines, .jsonl)")
+    position += 1
+    line, counted_to = 1, 0
+    number = 0
+    while True:
+        position = _skip_space(text, position)
+        if text[position] == "]":
+            return
+        value, end = decoder.raw_decode(text, position)
+        line += text.count("\n", counted_to, position)
+        counted_to = position
+        number += 1
+        yield SourceRow(number, line, value)
+        position = _skip_space(text, end)
+        if text[position] == ",":
+            position += 1
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[ImportError_]:
+    """Header problems: columns that are no field, required fields no column provides."""
+    problems = []
+    targets = set()
+    for column in header:
+        if column in mapping.ignore:
+            continue
+        for target in mapping.targets(column):
+            targets.add(target)
+            if target != "status" and (kind.field(target) is None or target in ("id", "kind", "events", "updated_at")):
+                via = f" (mapped to {target!r})" if target != column else ""
+                problems.append(ImportError_(None, 1, column, f"column {column!r}{via} is not a field of {kind.name}; map it in [columns] or list it in options.ignore"))
+    for f in kind.fields:
+        if f.required and f.name not in targets and f.name not in mapping.constants:
+            problems.append(ImportError_(None, 1, f.name, f"missing required column for field {f.name!r}"))
+    return problems
+
+
+def map_values(values: Mapping[str, Any], mapping: ImportMap, nulls: frozenset) -> tuple[dict[str, Any], list[FieldError]]:
+    """A source row as field name → raw value, after renaming, value maps and constants.
+
+    Several columns mapped to one field are joined with a new line, in file order.
+    """
+    out: dict[str, Any] = {}
+    problems: list[FieldError] = []
+    for column, value in values.items():
+        if column in mapping.ignore:
+            continue
+        if isinstance(value, dict):
+            problems.append(FieldError(column, "nested objects cannot be imported; flatten them first"))
+            continue
+        if isinstance(value, str) and (value in nulls or value.strip() in nulls):
+            value = None
+        for target in mapping.targets(column):
+            mapped = value
+            table = mapping.values.get(target)
+            if table is not None and mapped is not None and not isinstance(mapped, list):
+                mapped = table.get(str(mapped), table.get("*", mapped))
+            if target in out and not is_blank(out[target]):
+                if not is_blank(mapped):
+                    out[target] = f"{out[target]}\n{mapped}"
+            else:
+                out[target] = mapped
+    for name, value in mapping.constants.items():
+        if is_blank(out.get(name)):
+            out[name] = value
+    return out, problems
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    read: int = 0
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    errors: list[ImportError_] = field(default_factory=list)
+    written: bool = False
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "read": self.read, "imported": self.imported, "updated": self.updated,
+                "duplicates": self.duplicates, "skipped": self.skipped,
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool = False,
+               skip_invalid: bool = False, on_duplicate: str = "skip", encoding: str | None = None,
+               progress: Callable[[Iterator[SourceRow]], Iterator[SourceRow]] | None = None) -> ImportOutcome:
+    fmt = detect_format(path, mapping.format)
+    header, rows = read_source(path, fmt, encoding or mapping.encoding or "utf-8-sig", mapping.delimiter)
+    outcome = ImportOutcome(kind.name)
+    if header is not None:
+        outcome.errors.extend(check_columns(kind, header, mapping))
+        if outcome.errors:
+            return outcome
+    tz = zone(mapping.timezone) if mapping.timezone else ctx.tz
+    nulls = frozenset(mapping.null)
+    sources: list[SourceRow] = []
+    raw_rows: list[dict[str, Any]] = []
+    early: dict[int, list[FieldError]] = {}
+    for source in (progress(rows) if progress else rows):
+        outcome.read += 1
+        sources.append(source)
+        values = source.values
+        if "__width__" in values:
+            got, want = values["__width__"]
+            early[len(raw_rows)] = [FieldError(None, f"the row has {got} values but the header has {want}")]
+            raw_rows.append({})
+            continue
+        if "__json_error__" in values or not isinstance(values, dict):
+            message = values.get("__json_error__") if isinstance(values, dict) else "is not a JSON object"
+            early[len(raw_rows)] = [FieldError(None, f"not valid JSON: {message}" if isinstance(values, dict) else message)]
+            raw_rows.append({})
+            continue
+        mapped, problems = map_values(values, mapping, nulls)
+        if problems:
+            early[len(raw_rows)] = problems
+        raw_rows.append(mapped)
+    return apply_import(ctx, kind, sources, raw_rows, early, outcome, tz=tz, formats=mapping.formats,
+                        dry_run=dry_run, skip_invalid=skip_invalid, on_duplicate=on_duplicate)
+
+
+def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict], early: dict[int, list[FieldError]],
+                 outcome: ImportOutcome, *, tz, formats: Mapping[str, str], dry_run: bool, skip_invalid: bool,
+                 on_duplicate: str) -> ImportOutcome:
+    book = ctx.book
+    candidates = [i for i in range(len(raw_rows)) if i not in early]
+    built = book.build(kind, [raw_rows[i] for i in candidates], tz=tz, formats=formats)
+    problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items()}
+    for position, error in built.errors:
+        problems.setdefault(candidates[position], []).append(error)
+    records = {candidates[p]: r for p, r in enumerate(built.records) if r is not None}
+
+    def settle(existing: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Split valid rows into new records and updates; count or refuse duplicates."""
+        stored = {r["external_id"]: r for r in existing if r.get("external_id") is not None}
+        seen: dict[str, int] = {}
+        new, updates = [], []
+        outcome.duplicates = 0
+        for index in sorted(records):
+            record = records[index]
+            external = record.get("external_id")
+            if external is None or (external not in stored and external not in seen):
+                if external is not None:
+                    seen[external] = sources[index].row
+                new.append(record)
+                continue
+            if on_duplicate == "error":
+                where = f"is already imported as {stored[external]['id']}" if external in stored else f"repeats row {seen[external]}"
+                problems.setdefault(index, []).append(FieldError("external_id", f"{external!r} {where}"))
+            elif on_duplicate == "update" and external in stored:
+                changed = book.merge_import(kind, stored[external], record, raw_rows[index].keys())
+                if changed is None:
+                    outcome.duplicates += 1
+                else:
+                    updates.append(changed)
+            else:
+                outcome.duplicates += 1
+        return new, updates
+
+    def finish(new: list[dict], updates: list[dict]) -> bool:
+        outcome.errors = [ImportError_(sources[i].row, sources[i].line, e.field, e.message)
+                          for i in sorted(problems) for e in problems[i]]
+        outcome.skipped = len(problems) if skip_invalid else 0
+        if problems and not skip_invalid:
+            outcome.duplicates = 0
+            return False
+        outcome.imported, outcome.updated = len(new), len(updates)
+        return True
+
+    if dry_run:
+        finish(*settle(ctx.store.records(kind.name)))
+        return outcome
+    with ctx.store.transaction(kind.name) as tx:
+        new, updates = settle(tx.all())
+        if finish(new, updates) and (new or updates):
+            for record in new:
+                record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
+            tx.insert(new)
+            tx.replace(updates)
+            outcome.written = True
+    return outcome

@@ -1,0 +1,169 @@
+"""Record kinds, their typed fields and statuses, as plugins declare them (spec section 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field, replace
+from typing import Any, Mapping
+
+from cstool.core.errors import CstoolError
+
+PHASES = ("open", "pending", "resolved", "closed")
+FIELD_TYPES = ("text", "int", "decimal", "date", "datetime", "choice", "bool", "phone", "email", "list")
+
+
+def label(en: str, zh: str) -> dict[str, str]:
+    return {"en": en, "zh": zh}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a kind.
+
+    ``choices`` is a fixed list; ``choices_from`` is a dotted policy key whose value is a
+    list of choices or a table whose keys are the choices, so departments edit them in
+    policy.toml. ``personal`` fields are masked on output unless revealed.
+    """
+
+    name: str
+    type: str = "text"
+    required: bool = False
+    label: Mapping[str, str] = dc_field(default_factory=dict)
+    choices: tuple[str, ...] | None = None
+    choices_from: str | None = None
+    personal: bool = False
+    default: Any = None
+    multiline: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"field {self.name}: unknown type {self.type!r}; types are {', '.join(FIELD_TYPES)}")
+
+    def title(self, lang: str) -> str:
+        return self.label.get(lang) or self.label.get("en") or self.name
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    phase: str
+    label: Mapping[str, str] = dc_field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.phase not in PHASES:
+            raise ValueError(f"status {self.name}: phase must be one of {', '.join(PHASES)}")
+
+    def title(self, lang: str) -> str:
+        return self.label.get(lang) or self.label.get("en") or self.name
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record: its id prefix, fields and statuses (the first status is the initial one).
+
+    ``list_columns`` are the kind's own fields shown by ``cstool list`` beside the
+    envelope columns; ``department`` is the default responsible department.
+    """
+
+    name: str
+    prefix: str
+    fields: tuple[Field, ...]
+    statuses: tuple[Status, ...]
+    label: Mapping[str, str] = dc_field(default_factory=dict)
+    list_columns: tuple[str, ...] = ()
+    department: str | None = None
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.statuses:
+            raise ValueError(f"kind {self.name}: it needs at least one status")
+        clash = {f.name for f in self.fields} & set(ENVELOPE_NAMES)
+        if clash:
+            raise ValueError(f"kind {self.name}: fields {sorted(clash)} clash with envelope keys")
+
+    @property
+    def initial_status(self) -> Status:
+        return self.statuses[0]
+
+    def status(self, name: str) -> Status | None:
+        for status in self.statuses:
+            if status.name == name or name in status.label.values():
+                return status
+        return None
+
+    def field(self, name: str) -> Field | None:
+        return self._fields_by_name.get(name)
+
+    @property
+    def _fields_by_name(self) -> dict[str, Field]:
+        cache = self.__dict__.get("_fields_cache")
+        if cache is None:
+            cache = {f.name: f for f in (*ENVELOPE_FIELDS, *self.fields)}
+            object.__setattr__(self, "_fields_cache", cache)
+        return cache
+
+    def all_fields(self) -> list[Field]:
+        """Envelope fields a person may set, then the kind's own."""
+        return list(self._fields_by_name.values())
+
+    def title(self, lang: str) -> str:
+        return self.label.get(lang) or self.label.get("en") or self.name
+
+    def with_plugin(self, plugin: str) -> "Kind":
+        return replace(self, plugin=plugin)
+
+
+# Envelope keys every record has, whatever its kind (spec section 4). Those a person may
+# set through --set or an import column are Fields; the rest are the tool's own.
+ENVELOPE_FIELDS: tuple[Field, ...] = (
+    Field("created_at", "datetime", label=label("Created at", "创建时间")),
+    Field("first_response_at", "datetime", label=label("First response at", "首次响应时间")),
+    Field("resolved_at", "datetime", label=label("Resolved at", "解决时间")),
+    Field("closed_at", "datetime", label=label("Closed at", "结案时间")),
+    Field("department", "text", label=label("Department", "负责部门")),
+    Field("owner", "text", label=label("Owner", "首问负责人")),
+    Field("customer_id", "text", label=label("Customer id", "客户编号")),
+    Field("category", "text", label=label("Category", "类别")),
+    Field("priority", "choice", choices_from="workspace.priorities", label=label("Priority", "优先级")),
+    Field("tags", "list", label=label("Tags", "标签")),
+    Field("external_id", "text", label=label("External id", "外部编号")),
+)
+ENVELOPE_NAMES = ("id", "kind", "status", "created_at", "updated_at", "first_response_at", "resolved_at",
+                  "closed_at", "department", "owner", "customer_id", "category", "priority", "tags",
+                  "external_id", "events")
+# What `update --set` may change; status, owner and clock stamps have their own commands.
+UPDATABLE_ENVELOPE = ("department", "customer_id", "category", "priority", "tags", "external_id")
+STATUS_FIELD = Field("status", "text", label=label("Status", "状态"))
+
+
+class KindRegistry:
+    """The kinds every loaded plugin declared, checked for clashes."""
+
+    def __init__(self, kinds: list[Kind]):
+        self._by_name: dict[str, Kind] = {}
+        self._by_prefix: dict[str, Kind] = {}
+        for kind in kinds:
+            for index, (table, key) in enumerate(((self._by_name, kind.name), (self._by_prefix, kind.prefix))):
+                if key in table:
+                    what = "name" if index == 0 else "prefix"
+                    raise CstoolError(f"kind {what} {key!r} is declared by both {table[key].plugin} and {kind.plugin}")
+                table[key] = kind
+
+    def __iter__(self):
+        return iter(self._by_name.values())
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def get(self, name: str) -> Kind:
+        kind = self._by_name.get(name)
+        if kind is None:
+            known = ", ".join(self._by_name) or "none"
+            raise CstoolError(f"unknown kind {name!r}; kinds: {known}")
+        return kind
+
+    def kind_of_id(self, record_id: str) -> Kind:
+        prefix = record_id.split("-", 1)[0].upper()
+        kind = self._by_prefix.get(prefix)
+        if kind is None:
+            raise CstoolError(f"{record_id!r} is not a record id (ids look like CMP-20261123-0007)")
+        return kind

@@ -1,0 +1,258 @@
+"""The service standards (服务标准) in policy.toml: load, check, locate, edit in place.
+
+Plugins read policy as plain data through ``Policy.get``; only ``set_value`` touches the
+tomlkit document, so comments and layout survive an edit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any, Iterable
+
+import tomlkit
+from tomlkit.exceptions import ParseError, TOMLKitError
+
+from cstool.core.errors import PolicyError
+
+KeyPath = tuple[Any, ...]   # ("escalation", "levels", 1, "at")
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in policy.toml, at a key path (strings and array indexes)."""
+
+    path: KeyPath
+    message: str
+
+    @property
+    def dotted(self) -> str:
+        return format_key(self.path)
+
+
+def format_key(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if re.fullmatch(r"[A-Za-z0-9_\-]+", part) else f'"{part}"'
+            out += ("." if out else "") + text
+    return out
+
+
+def parse_key(key: str) -> KeyPath:
+    """``escalation.levels[1].at`` → ("escalation", "levels", 1, "at"); quotes allowed."""
+    parts: list[Any] = []
+    pattern = re.compile(r'\s*(?:"([^"]*)"|\'([^\']*)\'|([^.\[\]"\'\s]+))\s*((?:\[\d+\])*)\s*(\.|$)')
+    position = 0
+    while position < len(key):
+        match = pattern.match(key, position)
+        if not match or match.end() == position:
+            raise PolicyError(f"{key!r} is not a policy key (write it like sla.complaint.calendar or escalation.levels[1].at)")
+        name = next(g for g in match.groups()[:3] if g is not None)
+        parts.append(name)
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(4)))
+        position = match.end()
+    if not parts:
+        raise PolicyError("empty policy key")
+    return tuple(parts)
+
+
+class Policy:
+    """A loaded policy.toml: plain data plus what is needed to point at its lines."""
+
+    def __init__(self, path: Path, text: str, data: dict):
+        self.path = path
+        self.text = text
+        self.data = data
+        self._lines: list[tuple[KeyPath, int]] | None = None
+
+    def get(self, dotted: str | KeyPath, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in parse_key(dotted) if isinstance(dotted, str) else dotted:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return default
+        return node
+
+    def choices(self, dotted: str) -> list[str]:
+        """A list of names in policy, or the keys of a table (e.g. complainant types)."""
+        value = self.get(dotted)
+        if isinstance(value, dict):
+            return [str(k) for k in value]
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return []
+
+    @property
+    def timezone_name(self) -> str:
+        return self.get("workspace.timezone", "Asia/Shanghai")
+
+    @property
+    def timezone(self) -> tzinfo:
+        from cstool.core.timeutil import zone
+        return zone(self.timezone_name)
+
+    @property
+    def priorities(self) -> list[str]:
+        return list(self.get("workspace.priorities", ["urgent", "high", "normal", "low"]))
+
+    @property
+    def default_priority(self) -> str:
+        return self.get("workspace.default_priority", "normal")
+
+    @property
+    def language(self) -> str:
+        return self.get("workspace.language", "zh")
+
+    def line_of(self, path: KeyPath) -> int:
+        """The line of policy.toml that best matches ``path`` (its longest known prefix)."""
+        if self._lines is None:
+            self._lines = _key_lines(self.text)
+        best_line, best_length = 1, -1
+        for key_path, line in self._lines:
+            n = len(key_path)
+            if n > best_length and tuple(path[:n]) == key_path:
+                best_line, best_length = line, n
+        return best_line
+
+    def describe(self, problem: Problem) -> str:
+        return f"{self.path}:{self.line_of(problem.path)}: {problem.dotted}: {problem.message}"
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r'^\s*((?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+))*)\s*=')
+
+
+def _split_dotted(text: str) -> tuple[str, ...]:
+    return tuple(next(g for g in m.groups() if g is not None)
+                 for m in re.finditer(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)', text))
+
+
+def _key_lines(text: str) -> list[tuple[KeyPath, int]]:
+    """Every table header and key in the text with its line number (1-based)."""
+    found: list[tuple[KeyPath, int]] = []
+    current: KeyPath = ()
+    array_counts: dict[tuple[str, ...], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            names = _split_dotted(header.group(2))
+            if header.group(1) == "[[":
+                index = array_counts.get(names, 0)
+                array_counts[names] = index + 1
+                current = (*names, index)
+            else:
+                current = names
+            found.append((current, number))
+            continue
+        key = _KEY.match(line)
+        if key:
+            found.append(((*current, *_split_dotted(key.group(1))), number))
+    return found
+
+
+def parse_text(path: Path, text: str) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        message = re.sub(r"\s+at line \d+ col \d+$", "", str(exc))
+        raise PolicyError(f"{path}:{exc.line}: {message}") from None
+    except TOMLKitError as exc:  # e.g. a key defined twice
+        raise PolicyError(f"{path}: {exc}") from None
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{path} is missing: run `cstool init` to create the default policy") from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return Policy(path, text, parse_text(path, text).unwrap())
+
+
+def check_core(policy: Policy) -> list[Problem]:
+    """Checks of the sections every plugin relies on: [workspace] and [departments]."""
+    from cstool.core.timeutil import zone
+
+    problems: list[Problem] = []
+    workspace = policy.get("workspace")
+    if not isinstance(workspace, dict):
+        return [Problem(("workspace",), "the [workspace] table is missing")]
+    tz = workspace.get("timezone", "Asia/Shanghai")
+    if not isinstance(tz, str):
+        problems.append(Problem(("workspace", "timezone"), "must be a time zone name such as \"Asia/Shanghai\""))
+    else:
+        try:
+            zone(tz)
+        except ValueError as exc:
+            problems.append(Problem(("workspace", "timezone"), str(exc)))
+    language = workspace.get("language", "zh")
+    if language not in LANGUAGES:
+        problems.append(Problem(("workspace", "language"), f"must be one of {', '.join(LANGUAGES)}, not {language!r}"))
+    priorities = workspace.get("priorities", ["urgent", "high", "normal", "low"])
+    if not (isinstance(priorities, list) and priorities and all(isinstance(p, str) and p for p in priorities)):
+        problems.append(Problem(("workspace", "priorities"), "must be a list of priority names, most urgent first"))
+    elif len(set(priorities)) != len(priorities):
+        problems.append(Problem(("workspace", "priorities"), "names a priority twice"))
+    elif workspace.get("default_priority", "normal") not in priorities:
+        problems.append(Problem(("workspace", "default_priority"), f"must be one of the priorities: {', '.join(priorities)}"))
+    departments = policy.get("departments", {})
+    if not isinstance(departments, dict):
+        problems.append(Problem(("departments",), "must be a table of departments"))
+        departments = {}
+    for name, department in departments.items():
+        if not isinstance(department, dict):
+            problems.append(Problem(("departments", name), "must be a table with manager, supervisor and members"))
+            continue
+        for role in ("manager", "supervisor"):
+            if role in department and not isinstance(department[role], str):
+                problems.append(Problem(("departments", name, role), "must be a name in quotes"))
+        members = department.get("members", [])
+        if not (isinstance(members, list) and all(isinstance(m, str) for m in members)):
+            problems.append(Problem(("departments", name, "members"), "must be a list of names"))
+    return problems
+
+
+def parse_toml_value(raw: str) -> Any:
+    """VALUE of ``policy set``: a TOML value when it parses as one, else the string itself."""
+    try:
+        return tomlkit.parse(f"value = {raw}")["value"]
+    except (TOMLKitError, ValueError):
+        return raw
+
+
+def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
+    """The policy text with one value changed in place; every other byte is kept."""
+    parts = parse_key(key)
+    document = parse_text(path, text)
+    node: Any = document
+    for depth, part in enumerate(parts[:-1]):
+        where = format_key(parts[: depth + 1])
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                raise PolicyError(f"{key}: {where} does not exist (there are {len(node) if isinstance(node, list) else 0} entries)")
+            node = node[part]
+            continue
+        if not hasattr(node, "keys"):
+            raise PolicyError(f"{key}: {format_key(parts[:depth])} is a value, not a table")
+        if part not in node:
+            if isinstance(parts[depth + 1], int):
+                raise PolicyError(f"{key}: {where} does not exist")
+            node[part] = tomlkit.table()
+        node = node[part]
+    last = parts[-1]
+    value = parse_toml_value(raw_value)
+    if isinstance(last, int):
+        if not isinstance(node, list) or last >= len(node):
+            raise PolicyError(f"{key}: index {last} does not exist")
+    elif not hasattr(node, "keys"):
+        raise PolicyError(f"{key}: {format_key(parts[:-1])} is a value, not a table")
+    node[last] = value
+    return document.as_string()

@@ -1,0 +1,36 @@
+"""Masking personal data on output (客户信息保密): 13812341234 → 138****1234."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+
+def mask(value: Any, field_type: str = "text") -> Any:
+    if value is None or value == "":
+        return value
+    text = str(value)
+    if field_type == "email" and "@" in text:
+        local, _, domain = text.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if field_type == "phone" or (len(text) >= 8 and sum(c.isdigit() for c in text) >= len(text) - 1):
+        if len(text) >= 7:
+            return f"{text[:3]}****{text[-4:]}"
+        return "*" * (len(text) - 2) + text[-2:]
+    if len(text) <= 1:
+        return "*"
+    if len(text) <= 4:  # a name: 张三 → 张*
+        return text[0] + "*" * (len(text) - 1)
+    keep = max(1, len(text) // 4)
+    return text[:keep] + "****" + text[-keep:]
+
+
+def masked_record(record: dict, personal: Iterable[tuple[str, str]]) -> dict:
+    """A copy of ``record`` with each (field, type) in ``personal`` masked."""
+    out = None
+    for name, field_type in personal:
+        value = record.get(name)
+        if value not in (None, ""):
+            if out is None:
+                out = dict(record)
+            out[name] = mask(value, field_type)
+    return out if out is not None else record

@@ -1,0 +1,414 @@
+"""The life of a record: built from input, checked, enriched, classified, stored, changed.
+
+Data flows one way: raw values → parse_value per field → required check → plugins'
+validation → enrichment → classification → store. Every change appends an event.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from cstool.core.classify import Suggestion, changes_for, merge_into
+from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
+from cstool.core.fields import is_blank, parse_value
+from cstool.core.kinds import ENVELOPE_NAMES, STATUS_FIELD, UPDATABLE_ENVELOPE, Kind
+from cstool.core.timeutil import format_datetime, stored_instant
+
+STAMPS = ("first_response_at", "resolved_at", "closed_at")
+# Envelope keys the tool owns; input may not set them.
+TOOL_OWNED = ("id", "kind", "updated_at", "events", "classified")
+FUTURE_TOLERANCE_SECONDS = 300
+
+
+@dataclass
+class Built:
+    """The outcome of building records from raw rows: records (None where refused) and errors."""
+
+    records: list[dict | None]
+    errors: list[tuple[int, FieldError]]
+
+
+def event(type_: str, at: str, by: str, **details: Any) -> dict:
+    return {"at": at, "by": by, "type": type_, **{k: v for k, v in details.items() if v is not None}}
+
+
+def last_status_at(record: Mapping[str, Any]) -> str | None:
+    for item in reversed(record.get("events", [])):
+        if item.get("type") in ("status", "created"):
+            return item.get("at")
+    return None
+
+
+class RecordBook:
+    """Record operations for one command, bound to its Context."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._choice_cache: dict[str, dict[str, list[str] | None]] = {}
+
+    # ---- parsing ---------------------------------------------------------------
+
+    def parse_row(self, kind: Kind, raw: Mapping[str, Any], *, tz: tzinfo | None = None,
+                  formats: Mapping[str, str] | None = None, updating: bool = False) -> tuple[dict, list[FieldError]]:
+        """Typed values of ``raw`` (field name → text or JSON value) and every error found."""
+        tz = tz or self.ctx.tz
+        choices = self._choices(kind)
+        formats = formats or {}
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for name, raw_value in raw.items():
+            if name == "status" and not updating:
+                if is_blank(raw_value):
+                    continue
+                status = kind.status(str(raw_value).strip())
+                if status is None:
+                    names = ", ".join(s.name for s in kind.statuses)
+                    errors.append(FieldError("status", f"{raw_value!r} is not a status of {kind.name}; statuses: {names}"))
+                else:
+                    values["status"] = status.name
+                continue
+            field = kind.field(name)
+            if field is None or name in TOOL_OWNED:
+                errors.append(FieldError(name, self._unknown_field_message(kind, name)))
+                continue
+            if updating and name not in UPDATABLE_ENVELOPE and name in ENVELOPE_NAMES:
+                hint = {"owner": "cstool assign", "status": "cstool status"}.get(name, "cstool respond / cstool status")
+                errors.append(FieldError(name, f"cannot be changed by update; use {hint}"))
+                continue
+            try:
+                values[name] = parse_value(field, raw_value, tz=tz, choices=choices.get(name), fmt=formats.get(name))
+            except ValueError as exc:
+                errors.append(FieldError(name, str(exc)))
+        return values, errors
+
+    def _choices(self, kind: Kind) -> dict[str, list[str] | None]:
+        """Each choice field's allowed values, resolved from policy once per command."""
+        cached = self._choice_cache.get(kind.name)
+        if cached is None:
+            fields = [f for f in kind.all_fields() if f.type == "choice"]
+            cached = self._choice_cache[kind.name] = {f.name: self.ctx.choices(f) for f in fields}
+        return cached
+
+    def _unknown_field_message(self, kind: Kind, name: str) -> str:
+        known = ", ".join(f.name for f in kind.fields)
+        return f"unknown field for kind {kind.name} (its fields: {known}; run `cstool kinds {kind.name}`)"
+
+    def missing_required(self, kind: Kind, values: Mapping[str, Any]) -> list[str]:
+        return [f.name for f in kind.fields if f.required and is_blank(values.get(f.name))]
+
+    # ---- building new records ----------------------------------------------------
+
+    def build(self, kind: Kind, rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None,
+              tz: tzinfo | None = None, formats: Mapping[str, str] | None = None,
+              parsed: bool = False) -> Built:
+        """Records for ``rows`` through the whole pipeline; refused rows are None with errors."""
+        now = now or self.ctx.now()
+        records: list[dict | None] = []
+        errors: list[tuple[int, FieldError]] = []
+        for index, raw in enumerate(rows):
+            if parsed:
+                values, problems = dict(raw), []
+            else:
+                values, problems = self.parse_row(kind, raw, tz=tz, formats=formats)
+            for name in self.missing_required(kind, values):
+                if not any(p.field == name for p in problems):
+                    problems.append(FieldError(name, "is required"))
+            record = None
+            if not problems:
+                record = self._new_record(kind, values, now)
+                problems = self._check_stamps(record)
+            errors.extend((index, p) for p in problems)
+            records.append(None if problems else record)
+        self._run_record_hooks(kind, records, errors)
+        return Built(records, errors)
+
+    def _new_record(self, kind: Kind, values: dict[str, Any], now: datetime) -> dict:
+        user = self.ctx.user
+        created = values.get("created_at") or format_datetime(now)
+        status = kind.status(values["status"]) if "status" in values else kind.initial_status
+        record: dict[str, Any] = {
+            "id": None, "kind": kind.name, "status": status.name,
+            "created_at": created, "updated_at": created,
+            "first_response_at": values.get("first_response_at"),
+            "resolved_at": values.get("resolved_at"), "closed_at": values.get("closed_at"),
+            "department": values.get("department") or kind.department,
+            "owner": values.get("owner") or user,
+            "customer_id": values.get("customer_id"), "category": values.get("category"),
+            "priority": values.get("priority"), "tags": values.get("tags") or [],
+            "external_id": values.get("external_id"),
+        }
+        for field in kind.fields:
+            value = values.get(field.name)
+            record[field.name] = field.default if value is None else value
+        events = [event("created", created, user)]
+        if record["first_response_at"]:
+            events.append(event("response", record["first_response_at"], user))
+        if status.name != kind.initial_status.name:
+            stamp = record["closed_at"] if status.phase == "closed" else record["resolved_at"] if status.phase == "resolved" else None
+            # An imported final status without its time keeps the record's creation time
+            # and says so, so that clocks know the stop time is unknown.
+            unknown = status.phase in ("resolved", "closed") and not stamp
+            events.append(event("status", stamp or created, user, to=status.name,
+                                at_unknown=True if unknown else None, **{"from": kind.initial_status.name}))
+        record["events"] = events
+        return record
+
+    def _check_stamps(self, record: Mapping[str, Any]) -> list[FieldError]:
+        created = stored_instant(record["created_at"])
+        problems = []
+        for name in STAMPS:
+            if record.get(name) and stored_instant(record[name]) < created:
+                problems.append(FieldError(name, f"{record[name]} is before created_at {record['created_at']}"))
+        return problems
+
+    def _run_record_hooks(self, kind: Kind, records: list[dict | None], errors: list[tuple[int, FieldError]]) -> None:
+        """Plugins' validation, enrichment and classification over the records not yet refused."""
+        live = [(i, r) for i, r in enumerate(records) if r is not None]
+        if not live:
+            return
+        batch = [r for _, r in live]
+        policy = self.ctx.policy
+        refused: set[int] = set()
+        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=batch, policy=policy):
+            for position, field, message in answer or []:
+                index = live[position][0]
+                errors.append((index, FieldError(field, message)))
+                refused.add(position)
+        if refused:
+            for position in refused:
+                records[live[position][0]] = None
+            batch = [r for p, (_, r) in enumerate(live) if p not in refused]
+        if not batch:
+            return
+        self.ctx.hook.cstool_enrich_records(kind=kind, records=batch, policy=policy)
+        self.classify(kind, batch, at=None)
+        errors.sort(key=lambda item: item[0])
+
+    # ---- classification ------------------------------------------------------------
+
+    def classify(self, kind: Kind, records: list[dict], *, at: str | None) -> list[dict]:
+        """Apply merged suggestions to ``records`` in place; returns the changed ones.
+
+        Each change appends a ``classified`` event at ``at`` (default: the record's
+        creation, for records being created).
+        """
+        priorities = self.ctx.policy.priorities
+        merged = [Suggestion() for _ in records]
+        for answer in self.ctx.hook.cstool_classify(kind=kind, records=records, policy=self.ctx.policy):
+            for suggestion, offered in zip(merged, answer or []):
+                if offered:
+                    merge_into(suggestion, offered.get("category"), offered.get("priority"), offered.get("tags") or [], priorities)
+                    suggestion.rules.extend(r for r in offered.get("rules", []) if r not in suggestion.rules)
+        changed = []
+        for record, suggestion in zip(records, merged):
+            changes = changes_for(record, suggestion)
+            if not changes:
+                continue
+            record.update(changes)
+            by_rule = dict(record.get("classified") or {})
+            for name in changes:
+                by_rule[name] = ", ".join(suggestion.rules)
+            record["classified"] = by_rule
+            when = at or record["created_at"]
+            record["events"].append(event("classified", when, self.ctx.user, rules=suggestion.rules, set=changes))
+            if at:
+                record["updated_at"] = at
+            changed.append(record)
+        return changed
+
+    # ---- storing -----------------------------------------------------------------------
+
+    def day_of(self, instant: str) -> str:
+        return stored_instant(instant).astimezone(self.ctx.tz).strftime("%Y%m%d")
+
+    def insert(self, kind: Kind, records: list[dict]) -> list[dict]:
+        """Give ``records`` their ids and store them in one write."""
+        with self.ctx.store.transaction(kind.name) as tx:
+            for record in records:
+                record["id"] = tx.new_id(kind.prefix, self.day_of(record["created_at"]))
+            tx.insert(records)
+        return records
+
+    def create(self, kind: Kind, raw: Mapping[str, Any]) -> dict:
+        built = self.build(kind, [raw])
+        if built.errors:
+            raise RecordInvalid([e for _, e in built.errors])
+        return self.insert(kind, [built.records[0]])[0]
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def get(self, record_id: str) -> tuple[Kind, dict]:
+        kind = self.ctx.kinds.kind_of_id(record_id)
+        record = self.ctx.store.get(kind.name, record_id.upper())
+        if record is None:
+            raise NotFound(f"no record {record_id}")
+        return kind, record
+
+    # ---- changing ----------------------------------------------------------------------
+
+    def change(self, record_id: str, at: datetime | None, apply: Callable[[Kind, dict, str], None],
+               *, not_before_status: bool = True) -> dict:
+        """Change one record under its kind's lock: ``apply(kind, record, at_text)`` edits it.
+
+        ``at`` (--at) must not be earlier than created_at nor the last status event,
+        nor in the future.
+        """
+        kind = self.ctx.kinds.kind_of_id(record_id)
+        now = self.ctx.now()
+        with self.ctx.store.transaction(kind.name) as tx:
+            stored = tx.get(record_id.upper())
+            if stored is None:
+                raise NotFound(f"no record {record_id}")
+            record = copy.deepcopy(stored)
+            when = at or now
+            self._check_at(record, when, now, not_before_status)
+            apply(kind, record, format_datetime(when))
+            tx.replace([record])
+        return record
+
+    def _check_at(self, record: dict, when: datetime, now: datetime, not_before_status: bool) -> None:
+        if (when - now).total_seconds() > FUTURE_TOLERANCE_SECONDS:
+            raise CstoolError(f"--at {format_datetime(when)} is in the future")
+        created = stored_instant(record["created_at"])
+        if when < created:
+            raise CstoolError(f"--at {format_datetime(when)} is earlier than {record['id']}'s created_at {record['created_at']}")
+        last = last_status_at(record)
+        if not_before_status and last and when < stored_instant(last):
+            raise CstoolError(f"--at {format_datetime(when)} is earlier than {record['id']}'s last status change at {last}")
+
+    def update(self, record_id: str, raw: Mapping[str, Any], at: datetime | None) -> dict:
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            values, errors = self.parse_row(kind, raw, updating=True)
+            if errors:
+                raise RecordInvalid(errors)
+            changes = {name: [record.get(name), value] for name, value in values.items() if record.get(name) != value}
+            if not changes:
+                return
+            for name, (_, value) in changes.items():
+                record[name] = value
+            missing = self.missing_required(kind, record)
+            if missing:
+                raise RecordInvalid([FieldError(name, "is required and cannot be emptied") for name in missing])
+            by_rule = {k: v for k, v in (record.get("classified") or {}).items() if k not in changes}
+            if by_rule:
+                record["classified"] = by_rule
+            else:
+                record.pop("classified", None)
+            self._validate_existing(kind, record)
+            record["events"].append(event("updated", when, self.ctx.user, changes=changes))
+            record["updated_at"] = when
+            self.ctx.hook.cstool_enrich_records(kind=kind, records=[record], policy=self.ctx.policy)
+            self.classify(kind, [record], at=when)
+        return self.change(record_id, at, apply, not_before_status=False)
+
+    def _validate_existing(self, kind: Kind, record: dict) -> None:
+        errors = []
+        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=[record], policy=self.ctx.policy):
+            errors.extend(FieldError(field, message) for _, field, message in answer or [])
+        if errors:
+            raise RecordInvalid(errors)
+
+    def apply_response(self, record: dict, when: str, note: str | None = None) -> None:
+        """A reply or contact: the first one stops the first-response clock."""
+        if not record.get("first_response_at"):
+            record["first_response_at"] = when
+        record["events"].append(event("response", when, self.ctx.user, note=note))
+        record["updated_at"] = when
+
+    def apply_status(self, kind: Kind, record: dict, name: str, when: str, note: str | None = None) -> None:
+        """Move a record to status ``name``, keeping the clock stamps as the spec says.
+
+        Entering a resolved-phase status sets resolved_at, a closed-phase one closed_at;
+        going back to an open or pending status (a reopen) clears both.
+        """
+        target = kind.status(name)
+        if target is None:
+            names = ", ".join(s.name for s in kind.statuses)
+            raise FieldError(STATUS_FIELD.name, f"{name!r} is not a status of {kind.name}; statuses: {names}")
+        if target.name == record["status"]:
+            raise CstoolError(f"{record['id'] or 'the record'} is already {target.name}")
+        before = kind.status(record["status"])
+        if target.phase in ("open", "pending"):
+            record["resolved_at"] = None
+            record["closed_at"] = None
+        elif target.phase == "resolved":
+            record["closed_at"] = None
+            if not (before and before.phase == "resolved" and record.get("resolved_at")):
+                record["resolved_at"] = when
+        elif target.phase == "closed":
+            record["closed_at"] = when
+        record["events"].append(event("status", when, self.ctx.user, note=note,
+                                      **{"from": record["status"], "to": target.name}))
+        record["status"] = target.name
+        record["updated_at"] = when
+
+    def respond(self, record_id: str, at: datetime | None, note: str | None) -> dict:
+        return self.change(record_id, at, lambda kind, record, when: self.apply_response(record, when, note),
+                           not_before_status=False)
+
+    def set_status(self, record_id: str, name: str, at: datetime | None, note: str | None) -> dict:
+        return self.change(record_id, at, lambda kind, record, when: self.apply_status(kind, record, name, when, note))
+
+    def assign(self, record_id: str, owner: str, department: str | None, at: datetime | None) -> dict:
+        """Hand a record over (首问负责制: the owner changes only through this event)."""
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            if owner == record.get("owner") and (department is None or department == record.get("department")):
+                raise CstoolError(f"{record['id']} is already owned by {owner}")
+            record["events"].append(event("assigned", when, self.ctx.user,
+                                          **{"from": record.get("owner"), "to": owner,
+                                             "department": department}))
+            record["owner"] = owner
+            if department:
+                record["department"] = department
+            record["updated_at"] = when
+        return self.change(record_id, at, apply, not_before_status=False)
+
+    def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
+        """Run classification again over some records of ``kind`` (all when ids is None)."""
+        when = format_datetime(self.ctx.now())
+        with self.ctx.store.transaction(kind.name) as tx:
+            if ids is None:
+                chosen = [copy.deepcopy(r) for r in tx.all()]
+            else:
+                chosen = []
+                for record_id in ids:
+                    stored = tx.get(record_id.upper())
+                    if stored is None:
+                        raise NotFound(f"no record {record_id}")
+                    chosen.append(copy.deepcopy(stored))
+            changed = self.classify(kind, chosen, at=when)
+            tx.replace(changed)
+        return changed
+
+    def merge_import(self, kind: Kind, stored: dict, incoming: dict, provided: Iterable[str]) -> dict | None:
+        """``stored`` with the values a re-imported row gives (``--on-duplicate update``), or None if equal."""
+        names = set(provided) & ({f.name for f in kind.fields} | set(UPDATABLE_ENVELOPE) | set(STAMPS) | {"status"})
+        changes = {n: [stored.get(n), incoming.get(n)] for n in sorted(names) if stored.get(n) != incoming.get(n)}
+        if not changes:
+            return None
+        record = copy.deepcopy(stored)
+        when = format_datetime(self.ctx.now())
+        for name, (_, value) in changes.items():
+            record[name] = value
+        record["events"].append(event("updated", when, self.ctx.user, changes=changes, via="import"))
+        if "status" in changes:
+            record["events"].append(event("status", when, self.ctx.user, **{"from": changes["status"][0], "to": changes["status"][1]}))
+        record["updated_at"] = when
+        return record
+
+    def record_reveal(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
+        """Write who saw personal data unmasked, and when, into each record's trail."""
+        when = format_datetime(self.ctx.now())
+        with self.ctx.store.transaction(kind.name) as tx:
+            revealed = []
+            for record_id in ids:
+                stored = tx.get(record_id)
+                if stored is None:
+                    continue
+                record = dict(stored)
+                record["events"] = [*stored["events"], event("revealed", when, self.ctx.user, fields=fields)]
+                revealed.append(record)
+            tx.replace(revealed)

@@ -1,0 +1,78 @@
+"""What a report is, and the figures every report shares (spec section 9)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What ``cstool report`` passes to a report's ``run``.
+
+    ``records(kind)`` gives the stored records of a kind (load once, shared: do not
+    mutate). ``since`` / ``until`` are dates (inclusive) or None; ``in_period(record)``
+    tells whether a record's created_at falls in them, in the workspace time zone.
+    """
+
+    records: Callable[[str], list[dict]]
+    policy: Any
+    since: date | None
+    until: date | None
+    by: str | None
+    now: datetime
+    lang: str
+    kinds: Any
+
+    def in_period(self, record: Mapping[str, Any]) -> bool:
+        if self.since is None and self.until is None:
+            return True
+        created = record.get("created_at")
+        if not created:
+            return False
+        day = datetime.fromisoformat(created).astimezone(self.policy.timezone).date()
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+
+@dataclass
+class ReportResult:
+    """Rows of a report. ``columns`` are keys of the rows; ``labels`` give their headings."""
+
+    columns: list[str]
+    rows: list[dict]
+    totals: dict = field(default_factory=dict)
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    title: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report a plugin offers: ``run(request) -> ReportResult``.
+
+    ``by`` lists the grouping fields it accepts for ``--by`` (empty: it takes none).
+    """
+
+    name: str
+    title: Mapping[str, str]
+    run: Callable[[ReportRequest], ReportResult]
+    by: tuple[str, ...] = ()
+    plugin: str = ""
+
+
+def pct(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+def summary(values: list[float]) -> dict[str, float | None]:
+    """mean, median and p90 (nearest-rank) of ``values``, rounded to 2 decimals."""
+    if not values:
+        return {"mean_minutes": None, "median_minutes": None, "p90_minutes": None}
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * 90 // 100))  # ceil(0.9 n), nearest-rank method
+    return {
+        "mean_minutes": round(statistics.fmean(ordered), 2),
+        "median_minutes": round(statistics.median(ordered), 2),
+        "p90_minutes": round(ordered[rank - 1], 2),
+    }

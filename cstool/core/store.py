@@ -1,0 +1,277 @@
+"""Records on disk: one TinyDB JSON file per kind, written atomically under a lock.
+
+Layout: ``data/<kind>.json`` holds the TinyDB table ``<kind>`` (the records) and the
+table ``_meta`` (schema version and id sequences). One file per kind keeps a busy call
+log from making every complaint save rewrite it.
+
+Guarantees:
+- a write goes to a temp file, is fsynced, renamed over the old file and the folder is
+  fsynced, so a crash leaves either the old file or the new one, whole;
+- writers hold ``data/<kind>.json.lock`` and read the file afresh inside it, so two
+  processes adding records at once both keep theirs and ids are never reused;
+- a file that is not valid JSON is never overwritten: every write reads it first;
+- readers take no lock (rename is atomic) and load each file at most once per command.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from cstool.core.errors import StoreError
+
+SCHEMA_VERSION = 1
+META_TABLE = "_meta"
+LOCK_TIMEOUT_SECONDS = 60
+FILE_MODE = 0o600
+
+
+def load_json_file(path: Path) -> Any:
+    """The parsed content of ``path``, or None when it does not exist."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    if not raw.strip():
+        return None
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # loading builds millions of small objects; the collector only slows it
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise StoreError(f"{path} is not valid JSON ({exc}); it was left exactly as it is") from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        reason = exc.strerror or str(exc)
+        raise StoreError(f"{path}: cannot write ({reason}); the previous file is intact") from None
+
+
+class BufferedAtomicStorage(Storage):
+    """TinyDB storage that reads the file once and writes it once, atomically, on flush().
+
+    TinyDB calls read() and write() around every table operation; buffering them turns
+    a transaction of many operations into one read and one write.
+    """
+
+    def __init__(self, path: str | Path, **_ignored: Any):
+        self.path = Path(path)
+        self._data: dict | None = None
+        self._loaded = False
+        self._dirty = False
+
+    def read(self) -> dict | None:
+        if not self._loaded:
+            data = load_json_file(self.path)
+            if data is not None and not isinstance(data, dict):
+                raise StoreError(f"{self.path} is not a cstool data file (its top level is not an object); it was left as it is")
+            self._data = data
+            self._loaded = True
+        return self._data
+
+    def write(self, data: dict) -> None:
+        self._data = data
+        self._loaded = True
+        self._dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def flush(self) -> None:
+        if self._dirty:
+            atomic_write(self.path, orjson.dumps(self._data))
+            self._dirty = False
+
+
+def _check_schema(path: Path, data: dict | None) -> None:
+    if not data:
+        return
+    meta = data.get(META_TABLE, {}).get("1", {})
+    version = meta.get("schema", 1)
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise StoreError(f"{path} has schema version {version!r}; this cstool reads up to {SCHEMA_VERSION}: upgrade cstool")
+
+
+class Transaction:
+    """Changes to one kind's file, made under its lock and written once at the end."""
+
+    def __init__(self, kind: str, db: TinyDB, storage: BufferedAtomicStorage):
+        self.kind = kind
+        self._db = db
+        self._storage = storage
+        self._table = db.table(kind)
+        data = storage.read() or {}
+        _check_schema(storage.path, data)
+        self._raw: dict[str, dict] = data.get(kind, {})
+        self._doc_ids: dict[str, int] | None = None
+        meta = data.get(META_TABLE, {}).get("1")
+        self._meta = dict(meta) if meta else {"schema": SCHEMA_VERSION, "kind": kind, "sequences": {}}
+        self._meta["sequences"] = dict(self._meta.get("sequences", {}))
+        self._meta_dirty = False
+
+    # reading, inside the lock
+    def all(self) -> list[dict]:
+        return list(self._raw.values())
+
+    def _index(self) -> dict[str, int]:
+        if self._doc_ids is None:
+            self._doc_ids = {doc["id"]: int(doc_id) for doc_id, doc in self._raw.items() if "id" in doc}
+        return self._doc_ids
+
+    def get(self, record_id: str) -> dict | None:
+        doc_id = self._index().get(record_id)
+        return None if doc_id is None else self._raw[str(doc_id)]
+
+    # writing
+    def new_id(self, prefix: str, day: str) -> str:
+        """The next id for ``day`` (YYYYMMDD), never one handed out before."""
+        sequences = self._meta["sequences"]
+        index = self._index()
+        number = sequences.get(day, 0)
+        while True:
+            number += 1
+            candidate = f"{prefix}-{day}-{number:04d}"
+            if candidate not in index:
+                break
+        sequences[day] = number
+        self._meta_dirty = True
+        return candidate
+
+    def insert(self, records: list[dict]) -> None:
+        if not records:
+            return
+        doc_ids = self._table.insert_multiple(records)
+        self._raw = self._storage.read()[self.kind]
+        index = self._index()
+        for record, doc_id in zip(records, doc_ids):
+            index[record["id"]] = doc_id
+
+    def replace(self, records: list[dict]) -> None:
+        """Put each record in place of the stored one with the same id."""
+        if not records:
+            return
+        index = self._index()
+        by_id = {}
+        for record in records:
+            if record["id"] not in index:
+                raise StoreError(f"{record['id']} is not in {self._storage.path}")
+            by_id[record["id"]] = record
+
+        def swap(document: dict) -> None:  # TinyDB passes the stored dict itself
+            replacement = by_id[document["id"]]
+            document.clear()
+            document.update(replacement)
+
+        self._table.update(swap, doc_ids=[index[record_id] for record_id in by_id])
+        self._raw = self._storage.read()[self.kind]
+
+    def commit(self) -> dict:
+        """Write the file once if anything changed; the data as it now stands."""
+        if self._meta_dirty or self._storage.dirty:
+            data = self._storage.read() or {}
+            data[META_TABLE] = {"1": self._meta}
+            data.setdefault(self.kind, {})
+            self._storage.write(data)
+            self._storage.flush()
+        return self._storage.read() or {}
+
+
+class Store:
+    """The records of a workspace. Each kind's file is loaded at most once per command."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self._loaded: dict[str, dict] = {}
+
+    def path(self, kind: str) -> Path:
+        return self.data_dir / f"{kind}.json"
+
+    def _data(self, kind: str) -> dict:
+        if kind not in self._loaded:
+            path = self.path(kind)
+            data = load_json_file(path)
+            if data is not None and not isinstance(data, dict):
+                raise StoreError(f"{path} is not a cstool data file (its top level is not an object); it was left as it is")
+            _check_schema(path, data)
+            self._loaded[kind] = data or {}
+        return self._loaded[kind]
+
+    def records(self, kind: str) -> list[dict]:
+        """Every record of ``kind``, in insertion order. Shared: do not mutate them."""
+        return list(self._data(kind).get(kind, {}).values())
+
+    def get(self, kind: str, record_id: str) -> dict | None:
+        for record in self._data(kind).get(kind, {}).values():
+            if record.get("id") == record_id:
+                return record
+        return None
+
+    def kinds_on_disk(self) -> list[str]:
+        return sorted(p.stem for p in self.data_dir.glob("*.json") if not p.name.startswith("."))
+
+    @contextmanager
+    def transaction(self, kind: str) -> Iterator[Transaction]:
+        """Lock ``kind``'s file, read it afresh, yield, then write it once if changed.
+
+        Nothing is written when the body raises.
+        """
+        path = self.path(kind)
+        if not self.data_dir.is_dir():
+            raise StoreError(f"{self.data_dir} is missing: is this a workspace?")
+        lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(f"{path} is locked by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)") from None
+        except OSError as exc:
+            raise StoreError(f"{path}.lock: cannot lock ({exc.strerror}); nothing was written") from None
+        try:
+            storage_holder: list[BufferedAtomicStorage] = []
+
+            def make_storage(*args: Any, **kwargs: Any) -> BufferedAtomicStorage:
+                storage_holder.append(BufferedAtomicStorage(path))
+                return storage_holder[0]
+
+            db = TinyDB(storage=make_storage)
+            transaction = Transaction(kind, db, storage_holder[0])
+            yield transaction
+            self._loaded[kind] = transaction.commit()
+        finally:
+            lock.release()

@@ -1,0 +1,90 @@
+"""Parsing and formatting instants. Every stored instant is ISO 8601 with an offset."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_RELATIVE = re.compile(r"^(?:now|today)?\s*([+-])\s*(\d+)\s*([mhd])$")
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> tzinfo:
+    """The time zone called ``name``; ValueError names it when it does not exist."""
+    if name.upper() in ("UTC", "Z"):
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use a name like Asia/Shanghai)") from None
+
+
+def parse_datetime(text: str, tz: tzinfo, fmt: str | None = None, now: datetime | None = None) -> datetime:
+    """Read an instant. Without an offset it is read in ``tz``; a bare date is its midnight.
+
+    Accepts ISO 8601 (``2026-11-23 14:30``, ``2026-11-23T14:30:00+08:00``, ``...Z``),
+    ``now``, ``today`` and ``now-2h`` style offsets, or ``fmt`` (strptime) when given.
+    """
+    s = text.strip()
+    if not s:
+        raise ValueError("empty date-time")
+    if fmt:
+        try:
+            value = datetime.strptime(s, fmt)
+        except ValueError:
+            raise ValueError(f"{text!r} does not match the format {fmt!r}") from None
+    else:
+        value = _parse_iso_or_relative(s, tz, now)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value
+
+
+def _parse_iso_or_relative(s: str, tz: tzinfo, now: datetime | None) -> datetime:
+    lowered = s.lower()
+    if lowered in ("now", "today") or _RELATIVE.match(lowered):
+        base = now or datetime.now(tz)
+        if lowered.startswith("today"):
+            base = base.replace(hour=0, minute=0, second=0, microsecond=0)
+        m = _RELATIVE.match(lowered)
+        if m:
+            sign, n, unit = m.groups()
+            delta = timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: int(n)})
+            base = base + delta if sign == "+" else base - delta
+        return base
+    try:
+        if len(s) == 10:
+            return datetime.combine(date.fromisoformat(s), time())
+        return datetime.fromisoformat(s)
+    except ValueError:
+        raise ValueError(
+            f"{s!r} is not a date-time (use ISO 8601, e.g. 2026-11-23 14:30 or 2026-11-23T14:30+08:00)"
+        ) from None
+
+
+def parse_date(text: str, fmt: str | None = None) -> date:
+    s = text.strip()
+    try:
+        if fmt:
+            return datetime.strptime(s, fmt).date()
+        if len(s) > 10:  # a date-time given where a date is wanted: keep its date
+            return datetime.fromisoformat(s).date()
+        return date.fromisoformat(s)
+    except ValueError:
+        expected = f"the format {fmt!r}" if fmt else "YYYY-MM-DD"
+        raise ValueError(f"{text!r} is not a date (expected {expected})") from None
+
+
+def format_datetime(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def now_in(tz: tzinfo) -> datetime:
+    return datetime.now(tz).replace(microsecond=0)
+
+
+def stored_instant(text: str) -> datetime:
+    """An instant as stored (always with an offset)."""
+    return datetime.fromisoformat(text)

@@ -1,0 +1,105 @@
+"""A workspace: one folder holding policy.toml, data/ and plugins/ (spec section 3)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cstool.core import resources
+from cstool.core.errors import CstoolError, WorkspaceNotFound
+
+NO_WORKSPACE = "no workspace: run `cstool init` or pass --workspace"
+
+# Workspace files hold personal data: owner-only from the start.
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def policy_path(self) -> Path:
+        return self.root / "policy.toml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def plugins_dir(self) -> Path:
+        return self.root / "plugins"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    def template(self, relative: str) -> Path:
+        """A template by relative path: the workspace's own copy wins over the bundled one."""
+        own = self.templates_dir / relative
+        return own if own.exists() else resources.templates_dir() / relative
+
+
+def is_workspace(path: Path) -> bool:
+    return (path / "policy.toml").is_file() and (path / "data").is_dir()
+
+
+def locate(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path | None:
+    """The workspace folder by the spec's order, or None when there is none.
+
+    An explicit ``--workspace`` or ``CSTOOL_WORKSPACE`` that is not a workspace is
+    returned as it is, so the error can name it.
+    """
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get("CSTOOL_WORKSPACE")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if is_workspace(folder):
+            return folder
+    return None
+
+
+def open_workspace(path: Path | None) -> Workspace:
+    if path is None:
+        raise WorkspaceNotFound(NO_WORKSPACE)
+    if not is_workspace(path):
+        raise WorkspaceNotFound(f"{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace")
+    return Workspace(path)
+
+
+def init_workspace(target: Path, force: bool = False) -> Workspace:
+    """Create a workspace from the bundled default policy and templates."""
+    target = target.expanduser().resolve()
+    if is_workspace(target) and not force:
+        raise CstoolError(f"{target} already holds a workspace; pass --force to reset its policy and templates (records are kept)")
+    if target.exists() and not target.is_dir():
+        raise CstoolError(f"{target} exists and is not a folder")
+    for folder in (target, target / "data", target / "plugins"):
+        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(folder, DIR_MODE)
+    policy = target / "policy.toml"
+    shutil.copyfile(resources.default_policy_path(), policy)
+    os.chmod(policy, FILE_MODE)
+    templates = target / "templates"
+    if templates.exists():
+        shutil.rmtree(templates)
+    shutil.copytree(resources.templates_dir(), templates, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder, dirs, files in os.walk(templates):
+        os.chmod(folder, DIR_MODE)
+        for name in files:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
+    readme = target / "plugins" / "README.txt"
+    if not readme.exists():
+        readme.write_text(
+            "Single-file plugins for this workspace: every plugins/*.py is loaded as a cstool plugin.\n"
+            "本文件夹中的每个 .py 文件都作为 cstool 插件加载。See docs/hooks.md.\n",
+            encoding="utf-8",
+        )
+        os.chmod(readme, FILE_MODE)
+    return Workspace(target)

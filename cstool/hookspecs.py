@@ -1,0 +1,160 @@
+"""Every hook a cstool plugin can implement. docs/hooks.md documents each one, with examples.
+
+Families (spec section 10): record, classify, escalate, report, survey; plus commands,
+policy checks and demo data. Hooks that see records receive them in batches (a list),
+so an import of 100,000 rows makes one call, not 100,000.
+
+Hooks are called in pluggy's order: last registered first, ``tryfirst`` / ``trylast``
+to change that. Workspace plugins register after bundled and installed ones.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("cstool")
+
+
+# ---- record family ---------------------------------------------------------------
+
+@hookspec
+def cstool_kinds():
+    """Declare the record kinds this plugin provides.
+
+    Called once per command, when the kinds are first needed.
+    Arguments: none.
+    Returns: a list of ``cstool.api.Kind``. Every result is collected; a kind name or id
+    prefix declared twice is an error naming both plugins.
+    """
+
+
+@hookspec
+def cstool_validate_records(kind, records, policy):
+    """Refuse records that break a rule of your own, before anything is saved.
+
+    Called by ``record``, ``import`` and ``update`` after every field has been parsed to
+    its type and required fields checked, and before enrichment and classification.
+    Arguments: ``kind`` (Kind), ``records`` (list of record dicts, not yet saved: new
+    records have ``id`` None), ``policy`` (Policy).
+    Returns: a list of ``(index, field, message)`` for the records at ``index`` in
+    ``records`` that are refused, or None. Every plugin's answers are collected; any
+    refusal stops the command (or, in an import, that row) and nothing is written.
+    """
+
+
+@hookspec
+def cstool_enrich_records(kind, records, policy):
+    """Fill in or derive values before records are saved.
+
+    Called after validation and before classification, by ``record``, ``import`` and
+    ``update``. Arguments as for ``cstool_validate_records``.
+    Change the dicts in ``records`` in place (only fields of the kind and the envelope
+    keys department, category, priority, tags, customer_id). Returns None.
+    """
+
+
+# ---- classify family -------------------------------------------------------------
+
+@hookspec
+def cstool_classify(kind, records, policy):
+    """Suggest a category, priority and tags for records.
+
+    Called on save (``record``, ``import``, ``update``) and by ``cstool classify``.
+    Arguments: ``kind`` (Kind), ``records`` (list of record dicts), ``policy`` (Policy).
+    Returns: a list as long as ``records``, each item None or a dict with any of
+    ``category`` (str), ``priority`` (str), ``tags`` (list of str) and ``rules`` (list of
+    rule names, for the audit trail), or None for no suggestions at all.
+    All plugins' suggestions are merged: the first category offered wins (hook order),
+    the most urgent priority wins, tags are joined. A value set by hand is never
+    overwritten; only empty values and values set by an earlier classification are.
+    """
+
+
+# ---- escalate family -------------------------------------------------------------
+
+@hookspec
+def cstool_notify(actions, policy, workspace):
+    """Deliver escalation notices.
+
+    Called by ``cstool escalate`` with the actions of one run, after their ``escalated``
+    events are written (the escalation ladder arrives with SLA clocks, issue 3).
+    Arguments: ``actions`` (list of dicts shaped as in SPEC section 5, ``escalate``),
+    ``policy`` (Policy), ``workspace`` (Workspace).
+    Returns: None. Every implementation is called; one that raises is reported by name
+    and the others still run.
+    """
+
+
+# ---- report family ---------------------------------------------------------------
+
+@hookspec
+def cstool_reports():
+    """Declare reports for ``cstool report NAME``.
+
+    Called once per command when reports are listed or run.
+    Arguments: none.
+    Returns: a list of ``cstool.api.Report``. A report name declared twice is an error.
+    """
+
+
+# ---- survey family ---------------------------------------------------------------
+
+@hookspec
+def cstool_questionnaires():
+    """Offer questionnaire files (TOML) for ``cstool survey``.
+
+    Called when questionnaires are listed or run (the survey commands arrive with issue 6).
+    Arguments: none.
+    Returns: a list of ``pathlib.Path`` to questionnaire TOML files. The workspace's
+    ``templates/surveys/`` are added by the core.
+    """
+
+
+@hookspec
+def cstool_survey_answered(record, answers, policy):
+    """React to a completed survey, e.g. open a follow-up for a low score.
+
+    Called after a survey's answers are stored (issue 6).
+    Arguments: ``record`` (the record surveyed), ``answers`` (dict question id → answer),
+    ``policy`` (Policy).
+    Returns: None.
+    """
+
+
+# ---- commands, policy, demo ------------------------------------------------------
+
+@hookspec
+def cstool_commands(cli):
+    """Add click commands to the ``cstool`` command group.
+
+    Called once, after every plugin has loaded and the core commands are in place, so a
+    plugin may add a command but not replace a core one.
+    Arguments: ``cli`` (click.Group). Use ``cli.command()`` or ``cli.add_command``;
+    ``click.get_current_context().obj`` inside a command is the ``cstool.api.Context``.
+    Returns: None.
+    """
+
+
+@hookspec
+def cstool_check_policy(policy, kinds):
+    """Check the policy sections your plugin reads.
+
+    Called by ``cstool policy check``, before ``policy set`` writes, and whenever a
+    command loads the policy.
+    Arguments: ``policy`` (Policy: ``policy.get("a.b")`` reads plain values), ``kinds``
+    (the registry of loaded kinds: ``kinds.names()``, ``kinds.get(name)``).
+    Returns: a list of ``cstool.api.Problem(path, message)``, ``path`` a tuple of keys
+    and array indexes; the core turns each into ``policy.toml:LINE: key: message``.
+    """
+
+
+@hookspec
+def cstool_demo_records(rng, now, policy):
+    """Contribute realistic records to ``cstool demo``.
+
+    Called once by ``cstool demo`` on a new workspace.
+    Arguments: ``rng`` (random.Random, seeded: use it for every choice so the demo is
+    the same every time), ``now`` (aware datetime the demo is built around),
+    ``policy`` (Policy).
+    Returns: a list of ``cstool.api.DemoRecord``.
+    """

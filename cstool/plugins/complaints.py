@@ -1,0 +1,201 @@
+"""Complaints (投诉): the registration form (投诉登记表), its statuses, statistics and demo data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from cstool.api import (DemoRecord, Field, Kind, Problem, Report, ReportResult, Status, hookimpl, label, pct)
+
+KIND = "complaint"
+RESOLVED_PHASES = ("resolved", "closed")
+
+COMPLAINT = Kind(
+    name=KIND,
+    prefix="CMP",
+    label=label("Complaint", "投诉"),
+    department="customer_service",
+    fields=(
+        Field("customer_name", "text", required=True, personal=True, label=label("Complainant", "投诉人")),
+        Field("contact_phone", "phone", personal=True, label=label("Contact phone", "联系电话")),
+        Field("contact_email", "email", personal=True, label=label("E-mail", "电子邮箱")),
+        Field("channel", "choice", required=True, choices_from="complaints.channels", label=label("Channel", "投诉渠道")),
+        Field("subject", "text", label=label("Complained about (product, service or staff)", "投诉对象（产品、服务或人员）")),
+        Field("content", "text", required=True, multiline=True, label=label("What happened", "投诉内容")),
+        Field("remedy", "text", label=label("Remedy sought", "客户诉求")),
+        Field("complainant_type", "choice", choices_from="complaints.complainant_types", label=label("Complainant type", "投诉人类型")),
+        Field("severity", "choice", choices_from="complaints.severities", label=label("Severity", "严重程度")),
+        Field("received_by", "text", label=label("Received by", "受理人")),
+        Field("region", "text", label=label("Region", "地区")),
+        Field("resolution", "text", multiline=True, label=label("Resolution", "处理结果")),
+    ),
+    statuses=(
+        Status("registered", "open", label("Registered", "已登记")),
+        Status("acknowledged", "open", label("Acknowledged", "已受理")),
+        Status("investigating", "open", label("Investigating", "调查中")),
+        Status("awaiting_customer", "pending", label("Waiting for the customer", "等待客户回复")),
+        Status("responded", "resolved", label("Responded", "已答复")),
+        Status("closed", "closed", label("Closed", "已结案")),
+        Status("reopened", "open", label("Reopened", "重新处理")),
+    ),
+    list_columns=("customer_name", "channel", "severity", "content"),
+)
+
+
+@hookimpl
+def cstool_kinds():
+    return [COMPLAINT]
+
+
+@hookimpl
+def cstool_enrich_records(kind, records, policy):
+    if kind.name != KIND:
+        return
+    department = policy.get("complaints.department")
+    default_severity = policy.get("complaints.default_severity")
+    for record in records:
+        if not record.get("received_by"):
+            record["received_by"] = record.get("owner")
+        if department and record.get("department") == COMPLAINT.department:
+            record["department"] = department
+        if not record.get("severity") and default_severity:
+            record["severity"] = default_severity
+
+
+@hookimpl
+def cstool_check_policy(policy, kinds):
+    section = policy.get("complaints")
+    if section is None:
+        return []
+    if not isinstance(section, dict):
+        return [Problem(("complaints",), "must be a table")]
+    problems = []
+    for key in ("channels", "severities"):
+        value = section.get(key, [])
+        if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+            problems.append(Problem(("complaints", key), "must be a non-empty list of names in quotes"))
+    if "default_severity" in section and section["default_severity"] not in section.get("severities", []):
+        problems.append(Problem(("complaints", "default_severity"), "must be one of complaints.severities"))
+    types = section.get("complainant_types", {})
+    if not isinstance(types, dict):
+        problems.append(Problem(("complaints", "complainant_types"), "must be a table: one sub-table per type with a guide"))
+    else:
+        for name, entry in types.items():
+            if not (isinstance(entry, dict) and isinstance(entry.get("guide"), str)):
+                problems.append(Problem(("complaints", "complainant_types", name), "needs guide = \"...\" (how to handle this type)"))
+    target = section.get("resolution_target_pct")
+    if target is not None and not (isinstance(target, (int, float)) and 0 <= target <= 100):
+        problems.append(Problem(("complaints", "resolution_target_pct"), "must be a number from 0 to 100"))
+    return problems
+
+
+# ---- reports ----------------------------------------------------------------------
+
+GROUPS = ("category", "channel", "department", "complainant_type", "severity", "owner", "month")
+
+
+def _group_value(record, by, tz):
+    if by == "month":
+        return datetime.fromisoformat(record["created_at"]).astimezone(tz).strftime("%Y-%m")
+    return record.get(by) or "—"
+
+
+def complaint_statistics(request):
+    """投诉统计表: complaints received and resolved per group, with the resolution rate."""
+    by = request.by or "category"
+    tz = request.policy.timezone
+    phases = {s.name: s.phase for s in request.kinds.get(KIND).statuses}
+    groups = defaultdict(lambda: [0, 0])
+    for record in request.records(KIND):
+        if not request.in_period(record):
+            continue
+        counts = groups[_group_value(record, by, tz)]
+        counts[0] += 1
+        counts[1] += phases.get(record["status"]) in RESOLVED_PHASES
+    rows = [{by: name, "received": received, "resolved": resolved, "resolution_rate_pct": pct(resolved, received)}
+            for name, (received, resolved) in sorted(groups.items(), key=_order(by))]
+    received = sum(r["received"] for r in rows)
+    resolved = sum(r["resolved"] for r in rows)
+    totals = {"received": received, "resolved": resolved, "resolution_rate_pct": pct(resolved, received),
+              "target_pct": request.policy.get("complaints.resolution_target_pct")}
+    labels = {by: label(by.replace("_", " ").capitalize(), _GROUP_ZH.get(by, by)),
+              "received": label("Received", "受理数"), "resolved": label("Resolved", "已解决"),
+              "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %")}
+    return ReportResult([by, "received", "resolved", "resolution_rate_pct"], rows, totals, labels,
+                        label("Complaint statistics", "投诉统计表"))
+
+
+def _order(by):
+    """Months in time order; other groups largest first."""
+    if by == "month":
+        return lambda item: item[0]
+    return lambda item: (-item[1][0], str(item[0]))
+
+
+_GROUP_ZH = {"category": "类别", "channel": "渠道", "department": "部门", "complainant_type": "投诉人类型",
+             "severity": "严重程度", "owner": "负责人", "month": "月份"}
+
+
+@hookimpl
+def cstool_reports():
+    return [Report("complaints", label("Complaint statistics", "投诉统计表"), complaint_statistics, by=GROUPS)]
+
+
+# ---- demo data --------------------------------------------------------------------
+
+_ZH_CASES = [
+    ("产品质量", "买的电水壶用了三天就漏水，要求退换。", "更换新品", "电水壶 K-200"),
+    ("送货延误", "订单承诺三天送达，已经过去十天还没收到货。", "尽快发货并补偿运费", "物流配送"),
+    ("服务态度", "客服电话里态度恶劣，直接挂断了我的电话。", "道歉并处理相关人员", "客服热线"),
+    ("收费问题", "账单里多扣了两次会员费，要求退款。", "退还多扣的费用", "会员服务"),
+    ("维修质量", "空调维修后第二天又坏了，师傅也不接电话。", "重新上门维修", "空调 AC-35"),
+    ("安全隐患", "充电器使用时冒烟，差点起火，非常危险！", "召回并赔偿", "充电器 P-10"),
+    ("虚假宣传", "广告说续航十小时，实际只有四小时。", "退货退款", "蓝牙耳机 B3"),
+]
+_EN_CASES = [
+    ("billing", "I was charged twice for the same order and nobody answers my emails.", "Refund the duplicate charge", "Online store"),
+    ("delivery", "The parcel was marked delivered but never arrived.", "Send a replacement", "Courier service"),
+    ("product quality", "The blender stopped working after one week.", "Exchange for a new one", "Blender X1"),
+    ("staff attitude", "The store manager was rude and refused to help me.", "An apology", "Downtown store"),
+    ("safety", "The heater sparked and burned the carpet. This is dangerous.", "Recall the product", "Heater H-7"),
+]
+_ZH_NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄涛", "周丽", "吴强"]
+_EN_NAMES = ["Alice Chen", "Bob Martin", "Carol Davis", "David Lee", "Emma Wilson"]
+
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    channels = policy.choices("complaints.channels") or ["phone"]
+    types = policy.choices("complaints.complainant_types")
+    staff = policy.get("departments.customer_service.members") or ["小王", "小李"]
+    records = []
+    for number in range(240):
+        chinese = rng.random() < 0.7
+        subject_case = rng.choice(_ZH_CASES if chinese else _EN_CASES)
+        _, content, remedy, subject = subject_case
+        name = rng.choice(_ZH_NAMES if chinese else _EN_NAMES)
+        created = now - timedelta(days=rng.randint(0, 89), hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
+        created = created.replace(hour=rng.choice([9, 10, 11, 14, 15, 16, 17]), second=0, microsecond=0)
+        values = {
+            "customer_name": name,
+            "contact_phone": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+            "channel": rng.choice(channels),
+            "subject": subject,
+            "content": content,
+            "remedy": remedy,
+            "complainant_type": rng.choice(types) if types and rng.random() < 0.8 else None,
+            "created_at": created.isoformat(),
+            "owner": rng.choice(staff),
+        }
+        steps = []
+        age_minutes = (now - created).total_seconds() / 60
+        outcome = rng.random()
+        if outcome < 0.85 and age_minutes > 120:
+            steps.append(("respond", rng.randint(10, 300)))
+            steps.append(("status", "investigating", rng.randint(301, 600)))
+            if outcome < 0.7 and age_minutes > 4000:
+                steps.append(("status", "responded", rng.randint(601, 3000)))
+                if outcome < 0.6:
+                    steps.append(("status", "closed", rng.randint(3001, 3900)))
+        records.append(DemoRecord(KIND, values, [s for s in steps if s[-1] < age_minutes]))
+    return records
