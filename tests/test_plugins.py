@@ -1,0 +1,114 @@
+"""The plugin host: bundled, workspace and failing plugins; plugin commands; blocking."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import complaint_args, invoke
+
+GOOD = textwrap.dedent('''
+    import click
+    from cstool.api import Field, Kind, Report, ReportResult, Status, hookimpl, label
+
+    KIND = Kind("parcel", "PCL", fields=(Field("weight", "decimal", required=True, label=label("Weight", "重量")),),
+                statuses=(Status("new", "open"), Status("done", "closed")))
+
+    @hookimpl
+    def cstool_kinds():
+        return [KIND]
+
+    @hookimpl
+    def cstool_validate_records(kind, records, policy):
+        if kind.name == "parcel":
+            return [(i, "weight", "must be positive") for i, r in enumerate(records) if r["weight"] <= 0]
+
+    @hookimpl
+    def cstool_classify(kind, records, policy):
+        if kind.name == "parcel":
+            return [{"tags": ["heavy"], "rules": ["weight"]} if r["weight"] > 20 else None for r in records]
+
+    @hookimpl
+    def cstool_commands(cli):
+        @cli.command("hello")
+        @click.pass_obj
+        def hello(app):
+            """Say hello."""
+            click.echo(f"hello {app.user}")
+
+    @hookimpl
+    def cstool_reports():
+        def run(request):
+            rows = [{"id": r["id"], "weight": r["weight"]} for r in request.records("parcel")]
+            return ReportResult(["id", "weight"], rows, {"count": len(rows)})
+        return [Report("parcels", label("Parcels", "包裹"), run)]
+''')
+
+
+def write_plugin(workspace, name, text):
+    (workspace / "plugins" / f"{name}.py").write_text(text, encoding="utf-8")
+
+
+def test_workspace_plugin_adds_kind_validation_classification_command_report(ws_cli, workspace):
+    write_plugin(workspace, "parcels", GOOD)
+    heavy = ws_cli("record", "parcel", "--set", "weight=25.5", "--format", "json")
+    assert heavy.exit_code == 0, heavy.stderr
+    assert heavy.json()["id"].startswith("PCL-") and heavy.json()["tags"] == ["heavy"]
+    refused = ws_cli("record", "parcel", "--set", "weight=-1")
+    assert refused.exit_code == 1 and "weight: must be positive" in refused.stderr
+    assert ws_cli("hello").stdout == "hello tester\n"
+    report = ws_cli("report", "parcels", "--format", "json").json()
+    assert report["report"] == "parcels" and report["totals"] == {"count": 1}
+    listed = ws_cli("plugins", "--format", "json").json()["plugins"]
+    mine = next(p for p in listed if p["name"] == "parcels")
+    assert mine["source"].endswith("plugins/parcels.py")
+    assert "cstool_kinds" in mine["hooks"] and "cstool_commands" in mine["hooks"]
+    assert {p["name"]: p["source"] for p in listed}["complaints"] == "bundled"
+
+
+def test_a_plugin_that_fails_to_import_is_named_and_skipped(ws_cli, workspace):
+    write_plugin(workspace, "broken", "import nonexistent_module_xyz\n")
+    result = ws_cli("record", "complaint", *complaint_args())
+    assert result.exit_code == 0
+    assert "plugin 'broken'" in result.stderr and "nonexistent_module_xyz" in result.stderr
+    failed = next(p for p in ws_cli("plugins", "--format", "json").json()["plugins"] if p["name"] == "broken")
+    assert "ModuleNotFoundError" in failed["error"]
+
+
+def test_a_misspelled_hook_is_reported_and_the_plugin_skipped(ws_cli, workspace):
+    write_plugin(workspace, "typo", "from cstool.api import hookimpl\n\n@hookimpl\ndef cstool_kindz():\n    return []\n")
+    result = ws_cli("kinds")
+    assert result.exit_code == 0 and "plugin 'typo'" in result.stderr and "cstool_kindz" in result.stderr
+
+
+def test_a_plugin_may_not_replace_a_core_command(ws_cli, workspace):
+    write_plugin(workspace, "greedy", textwrap.dedent('''
+        import click
+        from cstool.api import hookimpl
+
+        @hookimpl
+        def cstool_commands(cli):
+            @cli.command("list")
+            def fake():
+                click.echo("fake")
+    '''))
+    result = ws_cli("list", "complaint")
+    assert result.exit_code == 0 and "fake" not in result.stdout and "replace the core command 'list'" in result.stderr
+
+
+def test_blocking_a_plugin_by_environment(ws_cli, workspace, monkeypatch):
+    write_plugin(workspace, "parcels", GOOD)
+    monkeypatch.setenv("CSTOOL_BLOCK_PLUGINS", "parcels")
+    assert ws_cli("record", "parcel", "--set", "weight=1").exit_code == 1
+    assert "parcels" not in [p["name"] for p in ws_cli("plugins", "--format", "json").json()["plugins"]]
+
+
+def test_a_kind_prefix_declared_twice_is_an_error(ws_cli, workspace):
+    write_plugin(workspace, "clash", GOOD.replace('"parcel", "PCL"', '"parcel", "CMP"'))
+    result = ws_cli("kinds")
+    assert result.exit_code == 1 and "prefix 'CMP'" in result.stderr and "complaints" in result.stderr and "clash" in result.stderr
+
+
+def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
+    from cstool.core.host import build_host
+    host = build_host(None)
+    assert [name for name, _ in host.pm.list_name_plugin()] == ["rules", "complaints", "dashboard"]

@@ -1,0 +1,119 @@
+"""policy check / show / set: every problem at its line, edits that keep the file's bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from cstool.core.policy import Policy, parse_key
+
+from conftest import data_file
+
+
+def lines_differing(before: str, after: str) -> list[int]:
+    a, b = before.splitlines(), after.splitlines()
+    assert len(a) == len(b)
+    return [i + 1 for i, (x, y) in enumerate(zip(a, b)) if x != y]
+
+
+def test_default_policy_checks(ws_cli):
+    result = ws_cli("policy", "check")
+    assert result.exit_code == 0 and "ok" in result.stdout
+
+
+def test_set_changes_one_value_and_keeps_every_other_byte(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    before = path.read_text(encoding="utf-8")
+    result = ws_cli("policy", "set", "escalation.levels[1].at", "1.5")
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    changed = lines_differing(before, after)
+    assert len(changed) == 1 and after.splitlines()[changed[0] - 1] == "at = 1.5"
+    ws_cli("policy", "set", "workspace.timezone", "Europe/Berlin")
+    final = path.read_text(encoding="utf-8")
+    assert 'timezone = "Europe/Berlin"        # how timestamps without an offset are read' in final
+    assert final.count("#") == before.count("#")
+
+
+def test_set_reads_toml_values_else_strings(ws_cli, workspace):
+    ws_cli("policy", "set", "complaints.channels", '["phone", "wechat"]')
+    ws_cli("policy", "set", "departments.customer_service.manager", "陈经理")
+    data = ws_cli("policy", "show", "--format", "json").json()
+    assert data["complaints"]["channels"] == ["phone", "wechat"]
+    assert data["departments"]["customer_service"]["manager"] == "陈经理"
+
+
+def test_set_creates_missing_tables(ws_cli, workspace):
+    result = ws_cli("policy", "set", "departments.hr.manager", "刘经理")
+    assert result.exit_code == 0, result.stderr
+    assert ws_cli("policy", "show", "--format", "json").json()["departments"]["hr"]["manager"] == "刘经理"
+
+
+def test_set_refuses_a_value_that_breaks_the_policy(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    before = path.read_bytes()
+    result = ws_cli("policy", "set", "workspace.default_priority", "sometime")
+    assert result.exit_code == 1 and "default_priority" in result.stderr and "nothing was written" in result.stderr
+    result = ws_cli("policy", "set", "escalation.levels[9].at", "2")
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    result = ws_cli("policy", "set", "classify.complaint[0].set.priority", "whenever")
+    assert result.exit_code == 1 and "not a priority" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_syntax_error_names_its_line_and_blocks_every_command(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[7] = "priorities = [urgent"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    check = ws_cli("policy", "check")
+    assert check.exit_code == 1 and "policy.toml:8:" in check.stderr
+    listing = ws_cli("list", "complaint")
+    assert listing.exit_code == 1 and "policy.toml:8:" in listing.stderr and "Traceback" not in listing.stderr
+
+
+def test_wrong_type_names_its_line_and_key(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('priorities = ["urgent", "high", "normal", "low"]', 'priorities = "urgent"'), encoding="utf-8")
+    line = next(i + 1 for i, l in enumerate(path.read_text(encoding="utf-8").splitlines()) if l.startswith("priorities"))
+    result = ws_cli("policy", "check")
+    assert result.exit_code == 1
+    assert f"policy.toml:{line}: workspace.priorities: must be a list" in result.stderr
+    record = ws_cli("record", "complaint", "--set", "customer_name=x")
+    assert record.exit_code == 1 and "policy.toml:" in record.stderr and not data_file(workspace).exists()
+
+
+def test_plugin_sections_are_checked_at_their_lines(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('default_severity = "minor"', 'default_severity = "apocalyptic"')
+                        .replace('when = { severity = "critical" }', 'when = { severity_level = "critical" }'), encoding="utf-8")
+    result = ws_cli("policy", "check")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    severity_line = next(i + 1 for i, l in enumerate(lines) if l.startswith("default_severity"))
+    when_line = next(i + 1 for i, l in enumerate(lines) if "severity_level" in l)
+    assert f"policy.toml:{severity_line}: complaints.default_severity" in result.stderr
+    assert f"policy.toml:{when_line}: classify.complaint[11].when: unknown field 'severity_level'" in result.stderr
+
+
+def test_policy_show_prints_the_file_as_written(ws_cli, workspace):
+    assert ws_cli("policy", "show").stdout == (workspace / "policy.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("key,parts", [
+    ("a.b.c", ("a", "b", "c")),
+    ("escalation.levels[1].at", ("escalation", "levels", 1, "at")),
+    ('calendars.office.overrides."2026-10-01"', ("calendars", "office", "overrides", "2026-10-01")),
+])
+def test_parse_key(key, parts):
+    assert parse_key(key) == parts
+
+
+def test_line_of_prefers_the_longest_known_prefix(tmp_path):
+    text = "[a]\nx = 1\n\n[[b.c]]\ny = 1\n\n[[b.c]]\ny = 2\nz = { q = 1 }\n"
+    policy = Policy(tmp_path / "p.toml", text, {})
+    assert policy.line_of(("a", "x")) == 2
+    assert policy.line_of(("b", "c", 1, "y")) == 8
+    assert policy.line_of(("b", "c", 1, "z", "q")) == 9
+    assert policy.line_of(("b", "c", 1, "nope")) == 7
+    assert policy.line_of(("nothing",)) == 1

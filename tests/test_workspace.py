@@ -1,0 +1,53 @@
+"""Workspace creation and discovery (spec section 3)."""
+
+from __future__ import annotations
+
+from conftest import complaint_args, invoke
+
+
+def test_init_creates_policy_data_plugins_and_templates(tmp_path):
+    result = invoke("init", tmp_path / "w")
+    assert result.exit_code == 0
+    for part in ("policy.toml", "data", "plugins", "templates/import/cfpb.toml"):
+        assert (tmp_path / "w" / part).exists(), part
+
+
+def test_init_refuses_an_existing_workspace_unless_forced(tmp_path):
+    invoke("init", tmp_path / "w")
+    invoke("--workspace", tmp_path / "w", "record", "complaint", *complaint_args())
+    again = invoke("init", tmp_path / "w")
+    assert again.exit_code == 1 and "--force" in again.stderr
+    (tmp_path / "w" / "policy.toml").write_text("# edited\n[workspace]\n", encoding="utf-8")
+    assert invoke("init", "--force", tmp_path / "w").exit_code == 0
+    assert "edited" not in (tmp_path / "w" / "policy.toml").read_text(encoding="utf-8")
+    assert (tmp_path / "w" / "data" / "complaint.json").exists()  # records are kept
+
+
+def test_discovery_order(tmp_path, monkeypatch):
+    for name in ("a", "b", "c"):
+        invoke("init", tmp_path / name)
+    (tmp_path / "c" / "deep" / "er").mkdir(parents=True)
+
+    def where_records_go(*global_args):
+        result = invoke(*global_args, "record", "complaint", *complaint_args(), "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return {n for n in "abc" if (tmp_path / n / "data" / "complaint.json").exists()}
+
+    monkeypatch.chdir(tmp_path / "c" / "deep" / "er")
+    assert where_records_go() == {"c"}
+    monkeypatch.setenv("CSTOOL_WORKSPACE", str(tmp_path / "b"))
+    assert where_records_go() == {"b", "c"}
+    assert where_records_go("--workspace", str(tmp_path / "a")) == {"a", "b", "c"}
+
+
+def test_no_workspace_is_a_clear_error(tmp_path):
+    result = invoke("list", "complaint")
+    assert result.exit_code == 1
+    assert "no workspace: run `cstool init` or pass --workspace" in result.stderr
+    elsewhere = invoke("--workspace", tmp_path / "nothing", "list", "complaint")
+    assert elsewhere.exit_code == 1 and "is not a workspace" in elsewhere.stderr
+
+
+def test_help_and_version_need_no_workspace():
+    assert invoke("--help").exit_code == 0
+    assert "0.1.0" in invoke("--version").stdout
