@@ -2,41 +2,55 @@
 
     from cstool.api import hookimpl, Kind, Field, Status, label
 
-See docs/hooks.md for every hook and docs/plugins.md for a worked example.
+See docs/hooks.md for every hook. What a plugin needs while it is imported (the hook
+marker and the kind declarations) loads at once; the rest loads on first use, so that
+`cstool --help` stays fast however many plugins are installed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING
 
 import pluggy
 
-from cstool.core.classify import check_rules, compile_rules, suggest
-from cstool.core.context import Context
-from cstool.core.errors import CstoolError, FieldError
 from cstool.core.kinds import Field, Kind, Status, label
-from cstool.core.policy import Policy, Problem
-from cstool.core.reports import Report, ReportRequest, ReportResult, pct, summary
 
 hookimpl = pluggy.HookimplMarker("cstool")
 
+_LAZY = {
+    "DemoRecord": "cstool.core.demo",
+    "Context": "cstool.core.context",
+    "CstoolError": "cstool.core.errors",
+    "FieldError": "cstool.core.errors",
+    "Policy": "cstool.core.policy",
+    "Problem": "cstool.core.policy",
+    "Report": "cstool.core.reports",
+    "ReportRequest": "cstool.core.reports",
+    "ReportResult": "cstool.core.reports",
+    "pct": "cstool.core.reports",
+    "summary": "cstool.core.reports",
+    "compile_rules": "cstool.core.classify",
+    "suggest": "cstool.core.classify",
+    "check_rules": "cstool.core.classify",
+}
 
-@dataclass
-class DemoRecord:
-    """A record for ``cstool demo``: values as for ``--set``, then steps taken on it.
-
-    ``steps`` are tuples applied in order: ``("respond", minutes_after_creation)``,
-    ``("status", status_name, minutes_after_creation)``.
-    """
-
-    kind: str
-    values: dict[str, Any]
-    steps: list[tuple] = field(default_factory=list)
+if TYPE_CHECKING:  # pragma: no cover
+    from cstool.core.classify import check_rules, compile_rules, suggest
+    from cstool.core.context import Context
+    from cstool.core.demo import DemoRecord
+    from cstool.core.errors import CstoolError, FieldError
+    from cstool.core.policy import Policy, Problem
+    from cstool.core.reports import Report, ReportRequest, ReportResult, pct, summary
 
 
-__all__ = [
-    "hookimpl", "Kind", "Field", "Status", "label", "Policy", "Problem", "Report", "ReportRequest",
-    "ReportResult", "pct", "summary", "DemoRecord", "Context", "CstoolError", "FieldError",
-    "compile_rules", "suggest", "check_rules",
-]
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cstool.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = ["hookimpl", "Kind", "Field", "Status", "label", *_LAZY]

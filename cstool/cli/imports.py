@@ -9,7 +9,8 @@ import click
 
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.core.errors import CstoolError
-from cstool.core.importer import ON_DUPLICATE, ImportMap, load_map, run_import
+
+ON_DUPLICATE = ("skip", "update", "error")  # the importer checks the same three
 
 SHOWN_ERRORS = 50
 
@@ -58,6 +59,8 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
 
     Every row is checked before anything is written; re-importing a file changes nothing.
     """
+    from cstool.core.importer import ImportMap, load_map, run_import
+
     kind = app.kinds.get(kind_name)
     if not file.is_file():
         raise CstoolError(f"{file}: no such file")

@@ -65,14 +65,15 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def emit_table(headers: Sequence[str] | None, rows: Iterable[Sequence[Any]], *, width: int | None = CELL_WIDTH) -> None:
+def emit_table(headers: Sequence[str] | None, rows: Iterable[Sequence[Any]], *, width: int | None = CELL_WIDTH,
+               err: bool = False) -> None:
     """A table aligned for CJK text (tabulate measures width with wcwidth); no headers: label/value pairs."""
     from tabulate import tabulate  # heavy: only commands that print tables pay for it
     body = [[cell(v, width) for v in row] for row in rows]
     if headers is None:
-        click.echo(tabulate(body, tablefmt="plain", disable_numparse=True))
+        click.echo(tabulate(body, tablefmt="plain", disable_numparse=True), err=err)
     else:
-        click.echo(tabulate(body, headers=list(headers), tablefmt="simple", disable_numparse=True))
+        click.echo(tabulate(body, headers=list(headers), tablefmt="simple", disable_numparse=True), err=err)
 
 
 def emit_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

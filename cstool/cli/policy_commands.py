@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import click
-from filelock import FileLock
 
 from cstool.cli.output import emit_json
 from cstool.core.errors import PolicyError
 from cstool.core.policy import Policy, load_policy, parse_text, set_value
-from cstool.core.store import atomic_write
 
 
 def register(cli: click.Group) -> None:
@@ -53,6 +51,10 @@ def set_command(app, key, value):
     KEY is a dotted key, with [N] for an array of tables (escalation.levels[1].at).
     VALUE is read as TOML when it parses as TOML (30, true, ["a","b"]), else as a string.
     """
+    from filelock import FileLock
+
+    from cstool.core.store import atomic_write
+
     path = app.workspace.policy_path
     with FileLock(str(path) + ".lock", timeout=30, mode=0o600):
         text = load_policy(path).text

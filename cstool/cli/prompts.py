@@ -72,8 +72,9 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
         if answer is not None:
             values[field.name] = answer
     lang = app.lang
-    click.echo(TEXT[lang]["summary"])
-    emit_table(None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None)
+    # The summary is for the person at the terminal: stderr, so stdout stays the result alone.
+    click.echo(TEXT[lang]["summary"], err=True)
+    emit_table(None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None, err=True)
     if not questionary.confirm(TEXT[lang]["save"], default=True).unsafe_ask():
         raise click.Abort()
     return values

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import click
 
-from cstool.cli import prompts
 from cstool.cli.common import (field_title, for_output, parse_day, parse_instant, parse_sets, short_time,
                                show_record, status_title)
 from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
@@ -42,6 +41,8 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
         if when > app.now():
             raise click.BadParameter(f"{format_datetime(when)} is in the future", param_hint="--at")
         values["created_at"] = format_datetime(when)
+    from cstool.cli import prompts
+
     if prompts.can_prompt(app, no_input_here):
         values = prompts.fill_record(app, kind, values)
     record = app.book.create(kind, values)

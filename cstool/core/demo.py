@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from cstool.core.errors import RecordInvalid
 from cstool.core.timeutil import format_datetime
 
 SEED = 20261123
+
+
+@dataclass
+class DemoRecord:
+    """A record for ``cstool demo``: values as for ``--set``, then steps taken on it.
+
+    ``steps`` are tuples applied in order: ``("respond", minutes_after_creation)``,
+    ``("status", status_name, minutes_after_creation)``.
+    """
+
+    kind: str
+    values: dict[str, Any]
+    steps: list[tuple] = field(default_factory=list)
 
 
 def build_demo(ctx, now: datetime) -> dict[str, int]:

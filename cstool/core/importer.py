@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-import orjson
-import tomlkit
-from tomlkit.exceptions import ParseError, TOMLKitError
-
 from cstool.core.errors import CstoolError, FieldError
 from cstool.core.fields import is_blank
 from cstool.core.kinds import ENVELOPE_NAMES, Kind
@@ -55,6 +51,9 @@ class ImportMap:
 
 
 def load_map(path: Path) -> ImportMap:
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -202,6 +201,8 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
 
 
 def _read_jsonl(path: Path, text: str) -> Iterator[SourceRow]:
+    import orjson
+
     number = 0
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -215,6 +216,8 @@ def _read_jsonl(path: Path, text: str) -> Iterator[SourceRow]:
 
 
 def _read_json(path: Path, text: str) -> Iterator[SourceRow]:
+    import orjson
+
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError as exc:

@@ -12,9 +12,6 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Iterable
 
-import tomlkit
-from tomlkit.exceptions import ParseError, TOMLKitError
-
 from cstool.core.errors import PolicyError
 
 KeyPath = tuple[Any, ...]   # ("escalation", "levels", 1, "at")
@@ -157,7 +154,11 @@ def _key_lines(text: str) -> list[tuple[KeyPath, int]]:
     return found
 
 
-def parse_text(path: Path, text: str) -> tomlkit.TOMLDocument:
+def parse_text(path: Path, text: str):
+    """The tomlkit document of ``text``; a PolicyError names the line of a syntax error."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError, TOMLKitError
+
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
@@ -222,6 +223,9 @@ def check_core(policy: Policy) -> list[Problem]:
 
 def parse_toml_value(raw: str) -> Any:
     """VALUE of ``policy set``: a TOML value when it parses as one, else the string itself."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         return tomlkit.parse(f"value = {raw}")["value"]
     except (TOMLKitError, ValueError):
@@ -230,6 +234,8 @@ def parse_toml_value(raw: str) -> Any:
 
 def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
     """The policy text with one value changed in place; every other byte is kept."""
+    import tomlkit
+
     parts = parse_key(key)
     document = parse_text(path, text)
     node: Any = document

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
@@ -67,6 +66,8 @@ def pct(part: float, whole: float) -> float | None:
 
 def summary(values: list[float]) -> dict[str, float | None]:
     """mean, median and p90 (nearest-rank) of ``values``, rounded to 2 decimals."""
+    import statistics
+
     if not values:
         return {"mean_minutes": None, "median_minutes": None, "p90_minutes": None}
     ordered = sorted(values)

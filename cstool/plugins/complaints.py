@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from cstool.api import (DemoRecord, Field, Kind, Problem, Report, ReportResult, Status, hookimpl, label, pct)
+from cstool import api
+from cstool.api import Field, Kind, Status, hookimpl, label
 
 KIND = "complaint"
 RESOLVED_PHASES = ("resolved", "closed")
@@ -68,24 +69,24 @@ def cstool_check_policy(policy, kinds):
     if section is None:
         return []
     if not isinstance(section, dict):
-        return [Problem(("complaints",), "must be a table")]
+        return [api.Problem(("complaints",), "must be a table")]
     problems = []
     for key in ("channels", "severities"):
         value = section.get(key, [])
         if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
-            problems.append(Problem(("complaints", key), "must be a non-empty list of names in quotes"))
+            problems.append(api.Problem(("complaints", key), "must be a non-empty list of names in quotes"))
     if "default_severity" in section and section["default_severity"] not in section.get("severities", []):
-        problems.append(Problem(("complaints", "default_severity"), "must be one of complaints.severities"))
+        problems.append(api.Problem(("complaints", "default_severity"), "must be one of complaints.severities"))
     types = section.get("complainant_types", {})
     if not isinstance(types, dict):
-        problems.append(Problem(("complaints", "complainant_types"), "must be a table: one sub-table per type with a guide"))
+        problems.append(api.Problem(("complaints", "complainant_types"), "must be a table: one sub-table per type with a guide"))
     else:
         for name, entry in types.items():
             if not (isinstance(entry, dict) and isinstance(entry.get("guide"), str)):
-                problems.append(Problem(("complaints", "complainant_types", name), "needs guide = \"...\" (how to handle this type)"))
+                problems.append(api.Problem(("complaints", "complainant_types", name), "needs guide = \"...\" (how to handle this type)"))
     target = section.get("resolution_target_pct")
     if target is not None and not (isinstance(target, (int, float)) and 0 <= target <= 100):
-        problems.append(Problem(("complaints", "resolution_target_pct"), "must be a number from 0 to 100"))
+        problems.append(api.Problem(("complaints", "resolution_target_pct"), "must be a number from 0 to 100"))
     return problems
 
 
@@ -112,16 +113,16 @@ def complaint_statistics(request):
         counts = groups[_group_value(record, by, tz)]
         counts[0] += 1
         counts[1] += phases.get(record["status"]) in RESOLVED_PHASES
-    rows = [{by: name, "received": received, "resolved": resolved, "resolution_rate_pct": pct(resolved, received)}
+    rows = [{by: name, "received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received)}
             for name, (received, resolved) in sorted(groups.items(), key=_order(by))]
     received = sum(r["received"] for r in rows)
     resolved = sum(r["resolved"] for r in rows)
-    totals = {"received": received, "resolved": resolved, "resolution_rate_pct": pct(resolved, received),
+    totals = {"received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received),
               "target_pct": request.policy.get("complaints.resolution_target_pct")}
     labels = {by: label(by.replace("_", " ").capitalize(), _GROUP_ZH.get(by, by)),
               "received": label("Received", "受理数"), "resolved": label("Resolved", "已解决"),
               "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %")}
-    return ReportResult([by, "received", "resolved", "resolution_rate_pct"], rows, totals, labels,
+    return api.ReportResult([by, "received", "resolved", "resolution_rate_pct"], rows, totals, labels,
                         label("Complaint statistics", "投诉统计表"))
 
 
@@ -138,7 +139,7 @@ _GROUP_ZH = {"category": "类别", "channel": "渠道", "department": "部门", 
 
 @hookimpl
 def cstool_reports():
-    return [Report("complaints", label("Complaint statistics", "投诉统计表"), complaint_statistics, by=GROUPS)]
+    return [api.Report("complaints", label("Complaint statistics", "投诉统计表"), complaint_statistics, by=GROUPS)]
 
 
 # ---- demo data --------------------------------------------------------------------
@@ -197,5 +198,5 @@ def cstool_demo_records(rng, now, policy):
                 steps.append(("status", "responded", rng.randint(601, 3000)))
                 if outcome < 0.6:
                     steps.append(("status", "closed", rng.randint(3001, 3900)))
-        records.append(DemoRecord(KIND, values, [s for s in steps if s[-1] < age_minutes]))
+        records.append(api.DemoRecord(KIND, values, [s for s in steps if s[-1] < age_minutes]))
     return records

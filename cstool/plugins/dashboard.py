@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cstool.api import Report, ReportResult, hookimpl, label, pct
+from cstool import api
+from cstool.api import hookimpl, label
 
 PHASE_COLUMNS = ("open", "pending", "resolved", "closed")
 
@@ -18,15 +19,15 @@ def dashboard(request):
         done = counts["resolved"] + counts["closed"]
         rows.append({"kind": kind.name, "title": kind.title(request.lang), "count": received,
                      **{phase: counts[phase] for phase in PHASE_COLUMNS},
-                     "resolution_rate_pct": pct(done, received)})
+                     "resolution_rate_pct": api.pct(done, received)})
     totals = {"count": sum(r["count"] for r in rows), **{p: sum(r[p] for r in rows) for p in PHASE_COLUMNS}}
     labels = {"title": label("Kind", "类别"), "count": label("Records", "记录数"), "open": label("Open", "处理中"),
               "pending": label("Pending", "等待中"), "resolved": label("Resolved", "已解决"),
               "closed": label("Closed", "已关闭"), "resolution_rate_pct": label("Resolved %", "解决率 %")}
-    return ReportResult(["title", "count", *PHASE_COLUMNS, "resolution_rate_pct"], rows, totals, labels,
+    return api.ReportResult(["title", "count", *PHASE_COLUMNS, "resolution_rate_pct"], rows, totals, labels,
                         label("Dashboard", "工作总览"))
 
 
 @hookimpl
 def cstool_reports():
-    return [Report("dashboard", label("Dashboard: records by phase", "工作总览：各类记录的处理阶段"), dashboard)]
+    return [api.Report("dashboard", label("Dashboard: records by phase", "工作总览：各类记录的处理阶段"), dashboard)]
