@@ -47,7 +47,9 @@ def cstool_enrich_records(kind, records, policy):
     """Fill in or derive values before records are saved.
 
     Called after validation and before classification, by ``record``, ``import`` and
-    ``update``. Arguments as for ``cstool_validate_records``.
+    ``update``.
+    Arguments: ``kind`` (Kind), ``records`` (list of record dicts about to be saved),
+    ``policy`` (Policy).
     Change the dicts in ``records`` in place (only fields of the kind and the envelope
     keys department, category, priority, tags, customer_id). Returns None.
     """

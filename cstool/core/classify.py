@@ -27,41 +27,49 @@ RULE_KEYS = ("name", "keywords", "fields", "when", "set")
 @dataclass(frozen=True)
 class Rule:
     name: str
-    keywords: tuple[str, ...]          # lower-cased
+    keywords: frozenset[str]           # lower-cased
     fields: tuple[str, ...] | None
     when: tuple[tuple[str, tuple[str, ...]], ...]
     category: str | None
     priority: str | None
     tags: tuple[str, ...]
 
-    def matches(self, record: Mapping[str, Any], texts: "TextCache") -> bool:
+    def holds(self, record: Mapping[str, Any]) -> bool:
+        """Whether every ``when`` condition holds (keywords aside)."""
         for name, allowed in self.when:
             value = record.get(name)
             values = value if isinstance(value, list) else [value]
             if not any(str(v) in allowed for v in values if v is not None):
                 return False
-        if not self.keywords:
-            return True
-        text = texts.of(self.fields)
-        return any(keyword in text for keyword in self.keywords)
+        return True
 
 
-class TextCache:
-    """A record's text fields, lower-cased once and shared by every rule."""
+class RuleSet:
+    """Compiled rules. Each record's text is lower-cased once per field group and scanned
+    once for every keyword of the group; a rule then matches by set intersection."""
 
-    def __init__(self, record: Mapping[str, Any], default_fields: Sequence[str]):
-        self._record = record
-        self._default = tuple(default_fields)
-        self._joined: dict[tuple[str, ...], str] = {}
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        groups: dict[tuple[str, ...] | None, set[str]] = {}
+        for rule in rules:
+            if rule.keywords:
+                groups.setdefault(rule.fields, set()).update(rule.keywords)
+        self._keywords = {fields: tuple(sorted(words)) for fields, words in groups.items()}
 
-    def of(self, fields: tuple[str, ...] | None) -> str:
-        key = fields or self._default
-        text = self._joined.get(key)
-        if text is None:
-            parts = (self._record.get(name) for name in key)
+    def __iter__(self):
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def found(self, record: Mapping[str, Any], default_fields: Sequence[str]) -> dict:
+        """The keywords present in the record, per field group."""
+        found = {}
+        for fields, words in self._keywords.items():
+            parts = (record.get(name) for name in (fields or default_fields))
             text = "\n".join(p for p in parts if isinstance(p, str)).lower()
-            self._joined[key] = text
-        return text
+            found[fields] = {word for word in words if word in text} if text else set()
+        return found
 
 
 @dataclass
@@ -77,11 +85,11 @@ class Suggestion:
         return {"category": self.category, "priority": self.priority, "tags": self.tags, "rules": self.rules}
 
 
-def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> list[Rule]:
+def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
     """Rules from policy data (already checked by ``check_rules``)."""
     rules = []
     for index, raw in enumerate(raw_rules):
-        keywords = tuple(str(k).lower() for k in raw.get("keywords", []) if str(k))
+        keywords = frozenset(str(k).lower() for k in raw.get("keywords", []) if str(k))
         when = tuple((str(k), tuple(str(x) for x in (v if isinstance(v, list) else [v])))
                      for k, v in raw.get("when", {}).items())
         sets = raw.get("set", {})
@@ -95,15 +103,17 @@ def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> list[Rule]:
             priority=sets.get("priority"),
             tags=tuple(sets.get("tags", ())),
         ))
-    return rules
+    return RuleSet(rules)
 
 
-def suggest(rules: Sequence[Rule], record: Mapping[str, Any], default_fields: Sequence[str],
+def suggest(rules: RuleSet, record: Mapping[str, Any], default_fields: Sequence[str],
             priorities: Sequence[str]) -> Suggestion:
     suggestion = Suggestion()
-    texts = TextCache(record, default_fields)
+    found = rules.found(record, default_fields)
     for rule in rules:
-        if not rule.matches(record, texts):
+        if rule.keywords and rule.keywords.isdisjoint(found[rule.fields]):
+            continue
+        if not rule.holds(record):
             continue
         suggestion.rules.append(rule.name)
         merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)

@@ -1,6 +1,6 @@
 """Turning what people and files give into typed field values, or a message saying why not.
 
-Every value entering a record passes through ``parse_value``: --set, prompts and import
+Every value entering a record passes through a parser from ``make_parser``: --set, prompts and import
 rows alike. Values already typed (from JSON) are accepted when they fit.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from cstool.core.kinds import Field
 from cstool.core.timeutil import format_datetime, parse_date, parse_datetime
@@ -32,41 +32,79 @@ def parse_value(field: Field, raw: Any, *, tz: tzinfo, choices: Sequence[str] | 
     Blank input gives None. ``choices`` are the allowed values of a choice field (from the
     field or policy); matching ignores case. ``fmt`` is a strptime format for dates.
     """
-    if is_blank(raw):
-        return None
+    return make_parser(field, tz=tz, choices=choices, fmt=fmt, now=now)(raw)
+
+
+def make_parser(field: Field, *, tz: tzinfo, choices: Sequence[str] | None = None,
+                fmt: str | None = None, now: datetime | None = None) -> Callable[[Any], Any]:
+    """A function parsing raw values for ``field``: built once, applied to every row of an import."""
+    convert = _converter(field, tz, choices if choices is not None else field.choices, fmt, now)
+
+    def parse(raw: Any) -> Any:
+        if raw is None or raw == [] or (isinstance(raw, str) and (not raw or raw.isspace())):
+            return None
+        return convert(raw)
+
+    return parse
+
+
+def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str | None,
+               now: datetime | None) -> Callable[[Any], Any]:
     kind = field.type
     if kind == "text":
-        return str(raw).strip() if not field.multiline else str(raw).strip("\n ").replace("\r\n", "\n")
+        if field.multiline:
+            return lambda raw: str(raw).strip("\n ").replace("\r\n", "\n")
+        return lambda raw: str(raw).strip()
     if kind == "int":
-        return _parse_int(raw)
+        return _parse_int
     if kind == "decimal":
-        return _parse_decimal(raw)
+        return _parse_decimal
     if kind == "bool":
-        return _parse_bool(raw)
+        return _parse_bool
     if kind == "date":
-        if isinstance(raw, date) and not isinstance(raw, datetime):
-            return raw.isoformat()
-        return parse_date(str(raw), fmt).isoformat()
+        def to_date(raw: Any) -> str:
+            if isinstance(raw, date) and not isinstance(raw, datetime):
+                return raw.isoformat()
+            return parse_date(str(raw), fmt).isoformat()
+        return to_date
     if kind == "datetime":
-        if isinstance(raw, datetime):
-            return format_datetime(raw if raw.tzinfo else raw.replace(tzinfo=tz))
-        return format_datetime(parse_datetime(str(raw), tz, fmt, now))
+        def to_datetime(raw: Any) -> str:
+            if isinstance(raw, datetime):
+                return format_datetime(raw if raw.tzinfo else raw.replace(tzinfo=tz))
+            return format_datetime(parse_datetime(str(raw), tz, fmt, now))
+        return to_datetime
     if kind == "choice":
-        return _parse_choice(raw, choices or field.choices or ())
+        allowed = tuple(choices or ())
+        lookup = {c.lower(): c for c in allowed}
+
+        def to_choice(raw: Any) -> str:
+            text = str(raw).strip()
+            found = lookup.get(text.lower())
+            if found is None:
+                shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", …"
+                raise ValueError(f"{text!r} is not one of: {shown}")
+            return found
+        return to_choice
     if kind == "phone":
-        text = _PHONE_NOISE.sub("", str(raw))
-        if not _PHONE.match(text):
-            raise ValueError(f"{raw!r} is not a phone number")
-        return text
+        def to_phone(raw: Any) -> str:
+            text = _PHONE_NOISE.sub("", str(raw))
+            if not _PHONE.match(text):
+                raise ValueError(f"{raw!r} is not a phone number")
+            return text
+        return to_phone
     if kind == "email":
-        text = str(raw).strip()
-        if not _EMAIL.match(text):
-            raise ValueError(f"{raw!r} is not an e-mail address")
-        return text
+        def to_email(raw: Any) -> str:
+            text = str(raw).strip()
+            if not _EMAIL.match(text):
+                raise ValueError(f"{raw!r} is not an e-mail address")
+            return text
+        return to_email
     if kind == "list":
-        items = raw if isinstance(raw, list) else re.split(r"[,，;；]", str(raw))
-        cleaned = [str(item).strip() for item in items if str(item).strip()]
-        return list(dict.fromkeys(cleaned)) or None
+        def to_list(raw: Any) -> list[str] | None:
+            items = raw if isinstance(raw, list) else re.split(r"[,，;；]", str(raw))
+            cleaned = [str(item).strip() for item in items if str(item).strip()]
+            return list(dict.fromkeys(cleaned)) or None
+        return to_list
     raise ValueError(f"unknown field type {kind!r}")  # Field.__post_init__ makes this unreachable
 
 
@@ -104,12 +142,3 @@ def _parse_bool(raw: Any) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(f"{raw!r} is not yes or no")
-
-
-def _parse_choice(raw: Any, choices: Sequence[str]) -> str:
-    text = str(raw).strip()
-    for choice in choices:
-        if text == choice or text.lower() == choice.lower():
-            return choice
-    shown = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", …"
-    raise ValueError(f"{text!r} is not one of: {shown}")

@@ -271,35 +271,51 @@ def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[Imp
     return problems
 
 
-def map_values(values: Mapping[str, Any], mapping: ImportMap, nulls: frozenset) -> tuple[dict[str, Any], list[FieldError]]:
-    """A source row as field name → raw value, after renaming, value maps and constants.
+class ColumnPlan:
+    """What each column of a row becomes, worked out once per distinct set of columns."""
 
-    Several columns mapped to one field are joined with a new line, in file order.
-    """
-    out: dict[str, Any] = {}
-    problems: list[FieldError] = []
-    for column, value in values.items():
-        if column in mapping.ignore:
-            continue
-        if isinstance(value, dict):
-            problems.append(FieldError(column, "nested objects cannot be imported; flatten them first"))
-            continue
-        if isinstance(value, str) and (value in nulls or value.strip() in nulls):
-            value = None
-        for target in mapping.targets(column):
-            mapped = value
-            table = mapping.values.get(target)
-            if table is not None and mapped is not None and not isinstance(mapped, list):
-                mapped = table.get(str(mapped), table.get("*", mapped))
-            if target in out and not is_blank(out[target]):
-                if not is_blank(mapped):
-                    out[target] = f"{out[target]}\n{mapped}"
-            else:
-                out[target] = mapped
-    for name, value in mapping.constants.items():
-        if is_blank(out.get(name)):
-            out[name] = value
-    return out, problems
+    def __init__(self, mapping: ImportMap):
+        self.mapping = mapping
+        self.nulls = frozenset(mapping.null)
+        self._plans: dict[tuple[str, ...], list] = {}
+
+    def _plan(self, columns: tuple[str, ...]) -> list:
+        plan = self._plans.get(columns)
+        if plan is None:
+            mapping = self.mapping
+            plan = [(column, tuple((t, mapping.values.get(t)) for t in mapping.targets(column)))
+                    for column in columns if column not in mapping.ignore]
+            self._plans[columns] = plan
+        return plan
+
+    def apply(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+        """A source row as field name → raw value, after renaming, value maps and constants.
+
+        Several columns mapped to one field are joined with a new line, in file order.
+        """
+        out: dict[str, Any] = {}
+        problems: list[FieldError] = []
+        nulls = self.nulls
+        for column, targets in self._plan(tuple(values)):
+            value = values[column]
+            if isinstance(value, dict):
+                problems.append(FieldError(column, "nested objects cannot be imported; flatten them first"))
+                continue
+            if nulls and isinstance(value, str) and (value in nulls or value.strip() in nulls):
+                value = None
+            for target, table in targets:
+                mapped = value
+                if table is not None and mapped is not None and not isinstance(mapped, list):
+                    mapped = table.get(str(mapped), table.get("*", mapped))
+                if target in out and not is_blank(out[target]):
+                    if not is_blank(mapped):
+                        out[target] = f"{out[target]}\n{mapped}"
+                else:
+                    out[target] = mapped
+        for name, value in self.mapping.constants.items():
+            if is_blank(out.get(name)):
+                out[name] = value
+        return out, problems
 
 
 @dataclass
@@ -322,6 +338,15 @@ class ImportOutcome:
 def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool = False,
                skip_invalid: bool = False, on_duplicate: str = "skip", encoding: str | None = None,
                progress: Callable[[Iterator[SourceRow]], Iterator[SourceRow]] | None = None) -> ImportOutcome:
+    from cstool.core.store import collector_paused
+
+    with collector_paused():
+        return _run_import(ctx, kind, path, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
+                           on_duplicate=on_duplicate, encoding=encoding, progress=progress)
+
+
+def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool, skip_invalid: bool,
+                on_duplicate: str, encoding: str | None, progress) -> ImportOutcome:
     fmt = detect_format(path, mapping.format)
     header, rows = read_source(path, fmt, encoding or mapping.encoding or "utf-8-sig", mapping.delimiter)
     outcome = ImportOutcome(kind.name)
@@ -330,7 +355,7 @@ def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool
         if outcome.errors:
             return outcome
     tz = zone(mapping.timezone) if mapping.timezone else ctx.tz
-    nulls = frozenset(mapping.null)
+    plan = ColumnPlan(mapping)
     sources: list[SourceRow] = []
     raw_rows: list[dict[str, Any]] = []
     early: dict[int, list[FieldError]] = {}
@@ -348,7 +373,7 @@ def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool
             early[len(raw_rows)] = [FieldError(None, f"not valid JSON: {message}" if isinstance(values, dict) else message)]
             raw_rows.append({})
             continue
-        mapped, problems = map_values(values, mapping, nulls)
+        mapped, problems = plan.apply(values)
         if problems:
             early[len(raw_rows)] = problems
         raw_rows.append(mapped)

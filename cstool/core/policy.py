@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Iterable
@@ -41,6 +42,7 @@ def format_key(path: Iterable[Any]) -> str:
     return out
 
 
+@lru_cache(maxsize=512)
 def parse_key(key: str) -> KeyPath:
     """``escalation.levels[1].at`` → ("escalation", "levels", 1, "at"); quotes allowed."""
     parts: list[Any] = []
@@ -90,12 +92,12 @@ class Policy:
     def timezone_name(self) -> str:
         return self.get("workspace.timezone", "Asia/Shanghai")
 
-    @property
+    @cached_property
     def timezone(self) -> tzinfo:
         from cstool.core.timeutil import zone
         return zone(self.timezone_name)
 
-    @property
+    @cached_property
     def priorities(self) -> list[str]:
         return list(self.get("workspace.priorities", ["urgent", "high", "normal", "low"]))
 

@@ -1,6 +1,6 @@
 """The life of a record: built from input, checked, enriched, classified, stored, changed.
 
-Data flows one way: raw values → parse_value per field → required check → plugins'
+Data flows one way: raw values → a parser per field → required check → plugins'
 validation → enrichment → classification → store. Every change appends an event.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from cstool.core.classify import Suggestion, changes_for, merge_into
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
-from cstool.core.fields import is_blank, parse_value
+from cstool.core.fields import is_blank, make_parser
 from cstool.core.kinds import ENVELOPE_NAMES, STATUS_FIELD, UPDATABLE_ENVELOPE, Kind
 from cstool.core.timeutil import format_datetime, stored_instant
 
@@ -32,7 +32,12 @@ class Built:
 
 
 def event(type_: str, at: str, by: str, **details: Any) -> dict:
-    return {"at": at, "by": by, "type": type_, **{k: v for k, v in details.items() if v is not None}}
+    """An audit-trail entry; details that are None are left out."""
+    entry = {"at": at, "by": by, "type": type_}
+    for key, value in details.items():
+        if value is not None:
+            entry[key] = value
+    return entry
 
 
 def last_status_at(record: Mapping[str, Any]) -> str | None:
@@ -47,20 +52,26 @@ class RecordBook:
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self._choice_cache: dict[str, dict[str, list[str] | None]] = {}
+        self._parser_cache: dict[tuple, dict[str, Callable[[Any], Any]]] = {}
 
     # ---- parsing ---------------------------------------------------------------
 
     def parse_row(self, kind: Kind, raw: Mapping[str, Any], *, tz: tzinfo | None = None,
-                  formats: Mapping[str, str] | None = None, updating: bool = False) -> tuple[dict, list[FieldError]]:
+                  formats: Mapping[str, str] | None = None, updating: bool = False,
+                  parsers: Mapping[str, Callable[[Any], Any]] | None = None) -> tuple[dict, list[FieldError]]:
         """Typed values of ``raw`` (field name → text or JSON value) and every error found."""
-        tz = tz or self.ctx.tz
-        choices = self._choices(kind)
-        formats = formats or {}
+        parsers = parsers or self._parsers(kind, tz or self.ctx.tz, formats)
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         for name, raw_value in raw.items():
-            if name == "status" and not updating:
+            parse = parsers.get(name)
+            locked = updating and name in ENVELOPE_NAMES and name not in UPDATABLE_ENVELOPE
+            if parse is not None and not locked:
+                try:
+                    values[name] = parse(raw_value)
+                except ValueError as exc:
+                    errors.append(FieldError(name, str(exc)))
+            elif name == "status" and not updating:
                 if is_blank(raw_value):
                     continue
                 status = kind.status(str(raw_value).strip())
@@ -69,28 +80,23 @@ class RecordBook:
                     errors.append(FieldError("status", f"{raw_value!r} is not a status of {kind.name}; statuses: {names}"))
                 else:
                     values["status"] = status.name
-                continue
-            field = kind.field(name)
-            if field is None or name in TOOL_OWNED:
-                errors.append(FieldError(name, self._unknown_field_message(kind, name)))
-                continue
-            if updating and name not in UPDATABLE_ENVELOPE and name in ENVELOPE_NAMES:
+            elif locked:
                 hint = {"owner": "cstool assign", "status": "cstool status"}.get(name, "cstool respond / cstool status")
                 errors.append(FieldError(name, f"cannot be changed by update; use {hint}"))
-                continue
-            try:
-                values[name] = parse_value(field, raw_value, tz=tz, choices=choices.get(name), fmt=formats.get(name))
-            except ValueError as exc:
-                errors.append(FieldError(name, str(exc)))
+            else:
+                errors.append(FieldError(name, self._unknown_field_message(kind, name)))
         return values, errors
 
-    def _choices(self, kind: Kind) -> dict[str, list[str] | None]:
-        """Each choice field's allowed values, resolved from policy once per command."""
-        cached = self._choice_cache.get(kind.name)
-        if cached is None:
-            fields = [f for f in kind.all_fields() if f.type == "choice"]
-            cached = self._choice_cache[kind.name] = {f.name: self.ctx.choices(f) for f in fields}
-        return cached
+    def _parsers(self, kind: Kind, tz: tzinfo, formats: Mapping[str, str] | None) -> dict[str, Callable[[Any], Any]]:
+        """A parser per settable field of ``kind``, built once per command and reused for every row."""
+        key = (kind.name, id(tz), tuple(sorted((formats or {}).items())))
+        parsers = self._parser_cache.get(key)
+        if parsers is None:
+            formats = formats or {}
+            parsers = {f.name: make_parser(f, tz=tz, choices=self.ctx.choices(f), fmt=formats.get(f.name))
+                       for f in kind.all_fields() if f.name not in TOOL_OWNED}
+            self._parser_cache[key] = parsers
+        return parsers
 
     def _unknown_field_message(self, kind: Kind, name: str) -> str:
         known = ", ".join(f.name for f in kind.fields)
@@ -108,11 +114,12 @@ class RecordBook:
         now = now or self.ctx.now()
         records: list[dict | None] = []
         errors: list[tuple[int, FieldError]] = []
+        parsers = self._parsers(kind, tz or self.ctx.tz, formats)
         for index, raw in enumerate(rows):
             if parsed:
                 values, problems = dict(raw), []
             else:
-                values, problems = self.parse_row(kind, raw, tz=tz, formats=formats)
+                values, problems = self.parse_row(kind, raw, parsers=parsers)
             for name in self.missing_required(kind, values):
                 if not any(p.field == name for p in problems):
                     problems.append(FieldError(name, "is required"))
@@ -143,7 +150,7 @@ class RecordBook:
         for field in kind.fields:
             value = values.get(field.name)
             record[field.name] = field.default if value is None else value
-        events = [event("created", created, user)]
+        events = [{"at": created, "by": user, "type": "created"}]
         if record["first_response_at"]:
             events.append(event("response", record["first_response_at"], user))
         if status.name != kind.initial_status.name:

@@ -43,6 +43,11 @@ def parse_datetime(text: str, tz: tzinfo, fmt: str | None = None, now: datetime 
 
 
 def _parse_iso_or_relative(s: str, tz: tzinfo, now: datetime | None) -> datetime:
+    if s[0].isdigit():  # the common case first: an ISO date or date-time
+        try:
+            return datetime.combine(date.fromisoformat(s), time()) if len(s) == 10 else datetime.fromisoformat(s)
+        except ValueError:
+            pass
     lowered = s.lower()
     if lowered in ("now", "today") or _RELATIVE.match(lowered):
         base = now or datetime.now(tz)

@@ -1,0 +1,82 @@
+"""Shared by the benchmark scripts: timing, a workspace, synthetic complaint rows."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+ENV = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": os.environ.get("CSTOOL_LOAD_ENTRYPOINTS", "1"), "CSTOOL_USER": "bench"}
+CSTOOL = [sys.executable, "-m", "cstool"]
+
+TEXTS = ["电水壶用了三天就漏水，要求退换。", "订单承诺三天送达，已经过去十天还没收到货。",
+         "I was charged twice for the same order and nobody answers my emails.",
+         "The blender stopped working after one week, I want an exchange.",
+         "客服电话里态度恶劣，直接挂断了我的电话。", "The parcel was marked delivered but never arrived."]
+MAP = """
+[columns]
+ref = "external_id"
+received = "created_at"
+name = "customer_name"
+phone = "contact_phone"
+how = "channel"
+text = "content"
+"""
+
+
+def timed(fn, repeat: int = 3) -> float:
+    """Median wall time of ``fn`` over ``repeat`` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([*CSTOOL, *args], capture_output=True, env=ENV)
+    if check and done.returncode != 0:
+        raise SystemExit(f"cstool {' '.join(args)} failed: {done.stderr.decode()}")
+    return done
+
+
+def fresh_workspace(name: str) -> Path:
+    path = WORK / name
+    if path.exists():
+        shutil.rmtree(path)
+    WORK.mkdir(exist_ok=True)
+    run("init", str(path))
+    return path
+
+
+def complaint_csv(rows: int) -> tuple[Path, Path]:
+    """A CSV of ``rows`` complaints and its map file (made once, reused)."""
+    WORK.mkdir(exist_ok=True)
+    path, map_path = WORK / f"complaints-{rows}.csv", WORK / "complaints-map.toml"
+    map_path.write_text(MAP, encoding="utf-8")
+    if not path.exists():
+        rng = random.Random(rows)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["ref", "received", "name", "phone", "how", "text"])
+            for i in range(rows):
+                writer.writerow([f"B{i}", f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:{i % 60:02d}",
+                                 f"客户{i}", f"138{rng.randint(10000000, 99999999)}",
+                                 rng.choice(["phone", "web", "email"]), rng.choice(TEXTS)])
+    return path, map_path
+
+
+def verdict(name: str, seconds: float, floor: float, target: float) -> bool:
+    ratio = seconds / floor
+    ok = ratio <= target
+    print(f"{name:<40} {seconds:8.3f} s   floor {floor:8.3f} s   ratio {ratio:5.2f}   target <= {target:g}   {'ok' if ok else 'MISSED'}")
+    return ok

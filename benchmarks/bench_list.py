@@ -1,0 +1,28 @@
+"""`cstool list complaint --format json` on N records: target <= 2x (orjson load, then dumps)."""
+
+from __future__ import annotations
+
+import sys
+
+import orjson
+
+from _common import complaint_csv, fresh_workspace, run, timed, verdict
+
+
+def main(rows: int) -> bool:
+    workspace = fresh_workspace("list")
+    source, map_path = complaint_csv(rows)
+    run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path))
+    data_file = workspace / "data" / "complaint.json"
+
+    def floor():
+        data = orjson.loads(data_file.read_bytes())
+        orjson.dumps(list(data["complaint"].values()), option=orjson.OPT_INDENT_2)
+
+    base = timed(floor)
+    spent = timed(lambda: run("--workspace", str(workspace), "list", "complaint", "--format", "json"))
+    return verdict(f"list {rows:,} complaints as JSON", spent, base, 2)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000) else 1)

@@ -1,0 +1,20 @@
+"""`cstool demo` builds a realistic workspace through the normal pipeline."""
+
+from __future__ import annotations
+
+from conftest import invoke
+
+
+def test_demo_builds_records_and_prints_the_dashboard(tmp_path):
+    result = invoke("demo", tmp_path / "demo")
+    assert result.exit_code == 0, result.stderr
+    assert "工作总览" in result.stdout and "投诉" in result.stdout
+    listed = invoke("--workspace", tmp_path / "demo", "list", "complaint", "--format", "json").json()
+    assert listed["count"] >= 200
+    records = listed["records"]
+    assert any(r["status"] == "closed" for r in records) and any(r["status"] == "registered" for r in records)
+    assert any(r["category"] for r in records), "classification ran on save"
+    assert any("\u4e00" <= r["content"][0] <= "\u9fff" for r in records) and any(r["content"][0].isascii() for r in records)
+    again = invoke("demo", tmp_path / "demo")
+    assert again.exit_code == 1 and "--force" in again.stderr
+    assert invoke("demo", "--force", tmp_path / "demo").exit_code == 0

@@ -1,0 +1,116 @@
+"""Pure domain functions: field parsing, classification rules, masking."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, strategies as st
+
+from cstool.core.classify import Suggestion, changes_for, compile_rules, merge_into, suggest
+from cstool.core.fields import parse_value
+from cstool.core.kinds import Field
+from cstool.core.privacy import mask
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PRIORITIES = ["urgent", "high", "normal", "low"]
+
+
+@pytest.mark.parametrize("type_,raw,expected", [
+    ("int", "1,200", 1200), ("decimal", "19.90", 19.9), ("bool", "是", True), ("bool", "no", False),
+    ("date", "2026-11-23", "2026-11-23"), ("datetime", "2026-11-23 14:30", "2026-11-23T14:30:00+08:00"),
+    ("datetime", "2026-11-23T06:30Z", "2026-11-23T06:30:00+00:00"), ("phone", "138-1234 5678", "13812345678"),
+    ("email", "a@b.cn", "a@b.cn"), ("list", "a，b, a", ["a", "b"]), ("text", "  hi ", "hi"), ("int", "", None),
+])
+def test_parse_value(type_, raw, expected):
+    assert parse_value(Field("f", type_), raw, tz=SHANGHAI) == expected
+
+
+@pytest.mark.parametrize("type_,raw", [("int", "1.5"), ("int", True), ("decimal", "NaN"), ("bool", "maybe"),
+                                       ("date", "2026-02-30"), ("datetime", "yesterday"), ("phone", "12"),
+                                       ("email", "nobody")])
+def test_parse_value_refuses(type_, raw):
+    with pytest.raises(ValueError):
+        parse_value(Field("f", type_), raw, tz=SHANGHAI)
+
+
+def test_choice_matches_case_insensitively_and_lists_choices():
+    field = Field("channel", "choice")
+    assert parse_value(field, "PHONE", tz=timezone.utc, choices=["phone", "web"]) == "phone"
+    with pytest.raises(ValueError, match="not one of: phone, web"):
+        parse_value(field, "fax", tz=timezone.utc, choices=["phone", "web"])
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12))
+def test_int_round_trips_through_text(number):
+    assert parse_value(Field("n", "int"), str(number), tz=timezone.utc) == number
+
+
+@given(st.text(max_size=60))
+def test_parsing_never_raises_anything_but_value_error(text):
+    for type_ in ("int", "decimal", "bool", "date", "datetime", "phone", "email", "list", "text"):
+        try:
+            parse_value(Field("f", type_), text, tz=SHANGHAI)
+        except ValueError:
+            pass
+
+
+RULES = compile_rules([
+    {"name": "refund", "keywords": ["Refund", "退款"], "set": {"category": "billing", "tags": ["money"]}},
+    {"name": "danger", "keywords": ["fire"], "set": {"category": "safety", "priority": "urgent", "tags": ["safety"]}},
+    {"name": "vip phone", "when": {"channel": ["phone"], "severity": "major"}, "set": {"priority": "high"}},
+])
+
+
+def test_rules_first_category_most_urgent_priority_joined_tags():
+    record = {"content": "fire after the REFUND", "channel": "phone", "severity": "major"}
+    result = suggest(RULES, record, ["content"], PRIORITIES)
+    assert (result.category, result.priority, result.tags) == ("billing", "urgent", ["money", "safety"])
+    assert result.rules == ["refund", "danger", "vip phone"]
+    assert suggest(RULES, {"content": "要求退款", "channel": "web"}, ["content"], PRIORITIES).category == "billing"
+    assert suggest(RULES, {"content": "ok", "channel": "phone", "severity": "minor"}, ["content"], PRIORITIES).as_dict() is None
+
+
+priority_lists = st.lists(st.sampled_from(PRIORITIES + [None]), max_size=8)
+
+
+@given(priority_lists)
+def test_merged_priority_is_the_most_urgent_offered(offered):
+    merged = Suggestion()
+    for priority in offered:
+        merge_into(merged, None, priority, [], PRIORITIES)
+    named = [p for p in offered if p]
+    assert merged.priority == (min(named, key=PRIORITIES.index) if named else None)
+
+
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=3), max_size=5))
+def test_merged_tags_are_the_union_in_first_seen_order(tag_lists):
+    merged = Suggestion()
+    for tags in tag_lists:
+        merge_into(merged, None, None, tags, PRIORITIES)
+    flat = [t for tags in tag_lists for t in tags]
+    assert merged.tags == list(dict.fromkeys(flat))
+
+
+def test_changes_never_overwrite_hand_values():
+    suggestion = Suggestion(category="billing", priority="urgent", tags=["money"])
+    by_hand = {"category": "pricing", "priority": "low", "tags": ["vip"]}
+    assert changes_for(by_hand, suggestion) == {"tags": ["vip", "money"]}
+    by_rule = {**by_hand, "classified": {"category": "old rule", "priority": "old rule"}}
+    assert changes_for(by_rule, suggestion) == {"category": "billing", "priority": "urgent", "tags": ["vip", "money"]}
+    empty = {"category": None, "priority": None, "tags": []}
+    assert changes_for(empty, suggestion) == {"category": "billing", "priority": "urgent", "tags": ["money"]}
+
+
+@pytest.mark.parametrize("value,type_,expected", [
+    ("13812341234", "phone", "138****1234"), ("zhang@example.com", "email", "z***@example.com"),
+    ("张三", "text", "张*"), ("110101199003071234", "text", "110****1234"), ("", "text", ""),
+])
+def test_mask(value, type_, expected):
+    assert mask(value, type_) == expected
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_mask_never_shows_the_whole_value(value):
+    assert mask(value, "text") != value or set(value) <= {"*"}
