@@ -6,22 +6,26 @@ from typing import Any, Iterable
 
 
 def mask(value: Any, field_type: str = "text") -> Any:
+    """A masked copy of a personal value; at least one meaningful character is always hidden."""
     if value is None or value == "":
         return value
     text = str(value)
     if field_type == "email" and "@" in text:
         local, _, domain = text.partition("@")
-        return f"{local[:1]}***@{domain}"
+        return f"{local[:1] if len(local) > 1 else ''}***@{domain}"
     if field_type == "phone" or (len(text) >= 8 and sum(c.isdigit() for c in text) >= len(text) - 1):
-        if len(text) >= 7:
-            return f"{text[:3]}****{text[-4:]}"
-        return "*" * (len(text) - 2) + text[-2:]
-    if len(text) <= 1:
-        return "*"
+        return _mask_middle(text)
     if len(text) <= 4:  # a name: 张三 → 张*
-        return text[0] + "*" * (len(text) - 1)
+        return text[0] + "*" * (len(text) - 1) if len(text) > 1 else "*"
     keep = max(1, len(text) // 4)
     return text[:keep] + "****" + text[-keep:]
+
+
+def _mask_middle(text: str) -> str:
+    """13812341234 → 138****1234; shorter numbers keep less, so something is always hidden."""
+    n = len(text)
+    head, tail = (3, 4) if n >= 11 else (min(3, n // 4), min(4, n // 3))
+    return text[:head] + "****" + (text[-tail:] if tail else "")
 
 
 def masked_record(record: dict, personal: Iterable[tuple[str, str]]) -> dict:
