@@ -184,3 +184,29 @@ def test_bad_map_file_names_its_line(ws_cli, tmp_path):
     assert "unknown section [colums]" in ws_cli("import", "complaint", source, "--map", unknown).stderr
     assert "no such map file" in ws_cli("import", "complaint", source, "--map", "nope").stderr
     assert "no such file" in ws_cli("import", "complaint", tmp_path / "missing.csv").stderr
+
+
+def test_progress_advances_over_every_checked_row(workspace, tmp_path, map_file):
+    from contextlib import contextmanager
+
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
+    from cstool.core.importer import CHUNK_ROWS, load_map, run_import
+
+    seen = []
+
+    @contextmanager
+    def progress(total):
+        seen.append(("total", total))
+
+        class Bar:
+            def update(self, n):
+                seen.append(("update", n))
+        yield Bar()
+
+    ctx = Context(build_host(workspace, entry_points=False), workspace)
+    rows = CHUNK_ROWS + 7
+    source = write_csv(tmp_path / "in.csv", make_rows(rows))
+    outcome = run_import(ctx, ctx.kinds.get("complaint"), source, load_map(map_file), progress=progress)
+    assert outcome.imported == rows
+    assert seen == [("total", rows), ("update", CHUNK_ROWS), ("update", 7)]

@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
@@ -335,9 +336,14 @@ class ImportOutcome:
                 "errors": [e.as_dict() for e in self.errors]}
 
 
+CHUNK_ROWS = 5000  # rows validated per batch of hook calls; progress advances per chunk
+
+
 def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool = False,
                skip_invalid: bool = False, on_duplicate: str = "skip", encoding: str | None = None,
-               progress: Callable[[Iterator[SourceRow]], Iterator[SourceRow]] | None = None) -> ImportOutcome:
+               progress: Callable[[int], Any] | None = None) -> ImportOutcome:
+    """Import ``path``. ``progress(total)``, when given, returns a context manager with
+    ``update(n)`` (click.progressbar fits), advanced as rows are checked."""
     from cstool.core.store import collector_paused
 
     with collector_paused():
@@ -346,7 +352,7 @@ def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool
 
 
 def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool, skip_invalid: bool,
-                on_duplicate: str, encoding: str | None, progress) -> ImportOutcome:
+                on_duplicate: str, encoding: str | None, progress: Callable[[int], Any] | None) -> ImportOutcome:
     fmt = detect_format(path, mapping.format)
     header, rows = read_source(path, fmt, encoding or mapping.encoding or "utf-8-sig", mapping.delimiter)
     outcome = ImportOutcome(kind.name)
@@ -359,7 +365,7 @@ def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: boo
     sources: list[SourceRow] = []
     raw_rows: list[dict[str, Any]] = []
     early: dict[int, list[FieldError]] = {}
-    for source in (progress(rows) if progress else rows):
+    for source in rows:
         outcome.read += 1
         sources.append(source)
         values = source.values
@@ -378,19 +384,25 @@ def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: boo
             early[len(raw_rows)] = problems
         raw_rows.append(mapped)
     return apply_import(ctx, kind, sources, raw_rows, early, outcome, tz=tz, formats=mapping.formats,
-                        dry_run=dry_run, skip_invalid=skip_invalid, on_duplicate=on_duplicate)
+                        dry_run=dry_run, skip_invalid=skip_invalid, on_duplicate=on_duplicate, progress=progress)
 
 
 def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict], early: dict[int, list[FieldError]],
                  outcome: ImportOutcome, *, tz, formats: Mapping[str, str], dry_run: bool, skip_invalid: bool,
-                 on_duplicate: str) -> ImportOutcome:
+                 on_duplicate: str, progress: Callable[[int], Any] | None = None) -> ImportOutcome:
     book = ctx.book
     candidates = [i for i in range(len(raw_rows)) if i not in early]
-    built = book.build(kind, [raw_rows[i] for i in candidates], tz=tz, formats=formats)
     problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items()}
-    for position, error in built.errors:
-        problems.setdefault(candidates[position], []).append(error)
-    records = {candidates[p]: r for p, r in enumerate(built.records) if r is not None}
+    records: dict[int, dict] = {}
+    with progress(len(candidates)) if progress else contextlib.nullcontext() as bar:
+        for first in range(0, len(candidates), CHUNK_ROWS):
+            chunk = candidates[first:first + CHUNK_ROWS]
+            built = book.build(kind, [raw_rows[i] for i in chunk], tz=tz, formats=formats)
+            for position, error in built.errors:
+                problems.setdefault(chunk[position], []).append(error)
+            records.update((chunk[p], r) for p, r in enumerate(built.records) if r is not None)
+            if bar is not None:
+                bar.update(len(chunk))
 
     def settle(existing: list[dict]) -> tuple[list[dict], list[dict]]:
         """Split valid rows into new records and updates; count or refuse duplicates."""
