@@ -30,6 +30,8 @@ _LAZY = {
     "ReportResult": "cstool.core.reports",
     "pct": "cstool.core.reports",
     "summary": "cstool.core.reports",
+    "SlaPolicy": "cstool.core.clocks",
+    "record_clocks": "cstool.core.clocks",
     "compile_rules": "cstool.core.classify",
     "suggest": "cstool.core.classify",
     "check_rules": "cstool.core.classify",
@@ -37,6 +39,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.classify import check_rules, compile_rules, suggest
+    from cstool.core.clocks import SlaPolicy, record_clocks
     from cstool.core.context import Context
     from cstool.core.demo import DemoRecord
     from cstool.core.errors import CstoolError, FieldError

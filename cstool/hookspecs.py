@@ -78,8 +78,9 @@ def cstool_classify(kind, records, policy):
 def cstool_notify(actions, policy, workspace):
     """Deliver escalation notices.
 
-    Called by ``cstool escalate`` with the actions of one run, after their ``escalated``
-    events are written (the escalation ladder arrives with SLA clocks, issue 3).
+    Called by ``cstool escalate`` with the notices ready to go, after their ``escalated``
+    events are written; notices raised while ``[notify] calendar`` is closed are held
+    until it opens. Not called with ``--dry-run``.
     Arguments: ``actions`` (list of dicts shaped as in SPEC section 5, ``escalate``),
     ``policy`` (Policy), ``workspace`` (Workspace).
     Returns: None. Every implementation is called; one that raises is reported by name

@@ -54,8 +54,10 @@ class Context:
 
     def check_policy(self, policy: Policy) -> list[Problem]:
         problems = check_core(policy)
-        if problems:  # plugins read [workspace]: check theirs only once it is sound
+        if problems:  # everything else reads [workspace]: check the rest only once it is sound
             return problems
+        from cstool.core.clocks import check_sla_policy
+        problems = [Problem(path, message) for path, message in check_sla_policy(policy, self.kinds.names())]
         for found in self.hook.cstool_check_policy(policy=policy, kinds=self.kinds):
             problems.extend(found or [])
         return problems
@@ -72,6 +74,18 @@ class Context:
     def store(self):
         from cstool.core.store import Store
         return Store(self.workspace.data_dir)
+
+    @cached_property
+    def sla(self):
+        from cstool.core.clocks import SlaPolicy
+        return SlaPolicy(self.policy)
+
+    def clocks(self, record: dict, now: datetime):
+        """The calendar name and clocks of ``record`` as of ``now``."""
+        from cstool.core.clocks import record_clocks
+        kind = self.kinds.get(record["kind"])
+        phases = {s.name: s.phase for s in kind.statuses}
+        return record_clocks(record, phases, kind.initial_status.name, self.sla, now)
 
     @cached_property
     def book(self):

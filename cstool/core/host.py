@@ -21,6 +21,9 @@ BUNDLED = (
     "cstool.plugins.rules",
     "cstool.plugins.complaints",
     "cstool.plugins.dashboard",
+    "cstool.plugins.sla",
+    "cstool.plugins.outbox",
+    "cstool.plugins.smtp",
 )
 # Comma-separated plugin names not to load (tests and staff use it to switch one off).
 BLOCK_ENV = "CSTOOL_BLOCK_PLUGINS"

@@ -1,0 +1,205 @@
+"""Business calendars (pure): open hours per weekday, date overrides (holidays and
+make-up workdays, 调休), a time zone, or ``always`` for 24x7.
+
+Intervals are half-open ``[start, end)`` in minutes from local midnight and never cross
+midnight. All arithmetic is on aware datetimes; days are walked in the calendar's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from typing import Iterator, Mapping
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Interval = tuple[int, int]
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# A calendar with no open hours in this many days is unusable (every target would be infinite).
+SEARCH_DAYS = 3 * 366
+
+
+def parse_hours(text: str) -> tuple[Interval, ...]:
+    """``"09:00-12:00,13:30-18:00"`` → ((540, 720), (810, 1080)); ``"closed"`` → ()."""
+    if not isinstance(text, str):
+        raise ValueError("hours must be text like \"09:00-12:00,13:30-18:00\" or \"closed\"")
+    if text.strip().lower() == "closed":
+        return ()
+    intervals = []
+    for part in text.split(","):
+        match = _HOURS.match(part)
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not an interval like 09:00-12:00")
+        h1, m1, h2, m2 = map(int, match.groups())
+        if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 24 or (h2 == 24 and m2):
+            raise ValueError(f"{part.strip()!r} is not a time of day")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if end <= start:
+            raise ValueError(f"{part.strip()!r} ends before it starts; intervals never cross midnight (split it at 24:00)")
+        intervals.append((start, end))
+    intervals.sort()
+    for (_, end), (start, _) in zip(intervals, intervals[1:]):
+        if start < end:
+            raise ValueError(f"intervals overlap in {text!r}")
+    return tuple(intervals)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    name: str
+    tz: tzinfo
+    always: bool = False
+    weekly: tuple[tuple[Interval, ...], ...] = ((),) * 7
+    overrides: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
+
+    def hours_on(self, day: date) -> tuple[Interval, ...]:
+        if self.always:
+            return ((0, 1440),)
+        found = self.overrides.get(day)
+        return found if found is not None else self.weekly[day.weekday()]
+
+    def is_working_day(self, day: date) -> bool:
+        return bool(self.hours_on(day))
+
+    def _at(self, day: date, minute: int) -> datetime:
+        return (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self.tz)
+
+    def open_spans(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The open parts of ``[start, end)``, in order."""
+        if end <= start:
+            return
+        if self.always:
+            yield start, end
+            return
+        day = start.astimezone(self.tz).date()
+        last = end.astimezone(self.tz).date()
+        while day <= last:
+            for a, b in self.hours_on(day):
+                lo, hi = max(self._at(day, a), start), min(self._at(day, b), end)
+                if lo < hi:
+                    yield lo, hi
+            day += timedelta(days=1)
+
+    def business_minutes(self, start: datetime, end: datetime) -> float:
+        """Minutes of ``[start, end)`` that fall in open hours."""
+        if end <= start:
+            return 0.0
+        if self.always:
+            return (end - start).total_seconds() / 60
+        return sum((hi - lo).total_seconds() for lo, hi in self.open_spans(start, end)) / 60
+
+    def add_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The first instant at which ``minutes`` business minutes have passed since ``start``."""
+        if minutes <= 0:
+            return start
+        if self.always:
+            return start + timedelta(minutes=minutes)
+        remaining = minutes
+        day = start.astimezone(self.tz).date()
+        for _ in range(SEARCH_DAYS * 50):
+            for a, b in self.hours_on(day):
+                lo, hi = max(self._at(day, a), start), self._at(day, b)
+                if lo >= hi:
+                    continue
+                span = (hi - lo).total_seconds() / 60
+                if span >= remaining:
+                    return lo + timedelta(minutes=remaining)
+                remaining -= span
+            day += timedelta(days=1)
+        raise ValueError(f"calendar {self.name} has no open hours to count {minutes:g} minutes in")
+
+    def next_open(self, instant: datetime) -> datetime:
+        """``instant`` if the calendar is open then, else the next opening."""
+        if self.always:
+            return instant
+        day = instant.astimezone(self.tz).date()
+        for _ in range(SEARCH_DAYS):
+            for a, b in self.hours_on(day):
+                lo, hi = self._at(day, a), self._at(day, b)
+                if hi > instant:
+                    return max(lo, instant)
+            day += timedelta(days=1)
+        raise ValueError(f"calendar {self.name} has no open hours within {SEARCH_DAYS} days of {instant:%Y-%m-%d}")
+
+    def is_open(self, instant: datetime) -> bool:
+        return self.next_open(instant) == instant
+
+    def close_of_working_day(self, after: date, n: int) -> datetime:
+        """The close of the n-th working day after ``after`` (that date itself does not count)."""
+        day, found = after, 0
+        for _ in range(SEARCH_DAYS):
+            day += timedelta(days=1)
+            hours = self.hours_on(day)
+            if hours:
+                found += 1
+                if found == n:
+                    return self._at(day, hours[-1][1])
+        raise ValueError(f"calendar {self.name} has fewer than {n} working days within {SEARCH_DAYS} days")
+
+
+@lru_cache(maxsize=None)
+def _weekly(spec: tuple[tuple[str, str], ...]) -> tuple[tuple[Interval, ...], ...]:
+    hours = dict(spec)
+    return tuple(parse_hours(hours[d]) if d in hours else () for d in WEEKDAYS)
+
+
+def calendar_from_policy(name: str, table: Mapping, tz: tzinfo) -> Calendar:
+    """A Calendar from its policy table (already checked by ``check_calendar``)."""
+    hours = table.get("hours", {})
+    if isinstance(hours, str) and hours.strip().lower() == "always":
+        return Calendar(name, tz, always=True)
+    overrides = {date.fromisoformat(k): parse_hours(v) for k, v in (table.get("overrides") or {}).items()}
+    weekly = _weekly(tuple(sorted((k.lower(), v) for k, v in hours.items())))
+    return Calendar(name, tz, weekly=weekly, overrides=overrides)
+
+
+def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
+    """Problems of one ``[calendars.NAME]`` table, as (key path, message)."""
+    from cstool.core.timeutil import zone
+
+    base = ("calendars", name)
+    if not isinstance(table, dict):
+        return [(base, "must be a table with timezone and hours")]
+    problems = []
+    for key in table:
+        if key not in ("timezone", "hours", "overrides"):
+            problems.append(((*base, key), "unknown key; a calendar has timezone, hours and overrides"))
+    tz = table.get("timezone")
+    if tz is not None:
+        try:
+            zone(tz) if isinstance(tz, str) else (_ for _ in ()).throw(ValueError("must be a time zone name"))
+        except ValueError as exc:
+            problems.append(((*base, "timezone"), str(exc)))
+    hours = table.get("hours")
+    if hours is None:
+        problems.append(((*base, "hours"), "missing: give weekday hours ([calendars.NAME.hours]) or hours = \"always\""))
+    elif isinstance(hours, str):
+        if hours.strip().lower() != "always":
+            problems.append(((*base, "hours"), "must be \"always\" or a table of weekday = \"09:00-18:00\""))
+    elif isinstance(hours, dict):
+        for day, text in hours.items():
+            if day.lower() not in WEEKDAYS:
+                problems.append(((*base, "hours", day), f"unknown weekday; weekdays are {', '.join(WEEKDAYS)}"))
+                continue
+            try:
+                parse_hours(text)
+            except ValueError as exc:
+                problems.append(((*base, "hours", day), str(exc)))
+    else:
+        problems.append(((*base, "hours"), "must be \"always\" or a table of weekday hours"))
+    overrides = table.get("overrides", {})
+    if not isinstance(overrides, dict):
+        problems.append(((*base, "overrides"), "must be a table of \"YYYY-MM-DD\" = \"closed\" or hours"))
+        overrides = {}
+    for day, text in overrides.items():
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            problems.append(((*base, "overrides", day), "is not a date (YYYY-MM-DD)"))
+            continue
+        try:
+            parse_hours(text)
+        except ValueError as exc:
+            problems.append(((*base, "overrides", day), str(exc)))
+    return problems

@@ -1,0 +1,323 @@
+"""SLA clocks (SPEC section 6), computed from a record's events and the current policy.
+
+Pure: nothing here reads files or writes events. ``SlaPolicy`` is the policy's
+calendars, targets and escalation ladder, parsed once per command; ``record_clocks``
+gives a record's clocks as of an instant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Mapping, Sequence
+
+from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
+
+CLOCKS = ("first_response", "resolution")
+ROLES = ("owner", "supervisor", "manager")
+TERMINAL = ("resolved", "closed")
+_TARGET = re.compile(r"^\s*(\d+)\s*(m|h|wd)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    amount: int
+    unit: str   # m, h or wd
+
+    def minutes(self, calendar: Calendar, created: datetime) -> float:
+        if self.unit == "m":
+            return float(self.amount)
+        if self.unit == "h":
+            return self.amount * 60.0
+        close = calendar.close_of_working_day(created.astimezone(calendar.tz).date(), self.amount)
+        return calendar.business_minutes(created, close)
+
+
+def parse_target(text: Any) -> Target:
+    match = _TARGET.match(text) if isinstance(text, str) else None
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"{text!r} is not a target: use Nm (minutes), Nh (hours) or Nwd (working days), N >= 1")
+    return Target(text.strip(), int(match.group(1)), match.group(2))
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    at: float
+    notify: tuple[str, ...]
+
+
+class SlaPolicy:
+    """Calendars, per-kind targets and the escalation ladder from a checked policy."""
+
+    def __init__(self, policy):
+        tz = policy.timezone
+        from cstool.core.timeutil import zone
+        self.calendars = {name: calendar_from_policy(name, table, zone(table["timezone"]) if table.get("timezone") else tz)
+                          for name, table in (policy.get("calendars") or {}).items()}
+        self.sla = policy.get("sla") or {}
+        self.default_priority = policy.default_priority
+        self.levels = sorted((Level(l["name"], float(l["at"]), tuple(l.get("notify", ())))
+                              for l in policy.get("escalation.levels") or []), key=lambda l: l.at)
+        self.departments = policy.get("departments") or {}
+        self._plans: dict[tuple[str, str], Any] = {}
+
+    def plan(self, kind: str, priority: str | None) -> tuple[Calendar, dict[str, Target], str] | None:
+        """The calendar and targets for a kind and priority, and the priority used."""
+        priority = priority or self.default_priority
+        key = (kind, priority)
+        if key not in self._plans:
+            section = self.sla.get(kind)
+            entry = section.get(priority) if isinstance(section, dict) else None
+            if not isinstance(entry, dict):
+                self._plans[key] = None
+            else:
+                calendar = self.calendars[entry.get("calendar") or section.get("calendar")]
+                targets = {name: parse_target(entry[name]) for name in CLOCKS if name in entry}
+                self._plans[key] = (calendar, targets, priority) if targets else None
+        return self._plans[key]
+
+    def recipients(self, roles: Sequence[str], record: Mapping[str, Any]) -> list[str]:
+        department = self.departments.get(record.get("department") or "", {})
+        names = []
+        for role in roles:
+            name = record.get("owner") if role == "owner" else department.get(role)
+            if name and name not in names:
+                names.append(name)
+        return names
+
+
+@dataclass
+class Clock:
+    name: str
+    calendar: str
+    target: Target
+    target_minutes: float
+    started_at: datetime
+    stopped_at: datetime | None
+    stop_unknown: bool
+    elapsed: float | None
+    paused: float | None
+    due_at: datetime
+    state: str
+    level: str | None
+    breached_at: datetime | None
+    passed: list[tuple[Level, datetime]] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        def instant(value):
+            return value.isoformat(timespec="seconds") if value else None
+
+        def number(value):
+            return None if value is None else round(value, 2)
+
+        return {"name": self.name, "target": self.target.text, "target_minutes": number(self.target_minutes),
+                "started_at": instant(self.started_at), "stopped_at": instant(self.stopped_at),
+                "elapsed_minutes": number(self.elapsed), "paused_minutes": number(self.paused),
+                "due_at": instant(self.due_at), "state": self.state, "level": self.level,
+                "breached_at": instant(self.breached_at)}
+
+
+@dataclass
+class Timeline:
+    """What a record's events say about its clocks, as of an instant."""
+
+    created: datetime
+    first_response: tuple[datetime, bool, str] | None       # (when, unknown?, what stopped it)
+    resolution_stop: tuple[datetime, bool, str] | None
+    pauses: list[tuple[datetime, datetime | None, str]]     # (from, to or None while open, status)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime) -> Timeline:
+    created = _instant(record["created_at"])
+    events = sorted((e for e in record.get("events", []) if _instant(e["at"]) <= now), key=lambda e: _instant(e["at"]))
+    segments: list[list] = []   # [phase, status, start, end, start_unknown]
+    current = [phases.get(initial, "open"), initial, created, None, False]
+    first_response = None
+    for item in events:
+        kind = item.get("type")
+        if kind == "response" and first_response is None:
+            first_response = (_instant(item["at"]), False, "the first response")
+        elif kind == "status" and item.get("to") is not None:
+            at = _instant(item["at"])
+            current[3] = at
+            segments.append(current)
+            current = [phases.get(item["to"], "open"), item["to"], at, None, bool(item.get("at_unknown"))]
+            if first_response is None and current[0] in TERMINAL:
+                first_response = (at, current[4], f"status {item['to']} before any response")
+    segments.append(current)
+    trailing = len(segments)
+    while trailing > 0 and segments[trailing - 1][0] in TERMINAL:
+        trailing -= 1
+    stop = None
+    if trailing < len(segments):
+        first_terminal = segments[trailing]
+        stop = (first_terminal[2], first_terminal[4], f"status {first_terminal[1]}")
+    pauses = [(s[2], s[3], s[1]) for s in segments[:trailing] if s[0] == "pending" or s[0] in TERMINAL]
+    return Timeline(created, first_response, stop, pauses)
+
+
+def _fmt(value: datetime, calendar: Calendar) -> str:
+    return value.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
+             stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
+             levels: Sequence[Level], now: datetime) -> Clock:
+    started = calendar.next_open(created)
+    target_minutes = target.minutes(calendar, created)
+    explain = [f"Started {_fmt(started, calendar)} on calendar {calendar.name}"
+               + (f" (created {_fmt(created, calendar)}, outside open hours)" if started != created else "")]
+    explain.append(f"Target {target.text} = {target_minutes:g} business minutes")
+    if stop is not None and stop[1]:
+        due = calendar.add_minutes(created, target_minutes)
+        explain.append(f"Stopped by {stop[2]} at an unknown time (imported without it): not judged")
+        return Clock(name, calendar.name, target, target_minutes, started, None, True, None, None, due,
+                     "unknown", None, None, [], explain)
+    end = stop[0] if stop else now
+    windows = [(max(a, created), min(b or now, end), status) for a, b, status in pauses if a < end]
+    windows = [(a, b, status) for a, b, status in windows if a < b]
+    paused = 0.0
+    for a, b, status in windows:
+        minutes = calendar.business_minutes(a, b)
+        paused += minutes
+        explain.append(f"Paused {_fmt(a, calendar)} – {_fmt(b, calendar)} in {status}: {minutes:g} business minutes")
+    elapsed = calendar.business_minutes(created, end) - paused
+    wall = (end - created).total_seconds() / 60 if end > created else 0.0
+    skipped = wall - calendar.business_minutes(created, end)
+    if skipped > 0:
+        explain.append(f"Closed time skipped (nights, weekends, holidays, breaks): {skipped:g} minutes")
+
+    def instant_at(goal: float) -> datetime:
+        """When counted (unpaused, open) minutes reach ``goal``, if nothing more is paused."""
+        cursor, remaining = created, goal
+        for a, b, _ in windows:
+            window = calendar.business_minutes(cursor, a)
+            if window >= remaining:
+                return calendar.add_minutes(cursor, remaining)
+            remaining -= window
+            cursor = max(cursor, b)
+        return calendar.add_minutes(cursor, remaining)
+
+    due = instant_at(target_minutes)
+    passed = [(level, instant_at(level.at * target_minutes)) for level in levels if elapsed > level.at * target_minutes]
+    if stop is not None:
+        explain.append(f"Stopped {_fmt(stop[0], calendar)} by {stop[2]}: {elapsed:g} business minutes counted")
+    else:
+        explain.append(f"Running: {elapsed:g} business minutes counted by {_fmt(now, calendar)}")
+    breached = elapsed > target_minutes
+    explain.append(f"{'Was due' if breached or stop else 'Due'} {_fmt(due, calendar)}")
+    for level, when in passed:
+        explain.append(f"Passed escalation level {level.name} ({level.at:g} x target) at {_fmt(when, calendar)}")
+    if breached:
+        state = "breached"
+    elif stop is not None:
+        state = "met"
+    elif any(level.at < 1.0 for level, _ in passed):
+        state = "warning"
+    else:
+        state = "running"
+    return Clock(name, calendar.name, target, target_minutes, started, stop[0] if stop else None, False,
+                 elapsed, paused, due, state, passed[-1][0].name if passed else None,
+                 due if breached else None, passed, explain)
+
+
+def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy,
+                  now: datetime) -> tuple[str | None, list[Clock]]:
+    """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
+    plan = sla.plan(record["kind"], record.get("priority"))
+    if plan is None or _instant(record["created_at"]) > now:
+        return (plan[0].name if plan else None), []
+    calendar, targets, _ = plan
+    line = timeline(record, phases, initial, now)
+    clocks = []
+    for name in CLOCKS:
+        target = targets.get(name)
+        if target is None:
+            continue
+        if name == "first_response":
+            clocks.append(evaluate(name, target, calendar, line.created, line.first_response, [], sla.levels, now))
+        else:
+            clocks.append(evaluate(name, target, calendar, line.created, line.resolution_stop, line.pauses, sla.levels, now))
+    return calendar.name, clocks
+
+
+def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str]]:
+    """Problems in [calendars.*], [sla.*], [[escalation.levels]] and [notify], as (path, message)."""
+    problems: list[tuple[tuple, str]] = []
+    calendars = policy.get("calendars") or {}
+    if not isinstance(calendars, dict):
+        return [(("calendars",), "must be a table of calendars")]
+    for name, table in calendars.items():
+        problems.extend(check_calendar(name, table))
+    priorities = policy.priorities
+    sla = policy.get("sla") or {}
+    for kind, section in (sla.items() if isinstance(sla, dict) else ()):
+        base = ("sla", kind)
+        if not isinstance(section, dict):
+            problems.append((base, "must be a table: calendar and one entry per priority"))
+            continue
+        if kind not in kind_names:
+            problems.append((base, f"no kind {kind!r} is loaded; kinds: {', '.join(kind_names)}"))
+        default_calendar = section.get("calendar")
+        if default_calendar is not None and default_calendar not in calendars:
+            problems.append(((*base, "calendar"), f"names a missing calendar {default_calendar!r}; calendars: {', '.join(calendars)}"))
+        for priority, entry in section.items():
+            if priority == "calendar":
+                continue
+            here = (*base, priority)
+            if priority not in priorities:
+                problems.append((here, f"{priority!r} is not a priority; priorities are {', '.join(priorities)}"))
+                continue
+            if not isinstance(entry, dict):
+                problems.append((here, "must be a table like { first_response = \"30m\", resolution = \"4h\" }"))
+                continue
+            calendar = entry.get("calendar", default_calendar)
+            if calendar is None:
+                problems.append((here, "no calendar: set sla." + kind + ".calendar or a calendar for this priority"))
+            elif calendar not in calendars:
+                problems.append(((*here, "calendar") if "calendar" in entry else here,
+                                 f"names a missing calendar {calendar!r}; calendars: {', '.join(calendars)}"))
+            for key, value in entry.items():
+                if key == "calendar":
+                    continue
+                if key not in CLOCKS:
+                    problems.append(((*here, key), f"unknown clock; clocks are {', '.join(CLOCKS)}"))
+                    continue
+                try:
+                    parse_target(value)
+                except ValueError as exc:
+                    problems.append(((*here, key), str(exc)))
+    levels = policy.get("escalation.levels") or []
+    if not isinstance(levels, list):
+        problems.append((("escalation", "levels"), "must be an array of tables: [[escalation.levels]]"))
+        levels = []
+    names = set()
+    for index, level in enumerate(levels):
+        here = ("escalation", "levels", index)
+        if not isinstance(level, dict):
+            problems.append((here, "must be a table with name, at and notify"))
+            continue
+        if not isinstance(level.get("name"), str) or not level["name"]:
+            problems.append(((*here, "name"), "must be a name in quotes"))
+        elif level["name"] in names:
+            problems.append(((*here, "name"), f"{level['name']!r} names two levels"))
+        else:
+            names.add(level["name"])
+        at = level.get("at")
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or at <= 0:
+            problems.append(((*here, "at"), "must be a number above 0 (1.0 is the target itself)"))
+        notify = level.get("notify", [])
+        if not (isinstance(notify, list) and all(role in ROLES for role in notify)):
+            problems.append(((*here, "notify"), f"must be a list of roles from {', '.join(ROLES)}"))
+    notify_calendar = policy.get("notify.calendar")
+    if notify_calendar is not None and notify_calendar not in calendars:
+        problems.append((("notify", "calendar"), f"names a missing calendar {notify_calendar!r}"))
+    return problems

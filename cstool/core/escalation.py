@@ -1,0 +1,116 @@
+"""The escalation ladder (SPEC section 7): which levels a run passes, their events, delivery.
+
+A level fires once per clock and record: the ``escalated`` events already written are
+the memory, so running twice at the same instant yields nothing new.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cstool.core.records import event
+from cstool.core.timeutil import format_datetime
+
+PENDING_FILE = "notices-pending.json"
+
+
+@dataclass
+class NotifierFailure:
+    plugin: str
+    error: str
+
+
+def _already(record: dict) -> set[tuple[str, str]]:
+    return {(e.get("clock"), e.get("level")) for e in record.get("events", []) if e.get("type") == "escalated"}
+
+
+def _may_run(record: dict, phases: dict[str, str], now: datetime) -> bool:
+    """False when every clock of the record has certainly stopped (a cheap pre-filter)."""
+    if phases.get(record.get("status")) in ("resolved", "closed"):
+        return datetime.fromisoformat(record["updated_at"]) > now  # later events might reopen as of now
+    return True
+
+
+def actions_for(ctx, record: dict, now: datetime) -> list[dict]:
+    done = _already(record)
+    actions = []
+    for clock in ctx.clocks(record, now)[1]:
+        if clock.stopped_at is not None or clock.stop_unknown:
+            continue
+        for level, when in clock.passed:
+            if (clock.name, level.name) in done:
+                continue
+            actions.append({"id": record["id"], "clock": clock.name, "level": level.name,
+                            "notify": list(level.notify), "recipients": ctx.sla.recipients(level.notify, record),
+                            "at": format_datetime(when.astimezone(ctx.tz))})
+    return actions
+
+
+def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
+    """Every newly passed level of every running clock; events written unless ``dry_run``."""
+    found: list[dict] = []
+    for kind in ctx.kinds:
+        phases = {s.name: s.phase for s in kind.statuses}
+        candidates = [r["id"] for r in ctx.store.records(kind.name)
+                      if _may_run(r, phases, now) and actions_for(ctx, r, now)]
+        if not candidates:
+            continue
+        if dry_run:
+            found += [a for record_id in candidates for a in actions_for(ctx, ctx.store.get(kind.name, record_id), now)]
+            continue
+        with ctx.store.transaction(kind.name) as tx:
+            changed = []
+            for record_id in candidates:
+                record = copy.deepcopy(tx.get(record_id))
+                actions = actions_for(ctx, record, now)  # again, inside the lock: another run may have written
+                for action in actions:
+                    record["events"].append(event("escalated", action["at"], ctx.user, clock=action["clock"],
+                                                  level=action["level"], notify=action["notify"],
+                                                  recipients=action["recipients"]))
+                if actions:
+                    changed.append(record)
+                    found += actions
+            tx.replace(changed)
+    return found
+
+
+def deliver(ctx, actions: list[dict], now: datetime) -> tuple[list[dict], list[dict], list[NotifierFailure]]:
+    """Hand ready notices to every notifier; hold them while the notify calendar is closed.
+
+    Returns (delivered, held, failures). Notices held by an earlier run are delivered
+    once the calendar opens.
+    """
+    from filelock import FileLock
+
+    path = ctx.workspace.root / PENDING_FILE
+    with FileLock(str(path) + ".lock", timeout=60, mode=0o600):
+        return _deliver(ctx, path, actions, now)
+
+
+def _deliver(ctx, path, actions: list[dict], now: datetime):
+    import orjson
+
+    from cstool.core.store import atomic_write, load_json_file
+
+    held = load_json_file(path) or []
+    calendar_name = ctx.policy.get("notify.calendar")
+    calendar = ctx.sla.calendars.get(calendar_name) if calendar_name else None
+    opens = calendar.next_open(now) if calendar else now
+    for action in actions:
+        held.append({**action, "deliver_after": format_datetime(opens.astimezone(ctx.tz))})
+    ready = [a for a in held if datetime.fromisoformat(a["deliver_after"]) <= now]
+    waiting = [a for a in held if datetime.fromisoformat(a["deliver_after"]) > now]
+    failures = []
+    if ready:
+        arguments = {"actions": ready, "policy": ctx.policy, "workspace": ctx.workspace}
+        for impl in ctx.hook.cstool_notify.get_hookimpls():
+            try:  # an implementation may take any subset of the hook's arguments
+                impl.function(*[arguments[name] for name in impl.argnames])
+            except Exception as exc:  # one notifier failing must not stop the others
+                failures.append(NotifierFailure(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
+    if held or path.exists():
+        atomic_write(path, orjson.dumps(waiting))
+    return ready, waiting, failures

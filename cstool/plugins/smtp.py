@@ -1,0 +1,76 @@
+"""E-mail notices over SMTP (stdlib smtplib), when policy has a [notify.smtp] table.
+
+    [notify.smtp]
+    host = "mail.example.com"
+    port = 587
+    sender = "cstool@example.com"
+    starttls = true
+    username = "cstool"                  # optional; the password comes from the environment
+    password_env = "CSTOOL_SMTP_PASSWORD"
+    [notify.smtp.addresses]              # staff names (as in departments) → e-mail
+    "李主管" = "li@example.com"
+"""
+
+from __future__ import annotations
+
+import os
+
+from cstool import api
+from cstool.api import hookimpl
+
+KEYS = ("host", "port", "sender", "starttls", "username", "password_env", "addresses", "timeout")
+
+
+def _message(action, sender, to):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = f"[cstool] {action['id']}: {action['clock']} passed {action['level']} / 已升级"
+    message.set_content(
+        f"{action['id']}: the {action['clock']} clock passed the escalation level {action['level']} at {action['at']}.\n"
+        f"{action['id']}：{action['clock']} 时钟已于 {action['at']} 达到升级级别 {action['level']}，请及时处理。\n"
+    )
+    return message
+
+
+@hookimpl
+def cstool_notify(actions, policy):
+    settings = policy.get("notify.smtp")
+    if not settings:
+        return
+    import smtplib
+
+    addresses = settings.get("addresses", {})
+    password = os.environ.get(settings.get("password_env", ""), "") if settings.get("password_env") else ""
+    with smtplib.SMTP(settings["host"], int(settings.get("port", 25)), timeout=float(settings.get("timeout", 10))) as smtp:
+        if settings.get("starttls"):
+            smtp.starttls()
+        if settings.get("username"):
+            smtp.login(settings["username"], password)
+        for action in actions:
+            to = [addresses[name] for name in action["recipients"] if name in addresses]
+            if to:
+                smtp.send_message(_message(action, settings["sender"], to))
+
+
+@hookimpl
+def cstool_check_policy(policy):
+    settings = policy.get("notify.smtp")
+    if settings is None:
+        return []
+    base = ("notify", "smtp")
+    if not isinstance(settings, dict):
+        return [api.Problem(base, "must be a table with host, port and sender")]
+    problems = [api.Problem((*base, key), f"unknown key; keys are {', '.join(KEYS)}") for key in settings if key not in KEYS]
+    for key in ("host", "sender"):
+        if not isinstance(settings.get(key), str):
+            problems.append(api.Problem((*base, key), "is required, in quotes"))
+    port = settings.get("port", 25)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        problems.append(api.Problem((*base, "port"), "must be a port number"))
+    addresses = settings.get("addresses", {})
+    if not (isinstance(addresses, dict) and all(isinstance(v, str) and "@" in v for v in addresses.values())):
+        problems.append(api.Problem((*base, "addresses"), "must be a table of name = \"e-mail address\""))
+    return problems

@@ -1,0 +1,107 @@
+"""The business calendar: hand-checked cases and properties over many instants."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar, parse_hours
+
+SH = ZoneInfo("Asia/Shanghai")
+NY = ZoneInfo("America/New_York")
+OFFICE = calendar_from_policy("office", {
+    "hours": {d: "09:00-12:00,13:30-18:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+    "overrides": {"2026-10-01": "closed", "2026-10-02": "closed", "2026-10-10": "09:00-12:00,13:30-18:00"},
+}, SH)
+HOTLINE = calendar_from_policy("hotline", {"hours": "always"}, SH)
+NEW_YORK = calendar_from_policy("ny", {"hours": {d: "08:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}, NY)
+
+
+def at(text, tz=SH):
+    return datetime.fromisoformat(text).replace(tzinfo=tz)
+
+
+def test_parse_hours():
+    assert parse_hours("09:00-12:00, 13:30-18:00") == ((540, 720), (810, 1080))
+    assert parse_hours("closed") == ()
+    assert parse_hours("00:00-24:00") == ((0, 1440),)
+    for bad in ("18:00-09:00", "9-5", "25:00-26:00", "09:00-12:00,11:00-13:00", "09:00-09:00"):
+        with pytest.raises(ValueError):
+            parse_hours(bad)
+
+
+def test_business_minutes_across_lunch_night_weekend_and_holiday():
+    assert OFFICE.business_minutes(at("2026-11-23 11:00"), at("2026-11-23 14:30")) == 120   # lunch skipped
+    assert OFFICE.business_minutes(at("2026-11-20 17:00"), at("2026-11-23 10:00")) == 120   # Fri 1h + Mon 1h
+    assert OFFICE.business_minutes(at("2026-09-30 17:00"), at("2026-10-05 10:00")) == 60 + 60  # holiday, weekend
+    assert OFFICE.business_minutes(at("2026-10-10 08:00"), at("2026-10-10 10:00")) == 60     # a make-up Saturday
+    assert OFFICE.business_minutes(at("2026-11-23 10:00"), at("2026-11-23 09:00")) == 0
+    assert HOTLINE.business_minutes(at("2026-11-21 23:00"), at("2026-11-22 01:30")) == 150
+
+
+def test_add_minutes_and_next_open():
+    assert OFFICE.add_minutes(at("2026-11-23 11:30"), 60) == at("2026-11-23 14:00")
+    assert OFFICE.add_minutes(at("2026-11-20 17:30"), 60) == at("2026-11-23 09:30")
+    assert OFFICE.add_minutes(at("2026-11-23 12:00"), 0) == at("2026-11-23 12:00")
+    assert OFFICE.next_open(at("2026-11-21 10:00")) == at("2026-11-23 09:00")
+    assert OFFICE.next_open(at("2026-11-23 12:30")) == at("2026-11-23 13:30")
+    assert OFFICE.next_open(at("2026-11-23 10:00")) == at("2026-11-23 10:00")
+    assert not OFFICE.is_open(at("2026-11-23 18:00")) and OFFICE.is_open(at("2026-11-23 17:59"))
+
+
+def test_working_day_close():
+    # created Wednesday 30 Sep: 1wd is the close of the next working day, skipping the 1-2 Oct holiday
+    assert OFFICE.close_of_working_day(date(2026, 9, 30), 1) == at("2026-10-05 18:00")
+    assert OFFICE.close_of_working_day(date(2026, 11, 20), 3) == at("2026-11-25 18:00")
+    assert OFFICE.close_of_working_day(date(2026, 10, 9), 1) == at("2026-10-10 18:00")  # make-up workday counts
+
+
+def test_time_zones_and_daylight_saving():
+    # New York springs forward on 2026-03-08: 02:00 does not exist; the open day is 11 hours of real time.
+    assert NEW_YORK.business_minutes(at("2026-03-08 00:00", NY), at("2026-03-09 00:00", NY)) == 12 * 60
+    utc_start = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)   # 09:00 in Shanghai
+    assert OFFICE.business_minutes(utc_start, utc_start + timedelta(hours=1)) == 60
+
+
+def test_policy_checks_name_the_key():
+    problems = dict(check_calendar("office", {"timezone": "Mars/Base", "hours": {"mon": "18:00-09:00", "funday": "09:00-10:00"},
+                                               "overrides": {"2026-13-01": "closed", "2026-10-01": "sometimes"}}))
+    assert set(problems) == {("calendars", "office", "timezone"), ("calendars", "office", "hours", "mon"),
+                             ("calendars", "office", "hours", "funday"), ("calendars", "office", "overrides", "2026-13-01"),
+                             ("calendars", "office", "overrides", "2026-10-01")}
+    assert "unknown weekday" in problems[("calendars", "office", "hours", "funday")]
+    assert "cross midnight" in problems[("calendars", "office", "hours", "mon")]
+
+
+instants = st.datetimes(min_value=datetime(2026, 9, 1), max_value=datetime(2026, 12, 31)).map(lambda d: d.replace(tzinfo=SH))
+minutes = st.integers(min_value=0, max_value=60 * 60 * 24 * 20).map(lambda seconds: seconds / 60)  # timedelta resolves microseconds; targets are whole minutes
+calendars = st.sampled_from([OFFICE, HOTLINE, NEW_YORK])
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars, instants, minutes)
+def test_adding_then_measuring_gives_the_minutes_back(calendar, start, amount):
+    end = calendar.add_minutes(start, amount)
+    assert calendar.business_minutes(start, end) == pytest.approx(amount, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars, instants, instants, instants)
+def test_parts_of_a_split_interval_add_up(calendar, a, b, c):
+    start, middle, end = sorted((a, b, c))
+    whole = calendar.business_minutes(start, end)
+    assert calendar.business_minutes(start, middle) + calendar.business_minutes(middle, end) == pytest.approx(whole, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars, instants, minutes)
+def test_results_never_fall_in_closed_time(calendar, start, amount):
+    assume(amount > 0)
+    end = calendar.add_minutes(start, amount)
+    just_before = end - timedelta(microseconds=1)
+    assert calendar.is_open(just_before)
+    opening = calendar.next_open(start)
+    assert calendar.is_open(opening) and calendar.business_minutes(start, opening) == 0
