@@ -60,7 +60,12 @@ def test_working_day_close():
 
 
 def test_time_zones_and_daylight_saving():
-    # New York springs forward on 2026-03-08: 02:00 does not exist; the open day is 11 hours of real time.
+    # New York springs forward on 2026-03-08 and falls back on 2026-11-01: real time counts.
+    always_ny = calendar_from_policy("ny24", {"hours": "always"}, NY)
+    assert always_ny.business_minutes(at("2026-03-08 00:00", NY), at("2026-03-09 00:00", NY)) == 23 * 60
+    assert always_ny.business_minutes(at("2026-11-01 00:00", NY), at("2026-11-02 00:00", NY)) == 25 * 60
+    all_day = calendar_from_policy("nyday", {"hours": {"sun": "00:00-24:00"}}, NY)
+    assert all_day.business_minutes(at("2026-11-01 00:00", NY), at("2026-11-02 00:00", NY)) == 25 * 60
     assert NEW_YORK.business_minutes(at("2026-03-08 00:00", NY), at("2026-03-09 00:00", NY)) == 12 * 60
     utc_start = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)   # 09:00 in Shanghai
     assert OFFICE.business_minutes(utc_start, utc_start + timedelta(hours=1)) == 60

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from conftest import data_file
 
 
@@ -46,3 +48,71 @@ def test_cfpb_complaints_import_whole_and_idempotent(ws_cli, workspace, shared_d
     assert report["totals"]["resolved"] == expected_closed
     web = next(r for r in report["rows"] if r["channel"] == "web")
     assert web["received"] == sum(r["Submitted via"] == "Web" for r in rows)
+
+
+NYC_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+NYC_TARGET_MINUTES = 72 * 60
+
+
+def nyc_expected(path, now):
+    """The SLA figures computed straight from the CSV, with the documented treatment of dirty rows."""
+    import statistics
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("America/New_York")
+    utc = ZoneInfo("UTC")  # subtract in UTC: same-ZoneInfo subtraction ignores DST shifts
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    minutes, running, refused = [], [], 0
+    for row in rows:
+        created = datetime.strptime(row["Created Date"], NYC_FORMAT).replace(tzinfo=tz).astimezone(utc)
+        if row["Closed Date"]:
+            closed = datetime.strptime(row["Closed Date"], NYC_FORMAT).replace(tzinfo=tz).astimezone(utc)
+            if closed < created or row["Status"] != "Closed":
+                refused += 1
+                continue
+            minutes.append((closed - created).total_seconds() / 60)
+        else:
+            running.append((now.astimezone(utc) - created).total_seconds() / 60)
+    met = sum(m <= NYC_TARGET_MINUTES for m in minutes)
+    breached = len(minutes) - met + sum(r > NYC_TARGET_MINUTES for r in running)
+    ordered = sorted(minutes)
+    return {
+        "rows": len(rows), "refused": refused, "met": met, "breached": breached,
+        "running": sum(r <= NYC_TARGET_MINUTES for r in running),
+        "compliance_pct": round(100 * met / (met + breached), 2),
+        "mean_minutes": round(statistics.fmean(minutes), 2), "median_minutes": round(statistics.median(minutes), 2),
+        "p90_minutes": round(ordered[-(-len(ordered) * 9 // 10) - 1], 2),
+    }
+
+
+def test_nyc311_sla_report_agrees_with_the_csv(ws_cli, shared_data):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    source = shared_data / "nyc311_service_requests.csv"
+    now = datetime(2020, 1, 1, tzinfo=ZoneInfo("America/New_York"))
+    expected = nyc_expected(source, now)
+    assert ws_cli("policy", "set", "sla.complaint.calendar", "hotline").exit_code == 0
+    for priority in ("urgent", "high", "normal", "low"):
+        assert ws_cli("policy", "set", f"sla.complaint.{priority}", '{ resolution = "72h" }').exit_code == 0
+
+    refused = ws_cli("import", "complaint", source, "--map", "nyc311", "--format", "json")
+    assert refused.exit_code == 1 and refused.json()["imported"] == 0
+    imported = ws_cli("import", "complaint", source, "--map", "nyc311", "--skip-invalid", "--format", "json").json()
+    assert imported["read"] == expected["rows"] == 1000
+    assert (imported["imported"], imported["skipped"]) == (1000 - expected["refused"], expected["refused"])
+    assert {e["field"] for e in imported["errors"]} == {"closed_at"}
+
+    report = ws_cli("report", "sla", "--now", now.isoformat(), "--format", "json").json()
+    resolution = report["totals"]["resolution"]
+    for key in ("met", "breached", "running", "compliance_pct", "mean_minutes", "median_minutes", "p90_minutes"):
+        assert resolution[key] == pytest.approx(expected[key], abs=0.01), key
+    assert "first_response" not in report["totals"]
+
+    by_department = ws_cli("report", "sla", "--by", "department", "--now", now.isoformat(), "--format", "json").json()
+    nypd = next(r for r in by_department["rows"] if r["department"] == "NYPD")
+    assert nypd["clock"] == "resolution" and nypd["count"] > 300
+    categories = {r["category"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]}
+    assert "Noise - Residential" in categories

@@ -71,7 +71,7 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
         if outcome.errors:
             click.echo(err=True)
             errors = [[e["row"], e["line"], e["field"], e["message"]] for e in result["errors"][:SHOWN_ERRORS]]
-            emit_rows(fmt if fmt != "csv" else "table", ["row", "line", "field", "message"], errors)
+            emit_rows(fmt if fmt != "csv" else "table", ["row", "line", "field", "message"], errors, width=None)
             if len(result["errors"]) > SHOWN_ERRORS:
                 click.echo(f"… and {len(result['errors']) - SHOWN_ERRORS} more (use --format json for all)", err=True)
     if refused:

@@ -93,10 +93,10 @@ def emit_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None
     click.echo("\n".join(lines))
 
 
-def emit_rows(fmt: str, headers: Sequence[str], rows: list[Sequence[Any]]) -> None:
+def emit_rows(fmt: str, headers: Sequence[str], rows: list[Sequence[Any]], *, width: int | None = CELL_WIDTH) -> None:
     if fmt == "csv":
         emit_csv(headers, rows)
     elif fmt == "md":
         emit_markdown(headers, rows)
     else:
-        emit_table(headers, rows)
+        emit_table(headers, rows, width=width)

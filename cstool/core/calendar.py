@@ -2,14 +2,15 @@
 make-up workdays, 调休), a time zone, or ``always`` for 24x7.
 
 Intervals are half-open ``[start, end)`` in minutes from local midnight and never cross
-midnight. All arithmetic is on aware datetimes; days are walked in the calendar's zone.
+midnight. Days are walked in the calendar's zone; all arithmetic is done in UTC, because
+Python subtracts two datetimes sharing one ZoneInfo by wall clock, ignoring a DST shift.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Iterator, Mapping
 
@@ -63,10 +64,12 @@ class Calendar:
         return bool(self.hours_on(day))
 
     def _at(self, day: date, minute: int) -> datetime:
-        return (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self.tz)
+        local = (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self.tz)
+        return local.astimezone(timezone.utc)
 
     def open_spans(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """The open parts of ``[start, end)``, in order."""
+        """The open parts of ``[start, end)``, in order (in UTC)."""
+        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
         if end <= start:
             return
         if self.always:
@@ -83,6 +86,7 @@ class Calendar:
 
     def business_minutes(self, start: datetime, end: datetime) -> float:
         """Minutes of ``[start, end)`` that fall in open hours."""
+        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
         if end <= start:
             return 0.0
         if self.always:
@@ -93,6 +97,7 @@ class Calendar:
         """The first instant at which ``minutes`` business minutes have passed since ``start``."""
         if minutes <= 0:
             return start
+        start = start.astimezone(timezone.utc)
         if self.always:
             return start + timedelta(minutes=minutes)
         remaining = minutes
@@ -113,6 +118,7 @@ class Calendar:
         """``instant`` if the calendar is open then, else the next opening."""
         if self.always:
             return instant
+        instant = instant.astimezone(timezone.utc)
         day = instant.astimezone(self.tz).date()
         for _ in range(SEARCH_DAYS):
             for a, b in self.hours_on(day):

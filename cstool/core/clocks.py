@@ -171,13 +171,13 @@ def _fmt(value: datetime, calendar: Calendar) -> str:
 def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
              stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
              levels: Sequence[Level], now: datetime) -> Clock:
-    started = calendar.next_open(created)
+    started = calendar.next_open(created).astimezone(calendar.tz)
     target_minutes = target.minutes(calendar, created)
     explain = [f"Started {_fmt(started, calendar)} on calendar {calendar.name}"
                + (f" (created {_fmt(created, calendar)}, outside open hours)" if started != created else "")]
     explain.append(f"Target {target.text} = {target_minutes:g} business minutes")
     if stop is not None and stop[1]:
-        due = calendar.add_minutes(created, target_minutes)
+        due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz)
         explain.append(f"Stopped by {stop[2]} at an unknown time (imported without it): not judged")
         return Clock(name, calendar.name, target, target_minutes, started, None, True, None, None, due,
                      "unknown", None, None, [], explain)
@@ -201,10 +201,10 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
         for a, b, _ in windows:
             window = calendar.business_minutes(cursor, a)
             if window >= remaining:
-                return calendar.add_minutes(cursor, remaining)
+                return calendar.add_minutes(cursor, remaining).astimezone(calendar.tz)
             remaining -= window
             cursor = max(cursor, b)
-        return calendar.add_minutes(cursor, remaining)
+        return calendar.add_minutes(cursor, remaining).astimezone(calendar.tz)
 
     due = instant_at(target_minutes)
     passed = [(level, instant_at(level.at * target_minutes)) for level in levels if elapsed > level.at * target_minutes]

@@ -23,7 +23,7 @@ from cstool.core.timeutil import zone
 
 ON_DUPLICATE = ("skip", "update", "error")
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "options")
-MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "delimiter")
+MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
 FORMATS = ("csv", "json", "jsonl")
 csv.field_size_limit(1 << 24)  # narratives run long; the default 128 KiB limit is too small
 
@@ -41,7 +41,11 @@ class ImportMap:
     format: str | None = None
     null: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    ignore_unmapped: bool = False
     delimiter: str | None = None
+
+    def ignores(self, column: str) -> bool:
+        return column in self.ignore or (self.ignore_unmapped and column not in self.columns)
 
     def targets(self, column: str) -> tuple[str, ...]:
         """The fields a column feeds: itself when unmapped, none when mapped to ""."""
@@ -92,6 +96,7 @@ def load_map(path: Path) -> ImportMap:
         format=options.get("format"),
         null=tuple(str(v) for v in options.get("null", [])),
         ignore=tuple(str(v) for v in options.get("ignore", [])),
+        ignore_unmapped=bool(options.get("ignore_unmapped", False)),
         delimiter=options.get("delimiter"),
     )
     if mapping.format is not None and mapping.format not in FORMATS:
@@ -259,7 +264,7 @@ def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[Imp
     problems = []
     targets = set()
     for column in header:
-        if column in mapping.ignore:
+        if mapping.ignores(column):
             continue
         for target in mapping.targets(column):
             targets.add(target)
@@ -285,7 +290,7 @@ class ColumnPlan:
         if plan is None:
             mapping = self.mapping
             plan = [(column, tuple((t, mapping.values.get(t)) for t in mapping.targets(column)))
-                    for column in columns if column not in mapping.ignore]
+                    for column in columns if not mapping.ignores(column)]
             self._plans[columns] = plan
         return plan
 

@@ -126,7 +126,7 @@ class RecordBook:
             record = None
             if not problems:
                 record = self._new_record(kind, values, now)
-                problems = self._check_stamps(record)
+                problems = self._check_stamps(kind, record)
             errors.extend((index, p) for p in problems)
             records.append(None if problems else record)
         self._run_record_hooks(kind, records, errors)
@@ -135,7 +135,7 @@ class RecordBook:
     def _new_record(self, kind: Kind, values: dict[str, Any], now: datetime) -> dict:
         user = self.ctx.user
         created = values.get("created_at") or format_datetime(now)
-        status = kind.status(values["status"]) if "status" in values else kind.initial_status
+        status = kind.status(values["status"]) if "status" in values else self._implied_status(kind, values)
         record: dict[str, Any] = {
             "id": None, "kind": kind.name, "status": status.name,
             "created_at": created, "updated_at": created,
@@ -163,12 +163,28 @@ class RecordBook:
         record["events"] = events
         return record
 
-    def _check_stamps(self, record: Mapping[str, Any]) -> list[FieldError]:
+    @staticmethod
+    def _implied_status(kind: Kind, values: Mapping[str, Any]):
+        """Without a status, a closing or resolving stamp implies the kind's first such status."""
+        for stamp, phase in (("closed_at", "closed"), ("resolved_at", "resolved")):
+            if values.get(stamp):
+                match = next((s for s in kind.statuses if s.phase == phase), None)
+                if match is not None:
+                    return match
+        return kind.initial_status
+
+    def _check_stamps(self, kind: Kind, record: Mapping[str, Any]) -> list[FieldError]:
+        """Stamps must not precede creation, nor contradict the status (dirty exports do both)."""
         created = stored_instant(record["created_at"])
         problems = []
         for name in STAMPS:
             if record.get(name) and stored_instant(record[name]) < created:
                 problems.append(FieldError(name, f"{record[name]} is before created_at {record['created_at']}"))
+        phase = kind.status(record["status"]).phase
+        allowed = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}
+        for name, phases in allowed.items():
+            if record.get(name) and phase not in phases:
+                problems.append(FieldError(name, f"is set, but status {record['status']} is not {' or '.join(phases)}"))
         return problems
 
     def _run_record_hooks(self, kind: Kind, records: list[dict | None], errors: list[tuple[int, FieldError]]) -> None:
