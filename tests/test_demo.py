@@ -8,13 +8,29 @@ from conftest import invoke
 def test_demo_builds_records_and_prints_the_dashboard(tmp_path):
     result = invoke("demo", tmp_path / "demo")
     assert result.exit_code == 0, result.stderr
-    assert "工作总览" in result.stdout and "投诉" in result.stdout
+    assert "工作总览" in result.stdout and "投诉" in result.stdout and "escalations" in result.stdout
     listed = invoke("--workspace", tmp_path / "demo", "list", "complaint", "--format", "json").json()
     assert listed["count"] >= 200
     records = listed["records"]
     assert any(r["status"] == "closed" for r in records) and any(r["status"] == "registered" for r in records)
     assert any(r["category"] for r in records), "classification ran on save"
+    assert any(e["type"] == "escalated" for r in records for e in r["events"]), "escalation ran"
     assert any("\u4e00" <= r["content"][0] <= "\u9fff" for r in records) and any(r["content"][0].isascii() for r in records)
     again = invoke("demo", tmp_path / "demo")
     assert again.exit_code == 1 and "--force" in again.stderr
     assert invoke("demo", "--force", tmp_path / "demo").exit_code == 0
+
+
+def test_a_reader_that_goes_away_ends_the_program_quietly(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    invoke("demo", tmp_path / "demo")
+    proc = subprocess.Popen([sys.executable, "-m", "cstool", "--workspace", str(tmp_path / "demo"), "list", "complaint"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"})
+    proc.stdout.read(10)
+    proc.stdout.close()   # like `| head -c 10`
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "internal error" not in stderr and "Traceback" not in stderr

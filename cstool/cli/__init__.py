@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -24,7 +25,13 @@ def prepare(args: list[str]) -> click.Group:
 
 def main(argv: list[str] | None = None, prog_name: str = "cstool") -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    prepare(args).main(args=args, prog_name=prog_name)
+    try:
+        prepare(args).main(args=args, prog_name=prog_name)
+    except BrokenPipeError:
+        # The reader went away (`cstool list … | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 __all__ = ["main", "prepare", "build_cli"]

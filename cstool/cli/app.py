@@ -40,6 +40,8 @@ class CstoolGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            raise  # main() ends quietly
         except Exception as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise

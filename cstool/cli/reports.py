@@ -51,8 +51,11 @@ def report_command(app, name, since, until, by, now_text, fmt):
     headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
     rows = [[row.get(c) for c in result.columns] for row in result.rows]
     if result.totals and fmt != "csv":
-        rows.append([{"zh": "合计", "en": "Total"}[lang] if i == 0 else result.totals.get(c, "")
-                     for i, c in enumerate(result.columns)])
+        total = {"zh": "合计", "en": "Total"}[lang]
+        # Totals are one figure set, or one per clock (or other sub-group) as nested objects.
+        nested = all(isinstance(v, dict) for v in result.totals.values())
+        for figures in (result.totals.values() if nested else [result.totals]):
+            rows.append([total if i == 0 else figures.get(c, "") for i, c in enumerate(result.columns)])
     if fmt in ("table", "md"):
         click.echo(f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else ""))
         click.echo()

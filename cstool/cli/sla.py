@@ -34,7 +34,7 @@ def sla_command(app, record_id, now_text, fmt):
     """The record's clocks, due times and how they were reached."""
     now = parse_instant(app, now_text, "--now") or app.now()
     kind, record = app.book.get(record_id)
-    calendar, clocks = app.clocks(record, now)
+    calendar, clocks = app.clocks(record, now, detail="explain")
     result = {"id": record["id"], "calendar": calendar, "now": format_datetime(now),
               "clocks": [c.as_dict() for c in clocks], "explain": [f"{c.name}: {line}" for c in clocks for line in c.explain]}
     if fmt == "json":

@@ -48,10 +48,16 @@ def demo_command(click_ctx, folder, force):
     workspace = init_workspace(folder)
     # The demo workspace is new: load its plugins and policy, not the caller's.
     demo = Context(build_host(workspace.root), workspace.root, user=app.user, lang=app._lang)
-    counts = build_demo(demo, demo.now())
+    from cstool.core.escalation import deliver, escalate
+
+    now = demo.now()
+    counts = build_demo(demo, now)
+    actions = escalate(demo, now, dry_run=False)   # classification already ran as each record was saved
+    delivered, held, _ = deliver(demo, actions, now)
     click.echo(f"demo workspace: {workspace.root}")
     for kind_name, count in counts.items():
         click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")
+    click.echo(f"  {len(actions):5d} escalations: {len(delivered)} notices in outbox.jsonl, {len(held)} held until open hours")
     click.echo()
     click_ctx.obj = demo
     from cstool.cli.reports import report_command

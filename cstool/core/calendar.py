@@ -9,6 +9,7 @@ Python subtracts two datetimes sharing one ZoneInfo by wall clock, ignoring a DS
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -19,6 +20,9 @@ Interval = tuple[int, int]
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # A calendar with no open hours in this many days is unusable (every target would be infinite).
 SEARCH_DAYS = 3 * 366
+# Business minutes are counted from this day on through a prefix sum per day; instants
+# before it are counted day by day.
+ORIGIN = date(2000, 1, 1)
 
 
 def parse_hours(text: str) -> tuple[Interval, ...]:
@@ -53,6 +57,10 @@ class Calendar:
     always: bool = False
     weekly: tuple[tuple[Interval, ...], ...] = ((),) * 7
     overrides: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
+    _prefix: list[float] = field(default_factory=list, compare=False, repr=False)
+    _days: dict = field(default_factory=dict, compare=False, repr=False)
+    _counts: dict = field(default_factory=dict, compare=False, repr=False)
+    _closes: dict = field(default_factory=dict, compare=False, repr=False)
 
     def hours_on(self, day: date) -> tuple[Interval, ...]:
         if self.always:
@@ -84,6 +92,50 @@ class Calendar:
                     yield lo, hi
             day += timedelta(days=1)
 
+    # Counting uses F(t), the business minutes from ORIGIN to t: a prefix sum per day
+    # (extended lazily), plus the open minutes of t's own day before t. Then
+    # business_minutes(a, b) = F(b) - F(a), and add_minutes is a binary search.
+
+    def _prefix_to(self, index: int) -> list[float]:
+        """The prefix sums, long enough to hold day ``index`` + 1."""
+        prefix = self._prefix
+        if not prefix:
+            prefix.append(0.0)
+        while len(prefix) <= index + 1:
+            day = ORIGIN + timedelta(days=len(prefix) - 1)
+            prefix.append(prefix[-1] + sum(b - a for a, b in self._day_minutes(day)))
+        return prefix
+
+    def _day(self, day: date) -> tuple[datetime, list[tuple[float, float]]]:
+        """``day``'s local midnight (in UTC) and open intervals in real minutes from it (DST-true)."""
+        found = self._days.get(day)
+        if found is None:
+            midnight = self._at(day, 0)
+            found = (midnight, [((self._at(day, a) - midnight).total_seconds() / 60,
+                                 (self._at(day, b) - midnight).total_seconds() / 60) for a, b in self.hours_on(day)])
+            self._days[day] = found
+        return found
+
+    def _day_minutes(self, day: date) -> list[tuple[float, float]]:
+        return self._day(day)[1]
+
+    def _count_to(self, instant: datetime) -> float | None:
+        """F(instant), or None before ORIGIN. Remembered: a record's creation is counted from often."""
+        found = self._counts.get(instant, self)
+        if found is self:
+            found = self._counts[instant] = self._count_uncached(instant)
+        return found
+
+    def _count_uncached(self, instant: datetime) -> float | None:
+        day = instant.astimezone(self.tz).date()
+        index = (day - ORIGIN).days
+        if index < 0:
+            return None
+        prefix = self._prefix_to(index)
+        midnight, intervals = self._day(day)
+        into = (instant - midnight).total_seconds() / 60
+        return prefix[index] + sum(min(b, into) - a for a, b in intervals if into > a)
+
     def business_minutes(self, start: datetime, end: datetime) -> float:
         """Minutes of ``[start, end)`` that fall in open hours."""
         start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
@@ -91,7 +143,10 @@ class Calendar:
             return 0.0
         if self.always:
             return (end - start).total_seconds() / 60
-        return sum((hi - lo).total_seconds() for lo, hi in self.open_spans(start, end)) / 60
+        first = self._count_to(start)
+        if first is None:
+            return sum((hi - lo).total_seconds() for lo, hi in self.open_spans(start, end)) / 60
+        return self._count_to(end) - first
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         """The first instant at which ``minutes`` business minutes have passed since ``start``."""
@@ -100,6 +155,30 @@ class Calendar:
         start = start.astimezone(timezone.utc)
         if self.always:
             return start + timedelta(minutes=minutes)
+        first = self._count_to(start)
+        if first is None:
+            return self._add_by_walking(start, minutes)
+        goal = first + minutes
+        index = (start.astimezone(self.tz).date() - ORIGIN).days
+        prefix = self._prefix_to(index)
+        stalled = 0
+        while prefix[-1] < goal:
+            before = prefix[-1]
+            prefix = self._prefix_to(len(prefix))
+            stalled = stalled + 1 if prefix[-1] == before else 0
+            if stalled > SEARCH_DAYS:
+                raise ValueError(f"calendar {self.name} has no open hours to count {minutes:g} minutes in")
+        day_index = bisect_left(prefix, goal) - 1   # prefix[day_index] < goal <= prefix[day_index + 1]
+        day = ORIGIN + timedelta(days=day_index)
+        remaining = goal - prefix[day_index]
+        midnight, intervals = self._day(day)
+        for a, b in intervals:
+            if remaining <= b - a:
+                return midnight + timedelta(minutes=a + remaining)
+            remaining -= b - a
+        return midnight + timedelta(minutes=intervals[-1][1])  # float rounding at the close
+
+    def _add_by_walking(self, start: datetime, minutes: float) -> datetime:
         remaining = minutes
         day = start.astimezone(self.tz).date()
         for _ in range(SEARCH_DAYS * 50):
@@ -133,6 +212,12 @@ class Calendar:
 
     def close_of_working_day(self, after: date, n: int) -> datetime:
         """The close of the n-th working day after ``after`` (that date itself does not count)."""
+        key = (after, n)
+        if key not in self._closes:
+            self._closes[key] = self._close_of_working_day(after, n)
+        return self._closes[key]
+
+    def _close_of_working_day(self, after: date, n: int) -> datetime:
         day, found = after, 0
         for _ in range(SEARCH_DAYS):
             day += timedelta(days=1)

@@ -95,12 +95,12 @@ class Clock:
     calendar: str
     target: Target
     target_minutes: float
-    started_at: datetime
+    started_at: datetime | None        # None at detail "figures"
     stopped_at: datetime | None
     stop_unknown: bool
     elapsed: float | None
     paused: float | None
-    due_at: datetime
+    due_at: datetime | None            # None at detail "figures"
     state: str
     level: str | None
     breached_at: datetime | None
@@ -168,19 +168,28 @@ def _fmt(value: datetime, calendar: Calendar) -> str:
     return value.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
 
 
+DETAIL = ("figures", "instants", "explain")
+
+
 def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
              stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
-             levels: Sequence[Level], now: datetime) -> Clock:
-    started = calendar.next_open(created).astimezone(calendar.tz)
+             levels: Sequence[Level], now: datetime, detail: str = "explain") -> Clock:
+    """One clock. ``detail``: ``figures`` (elapsed, state, level: what reports need),
+    ``instants`` (also due, breach and level instants: what escalation needs) or
+    ``explain`` (also the explanation in words)."""
+    instants, words = detail != "figures", detail == "explain"
     target_minutes = target.minutes(calendar, created)
-    explain = [f"Started {_fmt(started, calendar)} on calendar {calendar.name}"
-               + (f" (created {_fmt(created, calendar)}, outside open hours)" if started != created else "")]
-    explain.append(f"Target {target.text} = {target_minutes:g} business minutes")
+    started = calendar.next_open(created).astimezone(calendar.tz) if instants else None
+    explain: list[str] = []
+    if words:
+        explain.append(f"Started {_fmt(started, calendar)} on calendar {calendar.name}"
+                       + (f" (created {_fmt(created, calendar)}, outside open hours)" if started != created else ""))
+        explain.append(f"Target {target.text} = {target_minutes:g} business minutes")
     if stop is not None and stop[1]:
-        due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz)
+        due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if instants else None
         explain.append(f"Stopped by {stop[2]} at an unknown time (imported without it): not judged")
         return Clock(name, calendar.name, target, target_minutes, started, None, True, None, None, due,
-                     "unknown", None, None, [], explain)
+                     "unknown", None, None, [], explain if words else [])
     end = stop[0] if stop else now
     windows = [(max(a, created), min(b or now, end), status) for a, b, status in pauses if a < end]
     windows = [(a, b, status) for a, b, status in windows if a < b]
@@ -188,12 +197,13 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
     for a, b, status in windows:
         minutes = calendar.business_minutes(a, b)
         paused += minutes
-        explain.append(f"Paused {_fmt(a, calendar)} – {_fmt(b, calendar)} in {status}: {minutes:g} business minutes")
-    elapsed = calendar.business_minutes(created, end) - paused
+        if words:
+            explain.append(f"Paused {_fmt(a, calendar)} – {_fmt(b, calendar)} in {status}: {minutes:g} business minutes")
+    open_minutes = calendar.business_minutes(created, end)
+    elapsed = open_minutes - paused
     wall = (end - created).total_seconds() / 60 if end > created else 0.0
-    skipped = wall - calendar.business_minutes(created, end)
-    if skipped > 0:
-        explain.append(f"Closed time skipped (nights, weekends, holidays, breaks): {skipped:g} minutes")
+    if words and wall - open_minutes > 0:
+        explain.append(f"Closed time skipped (nights, weekends, holidays, breaks): {wall - open_minutes:g} minutes")
 
     def instant_at(goal: float) -> datetime:
         """When counted (unpaused, open) minutes reach ``goal``, if nothing more is paused."""
@@ -206,31 +216,33 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
             cursor = max(cursor, b)
         return calendar.add_minutes(cursor, remaining).astimezone(calendar.tz)
 
-    due = instant_at(target_minutes)
-    passed = [(level, instant_at(level.at * target_minutes)) for level in levels if elapsed > level.at * target_minutes]
-    if stop is not None:
-        explain.append(f"Stopped {_fmt(stop[0], calendar)} by {stop[2]}: {elapsed:g} business minutes counted")
-    else:
-        explain.append(f"Running: {elapsed:g} business minutes counted by {_fmt(now, calendar)}")
+    reached = [level for level in levels if elapsed > level.at * target_minutes]
+    due = instant_at(target_minutes) if instants else None
+    passed = [(level, instant_at(level.at * target_minutes)) for level in reached] if instants else []
     breached = elapsed > target_minutes
-    explain.append(f"{'Was due' if breached or stop else 'Due'} {_fmt(due, calendar)}")
-    for level, when in passed:
-        explain.append(f"Passed escalation level {level.name} ({level.at:g} x target) at {_fmt(when, calendar)}")
+    if words:
+        if stop is not None:
+            explain.append(f"Stopped {_fmt(stop[0], calendar)} by {stop[2]}: {elapsed:g} business minutes counted")
+        else:
+            explain.append(f"Running: {elapsed:g} business minutes counted by {_fmt(now, calendar)}")
+        explain.append(f"{'Was due' if breached or stop else 'Due'} {_fmt(due, calendar)}")
+        for level, when in passed:
+            explain.append(f"Passed escalation level {level.name} ({level.at:g} x target) at {_fmt(when, calendar)}")
     if breached:
         state = "breached"
     elif stop is not None:
         state = "met"
-    elif any(level.at < 1.0 for level, _ in passed):
+    elif any(level.at < 1.0 for level in reached):
         state = "warning"
     else:
         state = "running"
     return Clock(name, calendar.name, target, target_minutes, started, stop[0] if stop else None, False,
-                 elapsed, paused, due, state, passed[-1][0].name if passed else None,
+                 elapsed, paused, due, state, reached[-1].name if reached else None,
                  due if breached else None, passed, explain)
 
 
 def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy,
-                  now: datetime) -> tuple[str | None, list[Clock]]:
+                  now: datetime, detail: str = "instants") -> tuple[str | None, list[Clock]]:
     """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
     plan = sla.plan(record["kind"], record.get("priority"))
     if plan is None or _instant(record["created_at"]) > now:
@@ -243,9 +255,10 @@ def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial:
         if target is None:
             continue
         if name == "first_response":
-            clocks.append(evaluate(name, target, calendar, line.created, line.first_response, [], sla.levels, now))
+            clocks.append(evaluate(name, target, calendar, line.created, line.first_response, [], sla.levels, now, detail))
         else:
-            clocks.append(evaluate(name, target, calendar, line.created, line.resolution_stop, line.pauses, sla.levels, now))
+            clocks.append(evaluate(name, target, calendar, line.created, line.resolution_stop, line.pauses, sla.levels,
+                                   now, detail))
     return calendar.name, clocks
 
 

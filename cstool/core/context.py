@@ -80,12 +80,12 @@ class Context:
         from cstool.core.clocks import SlaPolicy
         return SlaPolicy(self.policy)
 
-    def clocks(self, record: dict, now: datetime):
-        """The calendar name and clocks of ``record`` as of ``now``."""
+    def clocks(self, record: dict, now: datetime, detail: str = "instants"):
+        """The calendar name and clocks of ``record`` as of ``now`` (detail: see clocks.evaluate)."""
         from cstool.core.clocks import record_clocks
         kind = self.kinds.get(record["kind"])
         phases = {s.name: s.phase for s in kind.statuses}
-        return record_clocks(record, phases, kind.initial_status.name, self.sla, now)
+        return record_clocks(record, phases, kind.initial_status.name, self.sla, now, detail)
 
     @cached_property
     def book(self):

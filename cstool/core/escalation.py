@@ -54,16 +54,16 @@ def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
     found: list[dict] = []
     for kind in ctx.kinds:
         phases = {s.name: s.phase for s in kind.statuses}
-        candidates = [r["id"] for r in ctx.store.records(kind.name)
-                      if _may_run(r, phases, now) and actions_for(ctx, r, now)]
-        if not candidates:
+        pending = [(r["id"], actions) for r in ctx.store.records(kind.name)
+                   if _may_run(r, phases, now) and (actions := actions_for(ctx, r, now))]
+        if not pending:
             continue
         if dry_run:
-            found += [a for record_id in candidates for a in actions_for(ctx, ctx.store.get(kind.name, record_id), now)]
+            found += [action for _, actions in pending for action in actions]
             continue
         with ctx.store.transaction(kind.name) as tx:
             changed = []
-            for record_id in candidates:
+            for record_id, _ in pending:
                 record = copy.deepcopy(tx.get(record_id))
                 actions = actions_for(ctx, record, now)  # again, inside the lock: another run may have written
                 for action in actions:

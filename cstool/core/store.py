@@ -227,6 +227,7 @@ class Store:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self._loaded: dict[str, dict] = {}
+        self._index: dict[str, dict[str, dict]] = {}
 
     def path(self, kind: str) -> Path:
         return self.data_dir / f"{kind}.json"
@@ -246,10 +247,10 @@ class Store:
         return list(self._data(kind).get(kind, {}).values())
 
     def get(self, kind: str, record_id: str) -> dict | None:
-        for record in self._data(kind).get(kind, {}).values():
-            if record.get("id") == record_id:
-                return record
-        return None
+        index = self._index.get(kind)
+        if index is None:
+            index = self._index[kind] = {r.get("id"): r for r in self._data(kind).get(kind, {}).values()}
+        return index.get(record_id)
 
     def kinds_on_disk(self) -> list[str]:
         return sorted(p.stem for p in self.data_dir.glob("*.json") if not p.name.startswith("."))
@@ -281,5 +282,6 @@ class Store:
             transaction = Transaction(kind, db, storage_holder[0])
             yield transaction
             self._loaded[kind] = transaction.commit()
+            self._index.pop(kind, None)
         finally:
             lock.release()

@@ -47,7 +47,7 @@ def sla_report(request):
         for record in request.records(kind.name):
             if not request.in_period(record):
                 continue
-            _, clocks = api.record_clocks(record, phases, initial, sla, request.now)
+            _, clocks = api.record_clocks(record, phases, initial, sla, request.now, detail="figures")
             group = (record.get("priority") or sla.default_priority) if by == "priority" else (record.get(by) or "—")
             for clock in clocks:
                 state = "running" if clock.state == "warning" else clock.state

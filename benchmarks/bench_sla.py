@@ -1,0 +1,66 @@
+"""`cstool escalate` and `cstool report sla` over N records: target <= 2x (orjson load, one pass).
+
+The records are complaints created over ten months, nine in ten of them closed, the
+rest still open (running clocks); `escalate --dry-run` is timed so every run does the
+same work (a real run writes events the first time only).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+
+import orjson
+
+from _common import WORK, fresh_workspace, run, timed, verdict
+
+MAP = """
+[columns]
+ref = "external_id"
+received = "created_at"
+closed = "closed_at"
+name = "customer_name"
+how = "channel"
+text = "content"
+"""
+NOW = "2026-11-01 10:00"
+
+
+def dataset(rows: int):
+    path, map_path = WORK / f"sla-{rows}.csv", WORK / "sla-map.toml"
+    map_path.write_text(MAP, encoding="utf-8")
+    if not path.exists():
+        rng = random.Random(rows)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["ref", "received", "closed", "name", "how", "text"])
+            for i in range(rows):
+                month, day, hour = 1 + i % 10, 1 + i % 28, 8 + i % 11
+                created = f"2026-{month:02d}-{day:02d} {hour:02d}:{i % 60:02d}"
+                closed = "" if rng.random() < 0.1 else f"2026-{month:02d}-{day:02d} {hour:02d}:{i % 60:02d}"
+                if closed:
+                    closed = f"2026-{month:02d}-{min(28, day + rng.randint(0, 6)):02d} {min(23, hour + rng.randint(1, 4)):02d}:{i % 60:02d}"
+                writer.writerow([f"S{i}", created, closed, f"客户{i}", "phone", "订单问题"])
+    return path, map_path
+
+
+def main(rows: int) -> bool:
+    workspace = fresh_workspace("sla")
+    source, map_path = dataset(rows)
+    run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path))
+    data_file = workspace / "data" / "complaint.json"
+
+    def floor():
+        records = orjson.loads(data_file.read_bytes())["complaint"].values()
+        sum(1 for r in records if r["status"] == "closed")
+
+    base = timed(floor)
+    escalate = timed(lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"))
+    report = timed(lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"))
+    ok = verdict(f"escalate --dry-run, {rows:,} records", escalate, base, 2)
+    return verdict(f"report sla, {rows:,} records", report, base, 2) and ok
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000) else 1)
