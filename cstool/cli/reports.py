@@ -43,7 +43,10 @@ def report_command(app, name, since, until, by, now_text, fmt):
     now = parse_instant(app, now_text, "--now") or app.now()
     request = ReportRequest(records=app.store.records, policy=app.policy, since=first, until=last, by=by,
                             now=now, lang=lang, kinds=app.kinds)
-    result = report.run(request)
+    from cstool.core.store import collector_paused
+
+    with collector_paused():  # reports build many short-lived objects and no cycles
+        result = report.run(request)
     if fmt == "json":
         emit_json({"report": name, "since": since and first.isoformat(), "until": until and last.isoformat(),
                    "columns": result.columns, "rows": result.rows, "totals": result.totals})

@@ -61,8 +61,11 @@ def escalate_command(app, now_text, dry_run, fmt):
     """Pass running clocks up the escalation ladder and notify (each level once per clock)."""
     from cstool.core.escalation import deliver, escalate
 
+    from cstool.core.store import collector_paused
+
     now = parse_instant(app, now_text, "--now") or app.now()
-    actions = escalate(app, now, dry_run)
+    with collector_paused():
+        actions = escalate(app, now, dry_run)
     delivered, held, failures = ([], [], []) if dry_run else deliver(app, actions, now)
     for failure in failures:
         click.echo(f"warning: notifier {failure.plugin!r} failed: {failure.error}", err=True)

@@ -137,16 +137,18 @@ def _instant(text: str) -> datetime:
 
 def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime) -> Timeline:
     created = _instant(record["created_at"])
-    events = sorted((e for e in record.get("events", []) if _instant(e["at"]) <= now), key=lambda e: _instant(e["at"]))
+    # Only responses and status changes move clocks; each instant is parsed once.
+    timed = [(_instant(e["at"]), e) for e in record.get("events", []) if e.get("type") in ("response", "status")]
+    timed = [pair for pair in timed if pair[0] <= now]
+    timed.sort(key=lambda pair: pair[0])
     segments: list[list] = []   # [phase, status, start, end, start_unknown]
     current = [phases.get(initial, "open"), initial, created, None, False]
     first_response = None
-    for item in events:
-        kind = item.get("type")
+    for at, item in timed:
+        kind = item["type"]
         if kind == "response" and first_response is None:
-            first_response = (_instant(item["at"]), False, "the first response")
+            first_response = (at, False, "the first response")
         elif kind == "status" and item.get("to") is not None:
-            at = _instant(item["at"])
             current[3] = at
             segments.append(current)
             current = [phases.get(item["to"], "open"), item["to"], at, None, bool(item.get("at_unknown"))]
