@@ -58,21 +58,34 @@ def fresh_workspace(name: str) -> Path:
     return path
 
 
+def write_csv_once(path: Path, header: list[str], rows) -> Path:
+    """Write a generated CSV the first time only; later runs reuse it."""
+    if not path.exists():
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return path
+
+
+def imported_workspace(name: str, source: Path, map_path: Path) -> Path:
+    """A fresh workspace holding ``source`` imported as complaints; the data file's path."""
+    workspace = fresh_workspace(name)
+    run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path))
+    return workspace / "data" / "complaint.json"
+
+
 def complaint_csv(rows: int) -> tuple[Path, Path]:
     """A CSV of ``rows`` complaints and its map file (made once, reused)."""
     WORK.mkdir(exist_ok=True)
-    path, map_path = WORK / f"complaints-{rows}.csv", WORK / "complaints-map.toml"
+    map_path = WORK / "complaints-map.toml"
     map_path.write_text(MAP, encoding="utf-8")
-    if not path.exists():
-        rng = random.Random(rows)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["ref", "received", "name", "phone", "how", "text"])
-            for i in range(rows):
-                writer.writerow([f"B{i}", f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:{i % 60:02d}",
-                                 f"客户{i}", f"138{rng.randint(10000000, 99999999)}",
-                                 rng.choice(["phone", "web", "email"]), rng.choice(TEXTS)])
-    return path, map_path
+    rng = random.Random(rows)
+    generated = ([f"B{i}", f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:{i % 60:02d}",
+                  f"客户{i}", f"138{rng.randint(10000000, 99999999)}", rng.choice(["phone", "web", "email"]),
+                  rng.choice(TEXTS)] for i in range(rows))
+    header = ["ref", "received", "name", "phone", "how", "text"]
+    return write_csv_once(WORK / f"complaints-{rows}.csv", header, generated), map_path
 
 
 def verdict(name: str, seconds: float, floor: float, target: float) -> bool:

@@ -6,14 +6,12 @@ import sys
 
 import orjson
 
-from _common import complaint_csv, fresh_workspace, run, timed, verdict
+from _common import complaint_csv, imported_workspace, run, timed, verdict
 
 
 def main(rows: int) -> bool:
-    workspace = fresh_workspace("list")
-    source, map_path = complaint_csv(rows)
-    run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path))
-    data_file = workspace / "data" / "complaint.json"
+    data_file = imported_workspace("list", *complaint_csv(rows))
+    workspace = data_file.parent.parent
 
     def floor():
         data = orjson.loads(data_file.read_bytes())

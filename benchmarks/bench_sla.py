@@ -7,13 +7,12 @@ same work (a real run writes events the first time only).
 
 from __future__ import annotations
 
-import csv
 import random
 import sys
 
 import orjson
 
-from _common import WORK, fresh_workspace, run, timed, verdict
+from _common import WORK, imported_workspace, run, timed, verdict, write_csv_once
 
 MAP = """
 [columns]
@@ -28,28 +27,26 @@ NOW = "2026-11-01 10:00"
 
 
 def dataset(rows: int):
-    path, map_path = WORK / f"sla-{rows}.csv", WORK / "sla-map.toml"
+    WORK.mkdir(exist_ok=True)
+    map_path = WORK / "sla-map.toml"
     map_path.write_text(MAP, encoding="utf-8")
-    if not path.exists():
-        rng = random.Random(rows)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["ref", "received", "closed", "name", "how", "text"])
-            for i in range(rows):
-                month, day, hour = 1 + i % 10, 1 + i % 28, 8 + i % 11
-                created = f"2026-{month:02d}-{day:02d} {hour:02d}:{i % 60:02d}"
-                closed = "" if rng.random() < 0.1 else f"2026-{month:02d}-{day:02d} {hour:02d}:{i % 60:02d}"
-                if closed:
-                    closed = f"2026-{month:02d}-{min(28, day + rng.randint(0, 6)):02d} {min(23, hour + rng.randint(1, 4)):02d}:{i % 60:02d}"
-                writer.writerow([f"S{i}", created, closed, f"客户{i}", "phone", "订单问题"])
-    return path, map_path
+    rng = random.Random(rows)
+
+    def generated():
+        for i in range(rows):
+            month, day, hour = 1 + i % 10, 1 + i % 28, 8 + i % 11
+            created = f"2026-{month:02d}-{day:02d} {hour:02d}:{i % 60:02d}"
+            closed = "" if rng.random() < 0.1 else (
+                f"2026-{month:02d}-{min(28, day + rng.randint(0, 6)):02d} {min(23, hour + rng.randint(1, 4)):02d}:{i % 60:02d}")
+            yield [f"S{i}", created, closed, f"客户{i}", "phone", "订单问题"]
+
+    header = ["ref", "received", "closed", "name", "how", "text"]
+    return write_csv_once(WORK / f"sla-{rows}.csv", header, generated()), map_path
 
 
 def main(rows: int) -> bool:
-    workspace = fresh_workspace("sla")
-    source, map_path = dataset(rows)
-    run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path))
-    data_file = workspace / "data" / "complaint.json"
+    data_file = imported_workspace("sla", *dataset(rows))
+    workspace = data_file.parent.parent
 
     def floor():
         records = orjson.loads(data_file.read_bytes())["complaint"].values()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
@@ -121,5 +122,5 @@ class Context:
             for report in impl.function() or []:
                 if report.name in found:
                     raise CstoolError(f"report {report.name!r} is declared by both {found[report.name].plugin} and {impl.plugin_name}")
-                found[report.name] = type(report)(**{**report.__dict__, "plugin": impl.plugin_name})
+                found[report.name] = replace(report, plugin=impl.plugin_name)
         return dict(sorted(found.items()))
