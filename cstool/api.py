@@ -30,6 +30,7 @@ _LAZY = {
     "ReportResult": "cstool.core.reports",
     "pct": "cstool.core.reports",
     "summary": "cstool.core.reports",
+    "mask": "cstool.core.privacy",
     "SlaPolicy": "cstool.core.clocks",
     "record_clocks": "cstool.core.clocks",
     "compile_rules": "cstool.core.classify",
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.demo import DemoRecord
     from cstool.core.errors import CstoolError, FieldError
     from cstool.core.policy import Policy, Problem
+    from cstool.core.privacy import mask
     from cstool.core.reports import Report, ReportRequest, ReportResult, pct, summary
 
 

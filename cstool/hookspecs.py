@@ -55,6 +55,19 @@ def cstool_enrich_records(kind, records, policy):
     """
 
 
+@hookspec
+def cstool_record_notes(kind, record, policy, lang):
+    """Guidance to show beside a record when a person sees or works on it.
+
+    Called by ``show``, ``record``, ``update``, ``respond``, ``status`` and ``assign`` in
+    table format (never in JSON or CSV, which carry the record alone).
+    Arguments: ``kind`` (Kind), ``record`` (the record dict as shown), ``policy``
+    (Policy), ``lang`` ("zh" or "en").
+    Returns: a list of ``(title, text)`` pairs, or None. Every plugin's notes are shown,
+    in hook order.
+    """
+
+
 # ---- classify family -------------------------------------------------------------
 
 @hookspec

@@ -97,6 +97,9 @@ def show_record(app, kind: Kind, record: dict, fmt: str) -> None:
         emit_rows("csv", ["field", "value"], [[n, record[n]] for n in names])
         return
     emit_table(None, rows, width=None)
+    for notes in app.hook.cstool_record_notes(kind=kind, record=record, policy=app.policy, lang=lang):
+        for title, text in notes or []:
+            click.echo(f"\n【{title}】\n{text}")
     click.echo()
     events = [[short_time(e.get("at")), e.get("by"), e.get("type"), _event_details(e)] for e in record.get("events", [])]
     emit_table(EVENT_HEADERS[lang], events, width=None)

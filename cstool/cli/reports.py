@@ -58,7 +58,8 @@ def report_command(app, name, since, until, by, now_text, fmt):
         # Totals are one figure set, or one per clock (or other sub-group) as nested objects.
         nested = all(isinstance(v, dict) for v in result.totals.values())
         for figures in (result.totals.values() if nested else [result.totals]):
-            rows.append([total if i == 0 else figures.get(c, "") for i, c in enumerate(result.columns)])
+            if any(c in figures for c in result.columns[1:]):   # a summary's totals are its rows
+                rows.append([total if i == 0 else figures.get(c, "") for i, c in enumerate(result.columns)])
     if fmt in ("table", "md"):
         click.echo(f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else ""))
         click.echo()

@@ -100,9 +100,16 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             return text
         return to_email
     if kind == "list":
+        allowed_items = {c.lower(): c for c in choices} if choices else None
+
         def to_list(raw: Any) -> list[str] | None:
             items = raw if isinstance(raw, list) else re.split(r"[,，;；]", str(raw))
             cleaned = [str(item).strip() for item in items if str(item).strip()]
+            if allowed_items is not None:
+                unknown = [item for item in cleaned if item.lower() not in allowed_items]
+                if unknown:
+                    raise ValueError(f"{', '.join(map(repr, unknown))} not among: {', '.join(choices)}")
+                cleaned = [allowed_items[item.lower()] for item in cleaned]
             return list(dict.fromkeys(cleaned)) or None
         return to_list
     raise ValueError(f"unknown field type {kind!r}")  # Field.__post_init__ makes this unreachable

@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "cstool"
 BUNDLED = (
     "cstool.plugins.rules",
     "cstool.plugins.complaints",
+    "cstool.plugins.complaint_reports",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.outbox",

@@ -61,7 +61,8 @@ class Kind:
     """A kind of record: its id prefix, fields and statuses (the first status is the initial one).
 
     ``list_columns`` are the kind's own fields shown by ``cstool list`` beside the
-    envelope columns; ``department`` is the default responsible department.
+    envelope columns; ``department`` is the default responsible department;
+    ``transitions`` (status → statuses it may move to) enforces a flow, None allows any move.
     """
 
     name: str
@@ -71,6 +72,7 @@ class Kind:
     label: Mapping[str, str] = dc_field(default_factory=dict)
     list_columns: tuple[str, ...] = ()
     department: str | None = None
+    transitions: Mapping[str, tuple[str, ...]] | None = None
     plugin: str = ""
 
     def __post_init__(self) -> None:
@@ -83,6 +85,11 @@ class Kind:
     @property
     def initial_status(self) -> Status:
         return self.statuses[0]
+
+    def next_statuses(self, current: str) -> tuple[str, ...]:
+        if self.transitions is None:
+            return tuple(s.name for s in self.statuses if s.name != current)
+        return tuple(self.transitions.get(current, ()))
 
     def status(self, name: str) -> Status | None:
         for status in self.statuses:

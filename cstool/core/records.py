@@ -353,6 +353,10 @@ class RecordBook:
             raise FieldError(STATUS_FIELD.name, f"{name!r} is not a status of {kind.name}; statuses: {names}")
         if target.name == record["status"]:
             raise CstoolError(f"{record['id'] or 'the record'} is already {target.name}")
+        allowed = kind.next_statuses(record["status"])
+        if target.name not in allowed:
+            raise CstoolError(f"{record['id'] or 'the record'} cannot go from {record['status']} to {target.name}; "
+                              f"next: {', '.join(allowed) or 'none'}")
         before = kind.status(record["status"])
         if target.phase in ("open", "pending"):
             record["resolved_at"] = None

@@ -29,6 +29,8 @@ COMPLAINT = Kind(
         Field("received_by", "text", label=label("Received by", "受理人")),
         Field("region", "text", label=label("Region", "地区")),
         Field("resolution", "text", multiline=True, label=label("Resolution", "处理结果")),
+        Field("handling_steps", "list", choices_from="complaints.handling_steps",
+              label=label("Handling steps done", "已完成的处理步骤")),
     ),
     statuses=(
         Status("registered", "open", label("Registered", "已登记")),
@@ -40,6 +42,16 @@ COMPLAINT = Kind(
         Status("reopened", "open", label("Reopened", "重新处理")),
     ),
     list_columns=("customer_name", "channel", "severity", "content"),
+    # 登记 → 受理 → 调查 → 答复 → 结案, with waiting on the customer and reopening.
+    transitions={
+        "registered": ("acknowledged", "investigating", "awaiting_customer", "responded", "closed"),
+        "acknowledged": ("investigating", "awaiting_customer", "responded", "closed"),
+        "investigating": ("awaiting_customer", "responded", "closed"),
+        "awaiting_customer": ("investigating", "responded", "closed"),
+        "responded": ("closed", "reopened"),
+        "closed": ("reopened",),
+        "reopened": ("investigating", "awaiting_customer", "responded", "closed"),
+    },
 )
 
 
@@ -63,6 +75,34 @@ def cstool_enrich_records(kind, records, policy):
             record["severity"] = default_severity
 
 
+def guide_for(policy, complainant_type):
+    entry = policy.get(("complaints", "complainant_types", complainant_type)) if complainant_type else None
+    return entry.get("guide") if isinstance(entry, dict) else None
+
+
+def checklist(policy, done, lang):
+    """The handling steps (倾听, 共情, 致歉, 紧扣问题, 提出方案) with the ones done ticked."""
+    steps = policy.get("complaints.handling_steps") or {}
+    done = set(done or [])
+    return "  ".join(f"{'☑' if step in done else '☐'} {names.get(lang, step) if isinstance(names, dict) else step}"
+                     for step, names in steps.items())
+
+
+@hookimpl
+def cstool_record_notes(kind, record, policy, lang):
+    if kind.name != KIND:
+        return None
+    notes = []
+    guide = guide_for(policy, record.get("complainant_type"))
+    if guide:
+        title = f"{record['complainant_type']} · " + ("处理指引" if lang == "zh" else "handling guide")
+        notes.append((title, guide))
+    steps = checklist(policy, record.get("handling_steps"), lang)
+    if steps:
+        notes.append(("处理步骤" if lang == "zh" else "Handling steps", steps))
+    return notes
+
+
 @hookimpl
 def cstool_check_policy(policy, kinds):
     section = policy.get("complaints")
@@ -84,6 +124,9 @@ def cstool_check_policy(policy, kinds):
         for name, entry in types.items():
             if not (isinstance(entry, dict) and isinstance(entry.get("guide"), str)):
                 problems.append(api.Problem(("complaints", "complainant_types", name), "needs guide = \"...\" (how to handle this type)"))
+    steps = section.get("handling_steps", {})
+    if not isinstance(steps, dict) or not all(isinstance(v, dict) and {"en", "zh"} <= set(v) for v in steps.values()):
+        problems.append(api.Problem(("complaints", "handling_steps"), "must be a table: step = { en = \"...\", zh = \"...\" }"))
     target = section.get("resolution_target_pct")
     if target is not None and not (isinstance(target, (int, float)) and 0 <= target <= 100):
         problems.append(api.Problem(("complaints", "resolution_target_pct"), "must be a number from 0 to 100"))
@@ -169,6 +212,8 @@ def cstool_demo_records(rng, now, policy):
     channels = policy.choices("complaints.channels") or ["phone"]
     types = policy.choices("complaints.complainant_types")
     staff = policy.get("departments.customer_service.members") or ["小王", "小李"]
+    # One phone per person, so that people who complain again are seen as repeat complainants.
+    phones = {name: f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}" for name in _ZH_NAMES + _EN_NAMES}
     records = []
     for number in range(240):
         chinese = rng.random() < 0.7
@@ -179,7 +224,7 @@ def cstool_demo_records(rng, now, policy):
         created = created.replace(hour=rng.choice([9, 10, 11, 14, 15, 16, 17]), second=0, microsecond=0)
         values = {
             "customer_name": name,
-            "contact_phone": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+            "contact_phone": phones[name],
             "channel": rng.choice(channels),
             "subject": subject,
             "content": content,

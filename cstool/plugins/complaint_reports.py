@@ -1,0 +1,184 @@
+"""Complaint reports beyond the statistics table: analysis (分析表), resolution rate
+against target (投诉解决率), case tracking (案件追踪表) and the period summary (总结表)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from cstool import api
+from cstool.api import hookimpl, label
+
+KIND = "complaint"
+DONE = ("resolved", "closed")
+
+
+def _month(record, tz):
+    return datetime.fromisoformat(record["created_at"]).astimezone(tz).strftime("%Y-%m")
+
+
+def _in_period(request):
+    return [r for r in request.records(KIND) if request.in_period(r)]
+
+
+def _done(request):
+    phases = {s.name: s.phase for s in request.kinds.get(KIND).statuses}
+    return lambda record: phases.get(record["status"]) in DONE
+
+
+def complainant_key(record):
+    """Who complained: the linked customer, else the phone, else the name."""
+    return record.get("customer_id") or record.get("contact_phone") or record.get("customer_name")
+
+
+def causes(request):
+    """Top causes: complaints per category, with their share."""
+    records = _in_period(request)
+    counts = Counter(r.get("category") or "—" for r in records)
+    rows = [{"category": name, "count": n, "share_pct": api.pct(n, len(records))} for name, n in counts.most_common()]
+    return api.ReportResult(["category", "count", "share_pct"], rows, {"count": len(records)},
+                            {"category": label("Cause (category)", "原因（类别）"), "count": label("Complaints", "投诉数"),
+                             "share_pct": label("Share %", "占比 %")}, label("Top causes", "投诉原因排行"))
+
+
+def repeats(request):
+    """Repeat complainants: people with more than one complaint in the period (names masked)."""
+    by_person = defaultdict(list)
+    for record in _in_period(request):
+        key = complainant_key(record)
+        if key:
+            by_person[key].append(record)
+    rows = []
+    for group in sorted(by_person.values(), key=lambda g: (-len(g), g[0]["created_at"])):
+        if len(group) < 2:
+            continue
+        first = group[0]
+        rows.append({"customer": api.mask(first.get("customer_name")), "phone": api.mask(first.get("contact_phone"), "phone"),
+                     "count": len(group), "first": min(r["created_at"] for r in group)[:10],
+                     "last": max(r["created_at"] for r in group)[:10],
+                     "categories": ", ".join(sorted({r.get("category") or "—" for r in group})),
+                     "ids": ", ".join(r["id"] for r in group)})
+    return api.ReportResult(["customer", "phone", "count", "first", "last", "categories", "ids"], rows,
+                            {"count": len(rows)},
+                            {"customer": label("Complainant", "投诉人"), "phone": label("Phone", "电话"),
+                             "count": label("Complaints", "投诉次数"), "first": label("First", "首次"),
+                             "last": label("Last", "最近"), "categories": label("Categories", "类别"),
+                             "ids": label("Cases", "案件")}, label("Repeat complainants", "重复投诉客户"))
+
+
+def trend(request):
+    """Trend by month: received, resolved, resolution rate, and the most common cause."""
+    tz = request.policy.timezone
+    done = _done(request)
+    months = defaultdict(list)
+    for record in _in_period(request):
+        months[_month(record, tz)].append(record)
+    rows = []
+    for month in sorted(months):
+        group = months[month]
+        resolved = sum(map(done, group))
+        top = Counter(r.get("category") or "—" for r in group).most_common(1)[0][0]
+        rows.append({"month": month, "received": len(group), "resolved": resolved,
+                     "resolution_rate_pct": api.pct(resolved, len(group)), "top_cause": top})
+    return api.ReportResult(["month", "received", "resolved", "resolution_rate_pct", "top_cause"], rows,
+                            _rate_totals(rows), _RATE_LABELS | {"month": label("Month", "月份"),
+                                                               "top_cause": label("Top cause", "主要原因")},
+                            label("Complaint trend by month", "投诉月度趋势"))
+
+
+_RATE_LABELS = {"received": label("Received", "受理数"), "resolved": label("Resolved", "已解决"),
+                "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"),
+                "target_pct": label("Target %", "目标 %"), "meets_target": label("Meets target", "是否达标")}
+
+
+def _rate_totals(rows):
+    received = sum(r["received"] for r in rows)
+    resolved = sum(r["resolved"] for r in rows)
+    return {"received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received)}
+
+
+def resolution_rate(request):
+    """投诉解决率 = resolved or closed / received in the period, per month, against the policy target."""
+    tz = request.policy.timezone
+    target = request.policy.get("complaints.resolution_target_pct")
+    done = _done(request)
+    months = defaultdict(lambda: [0, 0])
+    for record in _in_period(request):
+        tally = months[_month(record, tz)]
+        tally[0] += 1
+        tally[1] += done(record)
+    rows = []
+    for month in sorted(months):
+        received, resolved = months[month]
+        rate = api.pct(resolved, received)
+        rows.append({"month": month, "received": received, "resolved": resolved, "resolution_rate_pct": rate,
+                     "target_pct": target, "meets_target": None if target is None else rate >= target})
+    totals = _rate_totals(rows)
+    totals["target_pct"] = target
+    totals["meets_target"] = None if target is None or totals["resolution_rate_pct"] is None else totals["resolution_rate_pct"] >= target
+    return api.ReportResult(["month", "received", "resolved", "resolution_rate_pct", "target_pct", "meets_target"],
+                            rows, totals, _RATE_LABELS | {"month": label("Month", "月份")},
+                            label("Resolution rate against target", "投诉解决率（对照目标）"))
+
+
+def tracking(request):
+    """案件追踪表: open cases with their age and the next due time of their running clocks."""
+    kind = request.kinds.get(KIND)
+    phases = {s.name: s.phase for s in kind.statuses}
+    sla = api.SlaPolicy(request.policy)
+    rows = []
+    for record in _in_period(request):
+        if phases.get(record["status"]) in DONE:
+            continue
+        _, clocks = api.record_clocks(record, phases, kind.initial_status.name, sla, request.now)
+        running = [c for c in clocks if c.stopped_at is None and not c.stop_unknown]
+        nearest = min(running, key=lambda c: c.due_at, default=None)
+        age = (request.now - datetime.fromisoformat(record["created_at"])).total_seconds() / 86400
+        rows.append({"id": record["id"], "status": record["status"], "owner": record.get("owner"),
+                     "category": record.get("category"), "age_days": round(age, 1),
+                     "next_due": nearest.due_at.isoformat(timespec="minutes") if nearest else None,
+                     "clock": nearest.name if nearest else None,
+                     "state": max((c.state for c in running), key=_SEVERITY.index, default=None)})
+    rows.sort(key=lambda r: (r["next_due"] is None, r["next_due"] or ""))
+    return api.ReportResult(["id", "status", "owner", "category", "age_days", "next_due", "clock", "state"], rows,
+                            {"count": len(rows), "breached": sum(r["state"] == "breached" for r in rows)},
+                            {"id": label("Case", "案件"), "status": label("Status", "状态"), "owner": label("Owner", "负责人"),
+                             "category": label("Category", "类别"), "age_days": label("Age (days)", "已用天数"),
+                             "next_due": label("Next due", "下一到期"), "clock": label("Clock", "时钟"),
+                             "state": label("Clock state", "时限状态")}, label("Case tracking", "案件追踪表"))
+
+
+_SEVERITY = ["running", "warning", "breached"]
+
+
+def summary(request):
+    """总结表: the period in figures."""
+    records = _in_period(request)
+    done = _done(request)
+    resolved = sum(map(done, records))
+    top = Counter(r.get("category") or "—" for r in records).most_common(3)
+    people = Counter(complainant_key(r) for r in records if complainant_key(r))
+    figures = {"received": len(records), "resolved": resolved, "resolution_rate_pct": api.pct(resolved, len(records)),
+               "target_pct": request.policy.get("complaints.resolution_target_pct"),
+               "open": len(records) - resolved, "repeat_complainants": sum(1 for n in people.values() if n > 1),
+               "top_causes": ", ".join(f"{name} ({n})" for name, n in top)}
+    names = {"received": label("Received", "受理投诉"), "resolved": label("Resolved", "已解决"),
+             "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"), "target_pct": label("Target %", "目标 %"),
+             "open": label("Still open", "未结案件"), "repeat_complainants": label("Repeat complainants", "重复投诉客户"),
+             "top_causes": label("Top causes", "主要原因")}
+    rows = [{"metric": key, "title": names[key].get(request.lang, key), "value": value} for key, value in figures.items()]
+    return api.ReportResult(["title", "value"], rows, figures,
+                            {"title": label("Figure", "指标"), "value": label("Value", "数值")},
+                            label("Complaint summary", "投诉总结表"))
+
+
+@hookimpl
+def cstool_reports():
+    return [
+        api.Report("complaint-causes", label("Top complaint causes", "投诉原因排行（分析表）"), causes),
+        api.Report("complaint-repeats", label("Repeat complainants", "重复投诉客户（分析表）"), repeats),
+        api.Report("complaint-trend", label("Complaint trend by month", "投诉月度趋势（分析表）"), trend),
+        api.Report("complaint-resolution", label("Resolution rate against target", "投诉解决率"), resolution_rate),
+        api.Report("complaint-tracking", label("Open cases: age and next due time", "案件追踪表"), tracking),
+        api.Report("complaint-summary", label("Complaint summary for a period", "投诉总结表"), summary),
+    ]
