@@ -66,7 +66,7 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
 
     values = dict(given)
     for field in kind.fields:
-        if field.name in values:
+        if field.name in values or not field.ask:
             continue
         answer = ask_field(app, field)
         if answer is not None:

@@ -21,6 +21,7 @@ BUNDLED = (
     "cstool.plugins.rules",
     "cstool.plugins.complaints",
     "cstool.plugins.complaint_reports",
+    "cstool.plugins.aftersales",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.outbox",

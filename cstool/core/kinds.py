@@ -33,6 +33,7 @@ class Field:
     personal: bool = False
     default: Any = None
     multiline: bool = False
+    ask: bool = True   # False: not prompted at registration (filled in later, or derived)
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:

@@ -28,8 +28,8 @@ COMPLAINT = Kind(
         Field("severity", "choice", choices_from="complaints.severities", label=label("Severity", "严重程度")),
         Field("received_by", "text", label=label("Received by", "受理人")),
         Field("region", "text", label=label("Region", "地区")),
-        Field("resolution", "text", multiline=True, label=label("Resolution", "处理结果")),
-        Field("handling_steps", "list", choices_from="complaints.handling_steps",
+        Field("resolution", "text", multiline=True, ask=False, label=label("Resolution", "处理结果")),
+        Field("handling_steps", "list", choices_from="complaints.handling_steps", ask=False,
               label=label("Handling steps done", "已完成的处理步骤")),
     ),
     statuses=(
@@ -222,6 +222,8 @@ def cstool_demo_records(rng, now, policy):
         name = rng.choice(_ZH_NAMES if chinese else _EN_NAMES)
         created = now - timedelta(days=rng.randint(0, 89), hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
         created = created.replace(hour=rng.choice([9, 10, 11, 14, 15, 16, 17]), second=0, microsecond=0)
+        if created > now:  # an hour later today than now: yesterday instead
+            created -= timedelta(days=1)
         values = {
             "customer_name": name,
             "contact_phone": phones[name],

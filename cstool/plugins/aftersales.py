@@ -1,0 +1,302 @@
+"""After-sales (售后): registration (售后服务登记表), warranty entitlement (三包), outlets
+(网点), and the returns, evaluation and outlet-load reports.
+
+Entitlement, counted from the purchase date (day 0) to the registration date, with the
+product line's windows from policy: return within ``return_days``, exchange within
+``exchange_days``, repair within ``warranty_days``, paid repair after. The customer
+gets the service asked for when its window is open, else the best one still open.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+
+from cstool import api
+from cstool.api import Field, Kind, Status, hookimpl, label
+
+KIND = "aftersales"
+SERVICES = ("return", "exchange", "repair", "consultation")
+ENTITLEMENTS = ("return", "exchange", "repair", "paid_repair", "consultation")
+WINDOWS = (("return", "return_days"), ("exchange", "exchange_days"), ("repair", "warranty_days"))
+NAMES = {"return": ("return", "退货"), "exchange": ("exchange", "换货"), "repair": ("free repair", "免费维修"),
+         "paid_repair": ("paid repair", "付费维修"), "consultation": ("consultation", "咨询")}
+
+AFTERSALES = Kind(
+    name=KIND,
+    prefix="AS",
+    label=label("After-sales case", "售后服务"),
+    department="after_sales",
+    fields=(
+        Field("customer_name", "text", required=True, personal=True, label=label("Customer", "客户姓名")),
+        Field("contact_phone", "phone", personal=True, label=label("Contact phone", "联系电话")),
+        Field("address", "text", personal=True, label=label("Address", "地址")),
+        Field("region", "text", label=label("Region", "地区")),
+        Field("product_line", "choice", required=True, choices_from="aftersales.product_lines", label=label("Product line", "产品线")),
+        Field("product", "text", required=True, label=label("Product", "产品名称")),
+        Field("model", "text", label=label("Model", "型号")),
+        Field("serial_number", "text", label=label("Serial number", "序列号")),
+        Field("batch_number", "text", label=label("Batch number", "批次号")),
+        Field("purchase_date", "date", required=True, label=label("Purchase date", "购买日期")),
+        Field("fault", "text", required=True, multiline=True, label=label("Fault description", "故障描述")),
+        Field("service", "choice", required=True, choices=SERVICES, label=label("Service requested", "申请服务")),
+        Field("outlet", "choice", choices_from="aftersales.outlets", label=label("Service outlet", "服务网点")),
+        Field("entitlement", "choice", choices=ENTITLEMENTS, ask=False, label=label("Entitled to", "三包权益")),
+        Field("entitlement_reason", "text", ask=False, label=label("Why", "依据")),
+        Field("override_reason", "text", ask=False, label=label("Override reason", "例外处理原因")),
+        Field("evaluation_score", "int", ask=False, label=label("Customer evaluation (1-5)", "客户评价（1-5分）")),
+        Field("evaluation_comment", "text", ask=False, label=label("Evaluation comment", "评价意见")),
+    ),
+    statuses=(
+        Status("registered", "open", label("Registered", "已登记")),
+        Status("inspecting", "open", label("Inspecting", "检测中")),
+        Status("awaiting_parts", "pending", label("Waiting for parts", "等待配件")),
+        Status("awaiting_customer", "pending", label("Waiting for the customer", "等待客户")),
+        Status("in_service", "open", label("In service", "处理中")),
+        Status("completed", "resolved", label("Completed", "已完成")),
+        Status("closed", "closed", label("Closed", "已关闭")),
+        Status("reopened", "open", label("Reopened", "重新处理")),
+    ),
+    list_columns=("customer_name", "product", "service", "entitlement", "outlet"),
+    transitions={
+        "registered": ("inspecting", "in_service", "awaiting_customer", "completed", "closed"),
+        "inspecting": ("awaiting_parts", "awaiting_customer", "in_service", "completed", "closed"),
+        "awaiting_parts": ("in_service", "closed"),
+        "awaiting_customer": ("inspecting", "in_service", "completed", "closed"),
+        "in_service": ("awaiting_parts", "awaiting_customer", "completed"),
+        "completed": ("closed", "reopened"),
+        "closed": ("reopened",),
+        "reopened": ("inspecting", "in_service", "completed", "closed"),
+    },
+)
+
+
+def entitlement(windows: dict, purchased: date, registered: date, requested: str) -> tuple[str, str]:
+    """What the customer is entitled to, and why (bilingual), under the product line's windows."""
+    day = (registered - purchased).days
+    if requested == "consultation":
+        return "consultation", "Consultation only: no warranty decision. 咨询服务，无需三包判断。"
+    opened = [name for name, key in WINDOWS if day <= windows.get(key, 0)]
+    order = [name for name, _ in WINDOWS]
+    allowed = [name for name in order[order.index(requested):] if name in opened] if requested in order else opened
+    granted = allowed[0] if allowed else "paid_repair"
+    limits = ", ".join(f"{NAMES[name][0]} ≤ {windows.get(key, 0)} days" for name, key in WINDOWS)
+    limits_zh = "，".join(f"{NAMES[name][1]}{windows.get(key, 0)}天内" for name, key in WINDOWS)
+    if granted == requested:
+        why = f"Day {day} after purchase: {NAMES[granted][0]} allowed ({limits})."
+        why_zh = f"购买后第{day}天：可{NAMES[granted][1]}（{limits_zh}）。"
+    else:
+        why = f"Day {day} after purchase: {NAMES[requested][0]} is no longer allowed; {NAMES[granted][0]} is ({limits})."
+        why_zh = f"购买后第{day}天：已超过{NAMES[requested][1]}期限，可{NAMES[granted][1]}（{limits_zh}）。"
+    return granted, f"{why} {why_zh}"
+
+
+def _registered_on(record, policy) -> date:
+    return datetime.fromisoformat(record["created_at"]).astimezone(policy.timezone).date()
+
+
+def _rule(record, policy):
+    windows = policy.get(("aftersales", "product_lines", record.get("product_line") or ""))
+    if not isinstance(windows, dict) or not record.get("purchase_date") or not record.get("service"):
+        return None
+    return entitlement(windows, date.fromisoformat(record["purchase_date"]), _registered_on(record, policy), record["service"])
+
+
+@hookimpl
+def cstool_kinds():
+    return [AFTERSALES]
+
+
+@hookimpl
+def cstool_validate_records(kind, records, policy):
+    if kind.name != KIND:
+        return None
+    refused = []
+    for index, record in enumerate(records):
+        if record.get("purchase_date") and date.fromisoformat(record["purchase_date"]) > _registered_on(record, policy):
+            refused.append((index, "purchase_date", "is after the registration date"))
+            continue
+        rule = _rule(record, policy)
+        given = record.get("entitlement")
+        if rule and given and given != rule[0] and not record.get("override_reason"):
+            refused.append((index, "entitlement", f"{given} differs from the 三包 rule ({rule[0]}); give override_reason"))
+        score = record.get("evaluation_score")
+        if score is not None and not 1 <= score <= 5:
+            refused.append((index, "evaluation_score", "must be from 1 to 5"))
+    return refused
+
+
+@hookimpl
+def cstool_enrich_records(kind, records, policy):
+    if kind.name != KIND:
+        return
+    outlets = policy.get("aftersales.outlets") or {}
+    for record in records:
+        rule = _rule(record, policy)
+        if rule:
+            if not record.get("entitlement") or (record["entitlement"] == rule[0] and not record.get("override_reason")):
+                record["entitlement"] = rule[0]
+            record["entitlement_reason"] = rule[1] if record["entitlement"] == rule[0] else (
+                f"Override of the rule ({rule[0]}): {record.get('override_reason')}. 例外处理：{record.get('override_reason')}")
+        if not record.get("outlet") and record.get("region"):
+            region = record["region"].strip().lower()
+            record["outlet"] = next((name for name, entry in outlets.items()
+                                     if region in [r.lower() for r in entry.get("regions", [])]), None)
+        if record.get("department") == AFTERSALES.department and policy.get("aftersales.department"):
+            record["department"] = policy.get("aftersales.department")
+
+
+@hookimpl
+def cstool_record_notes(kind, record, policy, lang):
+    if kind.name != KIND or not record.get("entitlement"):
+        return None
+    title = "三包权益" if lang == "zh" else "Entitlement (三包)"
+    name = NAMES.get(record["entitlement"], (record["entitlement"],) * 2)[0 if lang == "en" else 1]
+    return [(title, f"{name}: {record.get('entitlement_reason') or ''}")]
+
+
+@hookimpl
+def cstool_check_policy(policy, kinds):
+    section = policy.get("aftersales")
+    if section is None:
+        return []
+    if not isinstance(section, dict):
+        return [api.Problem(("aftersales",), "must be a table")]
+    problems = []
+    lines = section.get("product_lines", {})
+    if not isinstance(lines, dict) or not lines:
+        problems.append(api.Problem(("aftersales", "product_lines"), "must hold one table per product line"))
+        lines = {}
+    for name, windows in lines.items():
+        here = ("aftersales", "product_lines", name)
+        if not isinstance(windows, dict):
+            problems.append(api.Problem(here, "must be a table of return_days, exchange_days, warranty_days"))
+            continue
+        for key in ("return_days", "exchange_days", "warranty_days"):
+            value = windows.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(api.Problem((*here, key), "must be a whole number of days (0 or more)"))
+        if all(isinstance(windows.get(k), int) for k in ("return_days", "exchange_days", "warranty_days")) and not (
+                windows["return_days"] <= windows["exchange_days"] <= windows["warranty_days"]):
+            problems.append(api.Problem(here, "needs return_days <= exchange_days <= warranty_days"))
+    outlets = section.get("outlets", {})
+    if not isinstance(outlets, dict):
+        problems.append(api.Problem(("aftersales", "outlets"), "must hold one table per outlet, with regions"))
+        outlets = {}
+    for name, entry in outlets.items():
+        regions = entry.get("regions") if isinstance(entry, dict) else None
+        if not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
+            problems.append(api.Problem(("aftersales", "outlets", name, "regions"), "must be a list of region names"))
+    return problems
+
+
+# ---- reports ----------------------------------------------------------------------
+
+def _records(request):
+    return [r for r in request.records(KIND) if request.in_period(r)]
+
+
+def returns_summary(request):
+    """退换货汇总表: returns and exchanges granted, by product and reason (category)."""
+    counts = Counter((r.get("product_line"), r.get("product"), r.get("entitlement"), r.get("category") or "—")
+                     for r in _records(request) if r.get("entitlement") in ("return", "exchange"))
+    rows = [{"product_line": line, "product": product, "entitlement": granted, "reason": reason, "count": n}
+            for (line, product, granted, reason), n in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))]
+    totals = {"count": sum(counts.values()),
+              "returns": sum(n for key, n in counts.items() if key[2] == "return"),
+              "exchanges": sum(n for key, n in counts.items() if key[2] == "exchange")}
+    return api.ReportResult(["product_line", "product", "entitlement", "reason", "count"], rows, totals,
+                            {"product_line": label("Product line", "产品线"), "product": label("Product", "产品"),
+                             "entitlement": label("Granted", "处理方式"), "reason": label("Reason", "原因"),
+                             "count": label("Cases", "数量")}, label("Returns and exchanges", "退换货汇总表"))
+
+
+def evaluation(request):
+    """评价表: customers' scores (1-5) per outlet: CSAT % = 4-5 / answers; response rate over finished cases."""
+    kind = request.kinds.get(KIND)
+    finished = {s.name for s in kind.statuses if s.phase in ("resolved", "closed")}
+    groups = defaultdict(lambda: {"finished": 0, "scores": []})
+    for record in _records(request):
+        if record["status"] not in finished:
+            continue
+        group = groups[record.get("outlet") or "—"]
+        group["finished"] += 1
+        if record.get("evaluation_score") is not None:
+            group["scores"].append(record["evaluation_score"])
+
+    def figures(finished_count, scores):
+        return {"finished": finished_count, "answers": len(scores), "response_rate_pct": api.pct(len(scores), finished_count),
+                "csat_pct": api.pct(sum(s >= 4 for s in scores), len(scores)),
+                "mean_score": round(sum(scores) / len(scores), 2) if scores else None}
+
+    rows = [{"outlet": name, **figures(g["finished"], g["scores"])} for name, g in sorted(groups.items())]
+    everything = [s for g in groups.values() for s in g["scores"]]
+    totals = figures(sum(g["finished"] for g in groups.values()), everything)
+    return api.ReportResult(["outlet", "finished", "answers", "response_rate_pct", "csat_pct", "mean_score"], rows, totals,
+                            {"outlet": label("Outlet", "网点"), "finished": label("Finished cases", "已完成"),
+                             "answers": label("Answers", "评价数"), "response_rate_pct": label("Response rate %", "回复率 %"),
+                             "csat_pct": label("CSAT %", "满意率 %"), "mean_score": label("Mean score", "平均分")},
+                            label("After-sales evaluation", "售后服务评价表"))
+
+
+def outlet_load(request):
+    """网点负荷: cases received per outlet in the period, open now, and the age of the open ones."""
+    kind = request.kinds.get(KIND)
+    open_statuses = {s.name for s in kind.statuses if s.phase in ("open", "pending")}
+    groups = defaultdict(lambda: {"received": 0, "ages": []})
+    for record in _records(request):
+        group = groups[record.get("outlet") or "—"]
+        group["received"] += 1
+        if record["status"] in open_statuses:
+            group["ages"].append((request.now - datetime.fromisoformat(record["created_at"])) / timedelta(days=1))
+    rows = [{"outlet": name, "received": g["received"], "open": len(g["ages"]),
+             "mean_open_age_days": round(sum(g["ages"]) / len(g["ages"]), 1) if g["ages"] else None,
+             "oldest_open_days": round(max(g["ages"]), 1) if g["ages"] else None}
+            for name, g in sorted(groups.items(), key=lambda item: -len(item[1]["ages"]))]
+    return api.ReportResult(["outlet", "received", "open", "mean_open_age_days", "oldest_open_days"], rows,
+                            {"received": sum(r["received"] for r in rows), "open": sum(r["open"] for r in rows)},
+                            {"outlet": label("Outlet", "网点"), "received": label("Received", "受理"),
+                             "open": label("Open", "未完成"), "mean_open_age_days": label("Mean age (days)", "平均天数"),
+                             "oldest_open_days": label("Oldest (days)", "最长天数")}, label("Outlet load", "网点负荷"))
+
+
+@hookimpl
+def cstool_reports():
+    return [api.Report("aftersales-returns", label("Returns and exchanges by product and reason", "退换货汇总表"), returns_summary),
+            api.Report("aftersales-evaluation", label("After-sales evaluation", "售后服务评价表"), evaluation),
+            api.Report("aftersales-outlets", label("Outlet load", "网点负荷"), outlet_load)]
+
+
+# ---- demo data --------------------------------------------------------------------
+
+_PRODUCTS = [("appliances", "电水壶 K-200", "不加热"), ("appliances", "空调 AC-35", "制冷效果差"),
+             ("electronics", "蓝牙耳机 B3", "左耳无声音"), ("electronics", "充电器 P-10", "充电时发烫"),
+             ("appliances", "Blender X1", "motor stopped"), ("electronics", "Heater H-7", "no power")]
+_NAMES = ["陈静", "杨磊", "赵敏", "黄涛", "周丽", "Emma Wilson", "David Lee"]
+
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    regions = [region for entry in (policy.get("aftersales.outlets") or {}).values() for region in entry.get("regions", [])]
+    staff = policy.get("departments.after_sales.members") or ["小陈"]
+    records = []
+    for _ in range(90):
+        line, product, fault = rng.choice(_PRODUCTS)
+        created = (now - timedelta(days=rng.randint(0, 80))).replace(hour=rng.choice([9, 10, 14, 16]), minute=0, second=0, microsecond=0)
+        if created > now:  # an hour later today than now: yesterday instead
+            created -= timedelta(days=1)
+        values = {"customer_name": rng.choice(_NAMES), "contact_phone": f"139{rng.randint(10000000, 99999999)}",
+                  "region": rng.choice(regions) if regions else None, "product_line": line, "product": product,
+                  "model": product.split()[-1], "serial_number": f"SN{rng.randint(100000, 999999)}",
+                  "purchase_date": (created.date() - timedelta(days=rng.choice([2, 6, 10, 14, 40, 200, 500]))).isoformat(),
+                  "fault": fault, "service": rng.choice(["return", "exchange", "repair", "repair", "consultation"]),
+                  "created_at": created.isoformat(), "owner": rng.choice(staff)}
+        age = (now - created).total_seconds() / 60
+        steps = [("respond", 60), ("status", "inspecting", 120)]
+        if age > 6000:
+            steps += [("status", "completed", 4000)]
+            if rng.random() < 0.7:
+                values["evaluation_score"] = rng.choice([5, 5, 4, 4, 3, 2])
+                steps.append(("status", "closed", 5000))
+        records.append(api.DemoRecord(KIND, values, [s for s in steps if s[-1] < age]))
+    return records
