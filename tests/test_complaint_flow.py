@@ -1,0 +1,69 @@
+"""Complaints: the flow, the guide and checklist on every view, and every complaint report."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import complaint_args
+
+
+def make(ws_cli, at, **fields):
+    result = ws_cli("record", "complaint", *complaint_args(**fields), "--at", at, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return result.json()["id"]
+
+
+def test_every_flow_step(ws_cli):
+    rid = make(ws_cli, "2026-11-16 09:00")
+    for status, at in (("acknowledged", "09:10"), ("investigating", "10:00"), ("awaiting_customer", "11:00"),
+                       ("investigating", "14:00"), ("responded", "15:00"), ("closed", "16:00"), ("reopened", "16:30"),
+                       ("responded", "17:00"), ("closed", "17:30")):
+        result = ws_cli("status", rid, status, "--at", f"2026-11-16 {at}")
+        assert result.exit_code == 0, (status, result.stderr)
+    refused = ws_cli("status", rid, "investigating", "--at", "2026-11-16 17:40")
+    assert refused.exit_code == 1 and "cannot go from closed to investigating; next: reopened" in refused.stderr
+
+
+def test_guide_and_checklist_shown_whenever_worked_on(ws_cli):
+    rid = make(ws_cli, "2026-11-16 09:00", complainant_type="权利要挟型")
+    for args in (["show", rid], ["respond", rid, "--at", "2026-11-16 09:30"], ["update", rid, "--set", "handling_steps=listen,apologise"]):
+        out = ws_cli(*args).stdout
+        assert "权利要挟型 · 处理指引" in out and "法律依据" in out, args
+    assert "☑ 倾听  ☐ 共情  ☑ 致歉" in ws_cli("show", rid).stdout
+    assert "Handling steps" in ws_cli("--lang", "en", "show", rid).stdout
+    bad = ws_cli("update", rid, "--set", "handling_steps=dance")
+    assert bad.exit_code == 1 and "'dance' not among" in bad.stderr
+    assert "处理指引" not in ws_cli("show", rid, "--format", "json").stdout
+
+
+def test_complaint_reports(ws_cli):
+    a = make(ws_cli, "2026-10-05 09:00", content="charged twice", contact_phone="13800000001")
+    make(ws_cli, "2026-10-20 09:00", content="refund please", contact_phone="13800000001")
+    c = make(ws_cli, "2026-11-16 09:00", content="parcel never arrived", contact_phone="13800000002")
+    ws_cli("status", a, "closed", "--at", "2026-10-06 09:00")
+    causes = ws_cli("report", "complaint-causes", "--format", "json").json()
+    assert causes["rows"][0] == {"category": "billing", "count": 2, "share_pct": 66.67}
+    repeats = ws_cli("report", "complaint-repeats", "--format", "json").json()
+    assert repeats["totals"] == {"count": 1} and repeats["rows"][0]["count"] == 2
+    assert repeats["rows"][0]["phone"] == "138****0001"
+    trend = ws_cli("report", "complaint-trend", "--format", "json").json()
+    assert [(r["month"], r["received"], r["resolved"]) for r in trend["rows"]] == [("2026-10", 2, 1), ("2026-11", 1, 0)]
+    rate = ws_cli("report", "complaint-resolution", "--format", "json").json()
+    assert rate["totals"] == {"received": 3, "resolved": 1, "resolution_rate_pct": 33.33, "target_pct": 100, "meets_target": False}
+    tracking = ws_cli("report", "complaint-tracking", "--now", "2026-11-16 10:00", "--format", "json").json()
+    assert c in [r["id"] for r in tracking["rows"]] and a not in [r["id"] for r in tracking["rows"]]
+    open_case = next(r for r in tracking["rows"] if r["id"] == c)
+    assert open_case["next_due"] == "2026-11-16T14:30+08:00" and open_case["clock"] == "first_response"  # 4h across lunch
+    summary = ws_cli("report", "complaint-summary", "--since", "2026-10-01", "--until", "2026-10-31", "--format", "json").json()
+    assert summary["totals"]["received"] == 2 and summary["totals"]["repeat_complainants"] == 1
+    stats = ws_cli("report", "complaints", "--by", "complainant_type", "--format", "json").json()
+    assert stats["totals"]["received"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "md"])
+def test_every_complaint_report_in_every_format(ws_cli, fmt):
+    make(ws_cli, "2026-11-16 09:00")
+    for name in ("complaints", "complaint-causes", "complaint-repeats", "complaint-trend", "complaint-resolution",
+                 "complaint-tracking", "complaint-summary", "dashboard", "sla"):
+        result = ws_cli("report", name, "--format", fmt)
+        assert result.exit_code == 0, (name, result.stderr)
