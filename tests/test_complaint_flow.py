@@ -67,3 +67,33 @@ def test_every_complaint_report_in_every_format(ws_cli, fmt):
                  "complaint-tracking", "complaint-summary", "dashboard", "sla"):
         result = ws_cli("report", name, "--format", fmt)
         assert result.exit_code == 0, (name, result.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_printable_forms(ws_cli, workspace, tmp_path, fmt):
+    rid = make(ws_cli, "2026-11-16 09:00", complainant_type="据理力争型", content="<b>坏了</b> & 漏水")
+    notice = ws_cli("complaints", "form", rid, "notice", "--format", fmt)
+    assert notice.exit_code == 0, notice.stderr
+    assert rid in notice.stdout and "138****1234" in notice.stdout and "13812341234" not in notice.stdout
+    assert "承认合理之处" in notice.stdout and "2026-11-16 14:30" in notice.stdout   # guide, first response due
+    if fmt == "html":
+        assert "&lt;b&gt;坏了&lt;/b&gt; &amp; 漏水" in notice.stdout and "<html" in notice.stdout
+    out = tmp_path / f"investigation.{fmt}"
+    assert ws_cli("complaints", "form", rid, "investigation", "--format", fmt, "--output", out, "--reveal").exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "张伟" in text and "created" in text and "调查结果" in text   # revealed: the name in full
+    assert ws_cli("show", rid, "--format", "json").json()["events"][-1]["type"] == "revealed"
+
+
+def test_a_department_edits_its_own_form(ws_cli, workspace):
+    rid = make(ws_cli, "2026-11-16 09:00")
+    (workspace / "templates" / "forms" / "complaint_notice.md").write_text("本部门通知：$id / $owner / $unknown_field\n", encoding="utf-8")
+    assert ws_cli("complaints", "form", rid, "notice").stdout == f"本部门通知：{rid} / tester / \n\n"
+
+
+def test_rule_counts_report(ws_cli):
+    make(ws_cli, "2026-11-16 09:00", content="They charged a fee and the charger caught fire")
+    make(ws_cli, "2026-11-16 10:00", content="no problem at all")
+    rows = {r["rule"]: r for r in ws_cli("report", "classify-rules", "--format", "json").json()["rows"] if r["kind"] == "complaint"}
+    assert rows["billing and charges"]["count"] == 1 and rows["safety hazard"]["count"] == 1
+    assert rows["delivery"]["count"] == 0 and rows["billing and charges"]["share_pct"] == 50.0

@@ -116,3 +116,16 @@ def test_nyc311_sla_report_agrees_with_the_csv(ws_cli, shared_data):
     assert nypd["clock"] == "resolution" and nypd["count"] > 300
     categories = {r["category"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]}
     assert "Noise - Residential" in categories
+
+
+def test_default_rules_on_real_complaint_text(ws_cli, shared_data):
+    """General rules, not tuned to this file: each that names a broad cause catches some of it,
+    and no rule swallows the file."""
+    ws_cli("import", "complaint", shared_data / "cfpb_complaints_sample.csv", "--map", "cfpb")
+    rows = {r["rule"]: r for r in ws_cli("report", "classify-rules", "--format", "json").json()["rows"]
+            if r["kind"] == "complaint"}
+    for broad in ("fraud or identity theft", "billing and charges", "debt collection", "credit report",
+                  "legal or media threat", "repeat contact"):
+        assert rows[broad]["count"] > 100, broad
+    assert all(r["share_pct"] < 60 for r in rows.values())
+    assert rows["safety hazard"]["count"] < 100   # a bank's complaints are rarely about fires

@@ -9,12 +9,16 @@ A rule (``[[classify.<kind>]]`` in policy.toml)::
     set = { category = "billing", priority = "high", tags = ["money"] }
 
 A rule matches when every ``when`` condition holds and, if it has keywords, one of them
-occurs. Over all matching rules: the first category wins, the most urgent priority wins,
-tags are joined in rule order.
+occurs. Keywords ignore case. Chinese (any non-ASCII) keywords match anywhere in the
+text, as Chinese has no word boundaries; ASCII keywords match whole words (``fee`` does
+not match "coffee"), a trailing ``*`` matches a stem (``overcharg*``), and several words
+match as a phrase (``stopped working``). Over all matching rules: the first category
+wins, the most urgent priority wins, tags are joined in rule order.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -44,9 +48,12 @@ class Rule:
         return True
 
 
+_WORD = re.compile(r"[a-z0-9']+")
+
+
 class RuleSet:
-    """Compiled rules. Each record's text is lower-cased once per field group and scanned
-    once for every keyword of the group; a rule then matches by set intersection."""
+    """Compiled rules. Each record's text is lower-cased and split into words once per
+    field group; a rule then matches by set intersection with the keywords found."""
 
     def __init__(self, rules: list[Rule]):
         self.rules = rules
@@ -54,7 +61,7 @@ class RuleSet:
         for rule in rules:
             if rule.keywords:
                 groups.setdefault(rule.fields, set()).update(rule.keywords)
-        self._keywords = {fields: tuple(sorted(words)) for fields, words in groups.items()}
+        self._keywords = {fields: _split_keywords(words) for fields, words in groups.items()}
 
     def __iter__(self):
         return iter(self.rules)
@@ -65,11 +72,42 @@ class RuleSet:
     def found(self, record: Mapping[str, Any], default_fields: Sequence[str]) -> dict:
         """The keywords present in the record, per field group."""
         found = {}
-        for fields, words in self._keywords.items():
+        for fields, (anywhere, whole, stems, phrases) in self._keywords.items():
             parts = (record.get(name) for name in (fields or default_fields))
             text = "\n".join(p for p in parts if isinstance(p, str)).lower()
-            found[fields] = {word for word in words if word in text} if text else set()
+            if not text:
+                found[fields] = set()
+                continue
+            words = _WORD.findall(text)
+            vocabulary = set(words)
+            hits = {k for k in anywhere if k in text}
+            hits.update(whole & vocabulary)
+            if stems is not None:
+                pattern, keyword_of = stems
+                hits.update(keyword_of[stem] for stem in pattern.findall(text))
+            if phrases:
+                spaced = f" {' '.join(words)} "
+                hits.update(k for k, phrase in phrases if phrase in spaced)
+            found[fields] = hits
         return found
+
+
+def _split_keywords(words: set[str]):
+    """Keywords by how they match: anywhere (non-ASCII), whole words, stems, phrases."""
+    anywhere, whole, stems, phrases = [], set(), {}, []
+    for keyword in sorted(words):
+        if not keyword.isascii():
+            anywhere.append(keyword)
+        elif keyword.endswith("*"):
+            stems[keyword[:-1].strip()] = keyword
+        elif len(_WORD.findall(keyword)) > 1:
+            phrases.append((keyword, f" {' '.join(_WORD.findall(keyword))} "))
+        else:
+            whole.add(keyword)
+    # One pattern finds every stem at a word start in a single scan; longest stems first.
+    stem_pattern = (re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(stems, key=len, reverse=True))) + ")"),
+                    stems) if stems else None
+    return tuple(anywhere), frozenset(whole), stem_pattern, tuple(phrases)
 
 
 @dataclass

@@ -10,8 +10,8 @@ def mask(value: Any, field_type: str = "text") -> Any:
     if value is None or value == "":
         return value
     text = str(value)
-    if field_type == "email" and "@" in text:
-        local, _, domain = text.partition("@")
+    local, _, domain = text.partition("@")
+    if field_type == "email" and local and domain:
         return f"{local[:1] if len(local) > 1 else ''}***@{domain}"
     if field_type == "phone" or (len(text) >= 8 and sum(c.isdigit() for c in text) >= len(text) - 1):
         return _mask_middle(text)

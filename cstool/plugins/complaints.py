@@ -133,6 +133,59 @@ def cstool_check_policy(policy, kinds):
     return problems
 
 
+# ---- printable forms --------------------------------------------------------------
+
+FORMS = {"notice": "complaint_notice", "investigation": "complaint_investigation"}
+
+
+def form_values(app, kind, record, now):
+    """What a form shows: the record (as output: masked unless revealed) plus due times and names."""
+    _, clocks = app.clocks(record, now)
+    due = {f"{c.name}_due": c.due_at.strftime("%Y-%m-%d %H:%M") for c in clocks if c.due_at}
+    department = (app.policy.get("departments") or {}).get(record.get("department") or "", {})
+    trail = "\n".join(f"{e['at'][:16].replace('T', ' ')} {e['by']}: {e['type']}" + (f" ({e['note']})" if e.get("note") else "")
+                      for e in record.get("events", []) if e["type"] in ("created", "response", "status", "assigned", "note"))
+    status = kind.status(record["status"])
+    return {**record, **due, "created": record["created_at"][:16].replace("T", " "),
+            "status": f"{status.title('zh')} ({status.name})", "guide": guide_for(app.policy, record.get("complainant_type")),
+            "supervisor": department.get("supervisor"), "issued_by": app.user, "today": now.strftime("%Y-%m-%d"),
+            "trail": trail}
+
+
+@hookimpl
+def cstool_commands(cli):
+    import click
+
+    @cli.group("complaints")
+    def complaints_group():
+        """Complaint department tools: printable forms."""
+
+    @complaints_group.command("form")
+    @click.argument("record_id", metavar="ID")
+    @click.argument("form", type=click.Choice(sorted(FORMS)))
+    @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+    @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
+    @click.option("--reveal", is_flag=True, help="Print personal data unmasked (recorded in the trail).")
+    @click.pass_obj
+    def form(app, record_id, form, fmt, output, reveal):
+        """Render a handling notice (处理通知单) or an investigation form (调查表) for ID."""
+        from pathlib import Path
+
+        from cstool.core.forms import render
+        from cstool.cli.common import for_output
+
+        kind, record = app.book.get(record_id)
+        if kind.name != KIND:
+            raise api.CstoolError(f"{record_id} is not a complaint")
+        record = for_output(app, kind, [record], reveal)[0]
+        text = render(app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            click.echo(f"written: {output}", err=True)
+        else:
+            click.echo(text)
+
+
 # ---- reports ----------------------------------------------------------------------
 
 GROUPS = ("category", "channel", "department", "complainant_type", "severity", "owner", "month")

@@ -6,7 +6,7 @@ Works for every kind, bundled or not: a department adds rules to policy, not cod
 from __future__ import annotations
 
 from cstool import api
-from cstool.api import hookimpl
+from cstool.api import hookimpl, label
 
 
 @hookimpl
@@ -35,3 +35,30 @@ def cstool_check_policy(policy, kinds):
         field_names = [f.name for f in kind.fields] + ["category", "priority", "tags", "department", "status"]
         problems.extend(api.check_rules(kind_name, raw_rules, policy.priorities, field_names))
     return problems
+
+
+def rule_counts(request):
+    """How many records each rule matches now (whatever the records' current values)."""
+    rows = []
+    for kind in request.kinds:
+        raw_rules = request.policy.get(("classify", kind.name))
+        if not raw_rules:
+            continue
+        rules = api.compile_rules(raw_rules)
+        text_fields = [f.name for f in kind.fields if f.type == "text"]
+        records = [r for r in request.records(kind.name) if request.in_period(r)]
+        counts = dict.fromkeys((rule.name for rule in rules), 0)
+        for record in records:
+            for name in api.suggest(rules, record, text_fields, request.policy.priorities).rules:
+                counts[name] += 1
+        rows += [{"kind": kind.name, "rule": name, "count": n, "share_pct": api.pct(n, len(records))}
+                 for name, n in counts.items()]
+    return api.ReportResult(["kind", "rule", "count", "share_pct"], rows, {},
+                            {"kind": label("Kind", "记录类型"), "rule": label("Rule", "规则"),
+                             "count": label("Records matched", "命中数"), "share_pct": label("Share %", "占比 %")},
+                            label("What each classification rule catches", "分类规则命中情况"))
+
+
+@hookimpl
+def cstool_reports():
+    return [api.Report("classify-rules", label("What each classification rule catches", "分类规则命中情况"), rule_counts)]
