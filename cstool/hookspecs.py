@@ -29,13 +29,14 @@ def cstool_kinds():
 
 
 @hookspec
-def cstool_validate_records(kind, records, policy):
+def cstool_validate_records(kind, records, policy, lookup):
     """Refuse records that break a rule of your own, before anything is saved.
 
     Called by ``record``, ``import`` and ``update`` after every field has been parsed to
     its type and required fields checked, and before enrichment and classification.
     Arguments: ``kind`` (Kind), ``records`` (list of record dicts, not yet saved: new
-    records have ``id`` None), ``policy`` (Policy).
+    records have ``id`` None), ``policy`` (Policy), ``lookup`` (``lookup(kind_name)``
+    gives the stored records of a kind, read-only: for checking links).
     Returns: a list of ``(index, field, message)`` for the records at ``index`` in
     ``records`` that are refused, or None. Every plugin's answers are collected; any
     refusal stops the command (or, in an import, that row) and nothing is written.
@@ -43,13 +44,14 @@ def cstool_validate_records(kind, records, policy):
 
 
 @hookspec
-def cstool_enrich_records(kind, records, policy):
+def cstool_enrich_records(kind, records, policy, lookup):
     """Fill in or derive values before records are saved.
 
     Called after validation and before classification, by ``record``, ``import`` and
     ``update``.
     Arguments: ``kind`` (Kind), ``records`` (list of record dicts about to be saved),
-    ``policy`` (Policy).
+    ``policy`` (Policy), ``lookup`` (stored records of a kind, read-only, as for
+    ``cstool_validate_records``).
     Change the dicts in ``records`` in place (only fields of the kind and the envelope
     keys department, category, priority, tags, customer_id). Returns None.
     """

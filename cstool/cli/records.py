@@ -121,7 +121,24 @@ def show_command(app, record_id, fmt, reveal):
         kind, record = app.book.get(record_id)
     else:
         record = for_output(app, kind, [record], False)[0]
+    history = _history(app, kind, record)
+    if history is not None and fmt == "json":
+        record = {**record, "history": history}
     show_record(app, kind, record, fmt)
+    if history and fmt == "table":
+        click.echo()
+        emit_rows("table", ["id", "kind", "status", "created_at", "category", "owner"],
+                  [[h["id"], h["kind"], status_title(app.kinds.get(h["kind"]), h["status"], app.lang), short_time(h["created_at"]),
+                    h["category"], h["owner"]] for h in history])
+
+
+def _history(app, kind, record) -> list[dict] | None:
+    """Records of every kind that point to this one (a customer's complaints, cases, calls)."""
+    if not kind.history_field:
+        return None
+    found = [r for other in app.kinds for r in app.store.records(other.name) if r.get(kind.history_field) == record["id"]]
+    found.sort(key=lambda r: r["created_at"])
+    return [{key: r.get(key) for key in ("id", "kind", "status", "created_at", "category", "owner")} for r in found]
 
 
 @click.command("update")

@@ -22,6 +22,7 @@ BUNDLED = (
     "cstool.plugins.complaints",
     "cstool.plugins.complaint_reports",
     "cstool.plugins.aftersales",
+    "cstool.plugins.customers",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.outbox",

@@ -34,6 +34,7 @@ class Field:
     default: Any = None
     multiline: bool = False
     ask: bool = True   # False: not prompted at registration (filled in later, or derived)
+    update_via: str | None = None   # the command that alone may change it after registration
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -74,6 +75,7 @@ class Kind:
     list_columns: tuple[str, ...] = ()
     department: str | None = None
     transitions: Mapping[str, tuple[str, ...]] | None = None
+    history_field: str | None = None   # records of any kind whose this field equals our id are our history
     plugin: str = ""
 
     def __post_init__(self) -> None:

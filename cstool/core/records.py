@@ -54,6 +54,12 @@ class RecordBook:
         self.ctx = ctx
         self._parser_cache: dict[tuple, dict[str, Callable[[Any], Any]]] = {}
 
+    def lookup(self, kind_name: str) -> list[dict]:
+        """Stored records of a kind, read-only, for hooks that check links (loaded once)."""
+        if kind_name not in self.ctx.kinds.names():
+            return []
+        return self.ctx.store.records(kind_name)
+
     # ---- parsing ---------------------------------------------------------------
 
     def parse_row(self, kind: Kind, raw: Mapping[str, Any], *, tz: tzinfo | None = None,
@@ -65,6 +71,10 @@ class RecordBook:
         errors: list[FieldError] = []
         for name, raw_value in raw.items():
             parse = parsers.get(name)
+            field = kind.field(name)
+            if updating and field is not None and field.update_via:
+                errors.append(FieldError(name, f"cannot be changed by update; use {field.update_via}"))
+                continue
             locked = updating and name in ENVELOPE_NAMES and name not in UPDATABLE_ENVELOPE
             if parse is not None and not locked:
                 try:
@@ -195,7 +205,7 @@ class RecordBook:
         batch = [r for _, r in live]
         policy = self.ctx.policy
         refused: set[int] = set()
-        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=batch, policy=policy):
+        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=batch, policy=policy, lookup=self.lookup):
             for position, field, message in answer or []:
                 index = live[position][0]
                 errors.append((index, FieldError(field, message)))
@@ -206,7 +216,7 @@ class RecordBook:
             batch = [r for p, (_, r) in enumerate(live) if p not in refused]
         if not batch:
             return
-        self.ctx.hook.cstool_enrich_records(kind=kind, records=batch, policy=policy)
+        self.ctx.hook.cstool_enrich_records(kind=kind, records=batch, policy=policy, lookup=self.lookup)
         self.classify(kind, batch, at=None)
         errors.sort(key=lambda item: item[0])
 
@@ -323,13 +333,14 @@ class RecordBook:
             self._validate_existing(kind, record)
             record["events"].append(event("updated", when, self.ctx.user, changes=changes))
             record["updated_at"] = when
-            self.ctx.hook.cstool_enrich_records(kind=kind, records=[record], policy=self.ctx.policy)
+            self.ctx.hook.cstool_enrich_records(kind=kind, records=[record], policy=self.ctx.policy, lookup=self.lookup)
             self.classify(kind, [record], at=when)
         return self.change(record_id, at, apply, not_before_status=False)
 
     def _validate_existing(self, kind: Kind, record: dict) -> None:
         errors = []
-        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=[record], policy=self.ctx.policy):
+        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=[record], policy=self.ctx.policy,
+                                                            lookup=self.lookup):
             errors.extend(FieldError(field, message) for _, field, message in answer or [])
         if errors:
             raise RecordInvalid(errors)

@@ -1,0 +1,316 @@
+"""Customer information (客户信息): corporate (法人) and individual (自然人) profiles,
+region (区域分类) and grade (等级分类) by policy rules, credit (信用等级) changed only with a
+reason and an approver (信用度变更表), excellent and at-risk lists, deregistration (客户注销).
+
+Grades and lists are policy conditions over four facts: purchase volume, credit rating,
+complaint count (complaints linked by customer_id) and customer type.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from cstool import api
+from cstool.api import Field, Kind, Status, hookimpl, label
+
+KIND = "customer"
+CREDIT_COMMAND = "cstool customers credit"
+ERASED = "[已注销 erased]"
+CONDITIONS = ("min_purchase", "max_purchase", "min_credit", "max_credit", "min_complaints", "max_complaints",
+              "customer_type", "match")
+
+CUSTOMER = Kind(
+    name=KIND,
+    prefix="CUS",
+    label=label("Customer", "客户"),
+    department="customer_service",
+    fields=(
+        Field("customer_type", "choice", required=True, choices=("corporate", "individual"),
+              label=label("Customer type (corporate / individual)", "客户类型（法人 / 自然人）")),
+        Field("name", "text", required=True, personal=True, label=label("Name", "名称 / 姓名")),
+        Field("contact_person", "text", personal=True, label=label("Contact person", "联系人")),
+        Field("phone", "phone", personal=True, label=label("Phone", "电话")),
+        Field("email", "email", personal=True, label=label("E-mail", "电子邮箱")),
+        Field("id_number", "text", personal=True, label=label("ID or credit code", "身份证号 / 统一社会信用代码")),
+        Field("address", "text", personal=True, label=label("Address", "地址")),
+        Field("province", "text", label=label("Province", "省份")),
+        Field("city", "text", label=label("City", "城市")),
+        Field("industry", "text", label=label("Industry", "行业")),
+        Field("purchase_volume", "decimal", label=label("Purchase volume", "累计购买额")),
+        Field("credit_rating", "choice", choices_from="customers.credit_ratings", update_via=CREDIT_COMMAND,
+              label=label("Credit rating", "信用等级")),
+        Field("region", "text", ask=False, label=label("Region (by policy)", "区域分类")),
+        Field("grade", "text", ask=False, label=label("Grade (by policy)", "等级分类")),
+        Field("complaint_count", "int", ask=False, label=label("Complaints", "投诉次数")),
+    ),
+    statuses=(
+        Status("active", "open", label("Active", "正常")),
+        Status("deregistered", "closed", label("Deregistered", "已注销")),
+    ),
+    list_columns=("customer_type", "name", "region", "grade", "credit_rating"),
+    transitions={"active": ("deregistered",), "deregistered": ()},
+    history_field="customer_id",
+)
+
+
+def holds(conditions: dict, facts: dict, ratings: list[str]) -> bool:
+    """Whether the facts meet the conditions (all of them, or any with match = "any")."""
+    def rank(rating):
+        return ratings.index(rating) if rating in ratings else len(ratings)
+
+    checks = []
+    for key, bound in conditions.items():
+        if key == "min_purchase":
+            checks.append((facts["purchase"] or 0) >= bound)
+        elif key == "max_purchase":
+            checks.append((facts["purchase"] or 0) <= bound)
+        elif key == "min_credit":       # at least this good (ratings are listed best first)
+            checks.append(rank(facts["credit"]) <= rank(bound))
+        elif key == "max_credit":       # this good or worse
+            checks.append(facts["credit"] is not None and rank(facts["credit"]) >= rank(bound))
+        elif key == "min_complaints":
+            checks.append(facts["complaints"] >= bound)
+        elif key == "max_complaints":
+            checks.append(facts["complaints"] <= bound)
+        elif key == "customer_type":
+            checks.append(facts["customer_type"] in (bound if isinstance(bound, list) else [bound]))
+    if not checks:
+        return True
+    return any(checks) if conditions.get("match") == "any" else all(checks)
+
+
+def facts_of(record: dict, complaints: int) -> dict:
+    return {"purchase": record.get("purchase_volume"), "credit": record.get("credit_rating"),
+            "complaints": complaints, "customer_type": record.get("customer_type")}
+
+
+def region_of(record: dict, regions: dict) -> str | None:
+    places = {str(record.get(key) or "").strip().lower() for key in ("province", "city")} - {""}
+    for region, members in regions.items():
+        if places & {m.lower() for m in members}:
+            return region
+    return None
+
+
+def derive(records: list[dict], policy, lookup) -> None:
+    """Region, complaint count and grade: recomputed whenever a customer is saved."""
+    counts: dict[str, int] = {}
+    for complaint in lookup("complaint"):
+        if complaint.get("customer_id"):
+            counts[complaint["customer_id"]] = counts.get(complaint["customer_id"], 0) + 1
+    ratings = policy.choices("customers.credit_ratings")
+    grades = policy.get("customers.grades") or []
+    regions = policy.get("customers.regions") or {}
+    for record in records:
+        if record.get("status") == "deregistered":
+            continue
+        record["complaint_count"] = counts.get(record.get("id"), 0)
+        record["region"] = region_of(record, regions)
+        facts = facts_of(record, record["complaint_count"])
+        record["grade"] = next((g["name"] for g in grades if holds({k: v for k, v in g.items() if k != "name"}, facts, ratings)), None)
+        if not record.get("credit_rating"):
+            record["credit_rating"] = policy.get("customers.default_credit")
+
+
+@hookimpl
+def cstool_kinds():
+    return [CUSTOMER]
+
+
+@hookimpl
+def cstool_validate_records(kind, records, lookup):
+    """Every record that names a customer must name one that exists (no stub customers)."""
+    linked = [(i, r["customer_id"]) for i, r in enumerate(records) if r.get("customer_id")]
+    if not linked:
+        return None
+    known = {c["id"] for c in lookup(KIND)}
+    return [(i, "customer_id", f"no customer {cid}: register the customer first (cstool record customer)")
+            for i, cid in linked if cid not in known]
+
+
+@hookimpl
+def cstool_enrich_records(kind, records, policy, lookup):
+    if kind.name == KIND:
+        derive(records, policy, lookup)
+
+
+@hookimpl
+def cstool_check_policy(policy):
+    section = policy.get("customers")
+    if section is None:
+        return []
+    problems = []
+    ratings = section.get("credit_ratings")
+    if not (isinstance(ratings, list) and ratings and all(isinstance(r, str) for r in ratings)):
+        return [api.Problem(("customers", "credit_ratings"), "must be a list of ratings, best first")]
+    if section.get("default_credit") not in (None, *ratings):
+        problems.append(api.Problem(("customers", "default_credit"), f"must be one of {', '.join(ratings)}"))
+    tables = [(("customers", "grades", i), g) for i, g in enumerate(section.get("grades", []))]
+    tables += [(("customers", "lists", name), c) for name, c in (section.get("lists") or {}).items()]
+    for path, conditions in tables:
+        if not isinstance(conditions, dict):
+            problems.append(api.Problem(path, "must be a table of conditions"))
+            continue
+        for key, value in conditions.items():
+            if key == "name" and path[1] == "grades":
+                continue
+            if key not in CONDITIONS:
+                problems.append(api.Problem((*path, key), f"unknown condition; conditions are {', '.join(CONDITIONS)}"))
+            elif key in ("min_credit", "max_credit") and value not in ratings:
+                problems.append(api.Problem((*path, key), f"{value!r} is not a credit rating ({', '.join(ratings)})"))
+            elif key == "match" and value not in ("all", "any"):
+                problems.append(api.Problem((*path, key), "must be \"all\" or \"any\""))
+        if path[1] == "grades" and not isinstance(conditions.get("name"), str):
+            problems.append(api.Problem((*path, "name"), "every grade needs a name"))
+    return problems
+
+
+# ---- commands ---------------------------------------------------------------------
+
+def _erase(kind, record: dict, reason: str, by: str, when: str) -> list[str]:
+    """Blank the record's personal fields, and their values in its trail; the rest stays."""
+    personal = [f.name for f in kind.fields if f.personal]
+    erased = [name for name in personal if record.get(name) not in (None, "")]
+    for field in kind.fields:
+        if field.personal:   # a required text keeps a marker, so the record stays valid and says why
+            record[field.name] = ERASED if field.required and field.type == "text" else None
+    for entry in record["events"]:
+        for name, change in (entry.get("changes") or {}).items():
+            if name in personal:
+                entry["changes"][name] = ["[erased]", "[erased]"]
+    record["events"].append({"at": when, "by": by, "type": "erased", "fields": erased, "reason": reason})
+    record["updated_at"] = when
+    return erased
+
+
+@hookimpl
+def cstool_commands(cli):
+    import click
+
+    from cstool.core.timeutil import format_datetime
+
+    @cli.group("customers")
+    def customers_group():
+        """Customer information: credit changes, deregistration, regrading."""
+
+    @customers_group.command("credit")
+    @click.argument("record_id", metavar="ID")
+    @click.argument("rating")
+    @click.option("--reason", required=True, help="Why the rating changes (信用度变更原因).")
+    @click.option("--approver", required=True, help="Who approved it (审批人).")
+    @click.pass_obj
+    def credit(app, record_id, rating, reason, approver):
+        """Change a customer's credit rating, with the reason and the approver (信用度变更表)."""
+        ratings = app.policy.choices("customers.credit_ratings")
+        if rating not in ratings:
+            raise api.CstoolError(f"{rating!r} is not a credit rating; ratings: {', '.join(ratings)}")
+
+        def apply(kind, record, when):
+            if kind.name != KIND:
+                raise api.CstoolError(f"{record_id} is not a customer")
+            if record["credit_rating"] == rating:
+                raise api.CstoolError(f"{record_id} is already rated {rating}")
+            record["events"].append({"at": when, "by": app.user, "type": "credit", "from": record["credit_rating"],
+                                     "to": rating, "reason": reason, "approver": approver})
+            record["credit_rating"] = rating
+            record["updated_at"] = when
+            derive([record], app.policy, app.book.lookup)
+
+        record = app.book.change(record_id, None, apply, not_before_status=False)
+        click.echo(f"{record['id']}: credit {record['events'][-1]['from']} → {rating}, grade {record['grade']}")
+
+    @customers_group.command("deregister")
+    @click.argument("record_id", metavar="ID")
+    @click.option("--reason", required=True, help="Why (e.g. the customer's request).")
+    @click.pass_obj
+    def deregister(app, record_id, reason):
+        """客户注销: erase the customer's personal data everywhere; keep figures and links."""
+        kind, customer = app.book.get(record_id)
+        if kind.name != KIND:
+            raise api.CstoolError(f"{record_id} is not a customer")
+        if customer["status"] == "deregistered":
+            raise api.CstoolError(f"{record_id} is already deregistered")
+        when = format_datetime(app.now())
+        touched = 0
+        for other in app.kinds:
+            with app.store.transaction(other.name) as tx:
+                changed = []
+                for stored in tx.all():
+                    if stored.get("id") == customer["id"] or stored.get("customer_id") == customer["id"]:
+                        record = copy.deepcopy(stored)
+                        _erase(other, record, f"customer {customer['id']} deregistered: {reason}", app.user, when)
+                        if record["id"] == customer["id"]:
+                            record["events"].append({"at": when, "by": app.user, "type": "status",
+                                                     "from": record["status"], "to": "deregistered", "reason": reason})
+                            record["status"] = "deregistered"
+                            record["closed_at"] = when
+                        changed.append(record)
+                tx.replace(changed)
+                touched += len(changed)
+        click.echo(f"{record_id}: deregistered; personal data erased from {touched} records (figures and links kept)")
+
+    @customers_group.command("regrade")
+    @click.pass_obj
+    def regrade(app):
+        """Recompute every customer's region, complaint count and grade (e.g. after imports)."""
+        with app.store.transaction(KIND) as tx:
+            records = [copy.deepcopy(r) for r in tx.all()]
+            before = {r["id"]: (r.get("region"), r.get("grade"), r.get("complaint_count")) for r in records}
+            derive(records, app.policy, app.book.lookup)
+            changed = [r for r in records if before[r["id"]] != (r.get("region"), r.get("grade"), r.get("complaint_count"))]
+            tx.replace(changed)
+        click.echo(f"{len(changed)} customers regraded")
+
+
+# ---- reports ----------------------------------------------------------------------
+
+def _listed(request, name):
+    conditions = request.policy.get(("customers", "lists", name)) or {}
+    ratings = request.policy.choices("customers.credit_ratings")
+    rows = []
+    for record in request.records(KIND):
+        if record["status"] != "active":
+            continue
+        facts = facts_of(record, record.get("complaint_count") or 0)
+        if holds(conditions, facts, ratings):
+            rows.append({"id": record["id"], "name": api.mask(record.get("name")), "customer_type": record.get("customer_type"),
+                         "region": record.get("region"), "grade": record.get("grade"), "credit_rating": record.get("credit_rating"),
+                         "purchase_volume": record.get("purchase_volume"), "complaint_count": record.get("complaint_count")})
+    return rows
+
+
+_LIST_COLUMNS = ["id", "name", "customer_type", "region", "grade", "credit_rating", "purchase_volume", "complaint_count"]
+_LIST_LABELS = {"id": label("Customer", "客户编号"), "name": label("Name", "名称"), "customer_type": label("Type", "类型"),
+                "region": label("Region", "区域"), "grade": label("Grade", "等级"), "credit_rating": label("Credit", "信用"),
+                "purchase_volume": label("Purchases", "购买额"), "complaint_count": label("Complaints", "投诉")}
+
+
+def excellent(request):
+    rows = _listed(request, "excellent")
+    return api.ReportResult(_LIST_COLUMNS, rows, {"count": len(rows)}, _LIST_LABELS, label("Excellent customers", "优秀客户"))
+
+
+def at_risk(request):
+    rows = _listed(request, "at_risk")
+    return api.ReportResult(_LIST_COLUMNS, rows, {"count": len(rows)}, _LIST_LABELS, label("At-risk customers", "危险客户"))
+
+
+def credit_changes(request):
+    """信用度变更表: every credit change, with its reason and approver."""
+    rows = [{"id": r["id"], "name": api.mask(r.get("name")), "at": e["at"][:16].replace("T", " "), "from": e["from"],
+             "to": e["to"], "reason": e["reason"], "approver": e["approver"], "by": e["by"]}
+            for r in request.records(KIND) for e in r["events"] if e["type"] == "credit"
+            if request.since is None and request.until is None or request.in_period({"created_at": e["at"]})]
+    rows.sort(key=lambda row: row["at"])
+    return api.ReportResult(["id", "name", "at", "from", "to", "reason", "approver", "by"], rows, {"count": len(rows)},
+                            {"id": label("Customer", "客户编号"), "name": label("Name", "名称"), "at": label("When", "时间"),
+                             "from": label("From", "原等级"), "to": label("To", "新等级"), "reason": label("Reason", "原因"),
+                             "approver": label("Approved by", "审批人"), "by": label("Entered by", "经办人")},
+                            label("Credit changes", "信用度变更表"))
+
+
+@hookimpl
+def cstool_reports():
+    return [api.Report("customers-excellent", label("Excellent customers", "优秀客户名单"), excellent),
+            api.Report("customers-at-risk", label("At-risk customers", "危险客户名单"), at_risk),
+            api.Report("credit-changes", label("Credit changes", "信用度变更表"), credit_changes)]
