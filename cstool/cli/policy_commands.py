@@ -6,7 +6,6 @@ import click
 
 from cstool.cli.output import emit_json
 from cstool.core.errors import PolicyError
-from cstool.core.policy import Policy, load_policy, parse_text, set_value
 
 
 def register(cli: click.Group) -> None:
@@ -23,6 +22,8 @@ def policy_group():
 @click.pass_obj
 def show(app, fmt):
     """Print the policy (as written, or as JSON data)."""
+    from cstool.core.policy import load_policy
+
     policy = load_policy(app.workspace.policy_path)
     if fmt == "json":
         emit_json(policy.data)
@@ -34,6 +35,8 @@ def show(app, fmt):
 @click.pass_obj
 def check(app):
     """Check every section; each problem as policy.toml:LINE: key: message."""
+    from cstool.core.policy import load_policy
+
     policy = load_policy(app.workspace.policy_path)
     problems = app.check_policy(policy)
     if problems:
@@ -53,6 +56,7 @@ def set_command(app, key, value):
     """
     from filelock import FileLock
 
+    from cstool.core.policy import Policy, load_policy, parse_text, set_value
     from cstool.core.store import atomic_write
 
     path = app.workspace.policy_path

@@ -7,7 +7,6 @@ import click
 from cstool.cli.common import parse_day, parse_instant
 from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
 from cstool.core.errors import CstoolError
-from cstool.core.reports import ReportRequest
 
 
 def register(cli: click.Group) -> None:
@@ -24,6 +23,8 @@ def register(cli: click.Group) -> None:
 @click.pass_obj
 def report_command(app, name, since, until, by, now_text, fmt):
     """Run report NAME, or list the reports."""
+    from cstool.core.reports import ReportRequest
+
     reports = app.reports()
     lang = app.lang
     if name is None:
