@@ -32,6 +32,7 @@ _LAZY = {
     "summary": "cstool.core.reports",
     "mask": "cstool.core.privacy",
     "SlaPolicy": "cstool.core.clocks",
+    "parse_target": "cstool.core.clocks",
     "record_clocks": "cstool.core.clocks",
     "compile_rules": "cstool.core.classify",
     "suggest": "cstool.core.classify",
@@ -40,7 +41,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.classify import check_rules, compile_rules, suggest
-    from cstool.core.clocks import SlaPolicy, record_clocks
+    from cstool.core.clocks import SlaPolicy, parse_target, record_clocks
     from cstool.core.context import Context
     from cstool.core.demo import DemoRecord
     from cstool.core.errors import CstoolError, FieldError

@@ -129,3 +129,36 @@ def test_default_rules_on_real_complaint_text(ws_cli, shared_data):
         assert rows[broad]["count"] > 100, broad
     assert all(r["share_pct"] < 60 for r in rows.values())
     assert rows["safety hazard"]["count"] < 100   # a bank's complaints are rarely about fires
+
+
+def test_bank_call_centre_figures_agree_with_the_csv(ws_cli, shared_data):
+    import statistics
+
+    source = shared_data / "bank_call_center_one_day.csv"
+    with open(source, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    agents = sorted({r["server"] for r in rows} - {"NO_SERVER"})
+    assert ws_cli("policy", "set", "phone.agents", "[" + ", ".join(f'"{a}"' for a in agents) + "]").exit_code == 0
+    imported = ws_cli("import", "call", source, "--map", "bank_calls", "--format", "json")
+    assert imported.exit_code == 0, imported.stderr
+    assert (imported.json()["imported"], imported.json()["errors"]) == (len(rows), [])
+
+    answered = [r for r in rows if r["outcome"] == "AGENT"]
+    abandoned = [r for r in rows if r["outcome"] == "HANG" and int(r["q_time"]) > 0]
+    short = [r for r in abandoned if int(r["q_time"]) <= 5]
+    expected = {
+        "offered": len(answered) + len(abandoned), "answered": len(answered), "abandoned": len(abandoned),
+        "service_level_pct": round(100 * sum(int(r["q_time"]) <= 20 for r in answered)
+                                   / (len(answered) + len(abandoned) - len(short)), 2),
+        "abandonment_pct": round(100 * len(abandoned) / (len(answered) + len(abandoned)), 2),
+        "asa_seconds": round(statistics.fmean(int(r["q_time"]) for r in answered), 2),
+        "aht_seconds": round(statistics.fmean(int(r["ser_time"]) for r in answered), 2),
+    }
+    report = ws_cli("report", "phone", "--format", "json").json()
+    assert {k: report["totals"][k] for k in expected} == expected
+    sharon = next(r for r in report["rows"] if r["agent"] == "SHARON")
+    assert sharon["answered"] == sum(r["server"] == "SHARON" for r in answered)
+    by_hour = ws_cli("report", "phone", "--by", "hour", "--format", "json").json()
+    assert sum(r["offered"] for r in by_hour["rows"]) == expected["offered"]
+    again = ws_cli("import", "call", source, "--map", "bank_calls", "--format", "json").json()
+    assert (again["imported"], again["duplicates"]) == (0, len(rows))

@@ -65,6 +65,10 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
     from cstool.cli.output import emit_table
 
     values = dict(given)
+    if kind.script:
+        script = app.workspace.template(kind.script)
+        if script.is_file():
+            click.echo(script.read_text(encoding="utf-8"), err=True)
     for field in kind.fields:
         if field.name in values or not field.ask:
             continue

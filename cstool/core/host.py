@@ -23,6 +23,7 @@ BUNDLED = (
     "cstool.plugins.complaint_reports",
     "cstool.plugins.aftersales",
     "cstool.plugins.customers",
+    "cstool.plugins.phone",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.outbox",

@@ -22,7 +22,7 @@ from cstool.core.kinds import ENVELOPE_NAMES, Kind
 from cstool.core.timeutil import zone
 
 ON_DUPLICATE = ("skip", "update", "error")
-MAP_SECTIONS = ("columns", "values", "formats", "constants", "options")
+MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options")
 MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
 FORMATS = ("csv", "json", "jsonl")
 csv.field_size_limit(1 << 24)  # narratives run long; the default 128 KiB limit is too small
@@ -36,6 +36,7 @@ class ImportMap:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
+    joins: dict[str, str] = field(default_factory=dict)   # field → separator when several columns feed it
     timezone: str | None = None
     encoding: str | None = None
     format: str | None = None
@@ -91,6 +92,7 @@ def load_map(path: Path) -> ImportMap:
         values={k: {str(a): b for a, b in v.items()} for k, v in table_of("values", dict).items()},
         formats=table_of("formats"),
         constants=table_of("constants", (str, int, float, bool, list)),
+        joins=table_of("joins"),
         timezone=options.get("timezone"),
         encoding=options.get("encoding"),
         format=options.get("format"),
@@ -315,7 +317,7 @@ class ColumnPlan:
                     mapped = table.get(str(mapped), table.get("*", mapped))
                 if target in out and not is_blank(out[target]):
                     if not is_blank(mapped):
-                        out[target] = f"{out[target]}\n{mapped}"
+                        out[target] = f"{out[target]}{self.mapping.joins.get(target, chr(10))}{mapped}"
                 else:
                     out[target] = mapped
         for name, value in self.mapping.constants.items():

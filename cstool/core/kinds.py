@@ -76,6 +76,7 @@ class Kind:
     department: str | None = None
     transitions: Mapping[str, tuple[str, ...]] | None = None
     history_field: str | None = None   # records of any kind whose this field equals our id are our history
+    script: str | None = None          # a template shown before the prompts (e.g. a call script)
     plugin: str = ""
 
     def __post_init__(self) -> None:

@@ -1,0 +1,253 @@
+"""Phone staff (电话专员): call logs (呼入/呼出记录表), the callback plan (电话访谈计划表),
+and the phone report (service level, abandonment, ASA, AHT, callbacks on time).
+
+How calls are counted (policy [phone]):
+- offered = calls that reached the agents' queue: answered calls, and abandoned calls
+  that waited in the queue (queue_seconds > 0);
+- a call hung up before the queue (abandoned with no queue time: a VRU/IVR-only
+  hang-up) is self-service, not offered, and not abandoned;
+- ``phantom`` calls (the switch's own artefacts) are counted nowhere;
+- service level = answered within ``service_level_seconds`` / (answered + abandoned
+  after ``short_abandon_seconds``) x 100; abandonment = abandoned / offered x 100;
+- ASA = mean queue seconds of answered calls; AHT = mean talk + after-call work seconds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from cstool import api
+from cstool.api import Field, Kind, Status, hookimpl, label
+
+KIND = "call"
+OUTCOMES = ("answered", "abandoned", "callback_requested", "phantom")
+
+CALL = Kind(
+    name=KIND,
+    prefix="CALL",
+    label=label("Call", "通话记录"),
+    department="customer_service",
+    fields=(
+        Field("direction", "choice", required=True, choices=("inbound", "outbound"), label=label("Direction", "呼入 / 呼出")),
+        Field("number", "phone", personal=True, label=label("Phone number", "电话号码")),
+        Field("outcome", "choice", required=True, choices=OUTCOMES, label=label("Outcome", "结果")),
+        Field("agent", "choice", choices_from="phone.agents", label=label("Agent", "话务员")),
+        Field("topic", "text", label=label("Topic", "主题")),
+        Field("linked_record", "text", label=label("About case (id)", "关联案件编号")),
+        Field("notes", "text", multiline=True, label=label("Notes", "备注")),
+        Field("queued_at", "datetime", ask=False, label=label("Queued at", "排队时间")),
+        Field("answered_at", "datetime", ask=False, label=label("Answered at", "接听时间")),
+        Field("ended_at", "datetime", ask=False, label=label("Ended at", "结束时间")),
+        Field("queue_seconds", "int", ask=False, label=label("Queue wait (s)", "排队秒数")),
+        Field("talk_seconds", "int", ask=False, label=label("Talk (s)", "通话秒数")),
+        Field("acw_seconds", "int", ask=False, label=label("After-call work (s)", "话后处理秒数")),
+    ),
+    statuses=(Status("logged", "closed", label("Logged", "已记录")),),
+    list_columns=("direction", "outcome", "agent", "topic", "linked_record"),
+    transitions={"logged": ()},
+    script="scripts/call.md",
+)
+
+
+def _at(text):
+    return datetime.fromisoformat(text) if text else None
+
+
+@hookimpl
+def cstool_kinds():
+    return [CALL]
+
+
+@hookimpl
+def cstool_validate_records(kind, records, policy, lookup):
+    if kind.name != KIND:
+        return None
+    refused = []
+    linkable = None
+    for index, record in enumerate(records):
+        start, queued, answered, ended = (_at(record.get(k)) for k in ("created_at", "queued_at", "answered_at", "ended_at"))
+        order = [("queued_at", queued), ("answered_at", answered), ("ended_at", ended)]
+        previous = ("created_at", start)
+        for name, value in order:
+            if value is None:
+                continue
+            if value < previous[1]:
+                refused.append((index, name, f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}: the call ends before it starts"
+                                if name == "ended_at" else f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}"))
+            previous = (name, value)
+        for name in ("queue_seconds", "talk_seconds", "acw_seconds"):
+            if (record.get(name) or 0) < 0:
+                refused.append((index, name, "cannot be negative"))
+        if record.get("linked_record"):
+            if linkable is None:
+                linkable = {r["id"] for k in policy.get("phone.link_kinds", []) for r in lookup(k)}
+            if record["linked_record"] not in linkable:
+                refused.append((index, "linked_record", f"no case {record['linked_record']}"))
+    return refused
+
+
+@hookimpl
+def cstool_enrich_records(kind, records, policy):
+    """Durations from the call's instants, when they were not given."""
+    if kind.name != KIND:
+        return
+    for record in records:
+        queued, answered, ended = (_at(record.get(k)) for k in ("queued_at", "answered_at", "ended_at"))
+        if record.get("queue_seconds") is None and queued and (answered or ended):
+            record["queue_seconds"] = int(((answered or ended) - queued).total_seconds())
+        if record.get("talk_seconds") is None and answered and ended:
+            record["talk_seconds"] = int((ended - answered).total_seconds())
+
+
+@hookimpl
+def cstool_check_policy(policy):
+    section = policy.get("phone")
+    if section is None:
+        return []
+    problems = []
+    for key in ("service_level_seconds", "short_abandon_seconds"):
+        value = section.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(api.Problem(("phone", key), "must be a whole number of seconds"))
+    agents = section.get("agents", [])
+    if not (isinstance(agents, list) and all(isinstance(a, str) for a in agents)):
+        problems.append(api.Problem(("phone", "agents"), "must be a list of agent names"))
+    callbacks = section.get("callbacks", {})
+    if callbacks:
+        try:
+            api.parse_target(callbacks.get("within"))
+        except ValueError as exc:
+            problems.append(api.Problem(("phone", "callbacks", "within"), str(exc)))
+        if callbacks.get("calendar") not in (policy.get("calendars") or {}):
+            problems.append(api.Problem(("phone", "callbacks", "calendar"), "names a missing calendar"))
+    return problems
+
+
+# ---- the callback plan ------------------------------------------------------------
+
+def callback_plan(records_of, kinds, policy):
+    """Every callback the policy schedules: one per closed case of the listed kinds, due
+    within ``phone.callbacks.within`` of its closing; done by an outbound call linked to it."""
+    settings = policy.get("phone.callbacks") or {}
+    if not settings:
+        return []
+    sla = api.SlaPolicy(policy)
+    calendar = sla.calendars[settings["calendar"]]
+    target = api.parse_target(settings["within"])
+    calls = defaultdict(list)
+    for call in records_of(KIND):
+        if call.get("direction") == "outbound" and call.get("linked_record"):
+            calls[call["linked_record"]].append(call)
+    plan = []
+    for kind_name in settings.get("kinds", []):
+        if kind_name not in kinds.names():
+            continue
+        for case in records_of(kind_name):
+            closed = _at(case.get("closed_at"))
+            if closed is None:
+                continue
+            due = calendar.add_minutes(closed, target.minutes(calendar, closed)).astimezone(policy.timezone)
+            made = sorted((_at(c["created_at"]) for c in calls.get(case["id"], []) if _at(c["created_at"]) >= closed))
+            plan.append({"id": case["id"], "kind": kind_name, "agent": case.get("owner"), "customer": case.get("customer_name"),
+                         "phone": case.get("contact_phone"), "closed_at": closed, "due": due,
+                         "done_at": made[0] if made else None})
+    return plan
+
+
+@hookimpl
+def cstool_commands(cli):
+    import click
+
+    from cstool.cli.common import parse_day
+    from cstool.cli.output import emit_json, emit_rows, format_option
+
+    @cli.command("callbacks")
+    @click.option("--date", "day_text", metavar="D", help="Due on or before this day (default today).")
+    @click.option("--agent", help="Only this agent's callbacks.")
+    @click.option("--reveal", is_flag=True, help="Show phone numbers unmasked.")
+    @format_option()
+    @click.pass_obj
+    def callbacks(app, day_text, agent, reveal, fmt):
+        """电话访谈计划: callbacks due (or overdue) by a day, per agent. Log the call to complete one:
+        cstool record call --set direction=outbound --set linked_record=ID …"""
+        day = parse_day(day_text, "--date") or app.now().date()
+        plan = [p for p in callback_plan(app.store.records, app.kinds, app.policy)
+                if p["done_at"] is None and p["due"].date() <= day and (agent is None or p["agent"] == agent)]
+        plan.sort(key=lambda p: (p["agent"] or "", p["due"]))
+        rows = [{"agent": p["agent"], "id": p["id"], "kind": p["kind"],
+                 "customer": p["customer"] if reveal else api.mask(p["customer"]),
+                 "phone": p["phone"] if reveal else api.mask(p["phone"], "phone"),
+                 "closed_at": p["closed_at"].isoformat(timespec="minutes"), "due": p["due"].isoformat(timespec="minutes"),
+                 "overdue": p["due"].date() < day} for p in plan]
+        if fmt == "json":
+            emit_json({"date": day.isoformat(), "count": len(rows), "callbacks": rows})
+            return
+        emit_rows(fmt, list(rows[0]) if rows else ["agent", "id", "due"], [list(r.values()) for r in rows])
+
+
+# ---- the phone report -------------------------------------------------------------
+
+def _tally():
+    return {"offered": 0, "answered": 0, "abandoned": 0, "in_service_level": 0, "short_abandons": 0,
+            "waits": [], "handles": [], "callbacks": 0, "callbacks_on_time": 0}
+
+
+def phone_report(request):
+    """Per agent or hour: offered, answered, abandoned, service level, abandonment, ASA, AHT,
+    and (per agent) callbacks done on time."""
+    by = request.by or "agent"
+    threshold = request.policy.get("phone.service_level_seconds", 20)
+    short = request.policy.get("phone.short_abandon_seconds", 5)
+    tz = request.policy.timezone
+    groups = defaultdict(_tally)
+    everyone = _tally()
+    for call in request.records(KIND):
+        if call.get("direction") != "inbound" or not request.in_period(call):
+            continue
+        outcome, wait = call.get("outcome"), call.get("queue_seconds") or 0
+        if outcome == "phantom" or (outcome == "abandoned" and wait <= 0):
+            continue   # a switch artefact, or a hang-up before the queue: not offered
+        key = (call.get("agent") or "—") if by == "agent" else datetime.fromisoformat(call["created_at"]).astimezone(tz).strftime("%H:00")
+        for tally in (groups[key], everyone):
+            tally["offered"] += 1
+            if outcome == "abandoned":
+                tally["abandoned"] += 1
+                tally["short_abandons"] += wait <= short
+            else:
+                tally["answered"] += 1
+                tally["in_service_level"] += wait <= threshold
+                tally["waits"].append(wait)
+                tally["handles"].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
+    if by == "agent":
+        for item in callback_plan(request.records, request.kinds, request.policy):
+            for tally in (groups[item["agent"] or "—"], everyone):
+                tally["callbacks"] += 1
+                tally["callbacks_on_time"] += item["done_at"] is not None and item["done_at"] <= item["due"]
+
+    def figures(t):
+        counted = t["answered"] + t["abandoned"] - t["short_abandons"]
+        return {"offered": t["offered"], "answered": t["answered"], "abandoned": t["abandoned"],
+                "service_level_pct": api.pct(t["in_service_level"], counted),
+                "abandonment_pct": api.pct(t["abandoned"], t["offered"]),
+                "asa_seconds": round(sum(t["waits"]) / len(t["waits"]), 2) if t["waits"] else None,
+                "aht_seconds": round(sum(t["handles"]) / len(t["handles"]), 2) if t["handles"] else None,
+                "callbacks": t["callbacks"], "callbacks_on_time_pct": api.pct(t["callbacks_on_time"], t["callbacks"])}
+
+    rows = [{by: key, **figures(t)} for key, t in sorted(groups.items())]
+    columns = [by, "offered", "answered", "abandoned", "service_level_pct", "abandonment_pct", "asa_seconds", "aht_seconds"]
+    if by == "agent":
+        columns += ["callbacks", "callbacks_on_time_pct"]
+    labels = {"agent": label("Agent", "话务员"), "hour": label("Hour", "时段"), "offered": label("Offered", "呼入量"),
+              "answered": label("Answered", "接通"), "abandoned": label("Abandoned", "放弃"),
+              "service_level_pct": label(f"Service level % ({threshold}s)", f"服务水平 %（{threshold}秒）"),
+              "abandonment_pct": label("Abandoned %", "放弃率 %"), "asa_seconds": label("ASA (s)", "平均应答(秒)"),
+              "aht_seconds": label("AHT (s)", "平均处理(秒)"), "callbacks": label("Callbacks", "回访"),
+              "callbacks_on_time_pct": label("On time %", "按时回访 %")}
+    return api.ReportResult(columns, rows, figures(everyone), labels, label("Phone service", "电话服务统计"))
+
+
+@hookimpl
+def cstool_reports():
+    return [api.Report("phone", label("Calls per agent or hour: service level, ASA, AHT", "电话服务统计"),
+                       phone_report, by=("agent", "hour"))]

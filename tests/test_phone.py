@@ -1,0 +1,81 @@
+"""Phone staff: the call log, its bad input, the call script, the callback plan, the report."""
+
+from __future__ import annotations
+
+from conftest import complaint_args
+
+
+def call(ws_cli, *extra, at="2026-11-16 09:00", **fields):
+    values = {"direction": "inbound", "outcome": "answered", "agent": "小王"}
+    values.update(fields)
+    args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
+    return ws_cli("record", "call", *args, "--at", at, "--format", "json", *extra)
+
+
+def test_durations_come_from_the_times(ws_cli):
+    logged = call(ws_cli, queued_at="2026-11-16 09:00:00", answered_at="2026-11-16 09:00:25",
+                  ended_at="2026-11-16 09:04:25", number="13800001111").json()
+    assert logged["id"].startswith("CALL-20261116-")
+    assert (logged["queue_seconds"], logged["talk_seconds"], logged["number"]) == (25, 240, "138****1111")
+
+
+def test_bad_calls_are_refused(ws_cli):
+    early = call(ws_cli, answered_at="2026-11-16 09:10", ended_at="2026-11-16 09:05")
+    assert early.exit_code == 1 and "the call ends before it starts" in early.stderr
+    stranger = call(ws_cli, agent="张三")
+    assert stranger.exit_code == 1 and "agent: '张三' is not one of" in stranger.stderr
+    dangling = call(ws_cli, linked_record="CMP-20200101-0001")
+    assert dangling.exit_code == 1 and "no case CMP-20200101-0001" in dangling.stderr
+
+
+def test_callbacks_are_planned_when_cases_close_and_done_by_calling(ws_cli):
+    case = ws_cli("record", "complaint", *complaint_args(owner="小李"), "--at", "2026-11-13 09:00", "--format", "json").json()["id"]
+    ws_cli("status", case, "closed", "--at", "2026-11-13 16:00")       # a Friday: 3wd ends at the close of Wed 18 Nov
+    due = ws_cli("callbacks", "--date", "2026-11-18", "--format", "json").json()
+    assert due["count"] == 1
+    item = due["callbacks"][0]
+    assert (item["agent"], item["id"], item["due"], item["overdue"]) == ("小李", case, "2026-11-18T18:00+08:00", False)
+    assert item["phone"] == "138****1234"
+    assert ws_cli("callbacks", "--date", "2026-11-17", "--format", "json").json()["count"] == 0
+    assert ws_cli("callbacks", "--date", "2026-11-19", "--agent", "小王", "--format", "json").json()["count"] == 0
+    done = call(ws_cli, direction="outbound", agent="小李", linked_record=case, at="2026-11-17 10:00")
+    assert done.exit_code == 0, done.stderr
+    assert ws_cli("callbacks", "--date", "2026-11-19", "--format", "json").json()["count"] == 0
+    report = ws_cli("report", "phone", "--format", "json").json()
+    li = next(r for r in report["rows"] if r["agent"] == "小李")
+    assert (li["callbacks"], li["callbacks_on_time_pct"]) == (1, 100.0)
+
+
+def test_report_counts_by_the_documented_rules(ws_cli):
+    call(ws_cli, queue_seconds="10", talk_seconds="100")                                  # answered within 20 s
+    call(ws_cli, queue_seconds="40", talk_seconds="200", agent="小李")                    # answered late
+    call(ws_cli, outcome="abandoned", agent="", queue_seconds="30")                        # abandoned in queue
+    call(ws_cli, outcome="abandoned", agent="", queue_seconds="3")                         # short abandon
+    call(ws_cli, outcome="abandoned", agent="", queue_seconds="0")                         # VRU-only: not offered
+    call(ws_cli, outcome="phantom", agent="")                                              # counted nowhere
+    call(ws_cli, direction="outbound", queue_seconds="0", talk_seconds="60")              # outbound: not offered
+    totals = ws_cli("report", "phone", "--format", "json").json()["totals"]
+    assert (totals["offered"], totals["answered"], totals["abandoned"]) == (4, 2, 2)
+    assert totals["service_level_pct"] == round(100 * 1 / (2 + 2 - 1), 2)
+    assert (totals["abandonment_pct"], totals["asa_seconds"], totals["aht_seconds"]) == (50.0, 25.0, 150.0)
+    for fmt in ("table", "csv", "md"):
+        assert ws_cli("report", "phone", "--by", "hour", "--format", fmt).exit_code == 0
+
+
+def test_the_call_script_is_shown_before_the_prompts(workspace, monkeypatch):
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from cstool.cli import prompts
+    from conftest import invoke
+
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        # direction (select), number, outcome (select), agent (select, optional), topic, linked_record, notes, save
+        pipe.send_text("\r" + "13800001111\r" + "\r" + "\x1b[B\r" + "账单查询\r" + "\r" + "\r" + "y")
+        pipe.close()
+        result = invoke("--workspace", workspace, "record", "call", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "您好，这里是客户服务部" in result.stderr and "非常理解您的心情" in result.stderr
+    assert result.json()["agent"] == "小王" and result.json()["topic"] == "账单查询"
