@@ -68,11 +68,11 @@ def write_csv_once(path: Path, header: list[str], rows) -> Path:
     return path
 
 
-def imported_workspace(name: str, source: Path, map_path: Path) -> Path:
-    """A fresh workspace holding ``source`` imported as complaints; the data file's path."""
+def imported_workspace(name: str, source: Path, map_path: Path, kind: str = "complaint") -> Path:
+    """A fresh workspace holding ``source`` imported as ``kind``; the data file's path."""
     workspace = fresh_workspace(name)
-    run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path))
-    return workspace / "data" / "complaint.json"
+    run("--workspace", str(workspace), "import", kind, str(source), "--map", str(map_path))
+    return workspace / "data" / f"{kind}.json"
 
 
 def complaint_csv(rows: int) -> tuple[Path, Path]:

@@ -79,3 +79,48 @@ def test_the_call_script_is_shown_before_the_prompts(workspace, monkeypatch):
     assert result.exit_code == 0, result.stderr
     assert "您好，这里是客户服务部" in result.stderr and "非常理解您的心情" in result.stderr
     assert result.json()["agent"] == "小王" and result.json()["topic"] == "账单查询"
+
+
+def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
+    import json
+
+    first = call(ws_cli, at="2026-10-30 09:00").json()["id"]
+    second = call(ws_cli, at="2026-11-16 09:00").json()["id"]
+    folder = workspace / "data" / "call"
+    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-10.json", "2026-11.json"]
+    october = json.loads((folder / "2026-10.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in october["call"].values()] == [first]
+    before = (folder / "2026-10.json").read_bytes()
+    assert ws_cli("update", second, "--set", "topic=账单").exit_code == 0
+    assert (folder / "2026-10.json").read_bytes() == before            # another month is not rewritten
+    assert ws_cli("show", first, "--format", "json").json()["id"] == first
+    assert ws_cli("list", "call", "--format", "json").json()["count"] == 2
+    assert ws_cli("show", "CALL-20260101-0001").exit_code == 1
+
+    rows = "\n".join(f"X{i},2026-{8 + i % 3:02d}-1{i % 9} 10:00:00,answered,inbound" for i in range(30))
+    source = tmp_path / "calls.csv"
+    source.write_text("external_id,created_at,outcome,direction\n" + rows + "\n", encoding="utf-8")
+    once = ws_cli("import", "call", source, "--format", "json").json()
+    assert once["imported"] == 30
+    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-08.json", "2026-09.json", "2026-10.json", "2026-11.json"]
+    twice = ws_cli("import", "call", source, "--format", "json").json()
+    assert (twice["imported"], twice["duplicates"]) == (0, 30)
+    ids = [r["id"] for r in ws_cli("list", "call", "--format", "json").json()["records"]]
+    assert len(ids) == len(set(ids)) == 32
+
+
+def test_two_processes_logging_calls_keep_every_call(workspace):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"}
+    procs = [subprocess.Popen([sys.executable, "-m", "cstool", "--workspace", str(workspace), "--no-input", "record", "call",
+                               "--set", "direction=inbound", "--set", "outcome=answered", "--set", f"topic={who}-{i}"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for i in range(5) for who in ("a", "b")]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    topics = [r["topic"] for p in (workspace / "data" / "call").glob("*.json")
+              for r in json.loads(p.read_text(encoding="utf-8"))["call"].values()]
+    assert sorted(topics) == sorted(f"{who}-{i}" for i in range(5) for who in ("a", "b"))

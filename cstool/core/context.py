@@ -74,7 +74,7 @@ class Context:
     @cached_property
     def store(self):
         from cstool.core.store import Store
-        return Store(self.workspace.data_dir)
+        return Store(self.workspace.data_dir, {k.name for k in self.kinds if k.partition == "month"})
 
     @cached_property
     def sla(self):

@@ -61,19 +61,20 @@ def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
         if dry_run:
             found += [action for _, actions in pending for action in actions]
             continue
-        with ctx.store.transaction(kind.name) as tx:
-            changed = []
-            for record_id, _ in pending:
-                record = copy.deepcopy(tx.get(record_id))
-                actions = actions_for(ctx, record, now)  # again, inside the lock: another run may have written
-                for action in actions:
-                    record["events"].append(event("escalated", action["at"], ctx.user, clock=action["clock"],
-                                                  level=action["level"], notify=action["notify"],
-                                                  recipients=action["recipients"]))
-                if actions:
-                    changed.append(record)
-                    found += actions
-            tx.replace(changed)
+        for partition, ids in ctx.book.ids_by_partition(kind, [record_id for record_id, _ in pending]).items():
+            with ctx.store.transaction(kind.name, partition) as tx:
+                changed = []
+                for record_id in ids:
+                    record = copy.deepcopy(tx.get(record_id))
+                    actions = actions_for(ctx, record, now)  # again, inside the lock: another run may have written
+                    for action in actions:
+                        record["events"].append(event("escalated", action["at"], ctx.user, clock=action["clock"],
+                                                      level=action["level"], notify=action["notify"],
+                                                      recipients=action["recipients"]))
+                    if actions:
+                        changed.append(record)
+                        found += actions
+                tx.replace(changed)
     return found
 
 

@@ -77,6 +77,7 @@ class Kind:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     history_field: str | None = None   # records of any kind whose this field equals our id are our history
     script: str | None = None          # a template shown before the prompts (e.g. a call script)
+    partition: str | None = None       # "month": stored one file per month (high-volume kinds)
     plugin: str = ""
 
     def __post_init__(self) -> None:

@@ -257,13 +257,24 @@ class RecordBook:
     def day_of(self, instant: str) -> str:
         return stored_instant(instant).astimezone(self.ctx.tz).strftime("%Y%m%d")
 
+    def by_partition(self, kind: Kind, items: Iterable, day_of: Callable[[Any], str]) -> dict:
+        """``items`` grouped by the store partition their day falls in (one group if unpartitioned)."""
+        groups: dict[str | None, list] = {}
+        for item in items:
+            groups.setdefault(self.ctx.store.partition_of_day(kind.name, day_of(item)), []).append(item)
+        return groups
+
     def insert(self, kind: Kind, records: list[dict]) -> list[dict]:
-        """Give ``records`` their ids and store them in one write."""
-        with self.ctx.store.transaction(kind.name) as tx:
-            for record in records:
-                record["id"] = tx.new_id(kind.prefix, self.day_of(record["created_at"]))
-            tx.insert(records)
+        """Give ``records`` their ids and store them: one write per file (per month if partitioned)."""
+        for partition, group in self.by_partition(kind, records, lambda r: self.day_of(r["created_at"])).items():
+            with self.ctx.store.transaction(kind.name, partition) as tx:
+                for record in group:
+                    record["id"] = tx.new_id(kind.prefix, self.day_of(record["created_at"]))
+                tx.insert(group)
         return records
+
+    def ids_by_partition(self, kind: Kind, ids: Iterable[str]) -> dict:
+        return self.by_partition(kind, [i.upper() for i in ids], lambda record_id: record_id.split("-")[1])
 
     def create(self, kind: Kind, raw: Mapping[str, Any]) -> dict:
         built = self.build(kind, [raw])
@@ -291,7 +302,7 @@ class RecordBook:
         """
         kind = self.ctx.kinds.kind_of_id(record_id)
         now = self.ctx.now()
-        with self.ctx.store.transaction(kind.name) as tx:
+        with self.ctx.store.transaction(kind.name, self.ctx.store.partition_of_id(kind.name, record_id.upper())) as tx:
             stored = tx.get(record_id.upper())
             if stored is None:
                 raise NotFound(f"no record {record_id}")
@@ -407,18 +418,23 @@ class RecordBook:
     def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
         """Run classification again over some records of ``kind`` (all when ids is None)."""
         when = format_datetime(self.ctx.now())
-        with self.ctx.store.transaction(kind.name) as tx:
-            if ids is None:
-                chosen = [copy.deepcopy(r) for r in tx.all()]
-            else:
-                chosen = []
-                for record_id in ids:
-                    stored = tx.get(record_id.upper())
-                    if stored is None:
-                        raise NotFound(f"no record {record_id}")
-                    chosen.append(copy.deepcopy(stored))
-            changed = self.classify(kind, chosen, at=when)
-            tx.replace(changed)
+        store = self.ctx.store
+        groups = {p: None for p in store.partitions(kind.name)} if ids is None else self.ids_by_partition(kind, ids)
+        changed: list[dict] = []
+        for partition, wanted in groups.items():
+            with store.transaction(kind.name, partition) as tx:
+                if wanted is None:
+                    chosen = [copy.deepcopy(r) for r in tx.all()]
+                else:
+                    chosen = []
+                    for record_id in wanted:
+                        stored = tx.get(record_id)
+                        if stored is None:
+                            raise NotFound(f"no record {record_id}")
+                        chosen.append(copy.deepcopy(stored))
+                done = self.classify(kind, chosen, at=when)
+                tx.replace(done)
+                changed += done
         return changed
 
     def merge_import(self, kind: Kind, stored: dict, incoming: dict, provided: Iterable[str]) -> dict | None:
@@ -440,13 +456,14 @@ class RecordBook:
     def record_reveal(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
         """Write who saw personal data unmasked, and when, into each record's trail."""
         when = format_datetime(self.ctx.now())
-        with self.ctx.store.transaction(kind.name) as tx:
-            revealed = []
-            for record_id in ids:
-                stored = tx.get(record_id)
-                if stored is None:
-                    continue
-                record = dict(stored)
-                record["events"] = [*stored["events"], event("revealed", when, self.ctx.user, fields=fields)]
-                revealed.append(record)
-            tx.replace(revealed)
+        for partition, group in self.ids_by_partition(kind, ids).items():
+            with self.ctx.store.transaction(kind.name, partition) as tx:
+                revealed = []
+                for record_id in group:
+                    stored = tx.get(record_id)
+                    if stored is None:
+                        continue
+                    record = dict(stored)
+                    record["events"] = [*stored["events"], event("revealed", when, self.ctx.user, fields=fields)]
+                    revealed.append(record)
+                tx.replace(revealed)

@@ -2,7 +2,10 @@
 
 Layout: ``data/<kind>.json`` holds the TinyDB table ``<kind>`` (the records) and the
 table ``_meta`` (schema version and id sequences). One file per kind keeps a busy call
-log from making every complaint save rewrite it.
+log from making every complaint save rewrite it. A high-volume kind is partitioned by
+month: ``data/<kind>/<YYYY-MM>.json``, one such file per month of ``created_at`` (the
+month is in the id: ``CALL-20261116-0007`` lives in ``2026-11``), so logging a call
+rewrites this month's calls, not the whole history. Reads span every partition.
 
 Guarantees:
 - a write goes to a temp file, is fsynced, renamed over the old file and the folder is
@@ -221,57 +224,104 @@ class Transaction:
         return self._storage.read() or {}
 
 
+def month_of_day(day: str) -> str:
+    """``20261116`` → ``2026-11``."""
+    return f"{day[:4]}-{day[4:6]}"
+
+
 class Store:
-    """The records of a workspace. Each kind's file is loaded at most once per command."""
+    """The records of a workspace. Each file is loaded at most once per command.
 
-    def __init__(self, data_dir: Path):
+    ``partitioned`` names the kinds stored one file per month.
+    """
+
+    def __init__(self, data_dir: Path, partitioned: frozenset[str] | set[str] = frozenset()):
         self.data_dir = data_dir
-        self._loaded: dict[str, dict] = {}
-        self._index: dict[str, dict[str, dict]] = {}
+        self.partitioned = frozenset(partitioned)
+        self._loaded: dict[tuple[str, str | None], dict] = {}
+        self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
 
-    def path(self, kind: str) -> Path:
+    def path(self, kind: str, partition: str | None = None) -> Path:
+        if kind in self.partitioned:
+            if partition is None:
+                raise StoreError(f"kind {kind} is stored by month: a partition is needed")
+            return self.data_dir / kind / f"{partition}.json"
         return self.data_dir / f"{kind}.json"
 
-    def _data(self, kind: str) -> dict:
-        if kind not in self._loaded:
-            path = self.path(kind)
+    def partition_of_id(self, kind: str, record_id: str) -> str | None:
+        if kind not in self.partitioned:
+            return None
+        parts = record_id.split("-")
+        if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) != 8:
+            raise StoreError(f"{record_id!r} is not a record id (ids look like CALL-20261123-0007)")
+        return month_of_day(parts[1])
+
+    def partition_of_day(self, kind: str, day: str) -> str | None:
+        return month_of_day(day) if kind in self.partitioned else None
+
+    def partitions(self, kind: str) -> list[str | None]:
+        """The partitions of ``kind`` on disk (``[None]`` for a kind kept in one file)."""
+        if kind not in self.partitioned:
+            return [None]
+        folder = self.data_dir / kind
+        return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
+
+    def _data(self, kind: str, partition: str | None = None, fresh: bool = False) -> dict:
+        key = (kind, partition)
+        if fresh or key not in self._loaded:
+            path = self.path(kind, partition)
             data = load_json_file(path)
             if data is not None and not isinstance(data, dict):
                 raise StoreError(f"{path} is not a cstool data file (its top level is not an object); it was left as it is")
             _check_schema(path, data)
-            self._loaded[kind] = data or {}
-        return self._loaded[kind]
+            self._loaded[key] = data or {}
+            self._index.pop(key, None)
+        return self._loaded[key]
 
-    def records(self, kind: str) -> list[dict]:
-        """Every record of ``kind``, in insertion order. Shared: do not mutate them."""
-        return list(self._data(kind).get(kind, {}).values())
+    def records(self, kind: str, fresh: bool = False) -> list[dict]:
+        """Every record of ``kind``, oldest partition first. Shared: do not mutate them.
+
+        ``fresh`` reads the files again (for a writer holding the kind's lock)."""
+        found: list[dict] = []
+        for partition in self.partitions(kind):
+            found.extend(self._data(kind, partition, fresh).get(kind, {}).values())
+        return found
 
     def get(self, kind: str, record_id: str) -> dict | None:
-        index = self._index.get(kind)
+        partition = self.partition_of_id(kind, record_id)
+        key = (kind, partition)
+        index = self._index.get(key)
         if index is None:
-            index = self._index[kind] = {r.get("id"): r for r in self._data(kind).get(kind, {}).values()}
+            if partition is not None and not self.path(kind, partition).exists():
+                return None
+            index = self._index[key] = {r.get("id"): r for r in self._data(kind, partition).get(kind, {}).values()}
         return index.get(record_id)
 
-    def kinds_on_disk(self) -> list[str]:
-        return sorted(p.stem for p in self.data_dir.glob("*.json") if not p.name.startswith("."))
+    @contextmanager
+    def kind_lock(self, kind: str) -> Iterator[None]:
+        """For a partitioned kind: one writer across all its months (imports, which check
+        duplicates over every month). A kind kept in one file needs none: its transaction
+        locks the file."""
+        if kind not in self.partitioned:
+            yield
+            return
+        folder = self.data_dir / kind
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with _locked(folder / ".kind.lock"):
+            yield
 
     @contextmanager
-    def transaction(self, kind: str) -> Iterator[Transaction]:
-        """Lock ``kind``'s file, read it afresh, yield, then write it once if changed.
+    def transaction(self, kind: str, partition: str | None = None) -> Iterator[Transaction]:
+        """Lock one file of ``kind``, read it afresh, yield, then write it once if changed.
 
         Nothing is written when the body raises.
         """
-        path = self.path(kind)
+        path = self.path(kind, partition)
         if not self.data_dir.is_dir():
             raise StoreError(f"{self.data_dir} is missing: is this a workspace?")
-        lock = FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StoreError(f"{path} is locked by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)") from None
-        except OSError as exc:
-            raise StoreError(f"{path}.lock: cannot lock ({exc.strerror}); nothing was written") from None
-        try:
+        if partition is not None:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+        with _locked(Path(str(path) + ".lock")):
             storage_holder: list[BufferedAtomicStorage] = []
 
             def make_storage(*args: Any, **kwargs: Any) -> BufferedAtomicStorage:
@@ -281,7 +331,20 @@ class Store:
             db = TinyDB(storage=make_storage)
             transaction = Transaction(kind, db, storage_holder[0])
             yield transaction
-            self._loaded[kind] = transaction.commit()
-            self._index.pop(kind, None)
-        finally:
-            lock.release()
+            self._loaded[(kind, partition)] = transaction.commit()
+            self._index.pop((kind, partition), None)
+
+
+@contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreError(f"{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)") from None
+    except OSError as exc:
+        raise StoreError(f"{lock_path}: cannot lock ({exc.strerror}); nothing was written") from None
+    try:
+        yield
+    finally:
+        lock.release()

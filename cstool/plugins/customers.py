@@ -232,8 +232,8 @@ def cstool_commands(cli):
             raise api.CstoolError(f"{record_id} is already deregistered")
         when = format_datetime(app.now())
         touched = 0
-        for other in app.kinds:
-            with app.store.transaction(other.name) as tx:
+        for other, partition in [(k, p) for k in app.kinds for p in app.store.partitions(k.name)]:
+            with app.store.transaction(other.name, partition) as tx:
                 changed = []
                 for stored in tx.all():
                     if stored.get("id") == customer["id"] or stored.get("customer_id") == customer["id"]:
