@@ -314,3 +314,31 @@ def cstool_reports():
     return [api.Report("customers-excellent", label("Excellent customers", "优秀客户名单"), excellent),
             api.Report("customers-at-risk", label("At-risk customers", "危险客户名单"), at_risk),
             api.Report("credit-changes", label("Credit changes", "信用度变更表"), credit_changes)]
+
+
+# ---- demo data --------------------------------------------------------------------
+
+_COMPANIES = [("上海某某科技有限公司", "上海", "软件"), ("北京华信贸易有限公司", "北京", "贸易"),
+              ("广州恒达电器有限公司", "广州", "制造"), ("成都锦江酒店管理有限公司", "成都", "酒店"),
+              ("Shenzhen Bright Logistics Co.", "Shenzhen", "logistics")]
+_PEOPLE = [("张伟", "上海"), ("王芳", "杭州"), ("李娜", "成都"), ("刘洋", "武汉"), ("陈静", "西安"), ("Emma Wilson", "Beijing")]
+
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    from datetime import timedelta
+
+    ratings = policy.choices("customers.credit_ratings") or ["A"]
+    records = []
+    for name, city, industry in _COMPANIES:
+        records.append(api.DemoRecord(KIND, {
+            "customer_type": "corporate", "name": name, "contact_person": rng.choice(["王强", "赵敏", "David Lee"]),
+            "phone": f"021{rng.randint(10000000, 99999999)}", "city": city, "industry": industry,
+            "purchase_volume": rng.choice([80000, 350000, 1200000, 2500000]), "credit_rating": rng.choice(ratings[:3]),
+            "created_at": (now - timedelta(days=rng.randint(100, 700))).isoformat()}))
+    for name, city in _PEOPLE:
+        records.append(api.DemoRecord(KIND, {
+            "customer_type": "individual", "name": name, "phone": f"13{rng.randint(100000000, 999999999)}",
+            "city": city, "purchase_volume": rng.choice([300, 5000, 60000]), "credit_rating": rng.choice(ratings),
+            "created_at": (now - timedelta(days=rng.randint(30, 400))).isoformat()}))
+    return records

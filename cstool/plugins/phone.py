@@ -252,3 +252,24 @@ def phone_report(request):
 def cstool_reports():
     return [api.Report("phone", label("Calls per agent or hour: service level, ASA, AHT", "电话服务统计"),
                        phone_report, by=("agent", "hour"))]
+
+
+# ---- demo data --------------------------------------------------------------------
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    from datetime import timedelta
+
+    agents = policy.get("phone.agents") or []
+    topics = ["账单查询", "订单状态", "投诉跟进", "维修预约", "billing question", "delivery status"]
+    records = []
+    for _ in range(400):
+        start = (now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(1, 1439))).replace(second=0, microsecond=0)
+        wait = int(rng.expovariate(1 / 25))
+        outcome = rng.choices(["answered", "abandoned", "callback_requested"], weights=[80, 15, 5])[0]
+        values = {"direction": "inbound", "number": f"13{rng.randint(100000000, 999999999)}", "outcome": outcome,
+                  "agent": rng.choice(agents) if outcome != "abandoned" and agents else None, "topic": rng.choice(topics),
+                  "queue_seconds": wait, "talk_seconds": rng.randint(60, 600) if outcome != "abandoned" else 0,
+                  "acw_seconds": rng.randint(10, 90) if outcome != "abandoned" else 0, "created_at": start.isoformat()}
+        records.append(api.DemoRecord(KIND, values))
+    return records
