@@ -170,9 +170,6 @@ def _fmt(value: datetime, calendar: Calendar) -> str:
     return value.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
 
 
-DETAIL = ("figures", "instants", "explain")
-
-
 def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
              stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
              levels: Sequence[Level], now: datetime, detail: str = "explain") -> Clock:

@@ -52,9 +52,6 @@ class Host:
     def hook(self):
         return self.pm.hook
 
-    def plugin_name(self, hookimpl) -> str:
-        return hookimpl.plugin_name
-
     def describe(self) -> list[dict]:
         rows = []
         for name, plugin in self.pm.list_name_plugin():

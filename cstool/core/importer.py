@@ -119,7 +119,7 @@ class SourceRow:
 
 
 @dataclass
-class ImportError_:
+class RowError:
     row: int | None
     line: int | None
     field: str | None
@@ -261,7 +261,7 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
-def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[ImportError_]:
+def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[RowError]:
     """Header problems: columns that are no field, required fields no column provides."""
     problems = []
     targets = set()
@@ -272,10 +272,10 @@ def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[Imp
             targets.add(target)
             if target != "status" and (kind.field(target) is None or target in ("id", "kind", "events", "updated_at")):
                 via = f" (mapped to {target!r})" if target != column else ""
-                problems.append(ImportError_(None, 1, column, f"column {column!r}{via} is not a field of {kind.name}; map it in [columns] or list it in options.ignore"))
+                problems.append(RowError(None, 1, column, f"column {column!r}{via} is not a field of {kind.name}; map it in [columns] or list it in options.ignore"))
     for f in kind.fields:
         if f.required and f.name not in targets and f.name not in mapping.constants:
-            problems.append(ImportError_(None, 1, f.name, f"missing required column for field {f.name!r}"))
+            problems.append(RowError(None, 1, f.name, f"missing required column for field {f.name!r}"))
     return problems
 
 
@@ -334,7 +334,7 @@ class ImportOutcome:
     updated: int = 0
     duplicates: int = 0
     skipped: int = 0
-    errors: list[ImportError_] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     written: bool = False
 
     def as_dict(self) -> dict:
@@ -439,7 +439,7 @@ def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict]
         return new, updates
 
     def finish(new: list[dict], updates: list[dict]) -> bool:
-        outcome.errors = [ImportError_(sources[i].row, sources[i].line, e.field, e.message)
+        outcome.errors = [RowError(sources[i].row, sources[i].line, e.field, e.message)
                           for i in sorted(problems) for e in problems[i]]
         outcome.skipped = len(problems) if skip_invalid else 0
         if problems and not skip_invalid:

@@ -144,7 +144,6 @@ ENVELOPE_NAMES = ("id", "kind", "status", "created_at", "updated_at", "first_res
                   "external_id", "events")
 # What `update --set` may change; status, owner and clock stamps have their own commands.
 UPDATABLE_ENVELOPE = ("department", "customer_id", "category", "priority", "tags", "external_id")
-STATUS_FIELD = Field("status", "text", label=label("Status", "状态"))
 
 
 class KindRegistry:

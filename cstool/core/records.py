@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from cstool.core.classify import Suggestion, changes_for, merge_into
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
 from cstool.core.fields import is_blank, make_parser
-from cstool.core.kinds import ENVELOPE_NAMES, STATUS_FIELD, UPDATABLE_ENVELOPE, Kind
+from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind
 from cstool.core.timeutil import format_datetime, stored_instant
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
@@ -118,18 +118,14 @@ class RecordBook:
     # ---- building new records ----------------------------------------------------
 
     def build(self, kind: Kind, rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None,
-              tz: tzinfo | None = None, formats: Mapping[str, str] | None = None,
-              parsed: bool = False) -> Built:
+              tz: tzinfo | None = None, formats: Mapping[str, str] | None = None) -> Built:
         """Records for ``rows`` through the whole pipeline; refused rows are None with errors."""
         now = now or self.ctx.now()
         records: list[dict | None] = []
         errors: list[tuple[int, FieldError]] = []
         parsers = self._parsers(kind, tz or self.ctx.tz, formats)
         for index, raw in enumerate(rows):
-            if parsed:
-                values, problems = dict(raw), []
-            else:
-                values, problems = self.parse_row(kind, raw, parsers=parsers)
+            values, problems = self.parse_row(kind, raw, parsers=parsers)
             for name in self.missing_required(kind, values):
                 if not any(p.field == name for p in problems):
                     problems.append(FieldError(name, "is required"))
@@ -218,7 +214,6 @@ class RecordBook:
             return
         self.ctx.hook.cstool_enrich_records(kind=kind, records=batch, policy=policy, lookup=self.lookup)
         self.classify(kind, batch, at=None)
-        errors.sort(key=lambda item: item[0])
 
     # ---- classification ------------------------------------------------------------
 
@@ -372,7 +367,7 @@ class RecordBook:
         target = kind.status(name)
         if target is None:
             names = ", ".join(s.name for s in kind.statuses)
-            raise FieldError(STATUS_FIELD.name, f"{name!r} is not a status of {kind.name}; statuses: {names}")
+            raise FieldError("status", f"{name!r} is not a status of {kind.name}; statuses: {names}")
         if target.name == record["status"]:
             raise CstoolError(f"{record['id'] or 'the record'} is already {target.name}")
         allowed = kind.next_statuses(record["status"])
