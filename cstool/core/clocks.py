@@ -62,7 +62,31 @@ class SlaPolicy:
         self.levels = sorted((Level(l["name"], float(l["at"]), tuple(l.get("notify", ())))
                               for l in policy.get("escalation.levels") or []), key=lambda l: l.at)
         self.departments = policy.get("departments") or {}
+        self._policy = policy
         self._plans: dict[tuple[str, str], Any] = {}
+
+    def plan_for(self, record: Mapping[str, Any]) -> tuple[Calendar, dict[str, Target], str] | None:
+        """The calendar and targets of a record: by its priority, or, when the kind's section
+        has ``targets_at``, from that policy path filled with the record's fields
+        (``internal.agreements.{agreement}.items.{item}``)."""
+        section = self.sla.get(record["kind"])
+        template = section.get("targets_at") if isinstance(section, dict) else None
+        if template is None:
+            return self.plan(record["kind"], record.get("priority"))
+        try:
+            path = template.format(**{k: v for k, v in record.items() if isinstance(v, str)})
+        except (KeyError, IndexError, ValueError):
+            return None
+        key = (record["kind"], "@" + path)
+        if key not in self._plans:
+            entry = self._policy.get(path)
+            if not isinstance(entry, dict):
+                self._plans[key] = None
+            else:
+                calendar = self.calendars.get(entry.get("calendar") or section.get("calendar"))
+                targets = {name: parse_target(entry[name]) for name in CLOCKS if name in entry}
+                self._plans[key] = (calendar, targets, path) if targets and calendar else None
+        return self._plans[key]
 
     def plan(self, kind: str, priority: str | None) -> tuple[Calendar, dict[str, Target], str] | None:
         """The calendar and targets for a kind and priority, and the priority used."""
@@ -243,7 +267,7 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
 def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy,
                   now: datetime, detail: str = "instants") -> tuple[str | None, list[Clock]]:
     """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
-    plan = sla.plan(record["kind"], record.get("priority"))
+    plan = sla.plan_for(record)
     if plan is None or _instant(record["created_at"]) > now:
         return (plan[0].name if plan else None), []
     calendar, targets, _ = plan
@@ -281,8 +305,11 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
         default_calendar = section.get("calendar")
         if default_calendar is not None and default_calendar not in calendars:
             problems.append(((*base, "calendar"), f"names a missing calendar {default_calendar!r}; calendars: {', '.join(calendars)}"))
+        targets_at = section.get("targets_at")
+        if targets_at is not None and not (isinstance(targets_at, str) and "{" in targets_at):
+            problems.append(((*base, "targets_at"), "must be a policy path with {field} parts, e.g. \"internal.agreements.{agreement}.items.{item}\""))
         for priority, entry in section.items():
-            if priority == "calendar":
+            if priority in ("calendar", "targets_at"):
                 continue
             here = (*base, priority)
             if priority not in priorities:

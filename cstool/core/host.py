@@ -24,6 +24,7 @@ BUNDLED = (
     "cstool.plugins.aftersales",
     "cstool.plugins.customers",
     "cstool.plugins.phone",
+    "cstool.plugins.internal",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.outbox",
