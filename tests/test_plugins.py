@@ -112,3 +112,37 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
     from cstool.core.host import build_host
     host = build_host(None)
     assert [name for name, _ in host.pm.list_name_plugin()] == ["rules", "complaints", "complaint_reports", "aftersales", "customers", "phone", "internal", "dashboard", "sla", "outbox", "smtp"]
+
+
+def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace):
+    """A distribution on sys.path declaring a `cstool` entry point, as pip would install it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    (site / "shipping_plugin").mkdir(parents=True)
+    (site / "shipping_plugin" / "__init__.py").write_text(GOOD, encoding="utf-8")
+    info = site / "cstool_shipping-1.2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cstool-shipping\nVersion: 1.2.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[console_scripts]\nx = y:z\n\n[cstool]\nshipping = shipping_plugin\n", encoding="utf-8")
+    broken = site / "cstool_broken-0.1.dist-info"
+    broken.mkdir()
+    (broken / "entry_points.txt").write_text("[cstool]\nbroken = no_such_module_here\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site), "CSTOOL_LOAD_ENTRYPOINTS": "1"}
+    done = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    plugins = {p["name"]: p for p in json.loads(done.stdout)["plugins"]}
+    assert plugins["shipping"]["source"] == "entry point shipping_plugin (cstool_shipping-1.2.0)"
+    assert "cstool_kinds" in plugins["shipping"]["hooks"]
+    assert "No module named 'no_such_module_here'" in plugins["broken"]["error"]
+    assert "plugin 'broken'" in done.stderr
+    recorded = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "record", "parcel",
+                               "--set", "weight=3", "--format", "json"], capture_output=True, text=True, env=env)
+    assert recorded.returncode == 0 and json.loads(recorded.stdout)["id"].startswith("PCL-")
+    blocked = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
+                             capture_output=True, text=True, env={**env, "CSTOOL_BLOCK_PLUGINS": "shipping,broken"})
+    assert {p["name"] for p in json.loads(blocked.stdout)["plugins"]}.isdisjoint({"shipping", "broken"})
