@@ -121,7 +121,7 @@ def cstool_reports():
 def cstool_questionnaires():
     """Offer questionnaire files (TOML) for ``cstool survey``.
 
-    Called when questionnaires are listed or run (the survey commands arrive with issue 6).
+    Called by ``cstool survey list|run|due|import`` when questionnaires are looked up.
     Arguments: none.
     Returns: a list of ``pathlib.Path`` to questionnaire TOML files. The workspace's
     ``templates/surveys/`` are added by the core.
@@ -132,7 +132,7 @@ def cstool_questionnaires():
 def cstool_survey_answered(record, answers, policy):
     """React to a completed survey, e.g. open a follow-up for a low score.
 
-    Called after a survey's answers are stored (issue 6).
+    Called by ``cstool survey run`` after the answers are stored.
     Arguments: ``record`` (the record surveyed), ``answers`` (dict question id → answer),
     ``policy`` (Policy).
     Returns: None.

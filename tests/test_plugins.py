@@ -111,7 +111,7 @@ def test_a_kind_prefix_declared_twice_is_an_error(ws_cli, workspace):
 def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
     from cstool.core.host import build_host
     host = build_host(None)
-    assert [name for name, _ in host.pm.list_name_plugin()] == ["rules", "complaints", "complaint_reports", "aftersales", "customers", "phone", "internal", "dashboard", "sla", "outbox", "smtp"]
+    assert [name for name, _ in host.pm.list_name_plugin()] == ["rules", "complaints", "complaint_reports", "aftersales", "customers", "phone", "internal", "surveys", "dashboard", "sla", "outbox", "smtp"]
 
 
 def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace):

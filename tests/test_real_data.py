@@ -162,3 +162,28 @@ def test_bank_call_centre_figures_agree_with_the_csv(ws_cli, shared_data):
     assert sum(r["offered"] for r in by_hour["rows"]) == expected["offered"]
     again = ws_cli("import", "call", source, "--map", "bank_calls", "--format", "json").json()
     assert (again["imported"], again["duplicates"]) == (0, len(rows))
+
+
+def test_olist_reviews_import_and_csat(ws_cli, shared_data):
+    import statistics
+    from datetime import datetime
+
+    source = shared_data / "olist_order_reviews.csv"
+    with open(source, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    first = {}
+    for row in rows:
+        first.setdefault(row["review_id"], row)   # the export repeats a review for several orders
+    imported = ws_cli("survey", "import", "aftersales", source, "--map", "olist_reviews", "--format", "json")
+    assert imported.exit_code == 0, imported.stderr
+    assert (imported.json()["read"], imported.json()["imported"], imported.json()["duplicates"]) == (len(rows), len(first), len(rows) - len(first))
+    fmt = "%Y-%m-%d %H:%M:%S"
+    delays = [(datetime.strptime(r["review_answer_timestamp"], fmt) - datetime.strptime(r["review_creation_date"], fmt)).total_seconds() / 3600
+              for r in first.values()]
+    scores = [int(r["review_score"]) for r in first.values()]
+    totals = ws_cli("report", "surveys", "--format", "json").json()["totals"]
+    assert totals["answers"] == len(first)
+    assert totals["csat_pct"] == round(100 * sum(s >= 4 for s in scores) / len(scores), 2)
+    assert totals["answer_delay_hours_mean"] == round(statistics.fmean(delays), 2)
+    assert totals["answer_delay_hours_median"] == round(statistics.median(delays), 2)
+    assert any("\n" in s["comment"] for s in ws_cli("list", "survey", "--format", "json").json()["records"] if s["comment"])

@@ -52,12 +52,21 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
 
     Every row is checked before anything is written; re-importing a file changes nothing.
     """
-    from cstool.core.importer import ImportMap, load_map, run_import
+    from cstool.core.importer import ImportMap, load_map
 
     kind = app.kinds.get(kind_name)
+    mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
+    run_and_report(app, kind, file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
+                   on_duplicate=on_duplicate, encoding=encoding, fmt=fmt)
+
+
+def run_and_report(app, kind, file: Path, mapping, *, dry_run: bool, skip_invalid: bool, on_duplicate: str,
+                   encoding: str | None, fmt: str) -> None:
+    """Import ``file`` as ``kind`` with ``mapping`` and print the outcome; exit 1 when refused."""
+    from cstool.core.importer import run_import
+
     if not file.is_file():
         raise CstoolError(f"{file}: no such file")
-    mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
     outcome = run_import(app, kind, file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
                          on_duplicate=on_duplicate, encoding=encoding,
                          progress=progress_bar if sys.stderr.isatty() else None)

@@ -25,6 +25,7 @@ BUNDLED = (
     "cstool.plugins.customers",
     "cstool.plugins.phone",
     "cstool.plugins.internal",
+    "cstool.plugins.surveys",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.outbox",

@@ -212,17 +212,21 @@ def returns_summary(request):
 
 
 def evaluation(request):
-    """评价表: customers' scores (1-5) per outlet: CSAT % = 4-5 / answers; response rate over finished cases."""
+    """评价表: customers' scores (1-5) per outlet: CSAT % = 4-5 / answers; response rate over
+    finished cases. A survey answer about the case wins over the case's own score field."""
     kind = request.kinds.get(KIND)
     finished = {s.name for s in kind.statuses if s.phase in ("resolved", "closed")}
+    surveyed = {s["for_record"]: s["csat"] for s in (request.records("survey") if "survey" in request.kinds.names() else [])
+                if s.get("for_record") and s.get("csat") is not None}
     groups = defaultdict(lambda: {"finished": 0, "scores": []})
     for record in _records(request):
         if record["status"] not in finished:
             continue
         group = groups[record.get("outlet") or "—"]
         group["finished"] += 1
-        if record.get("evaluation_score") is not None:
-            group["scores"].append(record["evaluation_score"])
+        score = surveyed.get(record["id"], record.get("evaluation_score"))
+        if score is not None:
+            group["scores"].append(score)
 
     def figures(finished_count, scores):
         return {"finished": finished_count, "answers": len(scores), "response_rate_pct": api.pct(len(scores), finished_count),

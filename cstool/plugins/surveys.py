@@ -1,0 +1,336 @@
+"""Satisfaction surveys (满意度调查 / 回访): questionnaires run at prompts or imported,
+sending rules, follow-up of low scores, and CSAT / NPS / CES reports.
+
+CSAT % = answers of 4-5 / all answers on the 1-5 question; NPS = % 9-10 − % 0-6;
+CES = mean on 1-7. Every report gives the number of answers and the response rate
+(surveys answered / surveys sent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cstool import api
+from cstool.api import Field, Kind, Status, hookimpl, label
+
+KIND = "survey"
+
+SURVEY = Kind(
+    name=KIND,
+    prefix="SV",
+    label=label("Survey answer", "满意度调查"),
+    fields=(
+        Field("questionnaire", "text", required=True, label=label("Questionnaire", "问卷")),
+        Field("for_record", "text", label=label("About record", "回访对象")),
+        Field("sent_at", "datetime", label=label("Sent at", "发出时间")),
+        Field("answered_at", "datetime", label=label("Answered at", "回复时间")),
+        Field("csat", "int", label=label("Satisfaction (1-5)", "满意度（1-5）")),
+        Field("nps", "int", label=label("Would recommend (0-10)", "推荐意愿（0-10）")),
+        Field("ces", "int", label=label("Effort (1-7)", "省心程度（1-7）")),
+        Field("comment", "text", multiline=True, label=label("Comment", "意见")),
+        Field("answers", "list", label=label("All answers", "全部回答")),
+    ),
+    statuses=(Status("recorded", "closed", label("Recorded", "已记录")),),
+    list_columns=("questionnaire", "for_record", "csat", "nps", "ces"),
+    transitions={"recorded": ()},
+)
+RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+
+
+@hookimpl
+def cstool_kinds():
+    return [SURVEY]
+
+
+@hookimpl
+def cstool_validate_records(kind, records, policy, lookup):
+    if kind.name != KIND:
+        return None
+    refused = []
+    known = None
+    for index, record in enumerate(records):
+        for name, (low, high) in RANGES.items():
+            value = record.get(name)
+            if value is not None and not low <= value <= high:
+                refused.append((index, name, f"{value} is out of range: answer from {low} to {high}"))
+        if record.get("sent_at") and record.get("answered_at") and record["answered_at"] < record["sent_at"]:
+            if datetime.fromisoformat(record["answered_at"]) < datetime.fromisoformat(record["sent_at"]):
+                refused.append((index, "answered_at", "is before sent_at"))
+        if record.get("for_record"):
+            if known is None:
+                known = {r["id"] for name in policy.get("surveys.record_kinds", []) for r in lookup(name)}
+            if record["for_record"] not in known:
+                refused.append((index, "for_record", f"no record {record['for_record']}"))
+    return refused
+
+
+@hookimpl
+def cstool_check_policy(policy):
+    section = policy.get("surveys") or {}
+    problems = []
+    for key, low, high in (("min_days_between", 0, 3650), ("sampling_pct", 0, 100), ("follow_up_below", 0, 5)):
+        value = section.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high):
+            problems.append(api.Problem(("surveys", key), f"must be a number from {low} to {high}"))
+    if section.get("follow_up", "none") not in ("complaint", "escalation", "none"):
+        problems.append(api.Problem(("surveys", "follow_up"), "must be complaint, escalation or none"))
+    return problems
+
+
+# ---- questionnaires and sending rules ---------------------------------------------
+
+def questionnaires(app) -> dict[str, Path]:
+    """Questionnaire files by name: the workspace's templates/surveys, then plugins' own."""
+    found = {p.stem: p for p in sorted((app.workspace.templates_dir / "surveys").glob("*.toml"))}
+    for paths in app.hook.cstool_questionnaires():
+        for path in paths or []:
+            found.setdefault(Path(path).stem, Path(path))
+    return found
+
+
+def load(app, name):
+    from cstool.core.surveys import load_questionnaire
+
+    paths = questionnaires(app)
+    if name not in paths:
+        raise api.CstoolError(f"no questionnaire {name!r}; questionnaires: {', '.join(paths) or 'none'}")
+    return load_questionnaire(paths[name])
+
+
+def why_not(policy, surveys: list[dict], record: dict, now: datetime) -> str | None:
+    """The sending rule a new survey about ``record`` would break, or None."""
+    done = [s for s in surveys if s.get("for_record") == record["id"]]
+    if done and policy.get("surveys.one_per_record", True):
+        return f"{record['id']} was already surveyed ({done[0]['id']}); one survey per record"
+    customer = record.get("customer_id") or (record["id"] if record["kind"] == "customer" else None)
+    days = policy.get("surveys.min_days_between", 0)
+    if customer and days:
+        recent = [s for s in surveys if s.get("customer_id") == customer
+                  and now - datetime.fromisoformat(s["created_at"]) < timedelta(days=days)]
+        if recent:
+            return f"customer {customer} was surveyed {recent[-1]['created_at'][:10]} ({recent[-1]['id']}); at most one every {days} days"
+    return None
+
+
+def sampled(record_id: str, percent: float) -> bool:
+    """A stable choice: the same record is always in or out of a sample of this size."""
+    return int(hashlib.sha1(record_id.encode()).hexdigest()[:8], 16) % 10000 < percent * 100
+
+
+def follow_up(app, survey: dict, surveyed: dict, kind) -> str | None:
+    """A low score opens a complaint or raises an escalation notice, as policy says."""
+    threshold, action = app.policy.get("surveys.follow_up_below"), app.policy.get("surveys.follow_up", "none")
+    if threshold is None or survey.get("csat") is None or survey["csat"] > threshold or action == "none":
+        return None
+    if action == "complaint":
+        complaint_kind = app.kinds.get("complaint")
+        personal = {f: surveyed.get(f) for f in ("customer_name", "contact_phone") if surveyed.get(f)}
+        values = {"customer_name": surveyed.get("customer_name") or surveyed.get("name") or surveyed["id"],
+                  "channel": "other", "customer_id": surveyed.get("customer_id") or None,
+                  "content": f"Low satisfaction score {survey['csat']}/5 on {survey['id']} about {surveyed['id']}. "
+                             f"回访满意度低（{survey['csat']}分）。{survey.get('comment') or ''}".strip(),
+                  "severity": "major", "owner": surveyed.get("owner"), **personal}
+        created = app.book.create(complaint_kind, {k: v for k, v in values.items() if v is not None})
+        return f"opened complaint {created['id']}"
+    from cstool.core.escalation import deliver
+
+    action_notice = {"id": surveyed["id"], "clock": "survey", "level": "low_score", "notify": ["owner", "supervisor"],
+                     "recipients": app.sla.recipients(["owner", "supervisor"], surveyed), "at": survey["created_at"]}
+    deliver(app, [action_notice], app.now())
+    return f"notified {', '.join(action_notice['recipients'])}"
+
+
+@hookimpl
+def cstool_commands(cli):
+    import click
+
+    from cstool.cli.common import parse_sets, show_record
+    from cstool.cli.output import emit_json, emit_rows, format_option
+
+    @cli.group("survey")
+    def survey_group():
+        """Satisfaction surveys: run a questionnaire, see who is due one, import answers."""
+
+    @survey_group.command("list")
+    @click.pass_obj
+    def list_questionnaires(app):
+        """The questionnaires and their questions."""
+        for name in questionnaires(app):
+            questionnaire = load(app, name)
+            click.echo(f"{name}: {questionnaire.title.get(app.lang)} (for {', '.join(questionnaire.kinds) or 'any record'})")
+            for question in questionnaire.questions:
+                click.echo(f"  {question.id:<12} {question.type:<8} {question.title(app.lang)}")
+
+    @survey_group.command("run")
+    @click.argument("name", metavar="QUESTIONNAIRE")
+    @click.option("--for", "record_id", required=True, metavar="ID", help="The record the survey is about.")
+    @click.option("--answer", "answers", multiple=True, metavar="QUESTION=VALUE", help="An answer; prompts ask the rest.")
+    @click.option("--no-input", "no_input_here", is_flag=True, help="Never prompt.")
+    @click.option("--force", is_flag=True, help="Send even if a sending rule says no.")
+    @format_option()
+    @click.pass_obj
+    def run(app, name, record_id, answers, no_input_here, force, fmt):
+        """Ask QUESTIONNAIRE about record ID and store the answers, linked to it and its customer."""
+        from cstool.cli import prompts
+
+        questionnaire = load(app, name)
+        kind, surveyed = app.book.get(record_id)
+        if questionnaire.kinds and kind.name not in questionnaire.kinds:
+            raise api.CstoolError(f"questionnaire {name} is for {', '.join(questionnaire.kinds)}, not {kind.name}")
+        now = app.now()
+        refusal = why_not(app.policy, app.store.records(KIND), surveyed, now)
+        if refusal and not force:
+            raise api.CstoolError(f"{refusal} (use --force to send anyway)")
+        given = parse_sets(answers, "--answer")
+        unknown = set(given) - {q.id for q in questionnaire.questions}
+        if unknown:
+            raise click.BadParameter(f"no question {', '.join(sorted(unknown))} in {name}", param_hint="--answer")
+        interactive = prompts.can_prompt(app, no_input_here)
+        values, errors = {}, []
+        for question in questionnaire.questions:
+            raw = given.get(question.id)
+            if raw is None and interactive:
+                raw = ask(question, app.lang)
+            try:
+                values[question.id] = question.parse(raw)
+            except ValueError as exc:
+                errors.append(f"{question.id}: {exc}")
+        if errors:
+            raise api.CstoolError("\n".join(errors) + "\nnothing was stored")
+        metric = {m: values.get(q.id) for m in ("csat", "nps", "ces") if (q := questionnaire.metric_question(m))}
+        comment = next((values[q.id] for q in questionnaire.questions if q.type == "text" and values.get(q.id)), None)
+        record = app.book.create(app.kinds.get(KIND), {
+            "questionnaire": name, "for_record": surveyed["id"], "sent_at": now.isoformat(), "answered_at": now.isoformat(),
+            **{k: v for k, v in metric.items() if v is not None}, "comment": comment,
+            "answers": [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in values.items() if v not in (None, [])],
+            "customer_id": surveyed.get("customer_id") or (surveyed["id"] if kind.name == "customer" else None),
+            "department": surveyed.get("department"), "owner": surveyed.get("owner")})
+        outcome = follow_up(app, record, surveyed, kind)
+        app.hook.cstool_survey_answered(record=surveyed, answers=values, policy=app.policy)
+        show_record(app, app.kinds.get(KIND), record, fmt)
+        if outcome:
+            click.echo(f"low score: {outcome}", err=True)
+
+    def ask(question, lang):
+        import questionary
+
+        if question.type in ("single",):
+            return questionary.select(question.title(lang), choices=list(question.choices)).unsafe_ask()
+        if question.type == "multiple":
+            return questionary.checkbox(question.title(lang), choices=list(question.choices)).unsafe_ask()
+
+        def valid(text):
+            try:
+                question.parse(text)
+                return True
+            except ValueError as exc:
+                return str(exc)
+        return questionary.text(question.title(lang), validate=valid).unsafe_ask()
+
+    @survey_group.command("due")
+    @click.argument("name", metavar="QUESTIONNAIRE")
+    @format_option()
+    @click.pass_obj
+    def due(app, name, fmt):
+        """Finished records the sending rules allow surveying now (sampled as policy says)."""
+        questionnaire = load(app, name)
+        now, surveys = app.now(), app.store.records(KIND)
+        percent = app.policy.get("surveys.sampling_pct", 100)
+        rows = []
+        for kind in app.kinds:
+            if questionnaire.kinds and kind.name not in questionnaire.kinds:
+                continue
+            finished = {s.name for s in kind.statuses if s.phase in ("resolved", "closed")}
+            for record in app.store.records(kind.name):
+                if (record["status"] in finished or kind.name == "customer") and sampled(record["id"], percent) \
+                        and why_not(app.policy, surveys, record, now) is None:
+                    rows.append({"id": record["id"], "kind": kind.name, "owner": record.get("owner"),
+                                 "customer_id": record.get("customer_id")})
+        if fmt == "json":
+            emit_json({"questionnaire": name, "count": len(rows), "records": rows})
+        else:
+            emit_rows(fmt, ["id", "kind", "owner", "customer_id"], [list(r.values()) for r in rows])
+
+    @survey_group.command("import")
+    @click.argument("name", metavar="QUESTIONNAIRE")
+    @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+    @click.option("--map", "map_name", metavar="MAP.toml", help="Column map (a path, or a name in templates/import/).")
+    @click.option("--skip-invalid", is_flag=True, help="Write the valid rows and list the refused ones.")
+    @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+    @format_option()
+    @click.pass_obj
+    def import_answers(app, name, file, map_name, skip_invalid, dry_run, fmt):
+        """Load answers to QUESTIONNAIRE from a CSV / JSON export (a map names the columns)."""
+        from cstool.cli.imports import find_map, run_and_report
+        from cstool.core.importer import ImportMap, load_map
+
+        load(app, name)   # it must exist and parse
+        mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
+        mapping.constants["questionnaire"] = name
+        run_and_report(app, app.kinds.get(KIND), file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
+                       on_duplicate="skip", encoding=None, fmt=fmt)
+
+
+# ---- reports ----------------------------------------------------------------------
+
+def _figures(surveys):
+    answered = [s for s in surveys if s.get("answered_at") or any(s.get(m) is not None for m in RANGES)]
+    csat = [s["csat"] for s in surveys if s.get("csat") is not None]
+    nps = [s["nps"] for s in surveys if s.get("nps") is not None]
+    ces = [s["ces"] for s in surveys if s.get("ces") is not None]
+    delays = sorted((datetime.fromisoformat(s["answered_at"]) - datetime.fromisoformat(s["sent_at"])).total_seconds() / 3600
+                    for s in surveys if s.get("answered_at") and s.get("sent_at"))
+    return {"sent": len(surveys), "answers": len(answered), "response_rate_pct": api.pct(len(answered), len(surveys)),
+            "csat_pct": api.pct(sum(v >= 4 for v in csat), len(csat)),
+            "nps": round(api.pct(sum(v >= 9 for v in nps), len(nps)) - api.pct(sum(v <= 6 for v in nps), len(nps)), 2) if nps else None,
+            "ces": round(sum(ces) / len(ces), 2) if ces else None,
+            "answer_delay_hours_mean": round(sum(delays) / len(delays), 2) if delays else None,
+            "answer_delay_hours_median": round((delays[(len(delays) - 1) // 2] + delays[len(delays) // 2]) / 2, 2) if delays else None}
+
+
+_LABELS = {"sent": label("Sent", "发出"), "answers": label("Answers", "回复"), "response_rate_pct": label("Response rate %", "回复率 %"),
+           "csat_pct": label("CSAT %", "满意率 %"), "nps": label("NPS", "净推荐值"), "ces": label("CES", "省心度"),
+           "answer_delay_hours_mean": label("Mean reply (h)", "平均回复(小时)"),
+           "answer_delay_hours_median": label("Median reply (h)", "回复中位数(小时)"),
+           "department": label("Department", "部门"), "agent": label("Agent", "负责人"),
+           "questionnaire": label("Questionnaire", "问卷"), "month": label("Month", "月份"), "quarter": label("Quarter", "季度")}
+_COLUMNS = ["sent", "answers", "response_rate_pct", "csat_pct", "nps", "ces", "answer_delay_hours_mean", "answer_delay_hours_median"]
+
+
+def _when(survey, tz):
+    return datetime.fromisoformat(survey.get("sent_at") or survey["created_at"]).astimezone(tz)
+
+
+def survey_report(request):
+    by = request.by or "questionnaire"
+    tz = request.policy.timezone
+    groups = defaultdict(list)
+    surveys = [s for s in request.records(KIND) if request.in_period(s)]
+    for survey in surveys:
+        key = {"agent": survey.get("owner"), "month": _when(survey, tz).strftime("%Y-%m")}.get(by, survey.get(by))
+        groups[key or "—"].append(survey)
+    rows = [{by: key, **_figures(group)} for key, group in sorted(groups.items())]
+    return api.ReportResult([by, *_COLUMNS], rows, _figures(surveys), _LABELS, label("Satisfaction surveys", "满意度调查统计"))
+
+
+def quality_card(request):
+    """季度服务质量卡: per department and quarter."""
+    tz = request.policy.timezone
+    groups = defaultdict(list)
+    surveys = [s for s in request.records(KIND) if request.in_period(s)]
+    for survey in surveys:
+        when = _when(survey, tz)
+        groups[(survey.get("department") or "—", f"{when.year}-Q{(when.month - 1) // 3 + 1}")].append(survey)
+    rows = [{"department": dept, "quarter": quarter, **_figures(group)} for (dept, quarter), group in sorted(groups.items())]
+    return api.ReportResult(["department", "quarter", "answers", "response_rate_pct", "csat_pct", "nps", "ces"], rows,
+                            _figures(surveys), _LABELS, label("Quarterly service quality card", "季度服务质量卡"))
+
+
+@hookimpl
+def cstool_reports():
+    return [api.Report("surveys", label("CSAT, NPS and CES with answers and response rate", "满意度调查统计"), survey_report,
+                       by=("questionnaire", "department", "agent", "month")),
+            api.Report("quality-card", label("Quarterly service quality card", "季度服务质量卡"), quality_card)]
