@@ -322,6 +322,7 @@ class Store:
         if partition is not None:
             path.parent.mkdir(mode=0o700, exist_ok=True)
         with _locked(Path(str(path) + ".lock")):
+            _remove_stale_temps(path)
             storage_holder: list[BufferedAtomicStorage] = []
 
             def make_storage(*args: Any, **kwargs: Any) -> BufferedAtomicStorage:
@@ -333,6 +334,16 @@ class Store:
             yield transaction
             self._loaded[(kind, partition)] = transaction.commit()
             self._index.pop((kind, partition), None)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of writers killed mid-write. Called under the file's lock, when no
+    other writer can be using one."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
 
 
 @contextmanager
