@@ -11,8 +11,34 @@ from cstool.core.workspace import init_workspace
 
 
 def register(cli: click.Group) -> None:
-    for command in (init_command, demo_command, plugins_command):
+    for command in (init_command, demo_command, plugins_command, backup_command, restore_command):
         cli.add_command(command)
+
+
+@click.command("backup")
+@click.argument("archive", metavar="[FILE]", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def backup_command(app, archive):
+    """Write the whole workspace (policy, data, plugins, templates) to one .tar.gz."""
+    from datetime import datetime
+
+    from cstool.core.backup import backup
+
+    root = app.workspace.root
+    target = archive or Path(f"{root.name}-backup-{datetime.now():%Y%m%d-%H%M%S}.tar.gz")
+    count = backup(root, target)
+    click.echo(f"backup written: {target} ({count} files)")
+
+
+@click.command("restore")
+@click.argument("archive", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def restore_command(app, archive):
+    """Replace the workspace with a backup, after checking every file in it."""
+    from cstool.core.backup import restore
+
+    files, kept = restore(app.workspace.root, archive)
+    click.echo(f"restored {files} data files from {archive}" + (f"; the replaced workspace is kept in {kept}" if kept else ""))
 
 
 @click.command("init")
