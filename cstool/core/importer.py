@@ -376,14 +376,15 @@ def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: boo
         outcome.read += 1
         sources.append(source)
         values = source.values
-        if "__width__" in values:
-            got, want = values["__width__"]
-            early[len(raw_rows)] = [FieldError(None, f"the row has {got} values but the header has {want}")]
-            raw_rows.append({})
-            continue
-        if "__json_error__" in values or not isinstance(values, dict):
-            message = values.get("__json_error__") if isinstance(values, dict) else "is not a JSON object"
-            early[len(raw_rows)] = [FieldError(None, f"not valid JSON: {message}" if isinstance(values, dict) else message)]
+        problem = None
+        if not isinstance(values, dict):
+            problem = f"is not a JSON object (it is {type(values).__name__})"
+        elif "__width__" in values:
+            problem = "the row has {} values but the header has {}".format(*values["__width__"])
+        elif "__json_error__" in values:
+            problem = f"not valid JSON: {values['__json_error__']}"
+        if problem:
+            early[len(raw_rows)] = [FieldError(None, problem)]
             raw_rows.append({})
             continue
         mapped, problems = plan.apply(values)
