@@ -12,7 +12,7 @@ import sys
 
 import orjson
 
-from _common import WORK, imported_workspace, run, timed, verdict, write_csv_once
+from _common import load_records, WORK, imported_workspace, run, timed, verdict, write_csv_once
 
 MAP = """
 [columns]
@@ -49,8 +49,7 @@ def main(rows: int) -> bool:
     workspace = data_file.parent.parent
 
     def floor():
-        records = orjson.loads(data_file.read_bytes())["complaint"].values()
-        sum(1 for r in records if r["status"] == "closed")
+        sum(1 for r in load_records(data_file) if r["status"] == "closed")
 
     base = timed(floor)
     escalate = timed(lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"))

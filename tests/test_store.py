@@ -147,3 +147,20 @@ def test_store_error_for_missing_data_folder(workspace):
     with pytest.raises(StoreError, match="missing"):
         with store.transaction("complaint"):
             pass
+
+
+def test_read_only_file_system_keeps_the_old_file(ws_cli, workspace, monkeypatch):
+    """Root ignores folder permissions, so the read-only file system is simulated at the syscall."""
+    ws_cli("record", "complaint", *complaint_args())
+    before = data_file(workspace).read_bytes()
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR) and str(path).endswith(".tmp"):
+            raise OSError(30, "Read-only file system")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    result = ws_cli("record", "complaint", *complaint_args())
+    assert result.exit_code == 1 and "Read-only file system" in result.stderr and "previous file is intact" in result.stderr
+    assert data_file(workspace).read_bytes() == before

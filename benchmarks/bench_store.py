@@ -1,0 +1,40 @@
+"""Single-record and whole-store operations on N complaints: show, one update (target
+<= 0.5 s median at 100,000), classify --all, and each complaint report (target <= 2x an
+orjson load plus one pass)."""
+
+from __future__ import annotations
+
+import sys
+
+import orjson
+
+from _common import load_records, complaint_csv, imported_workspace, run, timed, verdict
+
+REPORTS = ("complaints", "complaint-causes", "complaint-trend", "complaint-resolution", "complaint-tracking",
+           "complaint-summary", "complaint-repeats", "dashboard")
+
+
+def main(rows: int) -> bool:
+    data_file = imported_workspace("store", *complaint_csv(rows))
+    workspace = str(data_file.parent.parent)
+    records = orjson.loads(data_file.read_bytes())["complaint"]
+    some_id = next(iter(records.values()))["id"]
+
+    def floor():
+        sum(1 for r in load_records(data_file) if r["status"] == "registered")
+
+    base = timed(floor)
+    results = [verdict(f"show one of {rows:,}", timed(lambda: run("--workspace", workspace, "show", some_id, "--format", "json")), base, 2)]
+    update = timed(lambda: run("--workspace", workspace, "update", some_id, "--set", "remedy=x", "--format", "json"), repeat=5)
+    ok = update <= 0.5
+    print(f"{'update one of ' + format(rows, ','):<40} {update:8.3f} s   target <= 0.5 s median{'':>22}{'ok' if ok else 'MISSED'}")
+    results.append(ok)
+    results.append(verdict(f"classify --all, {rows:,}", timed(lambda: run("--workspace", workspace, "classify", "--all", "--kind", "complaint", "--format", "json"), repeat=2), base, 2))
+    for name in REPORTS:
+        spent = timed(lambda: run("--workspace", workspace, "report", name, "--format", "json", "--now", "2026-11-01 10:00"), repeat=2)
+        results.append(verdict(f"report {name}, {rows:,}", spent, base, 2))
+    return all(results)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000) else 1)
