@@ -97,3 +97,24 @@ def shared_data() -> Path:
 
 def data_file(workspace: Path, kind: str = "complaint") -> Path:
     return workspace / "data" / f"{kind}.json"
+
+
+# A writer process for concurrency tests: `python -c WRITER WORKSPACE NAME COUNT` adds COUNT
+# complaints, one transaction each, through the core API.
+WRITER = """
+import sys
+from pathlib import Path
+from cstool.core.context import Context
+from cstool.core.host import build_host
+workspace, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = Context(build_host(workspace, entry_points=False), workspace, user=name)
+kind = ctx.kinds.get("complaint")
+for i in range(count):
+    ctx.book.create(kind, {"customer_name": f"{name}-{i}", "channel": "phone", "content": "并发写入",
+                           "created_at": "2026-11-16T10:00:00+08:00"})
+"""
+
+
+def start_writer(workspace: Path, name: str, count: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(workspace), name, str(count)], cwd=ROOT,
+                            stderr=subprocess.PIPE)

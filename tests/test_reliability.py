@@ -13,27 +13,10 @@ import time
 
 from cstool.core.store import load_json_file
 
-from conftest import ROOT, data_file
+from conftest import ROOT, data_file, start_writer
 
-WRITER = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from cstool.core.context import Context
-    from cstool.core.host import build_host
-    workspace, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    ctx = Context(build_host(workspace, entry_points=False), workspace, user=name)
-    kind = ctx.kinds.get("complaint")
-    for i in range(count):
-        ctx.book.create(kind, {"customer_name": f"{name}-{i}", "channel": "phone", "content": "并发写入",
-                               "created_at": "2026-11-16T10:00:00+08:00"})
-""")
-
-
-def test_eight_writers_two_hundred_records_each(workspace, tmp_path):
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER, encoding="utf-8")
-    procs = [subprocess.Popen([sys.executable, str(script), str(workspace), f"w{n}", "200"], cwd=ROOT,
-                              stderr=subprocess.PIPE) for n in range(8)]
+def test_eight_writers_two_hundred_records_each(workspace):
+    procs = [start_writer(workspace, f"w{n}", 200) for n in range(8)]
     for proc in procs:
         assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()
     data = json.loads(data_file(workspace).read_text(encoding="utf-8"))

@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import textwrap
 
 import orjson
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from cstool.core.errors import StoreError
 from cstool.core.store import SCHEMA_VERSION, Store
 
-from conftest import ROOT, complaint_args, data_file, run_process
+from conftest import complaint_args, data_file, run_process, start_writer
 
 
 def test_file_layout_is_tinydb_with_meta(ws_cli, workspace):
@@ -102,26 +101,9 @@ def test_transaction_writes_nothing_when_its_body_fails(workspace):
     assert not data_file(workspace).exists()
 
 
-WRITER = textwrap.dedent("""
-    import sys
-    from cstool.core.context import Context
-    from cstool.core.host import build_host
-    from pathlib import Path
-    workspace, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    ctx = Context(build_host(workspace, entry_points=False), workspace, user=name)
-    kind = ctx.kinds.get("complaint")
-    for i in range(count):
-        ctx.book.create(kind, {"customer_name": f"{name}-{i}", "channel": "phone", "content": "并发写入",
-                               "created_at": "2026-11-20T10:00:00+08:00"})
-""")
-
-
-def test_two_writer_processes_both_keep_every_record(workspace, tmp_path):
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER, encoding="utf-8")
+def test_two_writer_processes_both_keep_every_record(workspace):
     count = 60
-    procs = [subprocess.Popen([sys.executable, str(script), str(workspace), name, str(count)], cwd=ROOT)
-             for name in ("alpha", "beta")]
+    procs = [start_writer(workspace, name, count) for name in ("alpha", "beta")]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     records = list(json.loads(data_file(workspace).read_text(encoding="utf-8"))["complaint"].values())
     assert len(records) == 2 * count
