@@ -116,3 +116,12 @@ def test_mask_always_hides_something(value, field_type):
     shown = str(mask(value, field_type))
     meaningful = sum(c != "*" for c in value)
     assert meaningful <= 1 or sum(c != "*" for c in shown) < meaningful
+
+
+def test_bounded_numbers():
+    score = Field("score", "int", min=1, max=5)
+    assert parse_value(score, "5", tz=SHANGHAI) == 5
+    with pytest.raises(ValueError, match="must be from 1 to 5, not 9"):
+        parse_value(score, "9", tz=SHANGHAI)
+    with pytest.raises(ValueError, match="must be at least 0, not -3"):
+        parse_value(Field("wait", "int", min=0), "-3", tz=SHANGHAI)

@@ -129,3 +129,14 @@ def test_running_a_survey_at_the_prompts(workspace, monkeypatch):
     survey = result.json()
     assert (survey["csat"], survey["nps"], survey["comment"]) == (4, 9, "继续保持")
     assert "aspects=speed" in survey["answers"]
+
+
+def test_imported_answers_are_checked_as_instants_and_in_range(ws_cli, tmp_path):
+    source = tmp_path / "answers.csv"
+    source.write_text("external_id,csat,sent_at,answered_at\n"
+                      "a,4,2026-11-16T10:00:00+08:00,2026-11-16T03:30:00+00:00\n"   # 11:30 in Shanghai: after
+                      "b,4,2026-11-16T10:00:00+08:00,2026-11-16T01:30:00+00:00\n"   # 09:30 in Shanghai: before
+                      "c,6,2026-11-16T10:00:00+08:00,2026-11-16T11:00:00+08:00\n", encoding="utf-8")
+    result = ws_cli("survey", "import", "aftersales", source, "--format", "json")
+    assert result.exit_code == 1
+    assert [(e["row"], e["field"]) for e in result.json()["errors"]] == [(2, "answered_at"), (3, "csat")]

@@ -206,7 +206,8 @@ def kind_description(kind, app) -> dict:
         "name": kind.name, "prefix": kind.prefix, "plugin": kind.plugin, "label": dict(kind.label),
         "statuses": [{"name": s.name, "phase": s.phase, "label": dict(s.label)} for s in kind.statuses],
         "fields": [{"name": f.name, "type": f.type, "required": f.required, "choices": app.choices(f),
-                    "personal": f.personal, "label": {"en": f.title("en"), "zh": f.title("zh")}}
+                    "personal": f.personal, "label": {"en": f.title("en"), "zh": f.title("zh")},
+                    **({"min": f.min, "max": f.max} if f.min is not None or f.max is not None else {})}
                    for f in kind.fields],
     }
 

@@ -55,10 +55,21 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
         if field.multiline:
             return lambda raw: str(raw).strip("\n ").replace("\r\n", "\n")
         return lambda raw: str(raw).strip()
-    if kind == "int":
-        return _parse_int
-    if kind == "decimal":
-        return _parse_decimal
+    if kind in ("int", "decimal"):
+        number = _parse_int if kind == "int" else _parse_decimal
+        if field.min is None and field.max is None:
+            return number
+        low, high = field.min, field.max
+
+        def bounded(raw: Any) -> float:
+            value = number(raw)
+            if (low is not None and value < low) or (high is not None and value > high):
+                if low is not None and high is not None:
+                    raise ValueError(f"must be from {low:g} to {high:g}, not {value:g}")
+                bound = f"at least {low:g}" if high is None else f"at most {high:g}"
+                raise ValueError(f"must be {bound}, not {value:g}")
+            return value
+        return bounded
     if kind == "bool":
         return _parse_bool
     if kind == "date":

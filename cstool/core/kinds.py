@@ -35,6 +35,8 @@ class Field:
     multiline: bool = False
     ask: bool = True   # False: not prompted at registration (filled in later, or derived)
     update_via: str | None = None   # the command that alone may change it after registration
+    min: float | None = None        # bounds of an int or decimal field, inclusive
+    max: float | None = None
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:

@@ -44,7 +44,7 @@ AFTERSALES = Kind(
         Field("entitlement", "choice", choices=ENTITLEMENTS, ask=False, label=label("Entitled to", "三包权益")),
         Field("entitlement_reason", "text", ask=False, label=label("Why", "依据")),
         Field("override_reason", "text", ask=False, label=label("Override reason", "例外处理原因")),
-        Field("evaluation_score", "int", ask=False, label=label("Customer evaluation (1-5)", "客户评价（1-5分）")),
+        Field("evaluation_score", "int", ask=False, min=1, max=5, label=label("Customer evaluation (1-5)", "客户评价（1-5分）")),
         Field("evaluation_comment", "text", ask=False, label=label("Evaluation comment", "评价意见")),
     ),
     statuses=(
@@ -120,9 +120,6 @@ def cstool_validate_records(kind, records, policy):
         given = record.get("entitlement")
         if rule and given and given != rule[0] and not record.get("override_reason"):
             refused.append((index, "entitlement", f"{given} differs from the 三包 rule ({rule[0]}); give override_reason"))
-        score = record.get("evaluation_score")
-        if score is not None and not 1 <= score <= 5:
-            refused.append((index, "evaluation_score", "must be from 1 to 5"))
     return refused
 
 

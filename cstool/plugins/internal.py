@@ -31,7 +31,7 @@ INTERNAL_REQUEST = Kind(
         Field("subject", "text", required=True, label=label("Subject", "事项")),
         Field("details", "text", multiline=True, label=label("Details", "详细说明")),
         Field("customer_department", "text", ask=False, label=label("Customer department", "需求部门")),
-        Field("evaluation_score", "int", ask=False, label=label("Requester's score (1-5)", "需求方评分（1-5）")),
+        Field("evaluation_score", "int", ask=False, min=1, max=5, label=label("Requester's score (1-5)", "需求方评分（1-5）")),
     ),
     statuses=(
         Status("submitted", "open", label("Submitted", "已提交")),
@@ -55,8 +55,8 @@ DEPT_EVALUATION = Kind(
         Field("evaluator", "choice", required=True, choices_from="departments", label=label("Evaluating department", "评价部门")),
         Field("evaluated", "choice", required=True, choices_from="departments", label=label("Evaluated department", "被评价部门")),
         Field("month", "text", required=True, label=label("Month (YYYY-MM)", "月份（YYYY-MM）")),
-        Field("accuracy", "int", required=True, label=label("Accuracy of information passed on (1-5)", "信息传递准确性（1-5）")),
-        Field("initiative", "int", required=True, label=label("Initiative (1-5)", "主动性（1-5）")),
+        Field("accuracy", "int", required=True, min=1, max=5, label=label("Accuracy of information passed on (1-5)", "信息传递准确性（1-5）")),
+        Field("initiative", "int", required=True, min=1, max=5, label=label("Initiative (1-5)", "主动性（1-5）")),
         Field("comment", "text", label=label("Comment", "意见")),
     ),
     statuses=(Status("submitted", "closed", label("Submitted", "已提交")),),
@@ -79,18 +79,12 @@ def cstool_validate_records(kind, records, policy):
             if record["item"] not in items:
                 refused.append((index, "item", f"{record['item']!r} is not in agreement {record['agreement']}; "
                                                f"items: {', '.join(items) or 'none'}"))
-            score = record.get("evaluation_score")
-            if score is not None and not 1 <= score <= 5:
-                refused.append((index, "evaluation_score", "must be from 1 to 5"))
     elif kind.name == EVALUATION:
         for index, record in enumerate(records):
             if record["evaluator"] == record["evaluated"]:
                 refused.append((index, "evaluated", "a department does not evaluate itself"))
             if not _MONTH.match(record["month"]):
                 refused.append((index, "month", f"{record['month']!r} is not a month (YYYY-MM)"))
-            for name in ("accuracy", "initiative"):
-                if not 1 <= record[name] <= 5:
-                    refused.append((index, name, "must be from 1 to 5"))
     return refused
 
 

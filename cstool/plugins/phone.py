@@ -39,9 +39,9 @@ CALL = Kind(
         Field("queued_at", "datetime", ask=False, label=label("Queued at", "排队时间")),
         Field("answered_at", "datetime", ask=False, label=label("Answered at", "接听时间")),
         Field("ended_at", "datetime", ask=False, label=label("Ended at", "结束时间")),
-        Field("queue_seconds", "int", ask=False, label=label("Queue wait (s)", "排队秒数")),
-        Field("talk_seconds", "int", ask=False, label=label("Talk (s)", "通话秒数")),
-        Field("acw_seconds", "int", ask=False, label=label("After-call work (s)", "话后处理秒数")),
+        Field("queue_seconds", "int", ask=False, min=0, label=label("Queue wait (s)", "排队秒数")),
+        Field("talk_seconds", "int", ask=False, min=0, label=label("Talk (s)", "通话秒数")),
+        Field("acw_seconds", "int", ask=False, min=0, label=label("After-call work (s)", "话后处理秒数")),
     ),
     statuses=(Status("logged", "closed", label("Logged", "已记录")),),
     list_columns=("direction", "outcome", "agent", "topic", "linked_record"),
@@ -77,9 +77,6 @@ def cstool_validate_records(kind, records, policy, lookup):
                 refused.append((index, name, f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}: the call ends before it starts"
                                 if name == "ended_at" else f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}"))
             previous = (name, value)
-        for name in ("queue_seconds", "talk_seconds", "acw_seconds"):
-            if (record.get(name) or 0) < 0:
-                refused.append((index, name, "cannot be negative"))
         if record.get("linked_record"):
             if linkable is None:
                 linkable = {r["id"] for k in policy.get("phone.link_kinds", []) for r in lookup(k)}
