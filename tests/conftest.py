@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 import pytest
-from click.testing import CliRunner
+
+from cstool.testing import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -30,25 +27,9 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self):
-        return orjson.loads(self.stdout)
-
-
-def invoke(*args: str, input: str | None = None) -> Result:
+def invoke(*args: str, input: str | None = None) -> CliResult:
     """Run cstool in this process, as `main` would (plugins loaded for the args' workspace)."""
-    from cstool.cli import prepare
-    args_list = [str(a) for a in args]
-    loading = io.StringIO()  # warnings about plugins are printed while they load
-    with contextlib.redirect_stderr(loading):
-        cli = prepare(args_list)
-    result = CliRunner().invoke(cli, args_list, input=input, prog_name="cstool", catch_exceptions=False)
-    return Result(result.exit_code, result.stdout, loading.getvalue() + result.stderr)
+    return run_cli(*args, input=input)
 
 
 def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -74,7 +55,7 @@ def workspace(tmp_path) -> Path:
 @pytest.fixture
 def ws_cli(workspace):
     """cstool bound to the test workspace."""
-    def run(*args: str, input: str | None = None) -> Result:
+    def run(*args: str, input: str | None = None) -> CliResult:
         return invoke("--workspace", str(workspace), *args, input=input)
     return run
 

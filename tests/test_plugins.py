@@ -99,7 +99,29 @@ def test_blocking_a_plugin_by_environment(ws_cli, workspace, monkeypatch):
     write_plugin(workspace, "parcels", GOOD)
     monkeypatch.setenv("CSTOOL_BLOCK_PLUGINS", "parcels")
     assert ws_cli("record", "parcel", "--set", "weight=1").exit_code == 1
-    assert "parcels" not in [p["name"] for p in ws_cli("plugins", "--format", "json").json()["plugins"]]
+    listed = {p["name"]: p for p in ws_cli("plugins", "--format", "json").json()["plugins"]}
+    assert listed["parcels"]["blocked"] is True and listed["parcels"]["hooks"] == []
+    assert "BLOCKED" in ws_cli("plugins").stdout
+
+
+def test_blocking_plugins_by_policy_list(ws_cli, workspace):
+    write_plugin(workspace, "parcels", GOOD)
+    assert ws_cli("record", "parcel", "--set", "weight=1").exit_code == 0
+    assert ws_cli("policy", "set", "plugins.blocked", '["parcels", "smtp"]').exit_code == 0
+    refused = ws_cli("record", "parcel", "--set", "weight=1")
+    assert refused.exit_code == 1 and "parcel" in refused.stderr
+    listed = {p["name"]: p for p in ws_cli("plugins", "--format", "json").json()["plugins"]}
+    assert listed["parcels"]["blocked"] and listed["smtp"]["blocked"] and listed["smtp"]["source"] == "bundled"
+    assert not listed["complaints"]["blocked"]
+    text = (workspace / "policy.toml").read_text(encoding="utf-8")
+    assert "# Plugins this workspace does not load" in text  # the comment survived the edit
+
+
+def test_a_blocked_list_that_is_not_a_list_of_names_is_a_policy_error(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("blocked = []", "blocked = 3"), encoding="utf-8")
+    checked = ws_cli("policy", "check")
+    assert checked.exit_code == 1 and "plugins.blocked" in checked.stderr and "policy.toml:" in checked.stderr
 
 
 def test_a_kind_prefix_declared_twice_is_an_error(ws_cli, workspace):
@@ -145,4 +167,5 @@ def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace
     assert recorded.returncode == 0 and json.loads(recorded.stdout)["id"].startswith("PCL-")
     blocked = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
                              capture_output=True, text=True, env={**env, "CSTOOL_BLOCK_PLUGINS": "shipping,broken"})
-    assert {p["name"] for p in json.loads(blocked.stdout)["plugins"]}.isdisjoint({"shipping", "broken"})
+    listed = {p["name"]: p for p in json.loads(blocked.stdout)["plugins"]}
+    assert listed["shipping"]["blocked"] and listed["broken"]["blocked"] and not listed["broken"]["error"]

@@ -10,14 +10,18 @@ import click
 from cstool.cli.app import build_cli, early_options
 
 
-def prepare(args: list[str]) -> click.Group:
-    """The command tree for ``args``: plugins of the workspace they name (or find) loaded first."""
+def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = None) -> click.Group:
+    """The command tree for ``args``: plugins of the workspace they name (or find) loaded first.
+
+    ``extra_plugins`` are (name, plugin) pairs registered beside the others; ``entry_points``
+    False skips installed plugins (both for tests: see cstool.testing).
+    """
     from cstool.core.host import build_host
     from cstool.core.workspace import is_workspace, locate
 
     workspace_path = locate(early_options(args))
     plugin_root = workspace_path if workspace_path is not None and is_workspace(workspace_path) else None
-    host = build_host(plugin_root)
+    host = build_host(plugin_root, entry_points=entry_points, extra=extra_plugins)
     for failure in host.failures:
         click.echo(f"warning: plugin {failure.name!r} ({failure.source}) was skipped: {failure.error}", err=True)
     return build_cli(host, workspace_path)

@@ -100,6 +100,12 @@ def plugins_command(app, fmt):
     if fmt == "json":
         emit_json({"plugins": rows})
         return
-    emit_rows(fmt, ["plugin", "source", "hooks"],
-              [[r["name"], r["source"], ", ".join(h.removeprefix("cstool_") for h in r["hooks"]) or f"FAILED: {r['error']}"]
-               for r in rows])
+    emit_rows(fmt, ["plugin", "source", "hooks"], [[r["name"], r["source"], _hooks_cell(r)] for r in rows])
+
+
+def _hooks_cell(row: dict) -> str:
+    if row["blocked"]:
+        return "BLOCKED"
+    if row["error"]:
+        return f"FAILED: {row['error']}"
+    return ", ".join(h.removeprefix("cstool_") for h in row["hooks"])

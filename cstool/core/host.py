@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Iterable
 
 import pluggy
 
@@ -33,6 +35,10 @@ BUNDLED = (
 )
 # Comma-separated plugin names not to load (tests and staff use it to switch one off).
 BLOCK_ENV = "CSTOOL_BLOCK_PLUGINS"
+# The workspace's own list, kept with its other standards: [plugins] blocked = ["name"].
+BLOCK_POLICY_SECTION = "plugins"
+# The rest of the [plugins] table when it blocks nothing: `blocked = []`, blanks, comments.
+_EMPTY_BLOCK_LIST = re.compile(r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]*blocked[ \t]*=[ \t]*\[[ \t]*\][ \t]*(?:#[^\n]*)?\n)*(?:\[|\Z)")
 # Set to 0 to skip installed entry-point plugins (the test suite does, for isolation).
 ENTRY_POINTS_ENV = "CSTOOL_LOAD_ENTRYPOINTS"
 
@@ -49,6 +55,7 @@ class Host:
     pm: pluggy.PluginManager
     sources: dict[str, str] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
+    blocked: dict[str, str] = field(default_factory=dict)  # name -> where it would have come from
 
     @property
     def hook(self):
@@ -60,14 +67,43 @@ class Host:
             if plugin is None:
                 continue
             hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
-            rows.append({"name": name, "source": self.sources.get(name, "registered"), "hooks": hooks, "error": None})
+            rows.append({"name": name, "source": self.sources.get(name, "registered"), "hooks": hooks,
+                         "error": None, "blocked": False})
         for failure in self.failures:
-            rows.append({"name": failure.name, "source": failure.source, "hooks": [], "error": failure.error})
+            rows.append({"name": failure.name, "source": failure.source, "hooks": [], "error": failure.error,
+                         "blocked": False})
+        for name, source in self.blocked.items():
+            rows.append({"name": name, "source": source, "hooks": [], "error": None, "blocked": True})
         return rows
 
 
-def _blocked() -> set[str]:
-    return {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
+def _blocked(workspace_root: Path | None) -> set[str]:
+    blocked = {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
+    if workspace_root is not None:
+        blocked |= policy_blocked(workspace_root / "policy.toml")
+    return blocked
+
+
+def policy_blocked(policy_path: Path) -> set[str]:
+    """Names in the policy's ``[plugins] blocked`` list.
+
+    Plugins load before the policy is read (their checks judge it), so this reads the one
+    list with tomllib, and only when the text has a ``[plugins]`` table at all. A policy
+    that does not parse blocks nothing here: the command's own policy load names the line.
+    """
+    try:
+        text = policy_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    header = f"[{BLOCK_POLICY_SECTION}]"
+    if header not in text or _EMPTY_BLOCK_LIST.match(text.split(header, 1)[1]):
+        return set()  # the usual case, without importing and running a TOML parser
+    import tomllib
+    try:
+        names = tomllib.loads(text).get(BLOCK_POLICY_SECTION, {}).get("blocked", [])
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return set()
+    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -165,38 +201,52 @@ def _check_pending(host: Host) -> None:
             host.failures.append(PluginFailure(name, source, str(exc)))
 
 
-def build_host(workspace_root: Path | None, *, entry_points: bool | None = None) -> Host:
-    """Load every plugin: bundled, installed (entry points), then the workspace's plugins/*.py.
+def build_host(workspace_root: Path | None, *, entry_points: bool | None = None,
+               extra: Iterable[tuple[str, object]] = ()) -> Host:
+    """Load every plugin: bundled, installed (entry points), ``extra`` (name, plugin) pairs
+    handed in by the caller (the test fixtures do), then the workspace's plugins/*.py.
 
+    Blocked names (``CSTOOL_BLOCK_PLUGINS``, the policy's ``[plugins] blocked``) are skipped.
     A plugin that fails to import or to validate is recorded in ``failures`` and skipped.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     host = Host(pm)
-    blocked = _blocked()
+    blocked = _blocked(workspace_root)
     for module_name in BUNDLED:
         name = module_name.rsplit(".", 1)[-1]
         if name in blocked:
+            host.blocked[name] = "bundled"
             continue
         _register(host, importlib.import_module(module_name), name, "bundled")
     if entry_points is None:
         entry_points = os.environ.get(ENTRY_POINTS_ENV, "1") != "0"
     if entry_points:
         for name, value, distribution in installed_entry_points(ENTRY_POINT_GROUP):
+            source = f"entry point {value} ({distribution})"
+            if name in blocked:
+                host.blocked[name] = source
             if name in blocked or pm.has_plugin(name):
                 continue
-            source = f"entry point {value} ({distribution})"
             try:
                 plugin = _load_entry_point(value)
             except Exception as exc:
                 host.failures.append(PluginFailure(name, source, _describe_error(exc)))
                 continue
             _register(host, plugin, name, source)
+    for name, plugin in extra:
+        if name in blocked:
+            host.blocked[name] = "registered by the caller"
+        elif not pm.has_plugin(name):
+            _register(host, plugin, name, "registered by the caller")
     if workspace_root is not None:
         folder = workspace_root / "plugins"
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else ():
             name = path.stem
-            if name in blocked or name.startswith("_"):
+            if name.startswith("_"):
+                continue
+            if name in blocked:
+                host.blocked[name] = str(path)
                 continue
             try:
                 module = _load_workspace_plugin(path)

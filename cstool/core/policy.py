@@ -220,6 +220,9 @@ def check_core(policy: Policy) -> list[Problem]:
         members = department.get("members", [])
         if not (isinstance(members, list) and all(isinstance(m, str) for m in members)):
             problems.append(Problem(("departments", name, "members"), "must be a list of names"))
+    blocked = policy.get("plugins.blocked", [])
+    if not (isinstance(blocked, list) and all(isinstance(name, str) for name in blocked)):
+        problems.append(Problem(("plugins", "blocked"), "must be a list of plugin names, such as [\"smtp\"]"))
     return problems
 
 
