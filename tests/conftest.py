@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,7 @@ def data_file(workspace: Path, kind: str = "complaint") -> Path:
 # complaints, one transaction each, through the core API.
 WRITER = """
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from cstool.core.context import Context
 from cstool.core.host import build_host
@@ -99,3 +101,41 @@ for i in range(count):
 def start_writer(workspace: Path, name: str, count: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", WRITER, str(workspace), name, str(count)], cwd=ROOT,
                             stderr=subprocess.PIPE)
+
+
+@dataclass
+class Venv:
+    """A fresh virtual environment that borrows this one's installed libraries (no network)."""
+
+    root: Path
+    python: Path
+    site: Path
+
+    def pip_install(self, source: Path | str) -> None:
+        """``pip install`` a project folder or wheel into this environment, as a user would."""
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q",
+                               "--target", str(self.site), str(source)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    def run(self, *args, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, "PYTHONPATH": "", **(env or {})}
+        return subprocess.run([str(self.python), *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                              env=full_env, timeout=timeout)
+
+
+def make_venv(folder: Path, *, with_checkout: bool) -> Venv:
+    """A venv in ``folder``; ``with_checkout`` puts this checkout's cstool on its path.
+
+    The fresh venv gets its dependencies from this one through a .pth line; .pth lines add
+    folders but are not themselves scanned for .pth files, so this checkout's editable
+    install stays out of it unless ``with_checkout`` adds the checkout itself.
+    """
+    import sysconfig
+    import venv
+    venv.create(folder, with_pip=False)
+    python = folder / "bin" / "python"
+    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    paths = [sysconfig.get_paths()["purelib"]] + ([str(ROOT)] if with_checkout else [])
+    (site / "deps.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
+    return Venv(folder, python, site)

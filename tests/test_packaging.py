@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
-import venv
-from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, make_venv
 
 
 def test_wheel_carries_policy_and_templates_and_init_works(tmp_path):
@@ -18,26 +15,19 @@ def test_wheel_carries_policy_and_templates_and_init_works(tmp_path):
                             "-w", str(wheels), str(ROOT)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     wheel = next(wheels.glob("cstool-*.whl"))
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=False)
-    python = env_dir / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", site, str(wheel)],
-                               capture_output=True, text=True)
-    assert installed.returncode == 0, installed.stderr
-    # The fresh venv gets its dependencies from this one; .pth lines add folders but are not
-    # themselves scanned for .pth files, so the checkout's editable install stays out of it.
-    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    env = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0", "PYTHONPATH": ""}
-    where = subprocess.run([python, "-c", "import cstool; print(cstool.__file__)"], capture_output=True, text=True,
-                           cwd=tmp_path, env=env, check=True).stdout
-    assert where.startswith(str(env_dir)), where
-    done = subprocess.run([python, "-m", "cstool", "init", str(tmp_path / "ws")], capture_output=True, text=True,
-                          cwd=tmp_path, env=env)
+    env = make_venv(tmp_path / "venv", with_checkout=False)
+    env.pip_install(wheel)
+    quiet = {"CSTOOL_LOAD_ENTRYPOINTS": "0"}
+    where = env.run("-c", "import cstool; print(cstool.__file__)", cwd=tmp_path, env=quiet).stdout
+    assert where.startswith(str(env.root)), where
+    done = env.run("-m", "cstool", "init", tmp_path / "ws", cwd=tmp_path, env=quiet)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "ws" / "policy.toml").read_text(encoding="utf-8") == (ROOT / "policy.toml").read_text(encoding="utf-8")
     assert (tmp_path / "ws" / "templates" / "import" / "cfpb.toml").is_file()
+    assert not (tmp_path / "ws" / "templates" / "plugin").exists()
+    scaffolded = env.run("-m", "cstool", "plugin", "new", "spare-parts", "--output", tmp_path / "p", cwd=tmp_path, env=quiet)
+    assert scaffolded.returncode == 0, scaffolded.stderr
+    assert (tmp_path / "p" / "cstool_spare_parts" / "__init__.py").is_file()
 
 
 HELP_PROBE = """

@@ -54,7 +54,7 @@ class CstoolGroup(click.Group):
 
 def build_cli(host, workspace_path) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``."""
-    from cstool.cli import imports, policy_commands, records, reports, sla, workspace_commands
+    from cstool.cli import imports, plugin_commands, policy_commands, records, reports, sla, workspace_commands
 
     @click.group(cls=CstoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.option("--workspace", "workspace", metavar="DIR", help="The workspace folder (else CSTOOL_WORKSPACE, else the nearest above).")
@@ -73,7 +73,7 @@ def build_cli(host, workspace_path) -> click.Group:
         from cstool.core.context import Context
         ctx.obj = Context(host, workspace_path, user=user, lang=lang, no_input=no_input, debug=debug)
 
-    for module in (workspace_commands, records, imports, policy_commands, reports, sla):
+    for module in (workspace_commands, plugin_commands, records, imports, policy_commands, reports, sla):
         module.register(cli)
     core = dict(cli.commands)
     host.hook.cstool_commands(cli=cli)

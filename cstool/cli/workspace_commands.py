@@ -1,4 +1,4 @@
-"""``cstool init``, ``cstool demo`` and ``cstool plugins``."""
+"""``cstool init``, ``cstool demo``, ``cstool backup`` and ``cstool restore``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.core.workspace import init_workspace
 
 
 def register(cli: click.Group) -> None:
-    for command in (init_command, demo_command, plugins_command, backup_command, restore_command):
+    for command in (init_command, demo_command, backup_command, restore_command):
         cli.add_command(command)
 
 
@@ -89,23 +88,3 @@ def demo_command(click_ctx, folder, force):
     from cstool.cli.reports import report_command
     click_ctx.invoke(report_command, name="dashboard", since=None, until=None, by=None, now_text=None, fmt="table")
     click.echo(f"\nTry: cstool --workspace {workspace.root} list complaint --status open")
-
-
-@click.command("plugins")
-@format_option()
-@click.pass_obj
-def plugins_command(app, fmt):
-    """The loaded plugins: name, where each came from, the hooks it implements."""
-    rows = app.host.describe()
-    if fmt == "json":
-        emit_json({"plugins": rows})
-        return
-    emit_rows(fmt, ["plugin", "source", "hooks"], [[r["name"], r["source"], _hooks_cell(r)] for r in rows])
-
-
-def _hooks_cell(row: dict) -> str:
-    if row["blocked"]:
-        return "BLOCKED"
-    if row["error"]:
-        return f"FAILED: {row['error']}"
-    return ", ".join(h.removeprefix("cstool_") for h in row["hooks"])

@@ -43,6 +43,13 @@ class Workspace:
         return own if own.exists() else resources.templates_dir() / relative
 
 
+def _not_workspace_templates(folder: str, names: list[str]) -> set[str]:
+    skipped = {"__pycache__"}
+    if Path(folder) == resources.templates_dir():
+        skipped.add("plugin")
+    return skipped.intersection(names)
+
+
 def is_workspace(path: Path) -> bool:
     return (path / "policy.toml").is_file() and (path / "data").is_dir()
 
@@ -89,7 +96,8 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
     templates = target / "templates"
     if templates.exists():
         shutil.rmtree(templates)
-    shutil.copytree(resources.templates_dir(), templates, ignore=shutil.ignore_patterns("__pycache__"))
+    # The plugin skeleton is for `cstool plugin new`, not something a workspace edits.
+    shutil.copytree(resources.templates_dir(), templates, ignore=_not_workspace_templates)
     for folder, dirs, files in os.walk(templates):
         os.chmod(folder, DIR_MODE)
         for name in files:

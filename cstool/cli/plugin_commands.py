@@ -1,0 +1,73 @@
+"""``cstool plugins`` (what is loaded) and ``cstool plugin new`` (start a plugin of your own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cstool.cli.output import emit_json, emit_rows, format_option
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(plugins_command)
+    cli.add_command(plugin_group)
+
+
+@click.command("plugins")
+@format_option()
+@click.pass_obj
+def plugins_command(app, fmt):
+    """The loaded plugins: name, where each came from, the hooks it implements."""
+    rows = app.host.describe()
+    if fmt == "json":
+        emit_json({"plugins": rows})
+        return
+    emit_rows(fmt, ["plugin", "source", "hooks"], [[r["name"], r["source"], _hooks_cell(r)] for r in rows])
+
+
+def _hooks_cell(row: dict) -> str:
+    if row["blocked"]:
+        return "BLOCKED"
+    if row["error"]:
+        return f"FAILED: {row['error']}"
+    return ", ".join(h.removeprefix("cstool_") for h in row["hooks"])
+
+
+@click.group("plugin")
+def plugin_group():
+    """Write plugins of your own (see docs/plugins.md)."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the package into (default: ./cstool-NAME).")
+@click.option("--prefix", help="Id prefix of the new record kind (default: the name's initials).")
+@click.option("--title", help="English name of the record kind (default: from NAME).")
+@click.option("--title-zh", help="Chinese name of the record kind (default: the English one).")
+@click.pass_obj
+def plugin_new_command(app, name, output, prefix, title, title_zh):
+    """Scaffold a plugin package NAME: a record kind, a classify rule, a report and tests.
+
+    The package installs with `pip install -e DIR` and loads through its `cstool` entry point.
+    """
+    from cstool import __version__
+    from cstool.core.errors import CstoolError
+    from cstool.core.resources import templates_dir
+    from cstool.core.scaffold import plugin_names, render
+
+    try:
+        names = plugin_names(name, prefix=prefix, title=title, title_zh=title_zh)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME or --prefix") from None
+    for kind in app.kinds:
+        if names.kind == kind.name or names.prefix == kind.prefix:
+            raise CstoolError(f"the kind {kind.name!r} (prefix {kind.prefix}) of plugin {kind.plugin!r} is loaded already: "
+                              "choose another NAME or --prefix")
+    output = output or Path(names.dist)
+    own = app.workspace_path / "templates" / "plugin" if app.workspace_path else None
+    template = own if own is not None and own.is_dir() else templates_dir() / "plugin"
+    written = render(template, output, names, __version__)
+    click.echo(f"wrote {len(written)} files to {output}/ (plugin {names.plugin}, kind {names.kind}, ids {names.prefix}-…)")
+    click.echo(f"next: pip install -e '{output}[test]' && cstool plugins && pytest {output}")
