@@ -41,3 +41,9 @@ def test_hook_is_documented(name, spec):
     for argument in inspect.signature(spec).parameters:
         assert f"`{argument}`" in section, f"{name}: argument {argument!r} is not documented in docs/hooks.md"
         assert f"``{argument}``" in docstring, f"{name}: argument {argument!r} is not in the hook's docstring"
+
+
+def test_the_plugin_tutorial_shows_every_hook():
+    tutorial = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    missing = [name for name, _ in HOOKS if f"| `{name}` |" not in tutorial]
+    assert not missing, f"docs/plugins.md has no example row for {missing}"
