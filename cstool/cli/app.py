@@ -6,6 +6,7 @@ import click
 
 from cstool import __version__
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 
 GLOBAL_WITH_VALUE = ("--workspace", "--as", "--lang")
 
@@ -46,7 +47,7 @@ class CstoolGroup(click.Group):
             if ctx.obj is not None and ctx.obj.debug:
                 raise
             raise click.ClickException(
-                f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)") from None
+                _("internal error: {__name__}: {exc} (run with --debug for the traceback)").format(__name__=type(exc).__name__, exc=exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)

@@ -11,6 +11,7 @@ from cstool.cli.output import emit_json, emit_rows, emit_table
 from cstool.core.kinds import ENVELOPE_FIELDS, Kind
 from cstool.core.privacy import masked_record
 from cstool.core.timeutil import parse_date, parse_datetime
+from cstool.core.i18n import _
 
 ENVELOPE_LABELS = {f.name: f.label for f in ENVELOPE_FIELDS} | {
     "id": {"en": "Id", "zh": "编号"}, "kind": {"en": "Kind", "zh": "记录类型"},
@@ -24,7 +25,7 @@ def parse_sets(pairs: tuple[str, ...], option: str = "--set") -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r} is not FIELD=VALUE", param_hint=option)
+            raise click.BadParameter(_("{pair!r} is not FIELD=VALUE").format(pair=pair), param_hint=option)
         values[name.strip()] = value
     return values
 

@@ -9,6 +9,7 @@ import click
 
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 
 ON_DUPLICATE = ("skip", "update", "error")  # the importer checks the same three
 
@@ -28,7 +29,7 @@ def find_map(app, name: str) -> Path:
     candidate = app.workspace.template(f"import/{stem}")
     if candidate.is_file():
         return candidate
-    raise CstoolError(f"{name}: no such map file (nor templates/import/{stem})")
+    raise CstoolError(_("{name}: no such map file (nor templates/import/{stem})").format(name=name, stem=stem))
 
 
 def progress_bar(total: int):
@@ -66,7 +67,7 @@ def run_and_report(app, kind, file: Path, mapping, *, dry_run: bool, skip_invali
     from cstool.core.importer import run_import
 
     if not file.is_file():
-        raise CstoolError(f"{file}: no such file")
+        raise CstoolError(_("{file}: no such file").format(file=file))
     outcome = run_import(app, kind, file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
                          on_duplicate=on_duplicate, encoding=encoding,
                          progress=progress_bar if sys.stderr.isatty() else None)
@@ -86,7 +87,6 @@ def run_and_report(app, kind, file: Path, mapping, *, dry_run: bool, skip_invali
     if refused:
         first = outcome.errors[0]
         where = f"row {first.row} (line {first.line})" if first.row else f"line {first.line}"
-        raise CstoolError(f"{file}: {len(outcome.errors)} error(s), first at {where}, field {first.field}: "
-                          f"{first.message}; nothing was written")
+        raise CstoolError(_("{file}: {errors_count} error(s), first at {where}, field {field}: {message}; nothing was written").format(file=file, errors_count=len(outcome.errors), where=where, field=first.field, message=first.message))
     if dry_run:
         click.echo("dry run: nothing was written", err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cstool.cli.output import emit_json, emit_rows, format_option
+from cstool.core.i18n import _
 
 
 def register(cli: click.Group) -> None:
@@ -63,8 +64,7 @@ def plugin_new_command(app, name, output, prefix, title, title_zh):
         raise click.BadParameter(str(exc), param_hint="NAME or --prefix") from None
     for kind in app.kinds:
         if names.kind == kind.name or names.prefix == kind.prefix:
-            raise CstoolError(f"the kind {kind.name!r} (prefix {kind.prefix}) of plugin {kind.plugin!r} is loaded already: "
-                              "choose another NAME or --prefix")
+            raise CstoolError(_("the kind {name!r} (prefix {prefix}) of plugin {plugin!r} is loaded already: choose another NAME or --prefix").format(name=kind.name, prefix=kind.prefix, plugin=kind.plugin))
     output = output or Path(names.dist)
     own = app.workspace_path / "templates" / "plugin" if app.workspace_path else None
     template = own if own is not None and own.is_dir() else templates_dir() / "plugin"

@@ -12,6 +12,7 @@ from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
 from cstool.core.errors import CstoolError
 from cstool.core.fields import is_blank
 from cstool.core.timeutil import format_datetime
+from cstool.core.i18n import _
 
 at_option = click.option("--at", metavar="T", help="When it happened (ISO 8601; default now). For back-dated entries.")
 no_input_option = click.option("--no-input", "no_input_here", is_flag=True, help="Never prompt.")
@@ -39,7 +40,7 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
     when = parse_instant(app, at, "--at")
     if when is not None:
         if when > app.now():
-            raise click.BadParameter(f"{format_datetime(when)} is in the future", param_hint="--at")
+            raise click.BadParameter(_("{value} is in the future").format(value=format_datetime(when)), param_hint="--at")
         values["created_at"] = format_datetime(when)
     from cstool.cli import prompts
 
@@ -73,7 +74,7 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
     conditions = parse_sets(where, "--where")
     for name in conditions:
         if kind.field(name) is None and name not in ("id", "status", "updated_at"):
-            raise click.BadParameter(f"unknown field {name!r} for kind {kind.name}", param_hint="--where")
+            raise click.BadParameter(_("unknown field {name!r} for kind {name2}").format(name=name, name2=kind.name), param_hint="--where")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     statuses = None
     if status_name:
@@ -81,7 +82,7 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
         statuses = {n for n, p in phases.items() if status_name in (n, p)} or (
             {kind.status(status_name).name} if kind.status(status_name) else None)
         if not statuses:
-            raise click.BadParameter(f"{status_name!r} is neither a status of {kind.name} nor a phase", param_hint="--status")
+            raise click.BadParameter(_("{status_name!r} is neither a status of {name} nor a phase").format(status_name=status_name, name=kind.name), param_hint="--status")
     tz = app.tz
     chosen = []
     for record in app.store.records(kind.name):
@@ -151,7 +152,7 @@ def _history(app, kind, record) -> list[dict] | None:
 def update_command(app, record_id, sets, at, no_input_here, fmt):
     """Change fields of a record (status, owner and clock stamps have their own commands)."""
     if not sets:
-        raise click.UsageError("nothing to change: give --set FIELD=VALUE")
+        raise click.UsageError(_("nothing to change: give --set FIELD=VALUE"))
     record = app.book.update(record_id, parse_sets(sets), parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
     show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
@@ -195,7 +196,7 @@ def assign_command(app, record_id, owner, department, at, fmt):
     """Hand a record over to OWNER (首问负责制: the only way the owner changes)."""
     if department is not None and department not in (app.policy.get("departments") or {}):
         known = ", ".join(app.policy.get("departments") or {}) or "none"
-        raise CstoolError(f"unknown department {department!r}; departments in policy: {known}")
+        raise CstoolError(_("unknown department {department!r}; departments in policy: {known}").format(department=department, known=known))
     record = app.book.assign(record_id, owner, department, parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
     show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
@@ -246,7 +247,7 @@ def kinds_command(app, kind_name, fmt):
 def classify_command(app, record_ids, everything, kind_name, fmt):
     """Run the classification rules again; values set by hand are kept."""
     if bool(record_ids) == everything:
-        raise click.UsageError("give record ids or --all (not both)")
+        raise click.UsageError(_("give record ids or --all (not both)"))
     changed = []
     if everything:
         kinds = [app.kinds.get(kind_name)] if kind_name else list(app.kinds)

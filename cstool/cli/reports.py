@@ -7,6 +7,7 @@ import click
 from cstool.cli.common import parse_day, parse_instant
 from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 
 
 def register(cli: click.Group) -> None:
@@ -36,10 +37,10 @@ def report_command(app, name, since, until, by, now_text, fmt):
         return
     report = reports.get(name)
     if report is None:
-        raise CstoolError(f"unknown report {name!r}; reports: {', '.join(reports)}")
+        raise CstoolError(_("unknown report {name!r}; reports: {reports}").format(name=name, reports=', '.join(reports)))
     if by is not None and by not in report.by:
         accepted = ", ".join(report.by) or "no --by"
-        raise click.BadParameter(f"report {name} groups by {accepted}, not {by!r}", param_hint="--by")
+        raise click.BadParameter(_("report {name} groups by {accepted}, not {by!r}").format(name=name, accepted=accepted, by=by), param_hint="--by")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     now = parse_instant(app, now_text, "--now") or app.now()
     request = ReportRequest(records=app.store.records, policy=app.policy, since=first, until=last, by=by,

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cstool.core.workspace import init_workspace
+from cstool.core.i18n import _
 
 
 def register(cli: click.Group) -> None:
@@ -68,7 +69,7 @@ def demo_command(click_ctx, folder, force):
     folder = folder.resolve()
     if is_workspace(folder):
         if not force:
-            raise click.ClickException(f"{folder} already holds a workspace; pass --force to rebuild it")
+            raise click.ClickException(_("{folder} already holds a workspace; pass --force to rebuild it").format(folder=folder))
         shutil.rmtree(folder)
     workspace = init_workspace(folder)
     # The demo workspace is new: load its plugins and policy, not the caller's.
@@ -78,7 +79,7 @@ def demo_command(click_ctx, folder, force):
     now = demo.now()
     counts = build_demo(demo, now)
     actions = escalate(demo, now, dry_run=False)   # classification already ran as each record was saved
-    delivered, held, _ = deliver(demo, actions, now)
+    delivered, held, _failures = deliver(demo, actions, now)
     click.echo(f"demo workspace: {workspace.root}")
     for kind_name, count in counts.items():
         click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")

@@ -18,6 +18,7 @@ from pathlib import Path
 from cstool.core.errors import CstoolError
 from cstool.core.store import FILE_MODE, load_json_file
 from cstool.core.workspace import DIR_MODE
+from cstool.core.i18n import _
 
 PARTS = ("policy.toml", "data", "plugins", "templates")
 
@@ -43,7 +44,7 @@ def backup(root: Path, target: Path) -> int:
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CstoolError(f"{target}: cannot write the backup ({exc.strerror or exc})") from None
+        raise CstoolError(_("{target}: cannot write the backup ({value})").format(target=target, value=exc.strerror or exc)) from None
     return count
 
 
@@ -52,34 +53,34 @@ def _check(unpacked: Path) -> int:
     from cstool.core.policy import load_policy
 
     if not (unpacked / "policy.toml").is_file() or not (unpacked / "data").is_dir():
-        raise CstoolError("the archive holds no workspace (policy.toml and data/ are missing)")
+        raise CstoolError(_("the archive holds no workspace (policy.toml and data/ are missing)"))
     load_policy(unpacked / "policy.toml")
     files = sorted((unpacked / "data").rglob("*.json"))
     for path in files:
         data = load_json_file(path)
         if data is not None and not isinstance(data, dict):
-            raise CstoolError(f"{path.relative_to(unpacked)} in the archive is not a cstool data file")
+            raise CstoolError(_("{value} in the archive is not a cstool data file").format(value=path.relative_to(unpacked)))
     return len(files)
 
 
 def restore(root: Path, source: Path) -> tuple[int, Path | None]:
     """Replace the workspace at ``root`` with the archive; (data files, where the old one went)."""
     if not source.is_file():
-        raise CstoolError(f"{source}: no such file")
+        raise CstoolError(_("{source}: no such file").format(source=source))
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
     try:
         try:
             with tarfile.open(source, "r:gz") as archive:
                 for member in archive.getmembers():
                     if member.name.startswith(("/", "..")) or ".." in Path(member.name).parts or not (member.isfile() or member.isdir()):
-                        raise CstoolError(f"{source}: unsafe entry {member.name!r}; nothing was restored")
+                        raise CstoolError(_("{source}: unsafe entry {name!r}; nothing was restored").format(source=source, name=member.name))
                 archive.extractall(staging)
         except (tarfile.TarError, EOFError, OSError) as exc:
-            raise CstoolError(f"{source} is not a readable cstool backup ({exc}); nothing was restored") from None
+            raise CstoolError(_("{source} is not a readable cstool backup ({exc}); nothing was restored").format(source=source, exc=exc)) from None
         try:
             files = _check(staging)
         except CstoolError as exc:
-            raise CstoolError(f"{source}: {exc}; nothing was restored") from None
+            raise CstoolError(_("{source}: {exc}; nothing was restored").format(source=source, exc=exc)) from None
         kept = None
         if any((root / part).exists() for part in PARTS):
             kept = root.parent / f"{root.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Iterator, Mapping
+from cstool.core.i18n import _
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Interval = tuple[int, int]
@@ -28,25 +29,25 @@ ORIGIN = date(2000, 1, 1)
 def parse_hours(text: str) -> tuple[Interval, ...]:
     """``"09:00-12:00,13:30-18:00"`` → ((540, 720), (810, 1080)); ``"closed"`` → ()."""
     if not isinstance(text, str):
-        raise ValueError("hours must be text like \"09:00-12:00,13:30-18:00\" or \"closed\"")
+        raise ValueError(_("hours must be text like \"09:00-12:00,13:30-18:00\" or \"closed\""))
     if text.strip().lower() == "closed":
         return ()
     intervals = []
     for part in text.split(","):
         match = _HOURS.match(part)
         if not match:
-            raise ValueError(f"{part.strip()!r} is not an interval like 09:00-12:00")
+            raise ValueError(_("{value!r} is not an interval like 09:00-12:00").format(value=part.strip()))
         h1, m1, h2, m2 = map(int, match.groups())
         if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 24 or (h2 == 24 and m2):
-            raise ValueError(f"{part.strip()!r} is not a time of day")
+            raise ValueError(_("{value!r} is not a time of day").format(value=part.strip()))
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if end <= start:
-            raise ValueError(f"{part.strip()!r} ends before it starts; intervals never cross midnight (split it at 24:00)")
+            raise ValueError(_("{value!r} ends before it starts; intervals never cross midnight (split it at 24:00)").format(value=part.strip()))
         intervals.append((start, end))
     intervals.sort()
-    for (_, end), (start, _) in zip(intervals, intervals[1:]):
+    for (_start, end), (start, _end) in zip(intervals, intervals[1:]):
         if start < end:
-            raise ValueError(f"intervals overlap in {text!r}")
+            raise ValueError(_("intervals overlap in {text!r}").format(text=text))
     return tuple(intervals)
 
 
@@ -167,7 +168,7 @@ class Calendar:
             prefix = self._prefix_to(len(prefix))
             stalled = stalled + 1 if prefix[-1] == before else 0
             if stalled > SEARCH_DAYS:
-                raise ValueError(f"calendar {self.name} has no open hours to count {minutes:g} minutes in")
+                raise ValueError(_("calendar {name} has no open hours to count {minutes:g} minutes in").format(name=self.name, minutes=minutes))
         day_index = bisect_left(prefix, goal) - 1   # prefix[day_index] < goal <= prefix[day_index + 1]
         day = ORIGIN + timedelta(days=day_index)
         remaining = goal - prefix[day_index]
@@ -181,7 +182,7 @@ class Calendar:
     def _add_by_walking(self, start: datetime, minutes: float) -> datetime:
         remaining = minutes
         day = start.astimezone(self.tz).date()
-        for _ in range(SEARCH_DAYS * 50):
+        for _day in range(SEARCH_DAYS * 50):
             for a, b in self.hours_on(day):
                 lo, hi = max(self._at(day, a), start), self._at(day, b)
                 if lo >= hi:
@@ -191,7 +192,7 @@ class Calendar:
                     return lo + timedelta(minutes=remaining)
                 remaining -= span
             day += timedelta(days=1)
-        raise ValueError(f"calendar {self.name} has no open hours to count {minutes:g} minutes in")
+        raise ValueError(_("calendar {name} has no open hours to count {minutes:g} minutes in").format(name=self.name, minutes=minutes))
 
     def next_open(self, instant: datetime) -> datetime:
         """``instant`` if the calendar is open then, else the next opening."""
@@ -199,13 +200,13 @@ class Calendar:
             return instant
         instant = instant.astimezone(timezone.utc)
         day = instant.astimezone(self.tz).date()
-        for _ in range(SEARCH_DAYS):
+        for _day in range(SEARCH_DAYS):
             for a, b in self.hours_on(day):
                 lo, hi = self._at(day, a), self._at(day, b)
                 if hi > instant:
                     return max(lo, instant)
             day += timedelta(days=1)
-        raise ValueError(f"calendar {self.name} has no open hours within {SEARCH_DAYS} days of {instant:%Y-%m-%d}")
+        raise ValueError(_("calendar {name} has no open hours within {SEARCH_DAYS} days of {instant:%Y-%m-%d}").format(name=self.name, SEARCH_DAYS=SEARCH_DAYS, instant=instant))
 
     def is_open(self, instant: datetime) -> bool:
         return self.next_open(instant) == instant
@@ -219,14 +220,14 @@ class Calendar:
 
     def _close_of_working_day(self, after: date, n: int) -> datetime:
         day, found = after, 0
-        for _ in range(SEARCH_DAYS):
+        for _day in range(SEARCH_DAYS):
             day += timedelta(days=1)
             hours = self.hours_on(day)
             if hours:
                 found += 1
                 if found == n:
                     return self._at(day, hours[-1][1])
-        raise ValueError(f"calendar {self.name} has fewer than {n} working days within {SEARCH_DAYS} days")
+        raise ValueError(_("calendar {name} has fewer than {n} working days within {SEARCH_DAYS} days").format(name=self.name, n=n, SEARCH_DAYS=SEARCH_DAYS))
 
 
 @lru_cache(maxsize=None)
@@ -259,7 +260,9 @@ def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
     tz = table.get("timezone")
     if tz is not None:
         try:
-            zone(tz) if isinstance(tz, str) else (_ for _ in ()).throw(ValueError("must be a time zone name"))
+            if not isinstance(tz, str):
+                raise ValueError(_("must be a time zone name"))
+            zone(tz)
         except ValueError as exc:
             problems.append(((*base, "timezone"), str(exc)))
     hours = table.get("hours")

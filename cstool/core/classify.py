@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from cstool.core.policy import Problem
+from cstool.core.i18n import _
 
 SETTABLE = ("category", "priority", "tags")
 RULE_KEYS = ("name", "keywords", "fields", "when", "set")
@@ -195,37 +196,37 @@ def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_name
     for index, rule in enumerate(raw_rules):
         here = (*base, index)
         if not isinstance(rule, dict):
-            problems.append(Problem(here, "must be a table"))
+            problems.append(Problem(here, _("must be a table")))
             continue
         for key in rule:
             if key not in RULE_KEYS:
-                problems.append(Problem((*here, key), f"unknown rule key; keys are {', '.join(RULE_KEYS)}"))
+                problems.append(Problem((*here, key), _("unknown rule key; keys are {RULE_KEYS}").format(RULE_KEYS=', '.join(RULE_KEYS))))
         keywords = rule.get("keywords", [])
         if not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
-            problems.append(Problem((*here, "keywords"), "must be a list of words in quotes"))
+            problems.append(Problem((*here, "keywords"), _("must be a list of words in quotes")))
         when = rule.get("when", {})
         if not isinstance(when, dict):
-            problems.append(Problem((*here, "when"), "must be a table of field = value (or list of values)"))
+            problems.append(Problem((*here, "when"), _("must be a table of field = value (or list of values)")))
             when = {}
         fields = rule.get("fields", [])
         if not (isinstance(fields, list) and all(isinstance(f, str) for f in fields)):
-            problems.append(Problem((*here, "fields"), "must be a list of field names"))
+            problems.append(Problem((*here, "fields"), _("must be a list of field names")))
             fields = []
         for key, names in (("when", list(when)), ("fields", fields)):
             for name in names:
                 if field_names is not None and name not in field_names:
-                    problems.append(Problem((*here, key), f"unknown field {name!r} for kind {kind}"))
+                    problems.append(Problem((*here, key), _("unknown field {name!r} for kind {kind}").format(name=name, kind=kind)))
         sets = rule.get("set")
         if not isinstance(sets, dict) or not sets:
-            problems.append(Problem((*here, "set"), "must be a table setting category, priority or tags"))
+            problems.append(Problem((*here, "set"), _("must be a table setting category, priority or tags")))
             continue
         for key, value in sets.items():
             if key not in SETTABLE:
-                problems.append(Problem((*here, "set", key), f"a rule can set only {', '.join(SETTABLE)}"))
+                problems.append(Problem((*here, "set", key), _("a rule can set only {SETTABLE}").format(SETTABLE=', '.join(SETTABLE))))
             elif key == "priority" and value not in priorities:
-                problems.append(Problem((*here, "set", key), f"{value!r} is not a priority; priorities are {', '.join(priorities)}"))
+                problems.append(Problem((*here, "set", key), _("{value!r} is not a priority; priorities are {priorities}").format(value=value, priorities=', '.join(priorities))))
             elif key == "tags" and not (isinstance(value, list) and all(isinstance(t, str) for t in value)):
-                problems.append(Problem((*here, "set", key), "must be a list of tags"))
+                problems.append(Problem((*here, "set", key), _("must be a list of tags")))
             elif key == "category" and not isinstance(value, str):
-                problems.append(Problem((*here, "set", key), "must be a category name in quotes"))
+                problems.append(Problem((*here, "set", key), _("must be a category name in quotes")))
     return problems

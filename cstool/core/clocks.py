@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
+from cstool.core.i18n import _
 
 CLOCKS = ("first_response", "resolution")
 ROLES = ("owner", "supervisor", "manager")
@@ -38,7 +39,7 @@ class Target:
 def parse_target(text: Any) -> Target:
     match = _TARGET.match(text) if isinstance(text, str) else None
     if not match or int(match.group(1)) < 1:
-        raise ValueError(f"{text!r} is not a target: use Nm (minutes), Nh (hours) or Nwd (working days), N >= 1")
+        raise ValueError(_("{text!r} is not a target: use Nm (minutes), Nh (hours) or Nwd (working days), N >= 1").format(text=text))
     return Target(text.strip(), int(match.group(1)), match.group(2))
 
 
@@ -231,7 +232,7 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
     def instant_at(goal: float) -> datetime:
         """When counted (unpaused, open) minutes reach ``goal``, if nothing more is paused."""
         cursor, remaining = created, goal
-        for a, b, _ in windows:
+        for a, b, _status in windows:
             window = calendar.business_minutes(cursor, a)
             if window >= remaining:
                 return calendar.add_minutes(cursor, remaining).astimezone(calendar.tz)

@@ -16,6 +16,7 @@ from cstool.core.kinds import Field, Kind, KindRegistry
 from cstool.core.policy import Policy, Problem, check_core, load_policy
 from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
+from cstool.core.i18n import _
 
 
 def default_user() -> str:
@@ -121,6 +122,6 @@ class Context:
         for impl in self.hook.cstool_reports.get_hookimpls():
             for report in impl.function() or []:
                 if report.name in found:
-                    raise CstoolError(f"report {report.name!r} is declared by both {found[report.name].plugin} and {impl.plugin_name}")
+                    raise CstoolError(_("report {name!r} is declared by both {plugin} and {plugin_name}").format(name=report.name, plugin=found[report.name].plugin, plugin_name=impl.plugin_name))
                 found[report.name] = replace(report, plugin=impl.plugin_name)
         return dict(sorted(found.items()))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from cstool.core.records import event
 from cstool.core.timeutil import format_datetime

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 from cstool.core.kinds import Field
 from cstool.core.timeutil import format_datetime, parse_date, parse_datetime
+from cstool.core.i18n import _
 
 _TRUE = {"true", "yes", "y", "1", "是", "对", "真"}
 _FALSE = {"false", "no", "n", "0", "否", "不", "假"}
@@ -65,9 +66,9 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             value = number(raw)
             if (low is not None and value < low) or (high is not None and value > high):
                 if low is not None and high is not None:
-                    raise ValueError(f"must be from {low:g} to {high:g}, not {value:g}")
+                    raise ValueError(_("must be from {low:g} to {high:g}, not {value:g}").format(low=low, high=high, value=value))
                 bound = f"at least {low:g}" if high is None else f"at most {high:g}"
-                raise ValueError(f"must be {bound}, not {value:g}")
+                raise ValueError(_("must be {bound}, not {value:g}").format(bound=bound, value=value))
             return value
         return bounded
     if kind == "bool":
@@ -93,21 +94,21 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             found = lookup.get(text.lower())
             if found is None:
                 shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", …"
-                raise ValueError(f"{text!r} is not one of: {shown}")
+                raise ValueError(_("{text!r} is not one of: {shown}").format(text=text, shown=shown))
             return found
         return to_choice
     if kind == "phone":
         def to_phone(raw: Any) -> str:
             text = _PHONE_NOISE.sub("", str(raw))
             if not _PHONE.match(text):
-                raise ValueError(f"{raw!r} is not a phone number")
+                raise ValueError(_("{raw!r} is not a phone number").format(raw=raw))
             return text
         return to_phone
     if kind == "email":
         def to_email(raw: Any) -> str:
             text = str(raw).strip()
             if not _EMAIL.match(text):
-                raise ValueError(f"{raw!r} is not an e-mail address")
+                raise ValueError(_("{raw!r} is not an e-mail address").format(raw=raw))
             return text
         return to_email
     if kind == "list":
@@ -119,16 +120,16 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             if allowed_items is not None:
                 unknown = [item for item in cleaned if item.lower() not in allowed_items]
                 if unknown:
-                    raise ValueError(f"{', '.join(map(repr, unknown))} not among: {', '.join(choices)}")
+                    raise ValueError(_("{items} not among: {choices}").format(items=', '.join(map(repr, unknown)), choices=', '.join(choices)))
                 cleaned = [allowed_items[item.lower()] for item in cleaned]
             return list(dict.fromkeys(cleaned)) or None
         return to_list
-    raise ValueError(f"unknown field type {kind!r}")  # Field.__post_init__ makes this unreachable
+    raise ValueError(_("unknown field type {kind!r}").format(kind=kind))  # Field.__post_init__ makes this unreachable
 
 
 def _parse_int(raw: Any) -> int:
     if isinstance(raw, bool):
-        raise ValueError(f"{raw!r} is not a whole number")
+        raise ValueError(_("{raw!r} is not a whole number").format(raw=raw))
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float) and raw.is_integer():
@@ -136,18 +137,18 @@ def _parse_int(raw: Any) -> int:
     try:
         return int(str(raw).strip().replace(",", ""))
     except ValueError:
-        raise ValueError(f"{raw!r} is not a whole number") from None
+        raise ValueError(_("{raw!r} is not a whole number").format(raw=raw)) from None
 
 
 def _parse_decimal(raw: Any) -> float:
     if isinstance(raw, bool):
-        raise ValueError(f"{raw!r} is not a number")
+        raise ValueError(_("{raw!r} is not a number").format(raw=raw))
     try:
         number = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
-        raise ValueError(f"{raw!r} is not a number") from None
+        raise ValueError(_("{raw!r} is not a number").format(raw=raw)) from None
     if not number.is_finite():
-        raise ValueError(f"{raw!r} is not a finite number")
+        raise ValueError(_("{raw!r} is not a finite number").format(raw=raw))
     return float(number)
 
 
@@ -159,4 +160,4 @@ def _parse_bool(raw: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"{raw!r} is not yes or no")
+    raise ValueError(_("{raw!r} is not yes or no").format(raw=raw))

@@ -18,8 +18,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from cstool.core.errors import CstoolError, FieldError
 from cstool.core.fields import is_blank
-from cstool.core.kinds import ENVELOPE_NAMES, Kind
+from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
+from cstool.core.i18n import _
 
 ON_DUPLICATE = ("skip", "update", "error")
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options")
@@ -63,30 +64,30 @@ def load_map(path: Path) -> ImportMap:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CstoolError(f"{path}: cannot read the map file ({exc.strerror})") from None
+        raise CstoolError(_("{path}: cannot read the map file ({strerror})").format(path=path, strerror=exc.strerror)) from None
     try:
         data = tomlkit.parse(text).unwrap()
     except ParseError as exc:
-        raise CstoolError(f"{path}:{exc.line}: {re.sub(r' at line .*$', '', str(exc))}") from None
+        raise CstoolError(_("{path}:{line}: {value}").format(path=path, line=exc.line, value=re.sub(r' at line .*$', '', str(exc)))) from None
     except TOMLKitError as exc:
-        raise CstoolError(f"{path}: {exc}") from None
+        raise CstoolError(_("{path}: {exc}").format(path=path, exc=exc)) from None
     for key in data:
         if key not in MAP_SECTIONS:
-            raise CstoolError(f"{path}: unknown section [{key}]; a map has {', '.join(MAP_SECTIONS)}")
+            raise CstoolError(_("{path}: unknown section [{key}]; a map has {MAP_SECTIONS}").format(path=path, key=key, MAP_SECTIONS=', '.join(MAP_SECTIONS)))
     options = data.get("options", {})
 
     def table_of(name: str, value_type: type | tuple = str) -> dict:
         table = data.get(name, {})
         if not isinstance(table, dict):
-            raise CstoolError(f"{path}: [{name}] must be a table")
+            raise CstoolError(_("{path}: [{name}] must be a table").format(path=path, name=name))
         for key, value in table.items():
             if not isinstance(value, value_type):
-                raise CstoolError(f"{path}: [{name}] {key!r} has a value of the wrong type")
+                raise CstoolError(_("{path}: [{name}] {key!r} has a value of the wrong type").format(path=path, name=name, key=key))
         return dict(table)
 
     for key in options:
         if key not in MAP_OPTIONS:
-            raise CstoolError(f"{path}: unknown option {key!r}; options are {', '.join(MAP_OPTIONS)}")
+            raise CstoolError(_("{path}: unknown option {key!r}; options are {MAP_OPTIONS}").format(path=path, key=key, MAP_OPTIONS=', '.join(MAP_OPTIONS)))
     mapping = ImportMap(
         columns=table_of("columns", (str, list)),
         values={k: {str(a): b for a, b in v.items()} for k, v in table_of("values", dict).items()},
@@ -102,12 +103,12 @@ def load_map(path: Path) -> ImportMap:
         delimiter=options.get("delimiter"),
     )
     if mapping.format is not None and mapping.format not in FORMATS:
-        raise CstoolError(f"{path}: options.format must be one of {', '.join(FORMATS)}")
+        raise CstoolError(_("{path}: options.format must be one of {FORMATS}").format(path=path, FORMATS=', '.join(FORMATS)))
     if mapping.timezone is not None:
         try:
             zone(mapping.timezone)
         except ValueError as exc:
-            raise CstoolError(f"{path}: options.timezone: {exc}") from None
+            raise CstoolError(_("{path}: options.timezone: {exc}").format(path=path, exc=exc)) from None
     return mapping
 
 
@@ -149,15 +150,15 @@ def read_source(path: Path, fmt: str, encoding: str, delimiter: str | None = Non
     try:
         text = path.read_bytes().decode(encoding)
     except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
+        raise SourceError(_("{path}: no such file").format(path=path)) from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         hint = " (a spreadsheet saved in mainland China? try --encoding gb18030)" if encoding.startswith("utf") else ""
-        raise SourceError(f"{path}:{line}: not valid {encoding} text{hint}") from None
+        raise SourceError(_("{path}:{line}: not valid {encoding} text{hint}").format(path=path, line=line, encoding=encoding, hint=hint)) from None
     except LookupError:
-        raise SourceError(f"unknown encoding {encoding!r}") from None
+        raise SourceError(_("unknown encoding {encoding!r}").format(encoding=encoding)) from None
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+        raise SourceError(_("{path}: cannot read ({strerror})").format(path=path, strerror=exc.strerror)) from None
     if fmt == "csv":
         return _read_csv(path, text, delimiter)
     if fmt == "jsonl":
@@ -177,12 +178,12 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise SourceError(f"{path}: the file is empty") from None
+        raise SourceError(_("{path}: the file is empty").format(path=path)) from None
     except csv.Error as exc:
-        raise SourceError(f"{path}:1: {exc}") from None
+        raise SourceError(_("{path}:1: {exc}").format(path=path, exc=exc)) from None
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
-        raise SourceError(f"{path}:1: the header names {', '.join(twice)} more than once")
+        raise SourceError(_("{path}:1: the header names {twice} more than once").format(path=path, twice=', '.join(twice)))
 
     def rows() -> Iterator[SourceRow]:
         number = 0
@@ -193,7 +194,7 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise SourceError(f"{path}:{start}: row {number + 1}: {exc}") from None
+                raise SourceError(_("{path}:{start}: row {value}: {exc}").format(path=path, start=start, value=number + 1, exc=exc)) from None
             if not cells or cells == [""]:
                 start = reader.line_num + 1
                 continue
@@ -232,12 +233,12 @@ def _read_json(path: Path, text: str) -> Iterator[SourceRow]:
         try:
             json.loads(text)
         except json.JSONDecodeError as detail:
-            raise SourceError(f"{path}:{detail.lineno}: not valid JSON: {detail.msg}") from None
-        raise SourceError(f"{path}: not valid JSON: {exc}") from None
+            raise SourceError(_("{path}:{lineno}: not valid JSON: {msg}").format(path=path, lineno=detail.lineno, msg=detail.msg)) from None
+        raise SourceError(_("{path}: not valid JSON: {exc}").format(path=path, exc=exc)) from None
     decoder = json.JSONDecoder()
     position = _skip_space(text, 0)
     if position >= len(text) or text[position] != "[":
-        raise SourceError(f"{path}: a JSON import must be an array of objects (or use JSON Lines, .jsonl)")
+        raise SourceError(_("{path}: a JSON import must be an array of objects (or use JSON Lines, .jsonl)").format(path=path))
     position += 1
     line, counted_to = 1, 0
     number = 0
@@ -272,10 +273,10 @@ def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[Row
             targets.add(target)
             if target != "status" and (kind.field(target) is None or target in ("id", "kind", "events", "updated_at")):
                 via = f" (mapped to {target!r})" if target != column else ""
-                problems.append(RowError(None, 1, column, f"column {column!r}{via} is not a field of {kind.name}; map it in [columns] or list it in options.ignore"))
+                problems.append(RowError(None, 1, column, _("column {column!r}{via} is not a field of {name}; map it in [columns] or list it in options.ignore").format(column=column, via=via, name=kind.name)))
     for f in kind.fields:
         if f.required and f.name not in targets and f.name not in mapping.constants:
-            problems.append(RowError(None, 1, f.name, f"missing required column for field {f.name!r}"))
+            problems.append(RowError(None, 1, f.name, _("missing required column for field {name!r}").format(name=f.name)))
     return problems
 
 
@@ -307,7 +308,7 @@ class ColumnPlan:
         for column, targets in self._plan(tuple(values)):
             value = values[column]
             if isinstance(value, dict):
-                problems.append(FieldError(column, "nested objects cannot be imported; flatten them first"))
+                problems.append(FieldError(column, _("nested objects cannot be imported; flatten them first")))
                 continue
             if nulls and isinstance(value, str) and (value in nulls or value.strip() in nulls):
                 value = None
@@ -428,7 +429,7 @@ def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict]
                 continue
             if on_duplicate == "error":
                 where = f"is already imported as {stored[external]['id']}" if external in stored else f"repeats row {seen[external]}"
-                problems.setdefault(index, []).append(FieldError("external_id", f"{external!r} {where}"))
+                problems.setdefault(index, []).append(FieldError("external_id", _("{external!r} {where}").format(external=external, where=where)))
             elif on_duplicate == "update" and external in stored:
                 changed = book.merge_import(kind, stored[external], record, raw_rows[index].keys())
                 if changed is None:

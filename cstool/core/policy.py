@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cstool.core.errors import PolicyError
+from cstool.core.i18n import _
 
 KeyPath = tuple[Any, ...]   # ("escalation", "levels", 1, "at")
 LANGUAGES = ("zh", "en")
@@ -51,13 +52,13 @@ def parse_key(key: str) -> KeyPath:
     while position < len(key):
         match = pattern.match(key, position)
         if not match or match.end() == position:
-            raise PolicyError(f"{key!r} is not a policy key (write it like sla.complaint.calendar or escalation.levels[1].at)")
+            raise PolicyError(_("{key!r} is not a policy key (write it like sla.complaint.calendar or escalation.levels[1].at)").format(key=key))
         name = next(g for g in match.groups()[:3] if g is not None)
         parts.append(name)
         parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(4)))
         position = match.end()
     if not parts:
-        raise PolicyError("empty policy key")
+        raise PolicyError(_("empty policy key"))
     return tuple(parts)
 
 
@@ -165,18 +166,18 @@ def parse_text(path: Path, text: str):
         return tomlkit.parse(text)
     except ParseError as exc:
         message = re.sub(r"\s+at line \d+ col \d+$", "", str(exc))
-        raise PolicyError(f"{path}:{exc.line}: {message}") from None
+        raise PolicyError(_("{path}:{line}: {message}").format(path=path, line=exc.line, message=message)) from None
     except TOMLKitError as exc:  # e.g. a key defined twice
-        raise PolicyError(f"{path}: {exc}") from None
+        raise PolicyError(_("{path}: {exc}").format(path=path, exc=exc)) from None
 
 
 def load_policy(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(f"{path} is missing: run `cstool init` to create the default policy") from None
+        raise PolicyError(_("{path} is missing: run `cstool init` to create the default policy").format(path=path)) from None
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise PolicyError(_("{path}: not UTF-8 text ({reason} at byte {start})").format(path=path, reason=exc.reason, start=exc.start)) from None
     return Policy(path, text, parse_text(path, text).unwrap())
 
 
@@ -187,10 +188,10 @@ def check_core(policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     workspace = policy.get("workspace")
     if not isinstance(workspace, dict):
-        return [Problem(("workspace",), "the [workspace] table is missing")]
+        return [Problem(("workspace",), _("the [workspace] table is missing"))]
     tz = workspace.get("timezone", "Asia/Shanghai")
     if not isinstance(tz, str):
-        problems.append(Problem(("workspace", "timezone"), "must be a time zone name such as \"Asia/Shanghai\""))
+        problems.append(Problem(("workspace", "timezone"), _("must be a time zone name such as \"Asia/Shanghai\"")))
     else:
         try:
             zone(tz)
@@ -198,31 +199,31 @@ def check_core(policy: Policy) -> list[Problem]:
             problems.append(Problem(("workspace", "timezone"), str(exc)))
     language = workspace.get("language", "zh")
     if language not in LANGUAGES:
-        problems.append(Problem(("workspace", "language"), f"must be one of {', '.join(LANGUAGES)}, not {language!r}"))
+        problems.append(Problem(("workspace", "language"), _("must be one of {LANGUAGES}, not {language!r}").format(LANGUAGES=', '.join(LANGUAGES), language=language)))
     priorities = workspace.get("priorities", ["urgent", "high", "normal", "low"])
     if not (isinstance(priorities, list) and priorities and all(isinstance(p, str) and p for p in priorities)):
-        problems.append(Problem(("workspace", "priorities"), "must be a list of priority names, most urgent first"))
+        problems.append(Problem(("workspace", "priorities"), _("must be a list of priority names, most urgent first")))
     elif len(set(priorities)) != len(priorities):
-        problems.append(Problem(("workspace", "priorities"), "names a priority twice"))
+        problems.append(Problem(("workspace", "priorities"), _("names a priority twice")))
     elif workspace.get("default_priority", "normal") not in priorities:
-        problems.append(Problem(("workspace", "default_priority"), f"must be one of the priorities: {', '.join(priorities)}"))
+        problems.append(Problem(("workspace", "default_priority"), _("must be one of the priorities: {priorities}").format(priorities=', '.join(priorities))))
     departments = policy.get("departments", {})
     if not isinstance(departments, dict):
-        problems.append(Problem(("departments",), "must be a table of departments"))
+        problems.append(Problem(("departments",), _("must be a table of departments")))
         departments = {}
     for name, department in departments.items():
         if not isinstance(department, dict):
-            problems.append(Problem(("departments", name), "must be a table with manager, supervisor and members"))
+            problems.append(Problem(("departments", name), _("must be a table with manager, supervisor and members")))
             continue
         for role in ("manager", "supervisor"):
             if role in department and not isinstance(department[role], str):
-                problems.append(Problem(("departments", name, role), "must be a name in quotes"))
+                problems.append(Problem(("departments", name, role), _("must be a name in quotes")))
         members = department.get("members", [])
         if not (isinstance(members, list) and all(isinstance(m, str) for m in members)):
-            problems.append(Problem(("departments", name, "members"), "must be a list of names"))
+            problems.append(Problem(("departments", name, "members"), _("must be a list of names")))
     blocked = policy.get("plugins.blocked", [])
     if not (isinstance(blocked, list) and all(isinstance(name, str) for name in blocked)):
-        problems.append(Problem(("plugins", "blocked"), "must be a list of plugin names, such as [\"smtp\"]"))
+        problems.append(Problem(("plugins", "blocked"), _("must be a list of plugin names, such as [\"smtp\"]")))
     return problems
 
 
@@ -248,22 +249,22 @@ def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
         where = format_key(parts[: depth + 1])
         if isinstance(part, int):
             if not isinstance(node, list) or part >= len(node):
-                raise PolicyError(f"{key}: {where} does not exist (there are {len(node) if isinstance(node, list) else 0} entries)")
+                raise PolicyError(_("{key}: {where} does not exist (there are {value} entries)").format(key=key, where=where, value=len(node) if isinstance(node, list) else 0))
             node = node[part]
             continue
         if not hasattr(node, "keys"):
-            raise PolicyError(f"{key}: {format_key(parts[:depth])} is a value, not a table")
+            raise PolicyError(_("{key}: {value} is a value, not a table").format(key=key, value=format_key(parts[:depth])))
         if part not in node:
             if isinstance(parts[depth + 1], int):
-                raise PolicyError(f"{key}: {where} does not exist")
+                raise PolicyError(_("{key}: {where} does not exist").format(key=key, where=where))
             node[part] = tomlkit.table()
         node = node[part]
     last = parts[-1]
     value = parse_toml_value(raw_value)
     if isinstance(last, int):
         if not isinstance(node, list) or last >= len(node):
-            raise PolicyError(f"{key}: index {last} does not exist")
+            raise PolicyError(_("{key}: index {last} does not exist").format(key=key, last=last))
     elif not hasattr(node, "keys"):
-        raise PolicyError(f"{key}: {format_key(parts[:-1])} is a value, not a table")
+        raise PolicyError(_("{key}: {value} is a value, not a table").format(key=key, value=format_key(parts[:-1])))
     node[last] = value
     return document.as_string()

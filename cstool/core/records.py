@@ -16,6 +16,7 @@ from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind
 from cstool.core.timeutil import format_datetime, stored_instant
+from cstool.core.i18n import _
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
 # Envelope keys the tool owns; input may not set them.
@@ -73,7 +74,7 @@ class RecordBook:
             parse = parsers.get(name)
             field = kind.field(name)
             if updating and field is not None and field.update_via:
-                errors.append(FieldError(name, f"cannot be changed by update; use {field.update_via}"))
+                errors.append(FieldError(name, _("cannot be changed by update; use {update_via}").format(update_via=field.update_via)))
                 continue
             locked = updating and name in ENVELOPE_NAMES and name not in UPDATABLE_ENVELOPE
             if parse is not None and not locked:
@@ -87,12 +88,12 @@ class RecordBook:
                 status = kind.status(str(raw_value).strip())
                 if status is None:
                     names = ", ".join(s.name for s in kind.statuses)
-                    errors.append(FieldError("status", f"{raw_value!r} is not a status of {kind.name}; statuses: {names}"))
+                    errors.append(FieldError("status", _("{raw_value!r} is not a status of {name}; statuses: {names}").format(raw_value=raw_value, name=kind.name, names=names)))
                 else:
                     values["status"] = status.name
             elif locked:
                 hint = {"owner": "cstool assign", "status": "cstool status"}.get(name, "cstool respond / cstool status")
-                errors.append(FieldError(name, f"cannot be changed by update; use {hint}"))
+                errors.append(FieldError(name, _("cannot be changed by update; use {hint}").format(hint=hint)))
             else:
                 errors.append(FieldError(name, self._unknown_field_message(kind, name)))
         return values, errors
@@ -128,7 +129,7 @@ class RecordBook:
             values, problems = self.parse_row(kind, raw, parsers=parsers)
             for name in self.missing_required(kind, values):
                 if not any(p.field == name for p in problems):
-                    problems.append(FieldError(name, "is required"))
+                    problems.append(FieldError(name, _("is required")))
             record = None
             if not problems:
                 record = self._new_record(kind, values, now)
@@ -185,12 +186,12 @@ class RecordBook:
         problems = []
         for name in STAMPS:
             if record.get(name) and stored_instant(record[name]) < created:
-                problems.append(FieldError(name, f"{record[name]} is before created_at {record['created_at']}"))
+                problems.append(FieldError(name, _("{value} is before created_at {created_at}").format(value=record[name], created_at=record['created_at'])))
         phase = kind.status(record["status"]).phase
         allowed = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}
         for name, phases in allowed.items():
             if record.get(name) and phase not in phases:
-                problems.append(FieldError(name, f"is set, but status {record['status']} is not {' or '.join(phases)}"))
+                problems.append(FieldError(name, _("is set, but status {status} is not {phases}").format(status=record['status'], phases=' or '.join(phases))))
         return problems
 
     def _run_record_hooks(self, kind: Kind, records: list[dict | None], errors: list[tuple[int, FieldError]]) -> None:
@@ -283,7 +284,7 @@ class RecordBook:
         kind = self.ctx.kinds.kind_of_id(record_id)
         record = self.ctx.store.get(kind.name, record_id.upper())
         if record is None:
-            raise NotFound(f"no record {record_id}")
+            raise NotFound(_("no record {record_id}").format(record_id=record_id))
         return kind, record
 
     # ---- changing ----------------------------------------------------------------------
@@ -300,7 +301,7 @@ class RecordBook:
         with self.ctx.store.transaction(kind.name, self.ctx.store.partition_of_id(kind.name, record_id.upper())) as tx:
             stored = tx.get(record_id.upper())
             if stored is None:
-                raise NotFound(f"no record {record_id}")
+                raise NotFound(_("no record {record_id}").format(record_id=record_id))
             record = copy.deepcopy(stored)
             when = at or now
             self._check_at(record, when, now, not_before_status)
@@ -310,13 +311,13 @@ class RecordBook:
 
     def _check_at(self, record: dict, when: datetime, now: datetime, not_before_status: bool) -> None:
         if (when - now).total_seconds() > FUTURE_TOLERANCE_SECONDS:
-            raise CstoolError(f"--at {format_datetime(when)} is in the future")
+            raise CstoolError(_("--at {value} is in the future").format(value=format_datetime(when)))
         created = stored_instant(record["created_at"])
         if when < created:
-            raise CstoolError(f"--at {format_datetime(when)} is earlier than {record['id']}'s created_at {record['created_at']}")
+            raise CstoolError(_("--at {value} is earlier than {id}'s created_at {created_at}").format(value=format_datetime(when), id=record['id'], created_at=record['created_at']))
         last = last_status_at(record)
         if not_before_status and last and when < stored_instant(last):
-            raise CstoolError(f"--at {format_datetime(when)} is earlier than {record['id']}'s last status change at {last}")
+            raise CstoolError(_("--at {value} is earlier than {id}'s last status change at {last}").format(value=format_datetime(when), id=record['id'], last=last))
 
     def update(self, record_id: str, raw: Mapping[str, Any], at: datetime | None) -> dict:
         def apply(kind: Kind, record: dict, when: str) -> None:
@@ -326,11 +327,11 @@ class RecordBook:
             changes = {name: [record.get(name), value] for name, value in values.items() if record.get(name) != value}
             if not changes:
                 return
-            for name, (_, value) in changes.items():
+            for name, (_old, value) in changes.items():
                 record[name] = value
             missing = self.missing_required(kind, record)
             if missing:
-                raise RecordInvalid([FieldError(name, "is required and cannot be emptied") for name in missing])
+                raise RecordInvalid([FieldError(name, _("is required and cannot be emptied")) for name in missing])
             by_rule = {k: v for k, v in (record.get("classified") or {}).items() if k not in changes}
             if by_rule:
                 record["classified"] = by_rule
@@ -367,13 +368,12 @@ class RecordBook:
         target = kind.status(name)
         if target is None:
             names = ", ".join(s.name for s in kind.statuses)
-            raise FieldError("status", f"{name!r} is not a status of {kind.name}; statuses: {names}")
+            raise FieldError("status", _("{name!r} is not a status of {name2}; statuses: {names}").format(name=name, name2=kind.name, names=names))
         if target.name == record["status"]:
-            raise CstoolError(f"{record['id'] or 'the record'} is already {target.name}")
+            raise CstoolError(_("{value} is already {name}").format(value=record['id'] or 'the record', name=target.name))
         allowed = kind.next_statuses(record["status"])
         if target.name not in allowed:
-            raise CstoolError(f"{record['id'] or 'the record'} cannot go from {record['status']} to {target.name}; "
-                              f"next: {', '.join(allowed) or 'none'}")
+            raise CstoolError(_("{value} cannot go from {status} to {name}; next: {value2}").format(value=record['id'] or 'the record', status=record['status'], name=target.name, value2=', '.join(allowed) or 'none'))
         before = kind.status(record["status"])
         if target.phase in ("open", "pending"):
             record["resolved_at"] = None
@@ -400,7 +400,7 @@ class RecordBook:
         """Hand a record over (首问负责制: the owner changes only through this event)."""
         def apply(kind: Kind, record: dict, when: str) -> None:
             if owner == record.get("owner") and (department is None or department == record.get("department")):
-                raise CstoolError(f"{record['id']} is already owned by {owner}")
+                raise CstoolError(_("{id} is already owned by {owner}").format(id=record['id'], owner=owner))
             record["events"].append(event("assigned", when, self.ctx.user,
                                           **{"from": record.get("owner"), "to": owner,
                                              "department": department}))
@@ -425,7 +425,7 @@ class RecordBook:
                     for record_id in wanted:
                         stored = tx.get(record_id)
                         if stored is None:
-                            raise NotFound(f"no record {record_id}")
+                            raise NotFound(_("no record {record_id}").format(record_id=record_id))
                         chosen.append(copy.deepcopy(stored))
                 done = self.classify(kind, chosen, at=when)
                 tx.replace(done)
@@ -440,7 +440,7 @@ class RecordBook:
             return None
         record = copy.deepcopy(stored)
         when = format_datetime(self.ctx.now())
-        for name, (_, value) in changes.items():
+        for name, (_old, value) in changes.items():
             record[name] = value
         record["events"].append(event("updated", when, self.ctx.user, changes=changes, via="import"))
         if "status" in changes:

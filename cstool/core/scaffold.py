@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 MODULE_MARK = "__module__"
@@ -39,14 +40,13 @@ def plugin_names(name: str, *, prefix: str | None = None, title: str | None = No
                  title_zh: str | None = None) -> PluginNames:
     """Names for ``name`` (lower case words joined by - or _), or ValueError saying why not."""
     if not NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"{name!r}: use lower-case letters, digits and - or _ between words, starting with a letter "
-                         "(e.g. warranty-claims)")
+        raise ValueError(_("{name!r}: use lower-case letters, digits and - or _ between words, starting with a letter (e.g. warranty-claims)").format(name=name))
     words = re.split(r"[-_]", name)
     snake = "_".join(words)
     if prefix is None:
         prefix = "".join(w[0] for w in words).upper() if len(words) > 1 else words[0][:3].upper()
     if not re.fullmatch(r"[A-Z][A-Z0-9]{1,7}", prefix):
-        raise ValueError(f"prefix {prefix!r}: 2 to 8 capital letters or digits, starting with a letter")
+        raise ValueError(_("prefix {prefix!r}: 2 to 8 capital letters or digits, starting with a letter").format(prefix=prefix))
     title = title or " ".join(words).capitalize()
     return PluginNames(plugin=snake, dist=f"cstool-{'-'.join(words)}", module=f"cstool_{snake}", kind=snake,
                        prefix=prefix, title_en=title, title_zh=title_zh or title)
@@ -55,9 +55,9 @@ def plugin_names(name: str, *, prefix: str | None = None, title: str | None = No
 def render(template: Path, output: Path, names: PluginNames, cstool_version: str) -> list[Path]:
     """Write the package into ``output`` (which must not exist or be empty); the files written."""
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise CstoolError(f"{output} already exists and is not empty: choose another --output")
+        raise CstoolError(_("{output} already exists and is not empty: choose another --output").format(output=output))
     if not template.is_dir():
-        raise CstoolError(f"the plugin template {template} is missing")
+        raise CstoolError(_("the plugin template {template} is missing").format(template=template))
     values = names.placeholders(cstool_version)
     sources = sorted(p for p in template.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     written = []

@@ -30,6 +30,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from cstool.core.errors import StoreError
+from cstool.core.i18n import _
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
@@ -56,14 +57,14 @@ def load_json_file(path: Path) -> Any:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+        raise StoreError(_("{path}: cannot read: {strerror}").format(path=path, strerror=exc.strerror)) from None
     if not raw.strip():
         return None
     with collector_paused():
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise StoreError(f"{path} is not valid JSON ({exc}); it was left exactly as it is") from None
+            raise StoreError(_("{path} is not valid JSON ({exc}); it was left exactly as it is").format(path=path, exc=exc)) from None
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -91,7 +92,7 @@ def atomic_write(path: Path, payload: bytes) -> None:
         except OSError:
             pass
         reason = exc.strerror or str(exc)
-        raise StoreError(f"{path}: cannot write ({reason}); the previous file is intact") from None
+        raise StoreError(_("{path}: cannot write ({reason}); the previous file is intact").format(path=path, reason=reason)) from None
 
 
 class BufferedAtomicStorage(Storage):
@@ -111,7 +112,7 @@ class BufferedAtomicStorage(Storage):
         if not self._loaded:
             data = load_json_file(self.path)
             if data is not None and not isinstance(data, dict):
-                raise StoreError(f"{self.path} is not a cstool data file (its top level is not an object); it was left as it is")
+                raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=self.path))
             self._data = data
             self._loaded = True
         return self._data
@@ -137,7 +138,7 @@ def _check_schema(path: Path, data: dict | None) -> None:
     meta = data.get(META_TABLE, {}).get("1", {})
     version = meta.get("schema", 1)
     if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise StoreError(f"{path} has schema version {version!r}; this cstool reads up to {SCHEMA_VERSION}: upgrade cstool")
+        raise StoreError(_("{path} has schema version {version!r}; this cstool reads up to {SCHEMA_VERSION}: upgrade cstool").format(path=path, version=version, SCHEMA_VERSION=SCHEMA_VERSION))
 
 
 class Transaction:
@@ -202,7 +203,7 @@ class Transaction:
         by_id = {}
         for record in records:
             if record["id"] not in index:
-                raise StoreError(f"{record['id']} is not in {self._storage.path}")
+                raise StoreError(_("{id} is not in {path}").format(id=record['id'], path=self._storage.path))
             by_id[record["id"]] = record
 
         def swap(document: dict) -> None:  # TinyDB passes the stored dict itself
@@ -244,7 +245,7 @@ class Store:
     def path(self, kind: str, partition: str | None = None) -> Path:
         if kind in self.partitioned:
             if partition is None:
-                raise StoreError(f"kind {kind} is stored by month: a partition is needed")
+                raise StoreError(_("kind {kind} is stored by month: a partition is needed").format(kind=kind))
             return self.data_dir / kind / f"{partition}.json"
         return self.data_dir / f"{kind}.json"
 
@@ -253,7 +254,7 @@ class Store:
             return None
         parts = record_id.split("-")
         if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) != 8:
-            raise StoreError(f"{record_id!r} is not a record id (ids look like CALL-20261123-0007)")
+            raise StoreError(_("{record_id!r} is not a record id (ids look like CALL-20261123-0007)").format(record_id=record_id))
         return month_of_day(parts[1])
 
     def partition_of_day(self, kind: str, day: str) -> str | None:
@@ -272,7 +273,7 @@ class Store:
             path = self.path(kind, partition)
             data = load_json_file(path)
             if data is not None and not isinstance(data, dict):
-                raise StoreError(f"{path} is not a cstool data file (its top level is not an object); it was left as it is")
+                raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=path))
             _check_schema(path, data)
             self._loaded[key] = data or {}
             self._index.pop(key, None)
@@ -318,7 +319,7 @@ class Store:
         """
         path = self.path(kind, partition)
         if not self.data_dir.is_dir():
-            raise StoreError(f"{self.data_dir} is missing: is this a workspace?")
+            raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         if partition is not None:
             path.parent.mkdir(mode=0o700, exist_ok=True)
         with _locked(Path(str(path) + ".lock")):
@@ -352,9 +353,9 @@ def _locked(lock_path: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise StoreError(f"{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)") from None
+        raise StoreError(_("{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)").format(lock_path=lock_path, LOCK_TIMEOUT_SECONDS=LOCK_TIMEOUT_SECONDS)) from None
     except OSError as exc:
-        raise StoreError(f"{lock_path}: cannot lock ({exc.strerror}); nothing was written") from None
+        raise StoreError(_("{lock_path}: cannot lock ({strerror}); nothing was written").format(lock_path=lock_path, strerror=exc.strerror)) from None
     try:
         yield
     finally:

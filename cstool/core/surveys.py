@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 
 RANGES = {"rating": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 METRIC = {"rating": "csat", "nps": "nps", "ces": "ces"}
@@ -41,26 +42,26 @@ class Question:
         """The answer's value, or ValueError saying why not (out of range, not a choice)."""
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             if self.required:
-                raise ValueError("needs an answer")
+                raise ValueError(_("needs an answer"))
             return None
         if self.type in RANGES:
             low, high = RANGES[self.type]
             try:
                 value = int(str(raw).strip())
             except ValueError:
-                raise ValueError(f"{raw!r} is not a whole number from {low} to {high}") from None
+                raise ValueError(_("{raw!r} is not a whole number from {low} to {high}").format(raw=raw, low=low, high=high)) from None
             if not low <= value <= high:
-                raise ValueError(f"{value} is out of range: answer from {low} to {high}")
+                raise ValueError(_("{value} is out of range: answer from {low} to {high}").format(value=value, low=low, high=high))
             return value
         if self.type == "single":
             if str(raw).strip() not in self.choices:
-                raise ValueError(f"{raw!r} is not one of: {', '.join(self.choices)}")
+                raise ValueError(_("{raw!r} is not one of: {choices}").format(raw=raw, choices=', '.join(self.choices)))
             return str(raw).strip()
         if self.type == "multiple":
             items = raw if isinstance(raw, list) else [i.strip() for i in re.split(r"[,，]", str(raw)) if i.strip()]
             unknown = [i for i in items if i not in self.choices]
             if unknown:
-                raise ValueError(f"{', '.join(unknown)} not among: {', '.join(self.choices)}")
+                raise ValueError(_("{unknown} not among: {choices}").format(unknown=', '.join(unknown), choices=', '.join(self.choices)))
             return items
         return str(raw).strip()
 
@@ -85,12 +86,12 @@ def load_questionnaire(path: Path) -> Questionnaire:
     try:
         data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except ParseError as exc:
-        raise CstoolError(f"{path}:{exc.line}: {re.sub(r' at line .*$', '', str(exc))}") from None
+        raise CstoolError(_("{path}:{line}: {value}").format(path=path, line=exc.line, value=re.sub(r' at line .*$', '', str(exc)))) from None
     except (TOMLKitError, OSError, UnicodeDecodeError) as exc:
-        raise CstoolError(f"{path}: {exc}") from None
+        raise CstoolError(_("{path}: {exc}").format(path=path, exc=exc)) from None
 
     def bad(where: str, message: str) -> CstoolError:
-        return CstoolError(f"{path}: {where}: {message}")
+        return CstoolError(_("{path}: {where}: {message}").format(path=path, where=where, message=message))
 
     name = data.get("name", path.stem)
     title = data.get("title", {})

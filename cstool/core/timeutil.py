@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from cstool.core.i18n import _
 
 _RELATIVE = re.compile(r"^(?:now|today)?\s*([+-])\s*(\d+)\s*([mhd])$")
 
@@ -18,7 +19,7 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use a name like Asia/Shanghai)") from None
+        raise ValueError(_("unknown time zone {name!r} (use a name like Asia/Shanghai)").format(name=name)) from None
 
 
 def parse_datetime(text: str, tz: tzinfo, fmt: str | None = None, now: datetime | None = None) -> datetime:
@@ -29,12 +30,12 @@ def parse_datetime(text: str, tz: tzinfo, fmt: str | None = None, now: datetime 
     """
     s = text.strip()
     if not s:
-        raise ValueError("empty date-time")
+        raise ValueError(_("empty date-time"))
     if fmt:
         try:
             value = datetime.strptime(s, fmt)
         except ValueError:
-            raise ValueError(f"{text!r} does not match the format {fmt!r}") from None
+            raise ValueError(_("{text!r} does not match the format {fmt!r}").format(text=text, fmt=fmt)) from None
     else:
         value = _parse_iso_or_relative(s, tz, now)
     if value.tzinfo is None:
@@ -65,7 +66,7 @@ def _parse_iso_or_relative(s: str, tz: tzinfo, now: datetime | None) -> datetime
         return datetime.fromisoformat(s)
     except ValueError:
         raise ValueError(
-            f"{s!r} is not a date-time (use ISO 8601, e.g. 2026-11-23 14:30 or 2026-11-23T14:30+08:00)"
+            _("{s!r} is not a date-time (use ISO 8601, e.g. 2026-11-23 14:30 or 2026-11-23T14:30+08:00)").format(s=s)
         ) from None
 
 
@@ -79,7 +80,7 @@ def parse_date(text: str, fmt: str | None = None) -> date:
         return date.fromisoformat(s)
     except ValueError:
         expected = f"the format {fmt!r}" if fmt else "YYYY-MM-DD"
-        raise ValueError(f"{text!r} is not a date (expected {expected})") from None
+        raise ValueError(_("{text!r} is not a date (expected {expected})").format(text=text, expected=expected)) from None
 
 
 def format_datetime(value: datetime) -> str:

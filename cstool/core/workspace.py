@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cstool.core import resources
 from cstool.core.errors import CstoolError, WorkspaceNotFound
+from cstool.core.i18n import _
 
 NO_WORKSPACE = "no workspace: run `cstool init` or pass --workspace"
 
@@ -76,7 +77,7 @@ def open_workspace(path: Path | None) -> Workspace:
     if path is None:
         raise WorkspaceNotFound(NO_WORKSPACE)
     if not is_workspace(path):
-        raise WorkspaceNotFound(f"{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace")
+        raise WorkspaceNotFound(_("{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace").format(path=path))
     return Workspace(path)
 
 
@@ -84,9 +85,9 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
     """Create a workspace from the bundled default policy and templates."""
     target = target.expanduser().resolve()
     if is_workspace(target) and not force:
-        raise CstoolError(f"{target} already holds a workspace; pass --force to reset its policy and templates (records are kept)")
+        raise CstoolError(_("{target} already holds a workspace; pass --force to reset its policy and templates (records are kept)").format(target=target))
     if target.exists() and not target.is_dir():
-        raise CstoolError(f"{target} exists and is not a folder")
+        raise CstoolError(_("{target} exists and is not a folder").format(target=target))
     for folder in (target, target / "data", target / "plugins"):
         folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         os.chmod(folder, DIR_MODE)

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 KIND = "aftersales"
 SERVICES = ("return", "exchange", "repair", "consultation")
@@ -158,32 +158,32 @@ def cstool_check_policy(policy, kinds):
     if section is None:
         return []
     if not isinstance(section, dict):
-        return [api.Problem(("aftersales",), "must be a table")]
+        return [api.Problem(("aftersales",), _("must be a table"))]
     problems = []
     lines = section.get("product_lines", {})
     if not isinstance(lines, dict) or not lines:
-        problems.append(api.Problem(("aftersales", "product_lines"), "must hold one table per product line"))
+        problems.append(api.Problem(("aftersales", "product_lines"), _("must hold one table per product line")))
         lines = {}
     for name, windows in lines.items():
         here = ("aftersales", "product_lines", name)
         if not isinstance(windows, dict):
-            problems.append(api.Problem(here, "must be a table of return_days, exchange_days, warranty_days"))
+            problems.append(api.Problem(here, _("must be a table of return_days, exchange_days, warranty_days")))
             continue
         for key in ("return_days", "exchange_days", "warranty_days"):
             value = windows.get(key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.append(api.Problem((*here, key), "must be a whole number of days (0 or more)"))
+                problems.append(api.Problem((*here, key), _("must be a whole number of days (0 or more)")))
         if all(isinstance(windows.get(k), int) for k in ("return_days", "exchange_days", "warranty_days")) and not (
                 windows["return_days"] <= windows["exchange_days"] <= windows["warranty_days"]):
-            problems.append(api.Problem(here, "needs return_days <= exchange_days <= warranty_days"))
+            problems.append(api.Problem(here, _("needs return_days <= exchange_days <= warranty_days")))
     outlets = section.get("outlets", {})
     if not isinstance(outlets, dict):
-        problems.append(api.Problem(("aftersales", "outlets"), "must hold one table per outlet, with regions"))
+        problems.append(api.Problem(("aftersales", "outlets"), _("must hold one table per outlet, with regions")))
         outlets = {}
     for name, entry in outlets.items():
         regions = entry.get("regions") if isinstance(entry, dict) else None
         if not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
-            problems.append(api.Problem(("aftersales", "outlets", name, "regions"), "must be a list of region names"))
+            problems.append(api.Problem(("aftersales", "outlets", name, "regions"), _("must be a list of region names")))
     return problems
 
 
@@ -281,7 +281,7 @@ def cstool_demo_records(rng, now, policy):
     regions = [region for entry in (policy.get("aftersales.outlets") or {}).values() for region in entry.get("regions", [])]
     staff = policy.get("departments.after_sales.members") or ["小陈"]
     records = []
-    for _ in range(90):
+    for _record in range(90):
         line, product, fault = rng.choice(_PRODUCTS)
         created = (now - timedelta(days=rng.randint(0, 80))).replace(hour=rng.choice([9, 10, 14, 16]), minute=0, second=0, microsecond=0)
         if created > now:  # an hour later today than now: yesterday instead

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 KIND = "complaint"
 RESOLVED_PHASES = ("resolved", "closed")
@@ -109,27 +109,27 @@ def cstool_check_policy(policy, kinds):
     if section is None:
         return []
     if not isinstance(section, dict):
-        return [api.Problem(("complaints",), "must be a table")]
+        return [api.Problem(("complaints",), _("must be a table"))]
     problems = []
     for key in ("channels", "severities"):
         value = section.get(key, [])
         if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
-            problems.append(api.Problem(("complaints", key), "must be a non-empty list of names in quotes"))
+            problems.append(api.Problem(("complaints", key), _("must be a non-empty list of names in quotes")))
     if "default_severity" in section and section["default_severity"] not in section.get("severities", []):
-        problems.append(api.Problem(("complaints", "default_severity"), "must be one of complaints.severities"))
+        problems.append(api.Problem(("complaints", "default_severity"), _("must be one of complaints.severities")))
     types = section.get("complainant_types", {})
     if not isinstance(types, dict):
-        problems.append(api.Problem(("complaints", "complainant_types"), "must be a table: one sub-table per type with a guide"))
+        problems.append(api.Problem(("complaints", "complainant_types"), _("must be a table: one sub-table per type with a guide")))
     else:
         for name, entry in types.items():
             if not (isinstance(entry, dict) and isinstance(entry.get("guide"), str)):
-                problems.append(api.Problem(("complaints", "complainant_types", name), "needs guide = \"...\" (how to handle this type)"))
+                problems.append(api.Problem(("complaints", "complainant_types", name), _("needs guide = \"...\" (how to handle this type)")))
     steps = section.get("handling_steps", {})
     if not isinstance(steps, dict) or not all(isinstance(v, dict) and {"en", "zh"} <= set(v) for v in steps.values()):
-        problems.append(api.Problem(("complaints", "handling_steps"), "must be a table: step = { en = \"...\", zh = \"...\" }"))
+        problems.append(api.Problem(("complaints", "handling_steps"), _("must be a table: step = { en = \"...\", zh = \"...\" }")))
     target = section.get("resolution_target_pct")
     if target is not None and not (isinstance(target, (int, float)) and 0 <= target <= 100):
-        problems.append(api.Problem(("complaints", "resolution_target_pct"), "must be a number from 0 to 100"))
+        problems.append(api.Problem(("complaints", "resolution_target_pct"), _("must be a number from 0 to 100")))
     return problems
 
 
@@ -176,7 +176,7 @@ def cstool_commands(cli):
 
         kind, record = app.book.get(record_id)
         if kind.name != KIND:
-            raise api.CstoolError(f"{record_id} is not a complaint")
+            raise api.CstoolError(_("{record_id} is not a complaint").format(record_id=record_id))
         record = for_output(app, kind, [record], reveal)[0]
         text = render(app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
         if output:

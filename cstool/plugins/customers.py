@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 KIND = "customer"
 CREDIT_COMMAND = "cstool customers credit"
@@ -142,26 +142,26 @@ def cstool_check_policy(policy):
     problems = []
     ratings = section.get("credit_ratings")
     if not (isinstance(ratings, list) and ratings and all(isinstance(r, str) for r in ratings)):
-        return [api.Problem(("customers", "credit_ratings"), "must be a list of ratings, best first")]
+        return [api.Problem(("customers", "credit_ratings"), _("must be a list of ratings, best first"))]
     if section.get("default_credit") not in (None, *ratings):
-        problems.append(api.Problem(("customers", "default_credit"), f"must be one of {', '.join(ratings)}"))
+        problems.append(api.Problem(("customers", "default_credit"), _("must be one of {ratings}").format(ratings=', '.join(ratings))))
     tables = [(("customers", "grades", i), g) for i, g in enumerate(section.get("grades", []))]
     tables += [(("customers", "lists", name), c) for name, c in (section.get("lists") or {}).items()]
     for path, conditions in tables:
         if not isinstance(conditions, dict):
-            problems.append(api.Problem(path, "must be a table of conditions"))
+            problems.append(api.Problem(path, _("must be a table of conditions")))
             continue
         for key, value in conditions.items():
             if key == "name" and path[1] == "grades":
                 continue
             if key not in CONDITIONS:
-                problems.append(api.Problem((*path, key), f"unknown condition; conditions are {', '.join(CONDITIONS)}"))
+                problems.append(api.Problem((*path, key), _("unknown condition; conditions are {CONDITIONS}").format(CONDITIONS=', '.join(CONDITIONS))))
             elif key in ("min_credit", "max_credit") and value not in ratings:
-                problems.append(api.Problem((*path, key), f"{value!r} is not a credit rating ({', '.join(ratings)})"))
+                problems.append(api.Problem((*path, key), _("{value!r} is not a credit rating ({ratings})").format(value=value, ratings=', '.join(ratings))))
             elif key == "match" and value not in ("all", "any"):
-                problems.append(api.Problem((*path, key), "must be \"all\" or \"any\""))
+                problems.append(api.Problem((*path, key), _("must be \"all\" or \"any\"")))
         if path[1] == "grades" and not isinstance(conditions.get("name"), str):
-            problems.append(api.Problem((*path, "name"), "every grade needs a name"))
+            problems.append(api.Problem((*path, "name"), _("every grade needs a name")))
     return problems
 
 
@@ -203,13 +203,13 @@ def cstool_commands(cli):
         """Change a customer's credit rating, with the reason and the approver (信用度变更表)."""
         ratings = app.policy.choices("customers.credit_ratings")
         if rating not in ratings:
-            raise api.CstoolError(f"{rating!r} is not a credit rating; ratings: {', '.join(ratings)}")
+            raise api.CstoolError(_("{rating!r} is not a credit rating; ratings: {ratings}").format(rating=rating, ratings=', '.join(ratings)))
 
         def apply(kind, record, when):
             if kind.name != KIND:
-                raise api.CstoolError(f"{record_id} is not a customer")
+                raise api.CstoolError(_("{record_id} is not a customer").format(record_id=record_id))
             if record["credit_rating"] == rating:
-                raise api.CstoolError(f"{record_id} is already rated {rating}")
+                raise api.CstoolError(_("{record_id} is already rated {rating}").format(record_id=record_id, rating=rating))
             record["events"].append({"at": when, "by": app.user, "type": "credit", "from": record["credit_rating"],
                                      "to": rating, "reason": reason, "approver": approver})
             record["credit_rating"] = rating
@@ -227,9 +227,9 @@ def cstool_commands(cli):
         """客户注销: erase the customer's personal data everywhere; keep figures and links."""
         kind, customer = app.book.get(record_id)
         if kind.name != KIND:
-            raise api.CstoolError(f"{record_id} is not a customer")
+            raise api.CstoolError(_("{record_id} is not a customer").format(record_id=record_id))
         if customer["status"] == "deregistered":
-            raise api.CstoolError(f"{record_id} is already deregistered")
+            raise api.CstoolError(_("{record_id} is already deregistered").format(record_id=record_id))
         when = format_datetime(app.now())
         touched = 0
         for other, partition in [(k, p) for k in app.kinds for p in app.store.partitions(k.name)]:

@@ -13,7 +13,7 @@ import statistics
 from collections import defaultdict
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 REQUEST = "internal_request"
 EVALUATION = "dept_evaluation"
@@ -109,14 +109,14 @@ def cstool_check_policy(policy):
     for name, agreement in (section.get("agreements") or {}).items():
         here = ("internal", "agreements", name)
         if not isinstance(agreement, dict):
-            problems.append(api.Problem(here, "must be a table with provider, customer and items"))
+            problems.append(api.Problem(here, _("must be a table with provider, customer and items")))
             continue
         for role in ("provider", "customer"):
             if agreement.get(role) not in departments:
-                problems.append(api.Problem((*here, role), f"must name a department in [departments]; not {agreement.get(role)!r}"))
+                problems.append(api.Problem((*here, role), _("must name a department in [departments]; not {value!r}").format(value=agreement.get(role))))
         items = agreement.get("items")
         if not isinstance(items, dict) or not items:
-            problems.append(api.Problem((*here, "items"), "must hold one table per service item with its targets"))
+            problems.append(api.Problem((*here, "items"), _("must hold one table per service item with its targets")))
             continue
         for item, targets in items.items():
             for clock, text in (targets.items() if isinstance(targets, dict) else ()):
@@ -128,7 +128,7 @@ def cstool_check_policy(policy):
                     problems.append(api.Problem((*here, "items", item, clock), str(exc)))
     for index, department in enumerate(section.get("chain", [])):
         if department not in departments:
-            problems.append(api.Problem(("internal", "chain", index), f"{department!r} is not in [departments]"))
+            problems.append(api.Problem(("internal", "chain", index), _("{department!r} is not in [departments]").format(department=department)))
     return problems
 
 
@@ -236,7 +236,7 @@ def cstool_demo_records(rng, now, policy):
     agreements = policy.get("internal.agreements") or {}
     chain = policy.get("internal.chain") or []
     records = []
-    for _ in range(80):
+    for _record in range(80):
         name = rng.choice(sorted(agreements))
         item = rng.choice(sorted(agreements[name].get("items", {})))
         created = (now - timedelta(days=rng.randint(1, 60))).replace(hour=rng.choice([9, 10, 14, 15]), minute=0, second=0, microsecond=0)

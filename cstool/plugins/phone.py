@@ -15,10 +15,10 @@ How calls are counted (policy [phone]):
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 KIND = "call"
 OUTCOMES = ("answered", "abandoned", "callback_requested", "phantom")
@@ -107,10 +107,10 @@ def cstool_check_policy(policy):
     for key in ("service_level_seconds", "short_abandon_seconds"):
         value = section.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(api.Problem(("phone", key), "must be a whole number of seconds"))
+            problems.append(api.Problem(("phone", key), _("must be a whole number of seconds")))
     agents = section.get("agents", [])
     if not (isinstance(agents, list) and all(isinstance(a, str) for a in agents)):
-        problems.append(api.Problem(("phone", "agents"), "must be a list of agent names"))
+        problems.append(api.Problem(("phone", "agents"), _("must be a list of agent names")))
     callbacks = section.get("callbacks", {})
     if callbacks:
         try:
@@ -118,7 +118,7 @@ def cstool_check_policy(policy):
         except ValueError as exc:
             problems.append(api.Problem(("phone", "callbacks", "within"), str(exc)))
         if callbacks.get("calendar") not in (policy.get("calendars") or {}):
-            problems.append(api.Problem(("phone", "callbacks", "calendar"), "names a missing calendar"))
+            problems.append(api.Problem(("phone", "callbacks", "calendar"), _("names a missing calendar")))
     return problems
 
 
@@ -260,7 +260,7 @@ def cstool_demo_records(rng, now, policy):
     agents = policy.get("phone.agents") or []
     topics = ["账单查询", "订单状态", "投诉跟进", "维修预约", "billing question", "delivery status"]
     records = []
-    for _ in range(400):
+    for _record in range(400):
         start = (now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(1, 1439))).replace(second=0, microsecond=0)
         wait = int(rng.expovariate(1 / 25))
         outcome = rng.choices(["answered", "abandoned", "callback_requested"], weights=[80, 15, 5])[0]

@@ -6,7 +6,7 @@ Works for every kind, bundled or not: a department adds rules to policy, not cod
 from __future__ import annotations
 
 from cstool import api
-from cstool.api import hookimpl, label
+from cstool.api import _, hookimpl, label
 
 
 @hookimpl
@@ -24,12 +24,12 @@ def cstool_classify(kind, records, policy):
 def cstool_check_policy(policy, kinds):
     sections = policy.get("classify", {})
     if not isinstance(sections, dict):
-        return [api.Problem(("classify",), "must be a table of rule lists, one per kind: [[classify.complaint]]")]
+        return [api.Problem(("classify",), _("must be a table of rule lists, one per kind: [[classify.complaint]]"))]
     problems = []
     known = set(kinds.names())
     for kind_name, raw_rules in sections.items():
         if kind_name not in known:
-            problems.append(api.Problem(("classify", kind_name), f"no kind {kind_name!r} is loaded; kinds: {', '.join(sorted(known))}"))
+            problems.append(api.Problem(("classify", kind_name), _("no kind {kind_name!r} is loaded; kinds: {items}").format(kind_name=kind_name, items=', '.join(sorted(known)))))
             continue
         kind = kinds.get(kind_name)
         field_names = [f.name for f in kind.fields] + ["category", "priority", "tags", "department", "status"]

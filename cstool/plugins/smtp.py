@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from cstool import api
-from cstool.api import hookimpl
+from cstool.api import _, hookimpl
 
 KEYS = ("host", "port", "sender", "starttls", "username", "password_env", "addresses", "timeout")
 
@@ -62,15 +62,15 @@ def cstool_check_policy(policy):
         return []
     base = ("notify", "smtp")
     if not isinstance(settings, dict):
-        return [api.Problem(base, "must be a table with host, port and sender")]
-    problems = [api.Problem((*base, key), f"unknown key; keys are {', '.join(KEYS)}") for key in settings if key not in KEYS]
+        return [api.Problem(base, _("must be a table with host, port and sender"))]
+    problems = [api.Problem((*base, key), _("unknown key; keys are {KEYS}").format(KEYS=', '.join(KEYS))) for key in settings if key not in KEYS]
     for key in ("host", "sender"):
         if not isinstance(settings.get(key), str):
-            problems.append(api.Problem((*base, key), "is required, in quotes"))
+            problems.append(api.Problem((*base, key), _("is required, in quotes")))
     port = settings.get("port", 25)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        problems.append(api.Problem((*base, "port"), "must be a port number"))
+        problems.append(api.Problem((*base, "port"), _("must be a port number")))
     addresses = settings.get("addresses", {})
     if not (isinstance(addresses, dict) and all(isinstance(v, str) and "@" in v for v in addresses.values())):
-        problems.append(api.Problem((*base, "addresses"), "must be a table of name = \"e-mail address\""))
+        problems.append(api.Problem((*base, "addresses"), _("must be a table of name = \"e-mail address\"")))
     return problems

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 KIND = "survey"
 
@@ -71,9 +71,9 @@ def cstool_check_policy(policy):
     for key, low, high in (("min_days_between", 0, 3650), ("sampling_pct", 0, 100), ("follow_up_below", 0, 5)):
         value = section.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high):
-            problems.append(api.Problem(("surveys", key), f"must be a number from {low} to {high}"))
+            problems.append(api.Problem(("surveys", key), _("must be a number from {low} to {high}").format(low=low, high=high)))
     if section.get("follow_up", "none") not in ("complaint", "escalation", "none"):
-        problems.append(api.Problem(("surveys", "follow_up"), "must be complaint, escalation or none"))
+        problems.append(api.Problem(("surveys", "follow_up"), _("must be complaint, escalation or none")))
     return problems
 
 
@@ -93,7 +93,7 @@ def load(app, name):
 
     paths = questionnaires(app)
     if name not in paths:
-        raise api.CstoolError(f"no questionnaire {name!r}; questionnaires: {', '.join(paths) or 'none'}")
+        raise api.CstoolError(_("no questionnaire {name!r}; questionnaires: {value}").format(name=name, value=', '.join(paths) or 'none'))
     return load_questionnaire(paths[name])
 
 
@@ -176,15 +176,15 @@ def cstool_commands(cli):
         questionnaire = load(app, name)
         kind, surveyed = app.book.get(record_id)
         if questionnaire.kinds and kind.name not in questionnaire.kinds:
-            raise api.CstoolError(f"questionnaire {name} is for {', '.join(questionnaire.kinds)}, not {kind.name}")
+            raise api.CstoolError(_("questionnaire {name} is for {kinds}, not {name2}").format(name=name, kinds=', '.join(questionnaire.kinds), name2=kind.name))
         now = app.now()
         refusal = why_not(app.policy, app.store.records(KIND), surveyed, now)
         if refusal and not force:
-            raise api.CstoolError(f"{refusal} (use --force to send anyway)")
+            raise api.CstoolError(_("{refusal} (use --force to send anyway)").format(refusal=refusal))
         given = parse_sets(answers, "--answer")
         unknown = set(given) - {q.id for q in questionnaire.questions}
         if unknown:
-            raise click.BadParameter(f"no question {', '.join(sorted(unknown))} in {name}", param_hint="--answer")
+            raise click.BadParameter(_("no question {items} in {name}").format(items=', '.join(sorted(unknown)), name=name), param_hint="--answer")
         interactive = prompts.can_prompt(app, no_input_here)
         values, errors = {}, []
         for question in questionnaire.questions:

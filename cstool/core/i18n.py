@@ -1,0 +1,63 @@
+"""The program's own messages in Chinese and English: gettext catalogues in cstool/locale/.
+
+Messages are written in English in the code, marked ``_("...")`` (placeholders are
+``{name}``, filled by ``.format`` after translation, so a translation may reorder them).
+The catalogues are gettext ``.po`` files kept with Babel (``make messages``) and compiled to
+``.mo``, which the standard library reads; nothing is parsed until a message is needed.
+
+Labels of kinds, fields, statuses and reports are not here: a plugin declares them beside
+its fields as ``label(en, zh)`` (they are part of the kind, and ``cstool kinds`` prints both).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DOMAIN = "cstool"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+ENV = "CSTOOL_LANG"
+
+_language = DEFAULT_LANGUAGE
+_catalogues: dict[str, object] = {}
+
+
+def set_language(lang: str | None) -> None:
+    """Messages from now on are in ``lang`` (ignored unless it is one of LANGUAGES)."""
+    global _language
+    if lang in LANGUAGES:
+        _language = lang
+
+
+def language() -> str:
+    return _language
+
+
+def requested_language(explicit: str | None) -> str | None:
+    """``--lang``, else ``CSTOOL_LANG``, else None (the workspace policy decides)."""
+    chosen = explicit or os.environ.get(ENV)
+    return chosen if chosen in LANGUAGES else None
+
+
+def _catalogue(lang: str):
+    found = _catalogues.get(lang)
+    if found is None:
+        import gettext as stdlib_gettext
+        found = stdlib_gettext.translation(DOMAIN, LOCALE_DIR, [lang], fallback=True)
+        _catalogues[lang] = found
+    return found
+
+
+def gettext(message: str, lang: str | None = None) -> str:
+    """``message`` in ``lang`` (default: the current language); itself when not catalogued."""
+    return _catalogue(lang or _language).gettext(message)
+
+
+_ = gettext
+
+
+def both(message: str) -> dict[str, str]:
+    """``{"en": ..., "zh": ...}`` for a catalogued message, as labels are shaped."""
+    return {lang: gettext(message, lang) for lang in ("en", "zh")}
