@@ -23,7 +23,9 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CSTOOL_LOAD_ENTRYPOINTS", "0")
     monkeypatch.setenv("CSTOOL_USER", "tester")
-    for name in ("CSTOOL_WORKSPACE", "CSTOOL_LANG", "CSTOOL_BLOCK_PLUGINS"):
+    # Assertions read English messages; the Chinese ones are tested with --lang zh.
+    monkeypatch.setenv("CSTOOL_LANG", "en")
+    for name in ("CSTOOL_WORKSPACE", "CSTOOL_BLOCK_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

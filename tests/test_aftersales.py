@@ -43,7 +43,7 @@ def test_registration_states_entitlement_and_offers_the_outlet(ws_cli):
     assert case["entitlement"] == "exchange" and "Day 10" in case["entitlement_reason"]
     assert case["outlet"] == "浦东服务站" and case["department"] == "after_sales"
     assert case["category"] == "no_power"
-    shown = ws_cli("show", case["id"])
+    shown = ws_cli("--lang", "zh", "show", case["id"])
     assert "三包权益" in shown.stdout and "购买后第10天" in shown.stdout
 
 

@@ -27,9 +27,9 @@ def test_every_flow_step(ws_cli):
 def test_guide_and_checklist_shown_whenever_worked_on(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00", complainant_type="权利要挟型")
     for args in (["show", rid], ["respond", rid, "--at", "2026-11-16 09:30"], ["update", rid, "--set", "handling_steps=listen,apologise"]):
-        out = ws_cli(*args).stdout
+        out = ws_cli("--lang", "zh", *args).stdout
         assert "权利要挟型 · 处理指引" in out and "法律依据" in out, args
-    assert "☑ 倾听  ☐ 共情  ☑ 致歉" in ws_cli("show", rid).stdout
+    assert "☑ 倾听  ☐ 共情  ☑ 致歉" in ws_cli("--lang", "zh", "show", rid).stdout
     assert "Handling steps" in ws_cli("--lang", "en", "show", rid).stdout
     bad = ws_cli("update", rid, "--set", "handling_steps=dance")
     assert bad.exit_code == 1 and "'dance' not among" in bad.stderr

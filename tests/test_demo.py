@@ -6,9 +6,9 @@ from conftest import invoke
 
 
 def test_demo_builds_records_and_prints_the_dashboard(tmp_path):
-    result = invoke("demo", tmp_path / "demo")
+    result = invoke("--lang", "zh", "demo", tmp_path / "demo")
     assert result.exit_code == 0, result.stderr
-    assert "工作总览" in result.stdout and "投诉" in result.stdout and "escalations" in result.stdout
+    assert "工作总览" in result.stdout and "投诉" in result.stdout and "次升级" in result.stdout
     listed = invoke("--workspace", tmp_path / "demo", "list", "complaint", "--format", "json").json()
     assert listed["count"] >= 200
     records = listed["records"]

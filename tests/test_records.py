@@ -71,9 +71,9 @@ def test_list_filters_and_json_shape(ws_cli):
 
 def test_list_table_and_csv(ws_cli):
     record(ws_cli, "--at", "2026-11-01 10:00", content="=HYPERLINK(\"http://x\")")
-    table = ws_cli("list", "complaint")
+    table = ws_cli("--lang", "zh", "list", "complaint")
     assert "CMP-20261101-0001" in table.stdout and "已登记" in table.stdout
-    rows = list(csv.reader(io.StringIO(ws_cli("list", "complaint", "--format", "csv").stdout)))
+    rows = list(csv.reader(io.StringIO(ws_cli("--lang", "zh", "list", "complaint", "--format", "csv").stdout)))
     assert rows[0][0] == "编号" and rows[1][0] == "CMP-20261101-0001"
     assert rows[1][-1].startswith("'=")  # a spreadsheet shows it as text, never runs it
 

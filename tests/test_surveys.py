@@ -19,7 +19,7 @@ def run(ws_cli, record_id, *answers, questionnaire="complaint_followup", extra=(
 
 
 def test_questionnaires_are_listed(ws_cli):
-    listed = ws_cli("survey", "list").stdout
+    listed = ws_cli("--lang", "zh", "survey", "list").stdout
     for name in ("aftersales", "complaint_followup", "quarterly_card", "internal_department"):
         assert name in listed
     assert "您对投诉处理结果满意吗" in listed

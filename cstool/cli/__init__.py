@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from cstool.cli.app import build_cli, early_options
+from cstool.cli.app import build_cli, early_option
+from cstool.core.i18n import _
 
 
 def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = None) -> click.Group:
@@ -17,13 +18,16 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
     False skips installed plugins (both for tests: see cstool.testing).
     """
     from cstool.core.host import build_host
+    from cstool.core.i18n import DEFAULT_LANGUAGE, policy_language, requested_language, set_language
     from cstool.core.workspace import is_workspace, locate
 
-    workspace_path = locate(early_options(args))
+    workspace_path = locate(early_option(args, "--workspace"))
     plugin_root = workspace_path if workspace_path is not None and is_workspace(workspace_path) else None
+    set_language(requested_language(early_option(args, "--lang"))
+                 or (policy_language(plugin_root / "policy.toml") if plugin_root else None) or DEFAULT_LANGUAGE)
     host = build_host(plugin_root, entry_points=entry_points, extra=extra_plugins)
     for failure in host.failures:
-        click.echo(f"warning: plugin {failure.name!r} ({failure.source}) was skipped: {failure.error}", err=True)
+        click.echo(_("warning: plugin {name!r} ({source}) was skipped: {error}").format(name=failure.name, source=failure.source, error=failure.error), err=True)
     return build_cli(host, workspace_path)
 
 

@@ -11,17 +11,18 @@ from cstool.core.i18n import _
 GLOBAL_WITH_VALUE = ("--workspace", "--as", "--lang")
 
 
-def early_options(args: list[str]) -> str | None:
-    """``--workspace`` from the global options, before the command (it decides which plugins load)."""
+def early_option(args: list[str], name: str) -> str | None:
+    """A global option's value (``--workspace``, ``--lang``) before the command line is parsed:
+    the workspace decides which plugins load, the language what their warnings say."""
     position = 0
     while position < len(args):
         arg = args[position]
         if not arg.startswith("-"):
             return None
-        if arg.startswith("--workspace="):
+        if arg.startswith(f"{name}="):
             return arg.split("=", 1)[1]
         if arg in GLOBAL_WITH_VALUE:
-            if arg == "--workspace" and position + 1 < len(args):
+            if arg == name and position + 1 < len(args):
                 return args[position + 1]
             position += 2
             continue
@@ -47,7 +48,7 @@ class CstoolGroup(click.Group):
             if ctx.obj is not None and ctx.obj.debug:
                 raise
             raise click.ClickException(
-                _("internal error: {__name__}: {exc} (run with --debug for the traceback)").format(__name__=type(exc).__name__, exc=exc)) from None
+                _("internal error: {error_type}: {exc} (run with --debug for the traceback)").format(error_type=type(exc).__name__, exc=exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)
@@ -61,7 +62,7 @@ def build_cli(host, workspace_path) -> click.Group:
     @click.option("--workspace", "workspace", metavar="DIR", help="The workspace folder (else CSTOOL_WORKSPACE, else the nearest above).")
     @click.option("--as", "user", metavar="USER", envvar="CSTOOL_USER", help="The staff member written into events.")
     @click.option("--no-input", is_flag=True, help="Never prompt; a missing required field is an error.")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of labels and headings.")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of prompts, labels, headings and messages (else CSTOOL_LANG, else the policy's).")
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
     @click.version_option(__version__, prog_name="cstool")
     @click.pass_context
@@ -72,7 +73,10 @@ def build_cli(host, workspace_path) -> click.Group:
         Start with `cstool init` or `cstool demo`.
         """
         from cstool.core.context import Context
-        ctx.obj = Context(host, workspace_path, user=user, lang=lang, no_input=no_input, debug=debug)
+        from cstool.core.i18n import requested_language, set_language
+        chosen = requested_language(lang)
+        set_language(chosen)  # else the workspace policy's language, once it is read
+        ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug)
 
     for module in (workspace_commands, plugin_commands, records, imports, policy_commands, reports, sla):
         module.register(cli)
@@ -80,6 +84,6 @@ def build_cli(host, workspace_path) -> click.Group:
     host.hook.cstool_commands(cli=cli)
     for name, command in core.items():  # a plugin may add commands, never replace a core one
         if cli.commands.get(name) is not command:
-            click.echo(f"warning: a plugin tried to replace the core command {name!r}; kept the core one", err=True)
+            click.echo(_("warning: a plugin tried to replace the core command {name!r}; kept the core one").format(name=name), err=True)
             cli.commands[name] = command
     return cli

@@ -17,7 +17,6 @@ ENVELOPE_LABELS = {f.name: f.label for f in ENVELOPE_FIELDS} | {
     "id": {"en": "Id", "zh": "编号"}, "kind": {"en": "Kind", "zh": "记录类型"},
     "status": {"en": "Status", "zh": "状态"}, "updated_at": {"en": "Updated at", "zh": "更新时间"},
 }
-EVENT_HEADERS = {"en": ["At", "By", "Event", "Details"], "zh": ["时间", "经办人", "事件", "详情"]}
 
 
 def parse_sets(pairs: tuple[str, ...], option: str = "--set") -> dict[str, str]:
@@ -103,7 +102,7 @@ def show_record(app, kind: Kind, record: dict, fmt: str) -> None:
             click.echo(f"\n【{title}】\n{text}")
     click.echo()
     events = [[short_time(e.get("at")), e.get("by"), e.get("type"), _event_details(e)] for e in record.get("events", [])]
-    emit_table(EVENT_HEADERS[lang], events, width=None)
+    emit_table([_("At"), _("By"), _("Event"), _("Details")], events, width=None)
 
 
 def _plain(value: Any) -> str:

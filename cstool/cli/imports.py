@@ -83,10 +83,10 @@ def run_and_report(app, kind, file: Path, mapping, *, dry_run: bool, skip_invali
             errors = [[e["row"], e["line"], e["field"], e["message"]] for e in result["errors"][:SHOWN_ERRORS]]
             emit_rows(fmt if fmt != "csv" else "table", ["row", "line", "field", "message"], errors, width=None)
             if len(result["errors"]) > SHOWN_ERRORS:
-                click.echo(f"… and {len(result['errors']) - SHOWN_ERRORS} more (use --format json for all)", err=True)
+                click.echo(_("… and {more} more (use --format json for all)").format(more=len(result['errors']) - SHOWN_ERRORS), err=True)
     if refused:
         first = outcome.errors[0]
         where = f"row {first.row} (line {first.line})" if first.row else f"line {first.line}"
         raise CstoolError(_("{file}: {errors_count} error(s), first at {where}, field {field}: {message}; nothing was written").format(file=file, errors_count=len(outcome.errors), where=where, field=first.field, message=first.message))
     if dry_run:
-        click.echo("dry run: nothing was written", err=True)
+        click.echo(_("dry run: nothing was written"), err=True)

@@ -69,5 +69,5 @@ def plugin_new_command(app, name, output, prefix, title, title_zh):
     own = app.workspace_path / "templates" / "plugin" if app.workspace_path else None
     template = own if own is not None and own.is_dir() else templates_dir() / "plugin"
     written = render(template, output, names, __version__)
-    click.echo(f"wrote {len(written)} files to {output}/ (plugin {names.plugin}, kind {names.kind}, ids {names.prefix}-…)")
-    click.echo(f"next: pip install -e '{output}[test]' && cstool plugins && pytest {output}")
+    click.echo(_("wrote {written_count} files to {output}/ (plugin {plugin}, kind {kind}, ids {prefix}-…)").format(written_count=len(written), output=output, plugin=names.plugin, kind=names.kind, prefix=names.prefix))
+    click.echo(_("next: pip install -e '{output}[test]' && cstool plugins && pytest {output}").format(output=output))

@@ -6,6 +6,7 @@ import click
 
 from cstool.cli.output import emit_json
 from cstool.core.errors import PolicyError
+from cstool.core.i18n import _
 
 
 def register(cli: click.Group) -> None:
@@ -41,7 +42,7 @@ def check(app):
     problems = app.check_policy(policy)
     if problems:
         raise PolicyError("\n".join(policy.describe(p) for p in problems))
-    click.echo(f"{policy.path}: ok")
+    click.echo(_("{path}: ok").format(path=policy.path))
 
 
 @policy_group.command("set")

@@ -11,13 +11,10 @@ from typing import Any
 import click
 
 from cstool.core.fields import parse_value
+from cstool.core.i18n import _
 from cstool.core.kinds import Field, Kind
 
 SKIP = "—"
-TEXT = {
-    "en": {"required": "required", "optional": "Enter to skip", "save": "Save this record?", "summary": "Please check:"},
-    "zh": {"required": "必填", "optional": "回车跳过", "save": "确认保存？", "summary": "请核对："},
-}
 
 
 def stdin_is_terminal() -> bool:
@@ -33,7 +30,7 @@ def _validator(app, field: Field):
 
     def validate(text: str) -> bool | str:
         if not text.strip():
-            return True if not field.required else TEXT[app.lang]["required"]
+            return True if not field.required else _("required")
         try:
             parse_value(field, text, tz=app.tz, choices=choices)
         except ValueError as exc:
@@ -46,7 +43,7 @@ def ask_field(app, field: Field) -> Any:
     import questionary
 
     lang = app.lang
-    hint = TEXT[lang]["required"] if field.required else TEXT[lang]["optional"]
+    hint = _("required") if field.required else _("Enter to skip")
     title = f"{field.title(lang)} ({hint})"
     choices = app.choices(field)
     if field.type == "choice" and choices:
@@ -77,8 +74,8 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
             values[field.name] = answer
     lang = app.lang
     # The summary is for the person at the terminal: stderr, so stdout stays the result alone.
-    click.echo(TEXT[lang]["summary"], err=True)
+    click.echo(_("Please check:"), err=True)
     emit_table(None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None, err=True)
-    if not questionary.confirm(TEXT[lang]["save"], default=True).unsafe_ask():
+    if not questionary.confirm(_("Save this record?"), default=True).unsafe_ask():
         raise click.Abort()
     return values

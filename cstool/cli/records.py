@@ -40,7 +40,7 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
     when = parse_instant(app, at, "--at")
     if when is not None:
         if when > app.now():
-            raise click.BadParameter(_("{value} is in the future").format(value=format_datetime(when)), param_hint="--at")
+            raise click.BadParameter(_("{at} is in the future").format(at=format_datetime(when)), param_hint="--at")
         values["created_at"] = format_datetime(when)
     from cstool.cli import prompts
 
@@ -74,7 +74,7 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
     conditions = parse_sets(where, "--where")
     for name in conditions:
         if kind.field(name) is None and name not in ("id", "status", "updated_at"):
-            raise click.BadParameter(_("unknown field {name!r} for kind {name2}").format(name=name, name2=kind.name), param_hint="--where")
+            raise click.BadParameter(_("unknown field {name!r} for kind {kind}").format(name=name, kind=kind.name), param_hint="--where")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     statuses = None
     if status_name:
@@ -266,4 +266,4 @@ def classify_command(app, record_ids, everything, kind_name, fmt):
     rows = [[r["id"], "; ".join(f"{k}={v}" for k, v in r["set"].items()), ", ".join(r["rules"])] for r in results]
     emit_rows(fmt, ["id", "set", "rules"], rows)
     if fmt == "table":
-        click.echo(f"\n{len(results)} records changed", err=True)
+        click.echo("\n" + _("{count} records changed").format(count=len(results)), err=True)

@@ -56,7 +56,7 @@ def report_command(app, name, since, until, by, now_text, fmt):
     headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
     rows = [[row.get(c) for c in result.columns] for row in result.rows]
     if result.totals and fmt != "csv":
-        total = {"zh": "合计", "en": "Total"}[lang]
+        total = _("Total")
         # Totals are one figure set, or one per clock (or other sub-group) as nested objects.
         nested = all(isinstance(v, dict) for v in result.totals.values())
         for figures in (result.totals.values() if nested else [result.totals]):

@@ -6,19 +6,23 @@ import click
 
 from cstool.cli.common import parse_instant
 from cstool.cli.output import emit_json, emit_rows, format_option
+from cstool.core.i18n import N_, _
 from cstool.core.timeutil import format_datetime
 
-CLOCK_HEADERS = {
-    "en": ["clock", "target", "started", "stopped", "elapsed min", "paused min", "due", "state", "level"],
-    "zh": ["时钟", "目标", "开始", "停止", "已用(分钟)", "暂停(分钟)", "到期", "状态", "升级级别"],
-}
-STATES = {"zh": {"running": "计时中", "warning": "预警", "breached": "已超时", "met": "已达标", "unknown": "未知"}}
-CLOCK_NAMES = {"zh": {"first_response": "首次响应", "resolution": "解决"}}
+CLOCK_HEADERS = (N_("clock"), N_("target"), N_("started"), N_("stopped"), N_("elapsed min"), N_("paused min"),
+                 N_("due"), N_("state"), N_("level"))
+# Clock states and names as the catalogue knows them (JSON keeps the spec's English values).
+TITLES = {"running": N_("running"), "warning": N_("warning"), "breached": N_("breached"), "met": N_("met"),
+          "unknown": N_("unknown"), "first_response": N_("first_response"), "resolution": N_("resolution")}
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(sla_command)
     cli.add_command(escalate_command)
+
+
+def _title(value: str) -> str:
+    return _(TITLES[value]) if value in TITLES else value
 
 
 def _short(text):
@@ -40,14 +44,14 @@ def sla_command(app, record_id, now_text, fmt):
     if fmt == "json":
         emit_json(result)
         return
-    lang = app.lang
-    rows = [[CLOCK_NAMES.get(lang, {}).get(c["name"], c["name"]), c["target"], _short(c["started_at"]), _short(c["stopped_at"]),
-             c["elapsed_minutes"], c["paused_minutes"], _short(c["due_at"]), STATES.get(lang, {}).get(c["state"], c["state"]),
+    rows = [[_title(c["name"]), c["target"], _short(c["started_at"]), _short(c["stopped_at"]),
+             c["elapsed_minutes"], c["paused_minutes"], _short(c["due_at"]), _title(c["state"]),
              c["level"]] for c in result["clocks"]]
-    emit_rows(fmt, CLOCK_HEADERS[lang], rows)
+    emit_rows(fmt, [_(header) for header in CLOCK_HEADERS], rows)
     if fmt == "table":
         if not clocks:
-            click.echo(f"\n{record['id']}: no SLA targets for kind {kind.name} at this priority (policy [sla.{kind.name}])")
+            click.echo("\n" + _("{id}: no SLA targets for kind {kind} at this priority (policy [sla.{kind}])").format(
+                id=record["id"], kind=kind.name))
         for line in result["explain"]:
             click.echo(f"  · {line}")
 
@@ -68,12 +72,13 @@ def escalate_command(app, now_text, dry_run, fmt):
         actions = escalate(app, now, dry_run)
     delivered, held, failures = ([], [], []) if dry_run else deliver(app, actions, now)
     for failure in failures:
-        click.echo(f"warning: notifier {failure.plugin!r} failed: {failure.error}", err=True)
+        click.echo(_("warning: notifier {plugin!r} failed: {error}").format(plugin=failure.plugin, error=failure.error), err=True)
     if fmt == "json":
         emit_json({"now": format_datetime(now), "actions": actions, "delivered": len(delivered), "held": len(held)})
         return
     rows = [[a["id"], a["clock"], a["level"], _short(a["at"]), ", ".join(a["recipients"])] for a in actions]
-    emit_rows(fmt, ["id", "clock", "level", "passed at", "recipients"], rows)
+    emit_rows(fmt, [_("id"), _("clock"), _("level"), _("passed at"), _("recipients")], rows)
     if fmt == "table":
-        what = "would escalate" if dry_run else "escalated"
-        click.echo(f"\n{len(actions)} {what}; {len(delivered)} notices delivered, {len(held)} held until open hours", err=True)
+        summary = (_("{count} would escalate; nothing was written or sent") if dry_run else
+                   _("{count} escalated; {delivered} notices delivered, {held} held until open hours"))
+        click.echo("\n" + summary.format(count=len(actions), delivered=len(delivered), held=len(held)), err=True)

@@ -27,7 +27,7 @@ def backup_command(app, archive):
     root = app.workspace.root
     target = archive or Path(f"{root.name}-backup-{datetime.now():%Y%m%d-%H%M%S}.tar.gz")
     count = backup(root, target)
-    click.echo(f"backup written: {target} ({count} files)")
+    click.echo(_("backup written: {target} ({count} files)").format(target=target, count=count))
 
 
 @click.command("restore")
@@ -38,7 +38,9 @@ def restore_command(app, archive):
     from cstool.core.backup import restore
 
     files, kept = restore(app.workspace.root, archive)
-    click.echo(f"restored {files} data files from {archive}" + (f"; the replaced workspace is kept in {kept}" if kept else ""))
+    done = (_("restored {files} data files from {archive}; the replaced workspace is kept in {kept}") if kept
+            else _("restored {files} data files from {archive}"))
+    click.echo(done.format(files=files, archive=archive, kept=kept))
 
 
 @click.command("init")
@@ -47,8 +49,8 @@ def restore_command(app, archive):
 def init_command(folder, force):
     """Create a workspace in DIR (default: here) from the default policy and templates."""
     workspace = init_workspace(folder or Path.cwd(), force=force)
-    click.echo(f"workspace ready: {workspace.root}")
-    click.echo(f"  edit its service standards in {workspace.policy_path}")
+    click.echo(_("workspace ready: {root}").format(root=workspace.root))
+    click.echo("  " + _("edit its service standards in {policy_path}").format(policy_path=workspace.policy_path))
 
 
 @click.command("demo")
@@ -80,12 +82,12 @@ def demo_command(click_ctx, folder, force):
     counts = build_demo(demo, now)
     actions = escalate(demo, now, dry_run=False)   # classification already ran as each record was saved
     delivered, held, _failures = deliver(demo, actions, now)
-    click.echo(f"demo workspace: {workspace.root}")
+    click.echo(_("demo workspace: {root}").format(root=workspace.root))
     for kind_name, count in counts.items():
         click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")
-    click.echo(f"  {len(actions):5d} escalations: {len(delivered)} notices in outbox.jsonl, {len(held)} held until open hours")
+    click.echo(f"  {len(actions):5d} " + _("escalations: {delivered_count} notices in outbox.jsonl, {held_count} held until open hours").format(delivered_count=len(delivered), held_count=len(held)))
     click.echo()
     click_ctx.obj = demo
     from cstool.cli.reports import report_command
     click_ctx.invoke(report_command, name="dashboard", since=None, until=None, by=None, now_text=None, fmt="table")
-    click.echo(f"\nTry: cstool --workspace {workspace.root} list complaint --status open")
+    click.echo("\n" + _("Try: cstool --workspace {root} list complaint --status open").format(root=workspace.root))

@@ -44,7 +44,7 @@ def backup(root: Path, target: Path) -> int:
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CstoolError(_("{target}: cannot write the backup ({value})").format(target=target, value=exc.strerror or exc)) from None
+        raise CstoolError(_("{target}: cannot write the backup ({reason})").format(target=target, reason=exc.strerror or exc)) from None
     return count
 
 
@@ -59,7 +59,7 @@ def _check(unpacked: Path) -> int:
     for path in files:
         data = load_json_file(path)
         if data is not None and not isinstance(data, dict):
-            raise CstoolError(_("{value} in the archive is not a cstool data file").format(value=path.relative_to(unpacked)))
+            raise CstoolError(_("{path} in the archive is not a cstool data file").format(path=path.relative_to(unpacked)))
     return len(files)
 
 

@@ -252,11 +252,11 @@ def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
 
     base = ("calendars", name)
     if not isinstance(table, dict):
-        return [(base, "must be a table with timezone and hours")]
+        return [(base, _("must be a table with timezone and hours"))]
     problems = []
     for key in table:
         if key not in ("timezone", "hours", "overrides"):
-            problems.append(((*base, key), "unknown key; a calendar has timezone, hours and overrides"))
+            problems.append(((*base, key), _("unknown key; a calendar has timezone, hours and overrides")))
     tz = table.get("timezone")
     if tz is not None:
         try:
@@ -267,30 +267,30 @@ def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
             problems.append(((*base, "timezone"), str(exc)))
     hours = table.get("hours")
     if hours is None:
-        problems.append(((*base, "hours"), "missing: give weekday hours ([calendars.NAME.hours]) or hours = \"always\""))
+        problems.append(((*base, "hours"), _("missing: give weekday hours ([calendars.NAME.hours]) or hours = \"always\"")))
     elif isinstance(hours, str):
         if hours.strip().lower() != "always":
-            problems.append(((*base, "hours"), "must be \"always\" or a table of weekday = \"09:00-18:00\""))
+            problems.append(((*base, "hours"), _("must be \"always\" or a table of weekday = \"09:00-18:00\"")))
     elif isinstance(hours, dict):
         for day, text in hours.items():
             if day.lower() not in WEEKDAYS:
-                problems.append(((*base, "hours", day), f"unknown weekday; weekdays are {', '.join(WEEKDAYS)}"))
+                problems.append(((*base, "hours", day), _("unknown weekday; weekdays are {WEEKDAYS}").format(WEEKDAYS=', '.join(WEEKDAYS))))
                 continue
             try:
                 parse_hours(text)
             except ValueError as exc:
                 problems.append(((*base, "hours", day), str(exc)))
     else:
-        problems.append(((*base, "hours"), "must be \"always\" or a table of weekday hours"))
+        problems.append(((*base, "hours"), _("must be \"always\" or a table of weekday hours")))
     overrides = table.get("overrides", {})
     if not isinstance(overrides, dict):
-        problems.append(((*base, "overrides"), "must be a table of \"YYYY-MM-DD\" = \"closed\" or hours"))
+        problems.append(((*base, "overrides"), _("must be a table of \"YYYY-MM-DD\" = \"closed\" or hours")))
         overrides = {}
     for day, text in overrides.items():
         try:
             date.fromisoformat(day)
         except ValueError:
-            problems.append(((*base, "overrides", day), "is not a date (YYYY-MM-DD)"))
+            problems.append(((*base, "overrides", day), _("is not a date (YYYY-MM-DD)")))
             continue
         try:
             parse_hours(text)

@@ -206,12 +206,13 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
     started = calendar.next_open(created).astimezone(calendar.tz) if instants else None
     explain: list[str] = []
     if words:
-        explain.append(f"Started {_fmt(started, calendar)} on calendar {calendar.name}"
-                       + (f" (created {_fmt(created, calendar)}, outside open hours)" if started != created else ""))
-        explain.append(f"Target {target.text} = {target_minutes:g} business minutes")
+        started_text = (_("Started {started} on calendar {calendar} (created {created}, outside open hours)")
+                        if started != created else _("Started {started} on calendar {calendar}"))
+        explain.append(started_text.format(started=_fmt(started, calendar), calendar=calendar.name, created=_fmt(created, calendar)))
+        explain.append(_("Target {text} = {target_minutes:g} business minutes").format(text=target.text, target_minutes=target_minutes))
     if stop is not None and stop[1]:
         due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if instants else None
-        explain.append(f"Stopped by {stop[2]} at an unknown time (imported without it): not judged")
+        explain.append(_("Stopped by {status} at an unknown time (imported without it): not judged").format(status=stop[2]))
         return Clock(name, calendar.name, target, target_minutes, started, None, True, None, None, due,
                      "unknown", None, None, [], explain if words else [])
     end = stop[0] if stop else now
@@ -222,12 +223,12 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
         minutes = calendar.business_minutes(a, b)
         paused += minutes
         if words:
-            explain.append(f"Paused {_fmt(a, calendar)} – {_fmt(b, calendar)} in {status}: {minutes:g} business minutes")
+            explain.append(_("Paused {start} – {end} in {status}: {minutes:g} business minutes").format(start=_fmt(a, calendar), end=_fmt(b, calendar), status=status, minutes=minutes))
     open_minutes = calendar.business_minutes(created, end)
     elapsed = open_minutes - paused
     wall = (end - created).total_seconds() / 60 if end > created else 0.0
     if words and wall - open_minutes > 0:
-        explain.append(f"Closed time skipped (nights, weekends, holidays, breaks): {wall - open_minutes:g} minutes")
+        explain.append(_("Closed time skipped (nights, weekends, holidays, breaks): {minutes:g} minutes").format(minutes=wall - open_minutes))
 
     def instant_at(goal: float) -> datetime:
         """When counted (unpaused, open) minutes reach ``goal``, if nothing more is paused."""
@@ -246,12 +247,12 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
     breached = elapsed > target_minutes
     if words:
         if stop is not None:
-            explain.append(f"Stopped {_fmt(stop[0], calendar)} by {stop[2]}: {elapsed:g} business minutes counted")
+            explain.append(_("Stopped {at} by {status}: {elapsed:g} business minutes counted").format(at=_fmt(stop[0], calendar), status=stop[2], elapsed=elapsed))
         else:
-            explain.append(f"Running: {elapsed:g} business minutes counted by {_fmt(now, calendar)}")
-        explain.append(f"{'Was due' if breached or stop else 'Due'} {_fmt(due, calendar)}")
+            explain.append(_("Running: {elapsed:g} business minutes counted by {now}").format(elapsed=elapsed, now=_fmt(now, calendar)))
+        explain.append((_("Was due {at}") if breached or stop else _("Due {at}")).format(at=_fmt(due, calendar)))
         for level, when in passed:
-            explain.append(f"Passed escalation level {level.name} ({level.at:g} x target) at {_fmt(when, calendar)}")
+            explain.append(_("Passed escalation level {name} ({at:g} x target) at {when}").format(name=level.name, at=level.at, when=_fmt(when, calendar)))
     if breached:
         state = "breached"
     elif stop is not None:
@@ -291,7 +292,7 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
     problems: list[tuple[tuple, str]] = []
     calendars = policy.get("calendars") or {}
     if not isinstance(calendars, dict):
-        return [(("calendars",), "must be a table of calendars")]
+        return [(("calendars",), _("must be a table of calendars"))]
     for name, table in calendars.items():
         problems.extend(check_calendar(name, table))
     priorities = policy.priorities
@@ -299,37 +300,37 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
     for kind, section in (sla.items() if isinstance(sla, dict) else ()):
         base = ("sla", kind)
         if not isinstance(section, dict):
-            problems.append((base, "must be a table: calendar and one entry per priority"))
+            problems.append((base, _("must be a table: calendar and one entry per priority")))
             continue
         if kind not in kind_names:
-            problems.append((base, f"no kind {kind!r} is loaded; kinds: {', '.join(kind_names)}"))
+            problems.append((base, _("no kind {kind!r} is loaded; kinds: {kind_names}").format(kind=kind, kind_names=', '.join(kind_names))))
         default_calendar = section.get("calendar")
         if default_calendar is not None and default_calendar not in calendars:
-            problems.append(((*base, "calendar"), f"names a missing calendar {default_calendar!r}; calendars: {', '.join(calendars)}"))
+            problems.append(((*base, "calendar"), _("names a missing calendar {default_calendar!r}; calendars: {calendars}").format(default_calendar=default_calendar, calendars=', '.join(calendars))))
         targets_at = section.get("targets_at")
         if targets_at is not None and not (isinstance(targets_at, str) and "{" in targets_at):
-            problems.append(((*base, "targets_at"), "must be a policy path with {field} parts, e.g. \"internal.agreements.{agreement}.items.{item}\""))
+            problems.append(((*base, "targets_at"), _("must be a policy path with {field} parts, e.g. \"internal.agreements.{agreement}.items.{item}\"")))
         for priority, entry in section.items():
             if priority in ("calendar", "targets_at"):
                 continue
             here = (*base, priority)
             if priority not in priorities:
-                problems.append((here, f"{priority!r} is not a priority; priorities are {', '.join(priorities)}"))
+                problems.append((here, _("{priority!r} is not a priority; priorities are {priorities}").format(priority=priority, priorities=', '.join(priorities))))
                 continue
             if not isinstance(entry, dict):
-                problems.append((here, "must be a table like { first_response = \"30m\", resolution = \"4h\" }"))
+                problems.append((here, _("must be a table like { first_response = \"30m\", resolution = \"4h\" }")))
                 continue
             calendar = entry.get("calendar", default_calendar)
             if calendar is None:
                 problems.append((here, "no calendar: set sla." + kind + ".calendar or a calendar for this priority"))
             elif calendar not in calendars:
                 problems.append(((*here, "calendar") if "calendar" in entry else here,
-                                 f"names a missing calendar {calendar!r}; calendars: {', '.join(calendars)}"))
+                                 _("names a missing calendar {calendar!r}; calendars: {calendars}").format(calendar=calendar, calendars=', '.join(calendars))))
             for key, value in entry.items():
                 if key == "calendar":
                     continue
                 if key not in CLOCKS:
-                    problems.append(((*here, key), f"unknown clock; clocks are {', '.join(CLOCKS)}"))
+                    problems.append(((*here, key), _("unknown clock; clocks are {CLOCKS}").format(CLOCKS=', '.join(CLOCKS))))
                     continue
                 try:
                     parse_target(value)
@@ -337,27 +338,27 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
                     problems.append(((*here, key), str(exc)))
     levels = policy.get("escalation.levels") or []
     if not isinstance(levels, list):
-        problems.append((("escalation", "levels"), "must be an array of tables: [[escalation.levels]]"))
+        problems.append((("escalation", "levels"), _("must be an array of tables: [[escalation.levels]]")))
         levels = []
     names = set()
     for index, level in enumerate(levels):
         here = ("escalation", "levels", index)
         if not isinstance(level, dict):
-            problems.append((here, "must be a table with name, at and notify"))
+            problems.append((here, _("must be a table with name, at and notify")))
             continue
         if not isinstance(level.get("name"), str) or not level["name"]:
-            problems.append(((*here, "name"), "must be a name in quotes"))
+            problems.append(((*here, "name"), _("must be a name in quotes")))
         elif level["name"] in names:
-            problems.append(((*here, "name"), f"{level['name']!r} names two levels"))
+            problems.append(((*here, "name"), _("{name!r} names two levels").format(name=level['name'])))
         else:
             names.add(level["name"])
         at = level.get("at")
         if isinstance(at, bool) or not isinstance(at, (int, float)) or at <= 0:
-            problems.append(((*here, "at"), "must be a number above 0 (1.0 is the target itself)"))
+            problems.append(((*here, "at"), _("must be a number above 0 (1.0 is the target itself)")))
         notify = level.get("notify", [])
         if not (isinstance(notify, list) and all(role in ROLES for role in notify)):
-            problems.append(((*here, "notify"), f"must be a list of roles from {', '.join(ROLES)}"))
+            problems.append(((*here, "notify"), _("must be a list of roles from {ROLES}").format(ROLES=', '.join(ROLES))))
     notify_calendar = policy.get("notify.calendar")
     if notify_calendar is not None and notify_calendar not in calendars:
-        problems.append((("notify", "calendar"), f"names a missing calendar {notify_calendar!r}"))
+        problems.append((("notify", "calendar"), _("names a missing calendar {notify_calendar!r}").format(notify_calendar=notify_calendar)))
     return problems

@@ -16,7 +16,7 @@ from cstool.core.kinds import Field, Kind, KindRegistry
 from cstool.core.policy import Policy, Problem, check_core, load_policy
 from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
-from cstool.core.i18n import _
+from cstool.core.i18n import _, set_language
 
 
 def default_user() -> str:
@@ -34,7 +34,7 @@ class Context:
         self.host = host
         self.workspace_path = workspace_path
         self.user = user or os.environ.get("CSTOOL_USER") or default_user()
-        self._lang = lang or os.environ.get("CSTOOL_LANG") or None
+        self._lang = lang  # --lang or CSTOOL_LANG; None: the policy's [workspace] language
         self.no_input = no_input
         self.debug = debug
 
@@ -50,6 +50,8 @@ class Context:
     def policy(self) -> Policy:
         policy = load_policy(self.workspace.policy_path)
         problems = self.check_policy(policy)
+        if self._lang is None:
+            set_language(policy.language)
         if problems:
             raise PolicyError("\n".join(policy.describe(p) for p in problems))
         return policy

@@ -67,7 +67,8 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             if (low is not None and value < low) or (high is not None and value > high):
                 if low is not None and high is not None:
                     raise ValueError(_("must be from {low:g} to {high:g}, not {value:g}").format(low=low, high=high, value=value))
-                bound = f"at least {low:g}" if high is None else f"at most {high:g}"
+                bound = _("at least {low:g}") if high is None else _("at most {high:g}")
+                bound = bound.format(low=low, high=high)
                 raise ValueError(_("must be {bound}, not {value:g}").format(bound=bound, value=value))
             return value
         return bounded

@@ -41,6 +41,18 @@ def requested_language(explicit: str | None) -> str | None:
     return chosen if chosen in LANGUAGES else None
 
 
+def policy_language(policy_path: Path) -> str | None:
+    """``[workspace] language`` read off the policy text, for messages printed before the
+    policy is parsed (plugin warnings); the parsed policy has the last word."""
+    import re
+    try:
+        text = policy_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r'^[ \t]*language[ \t]*=[ \t]*"(zh|en)"', text, re.M)
+    return found.group(1) if found else None
+
+
 def _catalogue(lang: str):
     found = _catalogues.get(lang)
     if found is None:
@@ -56,6 +68,12 @@ def gettext(message: str, lang: str | None = None) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet (it is translated
+    where it is shown, with ``_(value)``)."""
+    return message
 
 
 def both(message: str) -> dict[str, str]:

@@ -68,7 +68,7 @@ def load_map(path: Path) -> ImportMap:
     try:
         data = tomlkit.parse(text).unwrap()
     except ParseError as exc:
-        raise CstoolError(_("{path}:{line}: {value}").format(path=path, line=exc.line, value=re.sub(r' at line .*$', '', str(exc)))) from None
+        raise CstoolError(_("{path}:{line}: {problem}").format(path=path, line=exc.line, problem=re.sub(r' at line .*$', '', str(exc)))) from None
     except TOMLKitError as exc:
         raise CstoolError(_("{path}: {exc}").format(path=path, exc=exc)) from None
     for key in data:
@@ -194,7 +194,7 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise SourceError(_("{path}:{start}: row {value}: {exc}").format(path=path, start=start, value=number + 1, exc=exc)) from None
+                raise SourceError(_("{path}:{start}: row {row}: {exc}").format(path=path, start=start, row=number + 1, exc=exc)) from None
             if not cells or cells == [""]:
                 start = reader.line_num + 1
                 continue
@@ -428,8 +428,10 @@ def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict]
                 new.append(record)
                 continue
             if on_duplicate == "error":
-                where = f"is already imported as {stored[external]['id']}" if external in stored else f"repeats row {seen[external]}"
-                problems.setdefault(index, []).append(FieldError("external_id", _("{external!r} {where}").format(external=external, where=where)))
+                duplicate = (_("{external!r} is already imported as {id}") if external in stored
+                             else _("{external!r} repeats row {row}"))
+                message = duplicate.format(external=external, id=stored.get(external, {}).get("id"), row=seen.get(external))
+                problems.setdefault(index, []).append(FieldError("external_id", message))
             elif on_duplicate == "update" and external in stored:
                 changed = book.merge_import(kind, stored[external], record, raw_rows[index].keys())
                 if changed is None:

@@ -249,11 +249,11 @@ def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
         where = format_key(parts[: depth + 1])
         if isinstance(part, int):
             if not isinstance(node, list) or part >= len(node):
-                raise PolicyError(_("{key}: {where} does not exist (there are {value} entries)").format(key=key, where=where, value=len(node) if isinstance(node, list) else 0))
+                raise PolicyError(_("{key}: {where} does not exist (there are {count} entries)").format(key=key, where=where, count=len(node) if isinstance(node, list) else 0))
             node = node[part]
             continue
         if not hasattr(node, "keys"):
-            raise PolicyError(_("{key}: {value} is a value, not a table").format(key=key, value=format_key(parts[:depth])))
+            raise PolicyError(_("{key}: {parent} is a value, not a table").format(key=key, parent=format_key(parts[:depth])))
         if part not in node:
             if isinstance(parts[depth + 1], int):
                 raise PolicyError(_("{key}: {where} does not exist").format(key=key, where=where))
@@ -265,6 +265,6 @@ def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
         if not isinstance(node, list) or last >= len(node):
             raise PolicyError(_("{key}: index {last} does not exist").format(key=key, last=last))
     elif not hasattr(node, "keys"):
-        raise PolicyError(_("{key}: {value} is a value, not a table").format(key=key, value=format_key(parts[:-1])))
+        raise PolicyError(_("{key}: {parent} is a value, not a table").format(key=key, parent=format_key(parts[:-1])))
     node[last] = value
     return document.as_string()

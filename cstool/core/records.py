@@ -186,7 +186,7 @@ class RecordBook:
         problems = []
         for name in STAMPS:
             if record.get(name) and stored_instant(record[name]) < created:
-                problems.append(FieldError(name, _("{value} is before created_at {created_at}").format(value=record[name], created_at=record['created_at'])))
+                problems.append(FieldError(name, _("{at} is before created_at {created_at}").format(at=record[name], created_at=record['created_at'])))
         phase = kind.status(record["status"]).phase
         allowed = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}
         for name, phases in allowed.items():
@@ -311,13 +311,13 @@ class RecordBook:
 
     def _check_at(self, record: dict, when: datetime, now: datetime, not_before_status: bool) -> None:
         if (when - now).total_seconds() > FUTURE_TOLERANCE_SECONDS:
-            raise CstoolError(_("--at {value} is in the future").format(value=format_datetime(when)))
+            raise CstoolError(_("--at {at} is in the future").format(at=format_datetime(when)))
         created = stored_instant(record["created_at"])
         if when < created:
-            raise CstoolError(_("--at {value} is earlier than {id}'s created_at {created_at}").format(value=format_datetime(when), id=record['id'], created_at=record['created_at']))
+            raise CstoolError(_("--at {at} is earlier than {id}'s created_at {created_at}").format(at=format_datetime(when), id=record['id'], created_at=record['created_at']))
         last = last_status_at(record)
         if not_before_status and last and when < stored_instant(last):
-            raise CstoolError(_("--at {value} is earlier than {id}'s last status change at {last}").format(value=format_datetime(when), id=record['id'], last=last))
+            raise CstoolError(_("--at {at} is earlier than {id}'s last status change at {last}").format(at=format_datetime(when), id=record['id'], last=last))
 
     def update(self, record_id: str, raw: Mapping[str, Any], at: datetime | None) -> dict:
         def apply(kind: Kind, record: dict, when: str) -> None:
@@ -368,12 +368,12 @@ class RecordBook:
         target = kind.status(name)
         if target is None:
             names = ", ".join(s.name for s in kind.statuses)
-            raise FieldError("status", _("{name!r} is not a status of {name2}; statuses: {names}").format(name=name, name2=kind.name, names=names))
+            raise FieldError("status", _("{name!r} is not a status of {kind}; statuses: {names}").format(name=name, kind=kind.name, names=names))
         if target.name == record["status"]:
-            raise CstoolError(_("{value} is already {name}").format(value=record['id'] or 'the record', name=target.name))
+            raise CstoolError(_("{id} is already {status}").format(id=record['id'] or _("the record"), status=target.name))
         allowed = kind.next_statuses(record["status"])
         if target.name not in allowed:
-            raise CstoolError(_("{value} cannot go from {status} to {name}; next: {value2}").format(value=record['id'] or 'the record', status=record['status'], name=target.name, value2=', '.join(allowed) or 'none'))
+            raise CstoolError(_("{id} cannot go from {status} to {target}; next: {allowed}").format(id=record['id'] or _("the record"), status=record['status'], target=target.name, allowed=', '.join(allowed) or _("none")))
         before = kind.status(record["status"])
         if target.phase in ("open", "pending"):
             record["resolved_at"] = None

@@ -86,7 +86,7 @@ def load_questionnaire(path: Path) -> Questionnaire:
     try:
         data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except ParseError as exc:
-        raise CstoolError(_("{path}:{line}: {value}").format(path=path, line=exc.line, value=re.sub(r' at line .*$', '', str(exc)))) from None
+        raise CstoolError(_("{path}:{line}: {problem}").format(path=path, line=exc.line, problem=re.sub(r' at line .*$', '', str(exc)))) from None
     except (TOMLKitError, OSError, UnicodeDecodeError) as exc:
         raise CstoolError(_("{path}: {exc}").format(path=path, exc=exc)) from None
 

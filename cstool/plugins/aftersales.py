@@ -114,12 +114,12 @@ def cstool_validate_records(kind, records, policy):
     refused = []
     for index, record in enumerate(records):
         if record.get("purchase_date") and date.fromisoformat(record["purchase_date"]) > _registered_on(record, policy):
-            refused.append((index, "purchase_date", "is after the registration date"))
+            refused.append((index, "purchase_date", _("is after the registration date")))
             continue
         rule = _rule(record, policy)
         given = record.get("entitlement")
         if rule and given and given != rule[0] and not record.get("override_reason"):
-            refused.append((index, "entitlement", f"{given} differs from the 三包 rule ({rule[0]}); give override_reason"))
+            refused.append((index, "entitlement", _("{given} differs from the 三包 rule ({rule}); give override_reason").format(given=given, rule=rule[0])))
     return refused
 
 

@@ -181,7 +181,7 @@ def cstool_commands(cli):
         text = render(app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
         if output:
             Path(output).write_text(text, encoding="utf-8")
-            click.echo(f"written: {output}", err=True)
+            click.echo(_("written: {output}").format(output=output), err=True)
         else:
             click.echo(text)
 

@@ -124,7 +124,7 @@ def cstool_validate_records(kind, records, lookup):
     if not linked:
         return None
     known = {c["id"] for c in lookup(KIND)}
-    return [(i, "customer_id", f"no customer {cid}: register the customer first (cstool record customer)")
+    return [(i, "customer_id", _("no customer {cid}: register the customer first (cstool record customer)").format(cid=cid))
             for i, cid in linked if cid not in known]
 
 
@@ -217,7 +217,7 @@ def cstool_commands(cli):
             derive([record], app.policy, app.book.lookup)
 
         record = app.book.change(record_id, None, apply, not_before_status=False)
-        click.echo(f"{record['id']}: credit {record['events'][-1]['from']} → {rating}, grade {record['grade']}")
+        click.echo(_("{id}: credit {old} → {rating}, grade {grade}").format(id=record['id'], old=record['events'][-1]['from'], rating=rating, grade=record['grade']))
 
     @customers_group.command("deregister")
     @click.argument("record_id", metavar="ID")
@@ -247,7 +247,7 @@ def cstool_commands(cli):
                         changed.append(record)
                 tx.replace(changed)
                 touched += len(changed)
-        click.echo(f"{record_id}: deregistered; personal data erased from {touched} records (figures and links kept)")
+        click.echo(_("{record_id}: deregistered; personal data erased from {touched} records (figures and links kept)").format(record_id=record_id, touched=touched))
 
     @customers_group.command("regrade")
     @click.pass_obj
@@ -259,7 +259,7 @@ def cstool_commands(cli):
             derive(records, app.policy, app.book.lookup)
             changed = [r for r in records if before[r["id"]] != (r.get("region"), r.get("grade"), r.get("complaint_count"))]
             tx.replace(changed)
-        click.echo(f"{len(changed)} customers regraded")
+        click.echo(_("{changed_count} customers regraded").format(changed_count=len(changed)))
 
 
 # ---- reports ----------------------------------------------------------------------

@@ -77,14 +77,13 @@ def cstool_validate_records(kind, records, policy):
         for index, record in enumerate(records):
             items = policy.get(("internal", "agreements", record["agreement"], "items")) or {}
             if record["item"] not in items:
-                refused.append((index, "item", f"{record['item']!r} is not in agreement {record['agreement']}; "
-                                               f"items: {', '.join(items) or 'none'}"))
+                refused.append((index, "item", _("{item!r} is not in agreement {agreement}; items: {items}").format(item=record['item'], agreement=record['agreement'], items=', '.join(items) or _('none'))))
     elif kind.name == EVALUATION:
         for index, record in enumerate(records):
             if record["evaluator"] == record["evaluated"]:
-                refused.append((index, "evaluated", "a department does not evaluate itself"))
+                refused.append((index, "evaluated", _("a department does not evaluate itself")))
             if not _MONTH.match(record["month"]):
-                refused.append((index, "month", f"{record['month']!r} is not a month (YYYY-MM)"))
+                refused.append((index, "month", _("{month!r} is not a month (YYYY-MM)").format(month=record['month'])))
     return refused
 
 

@@ -81,7 +81,7 @@ def cstool_validate_records(kind, records, policy, lookup):
             if linkable is None:
                 linkable = {r["id"] for k in policy.get("phone.link_kinds", []) for r in lookup(k)}
             if record["linked_record"] not in linkable:
-                refused.append((index, "linked_record", f"no case {record['linked_record']}"))
+                refused.append((index, "linked_record", _("no case {linked_record}").format(linked_record=record['linked_record'])))
     return refused
 
 

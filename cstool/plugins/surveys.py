@@ -55,12 +55,12 @@ def cstool_validate_records(kind, records, policy, lookup):
         # As instants, not strings: two offsets make string order wrong.
         if record.get("sent_at") and record.get("answered_at") and \
                 datetime.fromisoformat(record["answered_at"]) < datetime.fromisoformat(record["sent_at"]):
-            refused.append((index, "answered_at", "is before sent_at"))
+            refused.append((index, "answered_at", _("is before sent_at")))
         if record.get("for_record"):
             if known is None:
                 known = {r["id"] for name in policy.get("surveys.record_kinds", []) for r in lookup(name)}
             if record["for_record"] not in known:
-                refused.append((index, "for_record", f"no record {record['for_record']}"))
+                refused.append((index, "for_record", _("no record {for_record}").format(for_record=record['for_record'])))
     return refused
 
 
@@ -93,7 +93,7 @@ def load(app, name):
 
     paths = questionnaires(app)
     if name not in paths:
-        raise api.CstoolError(_("no questionnaire {name!r}; questionnaires: {value}").format(name=name, value=', '.join(paths) or 'none'))
+        raise api.CstoolError(_("no questionnaire {name!r}; questionnaires: {names}").format(name=name, names=', '.join(paths) or _("none")))
     return load_questionnaire(paths[name])
 
 
@@ -157,7 +157,7 @@ def cstool_commands(cli):
         """The questionnaires and their questions."""
         for name in questionnaires(app):
             questionnaire = load(app, name)
-            click.echo(f"{name}: {questionnaire.title.get(app.lang)} (for {', '.join(questionnaire.kinds) or 'any record'})")
+            click.echo(_("{name}: {title} (for {kinds})").format(name=name, title=questionnaire.title.get(app.lang), kinds=', '.join(questionnaire.kinds) or _('any record')))
             for question in questionnaire.questions:
                 click.echo(f"  {question.id:<12} {question.type:<8} {question.title(app.lang)}")
 
@@ -176,7 +176,7 @@ def cstool_commands(cli):
         questionnaire = load(app, name)
         kind, surveyed = app.book.get(record_id)
         if questionnaire.kinds and kind.name not in questionnaire.kinds:
-            raise api.CstoolError(_("questionnaire {name} is for {kinds}, not {name2}").format(name=name, kinds=', '.join(questionnaire.kinds), name2=kind.name))
+            raise api.CstoolError(_("questionnaire {name} is for {kinds}, not {kind}").format(name=name, kinds=', '.join(questionnaire.kinds), kind=kind.name))
         now = app.now()
         refusal = why_not(app.policy, app.store.records(KIND), surveyed, now)
         if refusal and not force:
@@ -209,7 +209,7 @@ def cstool_commands(cli):
         app.hook.cstool_survey_answered(record=surveyed, answers=values, policy=app.policy)
         show_record(app, app.kinds.get(KIND), record, fmt)
         if outcome:
-            click.echo(f"low score: {outcome}", err=True)
+            click.echo(_("low score: {outcome}").format(outcome=outcome), err=True)
 
     def ask(question, lang):
         import questionary
