@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-workspace
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python benchmarks/run
+
+# After changing a message in the code: extract, merge into both catalogues (translate the
+# new empty entries in zh and en .po files), then run again to compile. tests/test_i18n.py
+# fails while a message lacks either translation or a .mo is stale.
+LOCALE := cstool/locale
+messages: install-test
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/cstool.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/cstool.pot -d $(LOCALE) -D cstool --no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d $(LOCALE) -D cstool --statistics
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist .pytest_cache

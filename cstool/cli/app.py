@@ -30,6 +30,13 @@ def early_option(args: list[str], name: str) -> str | None:
     return None
 
 
+class Refusal(click.ClickException):
+    """A refusal as the user reads it: ``Error: ...`` (错误：...) on stderr, exit 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()), err=True, file=file)
+
+
 class CstoolGroup(click.Group):
     """Turns refusals into ``Error: ...`` and exit 1; hides tracebacks unless --debug."""
 
@@ -37,7 +44,7 @@ class CstoolGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CstoolError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
@@ -47,7 +54,7 @@ class CstoolGroup(click.Group):
         except Exception as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise
-            raise click.ClickException(
+            raise Refusal(
                 _("internal error: {error_type}: {exc} (run with --debug for the traceback)").format(error_type=type(exc).__name__, exc=exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:

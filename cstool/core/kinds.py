@@ -6,6 +6,7 @@ from dataclasses import dataclass, field as dc_field, replace
 from typing import Any, Mapping
 
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 
 PHASES = ("open", "pending", "resolved", "closed")
 FIELD_TYPES = ("text", "int", "decimal", "date", "datetime", "choice", "bool", "phone", "email", "list")
@@ -157,8 +158,9 @@ class KindRegistry:
         for kind in kinds:
             for index, (table, key) in enumerate(((self._by_name, kind.name), (self._by_prefix, kind.prefix))):
                 if key in table:
-                    what = "name" if index == 0 else "prefix"
-                    raise CstoolError(f"kind {what} {key!r} is declared by both {table[key].plugin} and {kind.plugin}")
+                    clash = (_("kind name {key!r} is declared by both {first} and {second}") if index == 0
+                             else _("kind prefix {key!r} is declared by both {first} and {second}"))
+                    raise CstoolError(clash.format(key=key, first=table[key].plugin, second=kind.plugin))
                 table[key] = kind
 
     def __iter__(self):
@@ -170,13 +172,13 @@ class KindRegistry:
     def get(self, name: str) -> Kind:
         kind = self._by_name.get(name)
         if kind is None:
-            known = ", ".join(self._by_name) or "none"
-            raise CstoolError(f"unknown kind {name!r}; kinds: {known}")
+            known = ", ".join(self._by_name) or _("none")
+            raise CstoolError(_("unknown kind {name!r}; kinds: {known}").format(name=name, known=known))
         return kind
 
     def kind_of_id(self, record_id: str) -> Kind:
         prefix = record_id.split("-", 1)[0].upper()
         kind = self._by_prefix.get(prefix)
         if kind is None:
-            raise CstoolError(f"{record_id!r} is not a record id (ids look like CMP-20261123-0007)")
+            raise CstoolError(_("{record_id!r} is not a record id (ids look like CMP-20261123-0007)").format(record_id=record_id))
         return kind
