@@ -25,6 +25,9 @@ def test_wheel_carries_policy_and_templates_and_init_works(tmp_path):
     assert (tmp_path / "ws" / "policy.toml").read_text(encoding="utf-8") == (ROOT / "policy.toml").read_text(encoding="utf-8")
     assert (tmp_path / "ws" / "templates" / "import" / "cfpb.toml").is_file()
     assert not (tmp_path / "ws" / "templates" / "plugin").exists()
+    chinese = env.run("-m", "cstool", "--workspace", tmp_path / "ws", "--lang", "zh", "show", "CMP-20261116-0001",
+                      cwd=tmp_path, env=quiet)
+    assert chinese.returncode == 1 and "错误：没有记录" in chinese.stderr  # the compiled catalogues are in the wheel
     scaffolded = env.run("-m", "cstool", "plugin", "new", "spare-parts", "--output", tmp_path / "p", cwd=tmp_path, env=quiet)
     assert scaffolded.returncode == 0, scaffolded.stderr
     assert (tmp_path / "p" / "cstool_spare_parts" / "__init__.py").is_file()
