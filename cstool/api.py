@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
-from cstool.core.i18n import _
+from cstool.core.i18n import _, language
 from cstool.core.kinds import Field, Kind, Status, label
 
 hookimpl = pluggy.HookimplMarker("cstool")
@@ -60,4 +60,4 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["hookimpl", "Kind", "Field", "Status", "label", "_", *_LAZY]
+__all__ = ["hookimpl", "Kind", "Field", "Status", "label", "_", "language", *_LAZY]

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import Field, Kind, Status, hookimpl, label, language
 
 KIND = "{{kind}}"
+
+# A refusal in the language the user chose (--lang, CSTOOL_LANG or the workspace policy).
+OUTSIDE_PERIOD = {"en": "more than 24 months ago: outside the claims period",
+                  "zh": "购买已超过 24 个月：不在索赔期内"}
 
 # Words that make a case urgent: Chinese anywhere in the text, English as whole words.
 SAFETY_WORDS = ("fire", "smoke", "shock", "burn", "起火", "冒烟", "漏电", "烫伤")
@@ -57,7 +61,7 @@ def cstool_validate_records(kind, records, policy, lookup):
         # Records hold dates and times as ISO text, as they are stored.
         bought, created = record.get("purchase_date"), (record.get("created_at") or "")[:10]
         if bought and created and months_between(bought, created) > 24:
-            refused.append((index, "purchase_date", "more than 24 months ago: outside the claims period"))
+            refused.append((index, "purchase_date", OUTSIDE_PERIOD[language()]))
     return refused
 
 

@@ -21,8 +21,10 @@ def test_a_missing_required_field_is_named(cstool):
 
 
 def test_a_purchase_outside_the_claims_period_is_refused(cstool):
-    done = cstool("record", "{{kind}}", *ARGS, "--set", "purchase_date=2023-01-01", "--set", "description=坏了")
+    done = cstool("--lang", "en", "record", "{{kind}}", *ARGS, "--set", "purchase_date=2023-01-01", "--set", "description=坏了")
     assert done.exit_code == 1 and "purchase_date: more than 24 months ago" in done.stderr
+    chinese = cstool("--lang", "zh", "record", "{{kind}}", *ARGS, "--set", "purchase_date=2023-01-01", "--set", "description=坏了")
+    assert chinese.exit_code == 1 and "不在索赔期内" in chinese.stderr
 
 
 def test_a_safety_case_is_classified_urgent(cstool):
