@@ -57,14 +57,14 @@ def set_command(app, key, value):
     """
     from filelock import FileLock
 
-    from cstool.core.policy import Policy, load_policy, parse_text, set_value
+    from cstool.core.policy import Policy, load_policy, read_text, set_value
     from cstool.core.store import atomic_write
 
     path = app.workspace.policy_path
     with FileLock(str(path) + ".lock", timeout=30, mode=0o600):
         text = load_policy(path).text
         new_text = set_value(path, text, key, value)
-        edited = Policy(path, new_text, parse_text(path, new_text).unwrap())
+        edited = Policy(path, new_text, read_text(path, new_text))
         problems = app.check_policy(edited)
         if problems:
             raise PolicyError("\n".join(edited.describe(p) for p in problems) + "\nnothing was written")

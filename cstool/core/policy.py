@@ -1,7 +1,7 @@
 """The service standards (服务标准) in policy.toml: load, check, locate, edit in place.
 
-Plugins read policy as plain data through ``Policy.get``; only ``set_value`` touches the
-tomlkit document, so comments and layout survive an edit.
+Plugins read policy as plain data through ``Policy.get`` (parsed by tomllib); only
+``set_value`` touches a tomlkit document, so comments and layout survive an edit.
 """
 
 from __future__ import annotations
@@ -178,7 +178,23 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(_("{path} is missing: run `cstool init` to create the default policy").format(path=path)) from None
     except UnicodeDecodeError as exc:
         raise PolicyError(_("{path}: not UTF-8 text ({reason} at byte {start})").format(path=path, reason=exc.reason, start=exc.start)) from None
-    return Policy(path, text, parse_text(path, text).unwrap())
+    return Policy(path, text, read_text(path, text))
+
+
+def read_text(path: Path, text: str) -> dict:
+    """Plain data of ``text`` for reading. Every command reads the policy and few edit it, so
+    reading uses the standard library's parser (about 10x faster than building tomlkit's
+    document); ``set_value`` edits through tomlkit so comments and layout survive."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        located = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
+        if located is None:
+            raise PolicyError(_("{path}: {exc}").format(path=path, exc=exc)) from None
+        message = str(exc)[:located.start()]
+        raise PolicyError(_("{path}:{line}: {message}").format(path=path, line=located.group(1), message=message)) from None
 
 
 def check_core(policy: Policy) -> list[Problem]:
