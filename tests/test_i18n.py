@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import ast
+import csv
 import gettext
+import re
 import string
 import unicodedata
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, complaint_args
+from conftest import ROOT, complaint_args, invoke
 
 LOCALE = ROOT / "cstool" / "locale"
 LANGUAGES = ("zh", "en")
@@ -23,14 +24,12 @@ babel = pytest.importorskip("babel.messages", reason="Babel (a test dependency) 
 
 
 def source_messages() -> set[str]:
+    """What `make messages` extracts: the same babel.cfg, the same extractor."""
     from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
     with open(ROOT / "babel.cfg", encoding="utf-8") as config:
-        from babel.messages.frontend import parse_mapping_cfg
         method_map, options_map = parse_mapping_cfg(config)
-    found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(ROOT, method_map, options_map):
-        found.add(message)
-    return found
+    return {message for _file, _line, message, _comments, _context in extract_from_dir(ROOT, method_map, options_map)}
 
 
 def catalogue(lang: str):
@@ -161,9 +160,6 @@ def test_chinese_text_aligns_in_tables(ws_cli):
 
 
 def test_every_report_heading_reads_in_chinese(tmp_path):
-    import re
-
-    from conftest import invoke
     demo = tmp_path / "demo"
     assert invoke("demo", demo).exit_code == 0
     names = [r["name"] for r in invoke("--workspace", demo, "report", "--format", "json").json()["reports"]]
@@ -172,7 +168,7 @@ def test_every_report_heading_reads_in_chinese(tmp_path):
     for name in names:
         done = invoke("--workspace", demo, "--lang", "zh", "report", name, "--format", "csv", "--now", "2026-11-20 12:00")
         assert done.exit_code == 0, (name, done.stderr)
-        headings = next(iter(__import__("csv").reader(done.stdout.splitlines())), [])
+        headings = next(csv.reader(done.stdout.splitlines()), [])
         bad = [h for h in headings if not is_cjk(h) and not re.fullmatch(r"[A-Za-z]?\W*", h)]
         if bad:
             english_headings[name] = bad

@@ -6,7 +6,7 @@ import click
 
 from cstool import __version__
 from cstool.core.errors import CstoolError
-from cstool.core.i18n import _
+from cstool.core.i18n import LANGUAGES, _
 
 GLOBAL_WITH_VALUE = ("--workspace", "--as", "--lang")
 
@@ -69,7 +69,7 @@ def build_cli(host, workspace_path) -> click.Group:
     @click.option("--workspace", "workspace", metavar="DIR", help="The workspace folder (else CSTOOL_WORKSPACE, else the nearest above).")
     @click.option("--as", "user", metavar="USER", envvar="CSTOOL_USER", help="The staff member written into events.")
     @click.option("--no-input", is_flag=True, help="Never prompt; a missing required field is an error.")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of prompts, labels, headings and messages (else CSTOOL_LANG, else the policy's).")
+    @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of prompts, labels, headings and messages (else CSTOOL_LANG, else the policy's).")
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
     @click.version_option(__version__, prog_name="cstool")
     @click.pass_context

@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from cstool.cli.output import emit_json, emit_rows, emit_table
+from cstool.core.i18n import _
 from cstool.core.kinds import ENVELOPE_FIELDS, Kind
 from cstool.core.privacy import masked_record
 from cstool.core.timeutil import parse_date, parse_datetime
-from cstool.core.i18n import _
 
 ENVELOPE_LABELS = {f.name: f.label for f in ENVELOPE_FIELDS} | {
     "id": {"en": "Id", "zh": "编号"}, "kind": {"en": "Kind", "zh": "记录类型"},

@@ -11,8 +11,8 @@ from cstool.cli.common import (field_title, for_output, parse_day, parse_instant
 from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
 from cstool.core.errors import CstoolError
 from cstool.core.fields import is_blank
-from cstool.core.timeutil import format_datetime
 from cstool.core.i18n import _
+from cstool.core.timeutil import format_datetime
 
 at_option = click.option("--at", metavar="T", help="When it happened (ISO 8601; default now). For back-dated entries.")
 no_input_option = click.option("--no-input", "no_input_here", is_flag=True, help="Never prompt.")

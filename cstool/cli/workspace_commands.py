@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cstool.core.workspace import init_workspace
 from cstool.core.i18n import _
+from cstool.core.workspace import init_workspace
 
 
 def register(cli: click.Group) -> None:

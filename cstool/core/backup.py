@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from cstool.core.errors import CstoolError
+from cstool.core.i18n import _
 from cstool.core.store import FILE_MODE, load_json_file
 from cstool.core.workspace import DIR_MODE
-from cstool.core.i18n import _
 
 PARTS = ("policy.toml", "data", "plugins", "templates")
 

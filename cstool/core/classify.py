@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from cstool.core.policy import Problem
 from cstool.core.i18n import _
+from cstool.core.policy import Problem
 
 SETTABLE = ("category", "priority", "tags")
 RULE_KEYS = ("name", "keywords", "fields", "when", "set")

@@ -12,11 +12,11 @@ from typing import Any
 
 from cstool.core.errors import CstoolError, PolicyError
 from cstool.core.host import Host
+from cstool.core.i18n import _, set_language
 from cstool.core.kinds import Field, Kind, KindRegistry
 from cstool.core.policy import Policy, Problem, check_core, load_policy
 from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
-from cstool.core.i18n import _, set_language
 
 
 def default_user() -> str:

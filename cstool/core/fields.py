@@ -11,9 +11,9 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Sequence
 
+from cstool.core.i18n import _
 from cstool.core.kinds import Field
 from cstool.core.timeutil import format_datetime, parse_date, parse_datetime
-from cstool.core.i18n import _
 
 _TRUE = {"true", "yes", "y", "1", "是", "对", "真"}
 _FALSE = {"false", "no", "n", "0", "否", "不", "假"}

@@ -77,24 +77,30 @@ class Host:
         return rows
 
 
-def _blocked(workspace_root: Path | None) -> set[str]:
+def read_policy_text(workspace_root: Path) -> str | None:
+    """The workspace's policy.toml as text, or None when it cannot be read (the command's own
+    policy load then says why)."""
+    try:
+        return (workspace_root / "policy.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _blocked(policy_text: str | None) -> set[str]:
     blocked = {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
-    if workspace_root is not None:
-        blocked |= policy_blocked(workspace_root / "policy.toml")
+    if policy_text is not None:
+        blocked |= policy_blocked(policy_text)
     return blocked
 
 
-def policy_blocked(policy_path: Path) -> set[str]:
+def policy_blocked(text: str) -> set[str]:
     """Names in the policy's ``[plugins] blocked`` list.
 
     Plugins load before the policy is read (their checks judge it), so this reads the one
-    list with tomllib, and only when the text has a ``[plugins]`` table at all. A policy
-    that does not parse blocks nothing here: the command's own policy load names the line.
+    list with tomllib, and only when the text has a ``[plugins]`` table that lists something.
+    A policy that does not parse blocks nothing here: the command's own policy load names
+    the line.
     """
-    try:
-        text = policy_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return set()
     header = f"[{BLOCK_POLICY_SECTION}]"
     if header not in text or _EMPTY_BLOCK_LIST.match(text.split(header, 1)[1]):
         return set()  # the usual case, without importing and running a TOML parser
@@ -202,17 +208,20 @@ def _check_pending(host: Host) -> None:
 
 
 def build_host(workspace_root: Path | None, *, entry_points: bool | None = None,
-               extra: Iterable[tuple[str, object]] = ()) -> Host:
+               extra: Iterable[tuple[str, object]] = (), policy_text: str | None = None) -> Host:
     """Load every plugin: bundled, installed (entry points), ``extra`` (name, plugin) pairs
     handed in by the caller (the test fixtures do), then the workspace's plugins/*.py.
 
-    Blocked names (``CSTOOL_BLOCK_PLUGINS``, the policy's ``[plugins] blocked``) are skipped.
+    Blocked names (``CSTOOL_BLOCK_PLUGINS``, the policy's ``[plugins] blocked``) are skipped;
+    ``policy_text`` spares a second read when the caller has the policy already.
     A plugin that fails to import or to validate is recorded in ``failures`` and skipped.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     host = Host(pm)
-    blocked = _blocked(workspace_root)
+    if policy_text is None and workspace_root is not None:
+        policy_text = read_policy_text(workspace_root)
+    blocked = _blocked(policy_text)
     for module_name in BUNDLED:
         name = module_name.rsplit(".", 1)[-1]
         if name in blocked:
@@ -226,7 +235,8 @@ def build_host(workspace_root: Path | None, *, entry_points: bool | None = None,
             source = f"entry point {value} ({distribution})"
             if name in blocked:
                 host.blocked[name] = source
-            if name in blocked or pm.has_plugin(name):
+                continue
+            if pm.has_plugin(name):
                 continue
             try:
                 plugin = _load_entry_point(value)

@@ -41,14 +41,10 @@ def requested_language(explicit: str | None) -> str | None:
     return chosen if chosen in LANGUAGES else None
 
 
-def policy_language(policy_path: Path) -> str | None:
+def policy_language(text: str) -> str | None:
     """``[workspace] language`` read off the policy text, for messages printed before the
     policy is parsed (plugin warnings); the parsed policy has the last word."""
     import re
-    try:
-        text = policy_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
     found = re.search(r'^[ \t]*language[ \t]*=[ \t]*"(zh|en)"', text, re.M)
     return found.group(1) if found else None
 
@@ -74,8 +70,3 @@ def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it yet (it is translated
     where it is shown, with ``_(value)``)."""
     return message
-
-
-def both(message: str) -> dict[str, str]:
-    """``{"en": ..., "zh": ...}`` for a catalogued message, as labels are shaped."""
-    return {lang: gettext(message, lang) for lang in ("en", "zh")}

@@ -18,9 +18,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from cstool.core.errors import CstoolError, FieldError
 from cstool.core.fields import is_blank
+from cstool.core.i18n import _
 from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
-from cstool.core.i18n import _
 
 ON_DUPLICATE = ("skip", "update", "error")
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options")

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cstool.core.errors import PolicyError
-from cstool.core.i18n import _
+from cstool.core.i18n import LANGUAGES, _
 
 KeyPath = tuple[Any, ...]   # ("escalation", "levels", 1, "at")
-LANGUAGES = ("zh", "en")
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from cstool.core.classify import Suggestion, changes_for, merge_into
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
 from cstool.core.fields import is_blank, make_parser
+from cstool.core.i18n import _
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind
 from cstool.core.timeutil import format_datetime, stored_instant
-from cstool.core.i18n import _
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
 # Envelope keys the tool owns; input may not set them.
