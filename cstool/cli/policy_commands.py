@@ -67,6 +67,6 @@ def set_command(app, key, value):
         edited = Policy(path, new_text, read_text(path, new_text))
         problems = app.check_policy(edited)
         if problems:
-            raise PolicyError("\n".join(edited.describe(p) for p in problems) + "\nnothing was written")
+            raise PolicyError("\n".join(edited.describe(p) for p in problems) + "\n" + _("nothing was written"))
         atomic_write(path, new_text.encode("utf-8"))
     click.echo(f"{key} = {edited.get(key)!r}")

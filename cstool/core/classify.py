@@ -191,7 +191,7 @@ def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_name
     """Problems in ``[[classify.<kind>]]``; ``field_names`` None when the kind is not loaded."""
     base = ("classify", kind)
     if not isinstance(raw_rules, list):
-        return [Problem(base, "must be an array of tables: write each rule under [[classify." + kind + "]]")]
+        return [Problem(base, _("must be an array of tables: write each rule under [[classify.{kind}]]").format(kind=kind))]
     problems = []
     for index, rule in enumerate(raw_rules):
         here = (*base, index)

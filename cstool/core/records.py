@@ -191,7 +191,7 @@ class RecordBook:
         allowed = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}
         for name, phases in allowed.items():
             if record.get(name) and phase not in phases:
-                problems.append(FieldError(name, _("is set, but status {status} is not {phases}").format(status=record['status'], phases=' or '.join(phases))))
+                problems.append(FieldError(name, _("is set, but status {status} is not {phases}").format(status=record['status'], phases=_(" or ").join(phases))))
         return problems
 
     def _run_record_hooks(self, kind: Kind, records: list[dict | None], errors: list[tuple[int, FieldError]]) -> None:

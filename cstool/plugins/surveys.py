@@ -196,7 +196,7 @@ def cstool_commands(cli):
             except ValueError as exc:
                 errors.append(f"{question.id}: {exc}")
         if errors:
-            raise api.CstoolError("\n".join(errors) + "\nnothing was stored")
+            raise api.CstoolError("\n".join(errors) + "\n" + _("nothing was stored"))
         metric = {m: values.get(q.id) for m in ("csat", "nps", "ces") if (q := questionnaire.metric_question(m))}
         comment = next((values[q.id] for q in questionnaire.questions if q.type == "text" and values.get(q.id)), None)
         record = app.book.create(app.kinds.get(KIND), {
