@@ -79,8 +79,21 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def data_file(workspace: Path, kind: str = "complaint") -> Path:
+STORED_BY_MONTH = {"complaint", "call"}
+TEST_MONTH = "2026-11"   # the tests' records are created in the week of Monday 2026-11-16
+
+
+def data_file(workspace: Path, kind: str = "complaint", month: str = TEST_MONTH) -> Path:
+    """The file holding ``kind``'s records (of ``month``, for a kind stored by month)."""
+    if kind in STORED_BY_MONTH:
+        return workspace / "data" / kind / f"{month}.json"
     return workspace / "data" / f"{kind}.json"
+
+
+def data_snapshot(workspace: Path) -> dict[str, bytes]:
+    """Every data file's bytes: equal before and after, a command wrote nothing."""
+    data = workspace / "data"
+    return {str(path.relative_to(data)): path.read_bytes() for path in sorted(data.rglob("*.json"))}
 
 
 # A writer process for concurrency tests: `python -c WRITER WORKSPACE NAME COUNT` adds COUNT

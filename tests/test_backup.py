@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from conftest import complaint_args, data_file
+from conftest import complaint_args, data_snapshot
 
 
 def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path):
@@ -14,7 +14,7 @@ def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path
     result = ws_cli("backup", archive)
     assert result.exit_code == 0 and "backup written" in result.stdout
     names = tarfile.open(archive).getnames()
-    assert "policy.toml" in names and "data/complaint.json" in names and not any(n.endswith(".lock") for n in names)
+    assert "policy.toml" in names and "data/complaint/2026-11.json" in names and not any(n.endswith(".lock") for n in names)
     ws_cli("record", "complaint", *complaint_args(customer_name="后来的"))
     ws_cli("policy", "set", "workspace.language", "en")
     restored = ws_cli("restore", archive)
@@ -23,7 +23,7 @@ def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path
     assert ids == [first]
     assert ws_cli("policy", "show", "--format", "json").json()["workspace"]["language"] == "zh"
     kept = [p for p in workspace.parent.iterdir() if p.name.startswith("ws.before-restore-")]
-    assert len(kept) == 1 and (kept[0] / "data" / "complaint.json").exists()
+    assert len(kept) == 1 and (kept[0] / "data" / "complaint" / "2026-11.json").exists()
 
 
 def _archive(path, files):
@@ -38,12 +38,12 @@ def _archive(path, files):
 
 def test_a_bad_archive_replaces_nothing(ws_cli, workspace, tmp_path):
     ws_cli("record", "complaint", *complaint_args())
-    before = data_file(workspace).read_bytes()
+    before = data_snapshot(workspace)
     policy = (workspace / "policy.toml").read_text(encoding="utf-8")
     cases = {
         "not-an-archive.tar.gz": None,
         "no-workspace.tar.gz": {"notes.txt": "hello"},
-        "broken-data.tar.gz": {"policy.toml": policy, "data/complaint.json": '{"complaint": {"1": '},
+        "broken-data.tar.gz": {"policy.toml": policy, "data/complaint/2026-11.json": '{"complaint": {"1": '},
         "broken-policy.tar.gz": {"policy.toml": "[workspace\n", "data/complaint.json": "{}"},
         "escape.tar.gz": {"policy.toml": policy, "data/x.json": "{}", "../evil.txt": "x"},
     }
@@ -55,6 +55,6 @@ def test_a_bad_archive_replaces_nothing(ws_cli, workspace, tmp_path):
             _archive(path, files)
         result = ws_cli("restore", path)
         assert result.exit_code == 1 and "nothing was restored" in result.stderr, (name, result.stderr)
-    assert data_file(workspace).read_bytes() == before
+    assert data_snapshot(workspace) == before
     assert not (tmp_path / "evil.txt").exists() and not (workspace.parent / "evil.txt").exists()
     assert not [p for p in workspace.parent.iterdir() if p.name.startswith((".ws.restore-", "ws.before-restore-"))]

@@ -11,7 +11,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import data_file, invoke
+from conftest import data_snapshot, invoke
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
@@ -19,11 +19,12 @@ FIELDS = ["customer_name", "channel", "content", "contact_phone", "created_at", 
           "severity", "closed_at", "customer_id", "nonsense"]
 
 
-def assert_clean(result, before: bytes | None, path):
+def assert_clean(result, before, now):
+    """``now()`` gives what ``before`` was taken of, as it stands after the command."""
     assert result.exit_code in (0, 1, 2), result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     if result.exit_code != 0:
-        assert (path.read_bytes() if path.exists() else None) == before
+        assert now() == before
 
 
 @FUZZ
@@ -35,9 +36,8 @@ def test_csv_import(workspace, tmp_path_factory, header, rows):
     writer.writerow(header)
     writer.writerows(row[: len(header)] for row in rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    target = data_file(workspace)
-    before = target.read_bytes() if target.exists() else None
-    assert_clean(invoke("--workspace", workspace, "import", "complaint", path), before, target)
+    before = data_snapshot(workspace)
+    assert_clean(invoke("--workspace", workspace, "import", "complaint", path), before, lambda: data_snapshot(workspace))
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | cells,
@@ -49,18 +49,16 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
 def test_json_import(workspace, tmp_path_factory, document):
     path = tmp_path_factory.mktemp("json") / "in.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    target = data_file(workspace)
-    before = target.read_bytes() if target.exists() else None
-    assert_clean(invoke("--workspace", workspace, "import", "complaint", path), before, target)
+    before = data_snapshot(workspace)
+    assert_clean(invoke("--workspace", workspace, "import", "complaint", path), before, lambda: data_snapshot(workspace))
 
 
 @FUZZ
 @given(st.dictionaries(st.sampled_from(FIELDS), cells, max_size=6))
 def test_set_values(workspace, values):
-    target = data_file(workspace)
-    before = target.read_bytes() if target.exists() else None
+    before = data_snapshot(workspace)
     args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
-    assert_clean(invoke("--workspace", workspace, "--no-input", "record", "complaint", *args), before, target)
+    assert_clean(invoke("--workspace", workspace, "--no-input", "record", "complaint", *args), before, lambda: data_snapshot(workspace))
 
 
 @FUZZ
@@ -69,9 +67,8 @@ def test_map_files(workspace, tmp_path_factory, text):
     folder = tmp_path_factory.mktemp("map")
     (folder / "map.toml").write_text(text, encoding="utf-8")
     (folder / "in.csv").write_text("customer_name,channel,content\n张伟,phone,漏水\n", encoding="utf-8")
-    target = data_file(workspace)
-    before = target.read_bytes() if target.exists() else None
-    assert_clean(invoke("--workspace", workspace, "import", "complaint", folder / "in.csv", "--map", folder / "map.toml"), before, target)
+    before = data_snapshot(workspace)
+    assert_clean(invoke("--workspace", workspace, "import", "complaint", folder / "in.csv", "--map", folder / "map.toml"), before, lambda: data_snapshot(workspace))
 
 
 KEYS = ["workspace.timezone", "workspace.priorities", "workspace.default_priority", "escalation.levels[0].at",
@@ -85,7 +82,7 @@ def test_policy_set(workspace, key, value):
     path = workspace / "policy.toml"
     before = path.read_bytes()
     result = invoke("--workspace", workspace, "policy", "set", key, value)
-    assert_clean(result, before, path)
+    assert_clean(result, before, path.read_bytes)
     if result.exit_code == 0:
         assert invoke("--workspace", workspace, "policy", "check").exit_code == 0
         path.write_bytes(before)

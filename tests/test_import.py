@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import data_file
+from conftest import data_snapshot
 
 HEADER = ["ref", "received", "name", "how", "text"]
 MAP = """
@@ -49,17 +49,17 @@ def test_import_then_reimport_changes_nothing(ws_cli, workspace, tmp_path, map_f
     first = ws_cli("import", "complaint", source, "--map", map_file, "--format", "json")
     assert first.exit_code == 0, first.stderr
     assert first.json() == {"kind": "complaint", "read": 120, "imported": 120, "updated": 0, "duplicates": 0, "skipped": 0, "errors": []}
-    stored = data_file(workspace).read_bytes()
+    stored = data_snapshot(workspace)
     second = ws_cli("import", "complaint", source, "--map", map_file, "--format", "json").json()
     assert (second["imported"], second["duplicates"]) == (0, 120)
-    assert data_file(workspace).read_bytes() == stored
+    assert data_snapshot(workspace) == stored
     listed = ws_cli("list", "complaint", "--where", "external_id=EXT-7", "--format", "json").json()["records"][0]
     assert listed["channel"] == "phone" and listed["created_at"] == "2026-10-08T09:07:00+08:00"
 
 
 def test_impossible_date_in_row_500_writes_nothing(ws_cli, workspace, tmp_path, map_file):
     ws_cli("import", "complaint", write_csv(tmp_path / "seed.csv", make_rows(3)), "--map", map_file)
-    before = data_file(workspace).read_bytes()
+    before = data_snapshot(workspace)
     rows = make_rows(600)
     rows[499][1] = "2026-02-30 10:00"
     result = ws_cli("import", "complaint", write_csv(tmp_path / "in.csv", rows), "--map", map_file, "--format", "json")
@@ -68,7 +68,7 @@ def test_impossible_date_in_row_500_writes_nothing(ws_cli, workspace, tmp_path, 
     assert errors == [{"row": 500, "line": 501, "field": "created_at", "message": errors[0]["message"]}]
     assert "2026-02-30" in errors[0]["message"]
     assert "row 500" in result.stderr and "created_at" in result.stderr and "nothing was written" in result.stderr
-    assert data_file(workspace).read_bytes() == before
+    assert data_snapshot(workspace) == before
 
 
 def test_skip_invalid_writes_the_valid_rows(ws_cli, tmp_path, map_file):
@@ -86,7 +86,7 @@ def test_skip_invalid_writes_the_valid_rows(ws_cli, tmp_path, map_file):
 def test_dry_run_reports_without_writing(ws_cli, workspace, tmp_path, map_file):
     result = ws_cli("import", "complaint", write_csv(tmp_path / "in.csv", make_rows(5)), "--map", map_file, "--dry-run", "--format", "json")
     assert result.exit_code == 0 and result.json()["imported"] == 5
-    assert not data_file(workspace).exists()
+    assert not data_snapshot(workspace)
 
 
 def test_missing_required_column_and_unknown_column(ws_cli, workspace, tmp_path, map_file):
@@ -97,7 +97,7 @@ def test_missing_required_column_and_unknown_column(ws_cli, workspace, tmp_path,
     extra = write_csv(tmp_path / "b.csv", [r + ["x"] for r in make_rows(3)], header=HEADER + ["mood"])
     result = ws_cli("import", "complaint", extra, "--map", map_file)
     assert result.exit_code == 1 and "column 'mood'" in result.stderr
-    assert not data_file(workspace).exists()
+    assert not data_snapshot(workspace)
 
 
 def test_on_duplicate_update_and_error(ws_cli, tmp_path, map_file):

@@ -6,7 +6,7 @@ import pytest
 
 from cstool.core.policy import Policy, parse_key
 
-from conftest import data_file
+from conftest import data_snapshot
 
 
 def lines_differing(before: str, after: str) -> list[int]:
@@ -80,7 +80,7 @@ def test_wrong_type_names_its_line_and_key(ws_cli, workspace):
     assert result.exit_code == 1
     assert f"policy.toml:{line}: workspace.priorities: must be a list" in result.stderr
     record = ws_cli("record", "complaint", "--set", "customer_name=x")
-    assert record.exit_code == 1 and "policy.toml:" in record.stderr and not data_file(workspace).exists()
+    assert record.exit_code == 1 and "policy.toml:" in record.stderr and not data_snapshot(workspace)
 
 
 def test_plugin_sections_are_checked_at_their_lines(ws_cli, workspace):

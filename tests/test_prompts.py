@@ -9,7 +9,7 @@ from prompt_toolkit.output import DummyOutput
 
 from cstool.cli import prompts
 
-from conftest import data_file, invoke
+from conftest import data_snapshot, invoke
 
 DOWN, ENTER = "\x1b[B", "\r"
 
@@ -75,7 +75,7 @@ def test_declining_the_summary_saves_nothing(terminal, workspace):
     ))
     result = invoke("--workspace", workspace, "record", "complaint")
     assert result.exit_code == 1 and "Aborted" in result.stderr
-    assert not data_file(workspace).exists()
+    assert not data_snapshot(workspace)
 
 
 def test_given_fields_are_not_asked(terminal, workspace):

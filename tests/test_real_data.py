@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from conftest import data_file
+from conftest import data_snapshot
 
 
 def test_cfpb_complaints_import_whole_and_idempotent(ws_cli, workspace, shared_data):
@@ -37,10 +37,10 @@ def test_cfpb_complaints_import_whole_and_idempotent(ws_cli, workspace, shared_d
     channels = {r["channel"] for r in listed["records"]}
     assert channels == {"web", "referral", "phone", "letter", "fax", "email"}
 
-    stored_bytes = data_file(workspace).read_bytes()
+    stored_bytes = data_snapshot(workspace)
     second = ws_cli("import", "complaint", source, "--map", "cfpb", "--format", "json").json()
     assert (second["imported"], second["duplicates"]) == (0, 6623)
-    assert data_file(workspace).read_bytes() == stored_bytes
+    assert data_snapshot(workspace) == stored_bytes
 
     report = ws_cli("report", "complaints", "--by", "channel", "--format", "json").json()
     assert report["totals"]["received"] == 6623

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from conftest import complaint_args, data_file
+from conftest import complaint_args, data_snapshot
 
 
 def record(ws_cli, *extra, **fields):
@@ -31,7 +31,7 @@ def test_missing_required_fields_are_all_named(ws_cli, workspace):
     result = ws_cli("--no-input", "record", "complaint", "--set", "channel=phone")
     assert result.exit_code == 1
     assert "customer_name: is required" in result.stderr and "content: is required" in result.stderr
-    assert not data_file(workspace).exists()
+    assert not data_snapshot(workspace)
 
 
 def test_unknown_field_and_unknown_kind_are_refused(ws_cli, workspace):
@@ -39,7 +39,7 @@ def test_unknown_field_and_unknown_kind_are_refused(ws_cli, workspace):
     assert result.exit_code == 1 and "colour: unknown field for kind complaint" in result.stderr
     result = ws_cli("record", "parcel", "--set", "a=b")
     assert result.exit_code == 1 and "unknown kind 'parcel'" in result.stderr
-    assert not data_file(workspace).exists()
+    assert not data_snapshot(workspace)
 
 
 def test_bad_values_name_their_field(ws_cli):
@@ -99,7 +99,7 @@ def test_status_phases_set_and_clear_clock_stamps(ws_cli):
 def test_at_may_not_precede_creation_or_last_status_nor_be_in_future(ws_cli, workspace):
     rid = record(ws_cli, "--at", "2026-11-02 09:00")["id"]
     ws_cli("status", rid, "investigating", "--at", "2026-11-02 12:00")
-    before = data_file(workspace).read_bytes()
+    before = data_snapshot(workspace)
     early = ws_cli("respond", rid, "--at", "2026-11-02 08:00")
     assert early.exit_code == 1 and "earlier than" in early.stderr and "created_at" in early.stderr
     behind = ws_cli("status", rid, "closed", "--at", "2026-11-02 11:00")
@@ -110,7 +110,7 @@ def test_at_may_not_precede_creation_or_last_status_nor_be_in_future(ws_cli, wor
     assert garbage.exit_code == 2 and "--at" in garbage.stderr
     unknown = ws_cli("status", rid, "teleported")
     assert unknown.exit_code == 1 and "not a status of complaint" in unknown.stderr
-    assert data_file(workspace).read_bytes() == before
+    assert data_snapshot(workspace) == before
 
 
 def test_update_records_changes_and_keeps_hand_values_from_classification(ws_cli):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import complaint_args, data_file
+from conftest import complaint_args, data_file, data_snapshot
 
 
 def make(ws_cli, at, **fields):
@@ -141,10 +141,10 @@ def test_escalate_fires_each_level_once_with_recipients(ws_cli, workspace):
 def test_stopped_clocks_do_not_escalate_and_dry_run_writes_nothing(ws_cli, workspace):
     rid = make(ws_cli, "2026-11-16 09:00")
     ws_cli("respond", rid, "--at", "2026-11-16 09:30")
-    before = data_file(workspace).read_bytes()
+    before = data_snapshot(workspace)
     dry = ws_cli("escalate", "--now", "2026-11-20 10:00", "--dry-run", "--format", "json").json()
     assert [(a["clock"], a["level"]) for a in dry["actions"]] == [("resolution", "remind"), ("resolution", "supervisor")]
-    assert data_file(workspace).read_bytes() == before and not (workspace / "outbox.jsonl").exists()
+    assert data_snapshot(workspace) == before and not (workspace / "outbox.jsonl").exists()
 
 
 def test_bad_now_is_a_usage_error(ws_cli):

@@ -29,19 +29,23 @@ def test_file_layout_is_tinydb_with_meta(ws_cli, workspace):
         assert db.table("complaint").all()[0]["customer_name"] == "张伟"
 
 
-def test_invalid_json_is_left_exactly_as_it_is(ws_cli, workspace):
-    path = data_file(workspace)
+# A month's file, and the single file complaints were kept in before they were stored by month.
+@pytest.mark.parametrize("name", ["complaint/2026-11.json", "complaint.json"])
+def test_invalid_json_is_left_exactly_as_it_is(ws_cli, workspace, name):
+    path = workspace / "data" / name
+    path.parent.mkdir(mode=0o700, exist_ok=True)
     path.write_bytes(b'{"complaint": {"1": {"id": "CMP-1"')
     before = path.read_bytes()
     for args in (["record", "complaint", *complaint_args()], ["list", "complaint"], ["import", "complaint", "x.csv"]):
         result = ws_cli(*args)
         assert result.exit_code == 1
     result = ws_cli("record", "complaint", *complaint_args())
-    assert "complaint.json is not valid JSON" in result.stderr and "left exactly as it is" in result.stderr
+    assert f"{path.name} is not valid JSON" in result.stderr and "left exactly as it is" in result.stderr
     assert path.read_bytes() == before
 
 
 def test_newer_schema_is_refused(ws_cli, workspace):
+    data_file(workspace).parent.mkdir(mode=0o700)
     data_file(workspace).write_bytes(orjson.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}, "complaint": {}}))
     result = ws_cli("list", "complaint")
     assert result.exit_code == 1 and "schema version" in result.stderr
@@ -58,7 +62,7 @@ def test_failed_write_keeps_the_old_file(ws_cli, workspace, monkeypatch):
     result = ws_cli("record", "complaint", *complaint_args())
     assert result.exit_code == 1 and "No space left on device" in result.stderr and "previous file is intact" in result.stderr
     assert data_file(workspace).read_bytes() == before
-    assert [p.name for p in (workspace / "data").iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in data_file(workspace).parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
@@ -76,7 +80,7 @@ def test_read_only_data_folder(ws_cli, workspace):
 
 def test_workspace_files_are_owner_only(ws_cli, workspace):
     ws_cli("record", "complaint", *complaint_args())
-    for path in (workspace, workspace / "data", workspace / "plugins"):
+    for path in (workspace, workspace / "data", workspace / "plugins", data_file(workspace).parent):
         assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
     for path in (workspace / "policy.toml", data_file(workspace)):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -93,9 +97,9 @@ def test_ids_are_never_reused_after_a_record_leaves_the_file(ws_cli, workspace):
 
 
 def test_transaction_writes_nothing_when_its_body_fails(workspace):
-    store = Store(workspace / "data")
+    store = Store(workspace / "data", {"complaint"})
     with pytest.raises(RuntimeError):
-        with store.transaction("complaint") as tx:
+        with store.transaction("complaint", "2026-11") as tx:
             tx.new_id("CMP", "20261120")
             raise RuntimeError("boom")
     assert not data_file(workspace).exists()
@@ -146,3 +150,35 @@ def test_read_only_file_system_keeps_the_old_file(ws_cli, workspace, monkeypatch
     result = ws_cli("record", "complaint", *complaint_args())
     assert result.exit_code == 1 and "Read-only file system" in result.stderr and "previous file is intact" in result.stderr
     assert data_file(workspace).read_bytes() == before
+
+
+def test_complaints_kept_in_one_file_move_into_their_months_once(ws_cli, workspace):
+    """Workspaces made before complaints were stored by month: nothing lost, no id reused."""
+    single_file = Store(workspace / "data")   # the old layout: one file for the kind
+    with single_file.transaction("complaint") as tx:
+        rows = [("CMP-20261030-0001", "2026-10-30T10:00:00+08:00"), ("CMP-20261116-0001", "2026-11-16T10:00:00+08:00"),
+                ("CMP-20261116-0002", "2026-11-16T11:00:00+08:00")]
+        tx.insert([{"id": rid, "kind": "complaint", "status": "registered", "created_at": at, "customer_name": "张伟",
+                    "channel": "phone", "content": "旧数据", "events": []} for rid, at in rows])
+        tx.keep_sequences({"20261030": 1, "20261116": 5})   # 0003-0005 were handed out, then removed by hand
+    listed = ws_cli("list", "complaint", "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
+    assert sorted(r["id"] for r in listed.json()["records"]) == [rid for rid, _ in rows]
+    assert not (workspace / "data" / "complaint.json").exists()
+    assert sorted(p.name for p in (workspace / "data" / "complaint").glob("*.json")) == ["2026-10.json", "2026-11.json"]
+    new = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-16 12:00", "--format", "json").json()
+    assert new["id"] == "CMP-20261116-0006"
+    assert ws_cli("update", "CMP-20261030-0001", "--set", "remedy=退款").exit_code == 0
+
+
+def test_a_split_cut_short_is_finished_without_doubling(workspace):
+    rows = [{"id": f"CMP-2026111{d}-0001", "kind": "complaint", "created_at": f"2026-11-1{d}T10:00:00+08:00"} for d in (6, 7)]
+    with Store(workspace / "data").transaction("complaint") as tx:
+        tx.insert([dict(r) for r in rows])
+    # A split killed after writing one of November's records, before removing the single file.
+    month = data_file(workspace)
+    month.parent.mkdir(mode=0o700)
+    month.write_bytes(orjson.dumps({"complaint": {"1": rows[0]}, "_meta": {"1": {"schema": SCHEMA_VERSION, "sequences": {}}}}))
+    (workspace / "data" / "complaint.json").write_bytes(orjson.dumps({"complaint": {"1": rows[0], "2": rows[1]}}))
+    records = Store(workspace / "data", {"complaint"}).records("complaint")
+    assert sorted(r["id"] for r in records) == [r["id"] for r in rows]

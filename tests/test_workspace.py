@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import complaint_args, invoke
+from conftest import complaint_args, data_snapshot, invoke
 
 
 def test_init_creates_policy_data_plugins_and_templates(tmp_path):
@@ -20,7 +20,7 @@ def test_init_refuses_an_existing_workspace_unless_forced(tmp_path):
     (tmp_path / "w" / "policy.toml").write_text("# edited\n[workspace]\n", encoding="utf-8")
     assert invoke("init", "--force", tmp_path / "w").exit_code == 0
     assert "edited" not in (tmp_path / "w" / "policy.toml").read_text(encoding="utf-8")
-    assert (tmp_path / "w" / "data" / "complaint.json").exists()  # records are kept
+    assert data_snapshot(tmp_path / "w")  # records are kept
 
 
 def test_discovery_order(tmp_path, monkeypatch):
@@ -31,7 +31,7 @@ def test_discovery_order(tmp_path, monkeypatch):
     def where_records_go(*global_args):
         result = invoke(*global_args, "record", "complaint", *complaint_args(), "--format", "json")
         assert result.exit_code == 0, result.stderr
-        return {n for n in "abc" if (tmp_path / n / "data" / "complaint.json").exists()}
+        return {n for n in "abc" if data_snapshot(tmp_path / n)}
 
     monkeypatch.chdir(tmp_path / "c" / "deep" / "er")
     assert where_records_go() == {"c"}

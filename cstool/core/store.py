@@ -4,8 +4,8 @@ Layout: ``data/<kind>.json`` holds the TinyDB table ``<kind>`` (the records) and
 table ``_meta`` (schema version and id sequences). One file per kind keeps a busy call
 log from making every complaint save rewrite it. A high-volume kind is partitioned by
 month: ``data/<kind>/<YYYY-MM>.json``, one such file per month of ``created_at`` (the
-month is in the id: ``CALL-20261116-0007`` lives in ``2026-11``), so logging a call
-rewrites this month's calls, not the whole history. Reads span every partition.
+month is in the id: ``CALL-20261116-0007`` lives in ``2026-11``), so logging a call or
+updating a complaint rewrites that month, not the whole history. Reads span every partition.
 
 Guarantees:
 - a write goes to a temp file, is fsynced, renamed over the old file and the folder is
@@ -40,13 +40,19 @@ FILE_MODE = 0o600
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Building or loading many small objects: the cyclic collector only slows it (records hold no cycles)."""
+    """Building or loading many small objects: the cyclic collector only slows it (records hold no cycles).
+
+    What was made meanwhile is frozen out of the collector's reach as it resumes: loaded
+    records live until the command ends, and scanning them again (in later collections and
+    the one at exit) cost 0.7 s a command at 100,000 complaints. Frozen objects are still
+    freed when nothing refers to them."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 
@@ -186,6 +192,14 @@ class Transaction:
         self._meta_dirty = True
         return candidate
 
+    def keep_sequences(self, sequences: dict[str, int]) -> None:
+        """Never hand out again a number ``sequences`` (day -> last number) already gave."""
+        mine = self._meta["sequences"]
+        for day, number in sequences.items():
+            if number > mine.get(day, 0):
+                mine[day] = number
+                self._meta_dirty = True
+
     def insert(self, records: list[dict]) -> None:
         if not records:
             return
@@ -241,6 +255,7 @@ class Store:
         self.partitioned = frozenset(partitioned)
         self._loaded: dict[tuple[str, str | None], dict] = {}
         self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
+        self._split_checked: set[str] = set()
 
     def path(self, kind: str, partition: str | None = None) -> Path:
         if kind in self.partitioned:
@@ -264,6 +279,7 @@ class Store:
         """The partitions of ``kind`` on disk (``[None]`` for a kind kept in one file)."""
         if kind not in self.partitioned:
             return [None]
+        self._split_single_file(kind)
         folder = self.data_dir / kind
         return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
 
@@ -293,10 +309,46 @@ class Store:
         key = (kind, partition)
         index = self._index.get(key)
         if index is None:
-            if partition is not None and not self.path(kind, partition).exists():
-                return None
+            if partition is not None:
+                self._split_single_file(kind)
+                if not self.path(kind, partition).exists():
+                    return None
             index = self._index[key] = {r.get("id"): r for r in self._data(kind, partition).get(kind, {}).values()}
         return index.get(record_id)
+
+    def _split_single_file(self, kind: str) -> None:
+        """A kind that became partitioned (as complaints did) may still have its
+        records in ``data/<kind>.json``: move them into their months, once, under the kind's
+        lock. Each month is written whole before the single file is removed, and records a
+        month already holds are not added twice, so a crash midway is finished next time."""
+        if kind in self._split_checked:
+            return
+        self._split_checked.add(kind)
+        single = self.data_dir / f"{kind}.json"
+        if not single.exists():
+            return
+        folder = self.data_dir / kind
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with _locked(folder / ".kind.lock"):
+            if not single.exists():  # another process split it while this one waited
+                return
+            data = load_json_file(single)
+            if data is not None and not isinstance(data, dict):
+                raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=single))
+            _check_schema(single, data)
+            data = data or {}
+            sequences = data.get(META_TABLE, {}).get("1", {}).get("sequences", {})
+            by_month: dict[str, list[dict]] = {}
+            for record in data.get(kind, {}).values():
+                by_month.setdefault(self.partition_of_id(kind, record["id"]), []).append(record)
+            for day in sequences:
+                by_month.setdefault(month_of_day(day), [])
+            for month, records in sorted(by_month.items()):
+                with self.transaction(kind, month) as tx:
+                    tx.insert([r for r in records if tx.get(r["id"]) is None])
+                    tx.keep_sequences({d: n for d, n in sequences.items() if month_of_day(d) == month})
+            single.unlink()
+            Path(str(single) + ".lock").unlink(missing_ok=True)
 
     @contextmanager
     def kind_lock(self, kind: str) -> Iterator[None]:
@@ -306,6 +358,7 @@ class Store:
         if kind not in self.partitioned:
             yield
             return
+        self._split_single_file(kind)
         folder = self.data_dir / kind
         folder.mkdir(mode=0o700, exist_ok=True)
         with _locked(folder / ".kind.lock"):
@@ -321,6 +374,7 @@ class Store:
         if not self.data_dir.is_dir():
             raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         if partition is not None:
+            self._split_single_file(kind)
             path.parent.mkdir(mode=0o700, exist_ok=True)
         with _locked(Path(str(path) + ".lock")):
             _remove_stale_temps(path)
