@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -34,14 +35,35 @@ text = "content"
 """
 
 
-def load_records(path: Path, kind: str = "complaint") -> list:
-    """The floors' load, as the issues define it: a plain orjson load of the file.
+FLOOR_LOAD = """
+import gc, sys
+from pathlib import Path
+import orjson
+gc.disable()
+data, kind = Path(sys.argv[1]) / "data", sys.argv[2]
+single = data / f"{kind}.json"
+paths = [single] if single.exists() else sorted((data / kind).glob("*.json"))
+records = [record for path in paths for record in orjson.loads(path.read_bytes())[kind].values()]
+"""
 
-    (cstool pauses the garbage collector while loading; a floor that does the same is
-    about 40 % faster: docs/performance.md gives the ratios against it too.)"""
-    import orjson
 
-    return list(orjson.loads(path.read_bytes())[kind].values())
+def floor_process(then: str, *workspace_and_kind) -> Callable[..., None]:
+    """A floor measured as cstool is: a process of its own (so both pay for starting Python)
+    running ``then``. Given a workspace and a kind, ``then`` runs after a plain orjson load of
+    the kind's files (one, or one per month), the collector paused as cstool pauses it; else
+    the returned function takes the process's arguments."""
+    code = (FLOOR_LOAD if workspace_and_kind else "import sys, orjson\n") + then
+
+    def floor(*args) -> None:
+        subprocess.run([sys.executable, "-c", code, *map(str, workspace_and_kind or args)], check=True, capture_output=True, env=ENV)
+
+    return floor
+
+
+def first_id(workspace: Path, kind: str = "complaint") -> str:
+    done = subprocess.run([sys.executable, "-c", FLOOR_LOAD + "print(records[0]['id'])", str(workspace), kind],
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
 
 
 def timed(fn, repeat: int = 3) -> float:
@@ -82,10 +104,10 @@ def write_csv_once(path: Path, header: list[str], rows) -> Path:
 
 
 def imported_workspace(name: str, source: Path, map_path: Path, kind: str = "complaint") -> Path:
-    """A fresh workspace holding ``source`` imported as ``kind``; the data file's path."""
+    """A fresh workspace holding ``source`` imported as ``kind``."""
     workspace = fresh_workspace(name)
     run("--workspace", str(workspace), "import", kind, str(source), "--map", str(map_path))
-    return workspace / "data" / f"{kind}.json"
+    return workspace
 
 
 def complaint_csv(rows: int) -> tuple[Path, Path]:

@@ -28,7 +28,7 @@ def main(rows: int) -> bool:
     generated = ([f"C{i}", f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:00",
                   "answered" if i % 7 else "abandoned", "inbound", i % 90, 60 + i % 400] for i in range(rows))
     source = write_csv_once(WORK / f"calls-{rows}.csv", ["ref", "at", "outcome", "direction", "wait", "talk"], generated)
-    busy = imported_workspace("calls", source, map_path, kind="call").parent.parent
+    busy = imported_workspace("calls", source, map_path, kind="call")
     empty = fresh_workspace("calls-empty")
     base = timed(lambda: run("--workspace", str(empty), *LOG), repeat=7)
     spent = timed(lambda: run("--workspace", str(busy), *LOG), repeat=7)

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 
-import orjson
+from _common import WORK, complaint_csv, floor_process, fresh_workspace, run, timed, verdict
 
-from _common import WORK, complaint_csv, fresh_workspace, run, timed, verdict
-
-
-def floor(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    (WORK / "floor.json").write_bytes(orjson.dumps(rows))
+FLOOR = """
+import csv
+with open(sys.argv[1], newline="", encoding="utf-8") as handle:
+    rows = list(csv.DictReader(handle))
+with open(sys.argv[2], "wb") as out:
+    out.write(orjson.dumps(rows))
+"""
 
 
 def main(rows: int) -> bool:
     source, map_path = complaint_csv(rows)
-    base = timed(lambda: floor(source))
+    floor = floor_process(FLOOR)
+    base = timed(lambda: floor(source, WORK / "floor.json"))
 
     def once():
         workspace = fresh_workspace("import")

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import orjson
-
-from _common import load_records, complaint_csv, imported_workspace, run, timed, verdict
+from _common import complaint_csv, floor_process, imported_workspace, run, timed, verdict
 
 
 def main(rows: int) -> bool:
-    data_file = imported_workspace("list", *complaint_csv(rows))
-    workspace = data_file.parent.parent
-
-    def floor():
-        orjson.dumps(load_records(data_file), option=orjson.OPT_INDENT_2)
-
-    base = timed(floor)
+    workspace = imported_workspace("list", *complaint_csv(rows))
+    base = timed(floor_process("sys.stdout.buffer.write(orjson.dumps(records, option=orjson.OPT_INDENT_2))", workspace, "complaint"))
     spent = timed(lambda: run("--workspace", str(workspace), "list", "complaint", "--format", "json"))
     return verdict(f"list {rows:,} complaints as JSON", spent, base, 2)
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import random
 import sys
 
-import orjson
-
-from _common import load_records, WORK, imported_workspace, run, timed, verdict, write_csv_once
+from _common import WORK, floor_process, imported_workspace, run, timed, verdict, write_csv_once
 
 MAP = """
 [columns]
@@ -45,13 +43,8 @@ def dataset(rows: int):
 
 
 def main(rows: int) -> bool:
-    data_file = imported_workspace("sla", *dataset(rows))
-    workspace = data_file.parent.parent
-
-    def floor():
-        sum(1 for r in load_records(data_file) if r["status"] == "closed")
-
-    base = timed(floor)
+    workspace = imported_workspace("sla", *dataset(rows))
+    base = timed(floor_process("sum(1 for r in records if r['status'] == 'closed')", workspace, "complaint"))
     escalate = timed(lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"))
     report = timed(lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"))
     ok = verdict(f"escalate --dry-run, {rows:,} records", escalate, base, 2)

@@ -6,24 +6,16 @@ from __future__ import annotations
 
 import sys
 
-import orjson
-
-from _common import load_records, complaint_csv, imported_workspace, run, timed, verdict
+from _common import complaint_csv, first_id, floor_process, imported_workspace, run, timed, verdict
 
 REPORTS = ("complaints", "complaint-causes", "complaint-trend", "complaint-resolution", "complaint-tracking",
            "complaint-summary", "complaint-repeats", "dashboard")
 
 
 def main(rows: int) -> bool:
-    data_file = imported_workspace("store", *complaint_csv(rows))
-    workspace = str(data_file.parent.parent)
-    records = orjson.loads(data_file.read_bytes())["complaint"]
-    some_id = next(iter(records.values()))["id"]
-
-    def floor():
-        sum(1 for r in load_records(data_file) if r["status"] == "registered")
-
-    base = timed(floor)
+    folder = imported_workspace("store", *complaint_csv(rows))
+    workspace, some_id = str(folder), first_id(folder)
+    base = timed(floor_process("sum(1 for r in records if r['status'] == 'registered')", folder, "complaint"))
     results = [verdict(f"show one of {rows:,}", timed(lambda: run("--workspace", workspace, "show", some_id, "--format", "json")), base, 2)]
     update = timed(lambda: run("--workspace", workspace, "update", some_id, "--set", "remedy=x", "--format", "json"), repeat=5)
     ok = update <= 0.5
