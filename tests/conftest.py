@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cstool.core.i18n import set_language
 from cstool.testing import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("CSTOOL_USER", "tester")
     # Assertions read English messages; the Chinese ones are tested with --lang zh.
     monkeypatch.setenv("CSTOOL_LANG", "en")
+    set_language("en")   # for tests calling the core directly, whatever an earlier test chose
     for name in ("CSTOOL_WORKSPACE", "CSTOOL_BLOCK_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)

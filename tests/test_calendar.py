@@ -110,3 +110,25 @@ def test_results_never_fall_in_closed_time(calendar, start, amount):
     assert calendar.is_open(just_before)
     opening = calendar.next_open(start)
     assert calendar.is_open(opening) and calendar.business_minutes(start, opening) == 0
+
+
+def _counted_by_walking(calendar, start, end):
+    return sum((hi - lo).total_seconds() for lo, hi in calendar.open_spans(start, end)) / 60
+
+
+wide_instants = st.datetimes(min_value=datetime(1998, 1, 1), max_value=datetime(2030, 12, 31)).map(lambda d: d.replace(tzinfo=SH))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(wide_instants, wide_instants), min_size=1, max_size=6))
+def test_counts_agree_with_walking_the_days_whatever_order_days_come_in(pairs):
+    """The prefix sums start near the first day counted and move back for earlier ones."""
+    calendar = calendar_from_policy("office", {
+        "hours": {d: "09:00-12:00,13:30-18:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+        "overrides": {"2026-10-01": "closed", "2026-10-10": "09:00-12:00"}}, SH)
+    for a, b in pairs:
+        start, end = sorted((a, b))
+        end = min(end, start + timedelta(days=120))   # walking is slow; the prefix sums are what is tested
+        assert calendar.business_minutes(start, end) == pytest.approx(_counted_by_walking(calendar, start, end), abs=1e-6)
+        added = calendar.add_minutes(start, 600)
+        assert _counted_by_walking(calendar, start, added) == pytest.approx(600, abs=1e-6)

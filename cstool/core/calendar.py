@@ -21,9 +21,9 @@ Interval = tuple[int, int]
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # A calendar with no open hours in this many days is unusable (every target would be infinite).
 SEARCH_DAYS = 3 * 366
-# Business minutes are counted from this day on through a prefix sum per day; instants
-# before it are counted day by day.
-ORIGIN = date(2000, 1, 1)
+# The prefix sums start this many days before the first day counted, and grow back by at
+# least as much again when an earlier day is asked for.
+PREFIX_MARGIN_DAYS = 62
 
 
 def parse_hours(text: str) -> tuple[Interval, ...]:
@@ -59,6 +59,7 @@ class Calendar:
     weekly: tuple[tuple[Interval, ...], ...] = ((),) * 7
     overrides: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
     _prefix: list[float] = field(default_factory=list, compare=False, repr=False)
+    _origin: list[date] = field(default_factory=list, compare=False, repr=False)   # one date, once counting starts
     _days: dict = field(default_factory=dict, compare=False, repr=False)
     _counts: dict = field(default_factory=dict, compare=False, repr=False)
     _closes: dict = field(default_factory=dict, compare=False, repr=False)
@@ -93,19 +94,38 @@ class Calendar:
                     yield lo, hi
             day += timedelta(days=1)
 
-    # Counting uses F(t), the business minutes from ORIGIN to t: a prefix sum per day
-    # (extended lazily), plus the open minutes of t's own day before t. Then
-    # business_minutes(a, b) = F(b) - F(a), and add_minutes is a binary search.
+    # Counting uses F(t), the business minutes from an origin day to t: a prefix sum per
+    # day, plus the open minutes of t's own day before t. Then business_minutes(a, b) =
+    # F(b) - F(a), and add_minutes is a binary search. The origin is set a little before
+    # the first day counted (a fixed origin in 2000 cost 0.2 s of every command building
+    # 26 years of sums) and moves back when an earlier day comes.
+
+    def _index(self, day: date) -> int:
+        """``day``'s position in the prefix sums, moving the origin back to cover it."""
+        if not self._origin:
+            self._origin.append(date.fromordinal(max(1, day.toordinal() - PREFIX_MARGIN_DAYS)))
+            self._prefix.append(0.0)
+        origin = self._origin[0]
+        if day < origin:
+            earlier = date.fromordinal(max(1, day.toordinal() - max(PREFIX_MARGIN_DAYS, len(self._prefix))))
+            block = [0.0]
+            for offset in range((origin - earlier).days):
+                block.append(block[-1] + self._open_minutes(earlier + timedelta(days=offset)))
+            shift = block.pop()
+            self._prefix[:] = block + [shift + value for value in self._prefix]
+            self._origin[0] = origin = earlier
+            self._counts.clear()   # they were counted from the old origin
+        return (day - origin).days
 
     def _prefix_to(self, index: int) -> list[float]:
         """The prefix sums, long enough to hold day ``index`` + 1."""
         prefix = self._prefix
-        if not prefix:
-            prefix.append(0.0)
         while len(prefix) <= index + 1:
-            day = ORIGIN + timedelta(days=len(prefix) - 1)
-            prefix.append(prefix[-1] + sum(b - a for a, b in self._day_minutes(day)))
+            prefix.append(prefix[-1] + self._open_minutes(self._origin[0] + timedelta(days=len(prefix) - 1)))
         return prefix
+
+    def _open_minutes(self, day: date) -> float:
+        return sum(b - a for a, b in self._day(day)[1])
 
     def _day(self, day: date) -> tuple[datetime, list[tuple[float, float]]]:
         """``day``'s local midnight (in UTC) and open intervals in real minutes from it (DST-true)."""
@@ -117,25 +137,17 @@ class Calendar:
             self._days[day] = found
         return found
 
-    def _day_minutes(self, day: date) -> list[tuple[float, float]]:
-        return self._day(day)[1]
-
-    def _count_to(self, instant: datetime) -> float | None:
-        """F(instant), or None before ORIGIN. Remembered: a record's creation is counted from often."""
-        found = self._counts.get(instant, self)
-        if found is self:
-            found = self._counts[instant] = self._count_uncached(instant)
+    def _count_to(self, instant: datetime) -> float:
+        """F(instant). Remembered: a record's creation is counted from often."""
+        found = self._counts.get(instant)
+        if found is None:
+            day = instant.astimezone(self.tz).date()
+            index = self._index(day)
+            prefix = self._prefix_to(index)
+            midnight, intervals = self._day(day)
+            into = (instant - midnight).total_seconds() / 60
+            found = self._counts[instant] = prefix[index] + sum(min(b, into) - a for a, b in intervals if into > a)
         return found
-
-    def _count_uncached(self, instant: datetime) -> float | None:
-        day = instant.astimezone(self.tz).date()
-        index = (day - ORIGIN).days
-        if index < 0:
-            return None
-        prefix = self._prefix_to(index)
-        midnight, intervals = self._day(day)
-        into = (instant - midnight).total_seconds() / 60
-        return prefix[index] + sum(min(b, into) - a for a, b in intervals if into > a)
 
     def business_minutes(self, start: datetime, end: datetime) -> float:
         """Minutes of ``[start, end)`` that fall in open hours."""
@@ -144,9 +156,7 @@ class Calendar:
             return 0.0
         if self.always:
             return (end - start).total_seconds() / 60
-        first = self._count_to(start)
-        if first is None:
-            return sum((hi - lo).total_seconds() for lo, hi in self.open_spans(start, end)) / 60
+        first = self._count_to(start)   # first: counting ``end`` never moves the origin below ``start``
         return self._count_to(end) - first
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
@@ -156,12 +166,8 @@ class Calendar:
         start = start.astimezone(timezone.utc)
         if self.always:
             return start + timedelta(minutes=minutes)
-        first = self._count_to(start)
-        if first is None:
-            return self._add_by_walking(start, minutes)
-        goal = first + minutes
-        index = (start.astimezone(self.tz).date() - ORIGIN).days
-        prefix = self._prefix_to(index)
+        goal = self._count_to(start) + minutes
+        prefix = self._prefix_to(self._index(start.astimezone(self.tz).date()))
         stalled = 0
         while prefix[-1] < goal:
             before = prefix[-1]
@@ -170,7 +176,7 @@ class Calendar:
             if stalled > SEARCH_DAYS:
                 raise ValueError(_("calendar {name} has no open hours to count {minutes:g} minutes in").format(name=self.name, minutes=minutes))
         day_index = bisect_left(prefix, goal) - 1   # prefix[day_index] < goal <= prefix[day_index + 1]
-        day = ORIGIN + timedelta(days=day_index)
+        day = self._origin[0] + timedelta(days=day_index)
         remaining = goal - prefix[day_index]
         midnight, intervals = self._day(day)
         for a, b in intervals:
@@ -178,21 +184,6 @@ class Calendar:
                 return midnight + timedelta(minutes=a + remaining)
             remaining -= b - a
         return midnight + timedelta(minutes=intervals[-1][1])  # float rounding at the close
-
-    def _add_by_walking(self, start: datetime, minutes: float) -> datetime:
-        remaining = minutes
-        day = start.astimezone(self.tz).date()
-        for _day in range(SEARCH_DAYS * 50):
-            for a, b in self.hours_on(day):
-                lo, hi = max(self._at(day, a), start), self._at(day, b)
-                if lo >= hi:
-                    continue
-                span = (hi - lo).total_seconds() / 60
-                if span >= remaining:
-                    return lo + timedelta(minutes=remaining)
-                remaining -= span
-            day += timedelta(days=1)
-        raise ValueError(_("calendar {name} has no open hours to count {minutes:g} minutes in").format(name=self.name, minutes=minutes))
 
     def next_open(self, instant: datetime) -> datetime:
         """``instant`` if the calendar is open then, else the next opening."""
