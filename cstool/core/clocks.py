@@ -120,7 +120,7 @@ class Clock:
     calendar: str
     target: Target
     target_minutes: float
-    started_at: datetime | None        # None at detail "figures"
+    started_at: datetime | None        # None at detail "figures" and "due"
     stopped_at: datetime | None
     stop_unknown: bool
     elapsed: float | None
@@ -198,10 +198,11 @@ def _fmt(value: datetime, calendar: Calendar) -> str:
 def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
              stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
              levels: Sequence[Level], now: datetime, detail: str = "explain") -> Clock:
-    """One clock. ``detail``: ``figures`` (elapsed, state, level: what reports need),
-    ``instants`` (also due, breach and level instants: what escalation needs) or
-    ``explain`` (also the explanation in words)."""
-    instants, words = detail != "figures", detail == "explain"
+    """One clock. ``detail``: ``figures`` (elapsed, state, level: what most reports need),
+    ``due`` (also the due and breach instants: case tracking), ``instants`` (also the start
+    and each passed level's instant: what escalation needs) or ``explain`` (also the
+    explanation in words). Each finding costs calendar arithmetic: ask for what is used."""
+    due_wanted, instants, words = detail != "figures", detail in ("instants", "explain"), detail == "explain"
     target_minutes = target.minutes(calendar, created)
     started = calendar.next_open(created).astimezone(calendar.tz) if instants else None
     explain: list[str] = []
@@ -211,7 +212,7 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
         explain.append(started_text.format(started=_fmt(started, calendar), calendar=calendar.name, created=_fmt(created, calendar)))
         explain.append(_("Target {text} = {target_minutes:g} business minutes").format(text=target.text, target_minutes=target_minutes))
     if stop is not None and stop[1]:
-        due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if instants else None
+        due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if due_wanted else None
         explain.append(_("Stopped by {status} at an unknown time (imported without it): not judged").format(status=stop[2]))
         return Clock(name, calendar.name, target, target_minutes, started, None, True, None, None, due,
                      "unknown", None, None, [], explain if words else [])
@@ -242,7 +243,7 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
         return calendar.add_minutes(cursor, remaining).astimezone(calendar.tz)
 
     reached = [level for level in levels if elapsed > level.at * target_minutes]
-    due = instant_at(target_minutes) if instants else None
+    due = instant_at(target_minutes) if due_wanted else None
     passed = [(level, instant_at(level.at * target_minutes)) for level in reached] if instants else []
     breached = elapsed > target_minutes
     if words:

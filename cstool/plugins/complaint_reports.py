@@ -130,7 +130,7 @@ def tracking(request):
     for record in _in_period(request):
         if phases.get(record["status"]) in DONE:
             continue
-        _, clocks = api.record_clocks(record, phases, kind.initial_status.name, sla, request.now)
+        _, clocks = api.record_clocks(record, phases, kind.initial_status.name, sla, request.now, detail="due")
         running = [c for c in clocks if c.stopped_at is None and not c.stop_unknown]
         nearest = min(running, key=lambda c: c.due_at, default=None)
         age = (request.now - datetime.fromisoformat(record["created_at"])).total_seconds() / 86400
