@@ -84,6 +84,8 @@ def cstool_classify(kind, records, policy):
     All plugins' suggestions are merged: the first category offered wins (hook order),
     the most urgent priority wins, tags are joined. A value set by hand is never
     overwritten; only empty values and values set by an earlier classification are.
+    Read ``records``, do not change them: stored records are shared with the rest of the
+    command (cstool applies the merged suggestions itself, to copies).
     """
 
 

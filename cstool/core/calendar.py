@@ -137,8 +137,8 @@ class Calendar:
             self._days[day] = found
         return found
 
-    def _count_to(self, instant: datetime) -> float:
-        """F(instant). Remembered: a record's creation is counted from often."""
+    def _position(self, instant: datetime) -> tuple[float, int]:
+        """F(instant), and the index of its day. Remembered: a record's creation is counted from often."""
         found = self._counts.get(instant)
         if found is None:
             day = instant.astimezone(self.tz).date()
@@ -146,7 +146,7 @@ class Calendar:
             prefix = self._prefix_to(index)
             midnight, intervals = self._day(day)
             into = (instant - midnight).total_seconds() / 60
-            found = self._counts[instant] = prefix[index] + sum(min(b, into) - a for a, b in intervals if into > a)
+            found = self._counts[instant] = (prefix[index] + sum(min(b, into) - a for a, b in intervals if into > a), index)
         return found
 
     def business_minutes(self, start: datetime, end: datetime) -> float:
@@ -156,8 +156,8 @@ class Calendar:
             return 0.0
         if self.always:
             return (end - start).total_seconds() / 60
-        first = self._count_to(start)   # first: counting ``end`` never moves the origin below ``start``
-        return self._count_to(end) - first
+        first = self._position(start)[0]   # first: counting ``end`` never moves the origin below ``start``
+        return self._position(end)[0] - first
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         """The first instant at which ``minutes`` business minutes have passed since ``start``."""
@@ -166,8 +166,9 @@ class Calendar:
         start = start.astimezone(timezone.utc)
         if self.always:
             return start + timedelta(minutes=minutes)
-        goal = self._count_to(start) + minutes
-        prefix = self._prefix_to(self._index(start.astimezone(self.tz).date()))
+        counted, index = self._position(start)
+        goal = counted + minutes
+        prefix = self._prefix_to(index)
         stalled = 0
         while prefix[-1] < goal:
             before = prefix[-1]

@@ -120,7 +120,7 @@ class Clock:
     calendar: str
     target: Target
     target_minutes: float
-    started_at: datetime | None        # None at detail "figures" and "due"
+    started_at: datetime | None        # only at detail "explain"
     stopped_at: datetime | None
     stop_unknown: bool
     elapsed: float | None
@@ -199,12 +199,12 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
              stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
              levels: Sequence[Level], now: datetime, detail: str = "explain") -> Clock:
     """One clock. ``detail``: ``figures`` (elapsed, state, level: what most reports need),
-    ``due`` (also the due and breach instants: case tracking), ``instants`` (also the start
-    and each passed level's instant: what escalation needs) or ``explain`` (also the
+    ``due`` (also the due and breach instants: case tracking), ``instants`` (also each
+    passed level's instant: what escalation needs) or ``explain`` (also the start and the
     explanation in words). Each finding costs calendar arithmetic: ask for what is used."""
     due_wanted, instants, words = detail != "figures", detail in ("instants", "explain"), detail == "explain"
     target_minutes = target.minutes(calendar, created)
-    started = calendar.next_open(created).astimezone(calendar.tz) if instants else None
+    started = calendar.next_open(created).astimezone(calendar.tz) if words else None
     explain: list[str] = []
     if words:
         started_text = (_("Started {started} on calendar {calendar} (created {created}, outside open hours)")

@@ -218,11 +218,13 @@ class RecordBook:
 
     # ---- classification ------------------------------------------------------------
 
-    def classify(self, kind: Kind, records: list[dict], *, at: str | None) -> list[dict]:
-        """Apply merged suggestions to ``records`` in place; returns the changed ones.
+    def classify(self, kind: Kind, records: list[dict], *, at: str | None, in_place: bool = True) -> list[dict]:
+        """Apply merged suggestions to ``records``; returns the changed ones.
 
         Each change appends a ``classified`` event at ``at`` (default: the record's
-        creation, for records being created).
+        creation, for records being created). Records being built are changed in place;
+        with ``in_place`` False (stored records, shared), a changed record is returned as
+        a copy and the given one is left alone, so that only the changed are copied.
         """
         priorities = self.ctx.policy.priorities
         merged = [Suggestion() for _ in records]
@@ -236,6 +238,8 @@ class RecordBook:
             changes = changes_for(record, suggestion)
             if not changes:
                 continue
+            if not in_place:
+                record = {**record, "events": list(record["events"])}
             record.update(changes)
             by_rule = dict(record.get("classified") or {})
             for name in changes:
@@ -419,15 +423,15 @@ class RecordBook:
         for partition, wanted in groups.items():
             with store.transaction(kind.name, partition) as tx:
                 if wanted is None:
-                    chosen = [copy.deepcopy(r) for r in tx.all()]
+                    chosen = tx.all()
                 else:
                     chosen = []
                     for record_id in wanted:
                         stored = tx.get(record_id)
                         if stored is None:
                             raise NotFound(_("no record {record_id}").format(record_id=record_id))
-                        chosen.append(copy.deepcopy(stored))
-                done = self.classify(kind, chosen, at=when)
+                        chosen.append(stored)
+                done = self.classify(kind, chosen, at=when, in_place=False)
                 tx.replace(done)
                 changed += done
         return changed
