@@ -147,6 +147,15 @@ def _check_schema(path: Path, data: dict | None) -> None:
         raise StoreError(_("{path} has schema version {version!r}; this cstool reads up to {SCHEMA_VERSION}: upgrade cstool").format(path=path, version=version, SCHEMA_VERSION=SCHEMA_VERSION))
 
 
+def load_data_file(path: Path) -> dict:
+    """A kind's data file, checked: an object with a schema this cstool reads ({} if absent)."""
+    data = load_json_file(path)
+    if data is not None and not isinstance(data, dict):
+        raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=path))
+    _check_schema(path, data)
+    return data or {}
+
+
 class Transaction:
     """Changes to one kind's file, made under its lock and written once at the end."""
 
@@ -286,12 +295,7 @@ class Store:
     def _data(self, kind: str, partition: str | None = None, fresh: bool = False) -> dict:
         key = (kind, partition)
         if fresh or key not in self._loaded:
-            path = self.path(kind, partition)
-            data = load_json_file(path)
-            if data is not None and not isinstance(data, dict):
-                raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=path))
-            _check_schema(path, data)
-            self._loaded[key] = data or {}
+            self._loaded[key] = load_data_file(self.path(kind, partition))
             self._index.pop(key, None)
         return self._loaded[key]
 
@@ -332,11 +336,7 @@ class Store:
         with _locked(folder / ".kind.lock"):
             if not single.exists():  # another process split it while this one waited
                 return
-            data = load_json_file(single)
-            if data is not None and not isinstance(data, dict):
-                raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=single))
-            _check_schema(single, data)
-            data = data or {}
+            data = load_data_file(single)
             sequences = data.get(META_TABLE, {}).get("1", {}).get("sequences", {})
             by_month: dict[str, list[dict]] = {}
             for record in data.get(kind, {}).values():
