@@ -8,7 +8,6 @@ import csv
 import io
 import json
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import data_snapshot, invoke

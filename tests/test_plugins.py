@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from conftest import complaint_args, invoke
+from conftest import complaint_args
 
 GOOD = textwrap.dedent('''
     import click
