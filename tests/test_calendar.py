@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar, parse_hours
+from cstool.core.calendar import calendar_from_policy, check_calendar, parse_hours
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
@@ -132,3 +132,19 @@ def test_counts_agree_with_walking_the_days_whatever_order_days_come_in(pairs):
         assert calendar.business_minutes(start, end) == pytest.approx(_counted_by_walking(calendar, start, end), abs=1e-6)
         added = calendar.add_minutes(start, 600)
         assert _counted_by_walking(calendar, start, added) == pytest.approx(600, abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["office", "ny"]), st.lists(st.tuples(wide_instants, wide_instants), min_size=1, max_size=4))
+def test_a_point_kept_from_another_command_counts_exactly_as_the_instant(name, pairs):
+    """``point`` is taken by one command and ``minutes_since`` used by a later one, whose
+    prefix sums began elsewhere: the count must be the same to the last bit."""
+    table, tz = {"office": ({"hours": {d: "09:00-12:00,13:30-18:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                             "overrides": {"2026-10-01": "closed"}}, SH),
+                 "ny": ({"hours": {d: "08:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}, NY)}[name]
+    earlier, later = calendar_from_policy(name, table, tz), calendar_from_policy(name, table, tz)
+    for a, b in pairs:
+        start, end = sorted((a, b))
+        point = earlier.point(start)
+        assert later.minutes_since(point, end) == later.business_minutes(start, end)
+    assert calendar_from_policy("hotline", {"hours": "always"}, SH).point(pairs[0][0]) is None

@@ -56,6 +56,9 @@ class CstoolGroup(click.Group):
                 raise
             raise Refusal(
                 _("internal error: {error_type}: {exc} (run with --debug for the traceback)").format(error_type=type(exc).__name__, exc=exc)) from None
+        finally:
+            if ctx.obj is not None:
+                ctx.obj.finish()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)

@@ -44,7 +44,7 @@ def report_command(app, name, since, until, by, now_text, fmt):
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     now = parse_instant(app, now_text, "--now") or app.now()
     request = ReportRequest(records=app.store.records, policy=app.policy, since=first, until=last, by=by,
-                            now=now, lang=lang, kinds=app.kinds)
+                            now=now, lang=lang, kinds=app.kinds, clock_source=app.clocks)
     from cstool.core.store import collector_paused
 
     with collector_paused():  # reports build many short-lived objects and no cycles

@@ -137,17 +137,39 @@ class Calendar:
             self._days[day] = found
         return found
 
-    def _position(self, instant: datetime) -> tuple[float, int]:
-        """F(instant), and the index of its day. Remembered: a record's creation is counted from often."""
+    def _position(self, instant: datetime) -> tuple[float, int, float]:
+        """F(instant), the index of its day, and the day's open minutes before it.
+        Remembered: a record's creation is counted from often."""
         found = self._counts.get(instant)
         if found is None:
             day = instant.astimezone(self.tz).date()
             index = self._index(day)
-            prefix = self._prefix_to(index)
-            midnight, intervals = self._day(day)
-            into = (instant - midnight).total_seconds() / 60
-            found = self._counts[instant] = (prefix[index] + sum(min(b, into) - a for a, b in intervals if into > a), index)
+            before = self._open_before(instant, day)
+            found = self._counts[instant] = (self._prefix_to(index)[index] + before, index, before)
         return found
+
+    def _open_before(self, instant: datetime, day: date) -> float:
+        """Open minutes of ``day`` before ``instant``."""
+        midnight, intervals = self._day(day)
+        into = (instant - midnight).total_seconds() / 60
+        return sum(min(b, into) - a for a, b in intervals if into > a)
+
+    def point(self, instant: datetime) -> tuple[int, float] | None:
+        """Where ``instant`` stands in the count, as (day ordinal, open minutes of that day
+        before it), for ``minutes_since`` in a later command; None on a 24x7 calendar."""
+        if self.always:
+            return None
+        _counted, index, before = self._position(instant.astimezone(timezone.utc))
+        return self._origin[0].toordinal() + index, before
+
+    def minutes_since(self, point: tuple[int, float], end: datetime) -> float:
+        """``business_minutes(start, end)`` for the ``start`` that gave ``point``, when
+        ``end`` is not before it: what is left to find is ``end``'s place alone."""
+        ordinal, before = point
+        origin = self._origin[0].toordinal() if self._origin else None
+        index = ordinal - origin if origin is not None and ordinal >= origin else self._index(date.fromordinal(ordinal))
+        first = self._prefix_to(index)[index] + before   # first: it may move the origin, as in business_minutes
+        return self._position(end.astimezone(timezone.utc))[0] - first
 
     def business_minutes(self, start: datetime, end: datetime) -> float:
         """Minutes of ``[start, end)`` that fall in open hours."""
@@ -166,7 +188,7 @@ class Calendar:
         start = start.astimezone(timezone.utc)
         if self.always:
             return start + timedelta(minutes=minutes)
-        counted, index = self._position(start)
+        counted, index, _before = self._position(start)
         goal = counted + minutes
         prefix = self._prefix_to(index)
         stalled = 0

@@ -65,15 +65,20 @@ class SlaPolicy:
         self.departments = policy.get("departments") or {}
         self._policy = policy
         self._plans: dict[tuple[str, str], Any] = {}
+        self._by_priority: dict[tuple[str, str | None], Any] = {}   # kinds without targets_at
 
     def plan_for(self, record: Mapping[str, Any]) -> tuple[Calendar, dict[str, Target], str] | None:
         """The calendar and targets of a record: by its priority, or, when the kind's section
         has ``targets_at``, from that policy path filled with the record's fields
         (``internal.agreements.{agreement}.items.{item}``)."""
+        by_priority = (record["kind"], record.get("priority"))
+        if by_priority in self._by_priority:   # asked once per record by every clock-reading command
+            return self._by_priority[by_priority]
         section = self.sla.get(record["kind"])
         template = section.get("targets_at") if isinstance(section, dict) else None
         if template is None:
-            return self.plan(record["kind"], record.get("priority"))
+            found = self._by_priority[by_priority] = self.plan(*by_priority)
+            return found
         try:
             path = template.format(**{k: v for k, v in record.items() if isinstance(v, str)})
         except (KeyError, IndexError, ValueError):
@@ -114,7 +119,7 @@ class SlaPolicy:
         return names
 
 
-@dataclass
+@dataclass(slots=True)
 class Clock:
     name: str
     calendar: str
@@ -131,6 +136,9 @@ class Clock:
     breached_at: datetime | None
     passed: list[tuple[Level, datetime]] = field(default_factory=list)
     explain: list[str] = field(default_factory=list)
+    # Each escalation level's instant (None for a level a stopped clock never reached), at
+    # detail "instants" and above: a running clock's later levels, for remembering it.
+    level_instants: list[datetime | None] | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         def instant(value):
@@ -154,6 +162,7 @@ class Timeline:
     first_response: tuple[datetime, bool, str] | None       # (when, unknown?, what stopped it)
     resolution_stop: tuple[datetime, bool, str] | None
     pauses: list[tuple[datetime, datetime | None, str]]     # (from, to or None while open, status)
+    latest: datetime     # the last instant anything moves a clock, later than ``now`` or not
 
 
 def _instant(text: str) -> datetime:
@@ -164,6 +173,7 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
     created = _instant(record["created_at"])
     # Only responses and status changes move clocks; each instant is parsed once.
     timed = [(_instant(e["at"]), e) for e in record.get("events", []) if e.get("type") in ("response", "status")]
+    latest = max(created, max((at for at, _event in timed), default=created))
     timed = [pair for pair in timed if pair[0] <= now]
     timed.sort(key=lambda pair: pair[0])
     segments: list[list] = []   # [phase, status, start, end, start_unknown]
@@ -188,7 +198,7 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
         first_terminal = segments[trailing]
         stop = (first_terminal[2], first_terminal[4], f"status {first_terminal[1]}")
     pauses = [(s[2], s[3], s[1]) for s in segments[:trailing] if s[0] == "pending" or s[0] in TERMINAL]
-    return Timeline(created, first_response, stop, pauses)
+    return Timeline(created, first_response, stop, pauses, latest)
 
 
 def _fmt(value: datetime, calendar: Calendar) -> str:
@@ -242,37 +252,65 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
             cursor = max(cursor, b)
         return calendar.add_minutes(cursor, remaining).astimezone(calendar.tz)
 
-    reached = [level for level in levels if elapsed > level.at * target_minutes]
     due = instant_at(target_minutes) if due_wanted else None
-    passed = [(level, instant_at(level.at * target_minutes)) for level in reached] if instants else []
-    breached = elapsed > target_minutes
+    # A running clock's every level: remembered, it is then judged at any later instant.
+    level_instants = [instant_at(level.at * target_minutes) if stop is None or elapsed > level.at * target_minutes
+                      else None for level in levels] if instants else None
+    clock = judge(name, target, calendar, target_minutes, stop[0] if stop else None, elapsed, paused, due,
+                  level_instants, levels)
+    clock.started_at = started
     if words:
         if stop is not None:
             explain.append(_("Stopped {at} by {status}: {elapsed:g} business minutes counted").format(at=_fmt(stop[0], calendar), status=stop[2], elapsed=elapsed))
         else:
             explain.append(_("Running: {elapsed:g} business minutes counted by {now}").format(elapsed=elapsed, now=_fmt(now, calendar)))
-        explain.append((_("Was due {at}") if breached or stop else _("Due {at}")).format(at=_fmt(due, calendar)))
-        for level, when in passed:
+        explain.append((_("Was due {at}") if clock.breached_at or stop else _("Due {at}")).format(at=_fmt(due, calendar)))
+        for level, when in clock.passed:
             explain.append(_("Passed escalation level {name} ({at:g} x target) at {when}").format(name=level.name, at=level.at, when=_fmt(when, calendar)))
+        clock.explain = explain
+    return clock
+
+
+def judge(name: str, target: Target, calendar: Calendar, target_minutes: float, stopped_at: datetime | None,
+          elapsed: float, paused: float, due: datetime | None, level_instants: Sequence[datetime | None] | None,
+          levels: Sequence[Level]) -> Clock:
+    """A clock's state and level from the minutes it has counted (SPEC 6: strictly more than
+    the target breaches). ``levels`` ascend, so the levels reached are the first ``k``."""
+    reached = 0
+    while reached < len(levels) and elapsed > levels[reached].at * target_minutes:
+        reached += 1
+    breached = elapsed > target_minutes
     if breached:
         state = "breached"
-    elif stop is not None:
+    elif stopped_at is not None:
         state = "met"
-    elif any(level.at < 1.0 for level in reached):
+    elif reached and levels[0].at < 1.0:
         state = "warning"
     else:
         state = "running"
-    return Clock(name, calendar.name, target, target_minutes, started, stop[0] if stop else None, False,
-                 elapsed, paused, due, state, reached[-1].name if reached else None,
-                 due if breached else None, passed, explain)
+    return Clock(name, calendar.name, target, target_minutes, None, stopped_at, False, elapsed, paused, due, state,
+                 levels[reached - 1].name if reached else None, due if breached else None,
+                 list(zip(levels[:reached], level_instants)) if level_instants is not None else [], [],
+                 list(level_instants) if level_instants is not None else None)
 
 
 def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy,
                   now: datetime, detail: str = "instants") -> tuple[str | None, list[Clock]]:
     """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
+    calendar_name, clocks, _settled = settle(record, phases, initial, sla, now, detail, keep=False)
+    return calendar_name, clocks
+
+
+def settle(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy, now: datetime,
+           detail: str = "instants", keep: bool = True) -> tuple[str | None, list[Clock], list | None]:
+    """``record_clocks``, and what of them holds at every instant from ``now`` on, as JSON
+    for ``resume``: ``[latest event as epoch seconds, [one entry per clock], where the
+    creation stands in the calendar's count (running clocks only)]``. None when
+    that changes with time beyond the elapsed minutes: an event after ``now``, or a
+    pause still open (its length grows, and so does the due instant), or ``keep`` false."""
     plan = sla.plan_for(record)
     if plan is None or _instant(record["created_at"]) > now:
-        return (plan[0].name if plan else None), []
+        return (plan[0].name if plan else None), [], None
     calendar, targets, _ = plan
     line = timeline(record, phases, initial, now)
     clocks = []
@@ -280,11 +318,52 @@ def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial:
         target = targets.get(name)
         if target is None:
             continue
-        if name == "first_response":
-            clocks.append(evaluate(name, target, calendar, line.created, line.first_response, [], sla.levels, now, detail))
-        else:
-            clocks.append(evaluate(name, target, calendar, line.created, line.resolution_stop, line.pauses, sla.levels,
-                                   now, detail))
+        stop, pauses = (line.first_response, []) if name == "first_response" else (line.resolution_stop, line.pauses)
+        clocks.append(evaluate(name, target, calendar, line.created, stop, pauses, sla.levels, now, detail))
+    if not keep or line.latest > now or any(b is None for _a, b, _status in line.pauses) or detail == "explain":
+        return calendar.name, clocks, None
+    running = any(clock.stopped_at is None and not clock.stop_unknown for clock in clocks)
+    return calendar.name, clocks, [line.latest.timestamp(), [_settled(clock) for clock in clocks],
+                                   calendar.point(line.created) if running else None]
+
+
+def _settled(clock: Clock) -> list:
+    def text(value):
+        return value.isoformat() if value is not None else None
+
+    running = clock.stopped_at is None and not clock.stop_unknown
+    return [clock.target_minutes, None if running else clock.elapsed, clock.paused, text(clock.stopped_at),
+            clock.state, clock.level, text(clock.due_at),
+            None if clock.level_instants is None else [text(when) for when in clock.level_instants]]
+
+
+def resume(record: Mapping[str, Any], sla: SlaPolicy, settled: list, now: datetime,
+           detail: str) -> tuple[str | None, list[Clock]]:
+    """The clocks ``settle`` gave for ``record``, as of a ``now`` at or after the latest
+    event: the same clocks ``record_clocks`` would compute, at the cost of counting the
+    running ones' minutes. ``detail`` must not be more than ``settle`` was asked for."""
+    calendar, targets, _ = sla.plan_for(record)
+    due_wanted, instants = detail != "figures", detail == "instants"
+    counted = None   # business minutes from creation to now: the same for every running clock
+    clocks = []
+    # ``targets`` are in CLOCKS order, as settle evaluated them
+    for (name, target), (target_minutes, elapsed, paused, stopped, state, level, due, level_instants) in zip(
+            targets.items(), settled[1]):
+        due = _instant(due) if due_wanted and due else None
+        level_instants = [_instant(when) if when else None for when in level_instants] \
+            if instants and level_instants is not None else None
+        if elapsed is None and state != "unknown":   # running: counted up to now, less the pauses (all closed)
+            if counted is None:
+                counted = calendar.minutes_since(settled[2], now) if settled[2] else \
+                    calendar.business_minutes(_instant(record["created_at"]), now)
+            elapsed = counted - paused
+            clocks.append(judge(name, target, calendar, target_minutes, None, elapsed, paused, due,
+                                level_instants, sla.levels))
+            continue
+        passed = [(lv, when) for lv, when in zip(sla.levels, level_instants) if when is not None] if level_instants else []
+        clocks.append(Clock(name, calendar.name, target, target_minutes, None, stopped and _instant(stopped),
+                            state == "unknown", elapsed, paused, due, state, level,
+                            due if state == "breached" else None, passed, [], level_instants))
     return calendar.name, clocks
 
 

@@ -37,6 +37,7 @@ class Context:
         self._lang = lang  # --lang or CSTOOL_LANG; None: the policy's [workspace] language
         self.no_input = no_input
         self.debug = debug
+        self._clocks: dict = {}   # kind name -> its KindClocks
 
     @property
     def hook(self):
@@ -84,12 +85,24 @@ class Context:
         from cstool.core.clocks import SlaPolicy
         return SlaPolicy(self.policy)
 
+    @cached_property
+    def clock_cache(self):
+        from cstool.core.clockcache import ClockCache
+        return ClockCache(self.workspace.cache_dir, self.policy.text, self.sla)
+
     def clocks(self, record: dict, now: datetime, detail: str = "instants"):
         """The calendar name and clocks of ``record`` as of ``now`` (detail: see clocks.evaluate)."""
-        from cstool.core.clocks import record_clocks
-        kind = self.kinds.get(record["kind"])
-        phases = {s.name: s.phase for s in kind.statuses}
-        return record_clocks(record, phases, kind.initial_status.name, self.sla, now, detail)
+        clocks = self._clocks.get(record["kind"])
+        if clocks is None:
+            kind = self.kinds.get(record["kind"])
+            clocks = self._clocks[kind.name] = self.clock_cache.kind(
+                kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name)
+        return clocks.clocks(record, now, detail)
+
+    def finish(self) -> None:
+        """After the command: keep what is worth keeping for the next one (clocks computed)."""
+        if "clock_cache" in self.__dict__:
+            self.clock_cache.save()
 
     @cached_property
     def book(self):

@@ -14,6 +14,7 @@ class ReportRequest:
     ``records(kind)`` gives the stored records of a kind (load once, shared: do not
     mutate). ``since`` / ``until`` are dates (inclusive) or None; ``in_period(record)``
     tells whether a record's created_at falls in them, in the workspace time zone.
+    ``clocks(record, detail)`` gives a record's SLA clocks as of ``now``.
     """
 
     records: Callable[[str], list[dict]]
@@ -24,6 +25,20 @@ class ReportRequest:
     now: datetime
     lang: str
     kinds: Any
+    # (record, now, detail) -> (calendar name, clocks): the command's, which remembers
+    # clocks between runs. Without one, clocks are computed from the policy every time.
+    clock_source: Callable[[Mapping[str, Any], datetime, str], tuple] | None = None
+
+    def clocks(self, record: Mapping[str, Any], detail: str = "figures") -> tuple[str | None, list]:
+        """The calendar name and SLA clocks of ``record`` as of ``now``. ``detail``:
+        ``figures`` (elapsed minutes, state, level), ``due`` (and the due instant),
+        ``instants`` (and each passed escalation level's instant), ``explain`` (and words)."""
+        if self.clock_source is not None:
+            return self.clock_source(record, self.now, detail)
+        from cstool.core.clocks import SlaPolicy, record_clocks
+        kind = self.kinds.get(record["kind"])
+        return record_clocks(record, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name,
+                             SlaPolicy(self.policy), self.now, detail)
 
     def in_period(self, record: Mapping[str, Any]) -> bool:
         if self.since is None and self.until is None:

@@ -73,8 +73,10 @@ def load_json_file(path: Path) -> Any:
             raise StoreError(_("{path} is not valid JSON ({exc}); it was left exactly as it is").format(path=path, exc=exc)) from None
 
 
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file."""
+def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file.
+    ``durable=False`` skips the syncs, for derived files that may be lost (a torn one is
+    refused when read, and computed again)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
@@ -83,15 +85,17 @@ def atomic_write(path: Path, payload: bytes) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     except OSError as exc:
         try:
             tmp.unlink()

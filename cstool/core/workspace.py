@@ -31,6 +31,11 @@ class Workspace:
         return self.root / "data"
 
     @property
+    def cache_dir(self) -> Path:
+        """What commands remember for each other (derived, never backed up; safe to delete)."""
+        return self.root / ".cache"
+
+    @property
     def plugins_dir(self) -> Path:
         return self.root / "plugins"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from operator import itemgetter
 
 from cstool import api
 from cstool.api import hookimpl, label
@@ -125,21 +126,27 @@ def tracking(request):
     """案件追踪表: open cases with their age and the next due time of their running clocks."""
     kind = request.kinds.get(KIND)
     phases = {s.name: s.phase for s in kind.statuses}
-    sla = api.SlaPolicy(request.policy)
-    rows = []
+    now = request.now
+    rows, undated = [], []
     for record in _in_period(request):
         if phases.get(record["status"]) in DONE:
             continue
-        _, clocks = api.record_clocks(record, phases, kind.initial_status.name, sla, request.now, detail="due")
-        running = [c for c in clocks if c.stopped_at is None and not c.stop_unknown]
-        nearest = min(running, key=lambda c: c.due_at, default=None)
-        age = (request.now - datetime.fromisoformat(record["created_at"])).total_seconds() / 86400
-        rows.append({"id": record["id"], "status": record["status"], "owner": record.get("owner"),
-                     "category": record.get("category"), "age_days": round(age, 1),
-                     "next_due": nearest.due_at.isoformat(timespec="minutes") if nearest else None,
-                     "clock": nearest.name if nearest else None,
-                     "state": max((c.state for c in running), key=_SEVERITY.index, default=None)})
-    rows.sort(key=lambda r: (r["next_due"] is None, r["next_due"] or ""))
+        nearest, state = None, None
+        for clock in request.clocks(record, detail="due")[1]:
+            if clock.stopped_at is not None or clock.stop_unknown:
+                continue
+            if nearest is None or clock.due_at < nearest.due_at:
+                nearest = clock
+            if state is None or _SEVERITY[clock.state] > _SEVERITY[state]:
+                state = clock.state
+        age = (now - datetime.fromisoformat(record["created_at"])).total_seconds() / 86400
+        (rows if nearest else undated).append({
+            "id": record["id"], "status": record["status"], "owner": record.get("owner"),
+            "category": record.get("category"), "age_days": round(age, 1),
+            "next_due": nearest.due_at.isoformat(timespec="minutes") if nearest else None,
+            "clock": nearest.name if nearest else None, "state": state})
+    rows.sort(key=itemgetter("next_due"))
+    rows += undated
     return api.ReportResult(["id", "status", "owner", "category", "age_days", "next_due", "clock", "state"], rows,
                             {"count": len(rows), "breached": sum(r["state"] == "breached" for r in rows)},
                             {"id": label("Case", "案件"), "status": label("Status", "状态"), "owner": label("Owner", "负责人"),
@@ -148,7 +155,7 @@ def tracking(request):
                              "state": label("Clock state", "时限状态")}, label("Case tracking", "案件追踪表"))
 
 
-_SEVERITY = ["running", "warning", "breached"]
+_SEVERITY = {"running": 0, "warning": 1, "breached": 2}
 
 
 def summary(request):

@@ -38,23 +38,25 @@ def _tally():
 
 def sla_report(request):
     by = request.by or "kind"
-    sla = api.SlaPolicy(request.policy)
+    default_priority = request.policy.default_priority
     groups = defaultdict(_tally)
-    totals = defaultdict(_tally)
     for kind in request.kinds:
-        phases = {s.name: s.phase for s in kind.statuses}
-        initial = kind.initial_status.name
         for record in request.records(kind.name):
             if not request.in_period(record):
                 continue
-            _, clocks = api.record_clocks(record, phases, initial, sla, request.now, detail="figures")
-            group = (record.get("priority") or sla.default_priority) if by == "priority" else (record.get(by) or "—")
+            _, clocks = request.clocks(record, detail="figures")
+            group = (record.get("priority") or default_priority) if by == "priority" else (record.get(by) or "—")
             for clock in clocks:
-                state = "running" if clock.state == "warning" else clock.state
-                for tally in (groups[(group, clock.name)], totals[clock.name]):
-                    tally[state] += 1
-                    if clock.stopped_at is not None:
-                        tally["minutes"].append(clock.elapsed)
+                tally = groups[(group, clock.name)]
+                tally["running" if clock.state == "warning" else clock.state] += 1
+                if clock.stopped_at is not None:
+                    tally["minutes"].append(clock.elapsed)
+    totals = defaultdict(_tally)
+    for (_group, name), tally in groups.items():
+        total = totals[name]
+        for key in ("met", "breached", "running", "unknown"):
+            total[key] += tally[key]
+        total["minutes"] += tally["minutes"]
     rows = [{by: group, "clock": name, **_figures(tally)} for (group, name), tally in sorted(groups.items())]
     return api.ReportResult([by, *COLUMNS], rows,
                             {name: {"clock": name, **_figures(tally)} for name, tally in sorted(totals.items())},

@@ -1,0 +1,101 @@
+"""SLA clocks remembered between commands, so a report over a year of cases does not
+count every case's business minutes again each time it runs.
+
+A record's clocks, once all its events are in the past, change only with time: a stopped
+clock not at all, a running one (no pause open) by the minutes counted since. What
+``clocks.settle`` found is kept per record id in ``.cache/clocks-<kind>.json`` beside
+``data/`` (not in backups; deleting it loses nothing), with a checksum of the whole
+record. An entry is used only when that checksum matches the record as loaded now (any
+change, through cstool or by hand, misses), the entry was computed at least to the detail
+asked for, and ``now`` is at or after the record's latest event. The file belongs to one
+policy text, one set of the kind's statuses and one cstool version: a change to any of
+them empties it.
+
+Files are replaced atomically but not synced (a file lost or torn in a crash is read as
+empty); two commands saving at once lose only the other's new entries, which are
+computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import orjson
+
+from cstool import __version__
+from cstool.core.clocks import Clock, SlaPolicy, record_clocks, resume, settle
+
+FORMAT = 1
+RANKS = {"figures": 0, "due": 1, "instants": 2}   # "explain" has words in the current language: never kept
+
+
+class KindClocks:
+    """One kind's remembered clocks: ``clocks(record, now, detail)`` as ``record_clocks``."""
+
+    def __init__(self, path: Path, fingerprint: str, sla: SlaPolicy, phases: Mapping[str, str], initial: str):
+        self.path, self.fingerprint, self.sla, self.phases, self.initial = path, fingerprint, sla, phases, initial
+        self.entries: dict[str, list] = {}
+        self.changed = False
+        self._now: tuple[datetime | None, float] = (None, 0.0)
+        try:
+            stored = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return   # none yet, unreadable or cut short: start empty, computing is always correct
+        if isinstance(stored, dict) and stored.get("format") == FORMAT and stored.get("fingerprint") == fingerprint \
+                and isinstance(stored.get("entries"), dict):
+            self.entries = stored["entries"]
+
+    def clocks(self, record: Mapping[str, Any], now: datetime, detail: str = "instants") -> tuple[str | None, list[Clock]]:
+        rank = RANKS.get(detail)
+        if rank is None:
+            return record_clocks(record, self.phases, self.initial, self.sla, now, detail)
+        if self._now[0] is not now:
+            self._now = (now, now.timestamp())
+        checksum = zlib.crc32(orjson.dumps(record))
+        entry = self.entries.get(record["id"])
+        if entry is not None and entry[0] == checksum and entry[1] >= rank and self._now[1] >= entry[2][0]:
+            return resume(record, self.sla, entry[2], now, detail)
+        calendar, clocks, settled = settle(record, self.phases, self.initial, self.sla, now, detail)
+        if settled is not None:
+            self.entries[record["id"]] = [checksum, rank, settled]
+            self.changed = True
+        return calendar, clocks
+
+
+class ClockCache:
+    """The workspace's remembered clocks, one file per kind, loaded when first asked for."""
+
+    def __init__(self, folder: Path, policy_text: str, sla: SlaPolicy):
+        self.folder, self.sla = folder, sla
+        self._policy_text = policy_text
+        self._kinds: dict[str, KindClocks] = {}
+
+    def kind(self, name: str, phases: Mapping[str, str], initial: str) -> KindClocks:
+        found = self._kinds.get(name)
+        if found is None:
+            fingerprint = hashlib.blake2b(orjson.dumps([FORMAT, __version__, self._policy_text, initial, phases],
+                                                       option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+            found = self._kinds[name] = KindClocks(self.folder / f"clocks-{name}.json", fingerprint, self.sla,
+                                                   phases, initial)
+        return found
+
+    def save(self) -> None:
+        """Write what changed. A workspace that cannot be written to still reports: the
+        entries are computed again next time."""
+        from cstool.core.store import StoreError, atomic_write
+        from cstool.core.workspace import DIR_MODE
+
+        for kind in self._kinds.values():
+            if not kind.changed:
+                continue
+            try:
+                self.folder.mkdir(mode=DIR_MODE, exist_ok=True)
+                atomic_write(kind.path, orjson.dumps({"format": FORMAT, "fingerprint": kind.fingerprint,
+                                                      "entries": kind.entries}), durable=False)
+            except (OSError, StoreError):
+                return
+            kind.changed = False
