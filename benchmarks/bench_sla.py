@@ -2,7 +2,9 @@
 
 The records are complaints created over ten months, nine in ten of them closed, the
 rest still open (running clocks); `escalate --dry-run` is timed so every run does the
-same work (a real run writes events the first time only).
+same work (a real run writes events the first time only). Clocks are remembered between
+commands (core/clockcache.py): the timed runs follow a warm-up, and a "first run" line
+shows each with nothing remembered.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import random
 import sys
 
-from _common import WORK, floor_process, imported_workspace, run, timed, verdict, write_csv_once
+from _common import WORK, first_run, floor_process, imported_workspace, run, timed, verdict, write_csv_once
 
 MAP = """
 [columns]
@@ -48,7 +50,10 @@ def main(rows: int) -> bool:
     escalate = timed(lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"))
     report = timed(lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"))
     ok = verdict(f"escalate --dry-run, {rows:,} records", escalate, base, 2)
-    return verdict(f"report sla, {rows:,} records", report, base, 2) and ok
+    first_run("escalate --dry-run", workspace, lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"), base)
+    ok = verdict(f"report sla, {rows:,} records", report, base, 2) and ok
+    first_run("report sla", workspace, lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"), base)
+    return ok
 
 
 if __name__ == "__main__":

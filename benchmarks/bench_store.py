@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import sys
 
-from _common import complaint_csv, first_id, floor_process, imported_workspace, run, timed, verdict
+from _common import complaint_csv, first_id, first_run, floor_process, imported_workspace, run, timed, verdict
 
 REPORTS = ("complaints", "complaint-causes", "complaint-trend", "complaint-resolution", "complaint-tracking",
            "complaint-summary", "complaint-repeats", "dashboard")
+CLOCK_REPORTS = ("complaint-tracking",)   # clocks are remembered between runs: time the first too
 
 
 def main(rows: int) -> bool:
@@ -23,8 +24,10 @@ def main(rows: int) -> bool:
     results.append(ok)
     results.append(verdict(f"classify --all, {rows:,}", timed(lambda: run("--workspace", workspace, "classify", "--all", "--kind", "complaint", "--format", "json"), repeat=2), base, 2))
     for name in REPORTS:
-        spent = timed(lambda: run("--workspace", workspace, "report", name, "--format", "json", "--now", "2026-11-01 10:00"), repeat=2)
-        results.append(verdict(f"report {name}, {rows:,}", spent, base, 2))
+        report = lambda: run("--workspace", workspace, "report", name, "--format", "json", "--now", "2026-11-01 10:00")  # noqa: E731
+        results.append(verdict(f"report {name}, {rows:,}", timed(report, repeat=2), base, 2))
+        if name in CLOCK_REPORTS:
+            first_run(f"report {name}", folder, report, base)
     return all(results)
 
 
