@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
@@ -35,10 +36,16 @@ class ReportRequest:
         ``instants`` (and each passed escalation level's instant), ``explain`` (and words)."""
         if self.clock_source is not None:
             return self.clock_source(record, self.now, detail)
-        from cstool.core.clocks import SlaPolicy, record_clocks
+        from cstool.core.clocks import record_clocks
         kind = self.kinds.get(record["kind"])
         return record_clocks(record, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name,
-                             SlaPolicy(self.policy), self.now, detail)
+                             self._sla, self.now, detail)
+
+    @cached_property
+    def _sla(self):
+        """The policy's calendars and targets, parsed once per request (not once per record)."""
+        from cstool.core.clocks import SlaPolicy
+        return SlaPolicy(self.policy)
 
     def in_period(self, record: Mapping[str, Any]) -> bool:
         if self.since is None and self.until is None:
