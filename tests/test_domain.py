@@ -8,10 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, strategies as st
 
-from cstool.core.classify import Suggestion, changes_for, compile_rules, merge_into, suggest
+import re
+
+from cstool.core.classify import KeywordMatcher, Suggestion, changes_for, compile_rules, merge_answers, merge_into, suggest
 from cstool.core.fields import parse_value
 from cstool.core.kinds import Field
 from cstool.core.privacy import mask
+from cstool.plugins.complaints import cstool_kinds
+from cstool.plugins.rules import searched_fields
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRIORITIES = ["urgent", "high", "normal", "low"]
@@ -72,6 +76,74 @@ def test_rules_first_category_most_urgent_priority_joined_tags():
     assert suggest(RULES, {"content": "ok", "channel": "phone", "severity": "minor"}, ["content"], PRIORITIES).as_dict() is None
 
 
+def keywords_in(keywords, text):
+    """The matching rules as documented, one keyword at a time: Chinese anywhere; English
+    whole words, ``stem*`` at a word start, several words as a phrase."""
+    words = re.findall(r"[a-z0-9']+", text)
+    spaced = f" {' '.join(words)} "
+    hits = set()
+    for keyword in keywords:
+        parts = re.findall(r"[a-z0-9']+", keyword)
+        if not keyword.isascii():
+            found = keyword in text
+        elif keyword.endswith("*"):
+            found = bool(parts) and f" {' '.join(parts)}" in spaced
+        else:
+            found = bool(parts) and f" {' '.join(parts)} " in spaced
+        if found:
+            hits.add(keyword)
+    return hits
+
+
+# A small alphabet, so that keywords overlap, nest and share stems as often as not.
+fragments = st.text(alphabet="ab '起火烧", min_size=1, max_size=5)
+
+
+@given(st.lists(st.builds(lambda k, stem: k + "*" if stem else k, fragments, st.booleans()), max_size=8),
+       st.text(alphabet="ab '-起火烧", max_size=30))
+def test_keyword_matcher_finds_exactly_the_keywords_in_the_text(keywords, text):
+    assert KeywordMatcher(keywords)(text) == keywords_in(keywords, text)
+
+
+def test_keywords_that_overlap_or_nest_are_all_found():
+    keywords = ["火烧", "烧火", "起火", "火", "refund*", "ref*", "stopped working", "false advertis*"]
+    assert KeywordMatcher(keywords)("起火烧火 refunded, it stopped  working: false advertising") == set(keywords)
+    assert KeywordMatcher(keywords)("prefund, stopped, false advert") == set()
+
+
+rule_tables = st.lists(st.fixed_dictionaries(
+    {"name": st.text(alphabet="xyz", min_size=1, max_size=3), "set": st.just({"tags": ["t"]})},
+    optional={"keywords": st.lists(fragments, max_size=3),
+              "when": st.dictionaries(st.sampled_from(["channel", "severity"]),
+                                      st.one_of(st.sampled_from(["phone", "web", "1"]), st.lists(st.sampled_from(["phone", "web"]), max_size=2)),
+                                      max_size=2)}), max_size=6)
+records = st.fixed_dictionaries({"content": st.text(alphabet="ab '起火烧", max_size=20)},
+                                optional={"channel": st.one_of(st.none(), st.sampled_from(["phone", "web", "mail"]), st.just(1),
+                                                               st.lists(st.sampled_from(["phone", "web", "mail"]), max_size=2)),
+                                          "severity": st.sampled_from(["phone", "web"])})
+
+
+@given(rule_tables, records)
+def test_a_record_matches_exactly_the_rules_whose_keywords_and_conditions_hold(tables, record):
+    rules = compile_rules(tables)
+
+    def condition_holds(allowed, value):
+        values = value if isinstance(value, list) else [value]
+        return any(str(v) in allowed for v in values if v is not None)
+
+    text = record["content"].lower()
+    expected = [rule.name for rule in rules
+                if (not rule.keywords or keywords_in(rule.keywords, text))
+                and all(condition_holds(allowed, record.get(name)) for name, allowed in rule.when)]
+    assert suggest(rules, record, ["content"], PRIORITIES).rules == expected
+
+
+def test_rules_never_look_in_personal_data():
+    complaint = next(k for k in cstool_kinds() if k.name == "complaint")
+    fields = searched_fields(complaint)
+    assert "content" in fields and "customer_name" not in fields
+
+
 priority_lists = st.lists(st.sampled_from(PRIORITIES + [None]), max_size=8)
 
 
@@ -94,13 +166,13 @@ def test_merged_tags_are_the_union_in_first_seen_order(tag_lists):
 
 
 def test_changes_never_overwrite_hand_values():
-    suggestion = Suggestion(category="billing", priority="urgent", tags=["money"])
+    suggestion = {"category": "billing", "priority": "urgent", "tags": ["money"]}
     by_hand = {"category": "pricing", "priority": "low", "tags": ["vip"]}
-    assert changes_for(by_hand, suggestion) == {"tags": ["vip", "money"]}
+    assert changes_for(by_hand, suggestion, PRIORITIES) == {"tags": ["vip", "money"]}
     by_rule = {**by_hand, "classified": {"category": "old rule", "priority": "old rule"}}
-    assert changes_for(by_rule, suggestion) == {"category": "billing", "priority": "urgent", "tags": ["vip", "money"]}
+    assert changes_for(by_rule, suggestion, PRIORITIES) == {"category": "billing", "priority": "urgent", "tags": ["vip", "money"]}
     empty = {"category": None, "priority": None, "tags": []}
-    assert changes_for(empty, suggestion) == {"category": "billing", "priority": "urgent", "tags": ["money"]}
+    assert changes_for(empty, suggestion, PRIORITIES) == {"category": "billing", "priority": "urgent", "tags": ["money"]}
 
 
 @pytest.mark.parametrize("value,type_,expected", [
@@ -125,3 +197,18 @@ def test_bounded_numbers():
         parse_value(score, "9", tz=SHANGHAI)
     with pytest.raises(ValueError, match="must be at least 0, not -3"):
         parse_value(Field("wait", "int", min=0), "-3", tz=SHANGHAI)
+
+
+def test_answers_of_several_plugins_merge_per_record():
+    rules_plugin = [{"category": "billing", "priority": "normal", "tags": ["money"], "rules": ["refund"]}, None]
+    other_plugin = [{"category": "fraud", "priority": "urgent", "tags": ["money", "vip"], "rules": ["big"]},
+                     {"tags": ["heavy"], "rules": ["weight"]}, {"tags": ["ignored: no third record"]}]
+    assert merge_answers([None, None], PRIORITIES) is None
+    assert merge_answers([None, rules_plugin], PRIORITIES) is rules_plugin
+    first, second, _ = merge_answers([rules_plugin, None, other_plugin], PRIORITIES)
+    assert first == {"category": "billing", "priority": "urgent", "tags": ["money", "vip"], "rules": ["refund", "big"]}
+    assert second == {"category": None, "priority": None, "tags": ["heavy"], "rules": ["weight"]}
+
+
+def test_a_priority_the_policy_does_not_know_is_not_set():
+    assert changes_for({"priority": None}, {"priority": "whenever", "category": "x"}, PRIORITIES) == {"category": "x"}

@@ -57,6 +57,8 @@ def test_set_refuses_a_value_that_breaks_the_policy(ws_cli, workspace):
     assert result.exit_code == 1 and "does not exist" in result.stderr
     result = ws_cli("policy", "set", "classify.complaint[0].set.priority", "whenever")
     assert result.exit_code == 1 and "not a priority" in result.stderr
+    result = ws_cli("policy", "set", "classify.complaint[0].keywords", '["fire", "*"]')
+    assert result.exit_code == 1 and "would match nothing" in result.stderr
     assert path.read_bytes() == before
 
 

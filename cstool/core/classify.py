@@ -4,7 +4,7 @@ A rule (``[[classify.<kind>]]`` in policy.toml)::
 
     name = "billing"
     keywords = ["refund", "退款"]          # any of them, case-insensitive, in `fields`
-    fields = ["content", "subject"]        # default: every text field of the record
+    fields = ["content", "subject"]        # default: the kind's text fields, personal data aside
     when = { channel = ["phone", "visit"] } # every condition must hold (value or list of values)
     set = { category = "billing", priority = "high", tags = ["money"] }
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any, Iterable, Mapping, Sequence
 
 from cstool.core.i18n import _
@@ -34,7 +35,7 @@ class Rule:
     name: str
     keywords: frozenset[str]           # lower-cased
     fields: tuple[str, ...] | None
-    when: tuple[tuple[str, tuple[str, ...]], ...]
+    when: tuple[tuple[str, frozenset[str]], ...]
     category: str | None
     priority: str | None
     tags: tuple[str, ...]
@@ -43,8 +44,12 @@ class Rule:
         """Whether every ``when`` condition holds (keywords aside)."""
         for name, allowed in self.when:
             value = record.get(name)
-            values = value if isinstance(value, list) else [value]
-            if not any(str(v) in allowed for v in values if v is not None):
+            if isinstance(value, str):
+                if value not in allowed:
+                    return False
+            elif value is None:
+                return False
+            elif not any(str(v) in allowed for v in (value if isinstance(value, list) else [value]) if v is not None):
                 return False
         return True
 
@@ -52,9 +57,97 @@ class Rule:
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+class KeywordMatcher:
+    """Finds which of a set of keywords occur in a text, doing per text only what the
+    keywords need: each kind of keyword is looked up through an index, so a text pays for
+    the keywords that could be in it, not for every keyword of the policy."""
+
+    def __init__(self, keywords: Iterable[str]):
+        anywhere: list[str] = []
+        self.whole: dict[str, list[str]] = {}        # word -> keywords that are that word
+        self.stems: dict[str, list[str]] = {}        # one-word stem -> keywords ending in it
+        self.phrases: dict[str, list[tuple[str, str]]] = {}  # first word -> (keyword, " spaced needle")
+        for keyword in sorted(keywords):
+            words = _WORD.findall(keyword)
+            if keyword.isascii() and not words:
+                continue    # no letter or digit: refused by check_rules, matches nothing
+            if not keyword.isascii():
+                anywhere.append(keyword)
+            elif keyword.endswith("*") and len(words) == 1:
+                self.stems.setdefault(words[0], []).append(keyword)
+            elif keyword.endswith("*"):
+                # "false advertis*": the whole words, then the stem of the last one.
+                self.phrases.setdefault(words[0], []).append((keyword, f" {' '.join(words)}"))
+            elif len(words) > 1:
+                self.phrases.setdefault(words[0], []).append((keyword, f" {' '.join(words)} "))
+            else:
+                self.whole.setdefault(words[0], []).append(keyword)
+        self._anywhere = _AnywhereKeywords(anywhere) if anywhere else None
+        # One scan finds the longest stem at each word start; shorter stems it begins with
+        # are then known to be there too.
+        self._stem_pattern = re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(self.stems, key=len, reverse=True))) + ")") if self.stems else None
+        self._stem_keywords = {stem: [k for shorter, keywords in self.stems.items() if stem.startswith(shorter) for k in keywords]
+                               for stem in self.stems}
+        self._first_words = frozenset(self.phrases)
+        self._whole_words = frozenset(self.whole)
+
+    def __call__(self, text: str) -> set[str]:
+        """The keywords in ``text`` (already lower-cased)."""
+        hits: set[str] = set()
+        if not text:
+            return hits
+        if self._anywhere is not None and not text.isascii():
+            hits.update(self._anywhere.found(text))
+        words = _WORD.findall(text)
+        if not words:
+            return hits
+        vocabulary = set(words)
+        for word in self._whole_words.intersection(vocabulary):
+            hits.update(self.whole[word])
+        if self._stem_pattern is not None:
+            for stem in self._stem_pattern.findall(text):
+                hits.update(self._stem_keywords[stem])
+        starting = self._first_words.intersection(vocabulary)
+        if starting:
+            spaced = f" {' '.join(words)} "
+            hits.update(k for first in starting for k, needle in self.phrases[first] if needle in spaced)
+        return hits
+
+
+class _AnywhereKeywords:
+    """Keywords that match anywhere (Chinese has no word boundaries), found by one regular
+    expression scan. A scan finds no match starting inside another, so each match also
+    brings the keywords it contains, and the keywords that could begin inside it and run
+    past its end are looked for by themselves: together, every keyword in the text."""
+
+    def __init__(self, keywords: list[str]):
+        longest_first = sorted(keywords, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, longest_first)))
+        known = set(keywords)
+        with_prefix: dict[str, list[str]] = {}
+        for keyword in known:
+            for end in range(1, len(keyword)):
+                with_prefix.setdefault(keyword[:end], []).append(keyword)
+        self._contained = {k: frozenset(_substrings(k) & known) for k in known}
+        # Keywords a proper suffix of k begins (and that k does not hold whole).
+        self._overlapping = {k: tuple({x for i in range(1, len(k)) for x in with_prefix.get(k[i:], ()) if x not in k})
+                             for k in known}
+
+    def found(self, text: str) -> set[str]:
+        hits: set[str] = set()
+        for match in set(self._pattern.findall(text)):
+            hits.update(self._contained[match])
+            hits.update(x for x in self._overlapping[match] if x in text)
+        return hits
+
+
+def _substrings(text: str) -> set[str]:
+    return {text[i:j] for i in range(len(text)) for j in range(i + 1, len(text) + 1)}
+
+
 class RuleSet:
     """Compiled rules. Each record's text is lower-cased and split into words once per
-    field group; a rule then matches by set intersection with the keywords found."""
+    field group; a rule is then tried only if one of its keywords was found (or it has none)."""
 
     def __init__(self, rules: list[Rule]):
         self.rules = rules
@@ -62,7 +155,21 @@ class RuleSet:
         for rule in rules:
             if rule.keywords:
                 groups.setdefault(rule.fields, set()).update(rule.keywords)
-        self._keywords = {fields: _split_keywords(words) for fields, words in groups.items()}
+        self._matchers = {fields: KeywordMatcher(words) for fields, words in groups.items()}
+        # Rules without keywords, by the value their first condition asks for: a record
+        # brings only those its value names (a value that is not text brings them all).
+        self._always: tuple[int, ...] = tuple(i for i, rule in enumerate(rules) if not rule.keywords and not rule.when)
+        self._by_condition: dict[str, dict[str, list[int]]] = {}
+        for index, rule in enumerate(rules):
+            if not rule.keywords and rule.when:
+                name, allowed = rule.when[0]
+                by_value = self._by_condition.setdefault(name, {})
+                for value in allowed:
+                    by_value.setdefault(value, []).append(index)
+        self._rules_of: dict[tuple[tuple[str, ...] | None, str], list[int]] = {}
+        for index, rule in enumerate(rules):
+            for keyword in rule.keywords:
+                self._rules_of.setdefault((rule.fields, keyword), []).append(index)
 
     def __iter__(self):
         return iter(self.rules)
@@ -70,45 +177,22 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self.rules)
 
-    def found(self, record: Mapping[str, Any], default_fields: Sequence[str]) -> dict:
-        """The keywords present in the record, per field group."""
-        found = {}
-        for fields, (anywhere, whole, stems, phrases) in self._keywords.items():
-            parts = (record.get(name) for name in (fields or default_fields))
-            text = "\n".join(p for p in parts if isinstance(p, str)).lower()
-            if not text:
-                found[fields] = set()
-                continue
-            words = _WORD.findall(text)
-            vocabulary = set(words)
-            hits = {k for k in anywhere if k in text}
-            hits.update(whole & vocabulary)
-            if stems is not None:
-                pattern, keyword_of = stems
-                hits.update(keyword_of[stem] for stem in pattern.findall(text))
-            if phrases:
-                spaced = f" {' '.join(words)} "
-                hits.update(k for k, phrase in phrases if phrase in spaced)
-            found[fields] = hits
-        return found
-
-
-def _split_keywords(words: set[str]):
-    """Keywords by how they match: anywhere (non-ASCII), whole words, stems, phrases."""
-    anywhere, whole, stems, phrases = [], set(), {}, []
-    for keyword in sorted(words):
-        if not keyword.isascii():
-            anywhere.append(keyword)
-        elif keyword.endswith("*"):
-            stems[keyword[:-1].strip()] = keyword
-        elif len(_WORD.findall(keyword)) > 1:
-            phrases.append((keyword, f" {' '.join(_WORD.findall(keyword))} "))
-        else:
-            whole.add(keyword)
-    # One pattern finds every stem at a word start in a single scan; longest stems first.
-    stem_pattern = (re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(stems, key=len, reverse=True))) + ")"),
-                    stems) if stems else None
-    return tuple(anywhere), frozenset(whole), stem_pattern, tuple(phrases)
+    def candidates(self, record: Mapping[str, Any], default_fields: Sequence[str]) -> list[Rule]:
+        """The rules whose keywords occur in the record, and those without keywords, in
+        policy order: the only rules that can match."""
+        indexes = set(self._always)
+        for name, by_value in self._by_condition.items():
+            value = record.get(name)
+            if isinstance(value, str):
+                indexes.update(by_value.get(value, ()))
+            elif value is not None:
+                indexes.update(i for listed in by_value.values() for i in listed)
+        rules_of = self._rules_of
+        for fields, matcher in self._matchers.items():
+            parts = [p for p in map(record.get, fields or default_fields) if isinstance(p, str)]
+            for keyword in matcher("\n".join(parts).lower()):
+                indexes.update(rules_of[fields, keyword])
+        return [self.rules[i] for i in sorted(indexes)]
 
 
 @dataclass
@@ -129,7 +213,7 @@ def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
     rules = []
     for index, raw in enumerate(raw_rules):
         keywords = frozenset(str(k).lower() for k in raw.get("keywords", []) if str(k))
-        when = tuple((str(k), tuple(str(x) for x in (v if isinstance(v, list) else [v])))
+        when = tuple((str(k), frozenset(str(x) for x in (v if isinstance(v, list) else [v])))
                      for k, v in raw.get("when", {}).items())
         sets = raw.get("set", {})
         fields = raw.get("fields")
@@ -148,14 +232,11 @@ def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
 def suggest(rules: RuleSet, record: Mapping[str, Any], default_fields: Sequence[str],
             priorities: Sequence[str]) -> Suggestion:
     suggestion = Suggestion()
-    found = rules.found(record, default_fields)
-    for rule in rules:
-        if rule.keywords and rule.keywords.isdisjoint(found[rule.fields]):
-            continue
-        if not rule.holds(record):
-            continue
-        suggestion.rules.append(rule.name)
-        merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
+    for rule in rules.candidates(record, default_fields):
+        if rule.holds(record):
+            suggestion.rules.append(rule.name)
+            if rule.category or rule.priority or rule.tags:
+                merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
     return suggestion
 
 
@@ -171,19 +252,40 @@ def merge_into(target: Suggestion, category: str | None, priority: str | None,
             target.tags.append(tag)
 
 
-def changes_for(record: Mapping[str, Any], suggestion: Suggestion) -> dict[str, Any]:
-    """What a suggestion changes on a record. Values set by hand are never overwritten."""
+def merge_answers(answers: Iterable[Sequence[Mapping | None] | None], priorities: Sequence[str]) -> Sequence[Mapping | None] | None:
+    """Every plugin's ``cstool_classify`` answer merged into one offer per record (None when
+    no plugin answered). A lone answer is used as it is: ``changes_for`` checks its values."""
+    given = [answer for answer in answers if answer]
+    if not given:
+        return None
+    if len(given) == 1:
+        return given[0]
+    merged = []
+    for offers in zip_longest(*given):
+        suggestion = Suggestion()
+        for offered in offers:
+            if offered:
+                merge_into(suggestion, offered.get("category"), offered.get("priority"), offered.get("tags") or [], priorities)
+                suggestion.rules.extend(r for r in offered.get("rules") or [] if r not in suggestion.rules)
+        merged.append(suggestion.as_dict())
+    return merged
+
+
+def changes_for(record: Mapping[str, Any], offered: Mapping[str, Any], priorities: Sequence[str]) -> dict[str, Any]:
+    """What an offer (``category``, ``priority``, ``tags``) changes on a record. Values set by
+    hand are never overwritten; a priority the policy does not know is ignored."""
     by_rule = record.get("classified") or {}
     changes: dict[str, Any] = {}
     for name in ("category", "priority"):
-        value = getattr(suggestion, name)
+        value = offered.get(name)
         current = record.get(name)
         if value and value != current and (current in (None, "") or name in by_rule):
-            changes[name] = value
-    tags = list(record.get("tags") or [])
-    added = [t for t in suggestion.tags if t not in tags]
+            if name != "priority" or value in priorities:
+                changes[name] = value
+    tags = record.get("tags") or []
+    added = [t for t in offered.get("tags") or () if t not in tags]
     if added:
-        changes["tags"] = tags + added
+        changes["tags"] = list(dict.fromkeys([*tags, *added]))
     return changes
 
 
@@ -204,6 +306,10 @@ def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_name
         keywords = rule.get("keywords", [])
         if not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
             problems.append(Problem((*here, "keywords"), _("must be a list of words in quotes")))
+        else:
+            for keyword in keywords:
+                if keyword.isascii() and not _WORD.findall(keyword.lower()):
+                    problems.append(Problem((*here, "keywords"), _("{keyword!r} has no letter, digit or Chinese character: it would match nothing").format(keyword=keyword)))
         when = rule.get("when", {})
         if not isinstance(when, dict):
             problems.append(Problem((*here, "when"), _("must be a table of field = value (or list of values)")))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from cstool.core.classify import Suggestion, changes_for, merge_into
+from cstool.core.classify import changes_for, merge_answers
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _
@@ -227,26 +227,26 @@ class RecordBook:
         a copy and the given one is left alone, so that only the changed are copied.
         """
         priorities = self.ctx.policy.priorities
-        merged = [Suggestion() for _ in records]
-        for answer in self.ctx.hook.cstool_classify(kind=kind, records=records, policy=self.ctx.policy):
-            for suggestion, offered in zip(merged, answer or []):
-                if offered:
-                    merge_into(suggestion, offered.get("category"), offered.get("priority"), offered.get("tags") or [], priorities)
-                    suggestion.rules.extend(r for r in offered.get("rules", []) if r not in suggestion.rules)
+        offers = merge_answers(self.ctx.hook.cstool_classify(kind=kind, records=records, policy=self.ctx.policy), priorities)
+        if offers is None:
+            return []
         changed = []
-        for record, suggestion in zip(records, merged):
-            changes = changes_for(record, suggestion)
+        for record, offered in zip(records, offers):
+            if not offered:
+                continue
+            changes = changes_for(record, offered, priorities)
             if not changes:
                 continue
             if not in_place:
                 record = {**record, "events": list(record["events"])}
             record.update(changes)
+            rules = list(offered.get("rules") or [])
             by_rule = dict(record.get("classified") or {})
             for name in changes:
-                by_rule[name] = ", ".join(suggestion.rules)
+                by_rule[name] = ", ".join(rules)
             record["classified"] = by_rule
             when = at or record["created_at"]
-            record["events"].append(event("classified", when, self.ctx.user, rules=suggestion.rules, set=changes))
+            record["events"].append(event("classified", when, self.ctx.user, rules=rules, set=changes))
             if at:
                 record["updated_at"] = at
             changed.append(record)

@@ -15,9 +15,15 @@ def cstool_classify(kind, records, policy):
     if not raw_rules:
         return None
     rules = api.compile_rules(raw_rules)
-    text_fields = [f.name for f in kind.fields if f.type == "text"]
+    text_fields = searched_fields(kind)
     priorities = policy.priorities
     return [api.suggest(rules, record, text_fields, priorities).as_dict() for record in records]
+
+
+def searched_fields(kind):
+    """Where a rule without ``fields`` looks for its keywords: the kind's text fields, less
+    personal data (a complainant called Bill is not a billing complaint)."""
+    return [f.name for f in kind.fields if f.type == "text" and not f.personal]
 
 
 @hookimpl
@@ -45,7 +51,7 @@ def rule_counts(request):
         if not raw_rules:
             continue
         rules = api.compile_rules(raw_rules)
-        text_fields = [f.name for f in kind.fields if f.type == "text"]
+        text_fields = searched_fields(kind)
         records = [r for r in request.records(kind.name) if request.in_period(r)]
         counts = dict.fromkeys((rule.name for rule in rules), 0)
         for record in records:
