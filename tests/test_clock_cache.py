@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -148,12 +149,21 @@ def test_escalation_and_tracking_agree_with_the_clock_explained(ws_cli, workspac
 
 
 def test_a_damaged_or_unwritable_cache_costs_time_not_answers(ws_cli, workspace):
-    rid = make(ws_cli, "2026-11-16 09:00", priority="normal")
-    ws_cli("respond", rid, "--at", "2026-11-16 10:00")
+    for hour in (10, 11, 12):
+        ws_cli("respond", make(ws_cli, "2026-11-16 09:00", priority="normal"), "--at", f"2026-11-16 {hour}:00")
     expected = sla_rows(ws_cli)
     cache_file(workspace).write_bytes(b'{"format": 1, "fingerp')
     assert sla_rows(ws_cli) == expected
-    assert json.loads(cache_file(workspace).read_text())["entries"]   # written whole again
+    stored = json.loads(cache_file(workspace).read_text())
+    assert stored["entries"]   # written whole again
+    records = json.loads(data_file(workspace).read_bytes())["complaint"].values()
+    third = zlib.crc32(orjson.dumps(next(r for r in records if r["id"] == list(stored["entries"])[2])))
+    damages = ([], ["x", None, {}], [third, 0, [0, "not clocks"]])   # the third is resumed from, and fails
+    assert len(stored["entries"]) == len(damages)
+    for entry, damage in zip(stored["entries"].values(), damages):
+        entry[:] = damage
+    cache_file(workspace).write_text(json.dumps(stored))
+    assert sla_rows(ws_cli) == expected
     for child in (workspace / ".cache").iterdir():
         child.unlink()
     (workspace / ".cache").rmdir()

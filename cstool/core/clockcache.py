@@ -57,8 +57,11 @@ class KindClocks:
             self._now = (now, now.timestamp())
         checksum = zlib.crc32(orjson.dumps(record))
         entry = self.entries.get(record["id"])
-        if entry is not None and entry[0] == checksum and entry[1] >= rank and self._now[1] >= entry[2][0]:
-            return resume(record, self.sla, entry[2], now, detail)
+        try:
+            if entry is not None and entry[0] == checksum and entry[1] >= rank and self._now[1] >= entry[2][0]:
+                return resume(record, self.sla, entry[2], now, detail)
+        except (IndexError, KeyError, TypeError, ValueError):
+            pass   # an entry not as cstool writes them (edited by hand?): computed again
         calendar, clocks, settled = settle(record, self.phases, self.initial, self.sla, now, detail)
         if settled is not None:
             self.entries[record["id"]] = [checksum, rank, settled]

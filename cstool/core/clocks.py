@@ -50,6 +50,9 @@ class Level:
     notify: tuple[str, ...]
 
 
+_UNPLANNED = object()
+
+
 class SlaPolicy:
     """Calendars, per-kind targets and the escalation ladder from a checked policy."""
 
@@ -72,8 +75,9 @@ class SlaPolicy:
         has ``targets_at``, from that policy path filled with the record's fields
         (``internal.agreements.{agreement}.items.{item}``)."""
         by_priority = (record["kind"], record.get("priority"))
-        if by_priority in self._by_priority:   # asked once per record by every clock-reading command
-            return self._by_priority[by_priority]
+        found = self._by_priority.get(by_priority, _UNPLANNED)   # asked once per record by every clock-reading command
+        if found is not _UNPLANNED:
+            return found
         section = self.sla.get(record["kind"])
         template = section.get("targets_at") if isinstance(section, dict) else None
         if template is None:
@@ -165,8 +169,7 @@ class Timeline:
     latest: datetime     # the last instant anything moves a clock, later than ``now`` or not
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+_instant = datetime.fromisoformat   # stored instants are ISO 8601 with their offset
 
 
 def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime) -> Timeline:
