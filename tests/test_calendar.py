@@ -134,6 +134,17 @@ def test_counts_agree_with_walking_the_days_whatever_order_days_come_in(pairs):
         assert _counted_by_walking(calendar, start, added) == pytest.approx(600, abs=1e-6)
 
 
+@given(st.lists(instants, min_size=2, max_size=6), instants)
+def test_one_now_for_many_points_in_any_order(starts, now):
+    """A report asks at one ``now`` for many records, created in any order: an earlier one
+    moves the count's origin after ``now`` was placed, and ``now`` must be placed again."""
+    table = {"hours": {d: "09:00-12:00,13:30-18:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
+    earlier, later = calendar_from_policy("office", table, SH), calendar_from_policy("office", table, SH)
+    now = max(now, *starts)
+    for start in starts:
+        assert later.minutes_since(earlier.point(start), now) == later.business_minutes(start, now)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(["office", "ny"]), st.lists(st.tuples(wide_instants, wide_instants), min_size=1, max_size=4))
 def test_a_point_kept_from_another_command_counts_exactly_as_the_instant(name, pairs):
