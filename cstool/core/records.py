@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from cstool.core.classify import changes_for, merge_answers
@@ -72,10 +73,11 @@ class RecordBook:
         errors: list[FieldError] = []
         for name, raw_value in raw.items():
             parse = parsers.get(name)
-            field = kind.field(name)
-            if updating and field is not None and field.update_via:
-                errors.append(FieldError(name, _("cannot be changed by update; use {update_via}").format(update_via=field.update_via)))
-                continue
+            if updating:
+                field = kind.field(name)
+                if field is not None and field.update_via:
+                    errors.append(FieldError(name, _("cannot be changed by update; use {update_via}").format(update_via=field.update_via)))
+                    continue
             locked = updating and name in ENVELOPE_NAMES and name not in UPDATABLE_ENVELOPE
             if parse is not None and not locked:
                 try:
@@ -266,11 +268,12 @@ class RecordBook:
 
     def insert(self, kind: Kind, records: list[dict]) -> list[dict]:
         """Give ``records`` their ids and store them: one write per file (per month if partitioned)."""
-        for partition, group in self.by_partition(kind, records, lambda r: self.day_of(r["created_at"])).items():
+        days = [(self.day_of(record["created_at"]), record) for record in records]
+        for partition, group in self.by_partition(kind, days, itemgetter(0)).items():
             with self.ctx.store.transaction(kind.name, partition) as tx:
-                for record in group:
-                    record["id"] = tx.new_id(kind.prefix, self.day_of(record["created_at"]))
-                tx.insert(group)
+                for day, record in group:
+                    record["id"] = tx.new_id(kind.prefix, day)
+                tx.insert([record for _day, record in group])
         return records
 
     def ids_by_partition(self, kind: Kind, ids: Iterable[str]) -> dict:
