@@ -64,9 +64,9 @@ class KeywordMatcher:
 
     def __init__(self, keywords: Iterable[str]):
         anywhere: list[str] = []
-        self.whole: dict[str, list[str]] = {}        # word -> keywords that are that word
-        self.stems: dict[str, list[str]] = {}        # one-word stem -> keywords ending in it
-        self.phrases: dict[str, list[tuple[str, str]]] = {}  # first word -> (keyword, " spaced needle")
+        self._whole: dict[str, list[str]] = {}        # word -> keywords that are that word
+        self._stems: dict[str, list[str]] = {}        # one-word stem -> keywords ending in it
+        self._phrases: dict[str, list[tuple[str, str]]] = {}  # first word -> (keyword, " spaced needle")
         for keyword in sorted(keywords):
             words = _WORD.findall(keyword)
             if keyword.isascii() and not words:
@@ -74,22 +74,22 @@ class KeywordMatcher:
             if not keyword.isascii():
                 anywhere.append(keyword)
             elif keyword.endswith("*") and len(words) == 1:
-                self.stems.setdefault(words[0], []).append(keyword)
+                self._stems.setdefault(words[0], []).append(keyword)
             elif keyword.endswith("*"):
                 # "false advertis*": the whole words, then the stem of the last one.
-                self.phrases.setdefault(words[0], []).append((keyword, f" {' '.join(words)}"))
+                self._phrases.setdefault(words[0], []).append((keyword, f" {' '.join(words)}"))
             elif len(words) > 1:
-                self.phrases.setdefault(words[0], []).append((keyword, f" {' '.join(words)} "))
+                self._phrases.setdefault(words[0], []).append((keyword, f" {' '.join(words)} "))
             else:
-                self.whole.setdefault(words[0], []).append(keyword)
+                self._whole.setdefault(words[0], []).append(keyword)
         self._anywhere = _AnywhereKeywords(anywhere) if anywhere else None
         # One scan finds the longest stem at each word start; shorter stems it begins with
         # are then known to be there too.
-        self._stem_pattern = re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(self.stems, key=len, reverse=True))) + ")") if self.stems else None
-        self._stem_keywords = {stem: [k for shorter, keywords in self.stems.items() if stem.startswith(shorter) for k in keywords]
-                               for stem in self.stems}
-        self._first_words = frozenset(self.phrases)
-        self._whole_words = frozenset(self.whole)
+        self._stem_pattern = re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(self._stems, key=len, reverse=True))) + ")") if self._stems else None
+        self._stem_keywords = {stem: [k for shorter, keywords in self._stems.items() if stem.startswith(shorter) for k in keywords]
+                               for stem in self._stems}
+        self._first_words = frozenset(self._phrases)
+        self._whole_words = frozenset(self._whole)
 
     def __call__(self, text: str) -> set[str]:
         """The keywords in ``text`` (already lower-cased)."""
@@ -103,14 +103,14 @@ class KeywordMatcher:
             return hits
         vocabulary = set(words)
         for word in self._whole_words.intersection(vocabulary):
-            hits.update(self.whole[word])
+            hits.update(self._whole[word])
         if self._stem_pattern is not None:
             for stem in self._stem_pattern.findall(text):
                 hits.update(self._stem_keywords[stem])
         starting = self._first_words.intersection(vocabulary)
         if starting:
             spaced = f" {' '.join(words)} "
-            hits.update(k for first in starting for k, needle in self.phrases[first] if needle in spaced)
+            hits.update(k for first in starting for k, needle in self._phrases[first] if needle in spaced)
         return hits
 
 
