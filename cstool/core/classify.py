@@ -235,8 +235,7 @@ def suggest(rules: RuleSet, record: Mapping[str, Any], default_fields: Sequence[
     for rule in rules.candidates(record, default_fields):
         if rule.holds(record):
             suggestion.rules.append(rule.name)
-            if rule.category or rule.priority or rule.tags:
-                merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
+            merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
     return suggestion
 
 

@@ -242,7 +242,7 @@ class RecordBook:
             if not in_place:
                 record = {**record, "events": list(record["events"])}
             record.update(changes)
-            rules = list(offered.get("rules") or [])
+            rules = list(dict.fromkeys(offered.get("rules") or []))   # as merged answers give them: each once
             by_rule = dict(record.get("classified") or {})
             for name in changes:
                 by_rule[name] = ", ".join(rules)
