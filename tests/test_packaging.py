@@ -40,7 +40,8 @@ try:
     main(["--help"])
 except SystemExit:
     pass
-heavy = [name for name in ("questionary", "prompt_toolkit", "tabulate", "tinydb", "orjson", "tomlkit") if name in sys.modules]
+heavy = [name for name in ("questionary", "prompt_toolkit", "tabulate", "tinydb", "orjson", "tomlkit",
+                           "statistics", "hashlib", "decimal") if name in sys.modules]
 print("HEAVY:" + ",".join(heavy))
 """
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Sequence
 
 from cstool.core.i18n import _
@@ -144,6 +143,7 @@ def _parse_int(raw: Any) -> int:
 def _parse_decimal(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError(_("{raw!r} is not a number").format(raw=raw))
+    from decimal import Decimal, InvalidOperation   # here: most commands parse no decimal
     try:
         number = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:

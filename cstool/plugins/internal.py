@@ -9,7 +9,6 @@ multiplies along the chain (99% x 99% x 99% ≈ 97%), so the weakest link is nam
 from __future__ import annotations
 
 import re
-import statistics
 from collections import defaultdict
 
 from cstool import api
@@ -135,6 +134,7 @@ def cstool_check_policy(policy):
 
 def compliance_matrix(request):
     """Provider x customer: requests, resolution compliance and median resolution minutes."""
+    import statistics   # here, not at plugin load: every command loads the plugin
     cells = defaultdict(lambda: {"requests": 0, "met": 0, "breached": 0, "minutes": []})
     for record in request.records(REQUEST):
         if not request.in_period(record):
@@ -175,6 +175,7 @@ def _evaluations(request):
 
 def mutual_evaluation(request):
     """部门互评: per evaluated department and month, the mean scores it received."""
+    import statistics
     groups = defaultdict(list)
     for evaluation in _evaluations(request):
         groups[(evaluation["evaluated"], evaluation["month"])].append(evaluation)
@@ -194,6 +195,7 @@ def mutual_evaluation(request):
 def chain_decay(request):
     """Satisfaction along [internal] chain: each link is how the next department rates the one
     before it; end to end is their product; the weakest link is named."""
+    import statistics
     chain = request.policy.get("internal.chain") or []
     evaluations = _evaluations(request)
     rows = []

@@ -8,7 +8,6 @@ CES = mean on 1-7. Every report gives the number of answers and the response rat
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,6 +113,7 @@ def why_not(policy, surveys: list[dict], record: dict, now: datetime) -> str | N
 
 def sampled(record_id: str, percent: float) -> bool:
     """A stable choice: the same record is always in or out of a sample of this size."""
+    import hashlib   # here: every command loads this plugin, few sample
     return int(hashlib.sha1(record_id.encode()).hexdigest()[:8], 16) % 10000 < percent * 100
 
 
