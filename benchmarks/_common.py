@@ -24,15 +24,9 @@ TEXTS = ["电水壶用了三天就漏水，要求退换。", "订单承诺三天
          "I was charged twice for the same order and nobody answers my emails.",
          "The blender stopped working after one week, I want an exchange.",
          "客服电话里态度恶劣，直接挂断了我的电话。", "The parcel was marked delivered but never arrived."]
-MAP = """
-[columns]
-ref = "external_id"
-received = "created_at"
-name = "customer_name"
-phone = "contact_phone"
-how = "channel"
-text = "content"
-"""
+MAP_COLUMNS = {"ref": "external_id", "received": "created_at", "name": "customer_name", "phone": "contact_phone",
+               "how": "channel", "text": "content"}
+MAP = "[columns]\n" + "".join(f'{column} = "{key}"\n' for column, key in MAP_COLUMNS.items())
 
 
 FLOOR_LOAD = """

@@ -167,10 +167,15 @@ def test_gb18030_without_flag_says_what_to_do(ws_cli, tmp_path, map_file):
     assert result.exit_code == 1 and "--encoding gb18030" in result.stderr
 
 
-def test_semicolon_dialect_is_sniffed(ws_cli, tmp_path, map_file):
+@pytest.mark.parametrize("delimiter, rows", [(";", 4), ("\t", 4), (";", 400), ("|", 400)])
+def test_the_delimiter_is_guessed(ws_cli, tmp_path, map_file, delimiter, rows):
+    """From whole lines at the head of the file, however long the file (400 rows are ~30 KB,
+    more than the sample)."""
     source = tmp_path / "in.csv"
-    source.write_text(";".join(HEADER) + "\n" + "\n".join(";".join(r) for r in make_rows(4)) + "\n", encoding="utf-8")
-    assert ws_cli("import", "complaint", source, "--map", map_file, "--format", "json").json()["imported"] == 4
+    source.write_text(delimiter.join(HEADER) + "\n" + "\n".join(delimiter.join(r) for r in make_rows(rows)) + "\n",
+                      encoding="utf-8")
+    assert source.stat().st_size > 16384 or rows < 100
+    assert ws_cli("import", "complaint", source, "--map", map_file, "--format", "json").json()["imported"] == rows
 
 
 def test_bad_map_file_names_its_line(ws_cli, tmp_path):
