@@ -20,6 +20,7 @@ from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind
 from cstool.core.timeutil import format_datetime, stored_instant
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
+STAMP_PHASES = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}   # a stamp needs one of these phases
 # Envelope keys the tool owns; input may not set them.
 TOOL_OWNED = ("id", "kind", "updated_at", "events", "classified")
 FUTURE_TOLERANCE_SECONDS = 300
@@ -55,6 +56,7 @@ class RecordBook:
     def __init__(self, ctx):
         self.ctx = ctx
         self._parser_cache: dict[tuple, dict[str, Callable[[Any], Any]]] = {}
+        self._shapes: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
 
     def lookup(self, kind_name: str) -> list[dict]:
         """Stored records of a kind, read-only, for hooks that check links (loaded once)."""
@@ -116,7 +118,16 @@ class RecordBook:
         return f"unknown field for kind {kind.name} (its fields: {known}; run `cstool kinds {kind.name}`)"
 
     def missing_required(self, kind: Kind, values: Mapping[str, Any]) -> list[str]:
-        return [f.name for f in kind.fields if f.required and is_blank(values.get(f.name))]
+        return [name for name in self._shape(kind)[1] if is_blank(values.get(name))]
+
+    def _shape(self, kind: Kind) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The kind's own fields with their defaults, in order, and its required field names:
+        worked out once per command, not once per row."""
+        shape = self._shapes.get(kind.name)
+        if shape is None:
+            shape = self._shapes[kind.name] = ({f.name: f.default for f in kind.fields},
+                                               tuple(f.name for f in kind.fields if f.required))
+        return shape
 
     # ---- building new records ----------------------------------------------------
 
@@ -156,9 +167,11 @@ class RecordBook:
             "priority": values.get("priority"), "tags": values.get("tags") or [],
             "external_id": values.get("external_id"),
         }
-        for field in kind.fields:
-            value = values.get(field.name)
-            record[field.name] = field.default if value is None else value
+        defaults = self._shape(kind)[0]
+        record.update(defaults)
+        for name, value in values.items():
+            if value is not None and name in defaults:
+                record[name] = value
         events = [{"at": created, "by": user, "type": "created"}]
         if record["first_response_at"]:
             events.append(event("response", record["first_response_at"], user))
@@ -184,14 +197,16 @@ class RecordBook:
 
     def _check_stamps(self, kind: Kind, record: Mapping[str, Any]) -> list[FieldError]:
         """Stamps must not precede creation, nor contradict the status (dirty exports do both)."""
+        stamped = [name for name in STAMPS if record.get(name)]
+        if not stamped:
+            return []
         created = stored_instant(record["created_at"])
         problems = []
-        for name in STAMPS:
-            if record.get(name) and stored_instant(record[name]) < created:
+        for name in stamped:
+            if stored_instant(record[name]) < created:
                 problems.append(FieldError(name, _("{at} is before created_at {created_at}").format(at=record[name], created_at=record['created_at'])))
         phase = kind.status(record["status"]).phase
-        allowed = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}
-        for name, phases in allowed.items():
+        for name, phases in STAMP_PHASES.items():
             if record.get(name) and phase not in phases:
                 problems.append(FieldError(name, _("is set, but status {status} is not {phases}").format(status=record['status'], phases=_(" or ").join(phases))))
         return problems
