@@ -272,7 +272,8 @@ class RecordBook:
     # ---- storing -----------------------------------------------------------------------
 
     def day_of(self, instant: str) -> str:
-        return stored_instant(instant).astimezone(self.ctx.tz).strftime("%Y%m%d")
+        # date().isoformat(), not strftime: a third of the time, once per imported row
+        return stored_instant(instant).astimezone(self.ctx.tz).date().isoformat().replace("-", "")
 
     def by_partition(self, kind: Kind, items: Iterable, day_of: Callable[[Any], str]) -> dict:
         """``items`` grouped by the store partition their day falls in (one group if unpartitioned)."""
