@@ -15,6 +15,7 @@ def test_demo_builds_records_and_prints_the_dashboard(tmp_path):
     assert any(r["status"] == "closed" for r in records) and any(r["status"] == "registered" for r in records)
     assert any(r["category"] for r in records), "classification ran on save"
     assert any(e["type"] == "escalated" for r in records for e in r["events"]), "escalation ran"
+    assert (tmp_path / "demo" / ".cache" / "clocks-complaint.json").is_file(), "the clocks escalate computed are kept"
     assert any("\u4e00" <= r["content"][0] <= "\u9fff" for r in records) and any(r["content"][0].isascii() for r in records)
     again = invoke("demo", tmp_path / "demo")
     assert again.exit_code == 1 and "--force" in again.stderr

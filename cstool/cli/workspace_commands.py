@@ -87,7 +87,10 @@ def demo_command(click_ctx, folder, force):
         click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")
     click.echo(f"  {len(actions):5d} " + _("escalations: {delivered_count} notices in outbox.jsonl, {held_count} held until open hours").format(delivered_count=len(delivered), held_count=len(held)))
     click.echo()
-    click_ctx.obj = demo
+    click_ctx.obj = demo   # the group finishes the caller's context, not this one
     from cstool.cli.reports import report_command
-    click_ctx.invoke(report_command, name="dashboard", since=None, until=None, by=None, now_text=None, fmt="table")
+    try:
+        click_ctx.invoke(report_command, name="dashboard", since=None, until=None, by=None, now_text=None, fmt="table")
+    finally:
+        demo.finish()   # keeps the clocks escalate and the dashboard computed, as any command does
     click.echo("\n" + _("Try: cstool --workspace {root} list complaint --status open").format(root=workspace.root))
