@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import orjson
-from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
@@ -407,6 +406,8 @@ def _remove_stale_temps(path: Path) -> None:
 
 @contextmanager
 def _locked(lock_path: Path) -> Iterator[None]:
+    from filelock import FileLock, Timeout   # here: reading takes no lock, and filelock costs ~8 ms to import
+
     lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
     try:
         lock.acquire()
