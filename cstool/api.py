@@ -38,6 +38,7 @@ _LAZY = {
     "compile_rules": "cstool.core.classify",
     "suggest": "cstool.core.classify",
     "check_rules": "cstool.core.classify",
+    "now_in": "cstool.core.timeutil",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.policy import Policy, Problem
     from cstool.core.privacy import mask
     from cstool.core.reports import Report, ReportRequest, ReportResult, pct, summary
+    from cstool.core.timeutil import now_in
 
 
 def __getattr__(name: str):

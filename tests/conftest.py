@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,16 +12,25 @@ from pathlib import Path
 import pytest
 
 from cstool.core.i18n import set_language
+from cstool.core.timeutil import fixed_now, zone
 from cstool.testing import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+# The instant every test runs at: cstool reads no real clock while CSTOOL_NOW is set.
+# `CSTOOL_TEST_NOW=2028-02-29T09:30+08:00 make test` runs the whole suite on another day;
+# `make test-dates` runs it on each of TEST_DATES in the Makefile.
+TEST_NOW = os.environ.get("CSTOOL_TEST_NOW") or "2026-12-01T10:00:00+08:00"
+TEST_MONTH = fixed_now(TEST_NOW).astimezone(zone("Asia/Shanghai")).strftime("%Y-%m")   # of the default policy's zone
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
+    monkeypatch.setenv("CSTOOL_NOW", TEST_NOW)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CSTOOL_LOAD_ENTRYPOINTS", "0")
     monkeypatch.setenv("CSTOOL_USER", "tester")
@@ -37,11 +47,22 @@ def invoke(*args: str, input: str | None = None) -> CliResult:
     return run_cli(*args, input=input)
 
 
-def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run cstool as a real process."""
+def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120,
+                prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    """Run cstool as a real process (behind ``prefix``, a command that runs it, when given)."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "cstool", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([*prefix, sys.executable, "-m", "cstool", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=full_env, timeout=timeout)
+
+
+def permissions_bind_root() -> list[str]:
+    """A command prefix under which file permissions bind the process even when it runs as root
+    (as CI does): the capabilities that override them are dropped. Empty for other users."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root and no setpriv to drop the permission override")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
 @pytest.fixture
@@ -81,14 +102,18 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-STORED_BY_MONTH = {"complaint", "call"}
-TEST_MONTH = "2026-11"   # the tests' records are created in the week of Monday 2026-11-16
+def record_file(workspace: Path, record_id: str) -> Path:
+    """The data file holding the record ``record_id``, found as the store finds it (from the id)."""
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
+
+    ctx = Context(build_host(workspace, entry_points=False), workspace)
+    kind = ctx.kinds.kind_of_id(record_id).name
+    return ctx.store.path(kind, ctx.store.partition_of_id(kind, record_id))
 
 
-def data_file(workspace: Path, kind: str = "complaint", month: str = TEST_MONTH) -> Path:
-    """The file holding ``kind``'s records (of ``month``, for a kind stored by month)."""
-    if kind in STORED_BY_MONTH:
-        return workspace / "data" / kind / f"{month}.json"
+def kind_file(workspace: Path, kind: str) -> Path:
+    """The one data file of a kind that is not stored by month (customer, survey, ...)."""
     return workspace / "data" / f"{kind}.json"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from conftest import complaint_args, data_snapshot
+from conftest import complaint_args, data_snapshot, record_file
 
 
 def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path):
@@ -14,7 +14,8 @@ def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path
     result = ws_cli("backup", archive)
     assert result.exit_code == 0 and "backup written" in result.stdout
     names = tarfile.open(archive).getnames()
-    assert "policy.toml" in names and "data/complaint/2026-11.json" in names and not any(n.endswith(".lock") for n in names)
+    month = record_file(workspace, first).relative_to(workspace)
+    assert "policy.toml" in names and month.as_posix() in names and not any(n.endswith(".lock") for n in names)
     ws_cli("record", "complaint", *complaint_args(customer_name="后来的"))
     ws_cli("policy", "set", "workspace.language", "en")
     restored = ws_cli("restore", archive)
@@ -23,7 +24,7 @@ def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path
     assert ids == [first]
     assert ws_cli("policy", "show", "--format", "json").json()["workspace"]["language"] == "zh"
     kept = [p for p in workspace.parent.iterdir() if p.name.startswith("ws.before-restore-")]
-    assert len(kept) == 1 and (kept[0] / "data" / "complaint" / "2026-11.json").exists()
+    assert len(kept) == 1 and (kept[0] / month).exists()
 
 
 def _archive(path, files):
@@ -37,13 +38,14 @@ def _archive(path, files):
 
 
 def test_a_bad_archive_replaces_nothing(ws_cli, workspace, tmp_path):
-    ws_cli("record", "complaint", *complaint_args())
+    rid = ws_cli("record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    month = record_file(workspace, rid).relative_to(workspace).as_posix()
     before = data_snapshot(workspace)
     policy = (workspace / "policy.toml").read_text(encoding="utf-8")
     cases = {
         "not-an-archive.tar.gz": None,
         "no-workspace.tar.gz": {"notes.txt": "hello"},
-        "broken-data.tar.gz": {"policy.toml": policy, "data/complaint/2026-11.json": '{"complaint": {"1": '},
+        "broken-data.tar.gz": {"policy.toml": policy, month: '{"complaint": {"1": '},
         "broken-policy.tar.gz": {"policy.toml": "[workspace\n", "data/complaint.json": "{}"},
         "escape.tar.gz": {"policy.toml": policy, "data/x.json": "{}", "../evil.txt": "x"},
     }

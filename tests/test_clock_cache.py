@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 from hypothesis import given, settings, strategies as st
 
-from conftest import complaint_args, data_file, data_snapshot
+from conftest import complaint_args, data_snapshot, record_file
 from cstool.core.clocks import SlaPolicy, record_clocks, resume, settle
 from cstool.core.policy import load_policy
 from cstool.core.resources import default_policy_path
@@ -117,7 +117,7 @@ def test_changes_through_cstool_by_hand_and_to_the_policy_are_seen_at_once(ws_cl
     assert ws_cli("respond", make(ws_cli, "2026-11-16 09:00", priority="normal"), "--at", "2026-11-16 11:00").exit_code == 0
     assert sla_rows(ws_cli)["first_response"]["mean_minutes"] == 90     # a second record, 120 minutes
 
-    path = data_file(workspace)
+    path = record_file(workspace, rid)
     stored = json.loads(path.read_text())
     record = next(r for r in stored["complaint"].values() if r["id"] == rid)
     response = next(e for e in record["events"] if e["type"] == "response")
@@ -149,14 +149,15 @@ def test_escalation_and_tracking_agree_with_the_clock_explained(ws_cli, workspac
 
 
 def test_a_damaged_or_unwritable_cache_costs_time_not_answers(ws_cli, workspace):
-    for hour in (10, 11, 12):
-        ws_cli("respond", make(ws_cli, "2026-11-16 09:00", priority="normal"), "--at", f"2026-11-16 {hour}:00")
+    ids = [make(ws_cli, "2026-11-16 09:00", priority="normal") for _hour in (10, 11, 12)]
+    for rid, hour in zip(ids, (10, 11, 12)):
+        ws_cli("respond", rid, "--at", f"2026-11-16 {hour}:00")
     expected = sla_rows(ws_cli)
     cache_file(workspace).write_bytes(b'{"format": 1, "fingerp')
     assert sla_rows(ws_cli) == expected
     stored = json.loads(cache_file(workspace).read_text())
     assert stored["entries"]   # written whole again
-    records = json.loads(data_file(workspace).read_bytes())["complaint"].values()
+    records = json.loads(record_file(workspace, ids[0]).read_bytes())["complaint"].values()
     third = zlib.crc32(orjson.dumps(next(r for r in records if r["id"] == list(stored["entries"])[2])))
     damages = ([], ["x", None, {}], [third, 0, [0, "not clocks"]])   # the third is resumed from, and fails
     assert len(stored["entries"]) == len(damages)

@@ -6,7 +6,7 @@ import pytest
 
 from cstool.plugins.customers import holds
 
-from conftest import complaint_args, data_file
+from conftest import complaint_args, kind_file, record_file
 
 RATINGS = ["AAA", "AA", "A", "B", "C"]
 
@@ -86,7 +86,7 @@ def test_deregistration_erases_personal_data_everywhere_and_keeps_figures(ws_cli
     complaint = ws_cli("record", "complaint", *complaint_args(customer_id=cid), "--format", "json").json()["id"]
     done = ws_cli("customers", "deregister", cid, "--reason", "客户要求")
     assert done.exit_code == 0, done.stderr
-    raw = data_file(workspace, "customer").read_text(encoding="utf-8") + data_file(workspace).read_text(encoding="utf-8")
+    raw = kind_file(workspace, "customer").read_text(encoding="utf-8") + record_file(workspace, complaint).read_text(encoding="utf-8")
     for secret in ("13800138000", "13900139000", "上海某某科技有限公司", "张伟", "13812341234"):
         assert secret not in raw, secret
     shown = ws_cli("show", cid, "--reveal", "--format", "json").json()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import complaint_args
+from conftest import complaint_args, record_file
 
 
 def call(ws_cli, *extra, at="2026-11-16 09:00", **fields):
@@ -87,12 +87,12 @@ def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
     first = call(ws_cli, at="2026-10-30 09:00").json()["id"]
     second = call(ws_cli, at="2026-11-16 09:00").json()["id"]
     folder = workspace / "data" / "call"
-    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-10.json", "2026-11.json"]
-    october = json.loads((folder / "2026-10.json").read_text(encoding="utf-8"))
-    assert [r["id"] for r in october["call"].values()] == [first]
-    before = (folder / "2026-10.json").read_bytes()
+    october, november = record_file(workspace, first), record_file(workspace, second)
+    assert sorted(folder.glob("*.json")) == [october, november]
+    assert [r["id"] for r in json.loads(october.read_text(encoding="utf-8"))["call"].values()] == [first]
+    before = october.read_bytes()
     assert ws_cli("update", second, "--set", "topic=账单").exit_code == 0
-    assert (folder / "2026-10.json").read_bytes() == before            # another month is not rewritten
+    assert october.read_bytes() == before            # another month is not rewritten
     assert ws_cli("show", first, "--format", "json").json()["id"] == first
     assert ws_cli("list", "call", "--format", "json").json()["count"] == 2
     assert ws_cli("show", "CALL-20260101-0001").exit_code == 1
@@ -102,11 +102,12 @@ def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
     source.write_text("external_id,created_at,outcome,direction\n" + rows + "\n", encoding="utf-8")
     once = ws_cli("import", "call", source, "--format", "json").json()
     assert once["imported"] == 30
-    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-08.json", "2026-09.json", "2026-10.json", "2026-11.json"]
     twice = ws_cli("import", "call", source, "--format", "json").json()
     assert (twice["imported"], twice["duplicates"]) == (0, 30)
     ids = [r["id"] for r in ws_cli("list", "call", "--format", "json").json()["records"]]
     assert len(ids) == len(set(ids)) == 32
+    assert sorted(folder.glob("*.json")) == sorted({record_file(workspace, rid) for rid in ids})
+    assert len(list(folder.glob("*.json"))) == 4   # August to November
 
 
 def test_two_processes_logging_calls_keep_every_call(workspace):

@@ -13,13 +13,15 @@ import time
 
 from cstool.core.store import load_json_file
 
-from conftest import ROOT, data_file, start_writer
+from conftest import ROOT, record_file, start_writer
+
+WRITTEN = "CMP-20261116-0001"   # the writers' records are created on 2026-11-16
 
 def test_eight_writers_two_hundred_records_each(workspace):
     procs = [start_writer(workspace, f"w{n}", 200) for n in range(8)]
     for proc in procs:
         assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()
-    data = json.loads(data_file(workspace).read_text(encoding="utf-8"))
+    data = json.loads(record_file(workspace, WRITTEN).read_text(encoding="utf-8"))
     records = list(data["complaint"].values())
     assert len(records) == 1600
     assert len({r["id"] for r in records}) == 1600
@@ -60,7 +62,7 @@ BIG_WRITER = textwrap.dedent("""
 def test_a_writer_killed_at_random_points_never_leaves_a_broken_file(workspace, tmp_path):
     script = tmp_path / "big.py"
     script.write_text(BIG_WRITER, encoding="utf-8")
-    path = data_file(workspace)
+    path = record_file(workspace, WRITTEN)
     rng = random.Random(7)
     counts = []
     for _ in range(50):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import complaint_args, data_file, data_snapshot
+from conftest import complaint_args, data_snapshot, record_file
 
 
 def make(ws_cli, at, **fields):
@@ -269,8 +269,7 @@ main(["--workspace", sys.argv[1], "escalate", "--now", "2026-11-19 10:00"])
 
 
 def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path):
-    for hour in range(9, 12):
-        make(ws_cli, f"2026-11-16 {hour:02d}:00")
+    ids = [make(ws_cli, f"2026-11-16 {hour:02d}:00") for hour in range(9, 12)]
     script = tmp_path / "escalate.py"
     script.write_text(WRITER, encoding="utf-8")
     env = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"}
@@ -278,7 +277,7 @@ def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
     for proc in procs:
         proc.wait(timeout=120)
-    records = json.loads(data_file(workspace).read_text(encoding="utf-8"))["complaint"].values()
+    records = json.loads(record_file(workspace, ids[0]).read_text(encoding="utf-8"))["complaint"].values()
     for record in records:
         fired = [(e["clock"], e["level"]) for e in record["events"] if e["type"] == "escalated"]
         assert len(fired) == len(set(fired)) == 4, fired

@@ -14,25 +14,32 @@ import pytest
 from cstool.core.errors import StoreError
 from cstool.core.store import SCHEMA_VERSION, Store
 
-from conftest import complaint_args, data_file, run_process, start_writer
+from conftest import TEST_MONTH, complaint_args, invoke, permissions_bind_root, record_file, run_process, start_writer
+
+
+def invoke_in(workspace):
+    return lambda *args: invoke("--workspace", str(workspace), *args)
+
+
+def recorded(ws_cli, *args: str) -> str:
+    """The id of a new complaint."""
+    return ws_cli("record", "complaint", *complaint_args(), *args, "--format", "json").json()["id"]
 
 
 def test_file_layout_is_tinydb_with_meta(ws_cli, workspace):
-    ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-20 10:00")
-    data = json.loads(data_file(workspace).read_text(encoding="utf-8"))
+    rid = recorded(ws_cli, "--at", "2026-11-20 10:00")
+    data = json.loads(record_file(workspace, rid).read_text(encoding="utf-8"))
     assert set(data) == {"complaint", "_meta"}
     assert data["_meta"]["1"]["schema"] == SCHEMA_VERSION
     assert data["_meta"]["1"]["sequences"] == {"20261120": 1}
     assert data["complaint"]["1"]["id"] == "CMP-20261120-0001"
     from tinydb import TinyDB
-    with TinyDB(data_file(workspace)) as db:  # the plain TinyDB library reads it as it is
+    with TinyDB(record_file(workspace, rid)) as db:  # the plain TinyDB library reads it as it is
         assert db.table("complaint").all()[0]["customer_name"] == "张伟"
 
 
-# A month's file, and the single file complaints were kept in before they were stored by month.
-@pytest.mark.parametrize("name", ["complaint/2026-11.json", "complaint.json"])
-def test_invalid_json_is_left_exactly_as_it_is(ws_cli, workspace, name):
-    path = workspace / "data" / name
+def test_invalid_json_is_left_exactly_as_it_is(ws_cli, workspace):
+    path = workspace / "data" / "complaint" / f"{TEST_MONTH}.json"   # the month a new complaint goes to
     path.parent.mkdir(mode=0o700, exist_ok=True)
     path.write_bytes(b'{"complaint": {"1": {"id": "CMP-1"')
     before = path.read_bytes()
@@ -45,15 +52,16 @@ def test_invalid_json_is_left_exactly_as_it_is(ws_cli, workspace, name):
 
 
 def test_newer_schema_is_refused(ws_cli, workspace):
-    data_file(workspace).parent.mkdir(mode=0o700)
-    data_file(workspace).write_bytes(orjson.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}, "complaint": {}}))
+    path = record_file(workspace, "CMP-20261116-0001")
+    path.parent.mkdir(mode=0o700)
+    path.write_bytes(orjson.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}, "complaint": {}}))
     result = ws_cli("list", "complaint")
     assert result.exit_code == 1 and "schema version" in result.stderr
 
 
 def test_failed_write_keeps_the_old_file(ws_cli, workspace, monkeypatch):
-    ws_cli("record", "complaint", *complaint_args())
-    before = data_file(workspace).read_bytes()
+    path = record_file(workspace, recorded(ws_cli))
+    before = path.read_bytes()
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
@@ -61,37 +69,57 @@ def test_failed_write_keeps_the_old_file(ws_cli, workspace, monkeypatch):
     monkeypatch.setattr(os, "replace", broken_replace)
     result = ws_cli("record", "complaint", *complaint_args())
     assert result.exit_code == 1 and "No space left on device" in result.stderr and "previous file is intact" in result.stderr
-    assert data_file(workspace).read_bytes() == before
-    assert [p.name for p in data_file(workspace).parent.iterdir() if p.name.endswith(".tmp")] == []
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_data_folder(ws_cli, workspace):
-    ws_cli("record", "complaint", *complaint_args())
-    before = data_file(workspace).read_bytes()
+def test_read_only_data_folder(workspace):
+    """A real process that the folder's permissions bind (root is run without its override)."""
+    env = {"CSTOOL_LOAD_ENTRYPOINTS": "0"}
+    first = run_process("--workspace", workspace, "record", "complaint", *complaint_args(), "--format", "json", env=env)
+    path = record_file(workspace, json.loads(first.stdout)["id"])
+    before = path.read_bytes()
     os.chmod(workspace / "data", 0o500)
+    os.chmod(path.parent, 0o500)
     try:
-        result = ws_cli("record", "complaint", *complaint_args())
-        assert result.exit_code == 1 and "cannot" in result.stderr
+        result = run_process("--workspace", workspace, "record", "complaint", *complaint_args(), env=env,
+                             prefix=permissions_bind_root())
     finally:
         os.chmod(workspace / "data", 0o700)
-    assert data_file(workspace).read_bytes() == before
+        os.chmod(path.parent, 0o700)
+    assert result.returncode == 1 and "Permission denied" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_read_only_mounted_workspace(workspace):
+    """The workspace on a file system mounted read-only, in a mount namespace of the test's own."""
+    rid = recorded(invoke_in(workspace))
+    path = record_file(workspace, rid)
+    before = path.read_bytes()
+    command = (f"mount --bind {workspace} {workspace} && mount -o remount,bind,ro {workspace} && "
+               f"{sys.executable} -m cstool --workspace {workspace} update {rid} --set remedy=退款")
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+                          capture_output=True, text=True, env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"})
+    if "mount" in done.stderr and "Read-only file system" not in done.stderr:
+        pytest.skip(f"no private read-only mount here: {done.stderr.strip()}")
+    assert done.returncode == 1 and "Read-only file system" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert path.read_bytes() == before
 
 
 def test_workspace_files_are_owner_only(ws_cli, workspace):
-    ws_cli("record", "complaint", *complaint_args())
-    for path in (workspace, workspace / "data", workspace / "plugins", data_file(workspace).parent):
+    month = record_file(workspace, recorded(ws_cli))
+    for path in (workspace, workspace / "data", workspace / "plugins", month.parent):
         assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
-    for path in (workspace / "policy.toml", data_file(workspace)):
+    for path in (workspace / "policy.toml", month):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
 def test_ids_are_never_reused_after_a_record_leaves_the_file(ws_cli, workspace):
-    for _ in range(3):
-        ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-20 10:00")
-    data = json.loads(data_file(workspace).read_text(encoding="utf-8"))
+    path = record_file(workspace, [recorded(ws_cli, "--at", "2026-11-20 10:00") for _ in range(3)][0])
+    data = json.loads(path.read_text(encoding="utf-8"))
     del data["complaint"]["3"]  # e.g. removed by hand
-    data_file(workspace).write_text(json.dumps(data), encoding="utf-8")
+    path.write_text(json.dumps(data), encoding="utf-8")
     result = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-20 10:00", "--format", "json")
     assert result.json()["id"] == "CMP-20261120-0004"
 
@@ -102,14 +130,15 @@ def test_transaction_writes_nothing_when_its_body_fails(workspace):
         with store.transaction("complaint", "2026-11") as tx:
             tx.new_id("CMP", "20261120")
             raise RuntimeError("boom")
-    assert not data_file(workspace).exists()
+    assert not record_file(workspace, "CMP-20261120-0001").exists()
 
 
 def test_two_writer_processes_both_keep_every_record(workspace):
     count = 60
     procs = [start_writer(workspace, name, count) for name in ("alpha", "beta")]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    records = list(json.loads(data_file(workspace).read_text(encoding="utf-8"))["complaint"].values())
+    written = record_file(workspace, "CMP-20261116-0001")   # the writers' records are of 2026-11-16
+    records = list(json.loads(written.read_text(encoding="utf-8"))["complaint"].values())
     assert len(records) == 2 * count
     assert len({r["id"] for r in records}) == 2 * count
     names = {r["customer_name"] for r in records}
@@ -137,8 +166,8 @@ def test_store_error_for_missing_data_folder(workspace):
 
 def test_read_only_file_system_keeps_the_old_file(ws_cli, workspace, monkeypatch):
     """Root ignores folder permissions, so the read-only file system is simulated at the syscall."""
-    ws_cli("record", "complaint", *complaint_args())
-    before = data_file(workspace).read_bytes()
+    path = record_file(workspace, recorded(ws_cli))
+    before = path.read_bytes()
     real_open = os.open
 
     def read_only(path, flags, *args, **kwargs):
@@ -149,36 +178,4 @@ def test_read_only_file_system_keeps_the_old_file(ws_cli, workspace, monkeypatch
     monkeypatch.setattr(os, "open", read_only)
     result = ws_cli("record", "complaint", *complaint_args())
     assert result.exit_code == 1 and "Read-only file system" in result.stderr and "previous file is intact" in result.stderr
-    assert data_file(workspace).read_bytes() == before
-
-
-def test_complaints_kept_in_one_file_move_into_their_months_once(ws_cli, workspace):
-    """Workspaces made before complaints were stored by month: nothing lost, no id reused."""
-    single_file = Store(workspace / "data")   # the old layout: one file for the kind
-    with single_file.transaction("complaint") as tx:
-        rows = [("CMP-20261030-0001", "2026-10-30T10:00:00+08:00"), ("CMP-20261116-0001", "2026-11-16T10:00:00+08:00"),
-                ("CMP-20261116-0002", "2026-11-16T11:00:00+08:00")]
-        tx.insert([{"id": rid, "kind": "complaint", "status": "registered", "created_at": at, "customer_name": "张伟",
-                    "channel": "phone", "content": "旧数据", "events": []} for rid, at in rows])
-        tx.keep_sequences({"20261030": 1, "20261116": 5})   # 0003-0005 were handed out, then removed by hand
-    listed = ws_cli("list", "complaint", "--format", "json")
-    assert listed.exit_code == 0, listed.stderr
-    assert sorted(r["id"] for r in listed.json()["records"]) == [rid for rid, _ in rows]
-    assert not (workspace / "data" / "complaint.json").exists()
-    assert sorted(p.name for p in (workspace / "data" / "complaint").glob("*.json")) == ["2026-10.json", "2026-11.json"]
-    new = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-16 12:00", "--format", "json").json()
-    assert new["id"] == "CMP-20261116-0006"
-    assert ws_cli("update", "CMP-20261030-0001", "--set", "remedy=退款").exit_code == 0
-
-
-def test_a_split_cut_short_is_finished_without_doubling(workspace):
-    rows = [{"id": f"CMP-2026111{d}-0001", "kind": "complaint", "created_at": f"2026-11-1{d}T10:00:00+08:00"} for d in (6, 7)]
-    with Store(workspace / "data").transaction("complaint") as tx:
-        tx.insert([dict(r) for r in rows])
-    # A split killed after writing one of November's records, before removing the single file.
-    month = data_file(workspace)
-    month.parent.mkdir(mode=0o700)
-    month.write_bytes(orjson.dumps({"complaint": {"1": rows[0]}, "_meta": {"1": {"schema": SCHEMA_VERSION, "sequences": {}}}}))
-    (workspace / "data" / "complaint.json").write_bytes(orjson.dumps({"complaint": {"1": rows[0], "2": rows[1]}}))
-    records = Store(workspace / "data", {"complaint"}).records("complaint")
-    assert sorted(r["id"] for r in records) == [r["id"] for r in rows]
+    assert path.read_bytes() == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from conftest import complaint_args, data_file
+from conftest import complaint_args, kind_file
 
 
 def complaint(ws_cli, **fields):
@@ -44,7 +44,7 @@ def test_bad_answers_and_bad_targets_store_nothing(ws_cli, workspace):
     assert missing.exit_code == 1 and "recommend: needs an answer" in missing.stderr
     nowhere = run(ws_cli, "CMP-20200101-0001", "handling=4", "recommend=8", "comment=x")
     assert nowhere.exit_code == 1 and "no record CMP-20200101-0001" in nowhere.stderr
-    assert not data_file(workspace, "survey").exists()
+    assert not kind_file(workspace, "survey").exists()
     (workspace / "templates" / "surveys" / "broken.toml").write_text('name = "broken"\ntitle = { en = "x"\n', encoding="utf-8")
     broken = run(ws_cli, rid, questionnaire="broken")
     assert broken.exit_code == 1 and "broken.toml:2" in broken.stderr

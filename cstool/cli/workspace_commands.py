@@ -20,12 +20,11 @@ def register(cli: click.Group) -> None:
 @click.pass_obj
 def backup_command(app, archive):
     """Write the whole workspace (policy, data, plugins, templates) to one .tar.gz."""
-    from datetime import datetime
-
     from cstool.core.backup import backup
+    from cstool.core.timeutil import local_now
 
     root = app.workspace.root
-    target = archive or Path(f"{root.name}-backup-{datetime.now():%Y%m%d-%H%M%S}.tar.gz")
+    target = archive or Path(f"{root.name}-backup-{local_now():%Y%m%d-%H%M%S}.tar.gz")
     count = backup(root, target)
     click.echo(_("backup written: {target} ({count} files)").format(target=target, count=count))
 

@@ -12,11 +12,11 @@ import os
 import shutil
 import tarfile
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
+from cstool.core.timeutil import local_now
 from cstool.core.store import FILE_MODE, load_json_file
 from cstool.core.workspace import DIR_MODE
 
@@ -83,7 +83,7 @@ def restore(root: Path, source: Path) -> tuple[int, Path | None]:
             raise CstoolError(_("{source}: {exc}; nothing was restored").format(source=source, exc=exc)) from None
         kept = None
         if any((root / part).exists() for part in PARTS):
-            kept = root.parent / f"{root.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}"
+            kept = root.parent / f"{root.name}.before-restore-{local_now():%Y%m%d-%H%M%S}"
             kept.mkdir(mode=DIR_MODE)
             for part in PARTS:
                 if (root / part).exists():

@@ -267,7 +267,6 @@ class Store:
         self.partitioned = frozenset(partitioned)
         self._loaded: dict[tuple[str, str | None], dict] = {}
         self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
-        self._split_checked: set[str] = set()
 
     def path(self, kind: str, partition: str | None = None) -> Path:
         if kind in self.partitioned:
@@ -291,7 +290,6 @@ class Store:
         """The partitions of ``kind`` on disk (``[None]`` for a kind kept in one file)."""
         if kind not in self.partitioned:
             return [None]
-        self._split_single_file(kind)
         folder = self.data_dir / kind
         return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
 
@@ -316,42 +314,10 @@ class Store:
         key = (kind, partition)
         index = self._index.get(key)
         if index is None:
-            if partition is not None:
-                self._split_single_file(kind)
-                if not self.path(kind, partition).exists():
-                    return None
+            if partition is not None and not self.path(kind, partition).exists():
+                return None
             index = self._index[key] = {r.get("id"): r for r in self._data(kind, partition).get(kind, {}).values()}
         return index.get(record_id)
-
-    def _split_single_file(self, kind: str) -> None:
-        """A kind that became partitioned (as complaints did) may still have its
-        records in ``data/<kind>.json``: move them into their months, once, under the kind's
-        lock. Each month is written whole before the single file is removed, and records a
-        month already holds are not added twice, so a crash midway is finished next time."""
-        if kind in self._split_checked:
-            return
-        self._split_checked.add(kind)
-        single = self.data_dir / f"{kind}.json"
-        if not single.exists():
-            return
-        folder = self.data_dir / kind
-        folder.mkdir(mode=0o700, exist_ok=True)
-        with _locked(folder / ".kind.lock"):
-            if not single.exists():  # another process split it while this one waited
-                return
-            data = load_data_file(single)
-            sequences = data.get(META_TABLE, {}).get("1", {}).get("sequences", {})
-            by_month: dict[str, list[dict]] = {}
-            for record in data.get(kind, {}).values():
-                by_month.setdefault(self.partition_of_id(kind, record["id"]), []).append(record)
-            for day in sequences:
-                by_month.setdefault(month_of_day(day), [])
-            for month, records in sorted(by_month.items()):
-                with self.transaction(kind, month) as tx:
-                    tx.insert([r for r in records if tx.get(r["id"]) is None])
-                    tx.keep_sequences({d: n for d, n in sequences.items() if month_of_day(d) == month})
-            single.unlink()
-            Path(str(single) + ".lock").unlink(missing_ok=True)
 
     @contextmanager
     def kind_lock(self, kind: str) -> Iterator[None]:
@@ -361,7 +327,6 @@ class Store:
         if kind not in self.partitioned:
             yield
             return
-        self._split_single_file(kind)
         folder = self.data_dir / kind
         folder.mkdir(mode=0o700, exist_ok=True)
         with _locked(folder / ".kind.lock"):
@@ -377,7 +342,6 @@ class Store:
         if not self.data_dir.is_dir():
             raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         if partition is not None:
-            self._split_single_file(kind)
             path.parent.mkdir(mode=0o700, exist_ok=True)
         with _locked(Path(str(path) + ".lock")):
             _remove_stale_temps(path)

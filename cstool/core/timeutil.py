@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
+
+# Fixes "now" for the whole program and every process it starts: tests, demos and
+# reproducible runs set it; nothing else in cstool reads the real clock.
+NOW_VARIABLE = "CSTOOL_NOW"
 
 _RELATIVE = re.compile(r"^(?:now|today)?\s*([+-])\s*(\d+)\s*([mhd])$")
 
@@ -51,7 +57,7 @@ def _parse_iso_or_relative(s: str, tz: tzinfo, now: datetime | None) -> datetime
             pass
     lowered = s.lower()
     if lowered in ("now", "today") or _RELATIVE.match(lowered):
-        base = now or datetime.now(tz)
+        base = now or now_in(tz)
         if lowered.startswith("today"):
             base = base.replace(hour=0, minute=0, second=0, microsecond=0)
         m = _RELATIVE.match(lowered)
@@ -88,7 +94,29 @@ def format_datetime(value: datetime) -> str:
 
 
 def now_in(tz: tzinfo) -> datetime:
+    """The current instant in ``tz``, to the second: ``CSTOOL_NOW`` when it is set, else the real clock."""
+    fixed = os.environ.get(NOW_VARIABLE)
+    if fixed:
+        return fixed_now(fixed).astimezone(tz)
     return datetime.now(tz).replace(microsecond=0)
+
+
+def local_now() -> datetime:
+    """Now in the machine's own zone: for names of files a person finds on this machine."""
+    return now_in(datetime.now().astimezone().tzinfo or timezone.utc)
+
+
+@lru_cache(maxsize=4)
+def fixed_now(text: str) -> datetime:
+    """The instant ``CSTOOL_NOW`` names: ISO 8601, read in UTC when it has no offset."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CstoolError(_("{variable}={text!r} is not an instant (use ISO 8601, e.g. 2026-11-23T14:30+08:00)").format(
+            variable=NOW_VARIABLE, text=text)) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.replace(microsecond=0)
 
 
 def stored_instant(text: str) -> datetime:
