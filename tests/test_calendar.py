@@ -159,3 +159,10 @@ def test_a_point_kept_from_another_command_counts_exactly_as_the_instant(name, p
         point = earlier.point(start)
         assert later.minutes_since(point, end) == later.business_minutes(start, end)
     assert calendar_from_policy("hotline", {"hours": "always"}, SH).point(pairs[0][0]) is None
+
+
+def test_years_without_overrides_are_named_only_for_a_calendar_that_keeps_them():
+    assert OFFICE.years_without_overrides(date(2025, 12, 1), date(2028, 1, 2)) == [2025, 2027, 2028]
+    assert OFFICE.years_without_overrides(date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert HOTLINE.years_without_overrides(date(2027, 1, 1), date(2027, 1, 1)) == []
+    assert NEW_YORK.years_without_overrides(date(2027, 1, 1), date(2027, 1, 1)) == []   # it keeps no holidays at all

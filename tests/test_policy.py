@@ -6,7 +6,7 @@ import pytest
 
 from cstool.core.policy import Policy, parse_key
 
-from conftest import data_snapshot
+from conftest import complaint_args, data_snapshot
 
 
 def lines_differing(before: str, after: str) -> list[int]:
@@ -119,3 +119,17 @@ def test_line_of_prefers_the_longest_known_prefix(tmp_path):
     assert policy.line_of(("b", "c", 1, "z", "q")) == 9
     assert policy.line_of(("b", "c", 1, "nope")) == 7
     assert policy.line_of(("nothing",)) == 1
+
+
+def test_a_year_without_holiday_data_is_a_warning_not_an_error(ws_cli, monkeypatch):
+    monkeypatch.setenv("CSTOOL_NOW", "2027-01-05T10:00:00+08:00")   # the default policy keeps 2026's holidays
+    result = ws_cli("policy", "check")
+    assert result.exit_code == 0 and "ok" in result.stdout
+    assert "Calendar office has no holidays or make-up workdays (overrides) for 2027" in result.stderr
+    rid = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-12-30 10:00", "--format", "json").json()["id"]
+    explain = ws_cli("sla", rid, "--format", "json").json()["explain"]
+    assert any("office has no holidays" in line and "2027" in line for line in explain), explain
+    report = ws_cli("report", "sla", "--format", "json").json()
+    assert any("2027" in note for note in report["notes"])
+    monkeypatch.setenv("CSTOOL_NOW", "2026-06-01T10:00:00+08:00")
+    assert "warning" not in ws_cli("policy", "check").stderr

@@ -38,10 +38,15 @@ def check(app):
     """Check every section; each problem as policy.toml:LINE: key: message."""
     from cstool.core.policy import load_policy
 
+    from cstool.core.clocks import SlaPolicy
+
     policy = load_policy(app.workspace.policy_path)
     problems = app.check_policy(policy)
     if problems:
         raise PolicyError("\n".join(policy.describe(p) for p in problems))
+    today = app.now().date()
+    for gap in SlaPolicy(policy).holiday_gaps(today, today):
+        click.echo(_("warning: {message}").format(message=gap), err=True)
     click.echo(_("{path}: ok").format(path=policy.path))
 
 

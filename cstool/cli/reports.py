@@ -49,9 +49,11 @@ def report_command(app, name, since, until, by, now_text, fmt):
 
     with collector_paused():  # reports build many short-lived objects and no cycles
         result = report.run(request)
+    notes = app.sla.holiday_gaps(first or now.astimezone(app.tz).date(), last or now.astimezone(app.tz).date())
     if fmt == "json":
         emit_json({"report": name, "since": since and first.isoformat(), "until": until and last.isoformat(),
-                   "columns": result.columns, "rows": result.rows, "totals": result.totals})
+                   "columns": result.columns, "rows": result.rows, "totals": result.totals,
+                   **({"notes": notes} if notes else {})})
         return
     headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
     rows = [[row.get(c) for c in result.columns] for row in result.rows]
@@ -66,3 +68,5 @@ def report_command(app, name, since, until, by, now_text, fmt):
         click.echo(f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else ""))
         click.echo()
     emit_rows(fmt, headers, rows)
+    for note in notes:   # beside the rows, not in them: stdout may be a file or a pipe
+        click.echo(_("warning: {message}").format(message=note), err=True)

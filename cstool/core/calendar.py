@@ -72,8 +72,14 @@ class Calendar:
         found = self.overrides.get(day)
         return found if found is not None else self.weekly[day.weekday()]
 
-    def is_working_day(self, day: date) -> bool:
-        return bool(self.hours_on(day))
+    def years_without_overrides(self, first: date, last: date) -> list[int]:
+        """The years from ``first`` to ``last`` for which a calendar that keeps holidays and
+        make-up workdays (overrides) has none: it counts them as plain weeks, which is wrong
+        wherever the State Council publishes a holiday notice for that year."""
+        if self.always or not self.overrides:
+            return []
+        known = {day.year for day in self.overrides}
+        return [year for year in range(first.year, last.year + 1) if year not in known]
 
     def _at(self, day: date, minute: int) -> datetime:
         local = (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self.tz)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Mapping, Sequence
 
 from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
@@ -69,6 +69,12 @@ class SlaPolicy:
         self._policy = policy
         self._plans: dict[tuple[str, str], Any] = {}
         self._by_priority: dict[tuple[str, str | None], Any] = {}   # kinds without targets_at
+
+    def holiday_gaps(self, first: date, last: date) -> list[str]:
+        """A warning for each calendar that keeps overrides but has none for a year from
+        ``first`` to ``last``."""
+        return [holiday_gap_text(name, year) for name, calendar in sorted(self.calendars.items())
+                for year in calendar.years_without_overrides(first, last)]
 
     def plan_for(self, record: Mapping[str, Any]) -> tuple[Calendar, dict[str, Target], str] | None:
         """The calendar and targets of a record: by its priority, or, when the kind's section
@@ -270,8 +276,16 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
         explain.append((_("Was due {at}") if clock.breached_at or stop else _("Due {at}")).format(at=_fmt(due, calendar)))
         for level, when in clock.passed:
             explain.append(_("Passed escalation level {name} ({at:g} x target) at {when}").format(name=level.name, at=level.at, when=_fmt(when, calendar)))
+        last = max(end, due) if due is not None else end
+        for year in calendar.years_without_overrides(created.astimezone(calendar.tz).date(), last.astimezone(calendar.tz).date()):
+            explain.append(holiday_gap_text(calendar.name, year))
         clock.explain = explain
     return clock
+
+
+def holiday_gap_text(calendar: str, year: int) -> str:
+    return _("Calendar {calendar} has no holidays or make-up workdays (overrides) for {year}: "
+             "that year is counted as plain weeks; add them to policy.toml").format(calendar=calendar, year=year)
 
 
 def judge(name: str, target: Target, calendar: Calendar, target_minutes: float, stopped_at: datetime | None,
