@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-workspace
 
-.PHONY: demo test install install-test bench messages clean
+.PHONY: demo test test-dates lint install install-test bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,23 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/cstool demo --force $(DEMO)
 
-test: install-test
+LINTED := cstool tests benchmarks examples
+
+lint: install-test
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
+
+# The suite on other days: the tests fix "now" (CSTOOL_NOW) and must pass whatever it is.
+TEST_DATES ?= 2026-12-31T23:59:00+08:00 2027-01-01T00:00:00+08:00 2028-02-29T12:00:00+08:00
+test-dates: install-test
+	@for day in $(TEST_DATES); do \
+		echo "== the suite at $$day"; \
+		CSTOOL_TEST_NOW=$$day $(BIN)/python -m pytest -q -p no:cacheprovider || exit 1; \
+	done
 
 bench: install-test
 	$(BIN)/python benchmarks/run

@@ -10,22 +10,35 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 # As a user runs it: bytecode cached (a development shell may forbid writing it).
-ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-       "CSTOOL_LOAD_ENTRYPOINTS": os.environ.get("CSTOOL_LOAD_ENTRYPOINTS", "1"), "CSTOOL_USER": "bench"}
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "CSTOOL_LOAD_ENTRYPOINTS": os.environ.get("CSTOOL_LOAD_ENTRYPOINTS", "1"),
+    "CSTOOL_USER": "bench",
+}
 CSTOOL = [sys.executable, "-m", "cstool"]
 
-TEXTS = ["电水壶用了三天就漏水，要求退换。", "订单承诺三天送达，已经过去十天还没收到货。",
-         "I was charged twice for the same order and nobody answers my emails.",
-         "The blender stopped working after one week, I want an exchange.",
-         "客服电话里态度恶劣，直接挂断了我的电话。", "The parcel was marked delivered but never arrived."]
-MAP_COLUMNS = {"ref": "external_id", "received": "created_at", "name": "customer_name", "phone": "contact_phone",
-               "how": "channel", "text": "content"}
+TEXTS = [
+    "电水壶用了三天就漏水，要求退换。",
+    "订单承诺三天送达，已经过去十天还没收到货。",
+    "I was charged twice for the same order and nobody answers my emails.",
+    "The blender stopped working after one week, I want an exchange.",
+    "客服电话里态度恶劣，直接挂断了我的电话。",
+    "The parcel was marked delivered but never arrived.",
+]
+MAP_COLUMNS = {
+    "ref": "external_id",
+    "received": "created_at",
+    "name": "customer_name",
+    "phone": "contact_phone",
+    "how": "channel",
+    "text": "content",
+}
 MAP = "[columns]\n" + "".join(f'{column} = "{key}"\n' for column, key in MAP_COLUMNS.items())
 
 
@@ -49,14 +62,23 @@ def floor_process(then: str, *workspace_and_kind) -> Callable[..., None]:
     code = (FLOOR_LOAD if workspace_and_kind else "import sys, orjson\n") + then
 
     def floor(*args) -> None:
-        subprocess.run([sys.executable, "-c", code, *map(str, workspace_and_kind or args)], check=True, capture_output=True, env=ENV)
+        subprocess.run(
+            [sys.executable, "-c", code, *map(str, workspace_and_kind or args)],
+            check=True,
+            capture_output=True,
+            env=ENV,
+        )
 
     return floor
 
 
 def first_id(workspace: Path, kind: str = "complaint") -> str:
-    done = subprocess.run([sys.executable, "-c", FLOOR_LOAD + "print(records[0]['id'])", str(workspace), kind],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", FLOOR_LOAD + "print(records[0]['id'])", str(workspace), kind],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip()
 
 
@@ -110,9 +132,17 @@ def complaint_csv(rows: int) -> tuple[Path, Path]:
     map_path = WORK / "complaints-map.toml"
     map_path.write_text(MAP, encoding="utf-8")
     rng = random.Random(rows)
-    generated = ([f"B{i}", f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:{i % 60:02d}",
-                  f"客户{i}", f"138{rng.randint(10000000, 99999999)}", rng.choice(["phone", "web", "email"]),
-                  rng.choice(TEXTS)] for i in range(rows))
+    generated = (
+        [
+            f"B{i}",
+            f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:{i % 60:02d}",
+            f"客户{i}",
+            f"138{rng.randint(10000000, 99999999)}",
+            rng.choice(["phone", "web", "email"]),
+            rng.choice(TEXTS),
+        ]
+        for i in range(rows)
+    )
     header = ["ref", "received", "name", "phone", "how", "text"]
     return write_csv_once(WORK / f"complaints-{rows}.csv", header, generated), map_path
 
@@ -120,7 +150,9 @@ def complaint_csv(rows: int) -> tuple[Path, Path]:
 def verdict(name: str, seconds: float, floor: float, target: float) -> bool:
     ratio = seconds / floor
     ok = ratio <= target
-    print(f"{name:<40} {seconds:8.3f} s   floor {floor:8.3f} s   ratio {ratio:5.2f}   target <= {target:g}   {'ok' if ok else 'MISSED'}")
+    print(
+        f"{name:<40} {seconds:8.3f} s   floor {floor:8.3f} s   ratio {ratio:5.2f}   target <= {target:g}   {'ok' if ok else 'MISSED'}"
+    )
     return ok
 
 
@@ -134,4 +166,6 @@ def first_run(name: str, workspace: Path, fn, floor: float) -> None:
         fn()
         times.append(time.perf_counter() - start)
     seconds = min(times)
-    print(f"{'  first run: ' + name:<40} {seconds:8.3f} s   floor {floor:8.3f} s   ratio {seconds / floor:5.2f}   (no target: clocks computed and kept)")
+    print(
+        f"{'  first run: ' + name:<40} {seconds:8.3f} s   floor {floor:8.3f} s   ratio {seconds / floor:5.2f}   (no target: clocks computed and kept)"
+    )

@@ -17,17 +17,39 @@ direction = "direction"
 wait = "queue_seconds"
 talk = "talk_seconds"
 """
-LOG = ("record", "call", "--no-input", "--set", "direction=inbound", "--set", "outcome=answered",
-       "--set", "topic=benchmark", "--format", "json")
+LOG = (
+    "record",
+    "call",
+    "--no-input",
+    "--set",
+    "direction=inbound",
+    "--set",
+    "outcome=answered",
+    "--set",
+    "topic=benchmark",
+    "--format",
+    "json",
+)
 
 
 def main(rows: int) -> bool:
     WORK.mkdir(exist_ok=True)
     map_path = WORK / "calls-map.toml"
     map_path.write_text(MAP, encoding="utf-8")
-    generated = ([f"C{i}", f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:00",
-                  "answered" if i % 7 else "abandoned", "inbound", i % 90, 60 + i % 400] for i in range(rows))
-    source = write_csv_once(WORK / f"calls-{rows}.csv", ["ref", "at", "outcome", "direction", "wait", "talk"], generated)
+    generated = (
+        [
+            f"C{i}",
+            f"2026-{1 + i % 10:02d}-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:00",
+            "answered" if i % 7 else "abandoned",
+            "inbound",
+            i % 90,
+            60 + i % 400,
+        ]
+        for i in range(rows)
+    )
+    source = write_csv_once(
+        WORK / f"calls-{rows}.csv", ["ref", "at", "outcome", "direction", "wait", "talk"], generated
+    )
     busy = imported_workspace("calls", source, map_path, kind="call")
     empty = fresh_workspace("calls-empty")
     base = timed(lambda: run("--workspace", str(empty), *LOG), repeat=7)

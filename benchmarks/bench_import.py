@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 
 import orjson
-
 from _common import MAP_COLUMNS, WORK, complaint_csv, floor_process, fresh_workspace, run, timed, verdict
 
 FLOOR = """
@@ -67,7 +66,17 @@ def main(rows: int) -> bool:
 
     def once():
         workspace = fresh_workspace("import")
-        run("--workspace", str(workspace), "import", "complaint", str(source), "--map", str(map_path), "--format", "json")
+        run(
+            "--workspace",
+            str(workspace),
+            "import",
+            "complaint",
+            str(source),
+            "--map",
+            str(map_path),
+            "--format",
+            "json",
+        )
         return workspace
 
     # fresh_workspace costs one `cstool init`; subtract it so only the import is measured.
@@ -78,8 +87,10 @@ def main(rows: int) -> bool:
     columns = orjson.dumps({column: key for column, key in MAP_COLUMNS.items() if key != "created_at"}).decode()
     least = floor_process(SHAPE)
     shape = timed(lambda: least(source, WORK / "shape", template, columns))
-    print(f"{'  the same records, nothing checked':<40} {shape:8.3f} s   floor {base:8.3f} s   ratio {shape / base:5.2f}"
-          "   (no target: what the record's shape alone costs)")
+    print(
+        f"{'  the same records, nothing checked':<40} {shape:8.3f} s   floor {base:8.3f} s   ratio {shape / base:5.2f}"
+        "   (no target: what the record's shape alone costs)"
+    )
     return ok
 
 

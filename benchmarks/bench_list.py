@@ -9,7 +9,11 @@ from _common import complaint_csv, floor_process, imported_workspace, run, timed
 
 def main(rows: int) -> bool:
     workspace = imported_workspace("list", *complaint_csv(rows))
-    base = timed(floor_process("sys.stdout.buffer.write(orjson.dumps(records, option=orjson.OPT_INDENT_2))", workspace, "complaint"))
+    base = timed(
+        floor_process(
+            "sys.stdout.buffer.write(orjson.dumps(records, option=orjson.OPT_INDENT_2))", workspace, "complaint"
+        )
+    )
     spent = timed(lambda: run("--workspace", str(workspace), "list", "complaint", "--format", "json"))
     return verdict(f"list {rows:,} complaints as JSON", spent, base, 2)
 

@@ -36,8 +36,13 @@ def dataset(rows: int):
         for i in range(rows):
             month, day, hour = 1 + i % 10, 1 + i % 28, 8 + i % 11
             created = f"2026-{month:02d}-{day:02d} {hour:02d}:{i % 60:02d}"
-            closed = "" if rng.random() < 0.1 else (
-                f"2026-{month:02d}-{min(28, day + rng.randint(0, 6)):02d} {min(23, hour + rng.randint(1, 4)):02d}:{i % 60:02d}")
+            closed = (
+                ""
+                if rng.random() < 0.1
+                else (
+                    f"2026-{month:02d}-{min(28, day + rng.randint(0, 6)):02d} {min(23, hour + rng.randint(1, 4)):02d}:{i % 60:02d}"
+                )
+            )
             yield [f"S{i}", created, closed, f"客户{i}", "phone", "订单问题"]
 
     header = ["ref", "received", "closed", "name", "how", "text"]
@@ -47,12 +52,24 @@ def dataset(rows: int):
 def main(rows: int) -> bool:
     workspace = imported_workspace("sla", *dataset(rows))
     base = timed(floor_process("sum(1 for r in records if r['status'] == 'closed')", workspace, "complaint"))
-    escalate = timed(lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"))
+    escalate = timed(
+        lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json")
+    )
     report = timed(lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"))
     ok = verdict(f"escalate --dry-run, {rows:,} records", escalate, base, 2)
-    first_run("escalate --dry-run", workspace, lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"), base)
+    first_run(
+        "escalate --dry-run",
+        workspace,
+        lambda: run("--workspace", str(workspace), "escalate", "--dry-run", "--now", NOW, "--format", "json"),
+        base,
+    )
     ok = verdict(f"report sla, {rows:,} records", report, base, 2) and ok
-    first_run("report sla", workspace, lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"), base)
+    first_run(
+        "report sla",
+        workspace,
+        lambda: run("--workspace", str(workspace), "report", "sla", "--now", NOW, "--format", "json"),
+        base,
+    )
     return ok
 
 

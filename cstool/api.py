@@ -42,15 +42,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cstool.core.classify import check_rules, compile_rules, suggest
-    from cstool.core.clocks import SlaPolicy, parse_target, record_clocks
-    from cstool.core.context import Context
-    from cstool.core.demo import DemoRecord
-    from cstool.core.errors import CstoolError, FieldError
-    from cstool.core.policy import Policy, Problem
-    from cstool.core.privacy import mask
-    from cstool.core.reports import Report, ReportRequest, ReportResult, pct, summary
-    from cstool.core.timeutil import now_in
+    pass
 
 
 def __getattr__(name: str):

@@ -17,6 +17,7 @@ hookspec = pluggy.HookspecMarker("cstool")
 
 # ---- record family ---------------------------------------------------------------
 
+
 @hookspec
 def cstool_kinds():
     """Declare the record kinds this plugin provides.
@@ -72,6 +73,7 @@ def cstool_record_notes(kind, record, policy, lang):
 
 # ---- classify family -------------------------------------------------------------
 
+
 @hookspec
 def cstool_classify(kind, records, policy):
     """Suggest a category, priority and tags for records.
@@ -91,6 +93,7 @@ def cstool_classify(kind, records, policy):
 
 # ---- escalate family -------------------------------------------------------------
 
+
 @hookspec
 def cstool_notify(actions, policy, workspace):
     """Deliver escalation notices.
@@ -107,6 +110,7 @@ def cstool_notify(actions, policy, workspace):
 
 # ---- report family ---------------------------------------------------------------
 
+
 @hookspec
 def cstool_reports():
     """Declare reports for ``cstool report NAME``.
@@ -118,6 +122,7 @@ def cstool_reports():
 
 
 # ---- survey family ---------------------------------------------------------------
+
 
 @hookspec
 def cstool_questionnaires():
@@ -142,6 +147,7 @@ def cstool_survey_answered(record, answers, policy):
 
 
 # ---- commands, policy, demo ------------------------------------------------------
+
 
 @hookspec
 def cstool_commands(cli):

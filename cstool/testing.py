@@ -19,15 +19,26 @@ Then a test asks for ``cstool`` and runs commands against a fresh workspace::
 Each test gets its own home folder and workspace, the bundled plugins and the plugins
 ``cstool_plugins`` names, and none of the plugins installed on the machine: the test sees
 what it declares, whatever else the developer has installed.
+
+Each test also runs at a fixed instant, so that it passes on any day: cstool reads "now"
+from the environment variable ``CSTOOL_NOW`` (ISO 8601; read in UTC without an offset)
+wherever it would read the clock, in this process and in every process it starts. The
+``cstool_now`` fixture gives the instant; override it to test at another one, or set
+``CSTOOL_NOW`` yourself with ``monkeypatch.setenv`` inside a test::
+
+    @pytest.fixture
+    def cstool_now():
+        return "2027-01-01T00:00:00+08:00"
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -44,11 +55,13 @@ class CliResult:
 
     def json(self) -> Any:
         import orjson
+
         return orjson.loads(self.stdout)
 
 
-def run_cli(*args: str, plugins: dict[str, object] | None = None, input: str | None = None,
-            entry_points: bool = False) -> CliResult:
+def run_cli(
+    *args: str, plugins: dict[str, object] | None = None, input: str | None = None, entry_points: bool = False
+) -> CliResult:
     """Run one cstool command in this process, as the ``cstool`` program would.
 
     ``plugins`` maps plugin names to plugin objects (usually modules) registered beside the
@@ -67,8 +80,15 @@ def run_cli(*args: str, plugins: dict[str, object] | None = None, input: str | N
 
 
 @pytest.fixture
-def cstool_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An isolated environment: own home folder, no CSTOOL_* settings from the shell, user ``tester``.
+def cstool_now() -> str:
+    """The instant the test runs at (``CSTOOL_NOW``). Override it in your conftest.py."""
+    return "2026-12-01T10:00:00+08:00"
+
+
+@pytest.fixture
+def cstool_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cstool_now: str) -> Path:
+    """An isolated environment: own home folder, no CSTOOL_* settings from the shell, user
+    ``tester``, "now" fixed at ``cstool_now``.
 
     Returns the temporary folder the test runs in.
     """
@@ -76,6 +96,7 @@ def cstool_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir(exist_ok=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CSTOOL_USER", "tester")
+    monkeypatch.setenv("CSTOOL_NOW", cstool_now)
     for name in ("CSTOOL_WORKSPACE", "CSTOOL_LANG", "CSTOOL_BLOCK_PLUGINS", "CSTOOL_LOAD_ENTRYPOINTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -101,6 +122,8 @@ def cstool_workspace(cstool_env: Path, cstool_plugins: dict[str, object]) -> Pat
 @pytest.fixture
 def cstool(cstool_workspace: Path, cstool_plugins: dict[str, object]) -> Callable[..., CliResult]:
     """``cstool(*args, input=None)``: run a command in the test workspace with your plugins loaded."""
+
     def run(*args: str, input: str | None = None) -> CliResult:
         return run_cli("--workspace", str(cstool_workspace), *args, plugins=cstool_plugins, input=input)
+
     return run

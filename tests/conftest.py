@@ -23,7 +23,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # `CSTOOL_TEST_NOW=2028-02-29T09:30+08:00 make test` runs the whole suite on another day;
 # `make test-dates` runs it on each of TEST_DATES in the Makefile.
 TEST_NOW = os.environ.get("CSTOOL_TEST_NOW") or "2026-12-01T10:00:00+08:00"
-TEST_MONTH = fixed_now(TEST_NOW).astimezone(zone("Asia/Shanghai")).strftime("%Y-%m")   # of the default policy's zone
+TEST_MONTH = fixed_now(TEST_NOW).astimezone(zone("Asia/Shanghai")).strftime("%Y-%m")  # of the default policy's zone
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("CSTOOL_USER", "tester")
     # Assertions read English messages; the Chinese ones are tested with --lang zh.
     monkeypatch.setenv("CSTOOL_LANG", "en")
-    set_language("en")   # for tests calling the core directly, whatever an earlier test chose
+    set_language("en")  # for tests calling the core directly, whatever an earlier test chose
     for name in ("CSTOOL_WORKSPACE", "CSTOOL_BLOCK_PLUGINS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -47,12 +47,19 @@ def invoke(*args: str, input: str | None = None) -> CliResult:
     return run_cli(*args, input=input)
 
 
-def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120,
-                prefix: list[str] = ()) -> subprocess.CompletedProcess:
+def run_process(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120, prefix: list[str] = ()
+) -> subprocess.CompletedProcess:
     """Run cstool as a real process (behind ``prefix``, a command that runs it, when given)."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*prefix, sys.executable, "-m", "cstool", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "cstool", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def permissions_bind_root() -> list[str]:
@@ -81,8 +88,10 @@ def workspace(tmp_path) -> Path:
 @pytest.fixture
 def ws_cli(workspace):
     """cstool bound to the test workspace."""
+
     def run(*args: str, input: str | None = None) -> CliResult:
         return invoke("--workspace", str(workspace), *args, input=input)
+
     return run
 
 
@@ -141,8 +150,9 @@ for i in range(count):
 
 
 def start_writer(workspace: Path, name: str, count: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(workspace), name, str(count)], cwd=ROOT,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(workspace), name, str(count)], cwd=ROOT, stderr=subprocess.PIPE
+    )
 
 
 @dataclass
@@ -155,14 +165,29 @@ class Venv:
 
     def pip_install(self, source: Path | str) -> None:
         """``pip install`` a project folder or wheel into this environment, as a user would."""
-        done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q",
-                               "--target", str(self.site), str(source)], capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--no-deps",
+                "--no-build-isolation",
+                "-q",
+                "--target",
+                str(self.site),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, done.stderr
 
     def run(self, *args, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
         full_env = {**os.environ, "PYTHONPATH": "", **(env or {})}
-        return subprocess.run([str(self.python), *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                              env=full_env, timeout=timeout)
+        return subprocess.run(
+            [str(self.python), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout
+        )
 
 
 def make_venv(folder: Path, *, with_checkout: bool) -> Venv:
@@ -174,10 +199,17 @@ def make_venv(folder: Path, *, with_checkout: bool) -> Venv:
     """
     import sysconfig
     import venv
+
     venv.create(folder, with_pip=False)
     python = folder / "bin" / "python"
-    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     paths = [sysconfig.get_paths()["purelib"]] + ([str(ROOT)] if with_checkout else [])
     (site / "deps.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
     return Venv(folder, python, site)

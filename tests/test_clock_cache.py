@@ -14,9 +14,10 @@ import zlib
 from datetime import datetime, timedelta, timezone
 
 import orjson
-from hypothesis import given, settings, strategies as st
-
 from conftest import complaint_args, data_snapshot, record_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cstool.core.clocks import SlaPolicy, record_clocks, resume, settle
 from cstool.core.policy import load_policy
 from cstool.core.resources import default_policy_path
@@ -26,7 +27,7 @@ PHASES = {s.name: s.phase for s in COMPLAINT.statuses}
 INITIAL = COMPLAINT.initial_status.name
 SLA = SlaPolicy(load_policy(default_policy_path()))
 CST = timezone(timedelta(hours=8))
-START = datetime(2026, 9, 25, 8, 0, tzinfo=CST)   # the National Day holiday and its make-up days are inside
+START = datetime(2026, 9, 25, 8, 0, tzinfo=CST)  # the National Day holiday and its make-up days are inside
 DETAILS = ("figures", "due", "instants")
 
 minutes = st.integers(min_value=0, max_value=60 * 24 * 40)
@@ -40,15 +41,30 @@ def record_of(created: int, priority: str, steps) -> dict:
     history = [{"at": at(created), "type": "created"}]
     for offset, what, unknown in steps:
         when = at(created + offset)
-        history.append({"at": when, "type": "response"} if what == "response" else
-                       {"at": when, "type": "status", "to": what, **({"at_unknown": True} if unknown else {})})
-    return {"id": "CMP-1", "kind": "complaint", "priority": priority, "created_at": at(created),
-            "status": INITIAL, "events": history}
+        history.append(
+            {"at": when, "type": "response"}
+            if what == "response"
+            else {"at": when, "type": "status", "to": what, **({"at_unknown": True} if unknown else {})}
+        )
+    return {
+        "id": "CMP-1",
+        "kind": "complaint",
+        "priority": priority,
+        "created_at": at(created),
+        "status": INITIAL,
+        "events": history,
+    }
 
 
 @settings(max_examples=300, deadline=None)
-@given(created=minutes, priority=st.sampled_from(["urgent", "high", "normal"]), steps=events,
-       later=st.lists(minutes, min_size=2, max_size=2), rank=st.integers(0, 2), asked=st.integers(0, 2))
+@given(
+    created=minutes,
+    priority=st.sampled_from(["urgent", "high", "normal"]),
+    steps=events,
+    later=st.lists(minutes, min_size=2, max_size=2),
+    rank=st.integers(0, 2),
+    asked=st.integers(0, 2),
+)
 def test_resumed_clocks_are_the_clocks_computed_afresh(created, priority, steps, later, rank, asked):
     record = record_of(created, priority, steps)
     latest = max(datetime.fromisoformat(e["at"]) for e in record["events"])
@@ -56,12 +72,13 @@ def test_resumed_clocks_are_the_clocks_computed_afresh(created, priority, steps,
     detail = DETAILS[max(rank, asked)]
     _, clocks, settled = settle(record, PHASES, INITIAL, SLA, first, detail)
     assert clocks == record_clocks(record, PHASES, INITIAL, SLA, first, detail)[1]
-    if settled is None:   # only while a pause is open
+    if settled is None:  # only while a pause is open
         assert any(e.get("to") == "awaiting_customer" for e in record["events"])
         return
-    settled = orjson.loads(orjson.dumps(settled))   # as it comes back from the file
-    assert resume(record, SLA, settled, second, DETAILS[asked]) == \
-        record_clocks(record, PHASES, INITIAL, SLA, second, DETAILS[asked])
+    settled = orjson.loads(orjson.dumps(settled))  # as it comes back from the file
+    assert resume(record, SLA, settled, second, DETAILS[asked]) == record_clocks(
+        record, PHASES, INITIAL, SLA, second, DETAILS[asked]
+    )
 
 
 def test_nothing_is_kept_while_an_event_lies_ahead_of_now():
@@ -103,7 +120,7 @@ def test_a_report_keeps_its_clocks_owner_only_and_uses_them_next_time(ws_cli, wo
     stored = json.loads(path.read_text())
     entry = stored["entries"][rid]
     first_response = entry[2][1][0]
-    assert first_response[1] == 60   # elapsed minutes, stopped clock
+    assert first_response[1] == 60  # elapsed minutes, stopped clock
     first_response[1] = 61
     path.write_text(json.dumps(stored))
     assert sla_rows(ws_cli)["first_response"]["mean_minutes"] == 61
@@ -114,20 +131,23 @@ def test_changes_through_cstool_by_hand_and_to_the_policy_are_seen_at_once(ws_cl
     ws_cli("respond", rid, "--at", "2026-11-16 10:00")
     assert sla_rows(ws_cli)["first_response"]["mean_minutes"] == 60
 
-    assert ws_cli("respond", make(ws_cli, "2026-11-16 09:00", priority="normal"), "--at", "2026-11-16 11:00").exit_code == 0
-    assert sla_rows(ws_cli)["first_response"]["mean_minutes"] == 90     # a second record, 120 minutes
+    assert (
+        ws_cli("respond", make(ws_cli, "2026-11-16 09:00", priority="normal"), "--at", "2026-11-16 11:00").exit_code
+        == 0
+    )
+    assert sla_rows(ws_cli)["first_response"]["mean_minutes"] == 90  # a second record, 120 minutes
 
     path = record_file(workspace, rid)
     stored = json.loads(path.read_text())
     record = next(r for r in stored["complaint"].values() if r["id"] == rid)
     response = next(e for e in record["events"] if e["type"] == "response")
-    response["at"] = "2026-11-16T09:30:00+08:00"   # a hand edit that leaves updated_at alone
+    response["at"] = "2026-11-16T09:30:00+08:00"  # a hand edit that leaves updated_at alone
     path.write_text(json.dumps(stored, ensure_ascii=False))
     assert sla_rows(ws_cli)["first_response"]["mean_minutes"] == 75
 
     assert ws_cli("policy", "set", "sla.complaint.normal.first_response", '"1h"').exit_code == 0
     totals = sla_rows(ws_cli)["first_response"]
-    assert (totals["met"], totals["breached"]) == (1, 1)   # 30 minutes met, 120 breached under 1h
+    assert (totals["met"], totals["breached"]) == (1, 1)  # 30 minutes met, 120 breached under 1h
 
 
 def test_an_instant_before_the_latest_event_is_computed_not_remembered(ws_cli):
@@ -156,10 +176,10 @@ def test_a_damaged_or_unwritable_cache_costs_time_not_answers(ws_cli, workspace)
     cache_file(workspace).write_bytes(b'{"format": 1, "fingerp')
     assert sla_rows(ws_cli) == expected
     stored = json.loads(cache_file(workspace).read_text())
-    assert stored["entries"]   # written whole again
+    assert stored["entries"]  # written whole again
     records = json.loads(record_file(workspace, ids[0]).read_bytes())["complaint"].values()
     third = zlib.crc32(orjson.dumps(next(r for r in records if r["id"] == list(stored["entries"])[2])))
-    damages = ([], ["x", None, {}], [third, 0, [0, "not clocks"]])   # the third is resumed from, and fails
+    damages = ([], ["x", None, {}], [third, 0, [0, "not clocks"]])  # the third is resumed from, and fails
     assert len(stored["entries"]) == len(damages)
     for entry, damage in zip(stored["entries"].values(), damages):
         entry[:] = damage

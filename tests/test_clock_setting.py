@@ -1,34 +1,48 @@
-""""Now" for the whole program: CSTOOL_NOW fixes it, in every process; unset, the real clock."""
+""" "Now" for the whole program: CSTOOL_NOW fixes it, in every process; unset, the real clock."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
-from cstool.core.timeutil import now_in
+from datetime import UTC, datetime, timedelta, timezone
 
 from conftest import complaint_args, run_process
+
+from cstool.core.timeutil import now_in
 
 
 def test_without_the_setting_now_is_the_real_clock(monkeypatch):
     monkeypatch.delenv("CSTOOL_NOW")
-    before = datetime.now(timezone.utc).replace(microsecond=0)
-    assert before <= now_in(timezone.utc) <= datetime.now(timezone.utc)
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert before <= now_in(UTC) <= datetime.now(UTC)
 
 
 def test_the_setting_is_read_in_its_own_offset_or_in_utc(monkeypatch):
     monkeypatch.setenv("CSTOOL_NOW", "2027-01-01T00:30:00+08:00")
-    assert now_in(timezone.utc) == datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)
+    assert now_in(UTC) == datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
     monkeypatch.setenv("CSTOOL_NOW", "2028-02-29 12:00")
     assert now_in(timezone(timedelta(hours=8))).isoformat() == "2028-02-29T20:00:00+08:00"
 
 
 def test_a_new_record_takes_the_fixed_now_in_a_real_process(workspace):
-    done = run_process("--workspace", workspace, "record", "complaint", *complaint_args(), "--format", "json",
-                       env={"CSTOOL_NOW": "2028-02-29T09:30:00+08:00"})
+    done = run_process(
+        "--workspace",
+        workspace,
+        "record",
+        "complaint",
+        *complaint_args(),
+        "--format",
+        "json",
+        env={"CSTOOL_NOW": "2028-02-29T09:30:00+08:00"},
+    )
     assert done.returncode == 0, done.stderr
     assert '"created_at": "2028-02-29T09:30:00+08:00"' in done.stdout and "CMP-20280229-0001" in done.stdout
 
 
 def test_a_wrong_setting_is_refused_by_name(workspace):
-    done = run_process("--workspace", workspace, "record", "complaint", *complaint_args(), env={"CSTOOL_NOW": "tomorrow"})
-    assert done.returncode == 1 and "CSTOOL_NOW='tomorrow' is not an instant" in done.stderr and "Traceback" not in done.stderr
+    done = run_process(
+        "--workspace", workspace, "record", "complaint", *complaint_args(), env={"CSTOOL_NOW": "tomorrow"}
+    )
+    assert (
+        done.returncode == 1
+        and "CSTOOL_NOW='tomorrow' is not an instant" in done.stderr
+        and "Traceback" not in done.stderr
+    )

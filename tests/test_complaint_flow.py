@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import complaint_args
 
 
@@ -15,9 +14,17 @@ def make(ws_cli, at, **fields):
 
 def test_every_flow_step(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00")
-    for status, at in (("acknowledged", "09:10"), ("investigating", "10:00"), ("awaiting_customer", "11:00"),
-                       ("investigating", "14:00"), ("responded", "15:00"), ("closed", "16:00"), ("reopened", "16:30"),
-                       ("responded", "17:00"), ("closed", "17:30")):
+    for status, at in (
+        ("acknowledged", "09:10"),
+        ("investigating", "10:00"),
+        ("awaiting_customer", "11:00"),
+        ("investigating", "14:00"),
+        ("responded", "15:00"),
+        ("closed", "16:00"),
+        ("reopened", "16:30"),
+        ("responded", "17:00"),
+        ("closed", "17:30"),
+    ):
         result = ws_cli("status", rid, status, "--at", f"2026-11-16 {at}")
         assert result.exit_code == 0, (status, result.stderr)
     refused = ws_cli("status", rid, "investigating", "--at", "2026-11-16 17:40")
@@ -26,7 +33,11 @@ def test_every_flow_step(ws_cli):
 
 def test_guide_and_checklist_shown_whenever_worked_on(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00", complainant_type="权利要挟型")
-    for args in (["show", rid], ["respond", rid, "--at", "2026-11-16 09:30"], ["update", rid, "--set", "handling_steps=listen,apologise"]):
+    for args in (
+        ["show", rid],
+        ["respond", rid, "--at", "2026-11-16 09:30"],
+        ["update", rid, "--set", "handling_steps=listen,apologise"],
+    ):
         out = ws_cli("--lang", "zh", *args).stdout
         assert "权利要挟型 · 处理指引" in out and "法律依据" in out, args
     assert "☑ 倾听  ☐ 共情  ☑ 致歉" in ws_cli("--lang", "zh", "show", rid).stdout
@@ -49,12 +60,22 @@ def test_complaint_reports(ws_cli):
     trend = ws_cli("report", "complaint-trend", "--format", "json").json()
     assert [(r["month"], r["received"], r["resolved"]) for r in trend["rows"]] == [("2026-10", 2, 1), ("2026-11", 1, 0)]
     rate = ws_cli("report", "complaint-resolution", "--format", "json").json()
-    assert rate["totals"] == {"received": 3, "resolved": 1, "resolution_rate_pct": 33.33, "target_pct": 100, "meets_target": False}
+    assert rate["totals"] == {
+        "received": 3,
+        "resolved": 1,
+        "resolution_rate_pct": 33.33,
+        "target_pct": 100,
+        "meets_target": False,
+    }
     tracking = ws_cli("report", "complaint-tracking", "--now", "2026-11-16 10:00", "--format", "json").json()
     assert c in [r["id"] for r in tracking["rows"]] and a not in [r["id"] for r in tracking["rows"]]
     open_case = next(r for r in tracking["rows"] if r["id"] == c)
-    assert open_case["next_due"] == "2026-11-16T14:30+08:00" and open_case["clock"] == "first_response"  # 4h across lunch
-    summary = ws_cli("report", "complaint-summary", "--since", "2026-10-01", "--until", "2026-10-31", "--format", "json").json()
+    assert (
+        open_case["next_due"] == "2026-11-16T14:30+08:00" and open_case["clock"] == "first_response"
+    )  # 4h across lunch
+    summary = ws_cli(
+        "report", "complaint-summary", "--since", "2026-10-01", "--until", "2026-10-31", "--format", "json"
+    ).json()
     assert summary["totals"]["received"] == 2 and summary["totals"]["repeat_complainants"] == 1
     stats = ws_cli("report", "complaints", "--by", "complainant_type", "--format", "json").json()
     assert stats["totals"]["received"] == 3
@@ -63,8 +84,17 @@ def test_complaint_reports(ws_cli):
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "md"])
 def test_every_complaint_report_in_every_format(ws_cli, fmt):
     make(ws_cli, "2026-11-16 09:00")
-    for name in ("complaints", "complaint-causes", "complaint-repeats", "complaint-trend", "complaint-resolution",
-                 "complaint-tracking", "complaint-summary", "dashboard", "sla"):
+    for name in (
+        "complaints",
+        "complaint-causes",
+        "complaint-repeats",
+        "complaint-trend",
+        "complaint-resolution",
+        "complaint-tracking",
+        "complaint-summary",
+        "dashboard",
+        "sla",
+    ):
         result = ws_cli("report", name, "--format", fmt)
         assert result.exit_code == 0, (name, result.stderr)
 
@@ -75,25 +105,33 @@ def test_printable_forms(ws_cli, workspace, tmp_path, fmt):
     notice = ws_cli("complaints", "form", rid, "notice", "--format", fmt)
     assert notice.exit_code == 0, notice.stderr
     assert rid in notice.stdout and "138****1234" in notice.stdout and "13812341234" not in notice.stdout
-    assert "承认合理之处" in notice.stdout and "2026-11-16 14:30" in notice.stdout   # guide, first response due
+    assert "承认合理之处" in notice.stdout and "2026-11-16 14:30" in notice.stdout  # guide, first response due
     if fmt == "html":
         assert "&lt;b&gt;坏了&lt;/b&gt; &amp; 漏水" in notice.stdout and "<html" in notice.stdout
     out = tmp_path / f"investigation.{fmt}"
-    assert ws_cli("complaints", "form", rid, "investigation", "--format", fmt, "--output", out, "--reveal").exit_code == 0
+    assert (
+        ws_cli("complaints", "form", rid, "investigation", "--format", fmt, "--output", out, "--reveal").exit_code == 0
+    )
     text = out.read_text(encoding="utf-8")
-    assert "张伟" in text and "created" in text and "调查结果" in text   # revealed: the name in full
+    assert "张伟" in text and "created" in text and "调查结果" in text  # revealed: the name in full
     assert ws_cli("show", rid, "--format", "json").json()["events"][-1]["type"] == "revealed"
 
 
 def test_a_department_edits_its_own_form(ws_cli, workspace):
     rid = make(ws_cli, "2026-11-16 09:00")
-    (workspace / "templates" / "forms" / "complaint_notice.md").write_text("本部门通知：$id / $owner / $unknown_field\n", encoding="utf-8")
+    (workspace / "templates" / "forms" / "complaint_notice.md").write_text(
+        "本部门通知：$id / $owner / $unknown_field\n", encoding="utf-8"
+    )
     assert ws_cli("complaints", "form", rid, "notice").stdout == f"本部门通知：{rid} / tester / \n\n"
 
 
 def test_rule_counts_report(ws_cli):
     make(ws_cli, "2026-11-16 09:00", content="They charged a fee and the charger caught fire")
     make(ws_cli, "2026-11-16 10:00", content="no problem at all")
-    rows = {r["rule"]: r for r in ws_cli("report", "classify-rules", "--format", "json").json()["rows"] if r["kind"] == "complaint"}
+    rows = {
+        r["rule"]: r
+        for r in ws_cli("report", "classify-rules", "--format", "json").json()["rows"]
+        if r["kind"] == "complaint"
+    }
     assert rows["billing and charges"]["count"] == 1 and rows["safety hazard"]["count"] == 1
     assert rows["delivery"]["count"] == 0 and rows["billing and charges"]["share_pct"] == 50.0

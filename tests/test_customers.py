@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import complaint_args, kind_file, record_file
 
 from cstool.plugins.customers import holds
-
-from conftest import complaint_args, kind_file, record_file
 
 RATINGS = ["AAA", "AA", "A", "B", "C"]
 
@@ -15,21 +14,34 @@ def facts(purchase=0, credit="A", complaints=0, customer_type="individual"):
     return {"purchase": purchase, "credit": credit, "complaints": complaints, "customer_type": customer_type}
 
 
-@pytest.mark.parametrize("conditions,given,expected", [
-    ({"min_purchase": 100}, facts(purchase=100), True), ({"min_purchase": 100}, facts(purchase=99), False),
-    ({"min_credit": "AA"}, facts(credit="AAA"), True), ({"min_credit": "AA"}, facts(credit="A"), False),
-    ({"max_credit": "B"}, facts(credit="C"), True), ({"max_credit": "B"}, facts(credit="A"), False),
-    ({"max_complaints": 0, "min_purchase": 10}, facts(purchase=10, complaints=1), False),
-    ({"match": "any", "max_credit": "C", "min_complaints": 3}, facts(complaints=3), True),
-    ({"customer_type": "corporate"}, facts(), False), ({}, facts(), True),
-])
+@pytest.mark.parametrize(
+    "conditions,given,expected",
+    [
+        ({"min_purchase": 100}, facts(purchase=100), True),
+        ({"min_purchase": 100}, facts(purchase=99), False),
+        ({"min_credit": "AA"}, facts(credit="AAA"), True),
+        ({"min_credit": "AA"}, facts(credit="A"), False),
+        ({"max_credit": "B"}, facts(credit="C"), True),
+        ({"max_credit": "B"}, facts(credit="A"), False),
+        ({"max_complaints": 0, "min_purchase": 10}, facts(purchase=10, complaints=1), False),
+        ({"match": "any", "max_credit": "C", "min_complaints": 3}, facts(complaints=3), True),
+        ({"customer_type": "corporate"}, facts(), False),
+        ({}, facts(), True),
+    ],
+)
 def test_conditions(conditions, given, expected):
     assert holds(conditions, given, RATINGS) is expected
 
 
 def customer(ws_cli, **fields):
-    values = {"customer_type": "corporate", "name": "上海某某科技有限公司", "phone": "13800138000", "city": "上海",
-              "purchase_volume": "1500000", "credit_rating": "AA"}
+    values = {
+        "customer_type": "corporate",
+        "name": "上海某某科技有限公司",
+        "phone": "13800138000",
+        "city": "上海",
+        "purchase_volume": "1500000",
+        "credit_rating": "AA",
+    }
     values.update(fields)
     args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
     result = ws_cli("record", "customer", *args, "--at", "2026-11-16 09:00", "--format", "json")
@@ -40,7 +52,9 @@ def customer(ws_cli, **fields):
 def test_region_and_grade_are_derived(ws_cli):
     vip = customer(ws_cli)
     assert (vip["region"], vip["grade"], vip["complaint_count"], vip["name"]) == ("华东", "VIP", 0, "上海****公司")
-    small = customer(ws_cli, customer_type="individual", name="李娜", city="成都", purchase_volume="300", credit_rating="")
+    small = customer(
+        ws_cli, customer_type="individual", name="李娜", city="成都", purchase_volume="300", credit_rating=""
+    )
     assert (small["region"], small["grade"], small["credit_rating"]) == ("西南", "普通客户", "A")
 
 
@@ -48,11 +62,34 @@ def test_links_must_exist_and_history_spans_departments(ws_cli):
     cid = customer(ws_cli)["id"]
     bad = ws_cli("record", "complaint", *complaint_args(customer_id="CUS-20990101-0001"))
     assert bad.exit_code == 1 and "no customer CUS-20990101-0001" in bad.stderr
-    ids = [ws_cli("record", "complaint", *complaint_args(customer_id=cid), "--at", f"2026-11-16 1{i}:00", "--format", "json").json()["id"]
-           for i in range(3)]
-    case = ws_cli("record", "aftersales", "--set", "customer_name=王强", "--set", f"customer_id={cid}", "--set", "product_line=appliances",
-                  "--set", "product=电水壶", "--set", "purchase_date=2026-11-10", "--set", "fault=不加热", "--set", "service=repair",
-                  "--at", "2026-11-16 14:00", "--format", "json").json()["id"]
+    ids = [
+        ws_cli(
+            "record", "complaint", *complaint_args(customer_id=cid), "--at", f"2026-11-16 1{i}:00", "--format", "json"
+        ).json()["id"]
+        for i in range(3)
+    ]
+    case = ws_cli(
+        "record",
+        "aftersales",
+        "--set",
+        "customer_name=王强",
+        "--set",
+        f"customer_id={cid}",
+        "--set",
+        "product_line=appliances",
+        "--set",
+        "product=电水壶",
+        "--set",
+        "purchase_date=2026-11-10",
+        "--set",
+        "fault=不加热",
+        "--set",
+        "service=repair",
+        "--at",
+        "2026-11-16 14:00",
+        "--format",
+        "json",
+    ).json()["id"]
     shown = ws_cli("show", cid, "--format", "json").json()
     assert [h["id"] for h in shown["history"]] == [*ids, case]
     assert {h["kind"] for h in shown["history"]} == {"complaint", "aftersales"}
@@ -60,7 +97,7 @@ def test_links_must_exist_and_history_spans_departments(ws_cli):
     regraded = ws_cli("customers", "regrade")
     assert regraded.exit_code == 0 and "1 customers regraded" in regraded.stdout
     after = ws_cli("show", cid, "--format", "json").json()
-    assert (after["complaint_count"], after["grade"]) == (3, "重点客户")   # VIP allows at most 2 complaints
+    assert (after["complaint_count"], after["grade"]) == (3, "重点客户")  # VIP allows at most 2 complaints
     at_risk = ws_cli("report", "customers-at-risk", "--format", "json").json()
     assert [r["id"] for r in at_risk["rows"]] == [cid]
 
@@ -69,14 +106,19 @@ def test_credit_changes_only_with_reason_and_approver(ws_cli):
     cid = customer(ws_cli)["id"]
     refused = ws_cli("update", cid, "--set", "credit_rating=C")
     assert refused.exit_code == 1 and "cstool customers credit" in refused.stderr
-    assert ws_cli("customers", "credit", cid, "B").exit_code == 2      # --reason and --approver are required
+    assert ws_cli("customers", "credit", cid, "B").exit_code == 2  # --reason and --approver are required
     assert ws_cli("customers", "credit", cid, "Z", "--reason", "x", "--approver", "y").exit_code == 1
     done = ws_cli("customers", "credit", cid, "B", "--reason", "连续逾期付款", "--approver", "王经理")
     assert done.exit_code == 0 and "AA → B" in done.stdout
     record = ws_cli("show", cid, "--format", "json").json()
     assert (record["credit_rating"], record["grade"]) == ("B", "普通客户")
     change = ws_cli("report", "credit-changes", "--format", "json").json()["rows"][0]
-    assert {k: change[k] for k in ("from", "to", "reason", "approver")} == {"from": "AA", "to": "B", "reason": "连续逾期付款", "approver": "王经理"}
+    assert {k: change[k] for k in ("from", "to", "reason", "approver")} == {
+        "from": "AA",
+        "to": "B",
+        "reason": "连续逾期付款",
+        "approver": "王经理",
+    }
     assert ws_cli("report", "customers-excellent", "--format", "json").json()["totals"] == {"count": 0}
 
 
@@ -86,7 +128,9 @@ def test_deregistration_erases_personal_data_everywhere_and_keeps_figures(ws_cli
     complaint = ws_cli("record", "complaint", *complaint_args(customer_id=cid), "--format", "json").json()["id"]
     done = ws_cli("customers", "deregister", cid, "--reason", "客户要求")
     assert done.exit_code == 0, done.stderr
-    raw = kind_file(workspace, "customer").read_text(encoding="utf-8") + record_file(workspace, complaint).read_text(encoding="utf-8")
+    raw = kind_file(workspace, "customer").read_text(encoding="utf-8") + record_file(workspace, complaint).read_text(
+        encoding="utf-8"
+    )
     for secret in ("13800138000", "13900139000", "上海某某科技有限公司", "张伟", "13812341234"):
         assert secret not in raw, secret
     shown = ws_cli("show", cid, "--reveal", "--format", "json").json()

@@ -16,7 +16,9 @@ def test_demo_builds_records_and_prints_the_dashboard(tmp_path):
     assert any(r["category"] for r in records), "classification ran on save"
     assert any(e["type"] == "escalated" for r in records for e in r["events"]), "escalation ran"
     assert (tmp_path / "demo" / ".cache" / "clocks-complaint.json").is_file(), "the clocks escalate computed are kept"
-    assert any("\u4e00" <= r["content"][0] <= "\u9fff" for r in records) and any(r["content"][0].isascii() for r in records)
+    assert any("\u4e00" <= r["content"][0] <= "\u9fff" for r in records) and any(
+        r["content"][0].isascii() for r in records
+    )
     again = invoke("demo", tmp_path / "demo")
     assert again.exit_code == 1 and "--force" in again.stderr
     assert invoke("demo", "--force", tmp_path / "demo").exit_code == 0
@@ -28,10 +30,14 @@ def test_a_reader_that_goes_away_ends_the_program_quietly(tmp_path):
     import sys
 
     invoke("demo", tmp_path / "demo")
-    proc = subprocess.Popen([sys.executable, "-m", "cstool", "--workspace", str(tmp_path / "demo"), "list", "complaint"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cstool", "--workspace", str(tmp_path / "demo"), "list", "complaint"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"},
+    )
     proc.stdout.read(10)
-    proc.stdout.close()   # like `| head -c 10`
+    proc.stdout.close()  # like `| head -c 10`
     stderr = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "internal error" not in stderr and "Traceback" not in stderr

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+import re
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-import re
-
-from cstool.core.classify import KeywordMatcher, Suggestion, changes_for, compile_rules, merge_answers, merge_into, suggest
+from cstool.core.classify import (
+    KeywordMatcher,
+    Suggestion,
+    changes_for,
+    compile_rules,
+    merge_answers,
+    merge_into,
+    suggest,
+)
 from cstool.core.fields import parse_value
 from cstool.core.kinds import Field
 from cstool.core.privacy import mask
@@ -21,19 +29,40 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRIORITIES = ["urgent", "high", "normal", "low"]
 
 
-@pytest.mark.parametrize("type_,raw,expected", [
-    ("int", "1,200", 1200), ("decimal", "19.90", 19.9), ("bool", "是", True), ("bool", "no", False),
-    ("date", "2026-11-23", "2026-11-23"), ("datetime", "2026-11-23 14:30", "2026-11-23T14:30:00+08:00"),
-    ("datetime", "2026-11-23T06:30Z", "2026-11-23T06:30:00+00:00"), ("phone", "138-1234 5678", "13812345678"),
-    ("email", "a@b.cn", "a@b.cn"), ("list", "a，b, a", ["a", "b"]), ("text", "  hi ", "hi"), ("int", "", None),
-])
+@pytest.mark.parametrize(
+    "type_,raw,expected",
+    [
+        ("int", "1,200", 1200),
+        ("decimal", "19.90", 19.9),
+        ("bool", "是", True),
+        ("bool", "no", False),
+        ("date", "2026-11-23", "2026-11-23"),
+        ("datetime", "2026-11-23 14:30", "2026-11-23T14:30:00+08:00"),
+        ("datetime", "2026-11-23T06:30Z", "2026-11-23T06:30:00+00:00"),
+        ("phone", "138-1234 5678", "13812345678"),
+        ("email", "a@b.cn", "a@b.cn"),
+        ("list", "a，b, a", ["a", "b"]),
+        ("text", "  hi ", "hi"),
+        ("int", "", None),
+    ],
+)
 def test_parse_value(type_, raw, expected):
     assert parse_value(Field("f", type_), raw, tz=SHANGHAI) == expected
 
 
-@pytest.mark.parametrize("type_,raw", [("int", "1.5"), ("int", True), ("decimal", "NaN"), ("bool", "maybe"),
-                                       ("date", "2026-02-30"), ("datetime", "yesterday"), ("phone", "12"),
-                                       ("email", "nobody")])
+@pytest.mark.parametrize(
+    "type_,raw",
+    [
+        ("int", "1.5"),
+        ("int", True),
+        ("decimal", "NaN"),
+        ("bool", "maybe"),
+        ("date", "2026-02-30"),
+        ("datetime", "yesterday"),
+        ("phone", "12"),
+        ("email", "nobody"),
+    ],
+)
 def test_parse_value_refuses(type_, raw):
     with pytest.raises(ValueError):
         parse_value(Field("f", type_), raw, tz=SHANGHAI)
@@ -41,14 +70,14 @@ def test_parse_value_refuses(type_, raw):
 
 def test_choice_matches_case_insensitively_and_lists_choices():
     field = Field("channel", "choice")
-    assert parse_value(field, "PHONE", tz=timezone.utc, choices=["phone", "web"]) == "phone"
+    assert parse_value(field, "PHONE", tz=UTC, choices=["phone", "web"]) == "phone"
     with pytest.raises(ValueError, match="not one of: phone, web"):
-        parse_value(field, "fax", tz=timezone.utc, choices=["phone", "web"])
+        parse_value(field, "fax", tz=UTC, choices=["phone", "web"])
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12))
+@given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_int_round_trips_through_text(number):
-    assert parse_value(Field("n", "int"), str(number), tz=timezone.utc) == number
+    assert parse_value(Field("n", "int"), str(number), tz=UTC) == number
 
 
 @given(st.text(max_size=60))
@@ -60,11 +89,17 @@ def test_parsing_never_raises_anything_but_value_error(text):
             pass
 
 
-RULES = compile_rules([
-    {"name": "refund", "keywords": ["Refund", "退款"], "set": {"category": "billing", "tags": ["money"]}},
-    {"name": "danger", "keywords": ["fire"], "set": {"category": "safety", "priority": "urgent", "tags": ["safety"]}},
-    {"name": "vip phone", "when": {"channel": ["phone"], "severity": "major"}, "set": {"priority": "high"}},
-])
+RULES = compile_rules(
+    [
+        {"name": "refund", "keywords": ["Refund", "退款"], "set": {"category": "billing", "tags": ["money"]}},
+        {
+            "name": "danger",
+            "keywords": ["fire"],
+            "set": {"category": "safety", "priority": "urgent", "tags": ["safety"]},
+        },
+        {"name": "vip phone", "when": {"channel": ["phone"], "severity": "major"}, "set": {"priority": "high"}},
+    ]
+)
 
 
 def test_rules_first_category_most_urgent_priority_joined_tags():
@@ -73,7 +108,10 @@ def test_rules_first_category_most_urgent_priority_joined_tags():
     assert (result.category, result.priority, result.tags) == ("billing", "urgent", ["money", "safety"])
     assert result.rules == ["refund", "danger", "vip phone"]
     assert suggest(RULES, {"content": "要求退款", "channel": "web"}, ["content"], PRIORITIES).category == "billing"
-    assert suggest(RULES, {"content": "ok", "channel": "phone", "severity": "minor"}, ["content"], PRIORITIES).as_dict() is None
+    assert (
+        suggest(RULES, {"content": "ok", "channel": "phone", "severity": "minor"}, ["content"], PRIORITIES).as_dict()
+        is None
+    )
 
 
 def keywords_in(keywords, text):
@@ -99,8 +137,10 @@ def keywords_in(keywords, text):
 fragments = st.text(alphabet="ab '起火烧", min_size=1, max_size=5)
 
 
-@given(st.lists(st.builds(lambda k, stem: k + "*" if stem else k, fragments, st.booleans()), max_size=8),
-       st.text(alphabet="ab '-起火烧", max_size=30))
+@given(
+    st.lists(st.builds(lambda k, stem: k + "*" if stem else k, fragments, st.booleans()), max_size=8),
+    st.text(alphabet="ab '-起火烧", max_size=30),
+)
 def test_keyword_matcher_finds_exactly_the_keywords_in_the_text(keywords, text):
     assert KeywordMatcher(keywords)(text) == keywords_in(keywords, text)
 
@@ -111,16 +151,34 @@ def test_keywords_that_overlap_or_nest_are_all_found():
     assert KeywordMatcher(keywords)("prefund, stopped, false advert") == set()
 
 
-rule_tables = st.lists(st.fixed_dictionaries(
-    {"name": st.text(alphabet="xyz", min_size=1, max_size=3), "set": st.just({"tags": ["t"]})},
-    optional={"keywords": st.lists(fragments, max_size=3),
-              "when": st.dictionaries(st.sampled_from(["channel", "severity"]),
-                                      st.one_of(st.sampled_from(["phone", "web", "1"]), st.lists(st.sampled_from(["phone", "web"]), max_size=2)),
-                                      max_size=2)}), max_size=6)
-records = st.fixed_dictionaries({"content": st.text(alphabet="ab '起火烧", max_size=20)},
-                                optional={"channel": st.one_of(st.none(), st.sampled_from(["phone", "web", "mail"]), st.just(1),
-                                                               st.lists(st.sampled_from(["phone", "web", "mail"]), max_size=2)),
-                                          "severity": st.sampled_from(["phone", "web"])})
+rule_tables = st.lists(
+    st.fixed_dictionaries(
+        {"name": st.text(alphabet="xyz", min_size=1, max_size=3), "set": st.just({"tags": ["t"]})},
+        optional={
+            "keywords": st.lists(fragments, max_size=3),
+            "when": st.dictionaries(
+                st.sampled_from(["channel", "severity"]),
+                st.one_of(
+                    st.sampled_from(["phone", "web", "1"]), st.lists(st.sampled_from(["phone", "web"]), max_size=2)
+                ),
+                max_size=2,
+            ),
+        },
+    ),
+    max_size=6,
+)
+records = st.fixed_dictionaries(
+    {"content": st.text(alphabet="ab '起火烧", max_size=20)},
+    optional={
+        "channel": st.one_of(
+            st.none(),
+            st.sampled_from(["phone", "web", "mail"]),
+            st.just(1),
+            st.lists(st.sampled_from(["phone", "web", "mail"]), max_size=2),
+        ),
+        "severity": st.sampled_from(["phone", "web"]),
+    },
+)
 
 
 @given(rule_tables, records)
@@ -132,9 +190,12 @@ def test_a_record_matches_exactly_the_rules_whose_keywords_and_conditions_hold(t
         return any(str(v) in allowed for v in values if v is not None)
 
     text = record["content"].lower()
-    expected = [rule.name for rule in rules
-                if (not rule.keywords or keywords_in(rule.keywords, text))
-                and all(condition_holds(allowed, record.get(name)) for name, allowed in rule.when)]
+    expected = [
+        rule.name
+        for rule in rules
+        if (not rule.keywords or keywords_in(rule.keywords, text))
+        and all(condition_holds(allowed, record.get(name)) for name, allowed in rule.when)
+    ]
     assert suggest(rules, record, ["content"], PRIORITIES).rules == expected
 
 
@@ -170,15 +231,29 @@ def test_changes_never_overwrite_hand_values():
     by_hand = {"category": "pricing", "priority": "low", "tags": ["vip"]}
     assert changes_for(by_hand, suggestion, PRIORITIES) == {"tags": ["vip", "money"]}
     by_rule = {**by_hand, "classified": {"category": "old rule", "priority": "old rule"}}
-    assert changes_for(by_rule, suggestion, PRIORITIES) == {"category": "billing", "priority": "urgent", "tags": ["vip", "money"]}
+    assert changes_for(by_rule, suggestion, PRIORITIES) == {
+        "category": "billing",
+        "priority": "urgent",
+        "tags": ["vip", "money"],
+    }
     empty = {"category": None, "priority": None, "tags": []}
-    assert changes_for(empty, suggestion, PRIORITIES) == {"category": "billing", "priority": "urgent", "tags": ["money"]}
+    assert changes_for(empty, suggestion, PRIORITIES) == {
+        "category": "billing",
+        "priority": "urgent",
+        "tags": ["money"],
+    }
 
 
-@pytest.mark.parametrize("value,type_,expected", [
-    ("13812341234", "phone", "138****1234"), ("zhang@example.com", "email", "z***@example.com"),
-    ("张三", "text", "张*"), ("110101199003071234", "text", "110****1234"), ("", "text", ""),
-])
+@pytest.mark.parametrize(
+    "value,type_,expected",
+    [
+        ("13812341234", "phone", "138****1234"),
+        ("zhang@example.com", "email", "z***@example.com"),
+        ("张三", "text", "张*"),
+        ("110101199003071234", "text", "110****1234"),
+        ("", "text", ""),
+    ],
+)
 def test_mask(value, type_, expected):
     assert mask(value, type_) == expected
 
@@ -201,8 +276,11 @@ def test_bounded_numbers():
 
 def test_answers_of_several_plugins_merge_per_record():
     rules_plugin = [{"category": "billing", "priority": "normal", "tags": ["money"], "rules": ["refund"]}, None]
-    other_plugin = [{"category": "fraud", "priority": "urgent", "tags": ["money", "vip"], "rules": ["big"]},
-                     {"tags": ["heavy"], "rules": ["weight"]}, {"tags": ["ignored: no third record"]}]
+    other_plugin = [
+        {"category": "fraud", "priority": "urgent", "tags": ["money", "vip"], "rules": ["big"]},
+        {"tags": ["heavy"], "rules": ["weight"]},
+        {"tags": ["ignored: no third record"]},
+    ]
     assert merge_answers([None, None], PRIORITIES) is None
     assert merge_answers([None, rules_plugin], PRIORITIES) is rules_plugin
     first, second, _ = merge_answers([rules_plugin, None, other_plugin], PRIORITIES)

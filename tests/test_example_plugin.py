@@ -8,12 +8,21 @@ import json
 import shutil
 
 import pytest
-
 from conftest import ROOT, make_venv
 
 EXAMPLE = ROOT / "examples" / "cstool-chat-webhook"
-COMPLAINT = ("--set", "customer_name=张伟", "--set", "channel=phone", "--set", "content=电水壶漏水",
-             "--set", "contact_phone=13812341234", "--at", "2026-11-16T09:00:00+08:00")
+COMPLAINT = (
+    "--set",
+    "customer_name=张伟",
+    "--set",
+    "channel=phone",
+    "--set",
+    "content=电水壶漏水",
+    "--set",
+    "contact_phone=13812341234",
+    "--at",
+    "2026-11-16T09:00:00+08:00",
+)
 
 
 def _example_conftest():
@@ -34,8 +43,15 @@ class Cstool:
         self.env, self.workspace, self.cwd = env, workspace, cwd
 
     def __call__(self, *args, extra_env=None):
-        return self.env.run("-m", "cstool", "--workspace", self.workspace, *args, cwd=self.cwd,
-                            env={"CSTOOL_LOAD_ENTRYPOINTS": "1", **(extra_env or {})})
+        return self.env.run(
+            "-m",
+            "cstool",
+            "--workspace",
+            self.workspace,
+            *args,
+            cwd=self.cwd,
+            env={"CSTOOL_LOAD_ENTRYPOINTS": "1", **(extra_env or {})},
+        )
 
     def escalation_posts(self, robot, now, extra_env=None) -> int:
         before = len(robot.posts)
@@ -82,7 +98,9 @@ def test_installed_with_pip_it_loads_from_its_entry_point_and_posts(venv_cstool,
 
 
 def test_copied_into_the_workspace_plugins_folder_it_loads_without_installing(venv_cstool, robot):
-    shutil.copyfile(EXAMPLE / "cstool_chat_webhook" / "__init__.py", venv_cstool.workspace / "plugins" / "chat_webhook.py")
+    shutil.copyfile(
+        EXAMPLE / "cstool_chat_webhook" / "__init__.py", venv_cstool.workspace / "plugins" / "chat_webhook.py"
+    )
     assert venv_cstool("policy", "set", "notify.webhook.url", f'"{robot.url}"').returncode == 0
     assert plugin_row(venv_cstool)["source"] == str(venv_cstool.workspace / "plugins" / "chat_webhook.py")
     assert venv_cstool.escalation_posts(robot, "2026-11-16T13:45:00+08:00") == 1

@@ -6,10 +6,9 @@ import inspect
 import re
 
 import pytest
+from conftest import ROOT
 
 from cstool import hookspecs
-
-from conftest import ROOT
 
 HOOKS = [(name, fn) for name, fn in vars(hookspecs).items() if name.startswith("cstool_") and callable(fn)]
 
@@ -22,8 +21,15 @@ def sections() -> dict[str, str]:
 
 def test_there_are_hooks_for_every_family():
     names = {name for name, _ in HOOKS}
-    for family_hook in ("cstool_kinds", "cstool_classify", "cstool_notify", "cstool_reports", "cstool_questionnaires",
-                        "cstool_commands", "cstool_check_policy"):
+    for family_hook in (
+        "cstool_kinds",
+        "cstool_classify",
+        "cstool_notify",
+        "cstool_reports",
+        "cstool_questionnaires",
+        "cstool_commands",
+        "cstool_check_policy",
+    ):
         assert family_hook in names
 
 
@@ -36,7 +42,9 @@ def test_hook_is_documented(name, spec):
     section = sections().get(name)
     assert section is not None, f"docs/hooks.md has no '### `{name}`' section"
     docstring = inspect.getdoc(spec) or ""
-    assert "Called" in docstring and "Returns" in docstring, f"{name}: docstring must say when it is called and what it returns"
+    assert "Called" in docstring and "Returns" in docstring, (
+        f"{name}: docstring must say when it is called and what it returns"
+    )
     assert "```python" in section, f"{name}: docs/hooks.md gives no example"
     for argument in inspect.signature(spec).parameters:
         assert f"`{argument}`" in section, f"{name}: argument {argument!r} is not documented in docs/hooks.md"

@@ -8,14 +8,27 @@ import csv
 import io
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import data_snapshot, invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
-FIELDS = ["customer_name", "channel", "content", "contact_phone", "created_at", "priority", "tags", "external_id", "status",
-          "severity", "closed_at", "customer_id", "nonsense"]
+FIELDS = [
+    "customer_name",
+    "channel",
+    "content",
+    "contact_phone",
+    "created_at",
+    "priority",
+    "tags",
+    "external_id",
+    "status",
+    "severity",
+    "closed_at",
+    "customer_id",
+    "nonsense",
+]
 
 
 def assert_clean(result, before, now):
@@ -27,7 +40,10 @@ def assert_clean(result, before, now):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=6, unique=True), st.lists(st.lists(cells, min_size=6, max_size=6), max_size=5))
+@given(
+    st.lists(st.sampled_from(FIELDS), min_size=1, max_size=6, unique=True),
+    st.lists(st.lists(cells, min_size=6, max_size=6), max_size=5),
+)
 def test_csv_import(workspace, tmp_path_factory, header, rows):
     path = tmp_path_factory.mktemp("csv") / "in.csv"
     buffer = io.StringIO()
@@ -36,11 +52,16 @@ def test_csv_import(workspace, tmp_path_factory, header, rows):
     writer.writerows(row[: len(header)] for row in rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
     before = data_snapshot(workspace)
-    assert_clean(invoke("--workspace", workspace, "import", "complaint", path), before, lambda: data_snapshot(workspace))
+    assert_clean(
+        invoke("--workspace", workspace, "import", "complaint", path), before, lambda: data_snapshot(workspace)
+    )
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | cells,
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(cells, inner, max_size=3), max_leaves=8)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | cells,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(cells, inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @FUZZ
@@ -49,7 +70,9 @@ def test_json_import(workspace, tmp_path_factory, document):
     path = tmp_path_factory.mktemp("json") / "in.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     before = data_snapshot(workspace)
-    assert_clean(invoke("--workspace", workspace, "import", "complaint", path), before, lambda: data_snapshot(workspace))
+    assert_clean(
+        invoke("--workspace", workspace, "import", "complaint", path), before, lambda: data_snapshot(workspace)
+    )
 
 
 @FUZZ
@@ -57,7 +80,11 @@ def test_json_import(workspace, tmp_path_factory, document):
 def test_set_values(workspace, values):
     before = data_snapshot(workspace)
     args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
-    assert_clean(invoke("--workspace", workspace, "--no-input", "record", "complaint", *args), before, lambda: data_snapshot(workspace))
+    assert_clean(
+        invoke("--workspace", workspace, "--no-input", "record", "complaint", *args),
+        before,
+        lambda: data_snapshot(workspace),
+    )
 
 
 @FUZZ
@@ -67,12 +94,28 @@ def test_map_files(workspace, tmp_path_factory, text):
     (folder / "map.toml").write_text(text, encoding="utf-8")
     (folder / "in.csv").write_text("customer_name,channel,content\n张伟,phone,漏水\n", encoding="utf-8")
     before = data_snapshot(workspace)
-    assert_clean(invoke("--workspace", workspace, "import", "complaint", folder / "in.csv", "--map", folder / "map.toml"), before, lambda: data_snapshot(workspace))
+    assert_clean(
+        invoke("--workspace", workspace, "import", "complaint", folder / "in.csv", "--map", folder / "map.toml"),
+        before,
+        lambda: data_snapshot(workspace),
+    )
 
 
-KEYS = ["workspace.timezone", "workspace.priorities", "workspace.default_priority", "escalation.levels[0].at",
-        "sla.complaint.normal.resolution", "calendars.office.hours.mon", "complaints.channels", "classify.complaint[0].set",
-        "customers.grades[0].min_credit", "phone.callbacks.within", "a.b[3].c", "[", "x..y"]
+KEYS = [
+    "workspace.timezone",
+    "workspace.priorities",
+    "workspace.default_priority",
+    "escalation.levels[0].at",
+    "sla.complaint.normal.resolution",
+    "calendars.office.hours.mon",
+    "complaints.channels",
+    "classify.complaint[0].set",
+    "customers.grades[0].min_credit",
+    "phone.callbacks.within",
+    "a.b[3].c",
+    "[",
+    "x..y",
+]
 
 
 @FUZZ

@@ -10,15 +10,25 @@ import string
 import unicodedata
 
 import pytest
-
 from conftest import ROOT, complaint_args, invoke
 
 LOCALE = ROOT / "cstool" / "locale"
 LANGUAGES = ("zh", "en")
 # Constructors whose message a person reads: it must come from the catalogue (_()), not a literal.
-MESSAGE_ARGUMENT = {"CstoolError": 0, "WorkspaceNotFound": 0, "PolicyError": 0, "StoreError": 0, "NotFound": 0,
-                    "SourceError": 0, "ClickException": 0, "BadParameter": 0, "UsageError": 0, "FieldError": 1,
-                    "Problem": 1, "RowError": 3}
+MESSAGE_ARGUMENT = {
+    "CstoolError": 0,
+    "WorkspaceNotFound": 0,
+    "PolicyError": 0,
+    "StoreError": 0,
+    "NotFound": 0,
+    "SourceError": 0,
+    "ClickException": 0,
+    "BadParameter": 0,
+    "UsageError": 0,
+    "FieldError": 1,
+    "Problem": 1,
+    "RowError": 3,
+}
 
 babel = pytest.importorskip("babel.messages", reason="Babel (a test dependency) reads the .po catalogues")
 
@@ -27,6 +37,7 @@ def source_messages() -> set[str]:
     """What `make messages` extracts: the same babel.cfg, the same extractor."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
+
     with open(ROOT / "babel.cfg", encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
     return {message for _file, _line, message, _comments, _context in extract_from_dir(ROOT, method_map, options_map)}
@@ -34,6 +45,7 @@ def source_messages() -> set[str]:
 
 def catalogue(lang: str):
     from babel.messages.pofile import read_po
+
     with open(LOCALE / lang / "LC_MESSAGES" / "cstool.po", "rb") as handle:
         return read_po(handle)
 
@@ -85,8 +97,11 @@ def untranslated_words(node: ast.AST) -> bool:
     (separators such as "\\n" or ", " are fine)."""
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_":
         return False
-    if isinstance(node, ast.Call) and getattr(node.func, "value", None) is not None \
-            and getattr(node.func.value, "id", None) == "re":
+    if (
+        isinstance(node, ast.Call)
+        and getattr(node.func, "value", None) is not None
+        and getattr(node.func.value, "id", None) == "re"
+    ):
         return False  # a pattern, not prose
     if isinstance(node, ast.Subscript):
         return untranslated_words(node.value)  # record['id']: a key, not prose
@@ -117,6 +132,7 @@ def test_every_bundled_label_reads_in_both_languages():
     """Labels of kinds, fields, statuses and reports are declared in pairs: both must be there."""
     from cstool.core.context import Context
     from cstool.core.host import build_host
+
     app = Context(build_host(None, entry_points=False), None)
     labels = []
     for kind in app.kinds:
@@ -132,11 +148,11 @@ def test_every_bundled_label_reads_in_both_languages():
 def test_language_comes_from_the_flag_the_environment_or_the_policy(ws_cli, workspace, monkeypatch):
     monkeypatch.delenv("CSTOOL_LANG")
     missing = ("show", "CMP-20261116-0099")
-    assert "没有记录" in ws_cli(*missing).stderr                      # the default policy says zh
+    assert "没有记录" in ws_cli(*missing).stderr  # the default policy says zh
     assert "no record" in ws_cli("--lang", "en", *missing).stderr
     monkeypatch.setenv("CSTOOL_LANG", "en")
     assert "no record" in ws_cli(*missing).stderr
-    assert "没有记录" in ws_cli("--lang", "zh", *missing).stderr        # the flag beats the environment
+    assert "没有记录" in ws_cli("--lang", "zh", *missing).stderr  # the flag beats the environment
     monkeypatch.delenv("CSTOOL_LANG")
     assert ws_cli("policy", "set", "workspace.language", '"en"').exit_code == 0
     assert "no record" in ws_cli(*missing).stderr
@@ -160,14 +176,20 @@ def test_chinese_prompts_headings_errors_and_explanations(ws_cli):
 
 def display_columns(line: str, value: str) -> int:
     from wcwidth import wcswidth
-    return wcswidth(line[:line.index(value)])
+
+    return wcswidth(line[: line.index(value)])
 
 
 def test_chinese_text_aligns_in_tables(ws_cli):
     names = ["张伟", "欧阳娜娜", "Li", "司马相如的表哥"]
     for index, name in enumerate(names):
-        ws_cli("record", "complaint", *complaint_args(customer_name=name, channel="phone"),
-               "--at", f"2026-11-16 09:0{index}")
+        ws_cli(
+            "record",
+            "complaint",
+            *complaint_args(customer_name=name, channel="phone"),
+            "--at",
+            f"2026-11-16 09:0{index}",
+        )
     lines = ws_cli("--lang", "zh", "list", "complaint").stdout.splitlines()
     header, rows = lines[0], [line for line in lines if line.startswith("CMP-")]
     assert len(rows) == 4
@@ -182,7 +204,9 @@ def test_every_report_heading_reads_in_chinese(tmp_path):
     assert len(names) > 20
     english_headings = {}
     for name in names:
-        done = invoke("--workspace", demo, "--lang", "zh", "report", name, "--format", "csv", "--now", "2026-11-20 12:00")
+        done = invoke(
+            "--workspace", demo, "--lang", "zh", "report", name, "--format", "csv", "--now", "2026-11-20 12:00"
+        )
         assert done.exit_code == 0, (name, done.stderr)
         headings = next(csv.reader(done.stdout.splitlines()), [])
         bad = [h for h in headings if not is_cjk(h) and not re.fullmatch(r"[A-Za-z]?\W*", h)]

@@ -6,7 +6,6 @@ import csv
 import json
 
 import pytest
-
 from conftest import data_snapshot
 
 HEADER = ["ref", "received", "name", "how", "text"]
@@ -33,8 +32,10 @@ def write_csv(path, rows, header=HEADER, encoding="utf-8"):
 
 
 def make_rows(n):
-    return [[f"EXT-{i}", f"2026-10-{1 + i % 28:02d} 09:{i % 60:02d}", f"客户{i}", "Phone" if i % 2 else "Web", f"问题 {i}"]
-            for i in range(1, n + 1)]
+    return [
+        [f"EXT-{i}", f"2026-10-{1 + i % 28:02d} 09:{i % 60:02d}", f"客户{i}", "Phone" if i % 2 else "Web", f"问题 {i}"]
+        for i in range(1, n + 1)
+    ]
 
 
 @pytest.fixture
@@ -48,7 +49,15 @@ def test_import_then_reimport_changes_nothing(ws_cli, workspace, tmp_path, map_f
     source = write_csv(tmp_path / "in.csv", make_rows(120))
     first = ws_cli("import", "complaint", source, "--map", map_file, "--format", "json")
     assert first.exit_code == 0, first.stderr
-    assert first.json() == {"kind": "complaint", "read": 120, "imported": 120, "updated": 0, "duplicates": 0, "skipped": 0, "errors": []}
+    assert first.json() == {
+        "kind": "complaint",
+        "read": 120,
+        "imported": 120,
+        "updated": 0,
+        "duplicates": 0,
+        "skipped": 0,
+        "errors": [],
+    }
     stored = data_snapshot(workspace)
     second = ws_cli("import", "complaint", source, "--map", map_file, "--format", "json").json()
     assert (second["imported"], second["duplicates"]) == (0, 120)
@@ -75,8 +84,16 @@ def test_skip_invalid_writes_the_valid_rows(ws_cli, tmp_path, map_file):
     rows = make_rows(10)
     rows[3][3] = "Carrier pigeon"
     rows[6][2] = ""
-    result = ws_cli("import", "complaint", write_csv(tmp_path / "in.csv", rows), "--map", map_file,
-                    "--skip-invalid", "--format", "json")
+    result = ws_cli(
+        "import",
+        "complaint",
+        write_csv(tmp_path / "in.csv", rows),
+        "--map",
+        map_file,
+        "--skip-invalid",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0
     outcome = result.json()
     assert (outcome["imported"], outcome["skipped"]) == (8, 2)
@@ -84,7 +101,16 @@ def test_skip_invalid_writes_the_valid_rows(ws_cli, tmp_path, map_file):
 
 
 def test_dry_run_reports_without_writing(ws_cli, workspace, tmp_path, map_file):
-    result = ws_cli("import", "complaint", write_csv(tmp_path / "in.csv", make_rows(5)), "--map", map_file, "--dry-run", "--format", "json")
+    result = ws_cli(
+        "import",
+        "complaint",
+        write_csv(tmp_path / "in.csv", make_rows(5)),
+        "--map",
+        map_file,
+        "--dry-run",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0 and result.json()["imported"] == 5
     assert not data_snapshot(workspace)
 
@@ -93,7 +119,12 @@ def test_missing_required_column_and_unknown_column(ws_cli, workspace, tmp_path,
     no_text = write_csv(tmp_path / "a.csv", [r[:4] for r in make_rows(3)], header=HEADER[:4])
     result = ws_cli("import", "complaint", no_text, "--map", map_file, "--format", "json")
     assert result.exit_code == 1
-    assert result.json()["errors"][0] == {"row": None, "line": 1, "field": "content", "message": "missing required column for field 'content'"}
+    assert result.json()["errors"][0] == {
+        "row": None,
+        "line": 1,
+        "field": "content",
+        "message": "missing required column for field 'content'",
+    }
     extra = write_csv(tmp_path / "b.csv", [r + ["x"] for r in make_rows(3)], header=HEADER + ["mood"])
     result = ws_cli("import", "complaint", extra, "--map", map_file)
     assert result.exit_code == 1 and "column 'mood'" in result.stderr
@@ -107,7 +138,9 @@ def test_on_duplicate_update_and_error(ws_cli, tmp_path, map_file):
     changed = write_csv(tmp_path / "b.csv", rows)
     refused = ws_cli("import", "complaint", changed, "--map", map_file, "--on-duplicate", "error", "--format", "json")
     assert refused.exit_code == 1 and len(refused.json()["errors"]) == 4
-    updated = ws_cli("import", "complaint", changed, "--map", map_file, "--on-duplicate", "update", "--format", "json").json()
+    updated = ws_cli(
+        "import", "complaint", changed, "--map", map_file, "--on-duplicate", "update", "--format", "json"
+    ).json()
     assert (updated["updated"], updated["duplicates"]) == (1, 3)
     record = ws_cli("list", "complaint", "--where", "external_id=EXT-2", "--format", "json").json()["records"][0]
     assert record["content"] == "问题已更新" and record["events"][-1]["changes"]["content"][1] == "问题已更新"
@@ -115,7 +148,9 @@ def test_on_duplicate_update_and_error(ws_cli, tmp_path, map_file):
 
 def test_duplicate_inside_one_file(ws_cli, tmp_path, map_file):
     rows = make_rows(3) + [make_rows(3)[0]]
-    result = ws_cli("import", "complaint", write_csv(tmp_path / "a.csv", rows), "--map", map_file, "--format", "json").json()
+    result = ws_cli(
+        "import", "complaint", write_csv(tmp_path / "a.csv", rows), "--map", map_file, "--format", "json"
+    ).json()
     assert (result["imported"], result["duplicates"]) == (3, 1)
 
 
@@ -128,7 +163,9 @@ def test_multiline_cells_keep_their_start_line(ws_cli, tmp_path, map_file):
 
 
 def test_json_array_and_json_lines(ws_cli, tmp_path):
-    records = [{"customer_name": "李娜", "channel": "web", "content": f"问题{i}", "external_id": f"J{i}"} for i in range(3)]
+    records = [
+        {"customer_name": "李娜", "channel": "web", "content": f"问题{i}", "external_id": f"J{i}"} for i in range(3)
+    ]
     records[2]["channel"] = "smoke signal"
     array = tmp_path / "in.json"
     array.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -138,7 +175,9 @@ def test_json_array_and_json_lines(ws_cli, tmp_path):
     assert array.read_text(encoding="utf-8").splitlines()[error["line"] - 1].strip() == "{"
     assert error["line"] == 14
     lines = tmp_path / "in.jsonl"
-    lines.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[:2]) + "\n{broken\n", encoding="utf-8")
+    lines.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records[:2]) + "\n{broken\n", encoding="utf-8"
+    )
     result = ws_cli("import", "complaint", lines, "--format", "json")
     assert result.json()["errors"][0]["row"] == 3 and result.json()["errors"][0]["line"] == 3
     ok = ws_cli("import", "complaint", lines, "--skip-invalid", "--format", "json").json()
@@ -155,7 +194,9 @@ def test_not_json_is_a_clear_error(ws_cli, tmp_path):
 @pytest.mark.parametrize("encoding,flag", [("utf-8-sig", None), ("gb18030", "gb18030")])
 def test_chinese_encodings(ws_cli, tmp_path, map_file, encoding, flag):
     source = write_csv(tmp_path / "in.csv", make_rows(3), encoding=encoding)
-    args = ["import", "complaint", source, "--map", map_file, "--format", "json"] + (["--encoding", flag] if flag else [])
+    args = ["import", "complaint", source, "--map", map_file, "--format", "json"] + (
+        ["--encoding", flag] if flag else []
+    )
     result = ws_cli(*args)
     assert result.exit_code == 0, result.stderr
     assert ws_cli("list", "complaint", "--format", "json", "--reveal").json()["records"][0]["customer_name"] == "客户1"
@@ -172,8 +213,9 @@ def test_the_delimiter_is_guessed(ws_cli, tmp_path, map_file, delimiter, rows):
     """From whole lines at the head of the file, however long the file (400 rows are ~30 KB,
     more than the sample)."""
     source = tmp_path / "in.csv"
-    source.write_text(delimiter.join(HEADER) + "\n" + "\n".join(delimiter.join(r) for r in make_rows(rows)) + "\n",
-                      encoding="utf-8")
+    source.write_text(
+        delimiter.join(HEADER) + "\n" + "\n".join(delimiter.join(r) for r in make_rows(rows)) + "\n", encoding="utf-8"
+    )
     assert source.stat().st_size > 16384 or rows < 100
     assert ws_cli("import", "complaint", source, "--map", map_file, "--format", "json").json()["imported"] == rows
 
@@ -207,6 +249,7 @@ def test_progress_advances_over_every_checked_row(workspace, tmp_path, map_file)
         class Bar:
             def update(self, n):
                 seen.append(("update", n))
+
         yield Bar()
 
     ctx = Context(build_host(workspace, entry_points=False), workspace)

@@ -12,8 +12,20 @@ def request(ws_cli, agreement="it-finance", item="system_access", at="2026-11-16
 
 
 def evaluate(ws_cli, evaluator, evaluated, month, accuracy, initiative):
-    return ws_cli("record", "dept_evaluation", "--set", f"evaluator={evaluator}", "--set", f"evaluated={evaluated}",
-                  "--set", f"month={month}", "--set", f"accuracy={accuracy}", "--set", f"initiative={initiative}")
+    return ws_cli(
+        "record",
+        "dept_evaluation",
+        "--set",
+        f"evaluator={evaluator}",
+        "--set",
+        f"evaluated={evaluated}",
+        "--set",
+        f"month={month}",
+        "--set",
+        f"accuracy={accuracy}",
+        "--set",
+        f"initiative={initiative}",
+    )
 
 
 def test_a_request_is_served_by_the_provider_and_timed_by_its_agreement(ws_cli):
@@ -21,13 +33,21 @@ def test_a_request_is_served_by_the_provider_and_timed_by_its_agreement(ws_cli):
     assert created.exit_code == 0, created.stderr
     record = created.json()
     assert (record["department"], record["customer_department"]) == ("it", "finance")
-    clocks = {c["name"]: c for c in ws_cli("sla", record["id"], "--now", "2026-11-16 12:00", "--format", "json").json()["clocks"]}
+    clocks = {
+        c["name"]: c
+        for c in ws_cli("sla", record["id"], "--now", "2026-11-16 12:00", "--format", "json").json()["clocks"]
+    }
     assert (clocks["first_response"]["target"], clocks["resolution"]["target"]) == ("30m", "4h")
     assert clocks["resolution"]["due_at"] == "2026-11-16T14:30:00+08:00"
     assert clocks["first_response"]["state"] == "breached"
     # the agreement's targets are policy: changing them re-times the clock
-    assert ws_cli("policy", "set", "internal.agreements.it-finance.items.system_access.resolution", "1wd").exit_code == 0
-    again = {c["name"]: c for c in ws_cli("sla", record["id"], "--now", "2026-11-16 12:00", "--format", "json").json()["clocks"]}
+    assert (
+        ws_cli("policy", "set", "internal.agreements.it-finance.items.system_access.resolution", "1wd").exit_code == 0
+    )
+    again = {
+        c["name"]: c
+        for c in ws_cli("sla", record["id"], "--now", "2026-11-16 12:00", "--format", "json").json()["clocks"]
+    }
     assert again["resolution"]["target"] == "1wd"
 
 
@@ -43,8 +63,8 @@ def test_compliance_matrix(ws_cli):
     done_in_time = request(ws_cli).json()["id"]
     late = request(ws_cli, at="2026-11-16 10:00").json()["id"]
     request(ws_cli, agreement="hr-finance", item="payroll_data")
-    ws_cli("status", done_in_time, "done", "--at", "2026-11-16 11:00")   # 120 of 240
-    ws_cli("status", late, "done", "--at", "2026-11-17 11:00")           # 2 + 4.5 + 2 h: breached
+    ws_cli("status", done_in_time, "done", "--at", "2026-11-16 11:00")  # 120 of 240
+    ws_cli("status", late, "done", "--at", "2026-11-17 11:00")  # 2 + 4.5 + 2 h: breached
     report = ws_cli("report", "internal-matrix", "--now", "2026-11-17 12:00", "--format", "json").json()
     cell = next(r for r in report["rows"] if (r["provider"], r["customer"]) == ("it", "finance"))
     assert (cell["requests"], cell["met"], cell["breached"], cell["compliance_pct"]) == (2, 1, 1, 50.0)
@@ -54,15 +74,23 @@ def test_compliance_matrix(ws_cli):
 
 
 def test_evaluation_and_the_decay_along_the_chain(ws_cli):
-    for evaluator, evaluated, accuracy, initiative in (("production", "sales", 5, 5), ("logistics", "production", 5, 4),
-                                                       ("customer_service", "logistics", 4, 4), ("customer_service", "logistics", 5, 5)):
+    for evaluator, evaluated, accuracy, initiative in (
+        ("production", "sales", 5, 5),
+        ("logistics", "production", 5, 4),
+        ("customer_service", "logistics", 4, 4),
+        ("customer_service", "logistics", 5, 5),
+    ):
         assert evaluate(ws_cli, evaluator, evaluated, "2026-10", accuracy, initiative).exit_code == 0
     monthly = ws_cli("report", "internal-evaluation", "--format", "json").json()
     logistics = next(r for r in monthly["rows"] if r["department"] == "logistics")
     assert (logistics["answers"], logistics["accuracy"], logistics["satisfaction_pct"]) == (2, 4.5, 90.0)
     chain = ws_cli("report", "internal-chain", "--format", "json").json()
     assert [r["satisfaction_pct"] for r in chain["rows"]] == [100.0, 90.0, 90.0]
-    assert chain["totals"] == {"end_to_end_pct": pytest.approx(81.0), "weakest_link": "production → logistics", "links": 3}
+    assert chain["totals"] == {
+        "end_to_end_pct": pytest.approx(81.0),
+        "weakest_link": "production → logistics",
+        "links": 3,
+    }
 
 
 def test_an_unrated_link_leaves_the_chain_unjudged(ws_cli):

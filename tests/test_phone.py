@@ -13,8 +13,13 @@ def call(ws_cli, *extra, at="2026-11-16 09:00", **fields):
 
 
 def test_durations_come_from_the_times(ws_cli):
-    logged = call(ws_cli, queued_at="2026-11-16 09:00:00", answered_at="2026-11-16 09:00:25",
-                  ended_at="2026-11-16 09:04:25", number="13800001111").json()
+    logged = call(
+        ws_cli,
+        queued_at="2026-11-16 09:00:00",
+        answered_at="2026-11-16 09:00:25",
+        ended_at="2026-11-16 09:04:25",
+        number="13800001111",
+    ).json()
     assert logged["id"].startswith("CALL-20261116-")
     assert (logged["queue_seconds"], logged["talk_seconds"], logged["number"]) == (25, 240, "138****1111")
 
@@ -29,8 +34,10 @@ def test_bad_calls_are_refused(ws_cli):
 
 
 def test_callbacks_are_planned_when_cases_close_and_done_by_calling(ws_cli):
-    case = ws_cli("record", "complaint", *complaint_args(owner="小李"), "--at", "2026-11-13 09:00", "--format", "json").json()["id"]
-    ws_cli("status", case, "closed", "--at", "2026-11-13 16:00")       # a Friday: 3wd ends at the close of Wed 18 Nov
+    case = ws_cli(
+        "record", "complaint", *complaint_args(owner="小李"), "--at", "2026-11-13 09:00", "--format", "json"
+    ).json()["id"]
+    ws_cli("status", case, "closed", "--at", "2026-11-13 16:00")  # a Friday: 3wd ends at the close of Wed 18 Nov
     due = ws_cli("callbacks", "--date", "2026-11-18", "--format", "json").json()
     assert due["count"] == 1
     item = due["callbacks"][0]
@@ -47,13 +54,13 @@ def test_callbacks_are_planned_when_cases_close_and_done_by_calling(ws_cli):
 
 
 def test_report_counts_by_the_documented_rules(ws_cli):
-    call(ws_cli, queue_seconds="10", talk_seconds="100")                                  # answered within 20 s
-    call(ws_cli, queue_seconds="40", talk_seconds="200", agent="小李")                    # answered late
-    call(ws_cli, outcome="abandoned", agent="", queue_seconds="30")                        # abandoned in queue
-    call(ws_cli, outcome="abandoned", agent="", queue_seconds="3")                         # short abandon
-    call(ws_cli, outcome="abandoned", agent="", queue_seconds="0")                         # VRU-only: not offered
-    call(ws_cli, outcome="phantom", agent="")                                              # counted nowhere
-    call(ws_cli, direction="outbound", queue_seconds="0", talk_seconds="60")              # outbound: not offered
+    call(ws_cli, queue_seconds="10", talk_seconds="100")  # answered within 20 s
+    call(ws_cli, queue_seconds="40", talk_seconds="200", agent="小李")  # answered late
+    call(ws_cli, outcome="abandoned", agent="", queue_seconds="30")  # abandoned in queue
+    call(ws_cli, outcome="abandoned", agent="", queue_seconds="3")  # short abandon
+    call(ws_cli, outcome="abandoned", agent="", queue_seconds="0")  # VRU-only: not offered
+    call(ws_cli, outcome="phantom", agent="")  # counted nowhere
+    call(ws_cli, direction="outbound", queue_seconds="0", talk_seconds="60")  # outbound: not offered
     totals = ws_cli("report", "phone", "--format", "json").json()["totals"]
     assert (totals["offered"], totals["answered"], totals["abandoned"]) == (4, 2, 2)
     assert totals["service_level_pct"] == round(100 * 1 / (2 + 2 - 1), 2)
@@ -63,12 +70,12 @@ def test_report_counts_by_the_documented_rules(ws_cli):
 
 
 def test_the_call_script_is_shown_before_the_prompts(workspace, monkeypatch):
+    from conftest import invoke
     from prompt_toolkit.application import create_app_session
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
     from cstool.cli import prompts
-    from conftest import invoke
 
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
@@ -92,7 +99,7 @@ def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
     assert [r["id"] for r in json.loads(october.read_text(encoding="utf-8"))["call"].values()] == [first]
     before = october.read_bytes()
     assert ws_cli("update", second, "--set", "topic=账单").exit_code == 0
-    assert october.read_bytes() == before            # another month is not rewritten
+    assert october.read_bytes() == before  # another month is not rewritten
     assert ws_cli("show", first, "--format", "json").json()["id"] == first
     assert ws_cli("list", "call", "--format", "json").json()["count"] == 2
     assert ws_cli("show", "CALL-20260101-0001").exit_code == 1
@@ -107,7 +114,7 @@ def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
     ids = [r["id"] for r in ws_cli("list", "call", "--format", "json").json()["records"]]
     assert len(ids) == len(set(ids)) == 32
     assert sorted(folder.glob("*.json")) == sorted({record_file(workspace, rid) for rid in ids})
-    assert len(list(folder.glob("*.json"))) == 4   # August to November
+    assert len(list(folder.glob("*.json"))) == 4  # August to November
 
 
 def test_two_processes_logging_calls_keep_every_call(workspace):
@@ -117,11 +124,35 @@ def test_two_processes_logging_calls_keep_every_call(workspace):
     import sys
 
     env = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"}
-    procs = [subprocess.Popen([sys.executable, "-m", "cstool", "--workspace", str(workspace), "--no-input", "record", "call",
-                               "--set", "direction=inbound", "--set", "outcome=answered", "--set", f"topic={who}-{i}"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for i in range(5) for who in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cstool",
+                "--workspace",
+                str(workspace),
+                "--no-input",
+                "record",
+                "call",
+                "--set",
+                "direction=inbound",
+                "--set",
+                "outcome=answered",
+                "--set",
+                f"topic={who}-{i}",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(5)
+        for who in ("a", "b")
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
-    topics = [r["topic"] for p in (workspace / "data" / "call").glob("*.json")
-              for r in json.loads(p.read_text(encoding="utf-8"))["call"].values()]
+    topics = [
+        r["topic"]
+        for p in (workspace / "data" / "call").glob("*.json")
+        for r in json.loads(p.read_text(encoding="utf-8"))["call"].values()
+    ]
     assert sorted(topics) == sorted(f"{who}-{i}" for i in range(5) for who in ("a", "b"))

@@ -75,13 +75,18 @@ def test_a_plugin_that_fails_to_import_is_named_and_skipped(ws_cli, workspace):
 
 
 def test_a_misspelled_hook_is_reported_and_the_plugin_skipped(ws_cli, workspace):
-    write_plugin(workspace, "typo", "from cstool.api import hookimpl\n\n@hookimpl\ndef cstool_kindz():\n    return []\n")
+    write_plugin(
+        workspace, "typo", "from cstool.api import hookimpl\n\n@hookimpl\ndef cstool_kindz():\n    return []\n"
+    )
     result = ws_cli("kinds")
     assert result.exit_code == 0 and "plugin 'typo'" in result.stderr and "cstool_kindz" in result.stderr
 
 
 def test_a_plugin_may_not_replace_a_core_command(ws_cli, workspace):
-    write_plugin(workspace, "greedy", textwrap.dedent('''
+    write_plugin(
+        workspace,
+        "greedy",
+        textwrap.dedent("""
         import click
         from cstool.api import hookimpl
 
@@ -90,7 +95,8 @@ def test_a_plugin_may_not_replace_a_core_command(ws_cli, workspace):
             @cli.command("list")
             def fake():
                 click.echo("fake")
-    '''))
+    """),
+    )
     result = ws_cli("list", "complaint")
     assert result.exit_code == 0 and "fake" not in result.stdout and "replace the core command 'list'" in result.stderr
 
@@ -127,13 +133,32 @@ def test_a_blocked_list_that_is_not_a_list_of_names_is_a_policy_error(ws_cli, wo
 def test_a_kind_prefix_declared_twice_is_an_error(ws_cli, workspace):
     write_plugin(workspace, "clash", GOOD.replace('"parcel", "PCL"', '"parcel", "CMP"'))
     result = ws_cli("kinds")
-    assert result.exit_code == 1 and "prefix 'CMP'" in result.stderr and "complaints" in result.stderr and "clash" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "prefix 'CMP'" in result.stderr
+        and "complaints" in result.stderr
+        and "clash" in result.stderr
+    )
 
 
 def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
     from cstool.core.host import build_host
+
     host = build_host(None)
-    assert [name for name, _ in host.pm.list_name_plugin()] == ["rules", "complaints", "complaint_reports", "aftersales", "customers", "phone", "internal", "surveys", "dashboard", "sla", "outbox", "smtp"]
+    assert [name for name, _ in host.pm.list_name_plugin()] == [
+        "rules",
+        "complaints",
+        "complaint_reports",
+        "aftersales",
+        "customers",
+        "phone",
+        "internal",
+        "surveys",
+        "dashboard",
+        "sla",
+        "outbox",
+        "smtp",
+    ]
 
 
 def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace):
@@ -149,23 +174,49 @@ def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace
     info = site / "cstool_shipping-1.2.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cstool-shipping\nVersion: 1.2.0\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[console_scripts]\nx = y:z\n\n[cstool]\nshipping = shipping_plugin\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[console_scripts]\nx = y:z\n\n[cstool]\nshipping = shipping_plugin\n", encoding="utf-8"
+    )
     broken = site / "cstool_broken-0.1.dist-info"
     broken.mkdir()
     (broken / "entry_points.txt").write_text("[cstool]\nbroken = no_such_module_here\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(site), "CSTOOL_LOAD_ENTRYPOINTS": "1"}
-    done = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     plugins = {p["name"]: p for p in json.loads(done.stdout)["plugins"]}
     assert plugins["shipping"]["source"] == "entry point shipping_plugin (cstool_shipping-1.2.0)"
     assert "cstool_kinds" in plugins["shipping"]["hooks"]
     assert "No module named 'no_such_module_here'" in plugins["broken"]["error"]
     assert "plugin 'broken'" in done.stderr
-    recorded = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "record", "parcel",
-                               "--set", "weight=3", "--format", "json"], capture_output=True, text=True, env=env)
+    recorded = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cstool",
+            "--workspace",
+            str(workspace),
+            "record",
+            "parcel",
+            "--set",
+            "weight=3",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert recorded.returncode == 0 and json.loads(recorded.stdout)["id"].startswith("PCL-")
-    blocked = subprocess.run([sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
-                             capture_output=True, text=True, env={**env, "CSTOOL_BLOCK_PLUGINS": "shipping,broken"})
+    blocked = subprocess.run(
+        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**env, "CSTOOL_BLOCK_PLUGINS": "shipping,broken"},
+    )
     listed = {p["name"]: p for p in json.loads(blocked.stdout)["plugins"]}
     assert listed["shipping"]["blocked"] and listed["broken"]["blocked"] and not listed["broken"]["error"]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import complaint_args, data_snapshot
 
 from cstool.core.policy import Policy, parse_key
-
-from conftest import complaint_args, data_snapshot
 
 
 def lines_differing(before: str, after: str) -> list[int]:
@@ -76,8 +75,12 @@ def test_syntax_error_names_its_line_and_blocks_every_command(ws_cli, workspace)
 def test_wrong_type_names_its_line_and_key(ws_cli, workspace):
     path = workspace / "policy.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('priorities = ["urgent", "high", "normal", "low"]', 'priorities = "urgent"'), encoding="utf-8")
-    line = next(i + 1 for i, l in enumerate(path.read_text(encoding="utf-8").splitlines()) if l.startswith("priorities"))
+    path.write_text(
+        text.replace('priorities = ["urgent", "high", "normal", "low"]', 'priorities = "urgent"'), encoding="utf-8"
+    )
+    line = next(
+        i + 1 for i, text in enumerate(path.read_text(encoding="utf-8").splitlines()) if text.startswith("priorities")
+    )
     result = ws_cli("policy", "check")
     assert result.exit_code == 1
     assert f"policy.toml:{line}: workspace.priorities: must be a list" in result.stderr
@@ -88,12 +91,16 @@ def test_wrong_type_names_its_line_and_key(ws_cli, workspace):
 def test_plugin_sections_are_checked_at_their_lines(ws_cli, workspace):
     path = workspace / "policy.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('default_severity = "minor"', 'default_severity = "apocalyptic"')
-                        .replace('when = { severity = "critical" }', 'when = { severity_level = "critical" }'), encoding="utf-8")
+    path.write_text(
+        text.replace('default_severity = "minor"', 'default_severity = "apocalyptic"').replace(
+            'when = { severity = "critical" }', 'when = { severity_level = "critical" }'
+        ),
+        encoding="utf-8",
+    )
     result = ws_cli("policy", "check")
     lines = path.read_text(encoding="utf-8").splitlines()
-    severity_line = next(i + 1 for i, l in enumerate(lines) if l.startswith("default_severity"))
-    when_line = next(i + 1 for i, l in enumerate(lines) if "severity_level" in l)
+    severity_line = next(i + 1 for i, text in enumerate(lines) if text.startswith("default_severity"))
+    when_line = next(i + 1 for i, text in enumerate(lines) if "severity_level" in text)
     assert f"policy.toml:{severity_line}: complaints.default_severity" in result.stderr
     assert f"policy.toml:{when_line}: classify.complaint[11].when: unknown field 'severity_level'" in result.stderr
 
@@ -102,11 +109,14 @@ def test_policy_show_prints_the_file_as_written(ws_cli, workspace):
     assert ws_cli("policy", "show").stdout == (workspace / "policy.toml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("key,parts", [
-    ("a.b.c", ("a", "b", "c")),
-    ("escalation.levels[1].at", ("escalation", "levels", 1, "at")),
-    ('calendars.office.overrides."2026-10-01"', ("calendars", "office", "overrides", "2026-10-01")),
-])
+@pytest.mark.parametrize(
+    "key,parts",
+    [
+        ("a.b.c", ("a", "b", "c")),
+        ("escalation.levels[1].at", ("escalation", "levels", 1, "at")),
+        ('calendars.office.overrides."2026-10-01"', ("calendars", "office", "overrides", "2026-10-01")),
+    ],
+)
 def test_parse_key(key, parts):
     assert parse_key(key) == parts
 
@@ -122,7 +132,7 @@ def test_line_of_prefers_the_longest_known_prefix(tmp_path):
 
 
 def test_a_year_without_holiday_data_is_a_warning_not_an_error(ws_cli, monkeypatch):
-    monkeypatch.setenv("CSTOOL_NOW", "2027-01-05T10:00:00+08:00")   # the default policy keeps 2026's holidays
+    monkeypatch.setenv("CSTOOL_NOW", "2027-01-05T10:00:00+08:00")  # the default policy keeps 2026's holidays
     result = ws_cli("policy", "check")
     assert result.exit_code == 0 and "ok" in result.stdout
     assert "Calendar office has no holidays or make-up workdays (overrides) for 2027" in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import complaint_args
 
 PHONE, NAME = "13812341234", "欧阳娜娜"
@@ -11,10 +10,34 @@ PHONE, NAME = "13812341234", "欧阳娜娜"
 
 @pytest.fixture
 def filled(ws_cli):
-    cid = ws_cli("record", "customer", "--set", "customer_type=individual", "--set", f"name={NAME}", "--set", f"phone={PHONE}",
-                 "--set", "email=nana@example.com", "--set", "id_number=110101199003071234", "--format", "json").json()["id"]
-    ids = [ws_cli("record", "complaint", *complaint_args(customer_name=NAME, contact_phone=PHONE, customer_id=cid),
-                  "--at", f"2026-11-16 0{h}:00", "--format", "json").json()["id"] for h in (8, 9)]
+    cid = ws_cli(
+        "record",
+        "customer",
+        "--set",
+        "customer_type=individual",
+        "--set",
+        f"name={NAME}",
+        "--set",
+        f"phone={PHONE}",
+        "--set",
+        "email=nana@example.com",
+        "--set",
+        "id_number=110101199003071234",
+        "--format",
+        "json",
+    ).json()["id"]
+    ids = [
+        ws_cli(
+            "record",
+            "complaint",
+            *complaint_args(customer_name=NAME, contact_phone=PHONE, customer_id=cid),
+            "--at",
+            f"2026-11-16 0{h}:00",
+            "--format",
+            "json",
+        ).json()["id"]
+        for h in (8, 9)
+    ]
     ws_cli("status", ids[0], "closed", "--at", "2026-11-16 10:00")
     ws_cli("record", "call", "--set", "direction=inbound", "--set", "outcome=answered", "--set", f"number={PHONE}")
     return cid, ids

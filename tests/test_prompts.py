@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import data_snapshot, invoke
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from cstool.cli import prompts
-
-from conftest import data_snapshot, invoke
 
 DOWN, ENTER = "\x1b[B", "\r"
 
@@ -41,15 +40,22 @@ def answers(*keys: str) -> str:
 def test_record_at_prompts_in_chinese(terminal, workspace):
     # Fields in form order: customer_name, contact_phone, contact_email, channel (select), subject,
     # content, remedy, complainant_type (select), severity (select), received_by, region.
-    terminal.send_text(answers(
-        "王芳" + ENTER, "138 1234 5678" + ENTER, ENTER,
-        DOWN + ENTER,                       # channel: email
-        "电水壶" + ENTER, "用了三天就漏水" + ENTER, "换新" + ENTER,
-        DOWN + ENTER,                       # complainant type: the first of the five (after skip)
-        ENTER,                              # severity: skip
-        ENTER, "上海" + ENTER,
-        "y",                                # save
-    ))
+    terminal.send_text(
+        answers(
+            "王芳" + ENTER,
+            "138 1234 5678" + ENTER,
+            ENTER,
+            DOWN + ENTER,  # channel: email
+            "电水壶" + ENTER,
+            "用了三天就漏水" + ENTER,
+            "换新" + ENTER,
+            DOWN + ENTER,  # complainant type: the first of the five (after skip)
+            ENTER,  # severity: skip
+            ENTER,
+            "上海" + ENTER,
+            "y",  # save
+        )
+    )
     result = invoke("--workspace", workspace, "record", "complaint", "--format", "json", "--reveal")
     assert result.exit_code == 0, result.stderr
     record = result.json()
@@ -60,19 +66,45 @@ def test_record_at_prompts_in_chinese(terminal, workspace):
 
 
 def test_invalid_answer_is_asked_again(terminal, workspace):
-    terminal.send_text(answers(
-        "Li" + ENTER, "not a phone" + ENTER, "\x15" + "13800001111" + ENTER, ENTER,   # \x15 clears the line
-        ENTER, ENTER, "Broken kettle" + ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y",
-    ))
+    terminal.send_text(
+        answers(
+            "Li" + ENTER,
+            "not a phone" + ENTER,
+            "\x15" + "13800001111" + ENTER,
+            ENTER,  # \x15 clears the line
+            ENTER,
+            ENTER,
+            "Broken kettle" + ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            "y",
+        )
+    )
     result = invoke("--workspace", workspace, "--lang", "en", "record", "complaint", "--format", "json", "--reveal")
     assert result.exit_code == 0, result.stderr
     assert result.json()["contact_phone"] == "13800001111" and result.json()["channel"] == "phone"
 
 
 def test_declining_the_summary_saves_nothing(terminal, workspace):
-    terminal.send_text(answers(
-        "王芳" + ENTER, ENTER, ENTER, ENTER, ENTER, "漏水" + ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "n",
-    ))
+    terminal.send_text(
+        answers(
+            "王芳" + ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            "漏水" + ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            "n",
+        )
+    )
     result = invoke("--workspace", workspace, "record", "complaint")
     assert result.exit_code == 1 and "Aborted" in result.stderr
     assert not data_snapshot(workspace)
@@ -80,8 +112,20 @@ def test_declining_the_summary_saves_nothing(terminal, workspace):
 
 def test_given_fields_are_not_asked(terminal, workspace):
     terminal.send_text(answers(ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y"))
-    result = invoke("--workspace", workspace, "record", "complaint", "--set", "customer_name=赵敏",
-                    "--set", "channel=web", "--set", "content=网站无法登录", "--format", "json")
+    result = invoke(
+        "--workspace",
+        workspace,
+        "record",
+        "complaint",
+        "--set",
+        "customer_name=赵敏",
+        "--set",
+        "channel=web",
+        "--set",
+        "content=网站无法登录",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.json()["channel"] == "web"
 

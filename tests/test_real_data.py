@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-
 from conftest import data_snapshot
 
 
@@ -79,10 +78,14 @@ def nyc_expected(path, now):
     breached = len(minutes) - met + sum(r > NYC_TARGET_MINUTES for r in running)
     ordered = sorted(minutes)
     return {
-        "rows": len(rows), "refused": refused, "met": met, "breached": breached,
+        "rows": len(rows),
+        "refused": refused,
+        "met": met,
+        "breached": breached,
         "running": sum(r <= NYC_TARGET_MINUTES for r in running),
         "compliance_pct": round(100 * met / (met + breached), 2),
-        "mean_minutes": round(statistics.fmean(minutes), 2), "median_minutes": round(statistics.median(minutes), 2),
+        "mean_minutes": round(statistics.fmean(minutes), 2),
+        "median_minutes": round(statistics.median(minutes), 2),
         "p90_minutes": round(ordered[-(-len(ordered) * 9 // 10) - 1], 2),
     }
 
@@ -122,13 +125,22 @@ def test_default_rules_on_real_complaint_text(ws_cli, shared_data):
     """General rules, not tuned to this file: each that names a broad cause catches some of it,
     and no rule swallows the file."""
     ws_cli("import", "complaint", shared_data / "cfpb_complaints_sample.csv", "--map", "cfpb")
-    rows = {r["rule"]: r for r in ws_cli("report", "classify-rules", "--format", "json").json()["rows"]
-            if r["kind"] == "complaint"}
-    for broad in ("fraud or identity theft", "billing and charges", "debt collection", "credit report",
-                  "legal or media threat", "repeat contact"):
+    rows = {
+        r["rule"]: r
+        for r in ws_cli("report", "classify-rules", "--format", "json").json()["rows"]
+        if r["kind"] == "complaint"
+    }
+    for broad in (
+        "fraud or identity theft",
+        "billing and charges",
+        "debt collection",
+        "credit report",
+        "legal or media threat",
+        "repeat contact",
+    ):
         assert rows[broad]["count"] > 100, broad
     assert all(r["share_pct"] < 60 for r in rows.values())
-    assert rows["safety hazard"]["count"] < 100   # a bank's complaints are rarely about fires
+    assert rows["safety hazard"]["count"] < 100  # a bank's complaints are rarely about fires
 
 
 def test_bank_call_centre_figures_agree_with_the_csv(ws_cli, shared_data):
@@ -147,9 +159,12 @@ def test_bank_call_centre_figures_agree_with_the_csv(ws_cli, shared_data):
     abandoned = [r for r in rows if r["outcome"] == "HANG" and int(r["q_time"]) > 0]
     short = [r for r in abandoned if int(r["q_time"]) <= 5]
     expected = {
-        "offered": len(answered) + len(abandoned), "answered": len(answered), "abandoned": len(abandoned),
-        "service_level_pct": round(100 * sum(int(r["q_time"]) <= 20 for r in answered)
-                                   / (len(answered) + len(abandoned) - len(short)), 2),
+        "offered": len(answered) + len(abandoned),
+        "answered": len(answered),
+        "abandoned": len(abandoned),
+        "service_level_pct": round(
+            100 * sum(int(r["q_time"]) <= 20 for r in answered) / (len(answered) + len(abandoned) - len(short)), 2
+        ),
         "abandonment_pct": round(100 * len(abandoned) / (len(answered) + len(abandoned)), 2),
         "asa_seconds": round(statistics.fmean(int(r["q_time"]) for r in answered), 2),
         "aht_seconds": round(statistics.fmean(int(r["ser_time"]) for r in answered), 2),
@@ -173,17 +188,28 @@ def test_olist_reviews_import_and_csat(ws_cli, shared_data):
         rows = list(csv.DictReader(handle))
     first = {}
     for row in rows:
-        first.setdefault(row["review_id"], row)   # the export repeats a review for several orders
+        first.setdefault(row["review_id"], row)  # the export repeats a review for several orders
     imported = ws_cli("survey", "import", "aftersales", source, "--map", "olist_reviews", "--format", "json")
     assert imported.exit_code == 0, imported.stderr
-    assert (imported.json()["read"], imported.json()["imported"], imported.json()["duplicates"]) == (len(rows), len(first), len(rows) - len(first))
+    assert (imported.json()["read"], imported.json()["imported"], imported.json()["duplicates"]) == (
+        len(rows),
+        len(first),
+        len(rows) - len(first),
+    )
     fmt = "%Y-%m-%d %H:%M:%S"
-    delays = [(datetime.strptime(r["review_answer_timestamp"], fmt) - datetime.strptime(r["review_creation_date"], fmt)).total_seconds() / 3600
-              for r in first.values()]
+    delays = [
+        (
+            datetime.strptime(r["review_answer_timestamp"], fmt) - datetime.strptime(r["review_creation_date"], fmt)
+        ).total_seconds()
+        / 3600
+        for r in first.values()
+    ]
     scores = [int(r["review_score"]) for r in first.values()]
     totals = ws_cli("report", "surveys", "--format", "json").json()["totals"]
     assert totals["answers"] == len(first)
     assert totals["csat_pct"] == round(100 * sum(s >= 4 for s in scores) / len(scores), 2)
     assert totals["answer_delay_hours_mean"] == round(statistics.fmean(delays), 2)
     assert totals["answer_delay_hours_median"] == round(statistics.median(delays), 2)
-    assert any("\n" in s["comment"] for s in ws_cli("list", "survey", "--format", "json").json()["records"] if s["comment"])
+    assert any(
+        "\n" in s["comment"] for s in ws_cli("list", "survey", "--format", "json").json()["records"] if s["comment"]
+    )

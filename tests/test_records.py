@@ -70,7 +70,7 @@ def test_list_filters_and_json_shape(ws_cli):
 
 
 def test_list_table_and_csv(ws_cli):
-    record(ws_cli, "--at", "2026-11-01 10:00", content="=HYPERLINK(\"http://x\")")
+    record(ws_cli, "--at", "2026-11-01 10:00", content='=HYPERLINK("http://x")')
     table = ws_cli("--lang", "zh", "list", "complaint")
     assert "CMP-20261101-0001" in table.stdout and "已登记" in table.stdout
     rows = list(csv.reader(io.StringIO(ws_cli("--lang", "zh", "list", "complaint", "--format", "csv").stdout)))
@@ -81,8 +81,14 @@ def test_list_table_and_csv(ws_cli):
 def test_status_phases_set_and_clear_clock_stamps(ws_cli):
     rec = record(ws_cli, "--at", "2026-11-02 09:00")
     rid = rec["id"]
-    assert ws_cli("respond", rid, "--at", "2026-11-02 09:30", "--format", "json").json()["first_response_at"] == "2026-11-02T09:30:00+08:00"
-    assert ws_cli("respond", rid, "--at", "2026-11-02 10:00", "--format", "json").json()["first_response_at"] == "2026-11-02T09:30:00+08:00"
+    assert (
+        ws_cli("respond", rid, "--at", "2026-11-02 09:30", "--format", "json").json()["first_response_at"]
+        == "2026-11-02T09:30:00+08:00"
+    )
+    assert (
+        ws_cli("respond", rid, "--at", "2026-11-02 10:00", "--format", "json").json()["first_response_at"]
+        == "2026-11-02T09:30:00+08:00"
+    )
     pending = ws_cli("status", rid, "awaiting_customer", "--at", "2026-11-02 11:00", "--format", "json").json()
     assert pending["status"] == "awaiting_customer" and pending["resolved_at"] is None
     resolved = ws_cli("status", rid, "responded", "--at", "2026-11-03 11:00", "--format", "json").json()
@@ -92,8 +98,12 @@ def test_status_phases_set_and_clear_clock_stamps(ws_cli):
     reopened = ws_cli("status", rid, "reopened", "--at", "2026-11-05 11:00", "--format", "json").json()
     assert reopened["resolved_at"] is None and reopened["closed_at"] is None
     status_events = [(e["from"], e["to"]) for e in reopened["events"] if e["type"] == "status"]
-    assert status_events == [("registered", "awaiting_customer"), ("awaiting_customer", "responded"),
-                             ("responded", "closed"), ("closed", "reopened")]
+    assert status_events == [
+        ("registered", "awaiting_customer"),
+        ("awaiting_customer", "responded"),
+        ("responded", "closed"),
+        ("closed", "reopened"),
+    ]
 
 
 def test_at_may_not_precede_creation_or_last_status_nor_be_in_future(ws_cli, workspace):
@@ -115,7 +125,9 @@ def test_at_may_not_precede_creation_or_last_status_nor_be_in_future(ws_cli, wor
 
 def test_update_records_changes_and_keeps_hand_values_from_classification(ws_cli):
     rid = record(ws_cli, "--at", "2026-11-02 09:00", content="charged a fee twice")["id"]
-    updated = ws_cli("update", rid, "--set", "category=pricing", "--set", "severity=critical", "--format", "json").json()
+    updated = ws_cli(
+        "update", rid, "--set", "category=pricing", "--set", "severity=critical", "--format", "json"
+    ).json()
     assert updated["category"] == "pricing" and updated["priority"] == "urgent"
     change = [e for e in updated["events"] if e["type"] == "updated"][-1]
     assert change["changes"]["category"] == ["billing", "pricing"]
@@ -157,7 +169,9 @@ def test_kinds_json_shape(ws_cli):
     kinds = ws_cli("kinds", "--format", "json").json()["kinds"]
     complaint = next(k for k in kinds if k["name"] == "complaint")
     assert complaint["prefix"] == "CMP" and complaint["plugin"] == "complaints"
-    assert {"name": "awaiting_customer", "phase": "pending"} in [{k: s[k] for k in ("name", "phase")} for s in complaint["statuses"]]
+    assert {"name": "awaiting_customer", "phase": "pending"} in [
+        {k: s[k] for k in ("name", "phase")} for s in complaint["statuses"]
+    ]
     channel = next(f for f in complaint["fields"] if f["name"] == "channel")
     assert channel["type"] == "choice" and channel["required"] is True and "phone" in channel["choices"]
     assert channel["label"] == {"en": "Channel", "zh": "投诉渠道"}
@@ -171,7 +185,11 @@ def test_classify_all_after_a_policy_rule_is_added(ws_cli, workspace):
     rid = record(ws_cli, content="My box went missing")["id"]
     assert ws_cli("show", rid, "--format", "json").json()["category"] is None
     policy = workspace / "policy.toml"
-    policy.write_text(policy.read_text(encoding="utf-8") + '\n[[classify.complaint]]\nname = "lost"\nkeywords = ["went missing"]\nset = { category = "lost_goods", tags = ["lost"] }\n', encoding="utf-8")
+    policy.write_text(
+        policy.read_text(encoding="utf-8")
+        + '\n[[classify.complaint]]\nname = "lost"\nkeywords = ["went missing"]\nset = { category = "lost_goods", tags = ["lost"] }\n',
+        encoding="utf-8",
+    )
     result = ws_cli("classify", "--all", "--format", "json").json()
     assert result["classified"] == 1 and result["changes"][0]["set"] == {"category": "lost_goods", "tags": ["lost"]}
     assert ws_cli("classify", "--all", "--format", "json").json()["classified"] == 0
@@ -180,6 +198,7 @@ def test_classify_all_after_a_policy_rule_is_added(ws_cli, workspace):
 
 def test_python_dash_m_is_the_same_program(workspace):
     from conftest import run_process
+
     done = run_process("--workspace", workspace, "kinds", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert "complaint" in done.stdout

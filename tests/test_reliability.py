@@ -11,11 +11,13 @@ import sys
 import textwrap
 import time
 
-from cstool.core.store import load_json_file
-
+import pytest
 from conftest import ROOT, record_file, start_writer
 
-WRITTEN = "CMP-20261116-0001"   # the writers' records are created on 2026-11-16
+from cstool.core.store import load_json_file
+
+WRITTEN = "CMP-20261116-0001"  # the writers' records are created on 2026-11-16
+
 
 def test_eight_writers_two_hundred_records_each(workspace):
     procs = [start_writer(workspace, f"w{n}", 200) for n in range(8)]
@@ -31,11 +33,28 @@ def test_eight_writers_two_hundred_records_each(workspace):
 
 def test_concurrent_updates_of_one_record_keep_every_change(ws_cli, workspace):
     from conftest import complaint_args
+
     rid = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-16 09:00", "--format", "json").json()["id"]
     env = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"}
-    procs = [subprocess.Popen([sys.executable, "-m", "cstool", "--workspace", str(workspace), "update", rid,
-                               "--set", f"remedy=第{n}次修改"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for n in range(6)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cstool",
+                "--workspace",
+                str(workspace),
+                "update",
+                rid,
+                "--set",
+                f"remedy=第{n}次修改",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(6)
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     events = ws_cli("show", rid, "--format", "json").json()["events"]
     changed_to = {e["changes"]["remedy"][1] for e in events if e["type"] == "updated"}
@@ -59,6 +78,7 @@ BIG_WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_writer_killed_at_random_points_never_leaves_a_broken_file(workspace, tmp_path):
     script = tmp_path / "big.py"
     script.write_text(BIG_WRITER, encoding="utf-8")
@@ -66,20 +86,22 @@ def test_a_writer_killed_at_random_points_never_leaves_a_broken_file(workspace, 
     rng = random.Random(7)
     counts = []
     for _ in range(50):
-        proc = subprocess.Popen([sys.executable, str(script), str(workspace)], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        proc.stdout.readline() if rng.random() < 0.5 else None   # sometimes after a whole write
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(workspace)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        proc.stdout.readline() if rng.random() < 0.5 else None  # sometimes after a whole write
         time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         if path.exists():
-            data = load_json_file(path)          # raises if the file is not whole JSON
+            data = load_json_file(path)  # raises if the file is not whole JSON
             records = data["complaint"]
             counts.append(len(records))
-            assert len(records) % 3000 == 0      # whole writes only: the old content or the new
+            assert len(records) % 3000 == 0  # whole writes only: the old content or the new
             assert len({r["id"] for r in records.values()}) == len(records)
-    assert counts and counts == sorted(counts)   # nothing ever lost
+    assert counts and counts == sorted(counts)  # nothing ever lost
     from cstool.core.store import Store
+
     with Store(workspace / "data", {"complaint"}).transaction("complaint", "2026-11"):
-        pass                                     # the next writer clears killed writers' temp files
+        pass  # the next writer clears killed writers' temp files
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

@@ -15,7 +15,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import complaint_args, data_snapshot, record_file
 
 
@@ -32,13 +31,13 @@ def clocks(ws_cli, rid, now):
 
 
 def test_created_outside_hours_starts_at_the_next_opening(ws_cli):
-    rid = make(ws_cli, "2026-11-14 10:00")   # a Saturday
+    rid = make(ws_cli, "2026-11-14 10:00")  # a Saturday
     found, whole = clocks(ws_cli, rid, "2026-11-16 10:00")
     assert whole["calendar"] == "office" and whole["now"] == "2026-11-16T10:00:00+08:00"
     first = found["first_response"]
     assert first["started_at"] == "2026-11-16T09:00:00+08:00"
     assert (first["target"], first["target_minutes"], first["elapsed_minutes"]) == ("4h", 240, 60)
-    assert first["due_at"] == "2026-11-16T14:30:00+08:00"   # 3h before lunch, 1h after
+    assert first["due_at"] == "2026-11-16T14:30:00+08:00"  # 3h before lunch, 1h after
     assert first["state"] == "running" and first["level"] is None and first["breached_at"] is None
     assert any("outside open hours" in line for line in whole["explain"])
 
@@ -62,18 +61,18 @@ def test_first_response_stops_when_resolved_before_any_response(ws_cli):
 
 
 def test_pending_pauses_resolution_and_resolved_before_reopen_does_not_count(ws_cli):
-    rid = make(ws_cli, "2026-11-16 09:00", severity="critical")    # urgent: resolution 4h
+    rid = make(ws_cli, "2026-11-16 09:00", severity="critical")  # urgent: resolution 4h
     ws_cli("status", rid, "awaiting_customer", "--at", "2026-11-16 10:00")
-    ws_cli("status", rid, "investigating", "--at", "2026-11-16 14:00")       # paused 10:00-14:00: 150 business min
+    ws_cli("status", rid, "investigating", "--at", "2026-11-16 14:00")  # paused 10:00-14:00: 150 business min
     ws_cli("status", rid, "responded", "--at", "2026-11-16 15:00")
-    ws_cli("status", rid, "reopened", "--at", "2026-11-17 09:30")             # resolved span 15:00-09:30 not counted
+    ws_cli("status", rid, "reopened", "--at", "2026-11-17 09:30")  # resolved span 15:00-09:30 not counted
     ws_cli("status", rid, "responded", "--at", "2026-11-17 10:30")
     resolution = clocks(ws_cli, rid, "2026-11-18 09:00")[0]["resolution"]
     assert resolution["target"] == "4h"
     assert resolution["stopped_at"] == "2026-11-17T10:30:00+08:00"
     # counted: 09:00-10:00 (60) + 14:00-15:00 (60) + 09:30-10:30 (60)
     assert (resolution["elapsed_minutes"], resolution["state"]) == (180, "met")
-    assert resolution["paused_minutes"] == 150 + 210   # pending 10-14, and resolved 15:00-18:00 + 09:00-09:30
+    assert resolution["paused_minutes"] == 150 + 210  # pending 10-14, and resolved 15:00-18:00 + 09:00-09:30
 
 
 def test_an_open_pause_is_taken_to_end_now_for_the_due_time(ws_cli):
@@ -81,17 +80,17 @@ def test_an_open_pause_is_taken_to_end_now_for_the_due_time(ws_cli):
     ws_cli("status", rid, "awaiting_customer", "--at", "2026-11-16 10:00")
     resolution = clocks(ws_cli, rid, "2026-11-16 16:00")[0]["resolution"]
     assert (resolution["elapsed_minutes"], resolution["paused_minutes"]) == (60, 120 + 150)
-    assert resolution["due_at"] == "2026-11-17T10:00:00+08:00"   # 180 minutes left from 16:00: 120 today, 60 tomorrow
+    assert resolution["due_at"] == "2026-11-17T10:00:00+08:00"  # 180 minutes left from 16:00: 120 today, 60 tomorrow
 
 
 def test_warning_after_a_level_below_one(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00")
-    first = clocks(ws_cli, rid, "2026-11-16 13:45")[0]["first_response"]   # 195 of 240 > 0.75 x 240
+    first = clocks(ws_cli, rid, "2026-11-16 13:45")[0]["first_response"]  # 195 of 240 > 0.75 x 240
     assert (first["state"], first["level"]) == ("warning", "remind")
 
 
 def test_working_day_target_and_reading_as_of_now(ws_cli):
-    rid = make(ws_cli, "2026-09-30 17:00")   # Wednesday before the national-day holiday (1-7 Oct)
+    rid = make(ws_cli, "2026-09-30 17:00")  # Wednesday before the national-day holiday (1-7 Oct)
     ws_cli("status", rid, "responded", "--at", "2026-10-09 10:00")
     before = clocks(ws_cli, rid, "2026-10-08 10:00")[0]["resolution"]
     # 3wd after 30 Sep: Oct 8 (Thu), Oct 9 (Fri), Oct 10 (the make-up Saturday) -> due Oct 10 18:00
@@ -105,9 +104,9 @@ def test_working_day_target_and_reading_as_of_now(ws_cli):
 def test_no_priority_uses_the_default_and_no_target_means_no_clock(ws_cli, workspace):
     rid = make(ws_cli, "2026-11-16 09:00")
     assert ws_cli("show", rid, "--format", "json").json()["priority"] is None
-    assert clocks(ws_cli, rid, "2026-11-16 10:00")[0]["first_response"]["target"] == "4h"   # normal
+    assert clocks(ws_cli, rid, "2026-11-16 10:00")[0]["first_response"]["target"] == "4h"  # normal
     ws_cli("update", rid, "--set", "priority=low")
-    assert ws_cli("policy", "set", "sla.complaint.low", "{ resolution = \"5wd\" }").exit_code == 0
+    assert ws_cli("policy", "set", "sla.complaint.low", '{ resolution = "5wd" }').exit_code == 0
     assert set(clocks(ws_cli, rid, "2026-11-16 10:00")[0]) == {"resolution"}
 
 
@@ -120,22 +119,35 @@ def test_a_policy_change_retimes_clocks_but_keeps_escalations(ws_cli):
     assert (first["target"], first["state"]) == ("1wd", "running")
     events = ws_cli("show", rid, "--format", "json").json()["events"]
     assert [(e["clock"], e["level"]) for e in events if e["type"] == "escalated"] == [
-        ("first_response", "remind"), ("first_response", "supervisor")]
+        ("first_response", "remind"),
+        ("first_response", "supervisor"),
+    ]
 
 
 def test_escalate_fires_each_level_once_with_recipients(ws_cli, workspace):
     rid = make(ws_cli, "2026-11-16 09:00")
     first = ws_cli("escalate", "--now", "2026-11-16 13:45", "--format", "json").json()
     assert first["now"] == "2026-11-16T13:45:00+08:00"
-    assert first["actions"] == [{"id": rid, "clock": "first_response", "level": "remind", "notify": ["owner"],
-                                 "recipients": ["tester"], "at": "2026-11-16T12:00:00+08:00"}]  # 180 of 240 reached at 12:00
+    assert first["actions"] == [
+        {
+            "id": rid,
+            "clock": "first_response",
+            "level": "remind",
+            "notify": ["owner"],
+            "recipients": ["tester"],
+            "at": "2026-11-16T12:00:00+08:00",
+        }
+    ]  # 180 of 240 reached at 12:00
     assert ws_cli("escalate", "--now", "2026-11-16 13:45", "--format", "json").json()["actions"] == []
     later = ws_cli("escalate", "--now", "2026-11-19 10:00", "--format", "json").json()["actions"]
     assert [(a["clock"], a["level"]) for a in later] == [
-        ("first_response", "supervisor"), ("first_response", "manager"), ("resolution", "remind")]
+        ("first_response", "supervisor"),
+        ("first_response", "manager"),
+        ("resolution", "remind"),
+    ]
     assert later[0]["recipients"] == ["tester", "李主管"] and later[1]["recipients"] == ["王经理"]
     lines = (workspace / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(l)["level"] for l in lines] == ["remind", "supervisor", "manager", "remind"]
+    assert [json.loads(line)["level"] for line in lines] == ["remind", "supervisor", "manager", "remind"]
 
 
 def test_stopped_clocks_do_not_escalate_and_dry_run_writes_nothing(ws_cli, workspace):
@@ -143,13 +155,20 @@ def test_stopped_clocks_do_not_escalate_and_dry_run_writes_nothing(ws_cli, works
     ws_cli("respond", rid, "--at", "2026-11-16 09:30")
     before = data_snapshot(workspace)
     dry = ws_cli("escalate", "--now", "2026-11-20 10:00", "--dry-run", "--format", "json").json()
-    assert [(a["clock"], a["level"]) for a in dry["actions"]] == [("resolution", "remind"), ("resolution", "supervisor")]
+    assert [(a["clock"], a["level"]) for a in dry["actions"]] == [
+        ("resolution", "remind"),
+        ("resolution", "supervisor"),
+    ]
     assert data_snapshot(workspace) == before and not (workspace / "outbox.jsonl").exists()
 
 
 def test_bad_now_is_a_usage_error(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00")
-    for args in (["sla", rid, "--now", "soonish"], ["escalate", "--now", "2026-11-31"], ["report", "sla", "--now", "x"]):
+    for args in (
+        ["sla", rid, "--now", "soonish"],
+        ["escalate", "--now", "2026-11-31"],
+        ["report", "sla", "--now", "x"],
+    ):
         result = ws_cli(*args)
         assert result.exit_code == 2 and "--now" in result.stderr
 
@@ -168,7 +187,8 @@ def test_notices_wait_for_the_notify_calendar(ws_cli, workspace):
 def test_a_failing_notifier_is_named_and_the_others_still_run(ws_cli, workspace):
     (workspace / "plugins" / "pager.py").write_text(
         "from cstool.api import hookimpl\n\n@hookimpl\ndef cstool_notify(actions):\n    raise ConnectionError('pager down')\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     make(ws_cli, "2026-11-16 09:00")
     result = ws_cli("escalate", "--now", "2026-11-16 13:45")
     assert result.exit_code == 0 and "notifier 'pager' failed: ConnectionError: pager down" in result.stderr
@@ -185,9 +205,21 @@ def free_port() -> int:
 def smtp_server(tmp_path):
     port = free_port()
     mailbox = tmp_path / "mailbox"
-    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                               "-c", "aiosmtpd.handlers.Mailbox", str(mailbox)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(mailbox),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -208,9 +240,14 @@ def test_smtp_notifier_sends_to_a_real_server(ws_cli, workspace, smtp_server):
 
     port, box = smtp_server
     policy = workspace / "policy.toml"
-    policy.write_text(policy.read_text(encoding="utf-8") + (
-        f'\n[notify.smtp]\nhost = "127.0.0.1"\nport = {port}\nsender = "cstool@example.com"\n'
-        '[notify.smtp.addresses]\n"李主管" = "li@example.com"\n"王经理" = "wang@example.com"\n'), encoding="utf-8")
+    policy.write_text(
+        policy.read_text(encoding="utf-8")
+        + (
+            f'\n[notify.smtp]\nhost = "127.0.0.1"\nport = {port}\nsender = "cstool@example.com"\n'
+            '[notify.smtp.addresses]\n"李主管" = "li@example.com"\n"王经理" = "wang@example.com"\n'
+        ),
+        encoding="utf-8",
+    )
     assert ws_cli("policy", "check").exit_code == 0
     rid = make(ws_cli, "2026-11-16 09:00")
     result = ws_cli("escalate", "--now", "2026-11-19 10:00")
@@ -224,11 +261,11 @@ def test_smtp_notifier_sends_to_a_real_server(ws_cli, workspace, smtp_server):
 
 def test_report_sla_figures_and_keys(ws_cli):
     a = make(ws_cli, "2026-11-16 09:00")
-    ws_cli("respond", a, "--at", "2026-11-16 10:00")                  # met in 60
+    ws_cli("respond", a, "--at", "2026-11-16 10:00")  # met in 60
     b = make(ws_cli, "2026-11-16 09:00", channel="web")
-    ws_cli("respond", b, "--at", "2026-11-16 16:00")                  # breached: 180 + 150 = 330
-    make(ws_cli, "2026-11-16 09:00", channel="email")                 # running, breached by now
-    make(ws_cli, "2026-11-16 16:00", channel="email")                 # running, not breached
+    ws_cli("respond", b, "--at", "2026-11-16 16:00")  # breached: 180 + 150 = 330
+    make(ws_cli, "2026-11-16 09:00", channel="email")  # running, breached by now
+    make(ws_cli, "2026-11-16 16:00", channel="email")  # running, not breached
     report = ws_cli("report", "sla", "--now", "2026-11-16 17:00", "--format", "json").json()
     assert report["report"] == "sla" and report["columns"][:3] == ["kind", "clock", "count"]
     first = report["totals"]["first_response"]
@@ -240,22 +277,40 @@ def test_report_sla_figures_and_keys(ws_cli):
     assert ws_cli("report", "sla", "--by", "colour").exit_code == 2
 
 
-@pytest.mark.parametrize("old,new,message", [
-    ('mon = "09:00-12:00,13:30-18:00"', 'mon = "18:00-09:00"', "calendars.office.hours.mon: '18:00-09:00' ends before it starts"),
-    ('tue = "09:00-12:00,13:30-18:00"', 'tuesday = "09:00-12:00"', "calendars.office.hours.tuesday: unknown weekday"),
-    ('urgent = { first_response = "30m", resolution = "4h" }', 'urgent = { first_response = "3x", resolution = "4h" }',
-     "sla.complaint.urgent.first_response: '3x' is not a target"),
-    ('high   = { first_response = "2h",  resolution = "1wd" }',
-     'high   = { first_response = "2h",  resolution = "1wd", calendar = "night_shift" }',
-     "sla.complaint.high.calendar: names a missing calendar 'night_shift'"),
-    ("at = 0.75", "at = -1", "escalation.levels[0].at: must be a number above 0"),
-])
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        (
+            'mon = "09:00-12:00,13:30-18:00"',
+            'mon = "18:00-09:00"',
+            "calendars.office.hours.mon: '18:00-09:00' ends before it starts",
+        ),
+        (
+            'tue = "09:00-12:00,13:30-18:00"',
+            'tuesday = "09:00-12:00"',
+            "calendars.office.hours.tuesday: unknown weekday",
+        ),
+        (
+            'urgent = { first_response = "30m", resolution = "4h" }',
+            'urgent = { first_response = "3x", resolution = "4h" }',
+            "sla.complaint.urgent.first_response: '3x' is not a target",
+        ),
+        (
+            'high   = { first_response = "2h",  resolution = "1wd" }',
+            'high   = { first_response = "2h",  resolution = "1wd", calendar = "night_shift" }',
+            "sla.complaint.high.calendar: names a missing calendar 'night_shift'",
+        ),
+        ("at = 0.75", "at = -1", "escalation.levels[0].at: must be a number above 0"),
+    ],
+)
 def test_bad_calendar_and_sla_policy_names_the_line(ws_cli, workspace, old, new, message):
     path = workspace / "policy.toml"
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    line = next(i + 1 for i, l in enumerate(path.read_text(encoding="utf-8").splitlines()) if l.strip() == new.strip())
+    line = next(
+        i + 1 for i, text in enumerate(path.read_text(encoding="utf-8").splitlines()) if text.strip() == new.strip()
+    )
     result = ws_cli("policy", "check")
     assert result.exit_code == 1
     assert f"policy.toml:{line}: {message}" in result.stderr, result.stderr
@@ -273,8 +328,12 @@ def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path
     script = tmp_path / "escalate.py"
     script.write_text(WRITER, encoding="utf-8")
     env = {**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"}
-    procs = [subprocess.Popen([sys.executable, str(script), str(workspace)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(workspace)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
     for proc in procs:
         proc.wait(timeout=120)
     records = json.loads(record_file(workspace, ids[0]).read_text(encoding="utf-8"))["complaint"].values()

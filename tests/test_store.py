@@ -10,11 +10,10 @@ import sys
 
 import orjson
 import pytest
+from conftest import TEST_MONTH, complaint_args, invoke, permissions_bind_root, record_file, run_process, start_writer
 
 from cstool.core.errors import StoreError
 from cstool.core.store import SCHEMA_VERSION, Store
-
-from conftest import TEST_MONTH, complaint_args, invoke, permissions_bind_root, record_file, run_process, start_writer
 
 
 def invoke_in(workspace):
@@ -34,12 +33,13 @@ def test_file_layout_is_tinydb_with_meta(ws_cli, workspace):
     assert data["_meta"]["1"]["sequences"] == {"20261120": 1}
     assert data["complaint"]["1"]["id"] == "CMP-20261120-0001"
     from tinydb import TinyDB
+
     with TinyDB(record_file(workspace, rid)) as db:  # the plain TinyDB library reads it as it is
         assert db.table("complaint").all()[0]["customer_name"] == "张伟"
 
 
 def test_invalid_json_is_left_exactly_as_it_is(ws_cli, workspace):
-    path = workspace / "data" / "complaint" / f"{TEST_MONTH}.json"   # the month a new complaint goes to
+    path = workspace / "data" / "complaint" / f"{TEST_MONTH}.json"  # the month a new complaint goes to
     path.parent.mkdir(mode=0o700, exist_ok=True)
     path.write_bytes(b'{"complaint": {"1": {"id": "CMP-1"')
     before = path.read_bytes()
@@ -68,7 +68,11 @@ def test_failed_write_keeps_the_old_file(ws_cli, workspace, monkeypatch):
 
     monkeypatch.setattr(os, "replace", broken_replace)
     result = ws_cli("record", "complaint", *complaint_args())
-    assert result.exit_code == 1 and "No space left on device" in result.stderr and "previous file is intact" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "No space left on device" in result.stderr
+        and "previous file is intact" in result.stderr
+    )
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
 
@@ -82,8 +86,9 @@ def test_read_only_data_folder(workspace):
     os.chmod(workspace / "data", 0o500)
     os.chmod(path.parent, 0o500)
     try:
-        result = run_process("--workspace", workspace, "record", "complaint", *complaint_args(), env=env,
-                             prefix=permissions_bind_root())
+        result = run_process(
+            "--workspace", workspace, "record", "complaint", *complaint_args(), env=env, prefix=permissions_bind_root()
+        )
     finally:
         os.chmod(workspace / "data", 0o700)
         os.chmod(path.parent, 0o700)
@@ -97,13 +102,21 @@ def test_read_only_mounted_workspace(workspace):
     rid = recorded(invoke_in(workspace))
     path = record_file(workspace, rid)
     before = path.read_bytes()
-    command = (f"mount --bind {workspace} {workspace} && mount -o remount,bind,ro {workspace} && "
-               f"{sys.executable} -m cstool --workspace {workspace} update {rid} --set remedy=退款")
-    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
-                          capture_output=True, text=True, env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"})
+    command = (
+        f"mount --bind {workspace} {workspace} && mount -o remount,bind,ro {workspace} && "
+        f"{sys.executable} -m cstool --workspace {workspace} update {rid} --set remedy=退款"
+    )
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"},
+    )
     if "mount" in done.stderr and "Read-only file system" not in done.stderr:
         pytest.skip(f"no private read-only mount here: {done.stderr.strip()}")
-    assert done.returncode == 1 and "Read-only file system" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1 and "Read-only file system" in done.stderr and "Traceback" not in done.stderr, (
+        done.stderr
+    )
     assert path.read_bytes() == before
 
 
@@ -137,7 +150,7 @@ def test_two_writer_processes_both_keep_every_record(workspace):
     count = 60
     procs = [start_writer(workspace, name, count) for name in ("alpha", "beta")]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    written = record_file(workspace, "CMP-20261116-0001")   # the writers' records are of 2026-11-16
+    written = record_file(workspace, "CMP-20261116-0001")  # the writers' records are of 2026-11-16
     records = list(json.loads(written.read_text(encoding="utf-8"))["complaint"].values())
     assert len(records) == 2 * count
     assert len({r["id"] for r in records}) == 2 * count
@@ -147,10 +160,27 @@ def test_two_writer_processes_both_keep_every_record(workspace):
 
 def test_two_cli_processes_at_once(workspace):
     env = {"CSTOOL_LOAD_ENTRYPOINTS": "0"}
-    procs = [subprocess.Popen([sys.executable, "-m", "cstool", "--workspace", str(workspace), "--as", who,
-                               "record", "complaint", *complaint_args(customer_name=f"{who}-{i}")],
-                              env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for i in range(6) for who in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cstool",
+                "--workspace",
+                str(workspace),
+                "--as",
+                who,
+                "record",
+                "complaint",
+                *complaint_args(customer_name=f"{who}-{i}"),
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(6)
+        for who in ("a", "b")
+    ]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     listed = run_process("--workspace", workspace, "list", "complaint", "--format", "json", "--reveal", env=env)
     names = sorted(r["customer_name"] for r in json.loads(listed.stdout)["records"])
@@ -177,5 +207,9 @@ def test_read_only_file_system_keeps_the_old_file(ws_cli, workspace, monkeypatch
 
     monkeypatch.setattr(os, "open", read_only)
     result = ws_cli("record", "complaint", *complaint_args())
-    assert result.exit_code == 1 and "Read-only file system" in result.stderr and "previous file is intact" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "Read-only file system" in result.stderr
+        and "previous file is intact" in result.stderr
+    )
     assert path.read_bytes() == before

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from conftest import TEST_MONTH, complaint_args, kind_file
 
 
@@ -45,11 +44,15 @@ def test_bad_answers_and_bad_targets_store_nothing(ws_cli, workspace):
     nowhere = run(ws_cli, "CMP-20200101-0001", "handling=4", "recommend=8", "comment=x")
     assert nowhere.exit_code == 1 and "no record CMP-20200101-0001" in nowhere.stderr
     assert not kind_file(workspace, "survey").exists()
-    (workspace / "templates" / "surveys" / "broken.toml").write_text('name = "broken"\ntitle = { en = "x"\n', encoding="utf-8")
+    (workspace / "templates" / "surveys" / "broken.toml").write_text(
+        'name = "broken"\ntitle = { en = "x"\n', encoding="utf-8"
+    )
     broken = run(ws_cli, rid, questionnaire="broken")
     assert broken.exit_code == 1 and "broken.toml:2" in broken.stderr
     (workspace / "templates" / "surveys" / "typo.toml").write_text(
-        'title = { en = "x", zh = "x" }\n[[questions]]\nid = "a"\ntype = "stars"\ntext = { en = "a", zh = "a" }\n', encoding="utf-8")
+        'title = { en = "x", zh = "x" }\n[[questions]]\nid = "a"\ntype = "stars"\ntext = { en = "a", zh = "a" }\n',
+        encoding="utf-8",
+    )
     typo = run(ws_cli, rid, questionnaire="typo")
     assert typo.exit_code == 1 and "questions[0].type: 'stars' is not a question type" in typo.stderr
 
@@ -59,14 +62,16 @@ def test_sending_rules(ws_cli):
     assert run(ws_cli, first, "handling=4", "recommend=8", "comment=ok").exit_code == 0
     again = run(ws_cli, first, "handling=4", "recommend=8", "comment=ok")
     assert again.exit_code == 1 and "one survey per record" in again.stderr
-    cid = ws_cli("record", "customer", "--set", "customer_type=individual", "--set", "name=李娜", "--format", "json").json()["id"]
+    cid = ws_cli(
+        "record", "customer", "--set", "customer_type=individual", "--set", "name=李娜", "--format", "json"
+    ).json()["id"]
     a, b = complaint(ws_cli, customer_id=cid), complaint(ws_cli, customer_id=cid)
     assert run(ws_cli, a, "handling=4", "recommend=8", "comment=ok").exit_code == 0
     soon = run(ws_cli, b, "handling=4", "recommend=8", "comment=ok")
     assert soon.exit_code == 1 and "at most one every 30 days" in soon.stderr
     assert run(ws_cli, b, "handling=4", "recommend=8", "comment=ok", extra=("--force",)).exit_code == 0
     ws_cli("status", first, "closed")
-    assert ws_cli("survey", "due", "complaint_followup", "--format", "json").json()["count"] == 0   # already surveyed
+    assert ws_cli("survey", "due", "complaint_followup", "--format", "json").json()["count"] == 0  # already surveyed
     other = complaint(ws_cli)
     ws_cli("status", other, "closed")
     due = ws_cli("survey", "due", "complaint_followup", "--format", "json").json()
@@ -80,7 +85,9 @@ def test_a_low_score_opens_a_complaint_or_notifies(ws_cli, workspace):
     low = run(ws_cli, rid, "handling=1", "recommend=2", "comment=没人管")
     assert low.exit_code == 0 and "opened complaint CMP-" in low.stderr
     follow = [r for r in ws_cli("list", "complaint", "--format", "json").json()["records"] if r["id"] != rid]
-    assert len(follow) == 1 and "Low satisfaction score 1/5" in follow[0]["content"] and "没人管" in follow[0]["content"]
+    assert (
+        len(follow) == 1 and "Low satisfaction score 1/5" in follow[0]["content"] and "没人管" in follow[0]["content"]
+    )
     assert ws_cli("policy", "set", "surveys.follow_up", "escalation").exit_code == 0
     second = complaint(ws_cli, contact_phone="13900000000")
     notified = run(ws_cli, second, "handling=2", "recommend=5", "comment=慢")
@@ -99,24 +106,46 @@ def test_survey_reports_and_the_aftersales_evaluation(ws_cli):
     for by in ("department", "agent", "questionnaire", "month"):
         assert ws_cli("report", "surveys", "--by", by, "--format", "json").exit_code == 0
     card = ws_cli("report", "quality-card", "--format", "json").json()
-    surveyed_quarter = f"{TEST_MONTH[:4]}-Q{(int(TEST_MONTH[5:]) - 1) // 3 + 1}"   # surveys are taken now
+    surveyed_quarter = f"{TEST_MONTH[:4]}-Q{(int(TEST_MONTH[5:]) - 1) // 3 + 1}"  # surveys are taken now
     assert card["rows"][0]["quarter"] == surveyed_quarter and card["rows"][0]["department"] == "customer_service"
-    case = ws_cli("record", "aftersales", "--set", "customer_name=陈静", "--set", "product_line=appliances", "--set", "product=电水壶",
-                  "--set", "purchase_date=2026-11-10", "--set", "fault=不加热", "--set", "service=repair", "--set", "evaluation_score=1",
-                  "--at", "2026-11-16 09:00", "--format", "json").json()["id"]
+    case = ws_cli(
+        "record",
+        "aftersales",
+        "--set",
+        "customer_name=陈静",
+        "--set",
+        "product_line=appliances",
+        "--set",
+        "product=电水壶",
+        "--set",
+        "purchase_date=2026-11-10",
+        "--set",
+        "fault=不加热",
+        "--set",
+        "service=repair",
+        "--set",
+        "evaluation_score=1",
+        "--at",
+        "2026-11-16 09:00",
+        "--format",
+        "json",
+    ).json()["id"]
     ws_cli("status", case, "completed")
     assert ws_cli("report", "aftersales-evaluation", "--format", "json").json()["totals"]["mean_score"] == 1.0
-    assert run(ws_cli, case, "overall=5", "effort=6", "fixed=yes", "comment=谢谢", questionnaire="aftersales").exit_code == 0
+    assert (
+        run(ws_cli, case, "overall=5", "effort=6", "fixed=yes", "comment=谢谢", questionnaire="aftersales").exit_code
+        == 0
+    )
     assert ws_cli("report", "aftersales-evaluation", "--format", "json").json()["totals"]["mean_score"] == 5.0
 
 
 def test_running_a_survey_at_the_prompts(workspace, monkeypatch):
+    from conftest import invoke
     from prompt_toolkit.application import create_app_session
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
     from cstool.cli import prompts
-    from conftest import invoke
 
     rid = invoke("--workspace", workspace, "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
@@ -124,7 +153,9 @@ def test_running_a_survey_at_the_prompts(workspace, monkeypatch):
         # handling: 7 is refused then 4; recommend 9; aspects: tick the first (space) and enter; comment
         pipe.send_text("7\r" + "\x15" + "4\r" + "9\r" + " \r" + "继续保持\r")
         pipe.close()
-        result = invoke("--workspace", workspace, "survey", "run", "complaint_followup", "--for", rid, "--format", "json")
+        result = invoke(
+            "--workspace", workspace, "survey", "run", "complaint_followup", "--for", rid, "--format", "json"
+        )
     assert result.exit_code == 0, result.stderr
     survey = result.json()
     assert (survey["csat"], survey["nps"], survey["comment"]) == (4, 9, "继续保持")
@@ -133,10 +164,13 @@ def test_running_a_survey_at_the_prompts(workspace, monkeypatch):
 
 def test_imported_answers_are_checked_as_instants_and_in_range(ws_cli, tmp_path):
     source = tmp_path / "answers.csv"
-    source.write_text("external_id,csat,sent_at,answered_at\n"
-                      "a,4,2026-11-16T10:00:00+08:00,2026-11-16T03:30:00+00:00\n"   # 11:30 in Shanghai: after
-                      "b,4,2026-11-16T10:00:00+08:00,2026-11-16T01:30:00+00:00\n"   # 09:30 in Shanghai: before
-                      "c,6,2026-11-16T10:00:00+08:00,2026-11-16T11:00:00+08:00\n", encoding="utf-8")
+    source.write_text(
+        "external_id,csat,sent_at,answered_at\n"
+        "a,4,2026-11-16T10:00:00+08:00,2026-11-16T03:30:00+00:00\n"  # 11:30 in Shanghai: after
+        "b,4,2026-11-16T10:00:00+08:00,2026-11-16T01:30:00+00:00\n"  # 09:30 in Shanghai: before
+        "c,6,2026-11-16T10:00:00+08:00,2026-11-16T11:00:00+08:00\n",
+        encoding="utf-8",
+    )
     result = ws_cli("survey", "import", "aftersales", source, "--format", "json")
     assert result.exit_code == 1
     assert [(e["row"], e["field"]) for e in result.json()["errors"]] == [(2, "answered_at"), (3, "csat")]

@@ -50,4 +50,6 @@ def test_no_workspace_is_a_clear_error(tmp_path):
 
 def test_help_and_version_need_no_workspace():
     assert invoke("--help").exit_code == 0
-    assert "0.1.0" in invoke("--version").stdout
+    from cstool import __version__
+
+    assert __version__ in invoke("--version").stdout

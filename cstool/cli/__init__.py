@@ -24,11 +24,19 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
     workspace_path = locate(early_option(args, "--workspace"))
     plugin_root = workspace_path if workspace_path is not None and is_workspace(workspace_path) else None
     policy_text = read_policy_text(plugin_root) if plugin_root is not None else None
-    set_language(requested_language(early_option(args, "--lang"))
-                 or (policy_language(policy_text) if policy_text else None) or DEFAULT_LANGUAGE)
+    set_language(
+        requested_language(early_option(args, "--lang"))
+        or (policy_language(policy_text) if policy_text else None)
+        or DEFAULT_LANGUAGE
+    )
     host = build_host(plugin_root, entry_points=entry_points, extra=extra_plugins, policy_text=policy_text)
     for failure in host.failures:
-        click.echo(_("warning: plugin {name!r} ({source}) was skipped: {error}").format(name=failure.name, source=failure.source, error=failure.error), err=True)
+        click.echo(
+            _("warning: plugin {name!r} ({source}) was skipped: {error}").format(
+                name=failure.name, source=failure.source, error=failure.error
+            ),
+            err=True,
+        )
     return build_cli(host, workspace_path)
 
 

@@ -55,7 +55,10 @@ class CstoolGroup(click.Group):
             if ctx.obj is not None and ctx.obj.debug:
                 raise
             raise Refusal(
-                _("internal error: {error_type}: {exc} (run with --debug for the traceback)").format(error_type=type(exc).__name__, exc=exc)) from None
+                _("internal error: {error_type}: {exc} (run with --debug for the traceback)").format(
+                    error_type=type(exc).__name__, exc=exc
+                )
+            ) from None
         finally:
             if ctx.obj is not None:
                 ctx.obj.finish()
@@ -69,10 +72,19 @@ def build_cli(host, workspace_path) -> click.Group:
     from cstool.cli import imports, plugin_commands, policy_commands, records, reports, sla, workspace_commands
 
     @click.group(cls=CstoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-    @click.option("--workspace", "workspace", metavar="DIR", help="The workspace folder (else CSTOOL_WORKSPACE, else the nearest above).")
+    @click.option(
+        "--workspace",
+        "workspace",
+        metavar="DIR",
+        help="The workspace folder (else CSTOOL_WORKSPACE, else the nearest above).",
+    )
     @click.option("--as", "user", metavar="USER", envvar="CSTOOL_USER", help="The staff member written into events.")
     @click.option("--no-input", is_flag=True, help="Never prompt; a missing required field is an error.")
-    @click.option("--lang", type=click.Choice(LANGUAGES), help="Language of prompts, labels, headings and messages (else CSTOOL_LANG, else the policy's).")
+    @click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        help="Language of prompts, labels, headings and messages (else CSTOOL_LANG, else the policy's).",
+    )
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
     @click.version_option(__version__, prog_name="cstool")
     @click.pass_context
@@ -84,6 +96,7 @@ def build_cli(host, workspace_path) -> click.Group:
         """
         from cstool.core.context import Context
         from cstool.core.i18n import requested_language, set_language
+
         chosen = requested_language(lang)
         set_language(chosen)  # else the workspace policy's language, once it is read
         ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug)
@@ -94,6 +107,9 @@ def build_cli(host, workspace_path) -> click.Group:
     host.hook.cstool_commands(cli=cli)
     for name, command in core.items():  # a plugin may add commands, never replace a core one
         if cli.commands.get(name) is not command:
-            click.echo(_("warning: a plugin tried to replace the core command {name!r}; kept the core one").format(name=name), err=True)
+            click.echo(
+                _("warning: a plugin tried to replace the core command {name!r}; kept the core one").format(name=name),
+                err=True,
+            )
             cli.commands[name] = command
     return cli

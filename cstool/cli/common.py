@@ -14,8 +14,10 @@ from cstool.core.privacy import masked_record
 from cstool.core.timeutil import parse_date, parse_datetime
 
 ENVELOPE_LABELS = {f.name: f.label for f in ENVELOPE_FIELDS} | {
-    "id": {"en": "Id", "zh": "编号"}, "kind": {"en": "Kind", "zh": "记录类型"},
-    "status": {"en": "Status", "zh": "状态"}, "updated_at": {"en": "Updated at", "zh": "更新时间"},
+    "id": {"en": "Id", "zh": "编号"},
+    "kind": {"en": "Kind", "zh": "记录类型"},
+    "status": {"en": "Status", "zh": "状态"},
+    "updated_at": {"en": "Updated at", "zh": "更新时间"},
 }
 
 
@@ -101,7 +103,9 @@ def show_record(app, kind: Kind, record: dict, fmt: str) -> None:
         for title, text in notes or []:
             click.echo(f"\n【{title}】\n{text}")
     click.echo()
-    events = [[short_time(e.get("at")), e.get("by"), e.get("type"), _event_details(e)] for e in record.get("events", [])]
+    events = [
+        [short_time(e.get("at")), e.get("by"), e.get("type"), _event_details(e)] for e in record.get("events", [])
+    ]
     emit_table([_("At"), _("By"), _("Event"), _("Details")], events, width=None)
 
 
@@ -119,7 +123,9 @@ def _event_details(item: dict[str, Any]) -> str:
         if key in ("at", "by", "type"):
             continue
         if key == "changes" and isinstance(value, dict):
-            parts.append("; ".join(f"{k}: {_plain(old) or '∅'} → {_plain(new) or '∅'}" for k, (old, new) in value.items()))
+            parts.append(
+                "; ".join(f"{k}: {_plain(old) or '∅'} → {_plain(new) or '∅'}" for k, (old, new) in value.items())
+            )
         else:
             parts.append(f"{key}: {_plain(value)}")
     return " | ".join(parts)

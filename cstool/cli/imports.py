@@ -40,12 +40,21 @@ def progress_bar(total: int):
 @click.command("import")
 @click.argument("kind_name", metavar="KIND")
 @click.argument("file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--map", "map_name", metavar="MAP.toml", help="Column and value map (a path, or a name in templates/import/).")
+@click.option(
+    "--map", "map_name", metavar="MAP.toml", help="Column and value map (a path, or a name in templates/import/)."
+)
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid rows and list the refused ones.")
-@click.option("--on-duplicate", type=click.Choice(ON_DUPLICATE), default="skip", show_default=True,
-              help="A row whose external_id is already stored.")
-@click.option("--encoding", metavar="NAME", help="The file's encoding (default UTF-8 with or without BOM; e.g. gb18030).")
+@click.option(
+    "--on-duplicate",
+    type=click.Choice(ON_DUPLICATE),
+    default="skip",
+    show_default=True,
+    help="A row whose external_id is already stored.",
+)
+@click.option(
+    "--encoding", metavar="NAME", help="The file's encoding (default UTF-8 with or without BOM; e.g. gb18030)."
+)
 @format_option()
 @click.pass_obj
 def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_duplicate, encoding, fmt):
@@ -57,20 +66,47 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
 
     kind = app.kinds.get(kind_name)
     mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
-    run_and_report(app, kind, file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
-                   on_duplicate=on_duplicate, encoding=encoding, fmt=fmt)
+    run_and_report(
+        app,
+        kind,
+        file,
+        mapping,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        on_duplicate=on_duplicate,
+        encoding=encoding,
+        fmt=fmt,
+    )
 
 
-def run_and_report(app, kind, file: Path, mapping, *, dry_run: bool, skip_invalid: bool, on_duplicate: str,
-                   encoding: str | None, fmt: str) -> None:
+def run_and_report(
+    app,
+    kind,
+    file: Path,
+    mapping,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    on_duplicate: str,
+    encoding: str | None,
+    fmt: str,
+) -> None:
     """Import ``file`` as ``kind`` with ``mapping`` and print the outcome; exit 1 when refused."""
     from cstool.core.importer import run_import
 
     if not file.is_file():
         raise CstoolError(_("{file}: no such file").format(file=file))
-    outcome = run_import(app, kind, file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
-                         on_duplicate=on_duplicate, encoding=encoding,
-                         progress=progress_bar if sys.stderr.isatty() else None)
+    outcome = run_import(
+        app,
+        kind,
+        file,
+        mapping,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        on_duplicate=on_duplicate,
+        encoding=encoding,
+        progress=progress_bar if sys.stderr.isatty() else None,
+    )
     result = outcome.as_dict()
     refused = bool(outcome.errors) and not skip_invalid
     if fmt == "json":
@@ -83,10 +119,19 @@ def run_and_report(app, kind, file: Path, mapping, *, dry_run: bool, skip_invali
             errors = [[e["row"], e["line"], e["field"], e["message"]] for e in result["errors"][:SHOWN_ERRORS]]
             emit_rows(fmt if fmt != "csv" else "table", ["row", "line", "field", "message"], errors, width=None)
             if len(result["errors"]) > SHOWN_ERRORS:
-                click.echo(_("… and {more} more (use --format json for all)").format(more=len(result['errors']) - SHOWN_ERRORS), err=True)
+                click.echo(
+                    _("… and {more} more (use --format json for all)").format(
+                        more=len(result["errors"]) - SHOWN_ERRORS
+                    ),
+                    err=True,
+                )
     if refused:
         first = outcome.errors[0]
         where = f"row {first.row} (line {first.line})" if first.row else f"line {first.line}"
-        raise CstoolError(_("{file}: {errors_count} error(s), first at {where}, field {field}: {message}; nothing was written").format(file=file, errors_count=len(outcome.errors), where=where, field=first.field, message=first.message))
+        raise CstoolError(
+            _(
+                "{file}: {errors_count} error(s), first at {where}, field {field}: {message}; nothing was written"
+            ).format(file=file, errors_count=len(outcome.errors), where=where, field=first.field, message=first.message)
+        )
     if dry_run:
         click.echo(_("dry run: nothing was written"), err=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import click
 
@@ -19,8 +20,9 @@ CELL_WIDTH = 40
 
 
 def format_option(choices: Sequence[str] = FORMATS) -> Callable:
-    return click.option("--format", "fmt", type=click.Choice(list(choices)), default="table", show_default=True,
-                        help="Output format.")
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default="table", show_default=True, help="Output format."
+    )
 
 
 def reveal_option() -> Callable:
@@ -29,6 +31,7 @@ def reveal_option() -> Callable:
 
 def emit_json(value: Any) -> None:
     import orjson
+
     # Bytes go to the binary stream as they are: decoding 100 MB to text for the text
     # stream to encode it again cost more than building it (1.2 s of a 100,000-record list).
     click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
@@ -67,10 +70,12 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def emit_table(headers: Sequence[str] | None, rows: Iterable[Sequence[Any]], *, width: int | None = CELL_WIDTH,
-               err: bool = False) -> None:
+def emit_table(
+    headers: Sequence[str] | None, rows: Iterable[Sequence[Any]], *, width: int | None = CELL_WIDTH, err: bool = False
+) -> None:
     """A table aligned for CJK text (tabulate measures width with wcwidth); no headers: label/value pairs."""
     from tabulate import tabulate  # heavy: only commands that print tables pay for it
+
     body = [[cell(v, width) for v in row] for row in rows]
     if headers is None:
         click.echo(tabulate(body, tablefmt="plain", disable_numparse=True), err=err)
@@ -90,6 +95,7 @@ def emit_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
 def emit_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     def escape(value: Any) -> str:
         return cell(value, width=None).replace("|", "\\|")
+
     lines = ["| " + " | ".join(escape(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(escape(v) for v in row) + " |" for row in rows]
     click.echo("\n".join(lines))

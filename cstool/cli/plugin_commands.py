@@ -42,8 +42,12 @@ def plugin_group():
 
 @plugin_group.command("new")
 @click.argument("name")
-@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the package into (default: ./cstool-NAME).")
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the package into (default: ./cstool-NAME).",
+)
 @click.option("--prefix", help="Id prefix of the new record kind (default: the name's initials).")
 @click.option("--title", help="English name of the record kind (default: from NAME).")
 @click.option("--title-zh", help="Chinese name of the record kind (default: the English one).")
@@ -64,10 +68,18 @@ def plugin_new_command(app, name, output, prefix, title, title_zh):
         raise click.BadParameter(str(exc), param_hint="NAME or --prefix") from None
     for kind in app.kinds:
         if names.kind == kind.name or names.prefix == kind.prefix:
-            raise CstoolError(_("the kind {name!r} (prefix {prefix}) of plugin {plugin!r} is loaded already: choose another NAME or --prefix").format(name=kind.name, prefix=kind.prefix, plugin=kind.plugin))
+            raise CstoolError(
+                _(
+                    "the kind {name!r} (prefix {prefix}) of plugin {plugin!r} is loaded already: choose another NAME or --prefix"
+                ).format(name=kind.name, prefix=kind.prefix, plugin=kind.plugin)
+            )
     output = output or Path(names.dist)
     own = app.workspace_path / "templates" / "plugin" if app.workspace_path else None
     template = own if own is not None and own.is_dir() else templates_dir() / "plugin"
     written = render(template, output, names, __version__)
-    click.echo(_("wrote {written_count} files to {output}/ (plugin {plugin}, kind {kind}, ids {prefix}-…)").format(written_count=len(written), output=output, plugin=names.plugin, kind=names.kind, prefix=names.prefix))
+    click.echo(
+        _("wrote {written_count} files to {output}/ (plugin {plugin}, kind {kind}, ids {prefix}-…)").format(
+            written_count=len(written), output=output, plugin=names.plugin, kind=names.kind, prefix=names.prefix
+        )
+    )
     click.echo(_("next: pip install -e '{output}[test]' && cstool plugins && pytest {output}").format(output=output))

@@ -36,9 +36,8 @@ def show(app, fmt):
 @click.pass_obj
 def check(app):
     """Check every section; each problem as policy.toml:LINE: key: message."""
-    from cstool.core.policy import load_policy
-
     from cstool.core.clocks import SlaPolicy
+    from cstool.core.policy import load_policy
 
     policy = load_policy(app.workspace.policy_path)
     problems = app.check_policy(policy)

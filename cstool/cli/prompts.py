@@ -36,6 +36,7 @@ def _validator(app, field: Field):
         except ValueError as exc:
             return str(exc)
         return True
+
     return validate
 
 
@@ -59,6 +60,7 @@ def ask_field(app, field: Field) -> Any:
 def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
     """Ask for each field of ``kind`` not given, show a summary, and ask to confirm."""
     import questionary
+
     from cstool.cli.output import emit_table
 
     values = dict(given)
@@ -75,7 +77,9 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
     lang = app.lang
     # The summary is for the person at the terminal: stderr, so stdout stays the result alone.
     click.echo(_("Please check:"), err=True)
-    emit_table(None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None, err=True)
+    emit_table(
+        None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None, err=True
+    )
     if not questionary.confirm(_("Save this record?"), default=True).unsafe_ask():
         raise click.Abort()
     return values

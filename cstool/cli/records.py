@@ -6,8 +6,16 @@ from datetime import datetime
 
 import click
 
-from cstool.cli.common import (field_title, for_output, parse_day, parse_instant, parse_sets, short_time,
-                               show_record, status_title)
+from cstool.cli.common import (
+    field_title,
+    for_output,
+    parse_day,
+    parse_instant,
+    parse_sets,
+    short_time,
+    show_record,
+    status_title,
+)
 from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
 from cstool.core.errors import CstoolError
 from cstool.core.fields import is_blank
@@ -20,8 +28,17 @@ set_option = click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
 
 
 def register(cli: click.Group) -> None:
-    for command in (record_command, list_command, show_command, update_command, respond_command,
-                    status_command, assign_command, kinds_command, classify_command):
+    for command in (
+        record_command,
+        list_command,
+        show_command,
+        update_command,
+        respond_command,
+        status_command,
+        assign_command,
+        kinds_command,
+        classify_command,
+    ):
         cli.add_command(command)
 
 
@@ -61,7 +78,9 @@ def _matches(kind, record: dict, name: str, wanted: str) -> bool:
 
 @click.command("list")
 @click.argument("kind_name", metavar="KIND")
-@click.option("--where", multiple=True, metavar="FIELD=VALUE", help="Keep records whose FIELD equals VALUE (tags: contains).")
+@click.option(
+    "--where", multiple=True, metavar="FIELD=VALUE", help="Keep records whose FIELD equals VALUE (tags: contains)."
+)
 @click.option("--status", "status_name", metavar="S", help="A status or a phase (open, pending, resolved, closed).")
 @click.option("--since", metavar="D", help="Created on or after this date (YYYY-MM-DD).")
 @click.option("--until", metavar="D", help="Created on or before this date.")
@@ -74,21 +93,29 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
     conditions = parse_sets(where, "--where")
     for name in conditions:
         if kind.field(name) is None and name not in ("id", "status", "updated_at"):
-            raise click.BadParameter(_("unknown field {name!r} for kind {kind}").format(name=name, kind=kind.name), param_hint="--where")
+            raise click.BadParameter(
+                _("unknown field {name!r} for kind {kind}").format(name=name, kind=kind.name), param_hint="--where"
+            )
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     statuses = None
     if status_name:
         phases = {s.name: s.phase for s in kind.statuses}
         statuses = {n for n, p in phases.items() if status_name in (n, p)} or (
-            {kind.status(status_name).name} if kind.status(status_name) else None)
+            {kind.status(status_name).name} if kind.status(status_name) else None
+        )
         if not statuses:
-            raise click.BadParameter(_("{status_name!r} is neither a status of {name} nor a phase").format(status_name=status_name, name=kind.name), param_hint="--status")
+            raise click.BadParameter(
+                _("{status_name!r} is neither a status of {name} nor a phase").format(
+                    status_name=status_name, name=kind.name
+                ),
+                param_hint="--status",
+            )
     tz = app.tz
     chosen = []
     for record in app.store.records(kind.name):
         if statuses is not None and record["status"] not in statuses:
             continue
-        if (first or last):
+        if first or last:
             day = datetime.fromisoformat(record["created_at"]).astimezone(tz).date()
             if (first and day < first) or (last and day > last):
                 continue
@@ -102,8 +129,17 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
     columns = ["id", "status", "created_at", "priority", "category", "owner", *kind.list_columns]
     lang = app.lang
     headers = [field_title(kind, c, lang) for c in columns]
-    rows = [[status_title(kind, r["status"], lang) if c == "status" else short_time(r[c]) if c == "created_at" else r.get(c)
-             for c in columns] for r in shown]
+    rows = [
+        [
+            status_title(kind, r["status"], lang)
+            if c == "status"
+            else short_time(r[c])
+            if c == "created_at"
+            else r.get(c)
+            for c in columns
+        ]
+        for r in shown
+    ]
     emit_rows(fmt, headers, rows)
     if fmt == "table":
         click.echo(f"\n{len(shown)} {kind.title(lang)}", err=True)
@@ -128,16 +164,30 @@ def show_command(app, record_id, fmt, reveal):
     show_record(app, kind, record, fmt)
     if history and fmt == "table":
         click.echo()
-        emit_rows("table", ["id", "kind", "status", "created_at", "category", "owner"],
-                  [[h["id"], h["kind"], status_title(app.kinds.get(h["kind"]), h["status"], app.lang), short_time(h["created_at"]),
-                    h["category"], h["owner"]] for h in history])
+        emit_rows(
+            "table",
+            ["id", "kind", "status", "created_at", "category", "owner"],
+            [
+                [
+                    h["id"],
+                    h["kind"],
+                    status_title(app.kinds.get(h["kind"]), h["status"], app.lang),
+                    short_time(h["created_at"]),
+                    h["category"],
+                    h["owner"],
+                ]
+                for h in history
+            ],
+        )
 
 
 def _history(app, kind, record) -> list[dict] | None:
     """Records of every kind that point to this one (a customer's complaints, cases, calls)."""
     if not kind.history_field:
         return None
-    found = [r for other in app.kinds for r in app.store.records(other.name) if r.get(kind.history_field) == record["id"]]
+    found = [
+        r for other in app.kinds for r in app.store.records(other.name) if r.get(kind.history_field) == record["id"]
+    ]
     found.sort(key=lambda r: r["created_at"])
     return [{key: r.get(key) for key in ("id", "kind", "status", "created_at", "category", "owner")} for r in found]
 
@@ -196,7 +246,11 @@ def assign_command(app, record_id, owner, department, at, fmt):
     """Hand a record over to OWNER (首问负责制: the only way the owner changes)."""
     if department is not None and department not in (app.policy.get("departments") or {}):
         known = ", ".join(app.policy.get("departments") or {}) or "none"
-        raise CstoolError(_("unknown department {department!r}; departments in policy: {known}").format(department=department, known=known))
+        raise CstoolError(
+            _("unknown department {department!r}; departments in policy: {known}").format(
+                department=department, known=known
+            )
+        )
     record = app.book.assign(record_id, owner, department, parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
     show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
@@ -204,12 +258,23 @@ def assign_command(app, record_id, owner, department, at, fmt):
 
 def kind_description(kind, app) -> dict:
     return {
-        "name": kind.name, "prefix": kind.prefix, "plugin": kind.plugin, "label": dict(kind.label),
+        "name": kind.name,
+        "prefix": kind.prefix,
+        "plugin": kind.plugin,
+        "label": dict(kind.label),
         "statuses": [{"name": s.name, "phase": s.phase, "label": dict(s.label)} for s in kind.statuses],
-        "fields": [{"name": f.name, "type": f.type, "required": f.required, "choices": app.choices(f),
-                    "personal": f.personal, "label": {"en": f.title("en"), "zh": f.title("zh")},
-                    **({"min": f.min, "max": f.max} if f.min is not None or f.max is not None else {})}
-                   for f in kind.fields],
+        "fields": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "required": f.required,
+                "choices": app.choices(f),
+                "personal": f.personal,
+                "label": {"en": f.title("en"), "zh": f.title("zh")},
+                **({"min": f.min, "max": f.max} if f.min is not None or f.max is not None else {}),
+            }
+            for f in kind.fields
+        ],
     }
 
 
@@ -227,14 +292,32 @@ def kinds_command(app, kind_name, fmt):
     lang = app.lang
     if kind_name:
         kind = kinds[0]
-        rows = [[f["name"], f["label"][lang], f["type"], "*" if f["required"] else "", "personal" if f["personal"] else "",
-                 ", ".join(f["choices"] or [])] for f in described[0]["fields"]]
+        rows = [
+            [
+                f["name"],
+                f["label"][lang],
+                f["type"],
+                "*" if f["required"] else "",
+                "personal" if f["personal"] else "",
+                ", ".join(f["choices"] or []),
+            ]
+            for f in described[0]["fields"]
+        ]
         emit_rows(fmt, ["field", "label", "type", "required", "privacy", "choices"], rows)
         if fmt == "table":
             click.echo("\n" + "  ".join(f"{s.name} ({s.title(lang)}, {s.phase})" for s in kind.statuses))
         return
-    rows = [[d["name"], d["prefix"], d["label"].get(lang, d["name"]), d["plugin"], len(d["fields"]),
-             ", ".join(s["name"] for s in d["statuses"])] for d in described]
+    rows = [
+        [
+            d["name"],
+            d["prefix"],
+            d["label"].get(lang, d["name"]),
+            d["plugin"],
+            len(d["fields"]),
+            ", ".join(s["name"] for s in d["statuses"]),
+        ]
+        for d in described
+    ]
     emit_rows(fmt, ["kind", "prefix", "label", "plugin", "fields", "statuses"], rows)
 
 
@@ -259,7 +342,9 @@ def classify_command(app, record_ids, everything, kind_name, fmt):
             by_kind.setdefault(app.kinds.kind_of_id(record_id).name, []).append(record_id)
         for name, ids in by_kind.items():
             changed += app.book.reclassify(app.kinds.get(name), ids)
-    results = [{"id": r["id"], "set": r["events"][-1].get("set"), "rules": r["events"][-1].get("rules")} for r in changed]
+    results = [
+        {"id": r["id"], "set": r["events"][-1].get("set"), "rules": r["events"][-1].get("rules")} for r in changed
+    ]
     if fmt == "json":
         emit_json({"classified": len(results), "changes": results})
         return

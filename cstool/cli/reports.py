@@ -31,29 +31,53 @@ def report_command(app, name, since, until, by, now_text, fmt):
     if name is None:
         rows = [[r.name, r.title.get(lang, r.name), ", ".join(r.by), r.plugin] for r in reports.values()]
         if fmt == "json":
-            emit_json({"reports": [{"name": r[0], "title": r[1], "by": list(reports[r[0]].by), "plugin": r[3]} for r in rows]})
+            emit_json(
+                {"reports": [{"name": r[0], "title": r[1], "by": list(reports[r[0]].by), "plugin": r[3]} for r in rows]}
+            )
         else:
             emit_rows(fmt, ["report", "title", "--by", "plugin"], rows)
         return
     report = reports.get(name)
     if report is None:
-        raise CstoolError(_("unknown report {name!r}; reports: {reports}").format(name=name, reports=', '.join(reports)))
+        raise CstoolError(
+            _("unknown report {name!r}; reports: {reports}").format(name=name, reports=", ".join(reports))
+        )
     if by is not None and by not in report.by:
         accepted = ", ".join(report.by) or "no --by"
-        raise click.BadParameter(_("report {name} groups by {accepted}, not {by!r}").format(name=name, accepted=accepted, by=by), param_hint="--by")
+        raise click.BadParameter(
+            _("report {name} groups by {accepted}, not {by!r}").format(name=name, accepted=accepted, by=by),
+            param_hint="--by",
+        )
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     now = parse_instant(app, now_text, "--now") or app.now()
-    request = ReportRequest(records=app.store.records, policy=app.policy, since=first, until=last, by=by,
-                            now=now, lang=lang, kinds=app.kinds, clock_source=app.clocks)
+    request = ReportRequest(
+        records=app.store.records,
+        policy=app.policy,
+        since=first,
+        until=last,
+        by=by,
+        now=now,
+        lang=lang,
+        kinds=app.kinds,
+        clock_source=app.clocks,
+    )
     from cstool.core.store import collector_paused
 
     with collector_paused():  # reports build many short-lived objects and no cycles
         result = report.run(request)
     notes = app.sla.holiday_gaps(first or now.astimezone(app.tz).date(), last or now.astimezone(app.tz).date())
     if fmt == "json":
-        emit_json({"report": name, "since": since and first.isoformat(), "until": until and last.isoformat(),
-                   "columns": result.columns, "rows": result.rows, "totals": result.totals,
-                   **({"notes": notes} if notes else {})})
+        emit_json(
+            {
+                "report": name,
+                "since": since and first.isoformat(),
+                "until": until and last.isoformat(),
+                "columns": result.columns,
+                "rows": result.rows,
+                "totals": result.totals,
+                **({"notes": notes} if notes else {}),
+            }
+        )
         return
     headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
     rows = [[row.get(c) for c in result.columns] for row in result.rows]
@@ -61,12 +85,14 @@ def report_command(app, name, since, until, by, now_text, fmt):
         total = _("Total")
         # Totals are one figure set, or one per clock (or other sub-group) as nested objects.
         nested = all(isinstance(v, dict) for v in result.totals.values())
-        for figures in (result.totals.values() if nested else [result.totals]):
-            if any(c in figures for c in result.columns[1:]):   # a summary's totals are its rows
+        for figures in result.totals.values() if nested else [result.totals]:
+            if any(c in figures for c in result.columns[1:]):  # a summary's totals are its rows
                 rows.append([total if i == 0 else figures.get(c, "") for i, c in enumerate(result.columns)])
     if fmt in ("table", "md"):
-        click.echo(f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else ""))
+        click.echo(
+            f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else "")
+        )
         click.echo()
     emit_rows(fmt, headers, rows)
-    for note in notes:   # beside the rows, not in them: stdout may be a file or a pipe
+    for note in notes:  # beside the rows, not in them: stdout may be a file or a pipe
         click.echo(_("warning: {message}").format(message=note), err=True)

@@ -9,11 +9,27 @@ from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.core.i18n import N_, _
 from cstool.core.timeutil import format_datetime
 
-CLOCK_HEADERS = (N_("clock"), N_("target"), N_("started"), N_("stopped"), N_("elapsed min"), N_("paused min"),
-                 N_("due"), N_("state"), N_("level"))
+CLOCK_HEADERS = (
+    N_("clock"),
+    N_("target"),
+    N_("started"),
+    N_("stopped"),
+    N_("elapsed min"),
+    N_("paused min"),
+    N_("due"),
+    N_("state"),
+    N_("level"),
+)
 # Clock states and names as the catalogue knows them (JSON keeps the spec's English values).
-TITLES = {"running": N_("running"), "warning": N_("warning"), "breached": N_("breached"), "met": N_("met"),
-          "unknown": N_("unknown"), "first_response": N_("first_response"), "resolution": N_("resolution")}
+TITLES = {
+    "running": N_("running"),
+    "warning": N_("warning"),
+    "breached": N_("breached"),
+    "met": N_("met"),
+    "unknown": N_("unknown"),
+    "first_response": N_("first_response"),
+    "resolution": N_("resolution"),
+}
 
 
 def register(cli: click.Group) -> None:
@@ -39,19 +55,39 @@ def sla_command(app, record_id, now_text, fmt):
     now = parse_instant(app, now_text, "--now") or app.now()
     kind, record = app.book.get(record_id)
     calendar, clocks = app.clocks(record, now, detail="explain")
-    result = {"id": record["id"], "calendar": calendar, "now": format_datetime(now),
-              "clocks": [c.as_dict() for c in clocks], "explain": [f"{c.name}: {line}" for c in clocks for line in c.explain]}
+    result = {
+        "id": record["id"],
+        "calendar": calendar,
+        "now": format_datetime(now),
+        "clocks": [c.as_dict() for c in clocks],
+        "explain": [f"{c.name}: {line}" for c in clocks for line in c.explain],
+    }
     if fmt == "json":
         emit_json(result)
         return
-    rows = [[_title(c["name"]), c["target"], _short(c["started_at"]), _short(c["stopped_at"]),
-             c["elapsed_minutes"], c["paused_minutes"], _short(c["due_at"]), _title(c["state"]),
-             c["level"]] for c in result["clocks"]]
+    rows = [
+        [
+            _title(c["name"]),
+            c["target"],
+            _short(c["started_at"]),
+            _short(c["stopped_at"]),
+            c["elapsed_minutes"],
+            c["paused_minutes"],
+            _short(c["due_at"]),
+            _title(c["state"]),
+            c["level"],
+        ]
+        for c in result["clocks"]
+    ]
     emit_rows(fmt, [_(header) for header in CLOCK_HEADERS], rows)
     if fmt == "table":
         if not clocks:
-            click.echo("\n" + _("{id}: no SLA targets for kind {kind} at this priority (policy [sla.{kind}])").format(
-                id=record["id"], kind=kind.name))
+            click.echo(
+                "\n"
+                + _("{id}: no SLA targets for kind {kind} at this priority (policy [sla.{kind}])").format(
+                    id=record["id"], kind=kind.name
+                )
+            )
         for line in result["explain"]:
             click.echo(f"  · {line}")
 
@@ -64,7 +100,6 @@ def sla_command(app, record_id, now_text, fmt):
 def escalate_command(app, now_text, dry_run, fmt):
     """Pass running clocks up the escalation ladder and notify (each level once per clock)."""
     from cstool.core.escalation import deliver, escalate
-
     from cstool.core.store import collector_paused
 
     now = parse_instant(app, now_text, "--now") or app.now()
@@ -72,13 +107,19 @@ def escalate_command(app, now_text, dry_run, fmt):
         actions = escalate(app, now, dry_run)
     delivered, held, failures = ([], [], []) if dry_run else deliver(app, actions, now)
     for failure in failures:
-        click.echo(_("warning: notifier {plugin!r} failed: {error}").format(plugin=failure.plugin, error=failure.error), err=True)
+        click.echo(
+            _("warning: notifier {plugin!r} failed: {error}").format(plugin=failure.plugin, error=failure.error),
+            err=True,
+        )
     if fmt == "json":
         emit_json({"now": format_datetime(now), "actions": actions, "delivered": len(delivered), "held": len(held)})
         return
     rows = [[a["id"], a["clock"], a["level"], _short(a["at"]), ", ".join(a["recipients"])] for a in actions]
     emit_rows(fmt, [_("id"), _("clock"), _("level"), _("passed at"), _("recipients")], rows)
     if fmt == "table":
-        summary = (_("{count} would escalate; nothing was written or sent") if dry_run else
-                   _("{count} escalated; {delivered} notices delivered, {held} held until open hours"))
+        summary = (
+            _("{count} would escalate; nothing was written or sent")
+            if dry_run
+            else _("{count} escalated; {delivered} notices delivered, {held} held until open hours")
+        )
         click.echo("\n" + summary.format(count=len(actions), delivered=len(delivered), held=len(held)), err=True)

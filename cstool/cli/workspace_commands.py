@@ -37,14 +37,19 @@ def restore_command(app, archive):
     from cstool.core.backup import restore
 
     files, kept = restore(app.workspace.root, archive)
-    done = (_("restored {files} data files from {archive}; the replaced workspace is kept in {kept}") if kept
-            else _("restored {files} data files from {archive}"))
+    done = (
+        _("restored {files} data files from {archive}; the replaced workspace is kept in {kept}")
+        if kept
+        else _("restored {files} data files from {archive}")
+    )
     click.echo(done.format(files=files, archive=archive, kept=kept))
 
 
 @click.command("init")
 @click.argument("folder", metavar="[DIR]", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--force", is_flag=True, help="Reset the policy and templates of an existing workspace (records are kept).")
+@click.option(
+    "--force", is_flag=True, help="Reset the policy and templates of an existing workspace (records are kept)."
+)
 def init_command(folder, force):
     """Create a workspace in DIR (default: here) from the default policy and templates."""
     workspace = init_workspace(folder or Path.cwd(), force=force)
@@ -53,8 +58,13 @@ def init_command(folder, force):
 
 
 @click.command("demo")
-@click.argument("folder", metavar="[DIR]", required=False, default="demo-workspace",
-                type=click.Path(path_type=Path, file_okay=False))
+@click.argument(
+    "folder",
+    metavar="[DIR]",
+    required=False,
+    default="demo-workspace",
+    type=click.Path(path_type=Path, file_okay=False),
+)
 @click.option("--force", is_flag=True, help="Replace an existing demo workspace.")
 @click.pass_context
 def demo_command(click_ctx, folder, force):
@@ -70,7 +80,9 @@ def demo_command(click_ctx, folder, force):
     folder = folder.resolve()
     if is_workspace(folder):
         if not force:
-            raise click.ClickException(_("{folder} already holds a workspace; pass --force to rebuild it").format(folder=folder))
+            raise click.ClickException(
+                _("{folder} already holds a workspace; pass --force to rebuild it").format(folder=folder)
+            )
         shutil.rmtree(folder)
     workspace = init_workspace(folder)
     # The demo workspace is new: load its plugins and policy, not the caller's.
@@ -79,17 +91,23 @@ def demo_command(click_ctx, folder, force):
 
     now = demo.now()
     counts = build_demo(demo, now)
-    actions = escalate(demo, now, dry_run=False)   # classification already ran as each record was saved
+    actions = escalate(demo, now, dry_run=False)  # classification already ran as each record was saved
     delivered, held, _failures = deliver(demo, actions, now)
     click.echo(_("demo workspace: {root}").format(root=workspace.root))
     for kind_name, count in counts.items():
         click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")
-    click.echo(f"  {len(actions):5d} " + _("escalations: {delivered_count} notices in outbox.jsonl, {held_count} held until open hours").format(delivered_count=len(delivered), held_count=len(held)))
+    click.echo(
+        f"  {len(actions):5d} "
+        + _("escalations: {delivered_count} notices in outbox.jsonl, {held_count} held until open hours").format(
+            delivered_count=len(delivered), held_count=len(held)
+        )
+    )
     click.echo()
-    click_ctx.obj = demo   # the group finishes the caller's context, not this one
+    click_ctx.obj = demo  # the group finishes the caller's context, not this one
     from cstool.cli.reports import report_command
+
     try:
         click_ctx.invoke(report_command, name="dashboard", since=None, until=None, by=None, now_text=None, fmt="table")
     finally:
-        demo.finish()   # keeps the clocks escalate and the dashboard computed, as any command does
+        demo.finish()  # keeps the clocks escalate and the dashboard computed, as any command does
     click.echo("\n" + _("Try: cstool --workspace {root} list complaint --status open").format(root=workspace.root))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
-from cstool.core.timeutil import local_now
 from cstool.core.store import FILE_MODE, load_json_file
+from cstool.core.timeutil import local_now
 from cstool.core.workspace import DIR_MODE
 
 PARTS = ("policy.toml", "data", "plugins", "templates")
@@ -44,7 +44,9 @@ def backup(root: Path, target: Path) -> int:
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CstoolError(_("{target}: cannot write the backup ({reason})").format(target=target, reason=exc.strerror or exc)) from None
+        raise CstoolError(
+            _("{target}: cannot write the backup ({reason})").format(target=target, reason=exc.strerror or exc)
+        ) from None
     return count
 
 
@@ -59,7 +61,9 @@ def _check(unpacked: Path) -> int:
     for path in files:
         data = load_json_file(path)
         if data is not None and not isinstance(data, dict):
-            raise CstoolError(_("{path} in the archive is not a cstool data file").format(path=path.relative_to(unpacked)))
+            raise CstoolError(
+                _("{path} in the archive is not a cstool data file").format(path=path.relative_to(unpacked))
+            )
     return len(files)
 
 
@@ -72,11 +76,23 @@ def restore(root: Path, source: Path) -> tuple[int, Path | None]:
         try:
             with tarfile.open(source, "r:gz") as archive:
                 for member in archive.getmembers():
-                    if member.name.startswith(("/", "..")) or ".." in Path(member.name).parts or not (member.isfile() or member.isdir()):
-                        raise CstoolError(_("{source}: unsafe entry {name!r}; nothing was restored").format(source=source, name=member.name))
+                    if (
+                        member.name.startswith(("/", ".."))
+                        or ".." in Path(member.name).parts
+                        or not (member.isfile() or member.isdir())
+                    ):
+                        raise CstoolError(
+                            _("{source}: unsafe entry {name!r}; nothing was restored").format(
+                                source=source, name=member.name
+                            )
+                        )
                 archive.extractall(staging)
         except (tarfile.TarError, EOFError, OSError) as exc:
-            raise CstoolError(_("{source} is not a readable cstool backup ({exc}); nothing was restored").format(source=source, exc=exc)) from None
+            raise CstoolError(
+                _("{source} is not a readable cstool backup ({exc}); nothing was restored").format(
+                    source=source, exc=exc
+                )
+            ) from None
         try:
             files = _check(staging)
         except CstoolError as exc:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from functools import lru_cache
-from typing import Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
+
 from cstool.core.i18n import _
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,7 +30,7 @@ PREFIX_MARGIN_DAYS = 62
 def parse_hours(text: str) -> tuple[Interval, ...]:
     """``"09:00-12:00,13:30-18:00"`` → ((540, 720), (810, 1080)); ``"closed"`` → ()."""
     if not isinstance(text, str):
-        raise ValueError(_("hours must be text like \"09:00-12:00,13:30-18:00\" or \"closed\""))
+        raise ValueError(_('hours must be text like "09:00-12:00,13:30-18:00" or "closed"'))
     if text.strip().lower() == "closed":
         return ()
     intervals = []
@@ -42,7 +43,11 @@ def parse_hours(text: str) -> tuple[Interval, ...]:
             raise ValueError(_("{value!r} is not a time of day").format(value=part.strip()))
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if end <= start:
-            raise ValueError(_("{value!r} ends before it starts; intervals never cross midnight (split it at 24:00)").format(value=part.strip()))
+            raise ValueError(
+                _("{value!r} ends before it starts; intervals never cross midnight (split it at 24:00)").format(
+                    value=part.strip()
+                )
+            )
         intervals.append((start, end))
     intervals.sort()
     for (_start, end), (start, _end) in zip(intervals, intervals[1:]):
@@ -59,7 +64,7 @@ class Calendar:
     weekly: tuple[tuple[Interval, ...], ...] = ((),) * 7
     overrides: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
     _prefix: list[float] = field(default_factory=list, compare=False, repr=False)
-    _origin: list[date] = field(default_factory=list, compare=False, repr=False)   # one date, once counting starts
+    _origin: list[date] = field(default_factory=list, compare=False, repr=False)  # one date, once counting starts
     _days: dict = field(default_factory=dict, compare=False, repr=False)
     _counts: dict = field(default_factory=dict, compare=False, repr=False)
     # [end, F(end)] of the last minutes_since: a report asks it for thousands of records at one now
@@ -83,11 +88,11 @@ class Calendar:
 
     def _at(self, day: date, minute: int) -> datetime:
         local = (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self.tz)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def open_spans(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The open parts of ``[start, end)``, in order (in UTC)."""
-        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return
         if self.always:
@@ -122,7 +127,7 @@ class Calendar:
             shift = block.pop()
             self._prefix[:] = block + [shift + value for value in self._prefix]
             self._origin[0] = origin = earlier
-            self._counts.clear()   # they were counted from the old origin
+            self._counts.clear()  # they were counted from the old origin
             self._last_end.clear()
         return (day - origin).days
 
@@ -141,8 +146,16 @@ class Calendar:
         found = self._days.get(day)
         if found is None:
             midnight = self._at(day, 0)
-            found = (midnight, [((self._at(day, a) - midnight).total_seconds() / 60,
-                                 (self._at(day, b) - midnight).total_seconds() / 60) for a, b in self.hours_on(day)])
+            found = (
+                midnight,
+                [
+                    (
+                        (self._at(day, a) - midnight).total_seconds() / 60,
+                        (self._at(day, b) - midnight).total_seconds() / 60,
+                    )
+                    for a, b in self.hours_on(day)
+                ],
+            )
             self._days[day] = found
         return found
 
@@ -168,7 +181,7 @@ class Calendar:
         before it), for ``minutes_since`` in a later command; None on a 24x7 calendar."""
         if self.always:
             return None
-        _counted, index, before = self._position(instant.astimezone(timezone.utc))
+        _counted, index, before = self._position(instant.astimezone(UTC))
         return self._origin[0].toordinal() + index, before
 
     def minutes_since(self, point: tuple[int, float], end: datetime) -> float:
@@ -177,27 +190,27 @@ class Calendar:
         ordinal, before = point
         origin = self._origin[0].toordinal() if self._origin else None
         index = ordinal - origin if origin is not None and ordinal >= origin else self._index(date.fromordinal(ordinal))
-        first = self._prefix_to(index)[index] + before   # first: it may move the origin, as in business_minutes
+        first = self._prefix_to(index)[index] + before  # first: it may move the origin, as in business_minutes
         last = self._last_end
         if not last or last[0] is not end:
-            last[:] = end, self._position(end.astimezone(timezone.utc))[0]
+            last[:] = end, self._position(end.astimezone(UTC))[0]
         return last[1] - first
 
     def business_minutes(self, start: datetime, end: datetime) -> float:
         """Minutes of ``[start, end)`` that fall in open hours."""
-        start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         if self.always:
             return (end - start).total_seconds() / 60
-        first = self._position(start)[0]   # first: counting ``end`` never moves the origin below ``start``
+        first = self._position(start)[0]  # first: counting ``end`` never moves the origin below ``start``
         return self._position(end)[0] - first
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         """The first instant at which ``minutes`` business minutes have passed since ``start``."""
         if minutes <= 0:
             return start
-        start = start.astimezone(timezone.utc)
+        start = start.astimezone(UTC)
         if self.always:
             return start + timedelta(minutes=minutes)
         counted, index, _before = self._position(start)
@@ -209,8 +222,12 @@ class Calendar:
             prefix = self._prefix_to(len(prefix))
             stalled = stalled + 1 if prefix[-1] == before else 0
             if stalled > SEARCH_DAYS:
-                raise ValueError(_("calendar {name} has no open hours to count {minutes:g} minutes in").format(name=self.name, minutes=minutes))
-        day_index = bisect_left(prefix, goal) - 1   # prefix[day_index] < goal <= prefix[day_index + 1]
+                raise ValueError(
+                    _("calendar {name} has no open hours to count {minutes:g} minutes in").format(
+                        name=self.name, minutes=minutes
+                    )
+                )
+        day_index = bisect_left(prefix, goal) - 1  # prefix[day_index] < goal <= prefix[day_index + 1]
         day = self._origin[0] + timedelta(days=day_index)
         remaining = goal - prefix[day_index]
         midnight, intervals = self._day(day)
@@ -224,7 +241,7 @@ class Calendar:
         """``instant`` if the calendar is open then, else the next opening."""
         if self.always:
             return instant
-        instant = instant.astimezone(timezone.utc)
+        instant = instant.astimezone(UTC)
         day = instant.astimezone(self.tz).date()
         for _day in range(SEARCH_DAYS):
             for a, b in self.hours_on(day):
@@ -232,7 +249,11 @@ class Calendar:
                 if hi > instant:
                     return max(lo, instant)
             day += timedelta(days=1)
-        raise ValueError(_("calendar {name} has no open hours within {SEARCH_DAYS} days of {instant:%Y-%m-%d}").format(name=self.name, SEARCH_DAYS=SEARCH_DAYS, instant=instant))
+        raise ValueError(
+            _("calendar {name} has no open hours within {SEARCH_DAYS} days of {instant:%Y-%m-%d}").format(
+                name=self.name, SEARCH_DAYS=SEARCH_DAYS, instant=instant
+            )
+        )
 
     def is_open(self, instant: datetime) -> bool:
         return self.next_open(instant) == instant
@@ -253,10 +274,14 @@ class Calendar:
                 found += 1
                 if found == n:
                     return self._at(day, hours[-1][1])
-        raise ValueError(_("calendar {name} has fewer than {n} working days within {SEARCH_DAYS} days").format(name=self.name, n=n, SEARCH_DAYS=SEARCH_DAYS))
+        raise ValueError(
+            _("calendar {name} has fewer than {n} working days within {SEARCH_DAYS} days").format(
+                name=self.name, n=n, SEARCH_DAYS=SEARCH_DAYS
+            )
+        )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _weekly(spec: tuple[tuple[str, str], ...]) -> tuple[tuple[Interval, ...], ...]:
     hours = dict(spec)
     return tuple(parse_hours(hours[d]) if d in hours else () for d in WEEKDAYS)
@@ -279,7 +304,7 @@ def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
     base = ("calendars", name)
     if not isinstance(table, dict):
         return [(base, _("must be a table with timezone and hours"))]
-    problems = []
+    problems: list[tuple[tuple, str]] = []
     for key in table:
         if key not in ("timezone", "hours", "overrides"):
             problems.append(((*base, key), _("unknown key; a calendar has timezone, hours and overrides")))
@@ -293,24 +318,31 @@ def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
             problems.append(((*base, "timezone"), str(exc)))
     hours = table.get("hours")
     if hours is None:
-        problems.append(((*base, "hours"), _("missing: give weekday hours ([calendars.NAME.hours]) or hours = \"always\"")))
+        problems.append(
+            ((*base, "hours"), _('missing: give weekday hours ([calendars.NAME.hours]) or hours = "always"'))
+        )
     elif isinstance(hours, str):
         if hours.strip().lower() != "always":
-            problems.append(((*base, "hours"), _("must be \"always\" or a table of weekday = \"09:00-18:00\"")))
+            problems.append(((*base, "hours"), _('must be "always" or a table of weekday = "09:00-18:00"')))
     elif isinstance(hours, dict):
         for day, text in hours.items():
             if day.lower() not in WEEKDAYS:
-                problems.append(((*base, "hours", day), _("unknown weekday; weekdays are {WEEKDAYS}").format(WEEKDAYS=', '.join(WEEKDAYS))))
+                problems.append(
+                    (
+                        (*base, "hours", day),
+                        _("unknown weekday; weekdays are {WEEKDAYS}").format(WEEKDAYS=", ".join(WEEKDAYS)),
+                    )
+                )
                 continue
             try:
                 parse_hours(text)
             except ValueError as exc:
                 problems.append(((*base, "hours", day), str(exc)))
     else:
-        problems.append(((*base, "hours"), _("must be \"always\" or a table of weekday hours")))
+        problems.append(((*base, "hours"), _('must be "always" or a table of weekday hours')))
     overrides = table.get("overrides", {})
     if not isinstance(overrides, dict):
-        problems.append(((*base, "overrides"), _("must be a table of \"YYYY-MM-DD\" = \"closed\" or hours")))
+        problems.append(((*base, "overrides"), _('must be a table of "YYYY-MM-DD" = "closed" or hours')))
         overrides = {}
     for day, text in overrides.items():
         try:

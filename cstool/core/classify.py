@@ -19,9 +19,10 @@ wins, the most urgent priority wins, tags are joined in rule order.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from cstool.core.i18n import _
 from cstool.core.policy import Problem
@@ -33,7 +34,7 @@ RULE_KEYS = ("name", "keywords", "fields", "when", "set")
 @dataclass(frozen=True)
 class Rule:
     name: str
-    keywords: frozenset[str]           # lower-cased
+    keywords: frozenset[str]  # lower-cased
     fields: tuple[str, ...] | None
     when: tuple[tuple[str, frozenset[str]], ...]
     category: str | None
@@ -64,13 +65,13 @@ class KeywordMatcher:
 
     def __init__(self, keywords: Iterable[str]):
         anywhere: list[str] = []
-        self._whole: dict[str, list[str]] = {}        # word -> keywords that are that word
-        self._stems: dict[str, list[str]] = {}        # one-word stem -> keywords ending in it
+        self._whole: dict[str, list[str]] = {}  # word -> keywords that are that word
+        self._stems: dict[str, list[str]] = {}  # one-word stem -> keywords ending in it
         self._phrases: dict[str, list[tuple[str, str]]] = {}  # first word -> (keyword, " spaced needle")
         for keyword in sorted(keywords):
             words = _WORD.findall(keyword)
             if keyword.isascii() and not words:
-                continue    # no letter or digit: refused by check_rules, matches nothing
+                continue  # no letter or digit: refused by check_rules, matches nothing
             if not keyword.isascii():
                 anywhere.append(keyword)
             elif keyword.endswith("*") and len(words) == 1:
@@ -85,9 +86,15 @@ class KeywordMatcher:
         self._anywhere = _AnywhereKeywords(anywhere) if anywhere else None
         # One scan finds the longest stem at each word start; shorter stems it begins with
         # are then known to be there too.
-        self._stem_pattern = re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(self._stems, key=len, reverse=True))) + ")") if self._stems else None
-        self._stem_keywords = {stem: [k for shorter, keywords in self._stems.items() if stem.startswith(shorter) for k in keywords]
-                               for stem in self._stems}
+        self._stem_pattern = (
+            re.compile(r"(?<![a-z0-9'])(" + "|".join(map(re.escape, sorted(self._stems, key=len, reverse=True))) + ")")
+            if self._stems
+            else None
+        )
+        self._stem_keywords = {
+            stem: [k for shorter, keywords in self._stems.items() if stem.startswith(shorter) for k in keywords]
+            for stem in self._stems
+        }
         self._first_words = frozenset(self._phrases)
         self._whole_words = frozenset(self._whole)
 
@@ -130,8 +137,9 @@ class _AnywhereKeywords:
                 with_prefix.setdefault(keyword[:end], []).append(keyword)
         self._contained = {k: frozenset(_substrings(k) & known) for k in known}
         # Keywords a proper suffix of k begins (and that k does not hold whole).
-        self._overlapping = {k: tuple({x for i in range(1, len(k)) for x in with_prefix.get(k[i:], ()) if x not in k})
-                             for k in known}
+        self._overlapping = {
+            k: tuple({x for i in range(1, len(k)) for x in with_prefix.get(k[i:], ()) if x not in k}) for k in known
+        }
 
     def found(self, text: str) -> set[str]:
         hits: set[str] = set()
@@ -213,24 +221,29 @@ def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
     rules = []
     for index, raw in enumerate(raw_rules):
         keywords = frozenset(str(k).lower() for k in raw.get("keywords", []) if str(k))
-        when = tuple((str(k), frozenset(str(x) for x in (v if isinstance(v, list) else [v])))
-                     for k, v in raw.get("when", {}).items())
+        when = tuple(
+            (str(k), frozenset(str(x) for x in (v if isinstance(v, list) else [v])))
+            for k, v in raw.get("when", {}).items()
+        )
         sets = raw.get("set", {})
         fields = raw.get("fields")
-        rules.append(Rule(
-            name=str(raw.get("name", f"rule {index + 1}")),
-            keywords=keywords,
-            fields=tuple(fields) if fields else None,
-            when=when,
-            category=sets.get("category"),
-            priority=sets.get("priority"),
-            tags=tuple(sets.get("tags", ())),
-        ))
+        rules.append(
+            Rule(
+                name=str(raw.get("name", f"rule {index + 1}")),
+                keywords=keywords,
+                fields=tuple(fields) if fields else None,
+                when=when,
+                category=sets.get("category"),
+                priority=sets.get("priority"),
+                tags=tuple(sets.get("tags", ())),
+            )
+        )
     return RuleSet(rules)
 
 
-def suggest(rules: RuleSet, record: Mapping[str, Any], default_fields: Sequence[str],
-            priorities: Sequence[str]) -> Suggestion:
+def suggest(
+    rules: RuleSet, record: Mapping[str, Any], default_fields: Sequence[str], priorities: Sequence[str]
+) -> Suggestion:
     suggestion = Suggestion()
     for rule in rules.candidates(record, default_fields):
         if rule.holds(record):
@@ -239,8 +252,9 @@ def suggest(rules: RuleSet, record: Mapping[str, Any], default_fields: Sequence[
     return suggestion
 
 
-def merge_into(target: Suggestion, category: str | None, priority: str | None,
-               tags: Iterable[str], priorities: Sequence[str]) -> None:
+def merge_into(
+    target: Suggestion, category: str | None, priority: str | None, tags: Iterable[str], priorities: Sequence[str]
+) -> None:
     if category and not target.category:
         target.category = category
     if priority and priority in priorities:
@@ -251,7 +265,9 @@ def merge_into(target: Suggestion, category: str | None, priority: str | None,
             target.tags.append(tag)
 
 
-def merge_answers(answers: Iterable[Sequence[Mapping | None] | None], priorities: Sequence[str]) -> Sequence[Mapping | None] | None:
+def merge_answers(
+    answers: Iterable[Sequence[Mapping | None] | None], priorities: Sequence[str]
+) -> Sequence[Mapping | None] | None:
     """Every plugin's ``cstool_classify`` answer merged into one offer per record (None when
     no plugin answered). A lone answer is used as it is: ``changes_for`` checks its values."""
     given = [answer for answer in answers if answer]
@@ -264,7 +280,9 @@ def merge_answers(answers: Iterable[Sequence[Mapping | None] | None], priorities
         suggestion = Suggestion()
         for offered in offers:
             if offered:
-                merge_into(suggestion, offered.get("category"), offered.get("priority"), offered.get("tags") or [], priorities)
+                merge_into(
+                    suggestion, offered.get("category"), offered.get("priority"), offered.get("tags") or [], priorities
+                )
                 suggestion.rules.extend(r for r in offered.get("rules") or [] if r not in suggestion.rules)
         merged.append(suggestion.as_dict())
     return merged
@@ -288,11 +306,15 @@ def changes_for(record: Mapping[str, Any], offered: Mapping[str, Any], prioritie
     return changes
 
 
-def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_names: Sequence[str] | None) -> list[Problem]:
+def check_rules(
+    kind: str, raw_rules: Any, priorities: Sequence[str], field_names: Sequence[str] | None
+) -> list[Problem]:
     """Problems in ``[[classify.<kind>]]``; ``field_names`` None when the kind is not loaded."""
     base = ("classify", kind)
     if not isinstance(raw_rules, list):
-        return [Problem(base, _("must be an array of tables: write each rule under [[classify.{kind}]]").format(kind=kind))]
+        return [
+            Problem(base, _("must be an array of tables: write each rule under [[classify.{kind}]]").format(kind=kind))
+        ]
     problems = []
     for index, rule in enumerate(raw_rules):
         here = (*base, index)
@@ -301,14 +323,25 @@ def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_name
             continue
         for key in rule:
             if key not in RULE_KEYS:
-                problems.append(Problem((*here, key), _("unknown rule key; keys are {RULE_KEYS}").format(RULE_KEYS=', '.join(RULE_KEYS))))
+                problems.append(
+                    Problem(
+                        (*here, key), _("unknown rule key; keys are {RULE_KEYS}").format(RULE_KEYS=", ".join(RULE_KEYS))
+                    )
+                )
         keywords = rule.get("keywords", [])
         if not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
             problems.append(Problem((*here, "keywords"), _("must be a list of words in quotes")))
         else:
             for keyword in keywords:
                 if keyword.isascii() and not _WORD.findall(keyword.lower()):
-                    problems.append(Problem((*here, "keywords"), _("{keyword!r} has no letter, digit or Chinese character: it would match nothing").format(keyword=keyword)))
+                    problems.append(
+                        Problem(
+                            (*here, "keywords"),
+                            _("{keyword!r} has no letter, digit or Chinese character: it would match nothing").format(
+                                keyword=keyword
+                            ),
+                        )
+                    )
         when = rule.get("when", {})
         if not isinstance(when, dict):
             problems.append(Problem((*here, "when"), _("must be a table of field = value (or list of values)")))
@@ -320,16 +353,29 @@ def check_rules(kind: str, raw_rules: Any, priorities: Sequence[str], field_name
         for key, names in (("when", list(when)), ("fields", fields)):
             for name in names:
                 if field_names is not None and name not in field_names:
-                    problems.append(Problem((*here, key), _("unknown field {name!r} for kind {kind}").format(name=name, kind=kind)))
+                    problems.append(
+                        Problem((*here, key), _("unknown field {name!r} for kind {kind}").format(name=name, kind=kind))
+                    )
         sets = rule.get("set")
         if not isinstance(sets, dict) or not sets:
             problems.append(Problem((*here, "set"), _("must be a table setting category, priority or tags")))
             continue
         for key, value in sets.items():
             if key not in SETTABLE:
-                problems.append(Problem((*here, "set", key), _("a rule can set only {SETTABLE}").format(SETTABLE=', '.join(SETTABLE))))
+                problems.append(
+                    Problem(
+                        (*here, "set", key), _("a rule can set only {SETTABLE}").format(SETTABLE=", ".join(SETTABLE))
+                    )
+                )
             elif key == "priority" and value not in priorities:
-                problems.append(Problem((*here, "set", key), _("{value!r} is not a priority; priorities are {priorities}").format(value=value, priorities=', '.join(priorities))))
+                problems.append(
+                    Problem(
+                        (*here, "set", key),
+                        _("{value!r} is not a priority; priorities are {priorities}").format(
+                            value=value, priorities=", ".join(priorities)
+                        ),
+                    )
+                )
             elif key == "tags" and not (isinstance(value, list) and all(isinstance(t, str) for t in value)):
                 problems.append(Problem((*here, "set", key), _("must be a list of tags")))
             elif key == "category" and not isinstance(value, str):

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import orjson
 
@@ -30,7 +31,7 @@ from cstool import __version__
 from cstool.core.clocks import Clock, SlaPolicy, record_clocks, resume, settle
 
 FORMAT = 1
-RANKS = {"figures": 0, "due": 1, "instants": 2}   # "explain" has words in the current language: never kept
+RANKS = {"figures": 0, "due": 1, "instants": 2}  # "explain" has words in the current language: never kept
 
 
 class KindClocks:
@@ -44,12 +45,18 @@ class KindClocks:
         try:
             stored = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
-            return   # none yet, unreadable or cut short: start empty, computing is always correct
-        if isinstance(stored, dict) and stored.get("format") == FORMAT and stored.get("fingerprint") == fingerprint \
-                and isinstance(stored.get("entries"), dict):
+            return  # none yet, unreadable or cut short: start empty, computing is always correct
+        if (
+            isinstance(stored, dict)
+            and stored.get("format") == FORMAT
+            and stored.get("fingerprint") == fingerprint
+            and isinstance(stored.get("entries"), dict)
+        ):
             self.entries = stored["entries"]
 
-    def clocks(self, record: Mapping[str, Any], now: datetime, detail: str = "instants") -> tuple[str | None, list[Clock]]:
+    def clocks(
+        self, record: Mapping[str, Any], now: datetime, detail: str = "instants"
+    ) -> tuple[str | None, list[Clock]]:
         rank = RANKS.get(detail)
         if rank is None:
             return record_clocks(record, self.phases, self.initial, self.sla, now, detail)
@@ -61,7 +68,7 @@ class KindClocks:
             if entry is not None and entry[0] == checksum and entry[1] >= rank and self._now[1] >= entry[2][0]:
                 return resume(record, self.sla, entry[2], now, detail)
         except (IndexError, KeyError, TypeError, ValueError):
-            pass   # an entry not as cstool writes them (edited by hand?): computed again
+            pass  # an entry not as cstool writes them (edited by hand?): computed again
         calendar, clocks, settled = settle(record, self.phases, self.initial, self.sla, now, detail)
         if settled is not None:
             self.entries[record["id"]] = [checksum, rank, settled]
@@ -80,10 +87,13 @@ class ClockCache:
     def kind(self, name: str, phases: Mapping[str, str], initial: str) -> KindClocks:
         found = self._kinds.get(name)
         if found is None:
-            fingerprint = hashlib.blake2b(orjson.dumps([FORMAT, __version__, self._policy_text, initial, phases],
-                                                       option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
-            found = self._kinds[name] = KindClocks(self.folder / f"clocks-{name}.json", fingerprint, self.sla,
-                                                   phases, initial)
+            fingerprint = hashlib.blake2b(
+                orjson.dumps([FORMAT, __version__, self._policy_text, initial, phases], option=orjson.OPT_SORT_KEYS),
+                digest_size=16,
+            ).hexdigest()
+            found = self._kinds[name] = KindClocks(
+                self.folder / f"clocks-{name}.json", fingerprint, self.sla, phases, initial
+            )
         return found
 
     def save(self) -> None:
@@ -97,8 +107,11 @@ class ClockCache:
                 continue
             try:
                 self.folder.mkdir(mode=DIR_MODE, exist_ok=True)
-                atomic_write(kind.path, orjson.dumps({"format": FORMAT, "fingerprint": kind.fingerprint,
-                                                      "entries": kind.entries}), durable=False)
+                atomic_write(
+                    kind.path,
+                    orjson.dumps({"format": FORMAT, "fingerprint": kind.fingerprint, "entries": kind.entries}),
+                    durable=False,
+                )
             except (OSError, StoreError):
                 return
             kind.changed = False

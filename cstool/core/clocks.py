@@ -8,9 +8,10 @@ gives a record's clocks as of an instant.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
 from cstool.core.i18n import _
@@ -25,7 +26,7 @@ _TARGET = re.compile(r"^\s*(\d+)\s*(m|h|wd)\s*$")
 class Target:
     text: str
     amount: int
-    unit: str   # m, h or wd
+    unit: str  # m, h or wd
 
     def minutes(self, calendar: Calendar, created: datetime) -> float:
         if self.unit == "m":
@@ -39,7 +40,9 @@ class Target:
 def parse_target(text: Any) -> Target:
     match = _TARGET.match(text) if isinstance(text, str) else None
     if not match or int(match.group(1)) < 1:
-        raise ValueError(_("{text!r} is not a target: use Nm (minutes), Nh (hours) or Nwd (working days), N >= 1").format(text=text))
+        raise ValueError(
+            _("{text!r} is not a target: use Nm (minutes), Nh (hours) or Nwd (working days), N >= 1").format(text=text)
+        )
     return Target(text.strip(), int(match.group(1)), match.group(2))
 
 
@@ -59,33 +62,45 @@ class SlaPolicy:
     def __init__(self, policy):
         tz = policy.timezone
         from cstool.core.timeutil import zone
-        self.calendars = {name: calendar_from_policy(name, table, zone(table["timezone"]) if table.get("timezone") else tz)
-                          for name, table in (policy.get("calendars") or {}).items()}
+
+        self.calendars = {
+            name: calendar_from_policy(name, table, zone(table["timezone"]) if table.get("timezone") else tz)
+            for name, table in (policy.get("calendars") or {}).items()
+        }
         self.sla = policy.get("sla") or {}
         self.default_priority = policy.default_priority
-        self.levels = sorted((Level(l["name"], float(l["at"]), tuple(l.get("notify", ())))
-                              for l in policy.get("escalation.levels") or []), key=lambda l: l.at)
+        self.levels = sorted(
+            (
+                Level(level["name"], float(level["at"]), tuple(level.get("notify", ())))
+                for level in policy.get("escalation.levels") or []
+            ),
+            key=lambda level: level.at,
+        )
         self.departments = policy.get("departments") or {}
         self._policy = policy
         self._plans: dict[tuple[str, str], Any] = {}
-        self._by_priority: dict[tuple[str, str | None], Any] = {}   # kinds without targets_at
+        self._by_priority: dict[tuple[str, str | None], Any] = {}  # kinds without targets_at
 
     def holiday_gaps(self, first: date, last: date) -> list[str]:
         """A warning for each calendar that keeps overrides but has none for a year from
         ``first`` to ``last``."""
-        return [holiday_gap_text(name, year) for name, calendar in sorted(self.calendars.items())
-                for year in calendar.years_without_overrides(first, last)]
+        return [
+            holiday_gap_text(name, year)
+            for name, calendar in sorted(self.calendars.items())
+            for year in calendar.years_without_overrides(first, last)
+        ]
 
     def plan_for(self, record: Mapping[str, Any]) -> tuple[Calendar, dict[str, Target], str] | None:
         """The calendar and targets of a record: by its priority, or, when the kind's section
         has ``targets_at``, from that policy path filled with the record's fields
         (``internal.agreements.{agreement}.items.{item}``)."""
         by_priority = (record["kind"], record.get("priority"))
-        found = self._by_priority.get(by_priority, _UNPLANNED)   # asked once per record by every clock-reading command
+        found = self._by_priority.get(by_priority, _UNPLANNED)  # asked once per record by every clock-reading command
         if found is not _UNPLANNED:
             return found
         section = self.sla.get(record["kind"])
-        template = section.get("targets_at") if isinstance(section, dict) else None
+        section = section if isinstance(section, dict) else {}
+        template = section.get("targets_at")
         if template is None:
             found = self._by_priority[by_priority] = self.plan(*by_priority)
             return found
@@ -110,7 +125,8 @@ class SlaPolicy:
         key = (kind, priority)
         if key not in self._plans:
             section = self.sla.get(kind)
-            entry = section.get(priority) if isinstance(section, dict) else None
+            section = section if isinstance(section, dict) else {}
+            entry = section.get(priority)
             if not isinstance(entry, dict):
                 self._plans[key] = None
             else:
@@ -135,12 +151,12 @@ class Clock:
     calendar: str
     target: Target
     target_minutes: float
-    started_at: datetime | None        # only at detail "explain"
+    started_at: datetime | None  # only at detail "explain"
     stopped_at: datetime | None
     stop_unknown: bool
     elapsed: float | None
     paused: float | None
-    due_at: datetime | None            # None at detail "figures"
+    due_at: datetime | None  # None at detail "figures"
     state: str
     level: str | None
     breached_at: datetime | None
@@ -157,11 +173,19 @@ class Clock:
         def number(value):
             return None if value is None else round(value, 2)
 
-        return {"name": self.name, "target": self.target.text, "target_minutes": number(self.target_minutes),
-                "started_at": instant(self.started_at), "stopped_at": instant(self.stopped_at),
-                "elapsed_minutes": number(self.elapsed), "paused_minutes": number(self.paused),
-                "due_at": instant(self.due_at), "state": self.state, "level": self.level,
-                "breached_at": instant(self.breached_at)}
+        return {
+            "name": self.name,
+            "target": self.target.text,
+            "target_minutes": number(self.target_minutes),
+            "started_at": instant(self.started_at),
+            "stopped_at": instant(self.stopped_at),
+            "elapsed_minutes": number(self.elapsed),
+            "paused_minutes": number(self.paused),
+            "due_at": instant(self.due_at),
+            "state": self.state,
+            "level": self.level,
+            "breached_at": instant(self.breached_at),
+        }
 
 
 @dataclass
@@ -169,13 +193,13 @@ class Timeline:
     """What a record's events say about its clocks, as of an instant."""
 
     created: datetime
-    first_response: tuple[datetime, bool, str] | None       # (when, unknown?, what stopped it)
+    first_response: tuple[datetime, bool, str] | None  # (when, unknown?, what stopped it)
     resolution_stop: tuple[datetime, bool, str] | None
-    pauses: list[tuple[datetime, datetime | None, str]]     # (from, to or None while open, status)
-    latest: datetime     # the last instant anything moves a clock, later than ``now`` or not
+    pauses: list[tuple[datetime, datetime | None, str]]  # (from, to or None while open, status)
+    latest: datetime  # the last instant anything moves a clock, later than ``now`` or not
 
 
-_instant = datetime.fromisoformat   # stored instants are ISO 8601 with their offset
+_instant = datetime.fromisoformat  # stored instants are ISO 8601 with their offset
 
 
 def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime) -> Timeline:
@@ -185,7 +209,7 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
     latest = max(created, max((at for at, _event in timed), default=created))
     timed = [pair for pair in timed if pair[0] <= now]
     timed.sort(key=lambda pair: pair[0])
-    segments: list[list] = []   # [phase, status, start, end, start_unknown]
+    segments: list[list] = []  # [phase, status, start, end, start_unknown]
     current = [phases.get(initial, "open"), initial, created, None, False]
     first_response = None
     for at, item in timed:
@@ -197,7 +221,7 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
             segments.append(current)
             current = [phases.get(item["to"], "open"), item["to"], at, None, bool(item.get("at_unknown"))]
             if first_response is None and current[0] in TERMINAL:
-                first_response = (at, current[4], f"status {item['to']} before any response")
+                first_response = (at, bool(current[4]), f"status {item['to']} before any response")
     segments.append(current)
     trailing = len(segments)
     while trailing > 0 and segments[trailing - 1][0] in TERMINAL:
@@ -210,13 +234,21 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
     return Timeline(created, first_response, stop, pauses, latest)
 
 
-def _fmt(value: datetime, calendar: Calendar) -> str:
-    return value.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
+def _fmt(value: datetime | None, calendar: Calendar) -> str:
+    return value.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M") if value is not None else "—"
 
 
-def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
-             stop: tuple[datetime, bool, str] | None, pauses: list[tuple[datetime, datetime | None, str]],
-             levels: Sequence[Level], now: datetime, detail: str = "explain") -> Clock:
+def evaluate(
+    name: str,
+    target: Target,
+    calendar: Calendar,
+    created: datetime,
+    stop: tuple[datetime, bool, str] | None,
+    pauses: list[tuple[datetime, datetime | None, str]],
+    levels: Sequence[Level],
+    now: datetime,
+    detail: str = "explain",
+) -> Clock:
     """One clock. ``detail``: ``figures`` (elapsed, state, level: what most reports need),
     ``due`` (also the due and breach instants: case tracking), ``instants`` (also each
     passed level's instant: what escalation needs) or ``explain`` (also the start and the
@@ -226,15 +258,43 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
     started = calendar.next_open(created).astimezone(calendar.tz) if words else None
     explain: list[str] = []
     if words:
-        started_text = (_("Started {started} on calendar {calendar} (created {created}, outside open hours)")
-                        if started != created else _("Started {started} on calendar {calendar}"))
-        explain.append(started_text.format(started=_fmt(started, calendar), calendar=calendar.name, created=_fmt(created, calendar)))
-        explain.append(_("Target {text} = {target_minutes:g} business minutes").format(text=target.text, target_minutes=target_minutes))
+        started_text = (
+            _("Started {started} on calendar {calendar} (created {created}, outside open hours)")
+            if started != created
+            else _("Started {started} on calendar {calendar}")
+        )
+        explain.append(
+            started_text.format(
+                started=_fmt(started, calendar), calendar=calendar.name, created=_fmt(created, calendar)
+            )
+        )
+        explain.append(
+            _("Target {text} = {target_minutes:g} business minutes").format(
+                text=target.text, target_minutes=target_minutes
+            )
+        )
     if stop is not None and stop[1]:
         due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if due_wanted else None
-        explain.append(_("Stopped by {status} at an unknown time (imported without it): not judged").format(status=stop[2]))
-        return Clock(name, calendar.name, target, target_minutes, started, None, True, None, None, due,
-                     "unknown", None, None, [], explain if words else [])
+        explain.append(
+            _("Stopped by {status} at an unknown time (imported without it): not judged").format(status=stop[2])
+        )
+        return Clock(
+            name,
+            calendar.name,
+            target,
+            target_minutes,
+            started,
+            None,
+            True,
+            None,
+            None,
+            due,
+            "unknown",
+            None,
+            None,
+            [],
+            explain if words else [],
+        )
     end = stop[0] if stop else now
     windows = [(max(a, created), min(b or now, end), status) for a, b, status in pauses if a < end]
     windows = [(a, b, status) for a, b, status in windows if a < b]
@@ -243,12 +303,20 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
         minutes = calendar.business_minutes(a, b)
         paused += minutes
         if words:
-            explain.append(_("Paused {start} – {end} in {status}: {minutes:g} business minutes").format(start=_fmt(a, calendar), end=_fmt(b, calendar), status=status, minutes=minutes))
+            explain.append(
+                _("Paused {start} – {end} in {status}: {minutes:g} business minutes").format(
+                    start=_fmt(a, calendar), end=_fmt(b, calendar), status=status, minutes=minutes
+                )
+            )
     open_minutes = calendar.business_minutes(created, end)
     elapsed = open_minutes - paused
     wall = (end - created).total_seconds() / 60 if end > created else 0.0
     if words and wall - open_minutes > 0:
-        explain.append(_("Closed time skipped (nights, weekends, holidays, breaks): {minutes:g} minutes").format(minutes=wall - open_minutes))
+        explain.append(
+            _("Closed time skipped (nights, weekends, holidays, breaks): {minutes:g} minutes").format(
+                minutes=wall - open_minutes
+            )
+        )
 
     def instant_at(goal: float) -> datetime:
         """When counted (unpaused, open) minutes reach ``goal``, if nothing more is paused."""
@@ -263,34 +331,68 @@ def evaluate(name: str, target: Target, calendar: Calendar, created: datetime,
 
     due = instant_at(target_minutes) if due_wanted else None
     # A running clock's every level: remembered, it is then judged at any later instant.
-    level_instants = [instant_at(level.at * target_minutes) if stop is None or elapsed > level.at * target_minutes
-                      else None for level in levels] if instants else None
-    clock = judge(name, target, calendar, target_minutes, stop[0] if stop else None, elapsed, paused, due,
-                  level_instants, levels)
+    level_instants = (
+        [
+            instant_at(level.at * target_minutes) if stop is None or elapsed > level.at * target_minutes else None
+            for level in levels
+        ]
+        if instants
+        else None
+    )
+    clock = judge(
+        name, target, calendar, target_minutes, stop[0] if stop else None, elapsed, paused, due, level_instants, levels
+    )
     clock.started_at = started
     if words:
         if stop is not None:
-            explain.append(_("Stopped {at} by {status}: {elapsed:g} business minutes counted").format(at=_fmt(stop[0], calendar), status=stop[2], elapsed=elapsed))
+            explain.append(
+                _("Stopped {at} by {status}: {elapsed:g} business minutes counted").format(
+                    at=_fmt(stop[0], calendar), status=stop[2], elapsed=elapsed
+                )
+            )
         else:
-            explain.append(_("Running: {elapsed:g} business minutes counted by {now}").format(elapsed=elapsed, now=_fmt(now, calendar)))
-        explain.append((_("Was due {at}") if clock.breached_at or stop else _("Due {at}")).format(at=_fmt(due, calendar)))
+            explain.append(
+                _("Running: {elapsed:g} business minutes counted by {now}").format(
+                    elapsed=elapsed, now=_fmt(now, calendar)
+                )
+            )
+        explain.append(
+            (_("Was due {at}") if clock.breached_at or stop else _("Due {at}")).format(at=_fmt(due, calendar))
+        )
         for level, when in clock.passed:
-            explain.append(_("Passed escalation level {name} ({at:g} x target) at {when}").format(name=level.name, at=level.at, when=_fmt(when, calendar)))
+            explain.append(
+                _("Passed escalation level {name} ({at:g} x target) at {when}").format(
+                    name=level.name, at=level.at, when=_fmt(when, calendar)
+                )
+            )
         last = max(end, due) if due is not None else end
-        for year in calendar.years_without_overrides(created.astimezone(calendar.tz).date(), last.astimezone(calendar.tz).date()):
+        for year in calendar.years_without_overrides(
+            created.astimezone(calendar.tz).date(), last.astimezone(calendar.tz).date()
+        ):
             explain.append(holiday_gap_text(calendar.name, year))
         clock.explain = explain
     return clock
 
 
 def holiday_gap_text(calendar: str, year: int) -> str:
-    return _("Calendar {calendar} has no holidays or make-up workdays (overrides) for {year}: "
-             "that year is counted as plain weeks; add them to policy.toml").format(calendar=calendar, year=year)
+    return _(
+        "Calendar {calendar} has no holidays or make-up workdays (overrides) for {year}: "
+        "that year is counted as plain weeks; add them to policy.toml"
+    ).format(calendar=calendar, year=year)
 
 
-def judge(name: str, target: Target, calendar: Calendar, target_minutes: float, stopped_at: datetime | None,
-          elapsed: float, paused: float, due: datetime | None, level_instants: Sequence[datetime | None] | None,
-          levels: Sequence[Level]) -> Clock:
+def judge(
+    name: str,
+    target: Target,
+    calendar: Calendar,
+    target_minutes: float,
+    stopped_at: datetime | None,
+    elapsed: float,
+    paused: float,
+    due: datetime | None,
+    level_instants: Sequence[datetime | None] | None,
+    levels: Sequence[Level],
+) -> Clock:
     """A clock's state and level from the minutes it has counted (SPEC 6: strictly more than
     the target breaches). ``levels`` ascend, so the levels reached are the first ``k``."""
     reached = 0
@@ -305,21 +407,48 @@ def judge(name: str, target: Target, calendar: Calendar, target_minutes: float, 
         state = "warning"
     else:
         state = "running"
-    return Clock(name, calendar.name, target, target_minutes, None, stopped_at, False, elapsed, paused, due, state,
-                 levels[reached - 1].name if reached else None, due if breached else None,
-                 list(zip(levels[:reached], level_instants)) if level_instants is not None else [], [],
-                 list(level_instants) if level_instants is not None else None)
+    return Clock(
+        name,
+        calendar.name,
+        target,
+        target_minutes,
+        None,
+        stopped_at,
+        False,
+        elapsed,
+        paused,
+        due,
+        state,
+        levels[reached - 1].name if reached else None,
+        due if breached else None,
+        [(level, when) for level, when in zip(levels[:reached], level_instants or ()) if when is not None],
+        [],
+        list(level_instants) if level_instants is not None else None,
+    )
 
 
-def record_clocks(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy,
-                  now: datetime, detail: str = "instants") -> tuple[str | None, list[Clock]]:
+def record_clocks(
+    record: Mapping[str, Any],
+    phases: Mapping[str, str],
+    initial: str,
+    sla: SlaPolicy,
+    now: datetime,
+    detail: str = "instants",
+) -> tuple[str | None, list[Clock]]:
     """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
     calendar_name, clocks, _settled = settle(record, phases, initial, sla, now, detail, keep=False)
     return calendar_name, clocks
 
 
-def settle(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, sla: SlaPolicy, now: datetime,
-           detail: str = "instants", keep: bool = True) -> tuple[str | None, list[Clock], list | None]:
+def settle(
+    record: Mapping[str, Any],
+    phases: Mapping[str, str],
+    initial: str,
+    sla: SlaPolicy,
+    now: datetime,
+    detail: str = "instants",
+    keep: bool = True,
+) -> tuple[str | None, list[Clock], list | None]:
     """``record_clocks``, and what of them holds at every instant from ``now`` on, as JSON
     for ``resume``: ``[latest event as epoch seconds, [one entry per clock], where the
     creation stands in the calendar's count (running clocks only)]``. None when
@@ -340,8 +469,15 @@ def settle(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, s
     if not keep or line.latest > now or any(b is None for _a, b, _status in line.pauses) or detail == "explain":
         return calendar.name, clocks, None
     running = any(clock.stopped_at is None and not clock.stop_unknown for clock in clocks)
-    return calendar.name, clocks, [line.latest.timestamp(), [_settled(clock) for clock in clocks],
-                                   calendar.point(line.created) if running else None]
+    return (
+        calendar.name,
+        clocks,
+        [
+            line.latest.timestamp(),
+            [_settled(clock) for clock in clocks],
+            calendar.point(line.created) if running else None,
+        ],
+    )
 
 
 def _settled(clock: Clock) -> list:
@@ -349,38 +485,76 @@ def _settled(clock: Clock) -> list:
         return value.isoformat() if value is not None else None
 
     running = clock.stopped_at is None and not clock.stop_unknown
-    return [clock.target_minutes, None if running else clock.elapsed, clock.paused, text(clock.stopped_at),
-            clock.state, clock.level, text(clock.due_at),
-            None if clock.level_instants is None else [text(when) for when in clock.level_instants]]
+    return [
+        clock.target_minutes,
+        None if running else clock.elapsed,
+        clock.paused,
+        text(clock.stopped_at),
+        clock.state,
+        clock.level,
+        text(clock.due_at),
+        None if clock.level_instants is None else [text(when) for when in clock.level_instants],
+    ]
 
 
-def resume(record: Mapping[str, Any], sla: SlaPolicy, settled: list, now: datetime,
-           detail: str) -> tuple[str | None, list[Clock]]:
+def resume(
+    record: Mapping[str, Any], sla: SlaPolicy, settled: list, now: datetime, detail: str
+) -> tuple[str | None, list[Clock]]:
     """The clocks ``settle`` gave for ``record``, as of a ``now`` at or after the latest
     event: the same clocks ``record_clocks`` would compute, at the cost of counting the
     running ones' minutes. ``detail`` must not be more than ``settle`` was asked for."""
-    calendar, targets, _ = sla.plan_for(record)
+    plan = sla.plan_for(record)
+    if plan is None:  # the policy gives the record no targets (any more): it has no clocks
+        return None, []
+    calendar, targets, _ = plan
     due_wanted, instants = detail != "figures", detail == "instants"
-    counted = None   # business minutes from creation to now: the same for every running clock
+    counted = None  # business minutes from creation to now: the same for every running clock
     clocks = []
     # ``targets`` are in CLOCKS order, as settle evaluated them
     for (name, target), (target_minutes, elapsed, paused, stopped, state, level, due, level_instants) in zip(
-            targets.items(), settled[1]):
+        targets.items(), settled[1]
+    ):
         due = _instant(due) if due_wanted and due else None
-        level_instants = [_instant(when) if when else None for when in level_instants] \
-            if instants and level_instants is not None else None
-        if elapsed is None and state != "unknown":   # running: counted up to now, less the pauses (all closed)
+        level_instants = (
+            [_instant(when) if when else None for when in level_instants]
+            if instants and level_instants is not None
+            else None
+        )
+        if elapsed is None and state != "unknown":  # running: counted up to now, less the pauses (all closed)
             if counted is None:
-                counted = calendar.minutes_since(settled[2], now) if settled[2] else \
-                    calendar.business_minutes(_instant(record["created_at"]), now)
+                counted = (
+                    calendar.minutes_since(settled[2], now)
+                    if settled[2]
+                    else calendar.business_minutes(_instant(record["created_at"]), now)
+                )
             elapsed = counted - paused
-            clocks.append(judge(name, target, calendar, target_minutes, None, elapsed, paused, due,
-                                level_instants, sla.levels))
+            clocks.append(
+                judge(name, target, calendar, target_minutes, None, elapsed, paused, due, level_instants, sla.levels)
+            )
             continue
-        passed = [(lv, when) for lv, when in zip(sla.levels, level_instants) if when is not None] if level_instants else []
-        clocks.append(Clock(name, calendar.name, target, target_minutes, None, stopped and _instant(stopped),
-                            state == "unknown", elapsed, paused, due, state, level,
-                            due if state == "breached" else None, passed, [], level_instants))
+        passed = (
+            [(lv, when) for lv, when in zip(sla.levels, level_instants) if when is not None] if level_instants else []
+        )
+        clocks.append(
+            Clock(
+                name,
+                calendar.name,
+                target,
+                target_minutes,
+                None,
+                stopped and _instant(stopped),
+                state == "unknown",
+                elapsed,
+                paused,
+                due,
+                state,
+                level,
+                due if state == "breached" else None,
+                passed,
+                [],
+                level_instants,
+            )
+        )
     return calendar.name, clocks
 
 
@@ -394,40 +568,74 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
         problems.extend(check_calendar(name, table))
     priorities = policy.priorities
     sla = policy.get("sla") or {}
-    for kind, section in (sla.items() if isinstance(sla, dict) else ()):
+    for kind, section in sla.items() if isinstance(sla, dict) else ():
         base = ("sla", kind)
         if not isinstance(section, dict):
             problems.append((base, _("must be a table: calendar and one entry per priority")))
             continue
         if kind not in kind_names:
-            problems.append((base, _("no kind {kind!r} is loaded; kinds: {kind_names}").format(kind=kind, kind_names=', '.join(kind_names))))
+            problems.append(
+                (
+                    base,
+                    _("no kind {kind!r} is loaded; kinds: {kind_names}").format(
+                        kind=kind, kind_names=", ".join(kind_names)
+                    ),
+                )
+            )
         default_calendar = section.get("calendar")
         if default_calendar is not None and default_calendar not in calendars:
-            problems.append(((*base, "calendar"), _("names a missing calendar {default_calendar!r}; calendars: {calendars}").format(default_calendar=default_calendar, calendars=', '.join(calendars))))
+            problems.append(
+                (
+                    (*base, "calendar"),
+                    _("names a missing calendar {default_calendar!r}; calendars: {calendars}").format(
+                        default_calendar=default_calendar, calendars=", ".join(calendars)
+                    ),
+                )
+            )
         targets_at = section.get("targets_at")
         if targets_at is not None and not (isinstance(targets_at, str) and "{" in targets_at):
-            problems.append(((*base, "targets_at"), _("must be a policy path with {field} parts, e.g. \"internal.agreements.{agreement}.items.{item}\"")))
+            problems.append(
+                (
+                    (*base, "targets_at"),
+                    _('must be a policy path with {field} parts, e.g. "internal.agreements.{agreement}.items.{item}"'),
+                )
+            )
         for priority, entry in section.items():
             if priority in ("calendar", "targets_at"):
                 continue
             here = (*base, priority)
             if priority not in priorities:
-                problems.append((here, _("{priority!r} is not a priority; priorities are {priorities}").format(priority=priority, priorities=', '.join(priorities))))
+                problems.append(
+                    (
+                        here,
+                        _("{priority!r} is not a priority; priorities are {priorities}").format(
+                            priority=priority, priorities=", ".join(priorities)
+                        ),
+                    )
+                )
                 continue
             if not isinstance(entry, dict):
-                problems.append((here, _("must be a table like { first_response = \"30m\", resolution = \"4h\" }")))
+                problems.append((here, _('must be a table like { first_response = "30m", resolution = "4h" }')))
                 continue
             calendar = entry.get("calendar", default_calendar)
             if calendar is None:
                 problems.append((here, "no calendar: set sla." + kind + ".calendar or a calendar for this priority"))
             elif calendar not in calendars:
-                problems.append(((*here, "calendar") if "calendar" in entry else here,
-                                 _("names a missing calendar {calendar!r}; calendars: {calendars}").format(calendar=calendar, calendars=', '.join(calendars))))
+                problems.append(
+                    (
+                        (*here, "calendar") if "calendar" in entry else here,
+                        _("names a missing calendar {calendar!r}; calendars: {calendars}").format(
+                            calendar=calendar, calendars=", ".join(calendars)
+                        ),
+                    )
+                )
             for key, value in entry.items():
                 if key == "calendar":
                     continue
                 if key not in CLOCKS:
-                    problems.append(((*here, key), _("unknown clock; clocks are {CLOCKS}").format(CLOCKS=', '.join(CLOCKS))))
+                    problems.append(
+                        ((*here, key), _("unknown clock; clocks are {CLOCKS}").format(CLOCKS=", ".join(CLOCKS)))
+                    )
                     continue
                 try:
                     parse_target(value)
@@ -446,7 +654,7 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
         if not isinstance(level.get("name"), str) or not level["name"]:
             problems.append(((*here, "name"), _("must be a name in quotes")))
         elif level["name"] in names:
-            problems.append(((*here, "name"), _("{name!r} names two levels").format(name=level['name'])))
+            problems.append(((*here, "name"), _("{name!r} names two levels").format(name=level["name"])))
         else:
             names.add(level["name"])
         at = level.get("at")
@@ -454,8 +662,15 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
             problems.append(((*here, "at"), _("must be a number above 0 (1.0 is the target itself)")))
         notify = level.get("notify", [])
         if not (isinstance(notify, list) and all(role in ROLES for role in notify)):
-            problems.append(((*here, "notify"), _("must be a list of roles from {ROLES}").format(ROLES=', '.join(ROLES))))
+            problems.append(
+                ((*here, "notify"), _("must be a list of roles from {ROLES}").format(ROLES=", ".join(ROLES)))
+            )
     notify_calendar = policy.get("notify.calendar")
     if notify_calendar is not None and notify_calendar not in calendars:
-        problems.append((("notify", "calendar"), _("names a missing calendar {notify_calendar!r}").format(notify_calendar=notify_calendar)))
+        problems.append(
+            (
+                ("notify", "calendar"),
+                _("names a missing calendar {notify_calendar!r}").format(notify_calendar=notify_calendar),
+            )
+        )
     return problems

@@ -29,15 +29,23 @@ def default_user() -> str:
 class Context:
     """The workspace, policy, kinds and store of one command, with the acting user."""
 
-    def __init__(self, host: Host, workspace_path: Path | None, *, user: str | None = None,
-                 lang: str | None = None, no_input: bool = False, debug: bool = False):
+    def __init__(
+        self,
+        host: Host,
+        workspace_path: Path | None,
+        *,
+        user: str | None = None,
+        lang: str | None = None,
+        no_input: bool = False,
+        debug: bool = False,
+    ):
         self.host = host
         self.workspace_path = workspace_path
         self.user = user or os.environ.get("CSTOOL_USER") or default_user()
         self._lang = lang  # --lang or CSTOOL_LANG; None: the policy's [workspace] language
         self.no_input = no_input
         self.debug = debug
-        self._clocks: dict = {}   # kind name -> its KindClocks
+        self._clocks: dict = {}  # kind name -> its KindClocks
 
     @property
     def hook(self):
@@ -62,6 +70,7 @@ class Context:
         if problems:  # everything else reads [workspace]: check the rest only once it is sound
             return problems
         from cstool.core.clocks import check_sla_policy
+
         problems = [Problem(path, message) for path, message in check_sla_policy(policy, self.kinds.names())]
         for found in self.hook.cstool_check_policy(policy=policy, kinds=self.kinds):
             problems.extend(found or [])
@@ -78,16 +87,19 @@ class Context:
     @cached_property
     def store(self):
         from cstool.core.store import Store
+
         return Store(self.workspace.data_dir, {k.name for k in self.kinds if k.partition == "month"})
 
     @cached_property
     def sla(self):
         from cstool.core.clocks import SlaPolicy
+
         return SlaPolicy(self.policy)
 
     @cached_property
     def clock_cache(self):
         from cstool.core.clockcache import ClockCache
+
         return ClockCache(self.workspace.cache_dir, self.policy.text, self.sla)
 
     def clocks(self, record: dict, now: datetime, detail: str = "instants"):
@@ -96,7 +108,8 @@ class Context:
         if clocks is None:
             kind = self.kinds.get(record["kind"])
             clocks = self._clocks[kind.name] = self.clock_cache.kind(
-                kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name)
+                kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name
+            )
         return clocks.clocks(record, now, detail)
 
     def finish(self) -> None:
@@ -107,6 +120,7 @@ class Context:
     @cached_property
     def book(self):
         from cstool.core.records import RecordBook
+
         return RecordBook(self)
 
     @property
@@ -133,10 +147,14 @@ class Context:
         return None
 
     def reports(self) -> dict[str, Any]:
-        found = {}
+        found: dict[str, Any] = {}
         for impl in self.hook.cstool_reports.get_hookimpls():
             for report in impl.function() or []:
                 if report.name in found:
-                    raise CstoolError(_("report {name!r} is declared by both {plugin} and {plugin_name}").format(name=report.name, plugin=found[report.name].plugin, plugin_name=impl.plugin_name))
+                    raise CstoolError(
+                        _("report {name!r} is declared by both {plugin} and {plugin_name}").format(
+                            name=report.name, plugin=found[report.name].plugin, plugin_name=impl.plugin_name
+                        )
+                    )
                 found[report.name] = replace(report, plugin=impl.plugin_name)
         return dict(sorted(found.items()))

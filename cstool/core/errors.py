@@ -24,7 +24,7 @@ class NotFound(CstoolError):
 class FieldError(CstoolError):
     """One field of one record is wrong."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str | None, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message

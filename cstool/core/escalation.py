@@ -28,7 +28,7 @@ def _already(record: dict) -> set[tuple[str, str]]:
 
 def _may_run(record: dict, phases: dict[str, str], now: datetime) -> bool:
     """False when every clock of the record has certainly stopped (a cheap pre-filter)."""
-    if phases.get(record.get("status")) in ("resolved", "closed"):
+    if phases.get(record["status"]) in ("resolved", "closed"):
         return datetime.fromisoformat(record["updated_at"]) > now  # later events might reopen as of now
     return True
 
@@ -42,9 +42,16 @@ def actions_for(ctx, record: dict, now: datetime) -> list[dict]:
         for level, when in clock.passed:
             if (clock.name, level.name) in done:
                 continue
-            actions.append({"id": record["id"], "clock": clock.name, "level": level.name,
-                            "notify": list(level.notify), "recipients": ctx.sla.recipients(level.notify, record),
-                            "at": format_datetime(when.astimezone(ctx.tz))})
+            actions.append(
+                {
+                    "id": record["id"],
+                    "clock": clock.name,
+                    "level": level.name,
+                    "notify": list(level.notify),
+                    "recipients": ctx.sla.recipients(level.notify, record),
+                    "at": format_datetime(when.astimezone(ctx.tz)),
+                }
+            )
     return actions
 
 
@@ -53,8 +60,11 @@ def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
     found: list[dict] = []
     for kind in ctx.kinds:
         phases = {s.name: s.phase for s in kind.statuses}
-        pending = [(r["id"], actions) for r in ctx.store.records(kind.name)
-                   if _may_run(r, phases, now) and (actions := actions_for(ctx, r, now))]
+        pending = [
+            (r["id"], actions)
+            for r in ctx.store.records(kind.name)
+            if _may_run(r, phases, now) and (actions := actions_for(ctx, r, now))
+        ]
         if not pending:
             continue
         if dry_run:
@@ -67,9 +77,17 @@ def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
                     record = copy.deepcopy(tx.get(record_id))
                     actions = actions_for(ctx, record, now)  # again, inside the lock: another run may have written
                     for action in actions:
-                        record["events"].append(event("escalated", action["at"], ctx.user, clock=action["clock"],
-                                                      level=action["level"], notify=action["notify"],
-                                                      recipients=action["recipients"]))
+                        record["events"].append(
+                            event(
+                                "escalated",
+                                action["at"],
+                                ctx.user,
+                                clock=action["clock"],
+                                level=action["level"],
+                                notify=action["notify"],
+                                recipients=action["recipients"],
+                            )
+                        )
                     if actions:
                         changed.append(record)
                         found += actions

@@ -7,8 +7,9 @@ rows alike. Values already typed (from JSON) are accepted when they fit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from cstool.core.i18n import _
 from cstool.core.kinds import Field
@@ -25,8 +26,15 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def parse_value(field: Field, raw: Any, *, tz: tzinfo, choices: Sequence[str] | None = None,
-                fmt: str | None = None, now: datetime | None = None) -> Any:
+def parse_value(
+    field: Field,
+    raw: Any,
+    *,
+    tz: tzinfo,
+    choices: Sequence[str] | None = None,
+    fmt: str | None = None,
+    now: datetime | None = None,
+) -> Any:
     """The typed value of ``raw`` for ``field``; ValueError with a plain message otherwise.
 
     Blank input gives None. ``choices`` are the allowed values of a choice field (from the
@@ -35,8 +43,14 @@ def parse_value(field: Field, raw: Any, *, tz: tzinfo, choices: Sequence[str] | 
     return make_parser(field, tz=tz, choices=choices, fmt=fmt, now=now)(raw)
 
 
-def make_parser(field: Field, *, tz: tzinfo, choices: Sequence[str] | None = None,
-                fmt: str | None = None, now: datetime | None = None) -> Callable[[Any], Any]:
+def make_parser(
+    field: Field,
+    *,
+    tz: tzinfo,
+    choices: Sequence[str] | None = None,
+    fmt: str | None = None,
+    now: datetime | None = None,
+) -> Callable[[Any], Any]:
     """A function parsing raw values for ``field``: built once, applied to every row of an import."""
     convert = _converter(field, tz, choices if choices is not None else field.choices, fmt, now)
 
@@ -48,8 +62,9 @@ def make_parser(field: Field, *, tz: tzinfo, choices: Sequence[str] | None = Non
     return parse
 
 
-def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str | None,
-               now: datetime | None) -> Callable[[Any], Any]:
+def _converter(
+    field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str | None, now: datetime | None
+) -> Callable[[Any], Any]:
     kind = field.type
     if kind == "text":
         if field.multiline:
@@ -65,25 +80,32 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             value = number(raw)
             if (low is not None and value < low) or (high is not None and value > high):
                 if low is not None and high is not None:
-                    raise ValueError(_("must be from {low:g} to {high:g}, not {value:g}").format(low=low, high=high, value=value))
+                    raise ValueError(
+                        _("must be from {low:g} to {high:g}, not {value:g}").format(low=low, high=high, value=value)
+                    )
                 bound = _("at least {low:g}") if high is None else _("at most {high:g}")
                 bound = bound.format(low=low, high=high)
                 raise ValueError(_("must be {bound}, not {value:g}").format(bound=bound, value=value))
             return value
+
         return bounded
     if kind == "bool":
         return _parse_bool
     if kind == "date":
+
         def to_date(raw: Any) -> str:
             if isinstance(raw, date) and not isinstance(raw, datetime):
                 return raw.isoformat()
             return parse_date(str(raw), fmt).isoformat()
+
         return to_date
     if kind == "datetime":
+
         def to_datetime(raw: Any) -> str:
             if isinstance(raw, datetime):
                 return format_datetime(raw if raw.tzinfo else raw.replace(tzinfo=tz))
             return format_datetime(parse_datetime(str(raw), tz, fmt, now))
+
         return to_datetime
     if kind == "choice":
         allowed = tuple(choices or ())
@@ -96,20 +118,25 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
                 shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", …"
                 raise ValueError(_("{text!r} is not one of: {shown}").format(text=text, shown=shown))
             return found
+
         return to_choice
     if kind == "phone":
+
         def to_phone(raw: Any) -> str:
             text = _PHONE_NOISE.sub("", str(raw))
             if not _PHONE.match(text):
                 raise ValueError(_("{raw!r} is not a phone number").format(raw=raw))
             return text
+
         return to_phone
     if kind == "email":
+
         def to_email(raw: Any) -> str:
             text = str(raw).strip()
             if not _EMAIL.match(text):
                 raise ValueError(_("{raw!r} is not an e-mail address").format(raw=raw))
             return text
+
         return to_email
     if kind == "list":
         allowed_items = {c.lower(): c for c in choices} if choices else None
@@ -120,9 +147,14 @@ def _converter(field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str
             if allowed_items is not None:
                 unknown = [item for item in cleaned if item.lower() not in allowed_items]
                 if unknown:
-                    raise ValueError(_("{items} not among: {choices}").format(items=', '.join(map(repr, unknown)), choices=', '.join(choices)))
+                    raise ValueError(
+                        _("{items} not among: {choices}").format(
+                            items=", ".join(map(repr, unknown)), choices=", ".join(allowed_items.values())
+                        )
+                    )
                 cleaned = [allowed_items[item.lower()] for item in cleaned]
             return list(dict.fromkeys(cleaned)) or None
+
         return to_list
     raise ValueError(_("unknown field type {kind!r}").format(kind=kind))  # Field.__post_init__ makes this unreachable
 
@@ -143,7 +175,8 @@ def _parse_int(raw: Any) -> int:
 def _parse_decimal(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError(_("{raw!r} is not a number").format(raw=raw))
-    from decimal import Decimal, InvalidOperation   # here: most commands parse no decimal
+    from decimal import Decimal, InvalidOperation  # here: most commands parse no decimal
+
     try:
         number = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:

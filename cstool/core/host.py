@@ -7,10 +7,10 @@ import importlib.util
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable
 
 import pluggy
 
@@ -38,7 +38,9 @@ BLOCK_ENV = "CSTOOL_BLOCK_PLUGINS"
 # The workspace's own list, kept with its other standards: [plugins] blocked = ["name"].
 BLOCK_POLICY_SECTION = "plugins"
 # The rest of the [plugins] table when it blocks nothing: `blocked = []`, blanks, comments.
-_EMPTY_BLOCK_LIST = re.compile(r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]*blocked[ \t]*=[ \t]*\[[ \t]*\][ \t]*(?:#[^\n]*)?\n)*(?:\[|\Z)")
+_EMPTY_BLOCK_LIST = re.compile(
+    r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]*blocked[ \t]*=[ \t]*\[[ \t]*\][ \t]*(?:#[^\n]*)?\n)*(?:\[|\Z)"
+)
 # Set to 0 to skip installed entry-point plugins (the test suite does, for isolation).
 ENTRY_POINTS_ENV = "CSTOOL_LOAD_ENTRYPOINTS"
 
@@ -67,11 +69,19 @@ class Host:
             if plugin is None:
                 continue
             hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
-            rows.append({"name": name, "source": self.sources.get(name, "registered"), "hooks": hooks,
-                         "error": None, "blocked": False})
+            rows.append(
+                {
+                    "name": name,
+                    "source": self.sources.get(name, "registered"),
+                    "hooks": hooks,
+                    "error": None,
+                    "blocked": False,
+                }
+            )
         for failure in self.failures:
-            rows.append({"name": failure.name, "source": failure.source, "hooks": [], "error": failure.error,
-                         "blocked": False})
+            rows.append(
+                {"name": failure.name, "source": failure.source, "hooks": [], "error": failure.error, "blocked": False}
+            )
         for name, source in self.blocked.items():
             rows.append({"name": name, "source": source, "hooks": [], "error": None, "blocked": True})
         return rows
@@ -105,6 +115,7 @@ def policy_blocked(text: str) -> set[str]:
     if header not in text or _EMPTY_BLOCK_LIST.match(text.split(header, 1)[1]):
         return set()  # the usual case, without importing and running a TOML parser
     import tomllib
+
     try:
         names = tomllib.loads(text).get(BLOCK_POLICY_SECTION, {}).get("blocked", [])
     except (tomllib.TOMLDecodeError, AttributeError):
@@ -207,8 +218,13 @@ def _check_pending(host: Host) -> None:
             host.failures.append(PluginFailure(name, source, str(exc)))
 
 
-def build_host(workspace_root: Path | None, *, entry_points: bool | None = None,
-               extra: Iterable[tuple[str, object]] = (), policy_text: str | None = None) -> Host:
+def build_host(
+    workspace_root: Path | None,
+    *,
+    entry_points: bool | None = None,
+    extra: Iterable[tuple[str, object]] = (),
+    policy_text: str | None = None,
+) -> Host:
     """Load every plugin: bundled, installed (entry points), ``extra`` (name, plugin) pairs
     handed in by the caller (the test fixtures do), then the workspace's plugins/*.py.
 

@@ -45,6 +45,7 @@ def policy_language(text: str) -> str | None:
     """``[workspace] language`` read off the policy text, for messages printed before the
     policy is parsed (plugin warnings); the parsed policy has the last word."""
     import re
+
     found = re.search(r'^[ \t]*language[ \t]*=[ \t]*"(zh|en)"', text, re.M)
     return found.group(1) if found else None
 
@@ -53,6 +54,7 @@ def _catalogue(lang: str):
     found = _catalogues.get(lang)
     if found is None:
         import gettext as stdlib_gettext
+
         found = stdlib_gettext.translation(DOMAIN, LOCALE_DIR, [lang], fallback=True)
         _catalogues[lang] = found
     return found

@@ -12,9 +12,10 @@ import contextlib
 import csv
 import json
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from cstool.core.errors import CstoolError, FieldError
 from cstool.core.fields import is_blank
@@ -37,7 +38,7 @@ class ImportMap:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
-    joins: dict[str, str] = field(default_factory=dict)   # field → separator when several columns feed it
+    joins: dict[str, str] = field(default_factory=dict)  # field → separator when several columns feed it
     timezone: str | None = None
     encoding: str | None = None
     format: str | None = None
@@ -64,16 +65,26 @@ def load_map(path: Path) -> ImportMap:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CstoolError(_("{path}: cannot read the map file ({strerror})").format(path=path, strerror=exc.strerror)) from None
+        raise CstoolError(
+            _("{path}: cannot read the map file ({strerror})").format(path=path, strerror=exc.strerror)
+        ) from None
     try:
         data = tomlkit.parse(text).unwrap()
     except ParseError as exc:
-        raise CstoolError(_("{path}:{line}: {problem}").format(path=path, line=exc.line, problem=re.sub(r' at line .*$', '', str(exc)))) from None
+        raise CstoolError(
+            _("{path}:{line}: {problem}").format(
+                path=path, line=exc.line, problem=re.sub(r" at line .*$", "", str(exc))
+            )
+        ) from None
     except TOMLKitError as exc:
         raise CstoolError(_("{path}: {exc}").format(path=path, exc=exc)) from None
     for key in data:
         if key not in MAP_SECTIONS:
-            raise CstoolError(_("{path}: unknown section [{key}]; a map has {MAP_SECTIONS}").format(path=path, key=key, MAP_SECTIONS=', '.join(MAP_SECTIONS)))
+            raise CstoolError(
+                _("{path}: unknown section [{key}]; a map has {MAP_SECTIONS}").format(
+                    path=path, key=key, MAP_SECTIONS=", ".join(MAP_SECTIONS)
+                )
+            )
     options = data.get("options", {})
 
     def table_of(name: str, value_type: type | tuple = str) -> dict:
@@ -82,12 +93,18 @@ def load_map(path: Path) -> ImportMap:
             raise CstoolError(_("{path}: [{name}] must be a table").format(path=path, name=name))
         for key, value in table.items():
             if not isinstance(value, value_type):
-                raise CstoolError(_("{path}: [{name}] {key!r} has a value of the wrong type").format(path=path, name=name, key=key))
+                raise CstoolError(
+                    _("{path}: [{name}] {key!r} has a value of the wrong type").format(path=path, name=name, key=key)
+                )
         return dict(table)
 
     for key in options:
         if key not in MAP_OPTIONS:
-            raise CstoolError(_("{path}: unknown option {key!r}; options are {MAP_OPTIONS}").format(path=path, key=key, MAP_OPTIONS=', '.join(MAP_OPTIONS)))
+            raise CstoolError(
+                _("{path}: unknown option {key!r}; options are {MAP_OPTIONS}").format(
+                    path=path, key=key, MAP_OPTIONS=", ".join(MAP_OPTIONS)
+                )
+            )
     mapping = ImportMap(
         columns=table_of("columns", (str, list)),
         values={k: {str(a): b for a, b in v.items()} for k, v in table_of("values", dict).items()},
@@ -103,7 +120,9 @@ def load_map(path: Path) -> ImportMap:
         delimiter=options.get("delimiter"),
     )
     if mapping.format is not None and mapping.format not in FORMATS:
-        raise CstoolError(_("{path}: options.format must be one of {FORMATS}").format(path=path, FORMATS=', '.join(FORMATS)))
+        raise CstoolError(
+            _("{path}: options.format must be one of {FORMATS}").format(path=path, FORMATS=", ".join(FORMATS))
+        )
     if mapping.timezone is not None:
         try:
             zone(mapping.timezone)
@@ -114,8 +133,8 @@ def load_map(path: Path) -> ImportMap:
 
 @dataclass
 class SourceRow:
-    row: int      # data rows counted from 1
-    line: int     # the file line where the row starts
+    row: int  # data rows counted from 1
+    line: int  # the file line where the row starts
     values: dict[str, Any]
 
 
@@ -145,7 +164,9 @@ def detect_format(path: Path, declared: str | None) -> str:
     return "csv"
 
 
-def read_source(path: Path, fmt: str, encoding: str, delimiter: str | None = None) -> tuple[list[str] | None, Iterator[SourceRow]]:
+def read_source(
+    path: Path, fmt: str, encoding: str, delimiter: str | None = None
+) -> tuple[list[str] | None, Iterator[SourceRow]]:
     """The header (CSV) and the rows of a file. Decoding problems raise SourceError."""
     try:
         text = path.read_bytes().decode(encoding)
@@ -154,7 +175,11 @@ def read_source(path: Path, fmt: str, encoding: str, delimiter: str | None = Non
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         hint = " (a spreadsheet saved in mainland China? try --encoding gb18030)" if encoding.startswith("utf") else ""
-        raise SourceError(_("{path}:{line}: not valid {encoding} text{hint}").format(path=path, line=line, encoding=encoding, hint=hint)) from None
+        raise SourceError(
+            _("{path}:{line}: not valid {encoding} text{hint}").format(
+                path=path, line=line, encoding=encoding, hint=hint
+            )
+        ) from None
     except LookupError:
         raise SourceError(_("unknown encoding {encoding!r}").format(encoding=encoding)) from None
     except OSError as exc:
@@ -172,7 +197,7 @@ def _sample(text: str, size: int = 16384) -> str:
     for 64 KB, 5 ms for 16 KB)."""
     head = text[:size]
     end = head.rfind("\n")
-    return head[:end + 1] if end > 0 and len(text) > size else head
+    return head[: end + 1] if end > 0 and len(text) > size else head
 
 
 def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], Iterator[SourceRow]]:
@@ -183,7 +208,9 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
             delimiter = csv.Sniffer().sniff(_sample(text), delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    reader = csv.reader(
+        text.splitlines(keepends=True), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
+    )
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -192,7 +219,9 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
         raise SourceError(_("{path}:1: {exc}").format(path=path, exc=exc)) from None
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
-        raise SourceError(_("{path}:1: the header names {twice} more than once").format(path=path, twice=', '.join(twice)))
+        raise SourceError(
+            _("{path}:1: the header names {twice} more than once").format(path=path, twice=", ".join(twice))
+        )
 
     def rows() -> Iterator[SourceRow]:
         number = 0
@@ -203,11 +232,14 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise SourceError(_("{path}:{start}: row {row}: {exc}").format(path=path, start=start, row=number + 1, exc=exc)) from None
+                raise SourceError(
+                    _("{path}:{start}: row {row}: {exc}").format(path=path, start=start, row=number + 1, exc=exc)
+                ) from None
             if not cells or cells == [""]:
                 start = reader.line_num + 1
                 continue
             number += 1
+            values: dict[str, Any]
             if len(cells) != len(header):
                 values = {"__width__": (len(cells), len(header))}
             else:
@@ -242,12 +274,16 @@ def _read_json(path: Path, text: str) -> Iterator[SourceRow]:
         try:
             json.loads(text)
         except json.JSONDecodeError as detail:
-            raise SourceError(_("{path}:{lineno}: not valid JSON: {msg}").format(path=path, lineno=detail.lineno, msg=detail.msg)) from None
+            raise SourceError(
+                _("{path}:{lineno}: not valid JSON: {msg}").format(path=path, lineno=detail.lineno, msg=detail.msg)
+            ) from None
         raise SourceError(_("{path}: not valid JSON: {exc}").format(path=path, exc=exc)) from None
     decoder = json.JSONDecoder()
     position = _skip_space(text, 0)
     if position >= len(text) or text[position] != "[":
-        raise SourceError(_("{path}: a JSON import must be an array of objects (or use JSON Lines, .jsonl)").format(path=path))
+        raise SourceError(
+            _("{path}: a JSON import must be an array of objects (or use JSON Lines, .jsonl)").format(path=path)
+        )
     position += 1
     line, counted_to = 1, 0
     number = 0
@@ -282,10 +318,21 @@ def check_columns(kind: Kind, header: list[str], mapping: ImportMap) -> list[Row
             targets.add(target)
             if target != "status" and (kind.field(target) is None or target in ("id", "kind", "events", "updated_at")):
                 via = f" (mapped to {target!r})" if target != column else ""
-                problems.append(RowError(None, 1, column, _("column {column!r}{via} is not a field of {name}; map it in [columns] or list it in options.ignore").format(column=column, via=via, name=kind.name)))
+                problems.append(
+                    RowError(
+                        None,
+                        1,
+                        column,
+                        _(
+                            "column {column!r}{via} is not a field of {name}; map it in [columns] or list it in options.ignore"
+                        ).format(column=column, via=via, name=kind.name),
+                    )
+                )
     for f in kind.fields:
         if f.required and f.name not in targets and f.name not in mapping.constants:
-            problems.append(RowError(None, 1, f.name, _("missing required column for field {name!r}").format(name=f.name)))
+            problems.append(
+                RowError(None, 1, f.name, _("missing required column for field {name!r}").format(name=f.name))
+            )
     return problems
 
 
@@ -301,8 +348,11 @@ class ColumnPlan:
         plan = self._plans.get(columns)
         if plan is None:
             mapping = self.mapping
-            plan = [(column, tuple((t, mapping.values.get(t)) for t in mapping.targets(column)))
-                    for column in columns if not mapping.ignores(column)]
+            plan = [
+                (column, tuple((t, mapping.values.get(t)) for t in mapping.targets(column)))
+                for column in columns
+                if not mapping.ignores(column)
+            ]
             self._plans[columns] = plan
         return plan
 
@@ -348,28 +398,62 @@ class ImportOutcome:
     written: bool = False
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "read": self.read, "imported": self.imported, "updated": self.updated,
-                "duplicates": self.duplicates, "skipped": self.skipped,
-                "errors": [e.as_dict() for e in self.errors]}
+        return {
+            "kind": self.kind,
+            "read": self.read,
+            "imported": self.imported,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "errors": [e.as_dict() for e in self.errors],
+        }
 
 
 CHUNK_ROWS = 5000  # rows validated per batch of hook calls; progress advances per chunk
 
 
-def run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool = False,
-               skip_invalid: bool = False, on_duplicate: str = "skip", encoding: str | None = None,
-               progress: Callable[[int], Any] | None = None) -> ImportOutcome:
+def run_import(
+    ctx,
+    kind: Kind,
+    path: Path,
+    mapping: ImportMap,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    on_duplicate: str = "skip",
+    encoding: str | None = None,
+    progress: Callable[[int], Any] | None = None,
+) -> ImportOutcome:
     """Import ``path``. ``progress(total)``, when given, returns a context manager with
     ``update(n)`` (click.progressbar fits), advanced as rows are checked."""
     from cstool.core.store import collector_paused
 
     with collector_paused():
-        return _run_import(ctx, kind, path, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
-                           on_duplicate=on_duplicate, encoding=encoding, progress=progress)
+        return _run_import(
+            ctx,
+            kind,
+            path,
+            mapping,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            on_duplicate=on_duplicate,
+            encoding=encoding,
+            progress=progress,
+        )
 
 
-def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: bool, skip_invalid: bool,
-                on_duplicate: str, encoding: str | None, progress: Callable[[int], Any] | None) -> ImportOutcome:
+def _run_import(
+    ctx,
+    kind: Kind,
+    path: Path,
+    mapping: ImportMap,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    on_duplicate: str,
+    encoding: str | None,
+    progress: Callable[[int], Any] | None,
+) -> ImportOutcome:
     fmt = detect_format(path, mapping.format)
     header, rows = read_source(path, fmt, encoding or mapping.encoding or "utf-8-sig", mapping.delimiter)
     outcome = ImportOutcome(kind.name)
@@ -401,20 +485,44 @@ def _run_import(ctx, kind: Kind, path: Path, mapping: ImportMap, *, dry_run: boo
         if problems:
             early[len(raw_rows)] = problems
         raw_rows.append(mapped)
-    return apply_import(ctx, kind, sources, raw_rows, early, outcome, tz=tz, formats=mapping.formats,
-                        dry_run=dry_run, skip_invalid=skip_invalid, on_duplicate=on_duplicate, progress=progress)
+    return apply_import(
+        ctx,
+        kind,
+        sources,
+        raw_rows,
+        early,
+        outcome,
+        tz=tz,
+        formats=mapping.formats,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        on_duplicate=on_duplicate,
+        progress=progress,
+    )
 
 
-def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict], early: dict[int, list[FieldError]],
-                 outcome: ImportOutcome, *, tz, formats: Mapping[str, str], dry_run: bool, skip_invalid: bool,
-                 on_duplicate: str, progress: Callable[[int], Any] | None = None) -> ImportOutcome:
+def apply_import(
+    ctx,
+    kind: Kind,
+    sources: list[SourceRow],
+    raw_rows: list[dict],
+    early: dict[int, list[FieldError]],
+    outcome: ImportOutcome,
+    *,
+    tz,
+    formats: Mapping[str, str],
+    dry_run: bool,
+    skip_invalid: bool,
+    on_duplicate: str,
+    progress: Callable[[int], Any] | None = None,
+) -> ImportOutcome:
     book = ctx.book
     candidates = [i for i in range(len(raw_rows)) if i not in early]
     problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items()}
     records: dict[int, dict] = {}
     with progress(len(candidates)) if progress else contextlib.nullcontext() as bar:
         for first in range(0, len(candidates), CHUNK_ROWS):
-            chunk = candidates[first:first + CHUNK_ROWS]
+            chunk = candidates[first : first + CHUNK_ROWS]
             built = book.build(kind, [raw_rows[i] for i in chunk], tz=tz, formats=formats)
             for position, error in built.errors:
                 problems.setdefault(chunk[position], []).append(error)
@@ -437,9 +545,14 @@ def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict]
                 new.append(record)
                 continue
             if on_duplicate == "error":
-                duplicate = (_("{external!r} is already imported as {id}") if external in stored
-                             else _("{external!r} repeats row {row}"))
-                message = duplicate.format(external=external, id=stored.get(external, {}).get("id"), row=seen.get(external))
+                duplicate = (
+                    _("{external!r} is already imported as {id}")
+                    if external in stored
+                    else _("{external!r} repeats row {row}")
+                )
+                message = duplicate.format(
+                    external=external, id=stored.get(external, {}).get("id"), row=seen.get(external)
+                )
                 problems.setdefault(index, []).append(FieldError("external_id", message))
             elif on_duplicate == "update" and external in stored:
                 changed = book.merge_import(kind, stored[external], record, raw_rows[index].keys())
@@ -452,8 +565,9 @@ def apply_import(ctx, kind: Kind, sources: list[SourceRow], raw_rows: list[dict]
         return new, updates
 
     def finish(new: list[dict], updates: list[dict]) -> bool:
-        outcome.errors = [RowError(sources[i].row, sources[i].line, e.field, e.message)
-                          for i in sorted(problems) for e in problems[i]]
+        outcome.errors = [
+            RowError(sources[i].row, sources[i].line, e.field, e.message) for i in sorted(problems) for e in problems[i]
+        ]
         outcome.skipped = len(problems) if skip_invalid else 0
         if problems and not skip_invalid:
             outcome.duplicates = 0

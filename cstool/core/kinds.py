@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field, replace
-from typing import Any, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
+from typing import Any
 
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
@@ -34,9 +36,9 @@ class Field:
     personal: bool = False
     default: Any = None
     multiline: bool = False
-    ask: bool = True   # False: not prompted at registration (filled in later, or derived)
-    update_via: str | None = None   # the command that alone may change it after registration
-    min: float | None = None        # bounds of an int or decimal field, inclusive
+    ask: bool = True  # False: not prompted at registration (filled in later, or derived)
+    update_via: str | None = None  # the command that alone may change it after registration
+    min: float | None = None  # bounds of an int or decimal field, inclusive
     max: float | None = None
 
     def __post_init__(self) -> None:
@@ -78,9 +80,9 @@ class Kind:
     list_columns: tuple[str, ...] = ()
     department: str | None = None
     transitions: Mapping[str, tuple[str, ...]] | None = None
-    history_field: str | None = None   # records of any kind whose this field equals our id are our history
-    script: str | None = None          # a template shown before the prompts (e.g. a call script)
-    partition: str | None = None       # "month": stored one file per month (high-volume kinds)
+    history_field: str | None = None  # records of any kind whose this field equals our id are our history
+    script: str | None = None  # a template shown before the prompts (e.g. a call script)
+    partition: str | None = None  # "month": stored one file per month (high-volume kinds)
     plugin: str = ""
 
     def __post_init__(self) -> None:
@@ -105,6 +107,17 @@ class Kind:
                 return status
         return None
 
+    def stored_status(self, name: str) -> Status:
+        """The status a stored (so already checked) record is in; a clear error if a hand
+        edit or another program put one the kind does not have."""
+        status = self.status(name)
+        if status is None:
+            known = ", ".join(s.name for s in self.statuses)
+            raise CstoolError(
+                _("{kind} has no status {name!r}; statuses: {known}").format(kind=self.name, name=name, known=known)
+            )
+        return status
+
     def field(self, name: str) -> Field | None:
         return self._fields_by_name.get(name)
 
@@ -123,7 +136,7 @@ class Kind:
     def title(self, lang: str) -> str:
         return self.label.get(lang) or self.label.get("en") or self.name
 
-    def with_plugin(self, plugin: str) -> "Kind":
+    def with_plugin(self, plugin: str) -> Kind:
         return replace(self, plugin=plugin)
 
 
@@ -142,9 +155,24 @@ ENVELOPE_FIELDS: tuple[Field, ...] = (
     Field("tags", "list", label=label("Tags", "标签")),
     Field("external_id", "text", label=label("External id", "外部编号")),
 )
-ENVELOPE_NAMES = ("id", "kind", "status", "created_at", "updated_at", "first_response_at", "resolved_at",
-                  "closed_at", "department", "owner", "customer_id", "category", "priority", "tags",
-                  "external_id", "events")
+ENVELOPE_NAMES = (
+    "id",
+    "kind",
+    "status",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "department",
+    "owner",
+    "customer_id",
+    "category",
+    "priority",
+    "tags",
+    "external_id",
+    "events",
+)
 # What `update --set` may change; status, owner and clock stamps have their own commands.
 UPDATABLE_ENVELOPE = ("department", "customer_id", "category", "priority", "tags", "external_id")
 
@@ -158,8 +186,11 @@ class KindRegistry:
         for kind in kinds:
             for index, (table, key) in enumerate(((self._by_name, kind.name), (self._by_prefix, kind.prefix))):
                 if key in table:
-                    clash = (_("kind name {key!r} is declared by both {first} and {second}") if index == 0
-                             else _("kind prefix {key!r} is declared by both {first} and {second}"))
+                    clash = (
+                        _("kind name {key!r} is declared by both {first} and {second}")
+                        if index == 0
+                        else _("kind prefix {key!r} is declared by both {first} and {second}")
+                    )
                     raise CstoolError(clash.format(key=key, first=table[key].plugin, second=kind.plugin))
                 table[key] = kind
 
@@ -180,5 +211,7 @@ class KindRegistry:
         prefix = record_id.split("-", 1)[0].upper()
         kind = self._by_prefix.get(prefix)
         if kind is None:
-            raise CstoolError(_("{record_id!r} is not a record id (ids look like CMP-20261123-0007)").format(record_id=record_id))
+            raise CstoolError(
+                _("{record_id!r} is not a record id (ids look like CMP-20261123-0007)").format(record_id=record_id)
+            )
         return kind

@@ -7,16 +7,17 @@ Plugins read policy as plain data through ``Policy.get`` (parsed by tomllib); on
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
 from datetime import tzinfo
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from cstool.core.errors import PolicyError
 from cstool.core.i18n import LANGUAGES, _
 
-KeyPath = tuple[Any, ...]   # ("escalation", "levels", 1, "at")
+KeyPath = tuple[Any, ...]  # ("escalation", "levels", 1, "at")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,11 @@ def parse_key(key: str) -> KeyPath:
     while position < len(key):
         match = pattern.match(key, position)
         if not match or match.end() == position:
-            raise PolicyError(_("{key!r} is not a policy key (write it like sla.complaint.calendar or escalation.levels[1].at)").format(key=key))
+            raise PolicyError(
+                _(
+                    "{key!r} is not a policy key (write it like sla.complaint.calendar or escalation.levels[1].at)"
+                ).format(key=key)
+            )
         name = next(g for g in match.groups()[:3] if g is not None)
         parts.append(name)
         parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(4)))
@@ -95,6 +100,7 @@ class Policy:
     @cached_property
     def timezone(self) -> tzinfo:
         from cstool.core.timeutil import zone
+
         return zone(self.timezone_name)
 
     @cached_property
@@ -125,12 +131,15 @@ class Policy:
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r'^\s*((?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+))*)\s*=')
+_KEY = re.compile(
+    r'^\s*((?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+))*)\s*='
+)
 
 
 def _split_dotted(text: str) -> tuple[str, ...]:
-    return tuple(next(g for g in m.groups() if g is not None)
-                 for m in re.finditer(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)', text))
+    return tuple(
+        next(g for g in m.groups() if g is not None) for m in re.finditer(r'"([^"]*)"|\'([^\']*)\'|([^.\s"\']+)', text)
+    )
 
 
 def _key_lines(text: str) -> list[tuple[KeyPath, int]]:
@@ -174,9 +183,13 @@ def load_policy(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(_("{path} is missing: run `cstool init` to create the default policy").format(path=path)) from None
+        raise PolicyError(
+            _("{path} is missing: run `cstool init` to create the default policy").format(path=path)
+        ) from None
     except UnicodeDecodeError as exc:
-        raise PolicyError(_("{path}: not UTF-8 text ({reason} at byte {start})").format(path=path, reason=exc.reason, start=exc.start)) from None
+        raise PolicyError(
+            _("{path}: not UTF-8 text ({reason} at byte {start})").format(path=path, reason=exc.reason, start=exc.start)
+        ) from None
     return Policy(path, text, read_text(path, text))
 
 
@@ -192,8 +205,10 @@ def read_text(path: Path, text: str) -> dict:
         located = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
         if located is None:
             raise PolicyError(_("{path}: {exc}").format(path=path, exc=exc)) from None
-        message = str(exc)[:located.start()]
-        raise PolicyError(_("{path}:{line}: {message}").format(path=path, line=located.group(1), message=message)) from None
+        message = str(exc)[: located.start()]
+        raise PolicyError(
+            _("{path}:{line}: {message}").format(path=path, line=located.group(1), message=message)
+        ) from None
 
 
 def check_core(policy: Policy) -> list[Problem]:
@@ -206,7 +221,7 @@ def check_core(policy: Policy) -> list[Problem]:
         return [Problem(("workspace",), _("the [workspace] table is missing"))]
     tz = workspace.get("timezone", "Asia/Shanghai")
     if not isinstance(tz, str):
-        problems.append(Problem(("workspace", "timezone"), _("must be a time zone name such as \"Asia/Shanghai\"")))
+        problems.append(Problem(("workspace", "timezone"), _('must be a time zone name such as "Asia/Shanghai"')))
     else:
         try:
             zone(tz)
@@ -214,14 +229,26 @@ def check_core(policy: Policy) -> list[Problem]:
             problems.append(Problem(("workspace", "timezone"), str(exc)))
     language = workspace.get("language", "zh")
     if language not in LANGUAGES:
-        problems.append(Problem(("workspace", "language"), _("must be one of {LANGUAGES}, not {language!r}").format(LANGUAGES=', '.join(LANGUAGES), language=language)))
+        problems.append(
+            Problem(
+                ("workspace", "language"),
+                _("must be one of {LANGUAGES}, not {language!r}").format(
+                    LANGUAGES=", ".join(LANGUAGES), language=language
+                ),
+            )
+        )
     priorities = workspace.get("priorities", ["urgent", "high", "normal", "low"])
     if not (isinstance(priorities, list) and priorities and all(isinstance(p, str) and p for p in priorities)):
         problems.append(Problem(("workspace", "priorities"), _("must be a list of priority names, most urgent first")))
     elif len(set(priorities)) != len(priorities):
         problems.append(Problem(("workspace", "priorities"), _("names a priority twice")))
     elif workspace.get("default_priority", "normal") not in priorities:
-        problems.append(Problem(("workspace", "default_priority"), _("must be one of the priorities: {priorities}").format(priorities=', '.join(priorities))))
+        problems.append(
+            Problem(
+                ("workspace", "default_priority"),
+                _("must be one of the priorities: {priorities}").format(priorities=", ".join(priorities)),
+            )
+        )
     departments = policy.get("departments", {})
     if not isinstance(departments, dict):
         problems.append(Problem(("departments",), _("must be a table of departments")))
@@ -238,7 +265,7 @@ def check_core(policy: Policy) -> list[Problem]:
             problems.append(Problem(("departments", name, "members"), _("must be a list of names")))
     blocked = policy.get("plugins.blocked", [])
     if not (isinstance(blocked, list) and all(isinstance(name, str) for name in blocked)):
-        problems.append(Problem(("plugins", "blocked"), _("must be a list of plugin names, such as [\"smtp\"]")))
+        problems.append(Problem(("plugins", "blocked"), _('must be a list of plugin names, such as ["smtp"]')))
     return problems
 
 
@@ -264,11 +291,17 @@ def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
         where = format_key(parts[: depth + 1])
         if isinstance(part, int):
             if not isinstance(node, list) or part >= len(node):
-                raise PolicyError(_("{key}: {where} does not exist (there are {count} entries)").format(key=key, where=where, count=len(node) if isinstance(node, list) else 0))
+                raise PolicyError(
+                    _("{key}: {where} does not exist (there are {count} entries)").format(
+                        key=key, where=where, count=len(node) if isinstance(node, list) else 0
+                    )
+                )
             node = node[part]
             continue
         if not hasattr(node, "keys"):
-            raise PolicyError(_("{key}: {parent} is a value, not a table").format(key=key, parent=format_key(parts[:depth])))
+            raise PolicyError(
+                _("{key}: {parent} is a value, not a table").format(key=key, parent=format_key(parts[:depth]))
+            )
         if part not in node:
             if isinstance(parts[depth + 1], int):
                 raise PolicyError(_("{key}: {where} does not exist").format(key=key, where=where))

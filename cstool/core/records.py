@@ -7,20 +7,21 @@ validation → enrichment → classification → store. Every change appends an 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from cstool.core.classify import changes_for, merge_answers
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _
-from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind
+from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
 from cstool.core.timeutil import format_datetime, stored_instant
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
-STAMP_PHASES = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}   # a stamp needs one of these phases
+STAMP_PHASES = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}  # a stamp needs one of these phases
 # Envelope keys the tool owns; input may not set them.
 TOOL_OWNED = ("id", "kind", "updated_at", "events", "classified")
 FUTURE_TOLERANCE_SECONDS = 300
@@ -66,9 +67,16 @@ class RecordBook:
 
     # ---- parsing ---------------------------------------------------------------
 
-    def parse_row(self, kind: Kind, raw: Mapping[str, Any], *, tz: tzinfo | None = None,
-                  formats: Mapping[str, str] | None = None, updating: bool = False,
-                  parsers: Mapping[str, Callable[[Any], Any]] | None = None) -> tuple[dict, list[FieldError]]:
+    def parse_row(
+        self,
+        kind: Kind,
+        raw: Mapping[str, Any],
+        *,
+        tz: tzinfo | None = None,
+        formats: Mapping[str, str] | None = None,
+        updating: bool = False,
+        parsers: Mapping[str, Callable[[Any], Any]] | None = None,
+    ) -> tuple[dict, list[FieldError]]:
         """Typed values of ``raw`` (field name → text or JSON value) and every error found."""
         parsers = parsers or self._parsers(kind, tz or self.ctx.tz, formats)
         values: dict[str, Any] = {}
@@ -78,7 +86,11 @@ class RecordBook:
             if updating:
                 field = kind.field(name)
                 if field is not None and field.update_via:
-                    errors.append(FieldError(name, _("cannot be changed by update; use {update_via}").format(update_via=field.update_via)))
+                    errors.append(
+                        FieldError(
+                            name, _("cannot be changed by update; use {update_via}").format(update_via=field.update_via)
+                        )
+                    )
                     continue
             locked = updating and name in ENVELOPE_NAMES and name not in UPDATABLE_ENVELOPE
             if parse is not None and not locked:
@@ -92,7 +104,14 @@ class RecordBook:
                 status = kind.status(str(raw_value).strip())
                 if status is None:
                     names = ", ".join(s.name for s in kind.statuses)
-                    errors.append(FieldError("status", _("{raw_value!r} is not a status of {name}; statuses: {names}").format(raw_value=raw_value, name=kind.name, names=names)))
+                    errors.append(
+                        FieldError(
+                            "status",
+                            _("{raw_value!r} is not a status of {name}; statuses: {names}").format(
+                                raw_value=raw_value, name=kind.name, names=names
+                            ),
+                        )
+                    )
                 else:
                     values["status"] = status.name
             elif locked:
@@ -108,8 +127,11 @@ class RecordBook:
         parsers = self._parser_cache.get(key)
         if parsers is None:
             formats = formats or {}
-            parsers = {f.name: make_parser(f, tz=tz, choices=self.ctx.choices(f), fmt=formats.get(f.name))
-                       for f in kind.all_fields() if f.name not in TOOL_OWNED}
+            parsers = {
+                f.name: make_parser(f, tz=tz, choices=self.ctx.choices(f), fmt=formats.get(f.name))
+                for f in kind.all_fields()
+                if f.name not in TOOL_OWNED
+            }
             self._parser_cache[key] = parsers
         return parsers
 
@@ -125,14 +147,23 @@ class RecordBook:
         worked out once per command, not once per row."""
         shape = self._shapes.get(kind.name)
         if shape is None:
-            shape = self._shapes[kind.name] = ({f.name: f.default for f in kind.fields},
-                                               tuple(f.name for f in kind.fields if f.required))
+            shape = self._shapes[kind.name] = (
+                {f.name: f.default for f in kind.fields},
+                tuple(f.name for f in kind.fields if f.required),
+            )
         return shape
 
     # ---- building new records ----------------------------------------------------
 
-    def build(self, kind: Kind, rows: Sequence[Mapping[str, Any]], *, now: datetime | None = None,
-              tz: tzinfo | None = None, formats: Mapping[str, str] | None = None) -> Built:
+    def build(
+        self,
+        kind: Kind,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        now: datetime | None = None,
+        tz: tzinfo | None = None,
+        formats: Mapping[str, str] | None = None,
+    ) -> Built:
         """Records for ``rows`` through the whole pipeline; refused rows are None with errors."""
         now = now or self.ctx.now()
         records: list[dict | None] = []
@@ -155,16 +186,22 @@ class RecordBook:
     def _new_record(self, kind: Kind, values: dict[str, Any], now: datetime) -> dict:
         user = self.ctx.user
         created = values.get("created_at") or format_datetime(now)
-        status = kind.status(values["status"]) if "status" in values else self._implied_status(kind, values)
+        status = kind.stored_status(values["status"]) if "status" in values else self._implied_status(kind, values)
         record: dict[str, Any] = {
-            "id": None, "kind": kind.name, "status": status.name,
-            "created_at": created, "updated_at": created,
+            "id": None,
+            "kind": kind.name,
+            "status": status.name,
+            "created_at": created,
+            "updated_at": created,
             "first_response_at": values.get("first_response_at"),
-            "resolved_at": values.get("resolved_at"), "closed_at": values.get("closed_at"),
+            "resolved_at": values.get("resolved_at"),
+            "closed_at": values.get("closed_at"),
             "department": values.get("department") or kind.department,
             "owner": values.get("owner") or user,
-            "customer_id": values.get("customer_id"), "category": values.get("category"),
-            "priority": values.get("priority"), "tags": values.get("tags") or [],
+            "customer_id": values.get("customer_id"),
+            "category": values.get("category"),
+            "priority": values.get("priority"),
+            "tags": values.get("tags") or [],
             "external_id": values.get("external_id"),
         }
         defaults = self._shape(kind)[0]
@@ -176,17 +213,31 @@ class RecordBook:
         if record["first_response_at"]:
             events.append(event("response", record["first_response_at"], user))
         if status.name != kind.initial_status.name:
-            stamp = record["closed_at"] if status.phase == "closed" else record["resolved_at"] if status.phase == "resolved" else None
+            stamp = (
+                record["closed_at"]
+                if status.phase == "closed"
+                else record["resolved_at"]
+                if status.phase == "resolved"
+                else None
+            )
             # An imported final status without its time keeps the record's creation time
             # and says so, so that clocks know the stop time is unknown.
             unknown = status.phase in ("resolved", "closed") and not stamp
-            events.append(event("status", stamp or created, user, to=status.name,
-                                at_unknown=True if unknown else None, **{"from": kind.initial_status.name}))
+            events.append(
+                event(
+                    "status",
+                    stamp or created,
+                    user,
+                    to=status.name,
+                    at_unknown=True if unknown else None,
+                    **{"from": kind.initial_status.name},
+                )
+            )
         record["events"] = events
         return record
 
     @staticmethod
-    def _implied_status(kind: Kind, values: Mapping[str, Any]):
+    def _implied_status(kind: Kind, values: Mapping[str, Any]) -> Status:
         """Without a status, a closing or resolving stamp implies the kind's first such status."""
         for stamp, phase in (("closed_at", "closed"), ("resolved_at", "resolved")):
             if values.get(stamp):
@@ -204,11 +255,25 @@ class RecordBook:
         problems = []
         for name in stamped:
             if stored_instant(record[name]) < created:
-                problems.append(FieldError(name, _("{at} is before created_at {created_at}").format(at=record[name], created_at=record['created_at'])))
-        phase = kind.status(record["status"]).phase
+                problems.append(
+                    FieldError(
+                        name,
+                        _("{at} is before created_at {created_at}").format(
+                            at=record[name], created_at=record["created_at"]
+                        ),
+                    )
+                )
+        phase = kind.stored_status(record["status"]).phase
         for name, phases in STAMP_PHASES.items():
             if record.get(name) and phase not in phases:
-                problems.append(FieldError(name, _("is set, but status {status} is not {phases}").format(status=record['status'], phases=_(" or ").join(phases))))
+                problems.append(
+                    FieldError(
+                        name,
+                        _("is set, but status {status} is not {phases}").format(
+                            status=record["status"], phases=_(" or ").join(phases)
+                        ),
+                    )
+                )
         return problems
 
     def _run_record_hooks(self, kind: Kind, records: list[dict | None], errors: list[tuple[int, FieldError]]) -> None:
@@ -219,7 +284,9 @@ class RecordBook:
         batch = [r for _, r in live]
         policy = self.ctx.policy
         refused: set[int] = set()
-        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=batch, policy=policy, lookup=self.lookup):
+        for answer in self.ctx.hook.cstool_validate_records(
+            kind=kind, records=batch, policy=policy, lookup=self.lookup
+        ):
             for position, field, message in answer or []:
                 index = live[position][0]
                 errors.append((index, FieldError(field, message)))
@@ -244,7 +311,9 @@ class RecordBook:
         a copy and the given one is left alone, so that only the changed are copied.
         """
         priorities = self.ctx.policy.priorities
-        offers = merge_answers(self.ctx.hook.cstool_classify(kind=kind, records=records, policy=self.ctx.policy), priorities)
+        offers = merge_answers(
+            self.ctx.hook.cstool_classify(kind=kind, records=records, policy=self.ctx.policy), priorities
+        )
         if offers is None:
             return []
         changed = []
@@ -257,7 +326,7 @@ class RecordBook:
             if not in_place:
                 record = {**record, "events": list(record["events"])}
             record.update(changes)
-            rules = list(dict.fromkeys(offered.get("rules") or []))   # as merged answers give them: each once
+            rules = list(dict.fromkeys(offered.get("rules") or []))  # as merged answers give them: each once
             by_rule = dict(record.get("classified") or {})
             for name in changes:
                 by_rule[name] = ", ".join(rules)
@@ -299,7 +368,7 @@ class RecordBook:
         built = self.build(kind, [raw])
         if built.errors:
             raise RecordInvalid([e for _, e in built.errors])
-        return self.insert(kind, [built.records[0]])[0]
+        return self.insert(kind, [record for record in built.records if record is not None])[0]
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -312,8 +381,14 @@ class RecordBook:
 
     # ---- changing ----------------------------------------------------------------------
 
-    def change(self, record_id: str, at: datetime | None, apply: Callable[[Kind, dict, str], None],
-               *, not_before_status: bool = True) -> dict:
+    def change(
+        self,
+        record_id: str,
+        at: datetime | None,
+        apply: Callable[[Kind, dict, str], None],
+        *,
+        not_before_status: bool = True,
+    ) -> dict:
         """Change one record under its kind's lock: ``apply(kind, record, at_text)`` edits it.
 
         ``at`` (--at) must not be earlier than created_at nor the last status event,
@@ -337,10 +412,18 @@ class RecordBook:
             raise CstoolError(_("--at {at} is in the future").format(at=format_datetime(when)))
         created = stored_instant(record["created_at"])
         if when < created:
-            raise CstoolError(_("--at {at} is earlier than {id}'s created_at {created_at}").format(at=format_datetime(when), id=record['id'], created_at=record['created_at']))
+            raise CstoolError(
+                _("--at {at} is earlier than {id}'s created_at {created_at}").format(
+                    at=format_datetime(when), id=record["id"], created_at=record["created_at"]
+                )
+            )
         last = last_status_at(record)
         if not_before_status and last and when < stored_instant(last):
-            raise CstoolError(_("--at {at} is earlier than {id}'s last status change at {last}").format(at=format_datetime(when), id=record['id'], last=last))
+            raise CstoolError(
+                _("--at {at} is earlier than {id}'s last status change at {last}").format(
+                    at=format_datetime(when), id=record["id"], last=last
+                )
+            )
 
     def update(self, record_id: str, raw: Mapping[str, Any], at: datetime | None) -> dict:
         def apply(kind: Kind, record: dict, when: str) -> None:
@@ -365,12 +448,14 @@ class RecordBook:
             record["updated_at"] = when
             self.ctx.hook.cstool_enrich_records(kind=kind, records=[record], policy=self.ctx.policy, lookup=self.lookup)
             self.classify(kind, [record], at=when)
+
         return self.change(record_id, at, apply, not_before_status=False)
 
     def _validate_existing(self, kind: Kind, record: dict) -> None:
-        errors = []
-        for answer in self.ctx.hook.cstool_validate_records(kind=kind, records=[record], policy=self.ctx.policy,
-                                                            lookup=self.lookup):
+        errors: list[FieldError] = []
+        for answer in self.ctx.hook.cstool_validate_records(
+            kind=kind, records=[record], policy=self.ctx.policy, lookup=self.lookup
+        ):
             errors.extend(FieldError(field, message) for _, field, message in answer or [])
         if errors:
             raise RecordInvalid(errors)
@@ -391,12 +476,26 @@ class RecordBook:
         target = kind.status(name)
         if target is None:
             names = ", ".join(s.name for s in kind.statuses)
-            raise FieldError("status", _("{name!r} is not a status of {kind}; statuses: {names}").format(name=name, kind=kind.name, names=names))
+            raise FieldError(
+                "status",
+                _("{name!r} is not a status of {kind}; statuses: {names}").format(
+                    name=name, kind=kind.name, names=names
+                ),
+            )
         if target.name == record["status"]:
-            raise CstoolError(_("{id} is already {status}").format(id=record['id'] or _("the record"), status=target.name))
+            raise CstoolError(
+                _("{id} is already {status}").format(id=record["id"] or _("the record"), status=target.name)
+            )
         allowed = kind.next_statuses(record["status"])
         if target.name not in allowed:
-            raise CstoolError(_("{id} cannot go from {status} to {target}; next: {allowed}").format(id=record['id'] or _("the record"), status=record['status'], target=target.name, allowed=', '.join(allowed) or _("none")))
+            raise CstoolError(
+                _("{id} cannot go from {status} to {target}; next: {allowed}").format(
+                    id=record["id"] or _("the record"),
+                    status=record["status"],
+                    target=target.name,
+                    allowed=", ".join(allowed) or _("none"),
+                )
+            )
         before = kind.status(record["status"])
         if target.phase in ("open", "pending"):
             record["resolved_at"] = None
@@ -407,30 +506,39 @@ class RecordBook:
                 record["resolved_at"] = when
         elif target.phase == "closed":
             record["closed_at"] = when
-        record["events"].append(event("status", when, self.ctx.user, note=note,
-                                      **{"from": record["status"], "to": target.name}))
+        record["events"].append(
+            event("status", when, self.ctx.user, note=note, **{"from": record["status"], "to": target.name})
+        )
         record["status"] = target.name
         record["updated_at"] = when
 
     def respond(self, record_id: str, at: datetime | None, note: str | None) -> dict:
-        return self.change(record_id, at, lambda kind, record, when: self.apply_response(record, when, note),
-                           not_before_status=False)
+        return self.change(
+            record_id, at, lambda kind, record, when: self.apply_response(record, when, note), not_before_status=False
+        )
 
     def set_status(self, record_id: str, name: str, at: datetime | None, note: str | None) -> dict:
         return self.change(record_id, at, lambda kind, record, when: self.apply_status(kind, record, name, when, note))
 
     def assign(self, record_id: str, owner: str, department: str | None, at: datetime | None) -> dict:
         """Hand a record over (首问负责制: the owner changes only through this event)."""
+
         def apply(kind: Kind, record: dict, when: str) -> None:
             if owner == record.get("owner") and (department is None or department == record.get("department")):
-                raise CstoolError(_("{id} is already owned by {owner}").format(id=record['id'], owner=owner))
-            record["events"].append(event("assigned", when, self.ctx.user,
-                                          **{"from": record.get("owner"), "to": owner,
-                                             "department": department}))
+                raise CstoolError(_("{id} is already owned by {owner}").format(id=record["id"], owner=owner))
+            record["events"].append(
+                event(
+                    "assigned",
+                    when,
+                    self.ctx.user,
+                    **{"from": record.get("owner"), "to": owner, "department": department},
+                )
+            )
             record["owner"] = owner
             if department:
                 record["department"] = department
             record["updated_at"] = when
+
         return self.change(record_id, at, apply, not_before_status=False)
 
     def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
@@ -467,7 +575,9 @@ class RecordBook:
             record[name] = value
         record["events"].append(event("updated", when, self.ctx.user, changes=changes, via="import"))
         if "status" in changes:
-            record["events"].append(event("status", when, self.ctx.user, **{"from": changes["status"][0], "to": changes["status"][1]}))
+            record["events"].append(
+                event("status", when, self.ctx.user, **{"from": changes["status"][0], "to": changes["status"][1]})
+            )
         record["updated_at"] = when
         return record
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
-from typing import Any, Callable, Mapping
+from functools import cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,17 @@ class ReportRequest:
         if self.clock_source is not None:
             return self.clock_source(record, self.now, detail)
         from cstool.core.clocks import record_clocks
+
         kind = self.kinds.get(record["kind"])
-        return record_clocks(record, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name,
-                             self._sla, self.now, detail)
+        return record_clocks(
+            record, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self._sla, self.now, detail
+        )
 
     @cached_property
     def _sla(self):
         """The policy's calendars and targets, parsed once per request (not once per record)."""
         from cstool.core.clocks import SlaPolicy
+
         return SlaPolicy(self.policy)
 
     def in_period(self, record: Mapping[str, Any]) -> bool:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 from tinydb import TinyDB
@@ -69,7 +70,9 @@ def load_json_file(path: Path) -> Any:
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise StoreError(_("{path} is not valid JSON ({exc}); it was left exactly as it is").format(path=path, exc=exc)) from None
+            raise StoreError(
+                _("{path} is not valid JSON ({exc}); it was left exactly as it is").format(path=path, exc=exc)
+            ) from None
 
 
 def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
@@ -101,7 +104,9 @@ def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
         except OSError:
             pass
         reason = exc.strerror or str(exc)
-        raise StoreError(_("{path}: cannot write ({reason}); the previous file is intact").format(path=path, reason=reason)) from None
+        raise StoreError(
+            _("{path}: cannot write ({reason}); the previous file is intact").format(path=path, reason=reason)
+        ) from None
 
 
 class BufferedAtomicStorage(Storage):
@@ -121,7 +126,11 @@ class BufferedAtomicStorage(Storage):
         if not self._loaded:
             data = load_json_file(self.path)
             if data is not None and not isinstance(data, dict):
-                raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=self.path))
+                raise StoreError(
+                    _("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(
+                        path=self.path
+                    )
+                )
             self._data = data
             self._loaded = True
         return self._data
@@ -147,14 +156,22 @@ def _check_schema(path: Path, data: dict | None) -> None:
     meta = data.get(META_TABLE, {}).get("1", {})
     version = meta.get("schema", 1)
     if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise StoreError(_("{path} has schema version {version!r}; this cstool reads up to {SCHEMA_VERSION}: upgrade cstool").format(path=path, version=version, SCHEMA_VERSION=SCHEMA_VERSION))
+        raise StoreError(
+            _("{path} has schema version {version!r}; this cstool reads up to {SCHEMA_VERSION}: upgrade cstool").format(
+                path=path, version=version, SCHEMA_VERSION=SCHEMA_VERSION
+            )
+        )
 
 
 def load_data_file(path: Path) -> dict:
     """A kind's data file, checked: an object with a schema this cstool reads ({} if absent)."""
     data = load_json_file(path)
     if data is not None and not isinstance(data, dict):
-        raise StoreError(_("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(path=path))
+        raise StoreError(
+            _("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(
+                path=path
+            )
+        )
     _check_schema(path, data)
     return data or {}
 
@@ -172,7 +189,7 @@ class Transaction:
         self._raw: dict[str, dict] = data.get(kind, {})
         self._doc_ids: dict[str, int] | None = None
         meta = data.get(META_TABLE, {}).get("1")
-        self._meta = dict(meta) if meta else {"schema": SCHEMA_VERSION, "kind": kind, "sequences": {}}
+        self._meta: dict[str, Any] = dict(meta) if meta else {"schema": SCHEMA_VERSION, "kind": kind, "sequences": {}}
         self._meta["sequences"] = dict(self._meta.get("sequences", {}))
         self._meta_dirty = False
 
@@ -216,7 +233,7 @@ class Transaction:
         if not records:
             return
         doc_ids = self._table.insert_multiple(records)
-        self._raw = self._storage.read()[self.kind]
+        self._raw = (self._storage.read() or {})[self.kind]
         index = self._index()
         for record, doc_id in zip(records, doc_ids):
             index[record["id"]] = doc_id
@@ -229,16 +246,16 @@ class Transaction:
         by_id = {}
         for record in records:
             if record["id"] not in index:
-                raise StoreError(_("{id} is not in {path}").format(id=record['id'], path=self._storage.path))
+                raise StoreError(_("{id} is not in {path}").format(id=record["id"], path=self._storage.path))
             by_id[record["id"]] = record
 
-        def swap(document: dict) -> None:  # TinyDB passes the stored dict itself
+        def swap(document: MutableMapping) -> None:  # TinyDB passes the stored dict itself
             replacement = by_id[document["id"]]
             document.clear()
             document.update(replacement)
 
         self._table.update(swap, doc_ids=[index[record_id] for record_id in by_id])
-        self._raw = self._storage.read()[self.kind]
+        self._raw = (self._storage.read() or {})[self.kind]
 
     def commit(self) -> dict:
         """Write the file once if anything changed; the data as it now stands."""
@@ -280,7 +297,9 @@ class Store:
             return None
         parts = record_id.split("-")
         if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) != 8:
-            raise StoreError(_("{record_id!r} is not a record id (ids look like CALL-20261123-0007)").format(record_id=record_id))
+            raise StoreError(
+                _("{record_id!r} is not a record id (ids look like CALL-20261123-0007)").format(record_id=record_id)
+            )
         return month_of_day(parts[1])
 
     def partition_of_day(self, kind: str, day: str) -> str | None:
@@ -291,7 +310,10 @@ class Store:
         if kind not in self.partitioned:
             return [None]
         folder = self.data_dir / kind
-        return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
+        months: list[str | None] = []
+        if folder.is_dir():
+            months.extend(sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")))
+        return months
 
     def _data(self, kind: str, partition: str | None = None, fresh: bool = False) -> dict:
         key = (kind, partition)
@@ -370,15 +392,23 @@ def _remove_stale_temps(path: Path) -> None:
 
 @contextmanager
 def _locked(lock_path: Path) -> Iterator[None]:
-    from filelock import FileLock, Timeout   # here: reading takes no lock, and filelock costs ~8 ms to import
+    from filelock import FileLock, Timeout  # here: reading takes no lock, and filelock costs ~8 ms to import
 
     lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
     try:
         lock.acquire()
     except Timeout:
-        raise StoreError(_("{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)").format(lock_path=lock_path, LOCK_TIMEOUT_SECONDS=LOCK_TIMEOUT_SECONDS)) from None
+        raise StoreError(
+            _("{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)").format(
+                lock_path=lock_path, LOCK_TIMEOUT_SECONDS=LOCK_TIMEOUT_SECONDS
+            )
+        ) from None
     except OSError as exc:
-        raise StoreError(_("{lock_path}: cannot lock ({strerror}); nothing was written").format(lock_path=lock_path, strerror=exc.strerror)) from None
+        raise StoreError(
+            _("{lock_path}: cannot lock ({strerror}); nothing was written").format(
+                lock_path=lock_path, strerror=exc.strerror
+            )
+        ) from None
     try:
         yield
     finally:

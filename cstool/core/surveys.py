@@ -49,19 +49,27 @@ class Question:
             try:
                 value = int(str(raw).strip())
             except ValueError:
-                raise ValueError(_("{raw!r} is not a whole number from {low} to {high}").format(raw=raw, low=low, high=high)) from None
+                raise ValueError(
+                    _("{raw!r} is not a whole number from {low} to {high}").format(raw=raw, low=low, high=high)
+                ) from None
             if not low <= value <= high:
-                raise ValueError(_("{value} is out of range: answer from {low} to {high}").format(value=value, low=low, high=high))
+                raise ValueError(
+                    _("{value} is out of range: answer from {low} to {high}").format(value=value, low=low, high=high)
+                )
             return value
         if self.type == "single":
             if str(raw).strip() not in self.choices:
-                raise ValueError(_("{raw!r} is not one of: {choices}").format(raw=raw, choices=', '.join(self.choices)))
+                raise ValueError(_("{raw!r} is not one of: {choices}").format(raw=raw, choices=", ".join(self.choices)))
             return str(raw).strip()
         if self.type == "multiple":
             items = raw if isinstance(raw, list) else [i.strip() for i in re.split(r"[,，]", str(raw)) if i.strip()]
             unknown = [i for i in items if i not in self.choices]
             if unknown:
-                raise ValueError(_("{unknown} not among: {choices}").format(unknown=', '.join(unknown), choices=', '.join(self.choices)))
+                raise ValueError(
+                    _("{unknown} not among: {choices}").format(
+                        unknown=", ".join(unknown), choices=", ".join(self.choices)
+                    )
+                )
             return items
         return str(raw).strip()
 
@@ -86,7 +94,11 @@ def load_questionnaire(path: Path) -> Questionnaire:
     try:
         data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except ParseError as exc:
-        raise CstoolError(_("{path}:{line}: {problem}").format(path=path, line=exc.line, problem=re.sub(r' at line .*$', '', str(exc)))) from None
+        raise CstoolError(
+            _("{path}:{line}: {problem}").format(
+                path=path, line=exc.line, problem=re.sub(r" at line .*$", "", str(exc))
+            )
+        ) from None
     except (TOMLKitError, OSError, UnicodeDecodeError) as exc:
         raise CstoolError(_("{path}: {exc}").format(path=path, exc=exc)) from None
 
@@ -96,7 +108,7 @@ def load_questionnaire(path: Path) -> Questionnaire:
     name = data.get("name", path.stem)
     title = data.get("title", {})
     if not isinstance(title, dict) or not {"en", "zh"} <= set(title):
-        raise bad("title", "needs both en and zh, e.g. title = { en = \"…\", zh = \"…\" }")
+        raise bad("title", 'needs both en and zh, e.g. title = { en = "…", zh = "…" }')
     questions, seen, metrics = [], set(), set()
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -115,12 +127,16 @@ def load_questionnaire(path: Path) -> Questionnaire:
             raise bad(f"{where}.type", f"{qtype!r} is not a question type; types: {', '.join(TYPES)}")
         if qtype in METRIC:
             if METRIC[qtype] in metrics:
-                raise bad(f"{where}.type", f"only one {qtype} question per questionnaire (it feeds {METRIC[qtype].upper()})")
+                raise bad(
+                    f"{where}.type", f"only one {qtype} question per questionnaire (it feeds {METRIC[qtype].upper()})"
+                )
             metrics.add(METRIC[qtype])
         if not isinstance(text, dict) or not {"en", "zh"} <= set(text):
             raise bad(f"{where}.text", "needs both en and zh")
         choices = raw.get("choices", [])
         if qtype in ("single", "multiple") and not (isinstance(choices, list) and choices):
             raise bad(f"{where}.choices", "a choice question needs a list of choices")
-        questions.append(Question(qid, qtype, dict(text), tuple(map(str, choices)), bool(raw.get("required", qtype != "text"))))
+        questions.append(
+            Question(qid, qtype, dict(text), tuple(map(str, choices)), bool(raw.get("required", qtype != "text")))
+        )
     return Questionnaire(str(name), dict(title), tuple(data.get("kinds", [])), tuple(questions), path)

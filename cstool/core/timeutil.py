@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 
@@ -21,7 +22,7 @@ _RELATIVE = re.compile(r"^(?:now|today)?\s*([+-])\s*(\d+)\s*([mhd])$")
 def zone(name: str) -> tzinfo:
     """The time zone called ``name``; ValueError names it when it does not exist."""
     if name.upper() in ("UTC", "Z"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -86,7 +87,9 @@ def parse_date(text: str, fmt: str | None = None) -> date:
         return date.fromisoformat(s)
     except ValueError:
         expected = f"the format {fmt!r}" if fmt else "YYYY-MM-DD"
-        raise ValueError(_("{text!r} is not a date (expected {expected})").format(text=text, expected=expected)) from None
+        raise ValueError(
+            _("{text!r} is not a date (expected {expected})").format(text=text, expected=expected)
+        ) from None
 
 
 def format_datetime(value: datetime) -> str:
@@ -103,7 +106,7 @@ def now_in(tz: tzinfo) -> datetime:
 
 def local_now() -> datetime:
     """Now in the machine's own zone: for names of files a person finds on this machine."""
-    return now_in(datetime.now().astimezone().tzinfo or timezone.utc)
+    return now_in(datetime.now().astimezone().tzinfo or UTC)
 
 
 @lru_cache(maxsize=4)
@@ -112,10 +115,13 @@ def fixed_now(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise CstoolError(_("{variable}={text!r} is not an instant (use ISO 8601, e.g. 2026-11-23T14:30+08:00)").format(
-            variable=NOW_VARIABLE, text=text)) from None
+        raise CstoolError(
+            _("{variable}={text!r} is not an instant (use ISO 8601, e.g. 2026-11-23T14:30+08:00)").format(
+                variable=NOW_VARIABLE, text=text
+            )
+        ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.replace(microsecond=0)
 
 

@@ -82,7 +82,11 @@ def open_workspace(path: Path | None) -> Workspace:
     if path is None:
         raise WorkspaceNotFound(NO_WORKSPACE)
     if not is_workspace(path):
-        raise WorkspaceNotFound(_("{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace").format(path=path))
+        raise WorkspaceNotFound(
+            _(
+                "{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace"
+            ).format(path=path)
+        )
     return Workspace(path)
 
 
@@ -90,7 +94,11 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
     """Create a workspace from the bundled default policy and templates."""
     target = target.expanduser().resolve()
     if is_workspace(target) and not force:
-        raise CstoolError(_("{target} already holds a workspace; pass --force to reset its policy and templates (records are kept)").format(target=target))
+        raise CstoolError(
+            _(
+                "{target} already holds a workspace; pass --force to reset its policy and templates (records are kept)"
+            ).format(target=target)
+        )
     if target.exists() and not target.is_dir():
         raise CstoolError(_("{target} exists and is not a folder").format(target=target))
     for folder in (target, target / "data", target / "plugins"):
@@ -104,10 +112,10 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
         shutil.rmtree(templates)
     # The plugin skeleton is for `cstool plugin new`, not something a workspace edits.
     shutil.copytree(resources.templates_dir(), templates, ignore=_not_workspace_templates)
-    for folder, dirs, files in os.walk(templates):
-        os.chmod(folder, DIR_MODE)
+    for folder_name, _dirs, files in os.walk(templates):
+        os.chmod(folder_name, DIR_MODE)
         for name in files:
-            os.chmod(os.path.join(folder, name), FILE_MODE)
+            os.chmod(os.path.join(folder_name, name), FILE_MODE)
     readme = target / "plugins" / "README.txt"
     if not readme.exists():
         readme.write_text(

@@ -19,8 +19,13 @@ KIND = "aftersales"
 SERVICES = ("return", "exchange", "repair", "consultation")
 ENTITLEMENTS = ("return", "exchange", "repair", "paid_repair", "consultation")
 WINDOWS = (("return", "return_days"), ("exchange", "exchange_days"), ("repair", "warranty_days"))
-NAMES = {"return": ("return", "退货"), "exchange": ("exchange", "换货"), "repair": ("free repair", "免费维修"),
-         "paid_repair": ("paid repair", "付费维修"), "consultation": ("consultation", "咨询")}
+NAMES = {
+    "return": ("return", "退货"),
+    "exchange": ("exchange", "换货"),
+    "repair": ("free repair", "免费维修"),
+    "paid_repair": ("paid repair", "付费维修"),
+    "consultation": ("consultation", "咨询"),
+}
 
 AFTERSALES = Kind(
     name=KIND,
@@ -32,7 +37,13 @@ AFTERSALES = Kind(
         Field("contact_phone", "phone", personal=True, label=label("Contact phone", "联系电话")),
         Field("address", "text", personal=True, label=label("Address", "地址")),
         Field("region", "text", label=label("Region", "地区")),
-        Field("product_line", "choice", required=True, choices_from="aftersales.product_lines", label=label("Product line", "产品线")),
+        Field(
+            "product_line",
+            "choice",
+            required=True,
+            choices_from="aftersales.product_lines",
+            label=label("Product line", "产品线"),
+        ),
         Field("product", "text", required=True, label=label("Product", "产品名称")),
         Field("model", "text", label=label("Model", "型号")),
         Field("serial_number", "text", label=label("Serial number", "序列号")),
@@ -44,7 +55,14 @@ AFTERSALES = Kind(
         Field("entitlement", "choice", choices=ENTITLEMENTS, ask=False, label=label("Entitled to", "三包权益")),
         Field("entitlement_reason", "text", ask=False, label=label("Why", "依据")),
         Field("override_reason", "text", ask=False, label=label("Override reason", "例外处理原因")),
-        Field("evaluation_score", "int", ask=False, min=1, max=5, label=label("Customer evaluation (1-5)", "客户评价（1-5分）")),
+        Field(
+            "evaluation_score",
+            "int",
+            ask=False,
+            min=1,
+            max=5,
+            label=label("Customer evaluation (1-5)", "客户评价（1-5分）"),
+        ),
         Field("evaluation_comment", "text", ask=False, label=label("Evaluation comment", "评价意见")),
     ),
     statuses=(
@@ -78,7 +96,7 @@ def entitlement(windows: dict, purchased: date, registered: date, requested: str
         return "consultation", "Consultation only: no warranty decision. 咨询服务，无需三包判断。"
     opened = [name for name, key in WINDOWS if day <= windows.get(key, 0)]
     order = [name for name, _ in WINDOWS]
-    allowed = [name for name in order[order.index(requested):] if name in opened] if requested in order else opened
+    allowed = [name for name in order[order.index(requested) :] if name in opened] if requested in order else opened
     granted = allowed[0] if allowed else "paid_repair"
     limits = ", ".join(f"{NAMES[name][0]} ≤ {windows.get(key, 0)} days" for name, key in WINDOWS)
     limits_zh = "，".join(f"{NAMES[name][1]}{windows.get(key, 0)}天内" for name, key in WINDOWS)
@@ -86,7 +104,9 @@ def entitlement(windows: dict, purchased: date, registered: date, requested: str
         why = f"Day {day} after purchase: {NAMES[granted][0]} allowed ({limits})."
         why_zh = f"购买后第{day}天：可{NAMES[granted][1]}（{limits_zh}）。"
     else:
-        why = f"Day {day} after purchase: {NAMES[requested][0]} is no longer allowed; {NAMES[granted][0]} is ({limits})."
+        why = (
+            f"Day {day} after purchase: {NAMES[requested][0]} is no longer allowed; {NAMES[granted][0]} is ({limits})."
+        )
         why_zh = f"购买后第{day}天：已超过{NAMES[requested][1]}期限，可{NAMES[granted][1]}（{limits_zh}）。"
     return granted, f"{why} {why_zh}"
 
@@ -99,7 +119,9 @@ def _rule(record, policy):
     windows = policy.get(("aftersales", "product_lines", record.get("product_line") or ""))
     if not isinstance(windows, dict) or not record.get("purchase_date") or not record.get("service"):
         return None
-    return entitlement(windows, date.fromisoformat(record["purchase_date"]), _registered_on(record, policy), record["service"])
+    return entitlement(
+        windows, date.fromisoformat(record["purchase_date"]), _registered_on(record, policy), record["service"]
+    )
 
 
 @hookimpl
@@ -119,7 +141,15 @@ def cstool_validate_records(kind, records, policy):
         rule = _rule(record, policy)
         given = record.get("entitlement")
         if rule and given and given != rule[0] and not record.get("override_reason"):
-            refused.append((index, "entitlement", _("{given} differs from the 三包 rule ({rule}); give override_reason").format(given=given, rule=rule[0])))
+            refused.append(
+                (
+                    index,
+                    "entitlement",
+                    _("{given} differs from the 三包 rule ({rule}); give override_reason").format(
+                        given=given, rule=rule[0]
+                    ),
+                )
+            )
     return refused
 
 
@@ -131,14 +161,23 @@ def cstool_enrich_records(kind, records, policy):
     for record in records:
         rule = _rule(record, policy)
         if rule:
-            if not record.get("entitlement") or (record["entitlement"] == rule[0] and not record.get("override_reason")):
+            if not record.get("entitlement") or (
+                record["entitlement"] == rule[0] and not record.get("override_reason")
+            ):
                 record["entitlement"] = rule[0]
-            record["entitlement_reason"] = rule[1] if record["entitlement"] == rule[0] else (
-                f"Override of the rule ({rule[0]}): {record.get('override_reason')}. 例外处理：{record.get('override_reason')}")
+            record["entitlement_reason"] = (
+                rule[1]
+                if record["entitlement"] == rule[0]
+                else (
+                    f"Override of the rule ({rule[0]}): {record.get('override_reason')}. 例外处理：{record.get('override_reason')}"
+                )
+            )
         if not record.get("outlet") and record.get("region"):
             region = record["region"].strip().lower()
-            record["outlet"] = next((name for name, entry in outlets.items()
-                                     if region in [r.lower() for r in entry.get("regions", [])]), None)
+            record["outlet"] = next(
+                (name for name, entry in outlets.items() if region in [r.lower() for r in entry.get("regions", [])]),
+                None,
+            )
         if record.get("department") == AFTERSALES.department and policy.get("aftersales.department"):
             record["department"] = policy.get("aftersales.department")
 
@@ -174,7 +213,8 @@ def cstool_check_policy(policy, kinds):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 problems.append(api.Problem((*here, key), _("must be a whole number of days (0 or more)")))
         if all(isinstance(windows.get(k), int) for k in ("return_days", "exchange_days", "warranty_days")) and not (
-                windows["return_days"] <= windows["exchange_days"] <= windows["warranty_days"]):
+            windows["return_days"] <= windows["exchange_days"] <= windows["warranty_days"]
+        ):
             problems.append(api.Problem(here, _("needs return_days <= exchange_days <= warranty_days")))
     outlets = section.get("outlets", {})
     if not isinstance(outlets, dict):
@@ -183,11 +223,14 @@ def cstool_check_policy(policy, kinds):
     for name, entry in outlets.items():
         regions = entry.get("regions") if isinstance(entry, dict) else None
         if not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
-            problems.append(api.Problem(("aftersales", "outlets", name, "regions"), _("must be a list of region names")))
+            problems.append(
+                api.Problem(("aftersales", "outlets", name, "regions"), _("must be a list of region names"))
+            )
     return problems
 
 
 # ---- reports ----------------------------------------------------------------------
+
 
 def _records(request):
     return [r for r in request.records(KIND) if request.in_period(r)]
@@ -195,17 +238,33 @@ def _records(request):
 
 def returns_summary(request):
     """退换货汇总表: returns and exchanges granted, by product and reason (category)."""
-    counts = Counter((r.get("product_line"), r.get("product"), r.get("entitlement"), r.get("category") or "—")
-                     for r in _records(request) if r.get("entitlement") in ("return", "exchange"))
-    rows = [{"product_line": line, "product": product, "entitlement": granted, "reason": reason, "count": n}
-            for (line, product, granted, reason), n in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))]
-    totals = {"count": sum(counts.values()),
-              "returns": sum(n for key, n in counts.items() if key[2] == "return"),
-              "exchanges": sum(n for key, n in counts.items() if key[2] == "exchange")}
-    return api.ReportResult(["product_line", "product", "entitlement", "reason", "count"], rows, totals,
-                            {"product_line": label("Product line", "产品线"), "product": label("Product", "产品"),
-                             "entitlement": label("Granted", "处理方式"), "reason": label("Reason", "原因"),
-                             "count": label("Cases", "数量")}, label("Returns and exchanges", "退换货汇总表"))
+    counts = Counter(
+        (r.get("product_line"), r.get("product"), r.get("entitlement"), r.get("category") or "—")
+        for r in _records(request)
+        if r.get("entitlement") in ("return", "exchange")
+    )
+    rows = [
+        {"product_line": line, "product": product, "entitlement": granted, "reason": reason, "count": n}
+        for (line, product, granted, reason), n in sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    ]
+    totals = {
+        "count": sum(counts.values()),
+        "returns": sum(n for key, n in counts.items() if key[2] == "return"),
+        "exchanges": sum(n for key, n in counts.items() if key[2] == "exchange"),
+    }
+    return api.ReportResult(
+        ["product_line", "product", "entitlement", "reason", "count"],
+        rows,
+        totals,
+        {
+            "product_line": label("Product line", "产品线"),
+            "product": label("Product", "产品"),
+            "entitlement": label("Granted", "处理方式"),
+            "reason": label("Reason", "原因"),
+            "count": label("Cases", "数量"),
+        },
+        label("Returns and exchanges", "退换货汇总表"),
+    )
 
 
 def evaluation(request):
@@ -213,8 +272,11 @@ def evaluation(request):
     finished cases. A survey answer about the case wins over the case's own score field."""
     kind = request.kinds.get(KIND)
     finished = {s.name for s in kind.statuses if s.phase in ("resolved", "closed")}
-    surveyed = {s["for_record"]: s["csat"] for s in (request.records("survey") if "survey" in request.kinds.names() else [])
-                if s.get("for_record") and s.get("csat") is not None}
+    surveyed = {
+        s["for_record"]: s["csat"]
+        for s in (request.records("survey") if "survey" in request.kinds.names() else [])
+        if s.get("for_record") and s.get("csat") is not None
+    }
     groups = defaultdict(lambda: {"finished": 0, "scores": []})
     for record in _records(request):
         if record["status"] not in finished:
@@ -226,18 +288,31 @@ def evaluation(request):
             group["scores"].append(score)
 
     def figures(finished_count, scores):
-        return {"finished": finished_count, "answers": len(scores), "response_rate_pct": api.pct(len(scores), finished_count),
-                "csat_pct": api.pct(sum(s >= 4 for s in scores), len(scores)),
-                "mean_score": round(sum(scores) / len(scores), 2) if scores else None}
+        return {
+            "finished": finished_count,
+            "answers": len(scores),
+            "response_rate_pct": api.pct(len(scores), finished_count),
+            "csat_pct": api.pct(sum(s >= 4 for s in scores), len(scores)),
+            "mean_score": round(sum(scores) / len(scores), 2) if scores else None,
+        }
 
     rows = [{"outlet": name, **figures(g["finished"], g["scores"])} for name, g in sorted(groups.items())]
     everything = [s for g in groups.values() for s in g["scores"]]
     totals = figures(sum(g["finished"] for g in groups.values()), everything)
-    return api.ReportResult(["outlet", "finished", "answers", "response_rate_pct", "csat_pct", "mean_score"], rows, totals,
-                            {"outlet": label("Outlet", "网点"), "finished": label("Finished cases", "已完成"),
-                             "answers": label("Answers", "评价数"), "response_rate_pct": label("Response rate %", "回复率 %"),
-                             "csat_pct": label("CSAT %", "满意率 %"), "mean_score": label("Mean score", "平均分")},
-                            label("After-sales evaluation", "售后服务评价表"))
+    return api.ReportResult(
+        ["outlet", "finished", "answers", "response_rate_pct", "csat_pct", "mean_score"],
+        rows,
+        totals,
+        {
+            "outlet": label("Outlet", "网点"),
+            "finished": label("Finished cases", "已完成"),
+            "answers": label("Answers", "评价数"),
+            "response_rate_pct": label("Response rate %", "回复率 %"),
+            "csat_pct": label("CSAT %", "满意率 %"),
+            "mean_score": label("Mean score", "平均分"),
+        },
+        label("After-sales evaluation", "售后服务评价表"),
+    )
 
 
 def outlet_load(request):
@@ -250,48 +325,83 @@ def outlet_load(request):
         group["received"] += 1
         if record["status"] in open_statuses:
             group["ages"].append((request.now - datetime.fromisoformat(record["created_at"])) / timedelta(days=1))
-    rows = [{"outlet": name, "received": g["received"], "open": len(g["ages"]),
-             "mean_open_age_days": round(sum(g["ages"]) / len(g["ages"]), 1) if g["ages"] else None,
-             "oldest_open_days": round(max(g["ages"]), 1) if g["ages"] else None}
-            for name, g in sorted(groups.items(), key=lambda item: -len(item[1]["ages"]))]
-    return api.ReportResult(["outlet", "received", "open", "mean_open_age_days", "oldest_open_days"], rows,
-                            {"received": sum(r["received"] for r in rows), "open": sum(r["open"] for r in rows)},
-                            {"outlet": label("Outlet", "网点"), "received": label("Received", "受理"),
-                             "open": label("Open", "未完成"), "mean_open_age_days": label("Mean age (days)", "平均天数"),
-                             "oldest_open_days": label("Oldest (days)", "最长天数")}, label("Outlet load", "网点负荷"))
+    rows = [
+        {
+            "outlet": name,
+            "received": g["received"],
+            "open": len(g["ages"]),
+            "mean_open_age_days": round(sum(g["ages"]) / len(g["ages"]), 1) if g["ages"] else None,
+            "oldest_open_days": round(max(g["ages"]), 1) if g["ages"] else None,
+        }
+        for name, g in sorted(groups.items(), key=lambda item: -len(item[1]["ages"]))
+    ]
+    return api.ReportResult(
+        ["outlet", "received", "open", "mean_open_age_days", "oldest_open_days"],
+        rows,
+        {"received": sum(r["received"] for r in rows), "open": sum(r["open"] for r in rows)},
+        {
+            "outlet": label("Outlet", "网点"),
+            "received": label("Received", "受理"),
+            "open": label("Open", "未完成"),
+            "mean_open_age_days": label("Mean age (days)", "平均天数"),
+            "oldest_open_days": label("Oldest (days)", "最长天数"),
+        },
+        label("Outlet load", "网点负荷"),
+    )
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("aftersales-returns", label("Returns and exchanges by product and reason", "退换货汇总表"), returns_summary),
-            api.Report("aftersales-evaluation", label("After-sales evaluation", "售后服务评价表"), evaluation),
-            api.Report("aftersales-outlets", label("Outlet load", "网点负荷"), outlet_load)]
+    return [
+        api.Report(
+            "aftersales-returns", label("Returns and exchanges by product and reason", "退换货汇总表"), returns_summary
+        ),
+        api.Report("aftersales-evaluation", label("After-sales evaluation", "售后服务评价表"), evaluation),
+        api.Report("aftersales-outlets", label("Outlet load", "网点负荷"), outlet_load),
+    ]
 
 
 # ---- demo data --------------------------------------------------------------------
 
-_PRODUCTS = [("appliances", "电水壶 K-200", "不加热"), ("appliances", "空调 AC-35", "制冷效果差"),
-             ("electronics", "蓝牙耳机 B3", "左耳无声音"), ("electronics", "充电器 P-10", "充电时发烫"),
-             ("appliances", "Blender X1", "motor stopped"), ("electronics", "Heater H-7", "no power")]
+_PRODUCTS = [
+    ("appliances", "电水壶 K-200", "不加热"),
+    ("appliances", "空调 AC-35", "制冷效果差"),
+    ("electronics", "蓝牙耳机 B3", "左耳无声音"),
+    ("electronics", "充电器 P-10", "充电时发烫"),
+    ("appliances", "Blender X1", "motor stopped"),
+    ("electronics", "Heater H-7", "no power"),
+]
 _NAMES = ["陈静", "杨磊", "赵敏", "黄涛", "周丽", "Emma Wilson", "David Lee"]
 
 
 @hookimpl
 def cstool_demo_records(rng, now, policy):
-    regions = [region for entry in (policy.get("aftersales.outlets") or {}).values() for region in entry.get("regions", [])]
+    regions = [
+        region for entry in (policy.get("aftersales.outlets") or {}).values() for region in entry.get("regions", [])
+    ]
     staff = policy.get("departments.after_sales.members") or ["小陈"]
     records = []
     for _record in range(90):
         line, product, fault = rng.choice(_PRODUCTS)
-        created = (now - timedelta(days=rng.randint(0, 80))).replace(hour=rng.choice([9, 10, 14, 16]), minute=0, second=0, microsecond=0)
+        created = (now - timedelta(days=rng.randint(0, 80))).replace(
+            hour=rng.choice([9, 10, 14, 16]), minute=0, second=0, microsecond=0
+        )
         if created > now:  # an hour later today than now: yesterday instead
             created -= timedelta(days=1)
-        values = {"customer_name": rng.choice(_NAMES), "contact_phone": f"139{rng.randint(10000000, 99999999)}",
-                  "region": rng.choice(regions) if regions else None, "product_line": line, "product": product,
-                  "model": product.split()[-1], "serial_number": f"SN{rng.randint(100000, 999999)}",
-                  "purchase_date": (created.date() - timedelta(days=rng.choice([2, 6, 10, 14, 40, 200, 500]))).isoformat(),
-                  "fault": fault, "service": rng.choice(["return", "exchange", "repair", "repair", "consultation"]),
-                  "created_at": created.isoformat(), "owner": rng.choice(staff)}
+        values = {
+            "customer_name": rng.choice(_NAMES),
+            "contact_phone": f"139{rng.randint(10000000, 99999999)}",
+            "region": rng.choice(regions) if regions else None,
+            "product_line": line,
+            "product": product,
+            "model": product.split()[-1],
+            "serial_number": f"SN{rng.randint(100000, 999999)}",
+            "purchase_date": (created.date() - timedelta(days=rng.choice([2, 6, 10, 14, 40, 200, 500]))).isoformat(),
+            "fault": fault,
+            "service": rng.choice(["return", "exchange", "repair", "repair", "consultation"]),
+            "created_at": created.isoformat(),
+            "owner": rng.choice(staff),
+        }
         age = (now - created).total_seconds() / 60
         steps = [("respond", 60), ("status", "inspecting", 120)]
         if age > 6000:

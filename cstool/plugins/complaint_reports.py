@@ -37,9 +37,17 @@ def causes(request):
     records = _in_period(request)
     counts = Counter(r.get("category") or "—" for r in records)
     rows = [{"category": name, "count": n, "share_pct": api.pct(n, len(records))} for name, n in counts.most_common()]
-    return api.ReportResult(["category", "count", "share_pct"], rows, {"count": len(records)},
-                            {"category": label("Cause (category)", "原因（类别）"), "count": label("Complaints", "投诉数"),
-                             "share_pct": label("Share %", "占比 %")}, label("Top causes", "投诉原因排行"))
+    return api.ReportResult(
+        ["category", "count", "share_pct"],
+        rows,
+        {"count": len(records)},
+        {
+            "category": label("Cause (category)", "原因（类别）"),
+            "count": label("Complaints", "投诉数"),
+            "share_pct": label("Share %", "占比 %"),
+        },
+        label("Top causes", "投诉原因排行"),
+    )
 
 
 def repeats(request):
@@ -54,17 +62,32 @@ def repeats(request):
         if len(group) < 2:
             continue
         first = group[0]
-        rows.append({"customer": api.mask(first.get("customer_name")), "phone": api.mask(first.get("contact_phone"), "phone"),
-                     "count": len(group), "first": min(r["created_at"] for r in group)[:10],
-                     "last": max(r["created_at"] for r in group)[:10],
-                     "categories": ", ".join(sorted({r.get("category") or "—" for r in group})),
-                     "ids": ", ".join(r["id"] for r in group)})
-    return api.ReportResult(["customer", "phone", "count", "first", "last", "categories", "ids"], rows,
-                            {"count": len(rows)},
-                            {"customer": label("Complainant", "投诉人"), "phone": label("Phone", "电话"),
-                             "count": label("Complaints", "投诉次数"), "first": label("First", "首次"),
-                             "last": label("Last", "最近"), "categories": label("Categories", "类别"),
-                             "ids": label("Cases", "案件")}, label("Repeat complainants", "重复投诉客户"))
+        rows.append(
+            {
+                "customer": api.mask(first.get("customer_name")),
+                "phone": api.mask(first.get("contact_phone"), "phone"),
+                "count": len(group),
+                "first": min(r["created_at"] for r in group)[:10],
+                "last": max(r["created_at"] for r in group)[:10],
+                "categories": ", ".join(sorted({r.get("category") or "—" for r in group})),
+                "ids": ", ".join(r["id"] for r in group),
+            }
+        )
+    return api.ReportResult(
+        ["customer", "phone", "count", "first", "last", "categories", "ids"],
+        rows,
+        {"count": len(rows)},
+        {
+            "customer": label("Complainant", "投诉人"),
+            "phone": label("Phone", "电话"),
+            "count": label("Complaints", "投诉次数"),
+            "first": label("First", "首次"),
+            "last": label("Last", "最近"),
+            "categories": label("Categories", "类别"),
+            "ids": label("Cases", "案件"),
+        },
+        label("Repeat complainants", "重复投诉客户"),
+    )
 
 
 def trend(request):
@@ -79,17 +102,31 @@ def trend(request):
         group = months[month]
         resolved = sum(map(done, group))
         top = Counter(r.get("category") or "—" for r in group).most_common(1)[0][0]
-        rows.append({"month": month, "received": len(group), "resolved": resolved,
-                     "resolution_rate_pct": api.pct(resolved, len(group)), "top_cause": top})
-    return api.ReportResult(["month", "received", "resolved", "resolution_rate_pct", "top_cause"], rows,
-                            _rate_totals(rows), _RATE_LABELS | {"month": label("Month", "月份"),
-                                                               "top_cause": label("Top cause", "主要原因")},
-                            label("Complaint trend by month", "投诉月度趋势"))
+        rows.append(
+            {
+                "month": month,
+                "received": len(group),
+                "resolved": resolved,
+                "resolution_rate_pct": api.pct(resolved, len(group)),
+                "top_cause": top,
+            }
+        )
+    return api.ReportResult(
+        ["month", "received", "resolved", "resolution_rate_pct", "top_cause"],
+        rows,
+        _rate_totals(rows),
+        _RATE_LABELS | {"month": label("Month", "月份"), "top_cause": label("Top cause", "主要原因")},
+        label("Complaint trend by month", "投诉月度趋势"),
+    )
 
 
-_RATE_LABELS = {"received": label("Received", "受理数"), "resolved": label("Resolved", "已解决"),
-                "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"),
-                "target_pct": label("Target %", "目标 %"), "meets_target": label("Meets target", "是否达标")}
+_RATE_LABELS = {
+    "received": label("Received", "受理数"),
+    "resolved": label("Resolved", "已解决"),
+    "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"),
+    "target_pct": label("Target %", "目标 %"),
+    "meets_target": label("Meets target", "是否达标"),
+}
 
 
 def _rate_totals(rows):
@@ -112,14 +149,28 @@ def resolution_rate(request):
     for month in sorted(months):
         received, resolved = months[month]
         rate = api.pct(resolved, received)
-        rows.append({"month": month, "received": received, "resolved": resolved, "resolution_rate_pct": rate,
-                     "target_pct": target, "meets_target": None if target is None else rate >= target})
+        rows.append(
+            {
+                "month": month,
+                "received": received,
+                "resolved": resolved,
+                "resolution_rate_pct": rate,
+                "target_pct": target,
+                "meets_target": None if target is None else rate >= target,
+            }
+        )
     totals = _rate_totals(rows)
     totals["target_pct"] = target
-    totals["meets_target"] = None if target is None or totals["resolution_rate_pct"] is None else totals["resolution_rate_pct"] >= target
-    return api.ReportResult(["month", "received", "resolved", "resolution_rate_pct", "target_pct", "meets_target"],
-                            rows, totals, _RATE_LABELS | {"month": label("Month", "月份")},
-                            label("Resolution rate against target", "投诉解决率（对照目标）"))
+    totals["meets_target"] = (
+        None if target is None or totals["resolution_rate_pct"] is None else totals["resolution_rate_pct"] >= target
+    )
+    return api.ReportResult(
+        ["month", "received", "resolved", "resolution_rate_pct", "target_pct", "meets_target"],
+        rows,
+        totals,
+        _RATE_LABELS | {"month": label("Month", "月份")},
+        label("Resolution rate against target", "投诉解决率（对照目标）"),
+    )
 
 
 def tracking(request):
@@ -140,19 +191,36 @@ def tracking(request):
             if state is None or _SEVERITY[clock.state] > _SEVERITY[state]:
                 state = clock.state
         age = (now - datetime.fromisoformat(record["created_at"])).total_seconds() / 86400
-        (rows if nearest else undated).append({
-            "id": record["id"], "status": record["status"], "owner": record.get("owner"),
-            "category": record.get("category"), "age_days": round(age, 1),
-            "next_due": nearest.due_at.isoformat(timespec="minutes") if nearest else None,
-            "clock": nearest.name if nearest else None, "state": state})
+        (rows if nearest else undated).append(
+            {
+                "id": record["id"],
+                "status": record["status"],
+                "owner": record.get("owner"),
+                "category": record.get("category"),
+                "age_days": round(age, 1),
+                "next_due": nearest.due_at.isoformat(timespec="minutes") if nearest else None,
+                "clock": nearest.name if nearest else None,
+                "state": state,
+            }
+        )
     rows.sort(key=itemgetter("next_due"))
     rows += undated
-    return api.ReportResult(["id", "status", "owner", "category", "age_days", "next_due", "clock", "state"], rows,
-                            {"count": len(rows), "breached": sum(r["state"] == "breached" for r in rows)},
-                            {"id": label("Case", "案件"), "status": label("Status", "状态"), "owner": label("Owner", "负责人"),
-                             "category": label("Category", "类别"), "age_days": label("Age (days)", "已用天数"),
-                             "next_due": label("Next due", "下一到期"), "clock": label("Clock", "时钟"),
-                             "state": label("Clock state", "时限状态")}, label("Case tracking", "案件追踪表"))
+    return api.ReportResult(
+        ["id", "status", "owner", "category", "age_days", "next_due", "clock", "state"],
+        rows,
+        {"count": len(rows), "breached": sum(r["state"] == "breached" for r in rows)},
+        {
+            "id": label("Case", "案件"),
+            "status": label("Status", "状态"),
+            "owner": label("Owner", "负责人"),
+            "category": label("Category", "类别"),
+            "age_days": label("Age (days)", "已用天数"),
+            "next_due": label("Next due", "下一到期"),
+            "clock": label("Clock", "时钟"),
+            "state": label("Clock state", "时限状态"),
+        },
+        label("Case tracking", "案件追踪表"),
+    )
 
 
 _SEVERITY = {"running": 0, "warning": 1, "breached": 2}
@@ -165,18 +233,34 @@ def summary(request):
     resolved = sum(map(done, records))
     top = Counter(r.get("category") or "—" for r in records).most_common(3)
     people = Counter(complainant_key(r) for r in records if complainant_key(r))
-    figures = {"received": len(records), "resolved": resolved, "resolution_rate_pct": api.pct(resolved, len(records)),
-               "target_pct": request.policy.get("complaints.resolution_target_pct"),
-               "open": len(records) - resolved, "repeat_complainants": sum(1 for n in people.values() if n > 1),
-               "top_causes": ", ".join(f"{name} ({n})" for name, n in top)}
-    names = {"received": label("Received", "受理投诉"), "resolved": label("Resolved", "已解决"),
-             "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"), "target_pct": label("Target %", "目标 %"),
-             "open": label("Still open", "未结案件"), "repeat_complainants": label("Repeat complainants", "重复投诉客户"),
-             "top_causes": label("Top causes", "主要原因")}
-    rows = [{"metric": key, "title": names[key].get(request.lang, key), "value": value} for key, value in figures.items()]
-    return api.ReportResult(["title", "value"], rows, figures,
-                            {"title": label("Figure", "指标"), "value": label("Value", "数值")},
-                            label("Complaint summary", "投诉总结表"))
+    figures = {
+        "received": len(records),
+        "resolved": resolved,
+        "resolution_rate_pct": api.pct(resolved, len(records)),
+        "target_pct": request.policy.get("complaints.resolution_target_pct"),
+        "open": len(records) - resolved,
+        "repeat_complainants": sum(1 for n in people.values() if n > 1),
+        "top_causes": ", ".join(f"{name} ({n})" for name, n in top),
+    }
+    names = {
+        "received": label("Received", "受理投诉"),
+        "resolved": label("Resolved", "已解决"),
+        "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"),
+        "target_pct": label("Target %", "目标 %"),
+        "open": label("Still open", "未结案件"),
+        "repeat_complainants": label("Repeat complainants", "重复投诉客户"),
+        "top_causes": label("Top causes", "主要原因"),
+    }
+    rows = [
+        {"metric": key, "title": names[key].get(request.lang, key), "value": value} for key, value in figures.items()
+    ]
+    return api.ReportResult(
+        ["title", "value"],
+        rows,
+        figures,
+        {"title": label("Figure", "指标"), "value": label("Value", "数值")},
+        label("Complaint summary", "投诉总结表"),
+    )
 
 
 @hookimpl

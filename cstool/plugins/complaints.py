@@ -16,22 +16,38 @@ COMPLAINT = Kind(
     prefix="CMP",
     label=label("Complaint", "投诉"),
     department="customer_service",
-    partition="month",   # a year's complaints run to 100,000: updating one must not rewrite them all
+    partition="month",  # a year's complaints run to 100,000: updating one must not rewrite them all
     fields=(
         Field("customer_name", "text", required=True, personal=True, label=label("Complainant", "投诉人")),
         Field("contact_phone", "phone", personal=True, label=label("Contact phone", "联系电话")),
         Field("contact_email", "email", personal=True, label=label("E-mail", "电子邮箱")),
-        Field("channel", "choice", required=True, choices_from="complaints.channels", label=label("Channel", "投诉渠道")),
-        Field("subject", "text", label=label("Complained about (product, service or staff)", "投诉对象（产品、服务或人员）")),
+        Field(
+            "channel", "choice", required=True, choices_from="complaints.channels", label=label("Channel", "投诉渠道")
+        ),
+        Field(
+            "subject",
+            "text",
+            label=label("Complained about (product, service or staff)", "投诉对象（产品、服务或人员）"),
+        ),
         Field("content", "text", required=True, multiline=True, label=label("What happened", "投诉内容")),
         Field("remedy", "text", label=label("Remedy sought", "客户诉求")),
-        Field("complainant_type", "choice", choices_from="complaints.complainant_types", label=label("Complainant type", "投诉人类型")),
+        Field(
+            "complainant_type",
+            "choice",
+            choices_from="complaints.complainant_types",
+            label=label("Complainant type", "投诉人类型"),
+        ),
         Field("severity", "choice", choices_from="complaints.severities", label=label("Severity", "严重程度")),
         Field("received_by", "text", label=label("Received by", "受理人")),
         Field("region", "text", label=label("Region", "地区")),
         Field("resolution", "text", multiline=True, ask=False, label=label("Resolution", "处理结果")),
-        Field("handling_steps", "list", choices_from="complaints.handling_steps", ask=False,
-              label=label("Handling steps done", "已完成的处理步骤")),
+        Field(
+            "handling_steps",
+            "list",
+            choices_from="complaints.handling_steps",
+            ask=False,
+            label=label("Handling steps done", "已完成的处理步骤"),
+        ),
     ),
     statuses=(
         Status("registered", "open", label("Registered", "已登记")),
@@ -85,8 +101,10 @@ def checklist(policy, done, lang):
     """The handling steps (倾听, 共情, 致歉, 紧扣问题, 提出方案) with the ones done ticked."""
     steps = policy.get("complaints.handling_steps") or {}
     done = set(done or [])
-    return "  ".join(f"{'☑' if step in done else '☐'} {names.get(lang, step) if isinstance(names, dict) else step}"
-                     for step, names in steps.items())
+    return "  ".join(
+        f"{'☑' if step in done else '☐'} {names.get(lang, step) if isinstance(names, dict) else step}"
+        for step, names in steps.items()
+    )
 
 
 @hookimpl
@@ -120,14 +138,22 @@ def cstool_check_policy(policy, kinds):
         problems.append(api.Problem(("complaints", "default_severity"), _("must be one of complaints.severities")))
     types = section.get("complainant_types", {})
     if not isinstance(types, dict):
-        problems.append(api.Problem(("complaints", "complainant_types"), _("must be a table: one sub-table per type with a guide")))
+        problems.append(
+            api.Problem(("complaints", "complainant_types"), _("must be a table: one sub-table per type with a guide"))
+        )
     else:
         for name, entry in types.items():
             if not (isinstance(entry, dict) and isinstance(entry.get("guide"), str)):
-                problems.append(api.Problem(("complaints", "complainant_types", name), _("needs guide = \"...\" (how to handle this type)")))
+                problems.append(
+                    api.Problem(
+                        ("complaints", "complainant_types", name), _('needs guide = "..." (how to handle this type)')
+                    )
+                )
     steps = section.get("handling_steps", {})
     if not isinstance(steps, dict) or not all(isinstance(v, dict) and {"en", "zh"} <= set(v) for v in steps.values()):
-        problems.append(api.Problem(("complaints", "handling_steps"), _("must be a table: step = { en = \"...\", zh = \"...\" }")))
+        problems.append(
+            api.Problem(("complaints", "handling_steps"), _('must be a table: step = { en = "...", zh = "..." }'))
+        )
     target = section.get("resolution_target_pct")
     if target is not None and not (isinstance(target, (int, float)) and 0 <= target <= 100):
         problems.append(api.Problem(("complaints", "resolution_target_pct"), _("must be a number from 0 to 100")))
@@ -144,13 +170,23 @@ def form_values(app, kind, record, now):
     _, clocks = app.clocks(record, now)
     due = {f"{c.name}_due": c.due_at.strftime("%Y-%m-%d %H:%M") for c in clocks if c.due_at}
     department = (app.policy.get("departments") or {}).get(record.get("department") or "", {})
-    trail = "\n".join(f"{e['at'][:16].replace('T', ' ')} {e['by']}: {e['type']}" + (f" ({e['note']})" if e.get("note") else "")
-                      for e in record.get("events", []) if e["type"] in ("created", "response", "status", "assigned", "note"))
+    trail = "\n".join(
+        f"{e['at'][:16].replace('T', ' ')} {e['by']}: {e['type']}" + (f" ({e['note']})" if e.get("note") else "")
+        for e in record.get("events", [])
+        if e["type"] in ("created", "response", "status", "assigned", "note")
+    )
     status = kind.status(record["status"])
-    return {**record, **due, "created": record["created_at"][:16].replace("T", " "),
-            "status": f"{status.title('zh')} ({status.name})", "guide": guide_for(app.policy, record.get("complainant_type")),
-            "supervisor": department.get("supervisor"), "issued_by": app.user, "today": now.strftime("%Y-%m-%d"),
-            "trail": trail}
+    return {
+        **record,
+        **due,
+        "created": record["created_at"][:16].replace("T", " "),
+        "status": f"{status.title('zh')} ({status.name})",
+        "guide": guide_for(app.policy, record.get("complainant_type")),
+        "supervisor": department.get("supervisor"),
+        "issued_by": app.user,
+        "today": now.strftime("%Y-%m-%d"),
+        "trail": trail,
+    }
 
 
 @hookimpl
@@ -172,8 +208,8 @@ def cstool_commands(cli):
         """Render a handling notice (处理通知单) or an investigation form (调查表) for ID."""
         from pathlib import Path
 
-        from cstool.core.forms import render
         from cstool.cli.common import for_output
+        from cstool.core.forms import render
 
         kind, record = app.book.get(record_id)
         if kind.name != KIND:
@@ -210,17 +246,31 @@ def complaint_statistics(request):
         counts = groups[_group_value(record, by, tz)]
         counts[0] += 1
         counts[1] += phases.get(record["status"]) in RESOLVED_PHASES
-    rows = [{by: name, "received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received)}
-            for name, (received, resolved) in sorted(groups.items(), key=_order(by))]
+    rows = [
+        {by: name, "received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received)}
+        for name, (received, resolved) in sorted(groups.items(), key=_order(by))
+    ]
     received = sum(r["received"] for r in rows)
     resolved = sum(r["resolved"] for r in rows)
-    totals = {"received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received),
-              "target_pct": request.policy.get("complaints.resolution_target_pct")}
-    labels = {by: label(by.replace("_", " ").capitalize(), _GROUP_ZH.get(by, by)),
-              "received": label("Received", "受理数"), "resolved": label("Resolved", "已解决"),
-              "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %")}
-    return api.ReportResult([by, "received", "resolved", "resolution_rate_pct"], rows, totals, labels,
-                        label("Complaint statistics", "投诉统计表"))
+    totals = {
+        "received": received,
+        "resolved": resolved,
+        "resolution_rate_pct": api.pct(resolved, received),
+        "target_pct": request.policy.get("complaints.resolution_target_pct"),
+    }
+    labels = {
+        by: label(by.replace("_", " ").capitalize(), _GROUP_ZH.get(by, by)),
+        "received": label("Received", "受理数"),
+        "resolved": label("Resolved", "已解决"),
+        "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"),
+    }
+    return api.ReportResult(
+        [by, "received", "resolved", "resolution_rate_pct"],
+        rows,
+        totals,
+        labels,
+        label("Complaint statistics", "投诉统计表"),
+    )
 
 
 def _order(by):
@@ -230,8 +280,15 @@ def _order(by):
     return lambda item: (-item[1][0], str(item[0]))
 
 
-_GROUP_ZH = {"category": "类别", "channel": "渠道", "department": "部门", "complainant_type": "投诉人类型",
-             "severity": "严重程度", "owner": "负责人", "month": "月份"}
+_GROUP_ZH = {
+    "category": "类别",
+    "channel": "渠道",
+    "department": "部门",
+    "complainant_type": "投诉人类型",
+    "severity": "严重程度",
+    "owner": "负责人",
+    "month": "月份",
+}
 
 
 @hookimpl
@@ -251,7 +308,12 @@ _ZH_CASES = [
     ("虚假宣传", "广告说续航十小时，实际只有四小时。", "退货退款", "蓝牙耳机 B3"),
 ]
 _EN_CASES = [
-    ("billing", "I was charged twice for the same order and nobody answers my emails.", "Refund the duplicate charge", "Online store"),
+    (
+        "billing",
+        "I was charged twice for the same order and nobody answers my emails.",
+        "Refund the duplicate charge",
+        "Online store",
+    ),
     ("delivery", "The parcel was marked delivered but never arrived.", "Send a replacement", "Courier service"),
     ("product quality", "The blender stopped working after one week.", "Exchange for a new one", "Blender X1"),
     ("staff attitude", "The store manager was rude and refused to help me.", "An apology", "Downtown store"),
@@ -269,7 +331,7 @@ def cstool_demo_records(rng, now, policy):
     # One phone per person, so that people who complain again are seen as repeat complainants.
     phones = {name: f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}" for name in _ZH_NAMES + _EN_NAMES}
     records = []
-    for number in range(240):
+    for _number in range(240):
         chinese = rng.random() < 0.7
         subject_case = rng.choice(_ZH_CASES if chinese else _EN_CASES)
         _, content, remedy, subject = subject_case

@@ -16,8 +16,16 @@ from cstool.api import Field, Kind, Status, _, hookimpl, label
 KIND = "customer"
 CREDIT_COMMAND = "cstool customers credit"
 ERASED = "[已注销 erased]"
-CONDITIONS = ("min_purchase", "max_purchase", "min_credit", "max_credit", "min_complaints", "max_complaints",
-              "customer_type", "match")
+CONDITIONS = (
+    "min_purchase",
+    "max_purchase",
+    "min_credit",
+    "max_credit",
+    "min_complaints",
+    "max_complaints",
+    "customer_type",
+    "match",
+)
 
 CUSTOMER = Kind(
     name=KIND,
@@ -25,8 +33,13 @@ CUSTOMER = Kind(
     label=label("Customer", "客户"),
     department="customer_service",
     fields=(
-        Field("customer_type", "choice", required=True, choices=("corporate", "individual"),
-              label=label("Customer type (corporate / individual)", "客户类型（法人 / 自然人）")),
+        Field(
+            "customer_type",
+            "choice",
+            required=True,
+            choices=("corporate", "individual"),
+            label=label("Customer type (corporate / individual)", "客户类型（法人 / 自然人）"),
+        ),
         Field("name", "text", required=True, personal=True, label=label("Name", "名称 / 姓名")),
         Field("contact_person", "text", personal=True, label=label("Contact person", "联系人")),
         Field("phone", "phone", personal=True, label=label("Phone", "电话")),
@@ -37,8 +50,13 @@ CUSTOMER = Kind(
         Field("city", "text", label=label("City", "城市")),
         Field("industry", "text", label=label("Industry", "行业")),
         Field("purchase_volume", "decimal", label=label("Purchase volume", "累计购买额")),
-        Field("credit_rating", "choice", choices_from="customers.credit_ratings", update_via=CREDIT_COMMAND,
-              label=label("Credit rating", "信用等级")),
+        Field(
+            "credit_rating",
+            "choice",
+            choices_from="customers.credit_ratings",
+            update_via=CREDIT_COMMAND,
+            label=label("Credit rating", "信用等级"),
+        ),
         Field("region", "text", ask=False, label=label("Region (by policy)", "区域分类")),
         Field("grade", "text", ask=False, label=label("Grade (by policy)", "等级分类")),
         Field("complaint_count", "int", ask=False, label=label("Complaints", "投诉次数")),
@@ -55,6 +73,7 @@ CUSTOMER = Kind(
 
 def holds(conditions: dict, facts: dict, ratings: list[str]) -> bool:
     """Whether the facts meet the conditions (all of them, or any with match = "any")."""
+
     def rank(rating):
         return ratings.index(rating) if rating in ratings else len(ratings)
 
@@ -64,9 +83,9 @@ def holds(conditions: dict, facts: dict, ratings: list[str]) -> bool:
             checks.append((facts["purchase"] or 0) >= bound)
         elif key == "max_purchase":
             checks.append((facts["purchase"] or 0) <= bound)
-        elif key == "min_credit":       # at least this good (ratings are listed best first)
+        elif key == "min_credit":  # at least this good (ratings are listed best first)
             checks.append(rank(facts["credit"]) <= rank(bound))
-        elif key == "max_credit":       # this good or worse
+        elif key == "max_credit":  # this good or worse
             checks.append(facts["credit"] is not None and rank(facts["credit"]) >= rank(bound))
         elif key == "min_complaints":
             checks.append(facts["complaints"] >= bound)
@@ -80,8 +99,12 @@ def holds(conditions: dict, facts: dict, ratings: list[str]) -> bool:
 
 
 def facts_of(record: dict, complaints: int) -> dict:
-    return {"purchase": record.get("purchase_volume"), "credit": record.get("credit_rating"),
-            "complaints": complaints, "customer_type": record.get("customer_type")}
+    return {
+        "purchase": record.get("purchase_volume"),
+        "credit": record.get("credit_rating"),
+        "complaints": complaints,
+        "customer_type": record.get("customer_type"),
+    }
 
 
 def region_of(record: dict, regions: dict) -> str | None:
@@ -107,7 +130,9 @@ def derive(records: list[dict], policy, lookup) -> None:
         record["complaint_count"] = counts.get(record.get("id"), 0)
         record["region"] = region_of(record, regions)
         facts = facts_of(record, record["complaint_count"])
-        record["grade"] = next((g["name"] for g in grades if holds({k: v for k, v in g.items() if k != "name"}, facts, ratings)), None)
+        record["grade"] = next(
+            (g["name"] for g in grades if holds({k: v for k, v in g.items() if k != "name"}, facts, ratings)), None
+        )
         if not record.get("credit_rating"):
             record["credit_rating"] = policy.get("customers.default_credit")
 
@@ -124,8 +149,11 @@ def cstool_validate_records(kind, records, lookup):
     if not linked:
         return None
     known = {c["id"] for c in lookup(KIND)}
-    return [(i, "customer_id", _("no customer {cid}: register the customer first (cstool record customer)").format(cid=cid))
-            for i, cid in linked if cid not in known]
+    return [
+        (i, "customer_id", _("no customer {cid}: register the customer first (cstool record customer)").format(cid=cid))
+        for i, cid in linked
+        if cid not in known
+    ]
 
 
 @hookimpl
@@ -144,7 +172,11 @@ def cstool_check_policy(policy):
     if not (isinstance(ratings, list) and ratings and all(isinstance(r, str) for r in ratings)):
         return [api.Problem(("customers", "credit_ratings"), _("must be a list of ratings, best first"))]
     if section.get("default_credit") not in (None, *ratings):
-        problems.append(api.Problem(("customers", "default_credit"), _("must be one of {ratings}").format(ratings=', '.join(ratings))))
+        problems.append(
+            api.Problem(
+                ("customers", "default_credit"), _("must be one of {ratings}").format(ratings=", ".join(ratings))
+            )
+        )
     tables = [(("customers", "grades", i), g) for i, g in enumerate(section.get("grades", []))]
     tables += [(("customers", "lists", name), c) for name, c in (section.get("lists") or {}).items()]
     for path, conditions in tables:
@@ -155,11 +187,23 @@ def cstool_check_policy(policy):
             if key == "name" and path[1] == "grades":
                 continue
             if key not in CONDITIONS:
-                problems.append(api.Problem((*path, key), _("unknown condition; conditions are {CONDITIONS}").format(CONDITIONS=', '.join(CONDITIONS))))
+                problems.append(
+                    api.Problem(
+                        (*path, key),
+                        _("unknown condition; conditions are {CONDITIONS}").format(CONDITIONS=", ".join(CONDITIONS)),
+                    )
+                )
             elif key in ("min_credit", "max_credit") and value not in ratings:
-                problems.append(api.Problem((*path, key), _("{value!r} is not a credit rating ({ratings})").format(value=value, ratings=', '.join(ratings))))
+                problems.append(
+                    api.Problem(
+                        (*path, key),
+                        _("{value!r} is not a credit rating ({ratings})").format(
+                            value=value, ratings=", ".join(ratings)
+                        ),
+                    )
+                )
             elif key == "match" and value not in ("all", "any"):
-                problems.append(api.Problem((*path, key), _("must be \"all\" or \"any\"")))
+                problems.append(api.Problem((*path, key), _('must be "all" or "any"')))
         if path[1] == "grades" and not isinstance(conditions.get("name"), str):
             problems.append(api.Problem((*path, "name"), _("every grade needs a name")))
     return problems
@@ -167,15 +211,16 @@ def cstool_check_policy(policy):
 
 # ---- commands ---------------------------------------------------------------------
 
+
 def _erase(kind, record: dict, reason: str, by: str, when: str) -> list[str]:
     """Blank the record's personal fields, and their values in its trail; the rest stays."""
     personal = [f.name for f in kind.fields if f.personal]
     erased = [name for name in personal if record.get(name) not in (None, "")]
     for field in kind.fields:
-        if field.personal:   # a required text keeps a marker, so the record stays valid and says why
+        if field.personal:  # a required text keeps a marker, so the record stays valid and says why
             record[field.name] = ERASED if field.required and field.type == "text" else None
     for entry in record["events"]:
-        for name, change in (entry.get("changes") or {}).items():
+        for name in entry.get("changes") or {}:
             if name in personal:
                 entry["changes"][name] = ["[erased]", "[erased]"]
     record["events"].append({"at": when, "by": by, "type": "erased", "fields": erased, "reason": reason})
@@ -203,21 +248,40 @@ def cstool_commands(cli):
         """Change a customer's credit rating, with the reason and the approver (信用度变更表)."""
         ratings = app.policy.choices("customers.credit_ratings")
         if rating not in ratings:
-            raise api.CstoolError(_("{rating!r} is not a credit rating; ratings: {ratings}").format(rating=rating, ratings=', '.join(ratings)))
+            raise api.CstoolError(
+                _("{rating!r} is not a credit rating; ratings: {ratings}").format(
+                    rating=rating, ratings=", ".join(ratings)
+                )
+            )
 
         def apply(kind, record, when):
             if kind.name != KIND:
                 raise api.CstoolError(_("{record_id} is not a customer").format(record_id=record_id))
             if record["credit_rating"] == rating:
-                raise api.CstoolError(_("{record_id} is already rated {rating}").format(record_id=record_id, rating=rating))
-            record["events"].append({"at": when, "by": app.user, "type": "credit", "from": record["credit_rating"],
-                                     "to": rating, "reason": reason, "approver": approver})
+                raise api.CstoolError(
+                    _("{record_id} is already rated {rating}").format(record_id=record_id, rating=rating)
+                )
+            record["events"].append(
+                {
+                    "at": when,
+                    "by": app.user,
+                    "type": "credit",
+                    "from": record["credit_rating"],
+                    "to": rating,
+                    "reason": reason,
+                    "approver": approver,
+                }
+            )
             record["credit_rating"] = rating
             record["updated_at"] = when
             derive([record], app.policy, app.book.lookup)
 
         record = app.book.change(record_id, None, apply, not_before_status=False)
-        click.echo(_("{id}: credit {old} → {rating}, grade {grade}").format(id=record['id'], old=record['events'][-1]['from'], rating=rating, grade=record['grade']))
+        click.echo(
+            _("{id}: credit {old} → {rating}, grade {grade}").format(
+                id=record["id"], old=record["events"][-1]["from"], rating=rating, grade=record["grade"]
+            )
+        )
 
     @customers_group.command("deregister")
     @click.argument("record_id", metavar="ID")
@@ -240,14 +304,26 @@ def cstool_commands(cli):
                         record = copy.deepcopy(stored)
                         _erase(other, record, f"customer {customer['id']} deregistered: {reason}", app.user, when)
                         if record["id"] == customer["id"]:
-                            record["events"].append({"at": when, "by": app.user, "type": "status",
-                                                     "from": record["status"], "to": "deregistered", "reason": reason})
+                            record["events"].append(
+                                {
+                                    "at": when,
+                                    "by": app.user,
+                                    "type": "status",
+                                    "from": record["status"],
+                                    "to": "deregistered",
+                                    "reason": reason,
+                                }
+                            )
                             record["status"] = "deregistered"
                             record["closed_at"] = when
                         changed.append(record)
                 tx.replace(changed)
                 touched += len(changed)
-        click.echo(_("{record_id}: deregistered; personal data erased from {touched} records (figures and links kept)").format(record_id=record_id, touched=touched))
+        click.echo(
+            _("{record_id}: deregistered; personal data erased from {touched} records (figures and links kept)").format(
+                record_id=record_id, touched=touched
+            )
+        )
 
     @customers_group.command("regrade")
     @click.pass_obj
@@ -257,12 +333,15 @@ def cstool_commands(cli):
             records = [copy.deepcopy(r) for r in tx.all()]
             before = {r["id"]: (r.get("region"), r.get("grade"), r.get("complaint_count")) for r in records}
             derive(records, app.policy, app.book.lookup)
-            changed = [r for r in records if before[r["id"]] != (r.get("region"), r.get("grade"), r.get("complaint_count"))]
+            changed = [
+                r for r in records if before[r["id"]] != (r.get("region"), r.get("grade"), r.get("complaint_count"))
+            ]
             tx.replace(changed)
         click.echo(_("{changed_count} customers regraded").format(changed_count=len(changed)))
 
 
 # ---- reports ----------------------------------------------------------------------
+
 
 def _listed(request, name):
     conditions = request.policy.get(("customers", "lists", name)) or {}
@@ -273,55 +352,120 @@ def _listed(request, name):
             continue
         facts = facts_of(record, record.get("complaint_count") or 0)
         if holds(conditions, facts, ratings):
-            rows.append({"id": record["id"], "name": api.mask(record.get("name")), "customer_type": record.get("customer_type"),
-                         "region": record.get("region"), "grade": record.get("grade"), "credit_rating": record.get("credit_rating"),
-                         "purchase_volume": record.get("purchase_volume"), "complaint_count": record.get("complaint_count")})
+            rows.append(
+                {
+                    "id": record["id"],
+                    "name": api.mask(record.get("name")),
+                    "customer_type": record.get("customer_type"),
+                    "region": record.get("region"),
+                    "grade": record.get("grade"),
+                    "credit_rating": record.get("credit_rating"),
+                    "purchase_volume": record.get("purchase_volume"),
+                    "complaint_count": record.get("complaint_count"),
+                }
+            )
     return rows
 
 
-_LIST_COLUMNS = ["id", "name", "customer_type", "region", "grade", "credit_rating", "purchase_volume", "complaint_count"]
-_LIST_LABELS = {"id": label("Customer", "客户编号"), "name": label("Name", "名称"), "customer_type": label("Type", "类型"),
-                "region": label("Region", "区域"), "grade": label("Grade", "等级"), "credit_rating": label("Credit", "信用"),
-                "purchase_volume": label("Purchases", "购买额"), "complaint_count": label("Complaints", "投诉")}
+_LIST_COLUMNS = [
+    "id",
+    "name",
+    "customer_type",
+    "region",
+    "grade",
+    "credit_rating",
+    "purchase_volume",
+    "complaint_count",
+]
+_LIST_LABELS = {
+    "id": label("Customer", "客户编号"),
+    "name": label("Name", "名称"),
+    "customer_type": label("Type", "类型"),
+    "region": label("Region", "区域"),
+    "grade": label("Grade", "等级"),
+    "credit_rating": label("Credit", "信用"),
+    "purchase_volume": label("Purchases", "购买额"),
+    "complaint_count": label("Complaints", "投诉"),
+}
 
 
 def excellent(request):
     rows = _listed(request, "excellent")
-    return api.ReportResult(_LIST_COLUMNS, rows, {"count": len(rows)}, _LIST_LABELS, label("Excellent customers", "优秀客户"))
+    return api.ReportResult(
+        _LIST_COLUMNS, rows, {"count": len(rows)}, _LIST_LABELS, label("Excellent customers", "优秀客户")
+    )
 
 
 def at_risk(request):
     rows = _listed(request, "at_risk")
-    return api.ReportResult(_LIST_COLUMNS, rows, {"count": len(rows)}, _LIST_LABELS, label("At-risk customers", "危险客户"))
+    return api.ReportResult(
+        _LIST_COLUMNS, rows, {"count": len(rows)}, _LIST_LABELS, label("At-risk customers", "危险客户")
+    )
 
 
 def credit_changes(request):
     """信用度变更表: every credit change, with its reason and approver."""
-    rows = [{"id": r["id"], "name": api.mask(r.get("name")), "at": e["at"][:16].replace("T", " "), "from": e["from"],
-             "to": e["to"], "reason": e["reason"], "approver": e["approver"], "by": e["by"]}
-            for r in request.records(KIND) for e in r["events"] if e["type"] == "credit"
-            if request.since is None and request.until is None or request.in_period({"created_at": e["at"]})]
+    rows = [
+        {
+            "id": r["id"],
+            "name": api.mask(r.get("name")),
+            "at": e["at"][:16].replace("T", " "),
+            "from": e["from"],
+            "to": e["to"],
+            "reason": e["reason"],
+            "approver": e["approver"],
+            "by": e["by"],
+        }
+        for r in request.records(KIND)
+        for e in r["events"]
+        if e["type"] == "credit"
+        if request.since is None and request.until is None or request.in_period({"created_at": e["at"]})
+    ]
     rows.sort(key=lambda row: row["at"])
-    return api.ReportResult(["id", "name", "at", "from", "to", "reason", "approver", "by"], rows, {"count": len(rows)},
-                            {"id": label("Customer", "客户编号"), "name": label("Name", "名称"), "at": label("When", "时间"),
-                             "from": label("From", "原等级"), "to": label("To", "新等级"), "reason": label("Reason", "原因"),
-                             "approver": label("Approved by", "审批人"), "by": label("Entered by", "经办人")},
-                            label("Credit changes", "信用度变更表"))
+    return api.ReportResult(
+        ["id", "name", "at", "from", "to", "reason", "approver", "by"],
+        rows,
+        {"count": len(rows)},
+        {
+            "id": label("Customer", "客户编号"),
+            "name": label("Name", "名称"),
+            "at": label("When", "时间"),
+            "from": label("From", "原等级"),
+            "to": label("To", "新等级"),
+            "reason": label("Reason", "原因"),
+            "approver": label("Approved by", "审批人"),
+            "by": label("Entered by", "经办人"),
+        },
+        label("Credit changes", "信用度变更表"),
+    )
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("customers-excellent", label("Excellent customers", "优秀客户名单"), excellent),
-            api.Report("customers-at-risk", label("At-risk customers", "危险客户名单"), at_risk),
-            api.Report("credit-changes", label("Credit changes", "信用度变更表"), credit_changes)]
+    return [
+        api.Report("customers-excellent", label("Excellent customers", "优秀客户名单"), excellent),
+        api.Report("customers-at-risk", label("At-risk customers", "危险客户名单"), at_risk),
+        api.Report("credit-changes", label("Credit changes", "信用度变更表"), credit_changes),
+    ]
 
 
 # ---- demo data --------------------------------------------------------------------
 
-_COMPANIES = [("上海某某科技有限公司", "上海", "软件"), ("北京华信贸易有限公司", "北京", "贸易"),
-              ("广州恒达电器有限公司", "广州", "制造"), ("成都锦江酒店管理有限公司", "成都", "酒店"),
-              ("Shenzhen Bright Logistics Co.", "Shenzhen", "logistics")]
-_PEOPLE = [("张伟", "上海"), ("王芳", "杭州"), ("李娜", "成都"), ("刘洋", "武汉"), ("陈静", "西安"), ("Emma Wilson", "Beijing")]
+_COMPANIES = [
+    ("上海某某科技有限公司", "上海", "软件"),
+    ("北京华信贸易有限公司", "北京", "贸易"),
+    ("广州恒达电器有限公司", "广州", "制造"),
+    ("成都锦江酒店管理有限公司", "成都", "酒店"),
+    ("Shenzhen Bright Logistics Co.", "Shenzhen", "logistics"),
+]
+_PEOPLE = [
+    ("张伟", "上海"),
+    ("王芳", "杭州"),
+    ("李娜", "成都"),
+    ("刘洋", "武汉"),
+    ("陈静", "西安"),
+    ("Emma Wilson", "Beijing"),
+]
 
 
 @hookimpl
@@ -331,14 +475,35 @@ def cstool_demo_records(rng, now, policy):
     ratings = policy.choices("customers.credit_ratings") or ["A"]
     records = []
     for name, city, industry in _COMPANIES:
-        records.append(api.DemoRecord(KIND, {
-            "customer_type": "corporate", "name": name, "contact_person": rng.choice(["王强", "赵敏", "David Lee"]),
-            "phone": f"021{rng.randint(10000000, 99999999)}", "city": city, "industry": industry,
-            "purchase_volume": rng.choice([80000, 350000, 1200000, 2500000]), "credit_rating": rng.choice(ratings[:3]),
-            "created_at": (now - timedelta(days=rng.randint(100, 700))).isoformat()}))
+        records.append(
+            api.DemoRecord(
+                KIND,
+                {
+                    "customer_type": "corporate",
+                    "name": name,
+                    "contact_person": rng.choice(["王强", "赵敏", "David Lee"]),
+                    "phone": f"021{rng.randint(10000000, 99999999)}",
+                    "city": city,
+                    "industry": industry,
+                    "purchase_volume": rng.choice([80000, 350000, 1200000, 2500000]),
+                    "credit_rating": rng.choice(ratings[:3]),
+                    "created_at": (now - timedelta(days=rng.randint(100, 700))).isoformat(),
+                },
+            )
+        )
     for name, city in _PEOPLE:
-        records.append(api.DemoRecord(KIND, {
-            "customer_type": "individual", "name": name, "phone": f"13{rng.randint(100000000, 999999999)}",
-            "city": city, "purchase_volume": rng.choice([300, 5000, 60000]), "credit_rating": rng.choice(ratings),
-            "created_at": (now - timedelta(days=rng.randint(30, 400))).isoformat()}))
+        records.append(
+            api.DemoRecord(
+                KIND,
+                {
+                    "customer_type": "individual",
+                    "name": name,
+                    "phone": f"13{rng.randint(100000000, 999999999)}",
+                    "city": city,
+                    "purchase_volume": rng.choice([300, 5000, 60000]),
+                    "credit_rating": rng.choice(ratings),
+                    "created_at": (now - timedelta(days=rng.randint(30, 400))).isoformat(),
+                },
+            )
+        )
     return records

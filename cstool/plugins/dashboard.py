@@ -14,18 +14,33 @@ def dashboard(request):
     rows = []
     for kind in request.kinds:
         phases = {s.name: s.phase for s in kind.statuses}
-        counts = Counter(phases.get(r.get("status"), "open") for r in request.records(kind.name) if request.in_period(r))
+        counts = Counter(
+            phases.get(r.get("status"), "open") for r in request.records(kind.name) if request.in_period(r)
+        )
         received = sum(counts.values())
         done = counts["resolved"] + counts["closed"]
-        rows.append({"kind": kind.name, "title": kind.title(request.lang), "count": received,
-                     **{phase: counts[phase] for phase in PHASE_COLUMNS},
-                     "resolution_rate_pct": api.pct(done, received)})
+        rows.append(
+            {
+                "kind": kind.name,
+                "title": kind.title(request.lang),
+                "count": received,
+                **{phase: counts[phase] for phase in PHASE_COLUMNS},
+                "resolution_rate_pct": api.pct(done, received),
+            }
+        )
     totals = {"count": sum(r["count"] for r in rows), **{p: sum(r[p] for r in rows) for p in PHASE_COLUMNS}}
-    labels = {"title": label("Kind", "类别"), "count": label("Records", "记录数"), "open": label("Open", "处理中"),
-              "pending": label("Pending", "等待中"), "resolved": label("Resolved", "已解决"),
-              "closed": label("Closed", "已关闭"), "resolution_rate_pct": label("Resolved %", "解决率 %")}
-    return api.ReportResult(["title", "count", *PHASE_COLUMNS, "resolution_rate_pct"], rows, totals, labels,
-                        label("Dashboard", "工作总览"))
+    labels = {
+        "title": label("Kind", "类别"),
+        "count": label("Records", "记录数"),
+        "open": label("Open", "处理中"),
+        "pending": label("Pending", "等待中"),
+        "resolved": label("Resolved", "已解决"),
+        "closed": label("Closed", "已关闭"),
+        "resolution_rate_pct": label("Resolved %", "解决率 %"),
+    }
+    return api.ReportResult(
+        ["title", "count", *PHASE_COLUMNS, "resolution_rate_pct"], rows, totals, labels, label("Dashboard", "工作总览")
+    )
 
 
 @hookimpl

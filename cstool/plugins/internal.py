@@ -23,14 +23,26 @@ INTERNAL_REQUEST = Kind(
     prefix="IR",
     label=label("Internal request", "内部服务请求"),
     fields=(
-        Field("agreement", "choice", required=True, choices_from="internal.agreements",
-              label=label("Service agreement", "服务协议")),
+        Field(
+            "agreement",
+            "choice",
+            required=True,
+            choices_from="internal.agreements",
+            label=label("Service agreement", "服务协议"),
+        ),
         Field("item", "text", required=True, label=label("Service item", "服务内容")),
         Field("requested_by", "text", required=True, label=label("Requested by", "申请人")),
         Field("subject", "text", required=True, label=label("Subject", "事项")),
         Field("details", "text", multiline=True, label=label("Details", "详细说明")),
         Field("customer_department", "text", ask=False, label=label("Customer department", "需求部门")),
-        Field("evaluation_score", "int", ask=False, min=1, max=5, label=label("Requester's score (1-5)", "需求方评分（1-5）")),
+        Field(
+            "evaluation_score",
+            "int",
+            ask=False,
+            min=1,
+            max=5,
+            label=label("Requester's score (1-5)", "需求方评分（1-5）"),
+        ),
     ),
     statuses=(
         Status("submitted", "open", label("Submitted", "已提交")),
@@ -41,9 +53,14 @@ INTERNAL_REQUEST = Kind(
         Status("reopened", "open", label("Reopened", "重新处理")),
     ),
     list_columns=("agreement", "item", "requested_by", "subject"),
-    transitions={"submitted": ("accepted", "waiting", "done", "closed"), "accepted": ("waiting", "done", "closed"),
-                 "waiting": ("accepted", "done", "closed"), "done": ("closed", "reopened"), "closed": ("reopened",),
-                 "reopened": ("accepted", "waiting", "done", "closed")},
+    transitions={
+        "submitted": ("accepted", "waiting", "done", "closed"),
+        "accepted": ("waiting", "done", "closed"),
+        "waiting": ("accepted", "done", "closed"),
+        "done": ("closed", "reopened"),
+        "closed": ("reopened",),
+        "reopened": ("accepted", "waiting", "done", "closed"),
+    },
 )
 
 DEPT_EVALUATION = Kind(
@@ -51,10 +68,29 @@ DEPT_EVALUATION = Kind(
     prefix="DEV",
     label=label("Department evaluation", "部门互评"),
     fields=(
-        Field("evaluator", "choice", required=True, choices_from="departments", label=label("Evaluating department", "评价部门")),
-        Field("evaluated", "choice", required=True, choices_from="departments", label=label("Evaluated department", "被评价部门")),
+        Field(
+            "evaluator",
+            "choice",
+            required=True,
+            choices_from="departments",
+            label=label("Evaluating department", "评价部门"),
+        ),
+        Field(
+            "evaluated",
+            "choice",
+            required=True,
+            choices_from="departments",
+            label=label("Evaluated department", "被评价部门"),
+        ),
         Field("month", "text", required=True, label=label("Month (YYYY-MM)", "月份（YYYY-MM）")),
-        Field("accuracy", "int", required=True, min=1, max=5, label=label("Accuracy of information passed on (1-5)", "信息传递准确性（1-5）")),
+        Field(
+            "accuracy",
+            "int",
+            required=True,
+            min=1,
+            max=5,
+            label=label("Accuracy of information passed on (1-5)", "信息传递准确性（1-5）"),
+        ),
         Field("initiative", "int", required=True, min=1, max=5, label=label("Initiative (1-5)", "主动性（1-5）")),
         Field("comment", "text", label=label("Comment", "意见")),
     ),
@@ -76,13 +112,21 @@ def cstool_validate_records(kind, records, policy):
         for index, record in enumerate(records):
             items = policy.get(("internal", "agreements", record["agreement"], "items")) or {}
             if record["item"] not in items:
-                refused.append((index, "item", _("{item!r} is not in agreement {agreement}; items: {items}").format(item=record['item'], agreement=record['agreement'], items=', '.join(items) or _('none'))))
+                refused.append(
+                    (
+                        index,
+                        "item",
+                        _("{item!r} is not in agreement {agreement}; items: {items}").format(
+                            item=record["item"], agreement=record["agreement"], items=", ".join(items) or _("none")
+                        ),
+                    )
+                )
     elif kind.name == EVALUATION:
         for index, record in enumerate(records):
             if record["evaluator"] == record["evaluated"]:
                 refused.append((index, "evaluated", _("a department does not evaluate itself")))
             if not _MONTH.match(record["month"]):
-                refused.append((index, "month", _("{month!r} is not a month (YYYY-MM)").format(month=record['month'])))
+                refused.append((index, "month", _("{month!r} is not a month (YYYY-MM)").format(month=record["month"])))
     return refused
 
 
@@ -111,13 +155,18 @@ def cstool_check_policy(policy):
             continue
         for role in ("provider", "customer"):
             if agreement.get(role) not in departments:
-                problems.append(api.Problem((*here, role), _("must name a department in [departments]; not {value!r}").format(value=agreement.get(role))))
+                problems.append(
+                    api.Problem(
+                        (*here, role),
+                        _("must name a department in [departments]; not {value!r}").format(value=agreement.get(role)),
+                    )
+                )
         items = agreement.get("items")
         if not isinstance(items, dict) or not items:
             problems.append(api.Problem((*here, "items"), _("must hold one table per service item with its targets")))
             continue
         for item, targets in items.items():
-            for clock, text in (targets.items() if isinstance(targets, dict) else ()):
+            for clock, text in targets.items() if isinstance(targets, dict) else ():
                 if clock == "calendar":
                     continue
                 try:
@@ -126,15 +175,22 @@ def cstool_check_policy(policy):
                     problems.append(api.Problem((*here, "items", item, clock), str(exc)))
     for index, department in enumerate(section.get("chain", [])):
         if department not in departments:
-            problems.append(api.Problem(("internal", "chain", index), _("{department!r} is not in [departments]").format(department=department)))
+            problems.append(
+                api.Problem(
+                    ("internal", "chain", index),
+                    _("{department!r} is not in [departments]").format(department=department),
+                )
+            )
     return problems
 
 
 # ---- reports ----------------------------------------------------------------------
 
+
 def compliance_matrix(request):
     """Provider x customer: requests, resolution compliance and median resolution minutes."""
-    import statistics   # here, not at plugin load: every command loads the plugin
+    import statistics  # here, not at plugin load: every command loads the plugin
+
     cells = defaultdict(lambda: {"requests": 0, "met": 0, "breached": 0, "minutes": []})
     for record in request.records(REQUEST):
         if not request.in_period(record):
@@ -148,18 +204,39 @@ def compliance_matrix(request):
                 cell[clock.state] += 1
             if clock.stopped_at is not None:
                 cell["minutes"].append(clock.elapsed)
-    rows = [{"provider": p, "customer": c, "requests": v["requests"], "met": v["met"], "breached": v["breached"],
-             "compliance_pct": api.pct(v["met"], v["met"] + v["breached"]),
-             "median_minutes": round(statistics.median(v["minutes"]), 2) if v["minutes"] else None}
-            for (p, c), v in sorted(cells.items(), key=lambda item: tuple(map(str, item[0])))]
+    rows = [
+        {
+            "provider": p,
+            "customer": c,
+            "requests": v["requests"],
+            "met": v["met"],
+            "breached": v["breached"],
+            "compliance_pct": api.pct(v["met"], v["met"] + v["breached"]),
+            "median_minutes": round(statistics.median(v["minutes"]), 2) if v["minutes"] else None,
+        }
+        for (p, c), v in sorted(cells.items(), key=lambda item: tuple(map(str, item[0])))
+    ]
     met, breached = sum(r["met"] for r in rows), sum(r["breached"] for r in rows)
-    return api.ReportResult(["provider", "customer", "requests", "met", "breached", "compliance_pct", "median_minutes"], rows,
-                            {"requests": sum(r["requests"] for r in rows), "met": met, "breached": breached,
-                             "compliance_pct": api.pct(met, met + breached)},
-                            {"provider": label("Provider", "服务部门"), "customer": label("Customer", "需求部门"),
-                             "requests": label("Requests", "请求数"), "met": label("Met", "达标"), "breached": label("Breached", "超时"),
-                             "compliance_pct": label("Compliance %", "达标率 %"), "median_minutes": label("Median min", "解决中位数(分钟)")},
-                            label("Internal service agreements: compliance", "内部服务协议达标矩阵"))
+    return api.ReportResult(
+        ["provider", "customer", "requests", "met", "breached", "compliance_pct", "median_minutes"],
+        rows,
+        {
+            "requests": sum(r["requests"] for r in rows),
+            "met": met,
+            "breached": breached,
+            "compliance_pct": api.pct(met, met + breached),
+        },
+        {
+            "provider": label("Provider", "服务部门"),
+            "customer": label("Customer", "需求部门"),
+            "requests": label("Requests", "请求数"),
+            "met": label("Met", "达标"),
+            "breached": label("Breached", "超时"),
+            "compliance_pct": label("Compliance %", "达标率 %"),
+            "median_minutes": label("Median min", "解决中位数(分钟)"),
+        },
+        label("Internal service agreements: compliance", "内部服务协议达标矩阵"),
+    )
 
 
 def _score(evaluation) -> float:
@@ -169,40 +246,66 @@ def _score(evaluation) -> float:
 def _evaluations(request):
     since = request.since.strftime("%Y-%m") if request.since else None
     until = request.until.strftime("%Y-%m") if request.until else None
-    return [e for e in request.records(EVALUATION)
-            if (since is None or e["month"] >= since) and (until is None or e["month"] <= until)]
+    return [
+        e
+        for e in request.records(EVALUATION)
+        if (since is None or e["month"] >= since) and (until is None or e["month"] <= until)
+    ]
 
 
 def mutual_evaluation(request):
     """部门互评: per evaluated department and month, the mean scores it received."""
     import statistics
+
     groups = defaultdict(list)
     for evaluation in _evaluations(request):
         groups[(evaluation["evaluated"], evaluation["month"])].append(evaluation)
-    rows = [{"department": dept, "month": month, "answers": len(group),
-             "accuracy": round(statistics.fmean(e["accuracy"] for e in group), 2),
-             "initiative": round(statistics.fmean(e["initiative"] for e in group), 2),
-             "satisfaction_pct": round(100 * statistics.fmean(_score(e) for e in group) / 5, 2)}
-            for (dept, month), group in sorted(groups.items())]
-    return api.ReportResult(["department", "month", "answers", "accuracy", "initiative", "satisfaction_pct"], rows,
-                            {"answers": sum(r["answers"] for r in rows)},
-                            {"department": label("Evaluated department", "被评价部门"), "month": label("Month", "月份"),
-                             "answers": label("Evaluations", "评价数"), "accuracy": label("Accuracy (1-5)", "准确性"),
-                             "initiative": label("Initiative (1-5)", "主动性"), "satisfaction_pct": label("Satisfaction %", "满意度 %")},
-                            label("Mutual evaluation between departments", "部门互评"))
+    rows = [
+        {
+            "department": dept,
+            "month": month,
+            "answers": len(group),
+            "accuracy": round(statistics.fmean(e["accuracy"] for e in group), 2),
+            "initiative": round(statistics.fmean(e["initiative"] for e in group), 2),
+            "satisfaction_pct": round(100 * statistics.fmean(_score(e) for e in group) / 5, 2),
+        }
+        for (dept, month), group in sorted(groups.items())
+    ]
+    return api.ReportResult(
+        ["department", "month", "answers", "accuracy", "initiative", "satisfaction_pct"],
+        rows,
+        {"answers": sum(r["answers"] for r in rows)},
+        {
+            "department": label("Evaluated department", "被评价部门"),
+            "month": label("Month", "月份"),
+            "answers": label("Evaluations", "评价数"),
+            "accuracy": label("Accuracy (1-5)", "准确性"),
+            "initiative": label("Initiative (1-5)", "主动性"),
+            "satisfaction_pct": label("Satisfaction %", "满意度 %"),
+        },
+        label("Mutual evaluation between departments", "部门互评"),
+    )
 
 
 def chain_decay(request):
     """Satisfaction along [internal] chain: each link is how the next department rates the one
     before it; end to end is their product; the weakest link is named."""
     import statistics
+
     chain = request.policy.get("internal.chain") or []
     evaluations = _evaluations(request)
     rows = []
     for provider, customer in zip(chain, chain[1:]):
         scores = [_score(e) for e in evaluations if e["evaluator"] == customer and e["evaluated"] == provider]
-        rows.append({"link": f"{provider} → {customer}", "provider": provider, "customer": customer, "answers": len(scores),
-                     "satisfaction_pct": round(100 * statistics.fmean(scores) / 5, 2) if scores else None})
+        rows.append(
+            {
+                "link": f"{provider} → {customer}",
+                "provider": provider,
+                "customer": customer,
+                "answers": len(scores),
+                "satisfaction_pct": round(100 * statistics.fmean(scores) / 5, 2) if scores else None,
+            }
+        )
     rated = [r for r in rows if r["satisfaction_pct"] is not None]
     end_to_end = None
     if rows and len(rated) == len(rows):
@@ -211,21 +314,34 @@ def chain_decay(request):
             end_to_end *= row["satisfaction_pct"] / 100
         end_to_end = round(end_to_end, 2)
     weakest = min(rated, key=lambda r: r["satisfaction_pct"])["link"] if rated else None
-    return api.ReportResult(["link", "answers", "satisfaction_pct"], rows,
-                            {"end_to_end_pct": end_to_end, "weakest_link": weakest, "links": len(rows)},
-                            {"link": label("Link (provider → customer)", "环节（服务方 → 需求方）"),
-                             "answers": label("Evaluations", "评价数"), "satisfaction_pct": label("Satisfaction %", "满意度 %")},
-                            label("Satisfaction along the workflow chain", "内部服务链满意度衰减"))
+    return api.ReportResult(
+        ["link", "answers", "satisfaction_pct"],
+        rows,
+        {"end_to_end_pct": end_to_end, "weakest_link": weakest, "links": len(rows)},
+        {
+            "link": label("Link (provider → customer)", "环节（服务方 → 需求方）"),
+            "answers": label("Evaluations", "评价数"),
+            "satisfaction_pct": label("Satisfaction %", "满意度 %"),
+        },
+        label("Satisfaction along the workflow chain", "内部服务链满意度衰减"),
+    )
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("internal-matrix", label("Agreement compliance: provider x customer", "内部服务协议达标矩阵"), compliance_matrix),
-            api.Report("internal-evaluation", label("Mutual evaluation by month", "部门互评（月度）"), mutual_evaluation),
-            api.Report("internal-chain", label("Satisfaction decay along the chain", "内部服务链满意度衰减"), chain_decay)]
+    return [
+        api.Report(
+            "internal-matrix",
+            label("Agreement compliance: provider x customer", "内部服务协议达标矩阵"),
+            compliance_matrix,
+        ),
+        api.Report("internal-evaluation", label("Mutual evaluation by month", "部门互评（月度）"), mutual_evaluation),
+        api.Report("internal-chain", label("Satisfaction decay along the chain", "内部服务链满意度衰减"), chain_decay),
+    ]
 
 
 # ---- demo data --------------------------------------------------------------------
+
 
 @hookimpl
 def cstool_demo_records(rng, now, policy):
@@ -237,18 +353,40 @@ def cstool_demo_records(rng, now, policy):
     for _record in range(80):
         name = rng.choice(sorted(agreements))
         item = rng.choice(sorted(agreements[name].get("items", {})))
-        created = (now - timedelta(days=rng.randint(1, 60))).replace(hour=rng.choice([9, 10, 14, 15]), minute=0, second=0, microsecond=0)
+        created = (now - timedelta(days=rng.randint(1, 60))).replace(
+            hour=rng.choice([9, 10, 14, 15]), minute=0, second=0, microsecond=0
+        )
         steps = [("status", "accepted", rng.randint(10, 240))]
         if rng.random() < 0.8:
             steps.append(("status", "done", rng.randint(300, 6000)))
         age = (now - created).total_seconds() / 60
-        records.append(api.DemoRecord(REQUEST, {"agreement": name, "item": item, "requested_by": rng.choice(["刘会计", "陈专员", "周经理"]),
-                                                 "subject": f"{item} 申请", "created_at": created.isoformat()},
-                                      [s for s in steps if s[-1] < age]))
+        records.append(
+            api.DemoRecord(
+                REQUEST,
+                {
+                    "agreement": name,
+                    "item": item,
+                    "requested_by": rng.choice(["刘会计", "陈专员", "周经理"]),
+                    "subject": f"{item} 申请",
+                    "created_at": created.isoformat(),
+                },
+                [s for s in steps if s[-1] < age],
+            )
+        )
     for months_back in range(3):
         month = (now.replace(day=1) - timedelta(days=28 * months_back)).strftime("%Y-%m")
         for provider, customer in zip(chain, chain[1:]):
-            records.append(api.DemoRecord(EVALUATION, {"evaluator": customer, "evaluated": provider, "month": month,
-                                                        "accuracy": rng.choice([4, 5, 5]), "initiative": rng.choice([3, 4, 5]),
-                                                        "created_at": now.isoformat()}))
+            records.append(
+                api.DemoRecord(
+                    EVALUATION,
+                    {
+                        "evaluator": customer,
+                        "evaluated": provider,
+                        "month": month,
+                        "accuracy": rng.choice([4, 5, 5]),
+                        "initiative": rng.choice([3, 4, 5]),
+                        "created_at": now.isoformat(),
+                    },
+                )
+            )
     return records

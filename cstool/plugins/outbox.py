@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timezone
+from datetime import UTC
 
 from cstool.api import hookimpl
 
@@ -18,7 +18,7 @@ def cstool_notify(actions, workspace):
     from cstool.api import now_in
 
     path = workspace.root / OUTBOX
-    stamp = now_in(timezone.utc).isoformat(timespec="seconds")
+    stamp = now_in(UTC).isoformat(timespec="seconds")
     lines = b"".join(orjson.dumps({**action, "delivered_at": stamp}) + b"\n" for action in actions)
     with FileLock(str(path) + ".lock", timeout=60, mode=0o600):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

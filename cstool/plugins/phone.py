@@ -29,7 +29,13 @@ CALL = Kind(
     label=label("Call", "通话记录"),
     department="customer_service",
     fields=(
-        Field("direction", "choice", required=True, choices=("inbound", "outbound"), label=label("Direction", "呼入 / 呼出")),
+        Field(
+            "direction",
+            "choice",
+            required=True,
+            choices=("inbound", "outbound"),
+            label=label("Direction", "呼入 / 呼出"),
+        ),
         Field("number", "phone", personal=True, label=label("Phone number", "电话号码")),
         Field("outcome", "choice", required=True, choices=OUTCOMES, label=label("Outcome", "结果")),
         Field("agent", "choice", choices_from="phone.agents", label=label("Agent", "话务员")),
@@ -47,7 +53,7 @@ CALL = Kind(
     list_columns=("direction", "outcome", "agent", "topic", "linked_record"),
     transitions={"logged": ()},
     script="scripts/call.md",
-    partition="month",   # thousands a day: logging one must not rewrite the whole history
+    partition="month",  # thousands a day: logging one must not rewrite the whole history
 )
 
 
@@ -67,21 +73,32 @@ def cstool_validate_records(kind, records, policy, lookup):
     refused = []
     linkable = None
     for index, record in enumerate(records):
-        start, queued, answered, ended = (_at(record.get(k)) for k in ("created_at", "queued_at", "answered_at", "ended_at"))
+        start, queued, answered, ended = (
+            _at(record.get(k)) for k in ("created_at", "queued_at", "answered_at", "ended_at")
+        )
         order = [("queued_at", queued), ("answered_at", answered), ("ended_at", ended)]
         previous = ("created_at", start)
         for name, value in order:
             if value is None:
                 continue
             if value < previous[1]:
-                refused.append((index, name, f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}: the call ends before it starts"
-                                if name == "ended_at" else f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}"))
+                refused.append(
+                    (
+                        index,
+                        name,
+                        f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}: the call ends before it starts"
+                        if name == "ended_at"
+                        else f"{value:%Y-%m-%d %H:%M:%S} is before {previous[0]}",
+                    )
+                )
             previous = (name, value)
         if record.get("linked_record"):
             if linkable is None:
                 linkable = {r["id"] for k in policy.get("phone.link_kinds", []) for r in lookup(k)}
             if record["linked_record"] not in linkable:
-                refused.append((index, "linked_record", _("no case {linked_record}").format(linked_record=record['linked_record'])))
+                refused.append(
+                    (index, "linked_record", _("no case {linked_record}").format(linked_record=record["linked_record"]))
+                )
     return refused
 
 
@@ -124,6 +141,7 @@ def cstool_check_policy(policy):
 
 # ---- the callback plan ------------------------------------------------------------
 
+
 def callback_plan(records_of, kinds, policy):
     """Every callback the policy schedules: one per closed case of the listed kinds, due
     within ``phone.callbacks.within`` of its closing; done by an outbound call linked to it."""
@@ -146,10 +164,19 @@ def callback_plan(records_of, kinds, policy):
             if closed is None:
                 continue
             due = calendar.add_minutes(closed, target.minutes(calendar, closed)).astimezone(policy.timezone)
-            made = sorted((_at(c["created_at"]) for c in calls.get(case["id"], []) if _at(c["created_at"]) >= closed))
-            plan.append({"id": case["id"], "kind": kind_name, "agent": case.get("owner"), "customer": case.get("customer_name"),
-                         "phone": case.get("contact_phone"), "closed_at": closed, "due": due,
-                         "done_at": made[0] if made else None})
+            made = sorted(_at(c["created_at"]) for c in calls.get(case["id"], []) if _at(c["created_at"]) >= closed)
+            plan.append(
+                {
+                    "id": case["id"],
+                    "kind": kind_name,
+                    "agent": case.get("owner"),
+                    "customer": case.get("customer_name"),
+                    "phone": case.get("contact_phone"),
+                    "closed_at": closed,
+                    "due": due,
+                    "done_at": made[0] if made else None,
+                }
+            )
     return plan
 
 
@@ -170,14 +197,25 @@ def cstool_commands(cli):
         """电话访谈计划: callbacks due (or overdue) by a day, per agent. Log the call to complete one:
         cstool record call --set direction=outbound --set linked_record=ID …"""
         day = parse_day(day_text, "--date") or app.now().date()
-        plan = [p for p in callback_plan(app.store.records, app.kinds, app.policy)
-                if p["done_at"] is None and p["due"].date() <= day and (agent is None or p["agent"] == agent)]
+        plan = [
+            p
+            for p in callback_plan(app.store.records, app.kinds, app.policy)
+            if p["done_at"] is None and p["due"].date() <= day and (agent is None or p["agent"] == agent)
+        ]
         plan.sort(key=lambda p: (p["agent"] or "", p["due"]))
-        rows = [{"agent": p["agent"], "id": p["id"], "kind": p["kind"],
-                 "customer": p["customer"] if reveal else api.mask(p["customer"]),
-                 "phone": p["phone"] if reveal else api.mask(p["phone"], "phone"),
-                 "closed_at": p["closed_at"].isoformat(timespec="minutes"), "due": p["due"].isoformat(timespec="minutes"),
-                 "overdue": p["due"].date() < day} for p in plan]
+        rows = [
+            {
+                "agent": p["agent"],
+                "id": p["id"],
+                "kind": p["kind"],
+                "customer": p["customer"] if reveal else api.mask(p["customer"]),
+                "phone": p["phone"] if reveal else api.mask(p["phone"], "phone"),
+                "closed_at": p["closed_at"].isoformat(timespec="minutes"),
+                "due": p["due"].isoformat(timespec="minutes"),
+                "overdue": p["due"].date() < day,
+            }
+            for p in plan
+        ]
         if fmt == "json":
             emit_json({"date": day.isoformat(), "count": len(rows), "callbacks": rows})
             return
@@ -186,9 +224,19 @@ def cstool_commands(cli):
 
 # ---- the phone report -------------------------------------------------------------
 
+
 def _tally():
-    return {"offered": 0, "answered": 0, "abandoned": 0, "in_service_level": 0, "short_abandons": 0,
-            "waits": [], "handles": [], "callbacks": 0, "callbacks_on_time": 0}
+    return {
+        "offered": 0,
+        "answered": 0,
+        "abandoned": 0,
+        "in_service_level": 0,
+        "short_abandons": 0,
+        "waits": [],
+        "handles": [],
+        "callbacks": 0,
+        "callbacks_on_time": 0,
+    }
 
 
 def phone_report(request):
@@ -205,8 +253,12 @@ def phone_report(request):
             continue
         outcome, wait = call.get("outcome"), call.get("queue_seconds") or 0
         if outcome == "phantom" or (outcome == "abandoned" and wait <= 0):
-            continue   # a switch artefact, or a hang-up before the queue: not offered
-        key = (call.get("agent") or "—") if by == "agent" else datetime.fromisoformat(call["created_at"]).astimezone(tz).strftime("%H:00")
+            continue  # a switch artefact, or a hang-up before the queue: not offered
+        key = (
+            (call.get("agent") or "—")
+            if by == "agent"
+            else datetime.fromisoformat(call["created_at"]).astimezone(tz).strftime("%H:00")
+        )
         for tally in (groups[key], everyone):
             tally["offered"] += 1
             if outcome == "abandoned":
@@ -225,33 +277,61 @@ def phone_report(request):
 
     def figures(t):
         counted = t["answered"] + t["abandoned"] - t["short_abandons"]
-        return {"offered": t["offered"], "answered": t["answered"], "abandoned": t["abandoned"],
-                "service_level_pct": api.pct(t["in_service_level"], counted),
-                "abandonment_pct": api.pct(t["abandoned"], t["offered"]),
-                "asa_seconds": round(sum(t["waits"]) / len(t["waits"]), 2) if t["waits"] else None,
-                "aht_seconds": round(sum(t["handles"]) / len(t["handles"]), 2) if t["handles"] else None,
-                "callbacks": t["callbacks"], "callbacks_on_time_pct": api.pct(t["callbacks_on_time"], t["callbacks"])}
+        return {
+            "offered": t["offered"],
+            "answered": t["answered"],
+            "abandoned": t["abandoned"],
+            "service_level_pct": api.pct(t["in_service_level"], counted),
+            "abandonment_pct": api.pct(t["abandoned"], t["offered"]),
+            "asa_seconds": round(sum(t["waits"]) / len(t["waits"]), 2) if t["waits"] else None,
+            "aht_seconds": round(sum(t["handles"]) / len(t["handles"]), 2) if t["handles"] else None,
+            "callbacks": t["callbacks"],
+            "callbacks_on_time_pct": api.pct(t["callbacks_on_time"], t["callbacks"]),
+        }
 
     rows = [{by: key, **figures(t)} for key, t in sorted(groups.items())]
-    columns = [by, "offered", "answered", "abandoned", "service_level_pct", "abandonment_pct", "asa_seconds", "aht_seconds"]
+    columns = [
+        by,
+        "offered",
+        "answered",
+        "abandoned",
+        "service_level_pct",
+        "abandonment_pct",
+        "asa_seconds",
+        "aht_seconds",
+    ]
     if by == "agent":
         columns += ["callbacks", "callbacks_on_time_pct"]
-    labels = {"agent": label("Agent", "话务员"), "hour": label("Hour", "时段"), "offered": label("Offered", "呼入量"),
-              "answered": label("Answered", "接通"), "abandoned": label("Abandoned", "放弃"),
-              "service_level_pct": label(f"Service level % ({threshold}s)", f"服务水平 %（{threshold}秒）"),
-              "abandonment_pct": label("Abandoned %", "放弃率 %"), "asa_seconds": label("ASA (s)", "平均应答(秒)"),
-              "aht_seconds": label("AHT (s)", "平均处理(秒)"), "callbacks": label("Callbacks", "回访"),
-              "callbacks_on_time_pct": label("On time %", "按时回访 %")}
+    labels = {
+        "agent": label("Agent", "话务员"),
+        "hour": label("Hour", "时段"),
+        "offered": label("Offered", "呼入量"),
+        "answered": label("Answered", "接通"),
+        "abandoned": label("Abandoned", "放弃"),
+        "service_level_pct": label(f"Service level % ({threshold}s)", f"服务水平 %（{threshold}秒）"),
+        "abandonment_pct": label("Abandoned %", "放弃率 %"),
+        "asa_seconds": label("ASA (s)", "平均应答(秒)"),
+        "aht_seconds": label("AHT (s)", "平均处理(秒)"),
+        "callbacks": label("Callbacks", "回访"),
+        "callbacks_on_time_pct": label("On time %", "按时回访 %"),
+    }
     return api.ReportResult(columns, rows, figures(everyone), labels, label("Phone service", "电话服务统计"))
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("phone", label("Calls per agent or hour: service level, ASA, AHT", "电话服务统计"),
-                       phone_report, by=("agent", "hour"))]
+    return [
+        api.Report(
+            "phone",
+            label("Calls per agent or hour: service level, ASA, AHT", "电话服务统计"),
+            phone_report,
+            by=("agent", "hour"),
+        )
+    ]
 
 
 # ---- demo data --------------------------------------------------------------------
+
 
 @hookimpl
 def cstool_demo_records(rng, now, policy):
@@ -261,12 +341,21 @@ def cstool_demo_records(rng, now, policy):
     topics = ["账单查询", "订单状态", "投诉跟进", "维修预约", "billing question", "delivery status"]
     records = []
     for _record in range(400):
-        start = (now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(1, 1439))).replace(second=0, microsecond=0)
+        start = (now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(1, 1439))).replace(
+            second=0, microsecond=0
+        )
         wait = int(rng.expovariate(1 / 25))
         outcome = rng.choices(["answered", "abandoned", "callback_requested"], weights=[80, 15, 5])[0]
-        values = {"direction": "inbound", "number": f"13{rng.randint(100000000, 999999999)}", "outcome": outcome,
-                  "agent": rng.choice(agents) if outcome != "abandoned" and agents else None, "topic": rng.choice(topics),
-                  "queue_seconds": wait, "talk_seconds": rng.randint(60, 600) if outcome != "abandoned" else 0,
-                  "acw_seconds": rng.randint(10, 90) if outcome != "abandoned" else 0, "created_at": start.isoformat()}
+        values = {
+            "direction": "inbound",
+            "number": f"13{rng.randint(100000000, 999999999)}",
+            "outcome": outcome,
+            "agent": rng.choice(agents) if outcome != "abandoned" and agents else None,
+            "topic": rng.choice(topics),
+            "queue_seconds": wait,
+            "talk_seconds": rng.randint(60, 600) if outcome != "abandoned" else 0,
+            "acw_seconds": rng.randint(10, 90) if outcome != "abandoned" else 0,
+            "created_at": start.isoformat(),
+        }
         records.append(api.DemoRecord(KIND, values))
     return records

@@ -35,7 +35,14 @@ def cstool_check_policy(policy, kinds):
     known = set(kinds.names())
     for kind_name, raw_rules in sections.items():
         if kind_name not in known:
-            problems.append(api.Problem(("classify", kind_name), _("no kind {kind_name!r} is loaded; kinds: {items}").format(kind_name=kind_name, items=', '.join(sorted(known)))))
+            problems.append(
+                api.Problem(
+                    ("classify", kind_name),
+                    _("no kind {kind_name!r} is loaded; kinds: {items}").format(
+                        kind_name=kind_name, items=", ".join(sorted(known))
+                    ),
+                )
+            )
             continue
         kind = kinds.get(kind_name)
         field_names = [f.name for f in kind.fields] + ["category", "priority", "tags", "department", "status"]
@@ -57,14 +64,26 @@ def rule_counts(request):
         for record in records:
             for name in api.suggest(rules, record, text_fields, request.policy.priorities).rules:
                 counts[name] += 1
-        rows += [{"kind": kind.name, "rule": name, "count": n, "share_pct": api.pct(n, len(records))}
-                 for name, n in counts.items()]
-    return api.ReportResult(["kind", "rule", "count", "share_pct"], rows, {},
-                            {"kind": label("Kind", "记录类型"), "rule": label("Rule", "规则"),
-                             "count": label("Records matched", "命中数"), "share_pct": label("Share %", "占比 %")},
-                            label("What each classification rule catches", "分类规则命中情况"))
+        rows += [
+            {"kind": kind.name, "rule": name, "count": n, "share_pct": api.pct(n, len(records))}
+            for name, n in counts.items()
+        ]
+    return api.ReportResult(
+        ["kind", "rule", "count", "share_pct"],
+        rows,
+        {},
+        {
+            "kind": label("Kind", "记录类型"),
+            "rule": label("Rule", "规则"),
+            "count": label("Records matched", "命中数"),
+            "share_pct": label("Share %", "占比 %"),
+        },
+        label("What each classification rule catches", "分类规则命中情况"),
+    )
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("classify-rules", label("What each classification rule catches", "分类规则命中情况"), rule_counts)]
+    return [
+        api.Report("classify-rules", label("What each classification rule catches", "分类规则命中情况"), rule_counts)
+    ]

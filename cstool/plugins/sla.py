@@ -13,23 +13,47 @@ from cstool import api
 from cstool.api import hookimpl, label
 
 GROUPS = ("kind", "department", "priority", "owner")
-COLUMNS = ("clock", "count", "met", "breached", "running", "unknown", "compliance_pct",
-           "mean_minutes", "median_minutes", "p90_minutes")
+COLUMNS = (
+    "clock",
+    "count",
+    "met",
+    "breached",
+    "running",
+    "unknown",
+    "compliance_pct",
+    "mean_minutes",
+    "median_minutes",
+    "p90_minutes",
+)
 LABELS = {
-    "clock": label("Clock", "时钟"), "count": label("Clocks", "数量"), "met": label("Met", "达标"),
-    "breached": label("Breached", "超时"), "running": label("Running", "计时中"), "unknown": label("Unknown", "未知"),
-    "compliance_pct": label("Compliance %", "达标率 %"), "mean_minutes": label("Mean min", "平均(分钟)"),
-    "median_minutes": label("Median min", "中位数(分钟)"), "p90_minutes": label("P90 min", "P90(分钟)"),
-    "kind": label("Kind", "记录类型"), "department": label("Department", "部门"),
-    "priority": label("Priority", "优先级"), "owner": label("Owner", "负责人"),
+    "clock": label("Clock", "时钟"),
+    "count": label("Clocks", "数量"),
+    "met": label("Met", "达标"),
+    "breached": label("Breached", "超时"),
+    "running": label("Running", "计时中"),
+    "unknown": label("Unknown", "未知"),
+    "compliance_pct": label("Compliance %", "达标率 %"),
+    "mean_minutes": label("Mean min", "平均(分钟)"),
+    "median_minutes": label("Median min", "中位数(分钟)"),
+    "p90_minutes": label("P90 min", "P90(分钟)"),
+    "kind": label("Kind", "记录类型"),
+    "department": label("Department", "部门"),
+    "priority": label("Priority", "优先级"),
+    "owner": label("Owner", "负责人"),
 }
 
 
 def _figures(tally):
     met, breached = tally["met"], tally["breached"]
-    return {"count": met + breached + tally["running"] + tally["unknown"], "met": met, "breached": breached,
-            "running": tally["running"], "unknown": tally["unknown"], "compliance_pct": api.pct(met, met + breached),
-            **api.summary(tally["minutes"])}
+    return {
+        "count": met + breached + tally["running"] + tally["unknown"],
+        "met": met,
+        "breached": breached,
+        "running": tally["running"],
+        "unknown": tally["unknown"],
+        "compliance_pct": api.pct(met, met + breached),
+        **api.summary(tally["minutes"]),
+    }
 
 
 def _tally():
@@ -58,9 +82,13 @@ def sla_report(request):
             total[key] += tally[key]
         total["minutes"] += tally["minutes"]
     rows = [{by: group, "clock": name, **_figures(tally)} for (group, name), tally in sorted(groups.items())]
-    return api.ReportResult([by, *COLUMNS], rows,
-                            {name: {"clock": name, **_figures(tally)} for name, tally in sorted(totals.items())},
-                            LABELS, label("SLA compliance", "服务时限达标情况"))
+    return api.ReportResult(
+        [by, *COLUMNS],
+        rows,
+        {name: {"clock": name, **_figures(tally)} for name, tally in sorted(totals.items())},
+        LABELS,
+        label("SLA compliance", "服务时限达标情况"),
+    )
 
 
 @hookimpl

@@ -1,14 +1,14 @@
 """E-mail notices over SMTP (stdlib smtplib), when policy has a [notify.smtp] table.
 
-    [notify.smtp]
-    host = "mail.example.com"
-    port = 587
-    sender = "cstool@example.com"
-    starttls = true
-    username = "cstool"                  # optional; the password comes from the environment
-    password_env = "CSTOOL_SMTP_PASSWORD"
-    [notify.smtp.addresses]              # staff names (as in departments) → e-mail
-    "李主管" = "li@example.com"
+[notify.smtp]
+host = "mail.example.com"
+port = 587
+sender = "cstool@example.com"
+starttls = true
+username = "cstool"                  # optional; the password comes from the environment
+password_env = "CSTOOL_SMTP_PASSWORD"
+[notify.smtp.addresses]              # staff names (as in departments) → e-mail
+"李主管" = "li@example.com"
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def cstool_notify(actions, policy):
 
     addresses = settings.get("addresses", {})
     password = os.environ.get(settings.get("password_env", ""), "") if settings.get("password_env") else ""
-    with smtplib.SMTP(settings["host"], int(settings.get("port", 25)), timeout=float(settings.get("timeout", 10))) as smtp:
+    with smtplib.SMTP(
+        settings["host"], int(settings.get("port", 25)), timeout=float(settings.get("timeout", 10))
+    ) as smtp:
         if settings.get("starttls"):
             smtp.starttls()
         if settings.get("username"):
@@ -63,7 +65,11 @@ def cstool_check_policy(policy):
     base = ("notify", "smtp")
     if not isinstance(settings, dict):
         return [api.Problem(base, _("must be a table with host, port and sender"))]
-    problems = [api.Problem((*base, key), _("unknown key; keys are {KEYS}").format(KEYS=', '.join(KEYS))) for key in settings if key not in KEYS]
+    problems = [
+        api.Problem((*base, key), _("unknown key; keys are {KEYS}").format(KEYS=", ".join(KEYS)))
+        for key in settings
+        if key not in KEYS
+    ]
     for key in ("host", "sender"):
         if not isinstance(settings.get(key), str):
             problems.append(api.Problem((*base, key), _("is required, in quotes")))
@@ -72,5 +78,5 @@ def cstool_check_policy(policy):
         problems.append(api.Problem((*base, "port"), _("must be a port number")))
     addresses = settings.get("addresses", {})
     if not (isinstance(addresses, dict) and all(isinstance(v, str) and "@" in v for v in addresses.values())):
-        problems.append(api.Problem((*base, "addresses"), _("must be a table of name = \"e-mail address\"")))
+        problems.append(api.Problem((*base, "addresses"), _('must be a table of name = "e-mail address"')))
     return problems

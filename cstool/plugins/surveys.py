@@ -52,14 +52,19 @@ def cstool_validate_records(kind, records, policy, lookup):
     known = None
     for index, record in enumerate(records):
         # As instants, not strings: two offsets make string order wrong.
-        if record.get("sent_at") and record.get("answered_at") and \
-                datetime.fromisoformat(record["answered_at"]) < datetime.fromisoformat(record["sent_at"]):
+        if (
+            record.get("sent_at")
+            and record.get("answered_at")
+            and datetime.fromisoformat(record["answered_at"]) < datetime.fromisoformat(record["sent_at"])
+        ):
             refused.append((index, "answered_at", _("is before sent_at")))
         if record.get("for_record"):
             if known is None:
                 known = {r["id"] for name in policy.get("surveys.record_kinds", []) for r in lookup(name)}
             if record["for_record"] not in known:
-                refused.append((index, "for_record", _("no record {for_record}").format(for_record=record['for_record'])))
+                refused.append(
+                    (index, "for_record", _("no record {for_record}").format(for_record=record["for_record"]))
+                )
     return refused
 
 
@@ -69,14 +74,19 @@ def cstool_check_policy(policy):
     problems = []
     for key, low, high in (("min_days_between", 0, 3650), ("sampling_pct", 0, 100), ("follow_up_below", 0, 5)):
         value = section.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high):
-            problems.append(api.Problem(("surveys", key), _("must be a number from {low} to {high}").format(low=low, high=high)))
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high
+        ):
+            problems.append(
+                api.Problem(("surveys", key), _("must be a number from {low} to {high}").format(low=low, high=high))
+            )
     if section.get("follow_up", "none") not in ("complaint", "escalation", "none"):
         problems.append(api.Problem(("surveys", "follow_up"), _("must be complaint, escalation or none")))
     return problems
 
 
 # ---- questionnaires and sending rules ---------------------------------------------
+
 
 def questionnaires(app) -> dict[str, Path]:
     """Questionnaire files by name: the workspace's templates/surveys, then plugins' own."""
@@ -92,7 +102,11 @@ def load(app, name):
 
     paths = questionnaires(app)
     if name not in paths:
-        raise api.CstoolError(_("no questionnaire {name!r}; questionnaires: {names}").format(name=name, names=', '.join(paths) or _("none")))
+        raise api.CstoolError(
+            _("no questionnaire {name!r}; questionnaires: {names}").format(
+                name=name, names=", ".join(paths) or _("none")
+            )
+        )
     return load_questionnaire(paths[name])
 
 
@@ -104,8 +118,11 @@ def why_not(policy, surveys: list[dict], record: dict, now: datetime) -> str | N
     customer = record.get("customer_id") or (record["id"] if record["kind"] == "customer" else None)
     days = policy.get("surveys.min_days_between", 0)
     if customer and days:
-        recent = [s for s in surveys if s.get("customer_id") == customer
-                  and now - datetime.fromisoformat(s["created_at"]) < timedelta(days=days)]
+        recent = [
+            s
+            for s in surveys
+            if s.get("customer_id") == customer and now - datetime.fromisoformat(s["created_at"]) < timedelta(days=days)
+        ]
         if recent:
             return f"customer {customer} was surveyed {recent[-1]['created_at'][:10]} ({recent[-1]['id']}); at most one every {days} days"
     return None
@@ -113,7 +130,8 @@ def why_not(policy, surveys: list[dict], record: dict, now: datetime) -> str | N
 
 def sampled(record_id: str, percent: float) -> bool:
     """A stable choice: the same record is always in or out of a sample of this size."""
-    import hashlib   # here: every command loads this plugin, few sample
+    import hashlib  # here: every command loads this plugin, few sample
+
     return int(hashlib.sha1(record_id.encode()).hexdigest()[:8], 16) % 10000 < percent * 100
 
 
@@ -125,17 +143,28 @@ def follow_up(app, survey: dict, surveyed: dict, kind) -> str | None:
     if action == "complaint":
         complaint_kind = app.kinds.get("complaint")
         personal = {f: surveyed.get(f) for f in ("customer_name", "contact_phone") if surveyed.get(f)}
-        values = {"customer_name": surveyed.get("customer_name") or surveyed.get("name") or surveyed["id"],
-                  "channel": "other", "customer_id": surveyed.get("customer_id") or None,
-                  "content": f"Low satisfaction score {survey['csat']}/5 on {survey['id']} about {surveyed['id']}. "
-                             f"回访满意度低（{survey['csat']}分）。{survey.get('comment') or ''}".strip(),
-                  "severity": "major", "owner": surveyed.get("owner"), **personal}
+        values = {
+            "customer_name": surveyed.get("customer_name") or surveyed.get("name") or surveyed["id"],
+            "channel": "other",
+            "customer_id": surveyed.get("customer_id") or None,
+            "content": f"Low satisfaction score {survey['csat']}/5 on {survey['id']} about {surveyed['id']}. "
+            f"回访满意度低（{survey['csat']}分）。{survey.get('comment') or ''}".strip(),
+            "severity": "major",
+            "owner": surveyed.get("owner"),
+            **personal,
+        }
         created = app.book.create(complaint_kind, {k: v for k, v in values.items() if v is not None})
         return f"opened complaint {created['id']}"
     from cstool.core.escalation import deliver
 
-    action_notice = {"id": surveyed["id"], "clock": "survey", "level": "low_score", "notify": ["owner", "supervisor"],
-                     "recipients": app.sla.recipients(["owner", "supervisor"], surveyed), "at": survey["created_at"]}
+    action_notice = {
+        "id": surveyed["id"],
+        "clock": "survey",
+        "level": "low_score",
+        "notify": ["owner", "supervisor"],
+        "recipients": app.sla.recipients(["owner", "supervisor"], surveyed),
+        "at": survey["created_at"],
+    }
     deliver(app, [action_notice], app.now())
     return f"notified {', '.join(action_notice['recipients'])}"
 
@@ -157,14 +186,22 @@ def cstool_commands(cli):
         """The questionnaires and their questions."""
         for name in questionnaires(app):
             questionnaire = load(app, name)
-            click.echo(_("{name}: {title} (for {kinds})").format(name=name, title=questionnaire.title.get(app.lang), kinds=', '.join(questionnaire.kinds) or _('any record')))
+            click.echo(
+                _("{name}: {title} (for {kinds})").format(
+                    name=name,
+                    title=questionnaire.title.get(app.lang),
+                    kinds=", ".join(questionnaire.kinds) or _("any record"),
+                )
+            )
             for question in questionnaire.questions:
                 click.echo(f"  {question.id:<12} {question.type:<8} {question.title(app.lang)}")
 
     @survey_group.command("run")
     @click.argument("name", metavar="QUESTIONNAIRE")
     @click.option("--for", "record_id", required=True, metavar="ID", help="The record the survey is about.")
-    @click.option("--answer", "answers", multiple=True, metavar="QUESTION=VALUE", help="An answer; prompts ask the rest.")
+    @click.option(
+        "--answer", "answers", multiple=True, metavar="QUESTION=VALUE", help="An answer; prompts ask the rest."
+    )
     @click.option("--no-input", "no_input_here", is_flag=True, help="Never prompt.")
     @click.option("--force", is_flag=True, help="Send even if a sending rule says no.")
     @format_option()
@@ -176,7 +213,11 @@ def cstool_commands(cli):
         questionnaire = load(app, name)
         kind, surveyed = app.book.get(record_id)
         if questionnaire.kinds and kind.name not in questionnaire.kinds:
-            raise api.CstoolError(_("questionnaire {name} is for {kinds}, not {kind}").format(name=name, kinds=', '.join(questionnaire.kinds), kind=kind.name))
+            raise api.CstoolError(
+                _("questionnaire {name} is for {kinds}, not {kind}").format(
+                    name=name, kinds=", ".join(questionnaire.kinds), kind=kind.name
+                )
+            )
         now = app.now()
         refusal = why_not(app.policy, app.store.records(KIND), surveyed, now)
         if refusal and not force:
@@ -184,7 +225,10 @@ def cstool_commands(cli):
         given = parse_sets(answers, "--answer")
         unknown = set(given) - {q.id for q in questionnaire.questions}
         if unknown:
-            raise click.BadParameter(_("no question {items} in {name}").format(items=', '.join(sorted(unknown)), name=name), param_hint="--answer")
+            raise click.BadParameter(
+                _("no question {items} in {name}").format(items=", ".join(sorted(unknown)), name=name),
+                param_hint="--answer",
+            )
         interactive = prompts.can_prompt(app, no_input_here)
         values, errors = {}, []
         for question in questionnaire.questions:
@@ -199,12 +243,23 @@ def cstool_commands(cli):
             raise api.CstoolError("\n".join(errors) + "\n" + _("nothing was stored"))
         metric = {m: values.get(q.id) for m in ("csat", "nps", "ces") if (q := questionnaire.metric_question(m))}
         comment = next((values[q.id] for q in questionnaire.questions if q.type == "text" and values.get(q.id)), None)
-        record = app.book.create(app.kinds.get(KIND), {
-            "questionnaire": name, "for_record": surveyed["id"], "sent_at": now.isoformat(), "answered_at": now.isoformat(),
-            **{k: v for k, v in metric.items() if v is not None}, "comment": comment,
-            "answers": [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in values.items() if v not in (None, [])],
-            "customer_id": surveyed.get("customer_id") or (surveyed["id"] if kind.name == "customer" else None),
-            "department": surveyed.get("department"), "owner": surveyed.get("owner")})
+        record = app.book.create(
+            app.kinds.get(KIND),
+            {
+                "questionnaire": name,
+                "for_record": surveyed["id"],
+                "sent_at": now.isoformat(),
+                "answered_at": now.isoformat(),
+                **{k: v for k, v in metric.items() if v is not None},
+                "comment": comment,
+                "answers": [
+                    f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in values.items() if v not in (None, [])
+                ],
+                "customer_id": surveyed.get("customer_id") or (surveyed["id"] if kind.name == "customer" else None),
+                "department": surveyed.get("department"),
+                "owner": surveyed.get("owner"),
+            },
+        )
         outcome = follow_up(app, record, surveyed, kind)
         app.hook.cstool_survey_answered(record=surveyed, answers=values, policy=app.policy)
         show_record(app, app.kinds.get(KIND), record, fmt)
@@ -225,6 +280,7 @@ def cstool_commands(cli):
                 return True
             except ValueError as exc:
                 return str(exc)
+
         return questionary.text(question.title(lang), validate=valid).unsafe_ask()
 
     @survey_group.command("due")
@@ -242,10 +298,19 @@ def cstool_commands(cli):
                 continue
             finished = {s.name for s in kind.statuses if s.phase in ("resolved", "closed")}
             for record in app.store.records(kind.name):
-                if (record["status"] in finished or kind.name == "customer") and sampled(record["id"], percent) \
-                        and why_not(app.policy, surveys, record, now) is None:
-                    rows.append({"id": record["id"], "kind": kind.name, "owner": record.get("owner"),
-                                 "customer_id": record.get("customer_id")})
+                if (
+                    (record["status"] in finished or kind.name == "customer")
+                    and sampled(record["id"], percent)
+                    and why_not(app.policy, surveys, record, now) is None
+                ):
+                    rows.append(
+                        {
+                            "id": record["id"],
+                            "kind": kind.name,
+                            "owner": record.get("owner"),
+                            "customer_id": record.get("customer_id"),
+                        }
+                    )
         if fmt == "json":
             emit_json({"questionnaire": name, "count": len(rows), "records": rows})
         else:
@@ -264,37 +329,76 @@ def cstool_commands(cli):
         from cstool.cli.imports import find_map, run_and_report
         from cstool.core.importer import ImportMap, load_map
 
-        load(app, name)   # it must exist and parse
+        load(app, name)  # it must exist and parse
         mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
         mapping.constants["questionnaire"] = name
-        run_and_report(app, app.kinds.get(KIND), file, mapping, dry_run=dry_run, skip_invalid=skip_invalid,
-                       on_duplicate="skip", encoding=None, fmt=fmt)
+        run_and_report(
+            app,
+            app.kinds.get(KIND),
+            file,
+            mapping,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            on_duplicate="skip",
+            encoding=None,
+            fmt=fmt,
+        )
 
 
 # ---- reports ----------------------------------------------------------------------
+
 
 def _figures(surveys):
     answered = [s for s in surveys if s.get("answered_at") or any(s.get(m) is not None for m in METRICS)]
     csat = [s["csat"] for s in surveys if s.get("csat") is not None]
     nps = [s["nps"] for s in surveys if s.get("nps") is not None]
     ces = [s["ces"] for s in surveys if s.get("ces") is not None]
-    delays = sorted((datetime.fromisoformat(s["answered_at"]) - datetime.fromisoformat(s["sent_at"])).total_seconds() / 3600
-                    for s in surveys if s.get("answered_at") and s.get("sent_at"))
-    return {"sent": len(surveys), "answers": len(answered), "response_rate_pct": api.pct(len(answered), len(surveys)),
-            "csat_pct": api.pct(sum(v >= 4 for v in csat), len(csat)),
-            "nps": round(api.pct(sum(v >= 9 for v in nps), len(nps)) - api.pct(sum(v <= 6 for v in nps), len(nps)), 2) if nps else None,
-            "ces": round(sum(ces) / len(ces), 2) if ces else None,
-            "answer_delay_hours_mean": round(sum(delays) / len(delays), 2) if delays else None,
-            "answer_delay_hours_median": round((delays[(len(delays) - 1) // 2] + delays[len(delays) // 2]) / 2, 2) if delays else None}
+    delays = sorted(
+        (datetime.fromisoformat(s["answered_at"]) - datetime.fromisoformat(s["sent_at"])).total_seconds() / 3600
+        for s in surveys
+        if s.get("answered_at") and s.get("sent_at")
+    )
+    return {
+        "sent": len(surveys),
+        "answers": len(answered),
+        "response_rate_pct": api.pct(len(answered), len(surveys)),
+        "csat_pct": api.pct(sum(v >= 4 for v in csat), len(csat)),
+        "nps": round(api.pct(sum(v >= 9 for v in nps), len(nps)) - api.pct(sum(v <= 6 for v in nps), len(nps)), 2)
+        if nps
+        else None,
+        "ces": round(sum(ces) / len(ces), 2) if ces else None,
+        "answer_delay_hours_mean": round(sum(delays) / len(delays), 2) if delays else None,
+        "answer_delay_hours_median": round((delays[(len(delays) - 1) // 2] + delays[len(delays) // 2]) / 2, 2)
+        if delays
+        else None,
+    }
 
 
-_LABELS = {"sent": label("Sent", "发出"), "answers": label("Answers", "回复"), "response_rate_pct": label("Response rate %", "回复率 %"),
-           "csat_pct": label("CSAT %", "满意率 %"), "nps": label("NPS", "净推荐值"), "ces": label("CES", "省心度"),
-           "answer_delay_hours_mean": label("Mean reply (h)", "平均回复(小时)"),
-           "answer_delay_hours_median": label("Median reply (h)", "回复中位数(小时)"),
-           "department": label("Department", "部门"), "agent": label("Agent", "负责人"),
-           "questionnaire": label("Questionnaire", "问卷"), "month": label("Month", "月份"), "quarter": label("Quarter", "季度")}
-_COLUMNS = ["sent", "answers", "response_rate_pct", "csat_pct", "nps", "ces", "answer_delay_hours_mean", "answer_delay_hours_median"]
+_LABELS = {
+    "sent": label("Sent", "发出"),
+    "answers": label("Answers", "回复"),
+    "response_rate_pct": label("Response rate %", "回复率 %"),
+    "csat_pct": label("CSAT %", "满意率 %"),
+    "nps": label("NPS", "净推荐值"),
+    "ces": label("CES", "省心度"),
+    "answer_delay_hours_mean": label("Mean reply (h)", "平均回复(小时)"),
+    "answer_delay_hours_median": label("Median reply (h)", "回复中位数(小时)"),
+    "department": label("Department", "部门"),
+    "agent": label("Agent", "负责人"),
+    "questionnaire": label("Questionnaire", "问卷"),
+    "month": label("Month", "月份"),
+    "quarter": label("Quarter", "季度"),
+}
+_COLUMNS = [
+    "sent",
+    "answers",
+    "response_rate_pct",
+    "csat_pct",
+    "nps",
+    "ces",
+    "answer_delay_hours_mean",
+    "answer_delay_hours_median",
+]
 
 
 def _when(survey, tz):
@@ -310,7 +414,9 @@ def survey_report(request):
         key = {"agent": survey.get("owner"), "month": _when(survey, tz).strftime("%Y-%m")}.get(by, survey.get(by))
         groups[key or "—"].append(survey)
     rows = [{by: key, **_figures(group)} for key, group in sorted(groups.items())]
-    return api.ReportResult([by, *_COLUMNS], rows, _figures(surveys), _LABELS, label("Satisfaction surveys", "满意度调查统计"))
+    return api.ReportResult(
+        [by, *_COLUMNS], rows, _figures(surveys), _LABELS, label("Satisfaction surveys", "满意度调查统计")
+    )
 
 
 def quality_card(request):
@@ -321,13 +427,26 @@ def quality_card(request):
     for survey in surveys:
         when = _when(survey, tz)
         groups[(survey.get("department") or "—", f"{when.year}-Q{(when.month - 1) // 3 + 1}")].append(survey)
-    rows = [{"department": dept, "quarter": quarter, **_figures(group)} for (dept, quarter), group in sorted(groups.items())]
-    return api.ReportResult(["department", "quarter", "answers", "response_rate_pct", "csat_pct", "nps", "ces"], rows,
-                            _figures(surveys), _LABELS, label("Quarterly service quality card", "季度服务质量卡"))
+    rows = [
+        {"department": dept, "quarter": quarter, **_figures(group)} for (dept, quarter), group in sorted(groups.items())
+    ]
+    return api.ReportResult(
+        ["department", "quarter", "answers", "response_rate_pct", "csat_pct", "nps", "ces"],
+        rows,
+        _figures(surveys),
+        _LABELS,
+        label("Quarterly service quality card", "季度服务质量卡"),
+    )
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("surveys", label("CSAT, NPS and CES with answers and response rate", "满意度调查统计"), survey_report,
-                       by=("questionnaire", "department", "agent", "month")),
-            api.Report("quality-card", label("Quarterly service quality card", "季度服务质量卡"), quality_card)]
+    return [
+        api.Report(
+            "surveys",
+            label("CSAT, NPS and CES with answers and response rate", "满意度调查统计"),
+            survey_report,
+            by=("questionnaire", "department", "agent", "month"),
+        ),
+        api.Report("quality-card", label("Quarterly service quality card", "季度服务质量卡"), quality_card),
+    ]

@@ -37,18 +37,24 @@ def webhook_settings(policy) -> dict | None:
 def notice_text(action: dict) -> str:
     """One notice as a chat message, Chinese first (the group reads it on a phone)."""
     who = "、".join(action["recipients"]) or "—"
-    return (f"【投诉升级 / escalation】{action['id']}\n"
-            f"时钟 clock: {action['clock']}  级别 level: {action['level']}\n"
-            f"时间 at: {action['at']}\n"
-            f"请处理 please act: {who}")
+    return (
+        f"【投诉升级 / escalation】{action['id']}\n"
+        f"时钟 clock: {action['clock']}  级别 level: {action['level']}\n"
+        f"时间 at: {action['at']}\n"
+        f"请处理 please act: {who}"
+    )
 
 
 def post(settings: dict, text: str, mentioned: list[str]) -> None:
     body = {"msgtype": "text", "text": {"content": text}}
     if settings["mention"] and mentioned:
         body["text"]["mentioned_list"] = mentioned
-    request = urllib.request.Request(settings["url"], data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                                     headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+    request = urllib.request.Request(
+        settings["url"],
+        data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
     try:
         with urllib.request.urlopen(request, timeout=settings["timeout"]) as response:
             reply = response.read()
@@ -82,7 +88,9 @@ def cstool_check_policy(policy):
         return []
     if not isinstance(settings, dict):
         return [api.Problem(SECTION, "must be a table with url or url_env")]
-    problems = [api.Problem((*SECTION, key), f"unknown key; keys are {', '.join(KEYS)}") for key in settings if key not in KEYS]
+    problems = [
+        api.Problem((*SECTION, key), f"unknown key; keys are {', '.join(KEYS)}") for key in settings if key not in KEYS
+    ]
     url = settings.get("url")
     if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
         problems.append(api.Problem((*SECTION, "url"), "must be an http:// or https:// address in quotes"))

@@ -10,6 +10,7 @@ pytest_plugins = ["cstool.testing"]
 @pytest.fixture
 def cstool_plugins():
     import cstool_chat_webhook
+
     return {"chat_webhook": cstool_chat_webhook}
 
 

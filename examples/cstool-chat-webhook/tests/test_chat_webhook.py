@@ -1,7 +1,19 @@
 """The webhook plugin, driven through cstool's commands against a robot on loopback."""
 
-COMPLAINT = ("--set", "customer_name=张伟", "--set", "channel=phone", "--set", "content=电水壶漏水",
-             "--set", "contact_phone=13812341234", "--at", "2026-11-16T09:00:00+08:00", "--format", "json")
+COMPLAINT = (
+    "--set",
+    "customer_name=张伟",
+    "--set",
+    "channel=phone",
+    "--set",
+    "content=电水壶漏水",
+    "--set",
+    "contact_phone=13812341234",
+    "--at",
+    "2026-11-16T09:00:00+08:00",
+    "--format",
+    "json",
+)
 
 
 def configure(cstool, url):
