@@ -4,13 +4,18 @@ make-up workdays, 调休), a time zone, or ``always`` for 24x7.
 Intervals are half-open ``[start, end)`` in minutes from local midnight and never cross
 midnight. Days are walked in the calendar's zone; all arithmetic is done in UTC, because
 Python subtracts two datetimes sharing one ZoneInfo by wall clock, ignoring a DST shift.
+
+Daylight saving (SPEC 11): a real minute is open when its local wall-clock time falls in an
+open interval of its local date. So the part of an interval inside a spring-forward gap
+is not counted (it never happens), and the part inside a fall-back fold is counted once
+for each time it happens. A day never counts more than its real length.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
@@ -90,23 +95,6 @@ class Calendar:
         local = (datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self.tz)
         return local.astimezone(UTC)
 
-    def open_spans(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """The open parts of ``[start, end)``, in order (in UTC)."""
-        start, end = start.astimezone(UTC), end.astimezone(UTC)
-        if end <= start:
-            return
-        if self.always:
-            yield start, end
-            return
-        day = start.astimezone(self.tz).date()
-        last = end.astimezone(self.tz).date()
-        while day <= last:
-            for a, b in self.hours_on(day):
-                lo, hi = max(self._at(day, a), start), min(self._at(day, b), end)
-                if lo < hi:
-                    yield lo, hi
-            day += timedelta(days=1)
-
     # Counting uses F(t), the business minutes from an origin day to t: a prefix sum per
     # day, plus the open minutes of t's own day before t. Then business_minutes(a, b) =
     # F(b) - F(a), and add_minutes is a binary search. The origin is set a little before
@@ -142,22 +130,43 @@ class Calendar:
         return sum(b - a for a, b in self._day(day)[1])
 
     def _day(self, day: date) -> tuple[datetime, list[tuple[float, float]]]:
-        """``day``'s local midnight (in UTC) and open intervals in real minutes from it (DST-true)."""
+        """``day``'s local midnight (in UTC) and its open intervals as real minutes from it,
+        in order, disjoint, none empty (see the module's note on daylight saving)."""
         found = self._days.get(day)
         if found is None:
             midnight = self._at(day, 0)
-            found = (
-                midnight,
-                [
-                    (
-                        (self._at(day, a) - midnight).total_seconds() / 60,
-                        (self._at(day, b) - midnight).total_seconds() / 60,
-                    )
-                    for a, b in self.hours_on(day)
-                ],
-            )
-            self._days[day] = found
+            hours = self.hours_on(day)
+            shift = self._wall_offset(day + timedelta(days=1)) - self._wall_offset(day)
+            if not shift or not hours:
+                real = [(float(a), float(b)) for a, b in hours]
+            else:
+                real = _shifted(hours, self._transition(day, midnight), shift)
+            found = self._days[day] = (midnight, real)
         return found
+
+    def _wall_offset(self, day: date) -> float:
+        """The UTC offset (minutes) the zone gives ``day``'s wall-clock midnight: the one in
+        force before a change that happens at that midnight."""
+        offset = datetime.combine(day, time(), tzinfo=self.tz).utcoffset()
+        return offset.total_seconds() / 60 if offset is not None else 0.0
+
+    def _offset_at(self, instant: datetime) -> float:
+        offset = instant.astimezone(self.tz).utcoffset()
+        return offset.total_seconds() / 60 if offset is not None else 0.0
+
+    def _transition(self, day: date, midnight: datetime) -> float:
+        """Real minutes from ``day``'s midnight to its change of UTC offset (to the second)."""
+        before = self._wall_offset(day)
+        if self._offset_at(midnight) != before:  # the change happens at midnight itself
+            return 0.0
+        low, high = 0, 26 * 3600  # seconds: the offset is ``before`` at low and not at high
+        while high - low > 1:
+            middle = (low + high) // 2
+            if self._offset_at(midnight + timedelta(seconds=middle)) == before:
+                low = middle
+            else:
+                high = middle
+        return high / 60
 
     def _position(self, instant: datetime) -> tuple[float, int, float]:
         """F(instant), the index of its day, and the day's open minutes before it.
@@ -244,10 +253,10 @@ class Calendar:
         instant = instant.astimezone(UTC)
         day = instant.astimezone(self.tz).date()
         for _day in range(SEARCH_DAYS):
-            for a, b in self.hours_on(day):
-                lo, hi = self._at(day, a), self._at(day, b)
-                if hi > instant:
-                    return max(lo, instant)
+            midnight, intervals = self._day(day)
+            for a, b in intervals:
+                if midnight + timedelta(minutes=b) > instant:
+                    return max(midnight + timedelta(minutes=a), instant)
             day += timedelta(days=1)
         raise ValueError(
             _("calendar {name} has no open hours within {SEARCH_DAYS} days of {instant:%Y-%m-%d}").format(
@@ -269,16 +278,28 @@ class Calendar:
         day, found = after, 0
         for _day in range(SEARCH_DAYS):
             day += timedelta(days=1)
-            hours = self.hours_on(day)
-            if hours:
+            midnight, intervals = self._day(day)
+            if intervals:  # a working day is a date with open minutes (hours wholly in a DST gap have none)
                 found += 1
                 if found == n:
-                    return self._at(day, hours[-1][1])
+                    return midnight + timedelta(minutes=intervals[-1][1])
         raise ValueError(
             _("calendar {name} has fewer than {n} working days within {SEARCH_DAYS} days").format(
                 name=self.name, n=n, SEARCH_DAYS=SEARCH_DAYS
             )
         )
+
+
+def _shifted(hours: tuple[Interval, ...], transition: float, shift: float) -> list[tuple[float, float]]:
+    """Wall-clock intervals as real minutes from midnight on a day whose UTC offset grows by
+    ``shift`` minutes at ``transition`` real minutes: before it a wall minute m is real minute
+    m, from it on m - shift. Each interval keeps what falls on its side of the change."""
+    real = []
+    for a, b in hours:
+        for lo, hi in ((a, min(b, transition)), (max(a - shift, transition), b - shift)):
+            if lo < hi:
+                real.append((float(lo), float(hi)))
+    return sorted(real)
 
 
 @cache
