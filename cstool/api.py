@@ -19,6 +19,8 @@ from cstool.core.kinds import Field, Kind, Status, label
 
 hookimpl = pluggy.HookimplMarker("cstool")
 
+# Names loaded on first use: importing every module behind them at once costs each command
+# ~18 ms (benchmarks/bench_startup.py), and most commands use few of them.
 _LAZY = {
     "DemoRecord": "cstool.core.demo",
     "Context": "cstool.core.context",
@@ -39,10 +41,30 @@ _LAZY = {
     "suggest": "cstool.core.classify",
     "check_rules": "cstool.core.classify",
     "now_in": "cstool.core.timeutil",
+    "locked": "cstool.core.files",
+    "append_durably": "cstool.core.files",
+    "atomic_write": "cstool.core.files",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    # For type checkers and editors; `as` marks each a re-export. A test holds this list
+    # and _LAZY to the same names.
+    from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
+    from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
+    from cstool.core.context import Context as Context
+    from cstool.core.demo import DemoRecord as DemoRecord
+    from cstool.core.errors import CstoolError as CstoolError, FieldError as FieldError
+    from cstool.core.files import append_durably as append_durably, atomic_write as atomic_write, locked as locked
+    from cstool.core.policy import Policy as Policy, Problem as Problem
+    from cstool.core.privacy import mask as mask
+    from cstool.core.reports import (
+        Report as Report,
+        ReportRequest as ReportRequest,
+        ReportResult as ReportResult,
+        pct as pct,
+        summary as summary,
+    )
+    from cstool.core.timeutil import now_in as now_in
 
 
 def __getattr__(name: str):

@@ -107,3 +107,21 @@ def test_the_contract_sees_an_import_inside_a_function(tmp_path):
     finally:
         PACKAGE = real
     assert "cstool.cli.output" in found
+
+
+def test_the_lazy_names_of_the_plugin_api_are_the_ones_type_checkers_see():
+    """cstool.api loads most names on first use (_LAZY) and declares them again for type
+    checkers under TYPE_CHECKING: the two lists must name the same things, from the same modules."""
+    import cstool.api
+
+    tree = ast.parse((PACKAGE / "api.py").read_text(encoding="utf-8"))
+    guarded = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    declared = {
+        alias.asname or alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert declared == cstool.api._LAZY
+    for name in cstool.api._LAZY:
+        assert getattr(cstool.api, name) is not None

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 from conftest import complaint_args, data_snapshot, record_file
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cstool.core.clocks import SlaPolicy, record_clocks, resume, settle
 from cstool.core.policy import load_policy
@@ -205,3 +204,51 @@ def test_backups_leave_the_cache_out(ws_cli, workspace, tmp_path):
     with tarfile.open(archive) as opened:
         assert not [name for name in opened.getnames() if ".cache" in name]
     assert os.access(archive, os.R_OK)
+
+
+def test_clocks_remembered_by_older_code_are_not_served_after_an_upgrade(ws_cli, workspace, tmp_path):
+    """cstool upgraded in place with a changed clock rule: the cache of the old code misses."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    rid = make(ws_cli, "2026-11-16 09:00", priority="normal")  # first response within 4h
+    ws_cli("respond", rid, "--at", "2026-11-16 12:00")  # 180 business minutes: met
+    assert sla_rows(ws_cli)["first_response"]["met"] == 1 and cache_file(workspace).exists()
+
+    upgraded = tmp_path / "upgraded"
+    shutil.copytree(ROOT / "cstool", upgraded / "cstool", ignore=shutil.ignore_patterns("__pycache__"))
+    clocks_py = upgraded / "cstool" / "core" / "clocks.py"
+    rule = "    breached = elapsed > target_minutes\n"
+    assert rule in clocks_py.read_text(encoding="utf-8")
+    clocks_py.write_text(
+        clocks_py.read_text(encoding="utf-8").replace(rule, rule.replace("target_minutes", "target_minutes / 2"))
+    )
+
+    def report_with_upgraded_code():
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cstool",
+                "--workspace",
+                str(workspace),
+                "report",
+                "sla",
+                "--now",
+                NOW,
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(upgraded), "CSTOOL_LOAD_ENTRYPOINTS": "0"},
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["totals"]["first_response"]
+
+    after_upgrade = report_with_upgraded_code()
+    assert (after_upgrade["met"], after_upgrade["breached"]) == (0, 1)  # the new rule: 180 > 240 / 2
+    assert report_with_upgraded_code() == after_upgrade  # and its own cache serves the same

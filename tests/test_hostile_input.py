@@ -9,8 +9,7 @@ import io
 import json
 
 from conftest import data_snapshot, invoke
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)

@@ -14,7 +14,7 @@ import time
 import pytest
 from conftest import ROOT, record_file, start_writer
 
-from cstool.core.store import load_json_file
+from cstool.core.files import load_json_file
 
 WRITTEN = "CMP-20261116-0001"  # the writers' records are created on 2026-11-16
 

@@ -213,3 +213,20 @@ def test_read_only_file_system_keeps_the_old_file(ws_cli, workspace, monkeypatch
         and "previous file is intact" in result.stderr
     )
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("held", ["policy.toml.lock", "data/customer.json.lock"])
+def test_a_lock_held_too_long_reads_the_same_wherever_it_is(ws_cli, workspace, monkeypatch, held):
+    from filelock import FileLock
+
+    from cstool.core import files
+
+    monkeypatch.setattr(files, "LOCK_TIMEOUT_SECONDS", 0.2)
+    command = {
+        "policy.toml.lock": ["policy", "set", "workspace.language", "en"],
+        "data/customer.json.lock": ["record", "customer", "--set", "customer_type=individual", "--set", "name=李四"],
+    }[held]
+    with FileLock(str(workspace / held)):
+        result = ws_cli(*command)
+    assert result.exit_code == 1, result.stderr
+    assert f"{workspace / held} is held by another cstool process (waited 0.2 s)" in result.stderr

@@ -17,19 +17,21 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
     ``extra_plugins`` are (name, plugin) pairs registered beside the others; ``entry_points``
     False skips installed plugins (both for tests: see cstool.testing).
     """
-    from cstool.core.host import build_host, read_policy_text
-    from cstool.core.i18n import DEFAULT_LANGUAGE, policy_language, requested_language, set_language
+    from cstool.core.host import build_host, read_policy
+    from cstool.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, requested_language, set_language
     from cstool.core.workspace import is_workspace, locate
 
     workspace_path = locate(early_option(args, "--workspace"))
     plugin_root = workspace_path if workspace_path is not None and is_workspace(workspace_path) else None
-    policy_text = read_policy_text(plugin_root) if plugin_root is not None else None
+    policy = read_policy(plugin_root) if plugin_root is not None else None
+    policy_language = policy.get("workspace.language") if policy is not None else None
     set_language(
         requested_language(early_option(args, "--lang"))
-        or (policy_language(policy_text) if policy_text else None)
+        or (policy_language if policy_language in LANGUAGES else None)
         or DEFAULT_LANGUAGE
     )
-    host = build_host(plugin_root, entry_points=entry_points, extra=extra_plugins, policy_text=policy_text)
+    policy_data = policy.data if policy is not None else {}
+    host = build_host(plugin_root, entry_points=entry_points, extra=extra_plugins, policy_data=policy_data)
     for failure in host.failures:
         click.echo(
             _("warning: plugin {name!r} ({source}) was skipped: {error}").format(
@@ -37,7 +39,7 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
             ),
             err=True,
         )
-    return build_cli(host, workspace_path)
+    return build_cli(host, workspace_path, policy)
 
 
 def main(argv: list[str] | None = None, prog_name: str = "cstool") -> None:

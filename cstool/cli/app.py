@@ -67,8 +67,9 @@ class CstoolGroup(click.Group):
         return sorted(self.commands)
 
 
-def build_cli(host, workspace_path) -> click.Group:
-    """The command tree: core commands, then each plugin's through ``cstool_commands``."""
+def build_cli(host, workspace_path, policy=None) -> click.Group:
+    """The command tree: core commands, then each plugin's through ``cstool_commands``.
+    ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
     from cstool.cli import imports, plugin_commands, policy_commands, records, reports, sla, workspace_commands
 
     @click.group(cls=CstoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -99,7 +100,7 @@ def build_cli(host, workspace_path) -> click.Group:
 
         chosen = requested_language(lang)
         set_language(chosen)  # else the workspace policy's language, once it is read
-        ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug)
+        ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug, policy=policy)
 
     for module in (workspace_commands, plugin_commands, records, imports, policy_commands, reports, sla):
         module.register(cli)

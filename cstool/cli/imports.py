@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 
 from cstool.cli.output import emit_json, emit_rows, format_option
+from cstool.core.duplicates import ON_DUPLICATE
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
-
-ON_DUPLICATE = ("skip", "update", "error")  # the importer checks the same three
 
 SHOWN_ERRORS = 50
 

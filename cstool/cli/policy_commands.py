@@ -59,13 +59,11 @@ def set_command(app, key, value):
     KEY is a dotted key, with [N] for an array of tables (escalation.levels[1].at).
     VALUE is read as TOML when it parses as TOML (30, true, ["a","b"]), else as a string.
     """
-    from filelock import FileLock
-
+    from cstool.core.files import atomic_write, locked
     from cstool.core.policy import Policy, load_policy, read_text, set_value
-    from cstool.core.store import atomic_write
 
     path = app.workspace.policy_path
-    with FileLock(str(path) + ".lock", timeout=30, mode=0o600):
+    with locked(path.with_name(path.name + ".lock")):
         text = load_policy(path).text
         new_text = set_value(path, text, key, value)
         edited = Policy(path, new_text, read_text(path, new_text))

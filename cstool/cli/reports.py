@@ -61,7 +61,7 @@ def report_command(app, name, since, until, by, now_text, fmt):
         kinds=app.kinds,
         clock_source=app.clocks,
     )
-    from cstool.core.store import collector_paused
+    from cstool.core.files import collector_paused
 
     with collector_paused():  # reports build many short-lived objects and no cycles
         result = report.run(request)

@@ -100,7 +100,7 @@ def sla_command(app, record_id, now_text, fmt):
 def escalate_command(app, now_text, dry_run, fmt):
     """Pass running clocks up the escalation ladder and notify (each level once per clock)."""
     from cstool.core.escalation import deliver, escalate
-    from cstool.core.store import collector_paused
+    from cstool.core.files import collector_paused
 
     now = parse_instant(app, now_text, "--now") or app.now()
     with collector_paused():

@@ -15,10 +15,9 @@ import tempfile
 from pathlib import Path
 
 from cstool.core.errors import CstoolError
+from cstool.core.files import DIR_MODE, FILE_MODE, load_json_file
 from cstool.core.i18n import _
-from cstool.core.store import FILE_MODE, load_json_file
 from cstool.core.timeutil import local_now
-from cstool.core.workspace import DIR_MODE
 
 PARTS = ("policy.toml", "data", "plugins", "templates")
 

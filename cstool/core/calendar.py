@@ -264,9 +264,6 @@ class Calendar:
             )
         )
 
-    def is_open(self, instant: datetime) -> bool:
-        return self.next_open(instant) == instant
-
     def close_of_working_day(self, after: date, n: int) -> datetime:
         """The close of the n-th working day after ``after`` (that date itself does not count)."""
         key = (after, n)

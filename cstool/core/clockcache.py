@@ -8,8 +8,10 @@ clock not at all, a running one (no pause open) by the minutes counted since. Wh
 record. An entry is used only when that checksum matches the record as loaded now (any
 change, through cstool or by hand, misses), the entry was computed at least to the detail
 asked for, and ``now`` is at or after the record's latest event. The file belongs to one
-policy text, one set of the kind's statuses and one cstool version: a change to any of
-them empties it.
+policy text, one set of the kind's statuses and one version of the code that computes
+clocks (the bytes of calendar.py, clocks.py and this module, hashed): a change to any of
+them empties it, so a cstool upgraded in place never serves clocks of its old rules,
+whether or not anyone remembered to change a version number.
 
 Files are replaced atomically but not synced (a file lost or torn in a crash is read as
 empty); two commands saving at once lose only the other's new entries, which are
@@ -19,18 +21,20 @@ computed again.
 from __future__ import annotations
 
 import hashlib
+import sys
 import zlib
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from cstool import __version__
+from cstool.core import calendar as calendar_module, clocks as clocks_module
 from cstool.core.clocks import Clock, SlaPolicy, record_clocks, resume, settle
 
-FORMAT = 1
+FORMAT = 1  # the layout of the cache file
 RANKS = {"figures": 0, "due": 1, "instants": 2}  # "explain" has words in the current language: never kept
 
 
@@ -76,6 +80,16 @@ class KindClocks:
         return calendar, clocks
 
 
+@cache
+def clock_code() -> str:
+    """A digest of the modules whose code decides what a clock is (their source, or the
+    compiled file where a package ships no source); ~0.1 ms once per command."""
+    digest = hashlib.blake2b(digest_size=16)
+    for module in (calendar_module, clocks_module, sys.modules[__name__]):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
 class ClockCache:
     """The workspace's remembered clocks, one file per kind, loaded when first asked for."""
 
@@ -88,7 +102,7 @@ class ClockCache:
         found = self._kinds.get(name)
         if found is None:
             fingerprint = hashlib.blake2b(
-                orjson.dumps([FORMAT, __version__, self._policy_text, initial, phases], option=orjson.OPT_SORT_KEYS),
+                orjson.dumps([FORMAT, clock_code(), self._policy_text, initial, phases], option=orjson.OPT_SORT_KEYS),
                 digest_size=16,
             ).hexdigest()
             found = self._kinds[name] = KindClocks(
@@ -99,8 +113,8 @@ class ClockCache:
     def save(self) -> None:
         """Write what changed. A workspace that cannot be written to still reports: the
         entries are computed again next time."""
-        from cstool.core.store import StoreError, atomic_write
-        from cstool.core.workspace import DIR_MODE
+        from cstool.core.errors import StoreError
+        from cstool.core.files import DIR_MODE, atomic_write
 
         for kind in self._kinds.values():
             if not kind.changed:

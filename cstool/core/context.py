@@ -38,6 +38,7 @@ class Context:
         lang: str | None = None,
         no_input: bool = False,
         debug: bool = False,
+        policy: Policy | None = None,
     ):
         self.host = host
         self.workspace_path = workspace_path
@@ -45,6 +46,7 @@ class Context:
         self._lang = lang  # --lang or CSTOOL_LANG; None: the policy's [workspace] language
         self.no_input = no_input
         self.debug = debug
+        self._parsed_policy = policy
         self._clocks: dict = {}  # kind name -> its KindClocks
 
     @property
@@ -57,7 +59,10 @@ class Context:
 
     @cached_property
     def policy(self) -> Policy:
-        policy = load_policy(self.workspace.policy_path)
+        """The workspace's policy, checked: parsed once a command (the caller may hand it in)."""
+        policy = self._parsed_policy
+        if policy is None or policy.path != self.workspace.policy_path:
+            policy = load_policy(self.workspace.policy_path)
         problems = self.check_policy(policy)
         if self._lang is None:
             set_language(policy.language)

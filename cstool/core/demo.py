@@ -27,33 +27,33 @@ class DemoRecord:
     steps: list[tuple] = field(default_factory=list)
 
 
-def build_demo(ctx, now: datetime) -> dict[str, int]:
+def build_demo(app, now: datetime) -> dict[str, int]:
     """Create every plugin's demo records through the normal pipeline; counts per kind."""
     rng = random.Random(SEED)
     by_kind: dict[str, list] = defaultdict(list)
-    for contributed in ctx.hook.cstool_demo_records(rng=rng, now=now, policy=ctx.policy):
+    for contributed in app.hook.cstool_demo_records(rng=rng, now=now, policy=app.policy):
         for item in contributed or []:
             by_kind[item.kind].append(item)
     counts = {}
     for kind_name, items in by_kind.items():
-        kind = ctx.kinds.get(kind_name)
-        built = ctx.book.build(kind, [item.values for item in items], now=now)
+        kind = app.kinds.get(kind_name)
+        built = app.book.build(kind, [item.values for item in items], now=now)
         if built.errors:
             raise RecordInvalid([error for _, error in built.errors], where=f"demo {kind_name}: ")
         for record, item in zip(built.records, items):
-            _replay(ctx, kind, record, item.steps)
-        ctx.book.insert(kind, built.records)
+            _replay(app, kind, record, item.steps)
+        app.book.insert(kind, built.records)
         counts[kind_name] = len(built.records)
     return counts
 
 
-def _replay(ctx, kind, record: dict, steps: list[tuple]) -> None:
+def _replay(app, kind, record: dict, steps: list[tuple]) -> None:
     created = datetime.fromisoformat(record["created_at"])
     for step in steps:
         when = format_datetime(created + timedelta(minutes=step[-1]))
         if step[0] == "respond":
-            ctx.book.apply_response(record, when)
+            app.book.apply_response(record, when)
         elif step[0] == "status":
-            ctx.book.apply_status(kind, record, step[1], when)
+            app.book.apply_status(kind, record, step[1], when)
         else:
             raise ValueError(f"unknown demo step {step[0]!r}")

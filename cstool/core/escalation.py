@@ -33,10 +33,10 @@ def _may_run(record: dict, phases: dict[str, str], now: datetime) -> bool:
     return True
 
 
-def actions_for(ctx, record: dict, now: datetime) -> list[dict]:
+def actions_for(app, record: dict, now: datetime) -> list[dict]:
     done = _already(record)
     actions = []
-    for clock in ctx.clocks(record, now)[1]:
+    for clock in app.clocks(record, now)[1]:
         if clock.stopped_at is not None or clock.stop_unknown:
             continue
         for level, when in clock.passed:
@@ -48,40 +48,40 @@ def actions_for(ctx, record: dict, now: datetime) -> list[dict]:
                     "clock": clock.name,
                     "level": level.name,
                     "notify": list(level.notify),
-                    "recipients": ctx.sla.recipients(level.notify, record),
-                    "at": format_datetime(when.astimezone(ctx.tz)),
+                    "recipients": app.sla.recipients(level.notify, record),
+                    "at": format_datetime(when.astimezone(app.tz)),
                 }
             )
     return actions
 
 
-def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
+def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
     """Every newly passed level of every running clock; events written unless ``dry_run``."""
     found: list[dict] = []
-    for kind in ctx.kinds:
+    for kind in app.kinds:
         phases = {s.name: s.phase for s in kind.statuses}
         pending = [
             (r["id"], actions)
-            for r in ctx.store.records(kind.name)
-            if _may_run(r, phases, now) and (actions := actions_for(ctx, r, now))
+            for r in app.store.records(kind.name)
+            if _may_run(r, phases, now) and (actions := actions_for(app, r, now))
         ]
         if not pending:
             continue
         if dry_run:
             found += [action for _, actions in pending for action in actions]
             continue
-        for partition, ids in ctx.book.ids_by_partition(kind, [record_id for record_id, _ in pending]).items():
-            with ctx.store.transaction(kind.name, partition) as tx:
+        for partition, ids in app.book.ids_by_partition(kind, [record_id for record_id, _ in pending]).items():
+            with app.store.transaction(kind.name, partition) as tx:
                 changed = []
                 for record_id in ids:
                     record = copy.deepcopy(tx.get(record_id))
-                    actions = actions_for(ctx, record, now)  # again, inside the lock: another run may have written
+                    actions = actions_for(app, record, now)  # again, inside the lock: another run may have written
                     for action in actions:
                         record["events"].append(
                             event(
                                 "escalated",
                                 action["at"],
-                                ctx.user,
+                                app.user,
                                 clock=action["clock"],
                                 level=action["level"],
                                 notify=action["notify"],
@@ -95,36 +95,36 @@ def escalate(ctx, now: datetime, dry_run: bool) -> list[dict]:
     return found
 
 
-def deliver(ctx, actions: list[dict], now: datetime) -> tuple[list[dict], list[dict], list[NotifierFailure]]:
+def deliver(app, actions: list[dict], now: datetime) -> tuple[list[dict], list[dict], list[NotifierFailure]]:
     """Hand ready notices to every notifier; hold them while the notify calendar is closed.
 
     Returns (delivered, held, failures). Notices held by an earlier run are delivered
     once the calendar opens.
     """
-    from filelock import FileLock
+    from cstool.core.files import locked
 
-    path = ctx.workspace.root / PENDING_FILE
-    with FileLock(str(path) + ".lock", timeout=60, mode=0o600):
-        return _deliver(ctx, path, actions, now)
+    path = app.workspace.root / PENDING_FILE
+    with locked(path.with_name(path.name + ".lock")):
+        return _deliver(app, path, actions, now)
 
 
-def _deliver(ctx, path, actions: list[dict], now: datetime):
+def _deliver(app, path, actions: list[dict], now: datetime):
     import orjson
 
-    from cstool.core.store import atomic_write, load_json_file
+    from cstool.core.files import atomic_write, load_json_file
 
     held = load_json_file(path) or []
-    calendar_name = ctx.policy.get("notify.calendar")
-    calendar = ctx.sla.calendars.get(calendar_name) if calendar_name else None
+    calendar_name = app.policy.get("notify.calendar")
+    calendar = app.sla.calendars.get(calendar_name) if calendar_name else None
     opens = calendar.next_open(now) if calendar else now
     for action in actions:
-        held.append({**action, "deliver_after": format_datetime(opens.astimezone(ctx.tz))})
+        held.append({**action, "deliver_after": format_datetime(opens.astimezone(app.tz))})
     ready = [a for a in held if datetime.fromisoformat(a["deliver_after"]) <= now]
     waiting = [a for a in held if datetime.fromisoformat(a["deliver_after"]) > now]
     failures = []
     if ready:
-        arguments = {"actions": ready, "policy": ctx.policy, "workspace": ctx.workspace}
-        for impl in ctx.hook.cstool_notify.get_hookimpls():
+        arguments = {"actions": ready, "policy": app.policy, "workspace": app.workspace}
+        for impl in app.hook.cstool_notify.get_hookimpls():
             try:  # an implementation may take any subset of the hook's arguments
                 impl.function(*[arguments[name] for name in impl.argnames])
             except Exception as exc:  # one notifier failing must not stop the others

@@ -5,16 +5,18 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
 from cstool import hookspecs
+from cstool.core.errors import CstoolError
+from cstool.core.policy import Policy, load_policy
 
 PROJECT = "cstool"
 ENTRY_POINT_GROUP = "cstool"
@@ -37,10 +39,6 @@ BUNDLED = (
 BLOCK_ENV = "CSTOOL_BLOCK_PLUGINS"
 # The workspace's own list, kept with its other standards: [plugins] blocked = ["name"].
 BLOCK_POLICY_SECTION = "plugins"
-# The rest of the [plugins] table when it blocks nothing: `blocked = []`, blanks, comments.
-_EMPTY_BLOCK_LIST = re.compile(
-    r"[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]*blocked[ \t]*=[ \t]*\[[ \t]*\][ \t]*(?:#[^\n]*)?\n)*(?:\[|\Z)"
-)
 # Set to 0 to skip installed entry-point plugins (the test suite does, for isolation).
 ENTRY_POINTS_ENV = "CSTOOL_LOAD_ENTRYPOINTS"
 
@@ -87,40 +85,24 @@ class Host:
         return rows
 
 
-def read_policy_text(workspace_root: Path) -> str | None:
-    """The workspace's policy.toml as text, or None when it cannot be read (the command's own
-    policy load then says why)."""
+def read_policy(workspace_root: Path) -> Policy | None:
+    """The workspace's policy, parsed once for the whole command (plugins, language, every
+    later read), or None when it cannot be read or parsed: the command's own load then
+    names the file and line."""
     try:
-        return (workspace_root / "policy.toml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return load_policy(workspace_root / "policy.toml")
+    except CstoolError:
         return None
 
 
-def _blocked(policy_text: str | None) -> set[str]:
+def blocked_names(policy_data: Mapping[str, Any]) -> set[str]:
+    """Plugins not to load: ``CSTOOL_BLOCK_PLUGINS`` and the policy's ``[plugins] blocked``."""
     blocked = {name.strip() for name in os.environ.get(BLOCK_ENV, "").split(",") if name.strip()}
-    if policy_text is not None:
-        blocked |= policy_blocked(policy_text)
+    section = policy_data.get(BLOCK_POLICY_SECTION)
+    names = section.get("blocked", []) if isinstance(section, dict) else []
+    if isinstance(names, list):
+        blocked |= {name for name in names if isinstance(name, str)}
     return blocked
-
-
-def policy_blocked(text: str) -> set[str]:
-    """Names in the policy's ``[plugins] blocked`` list.
-
-    Plugins load before the policy is read (their checks judge it), so this reads the one
-    list with tomllib, and only when the text has a ``[plugins]`` table that lists something.
-    A policy that does not parse blocks nothing here: the command's own policy load names
-    the line.
-    """
-    header = f"[{BLOCK_POLICY_SECTION}]"
-    if header not in text or _EMPTY_BLOCK_LIST.match(text.split(header, 1)[1]):
-        return set()  # the usual case, without importing and running a TOML parser
-    import tomllib
-
-    try:
-        names = tomllib.loads(text).get(BLOCK_POLICY_SECTION, {}).get("blocked", [])
-    except (tomllib.TOMLDecodeError, AttributeError):
-        return set()
-    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -223,21 +205,22 @@ def build_host(
     *,
     entry_points: bool | None = None,
     extra: Iterable[tuple[str, object]] = (),
-    policy_text: str | None = None,
+    policy_data: Mapping[str, Any] | None = None,
 ) -> Host:
     """Load every plugin: bundled, installed (entry points), ``extra`` (name, plugin) pairs
     handed in by the caller (the test fixtures do), then the workspace's plugins/*.py.
 
     Blocked names (``CSTOOL_BLOCK_PLUGINS``, the policy's ``[plugins] blocked``) are skipped;
-    ``policy_text`` spares a second read when the caller has the policy already.
+    ``policy_data`` is the workspace's parsed policy when the caller has it (else it is read).
     A plugin that fails to import or to validate is recorded in ``failures`` and skipped.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     host = Host(pm)
-    if policy_text is None and workspace_root is not None:
-        policy_text = read_policy_text(workspace_root)
-    blocked = _blocked(policy_text)
+    if policy_data is None and workspace_root is not None:
+        found = read_policy(workspace_root)
+        policy_data = found.data if found is not None else {}
+    blocked = blocked_names(policy_data or {})
     for module_name in BUNDLED:
         name = module_name.rsplit(".", 1)[-1]
         if name in blocked:

@@ -41,15 +41,6 @@ def requested_language(explicit: str | None) -> str | None:
     return chosen if chosen in LANGUAGES else None
 
 
-def policy_language(text: str) -> str | None:
-    """``[workspace] language`` read off the policy text, for messages printed before the
-    policy is parsed (plugin warnings); the parsed policy has the last word."""
-    import re
-
-    found = re.search(r'^[ \t]*language[ \t]*=[ \t]*"(zh|en)"', text, re.M)
-    return found.group(1) if found else None
-
-
 def _catalogue(lang: str):
     found = _catalogues.get(lang)
     if found is None:

@@ -23,7 +23,6 @@ from cstool.core.i18n import _
 from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
 
-ON_DUPLICATE = ("skip", "update", "error")
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options")
 MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
 FORMATS = ("csv", "json", "jsonl")
@@ -413,7 +412,7 @@ CHUNK_ROWS = 5000  # rows validated per batch of hook calls; progress advances p
 
 
 def run_import(
-    ctx,
+    app,
     kind: Kind,
     path: Path,
     mapping: ImportMap,
@@ -426,11 +425,11 @@ def run_import(
 ) -> ImportOutcome:
     """Import ``path``. ``progress(total)``, when given, returns a context manager with
     ``update(n)`` (click.progressbar fits), advanced as rows are checked."""
-    from cstool.core.store import collector_paused
+    from cstool.core.files import collector_paused
 
     with collector_paused():
         return _run_import(
-            ctx,
+            app,
             kind,
             path,
             mapping,
@@ -443,7 +442,7 @@ def run_import(
 
 
 def _run_import(
-    ctx,
+    app,
     kind: Kind,
     path: Path,
     mapping: ImportMap,
@@ -461,7 +460,7 @@ def _run_import(
         outcome.errors.extend(check_columns(kind, header, mapping))
         if outcome.errors:
             return outcome
-    tz = zone(mapping.timezone) if mapping.timezone else ctx.tz
+    tz = zone(mapping.timezone) if mapping.timezone else app.tz
     plan = ColumnPlan(mapping)
     sources: list[SourceRow] = []
     raw_rows: list[dict[str, Any]] = []
@@ -486,7 +485,7 @@ def _run_import(
             early[len(raw_rows)] = problems
         raw_rows.append(mapped)
     return apply_import(
-        ctx,
+        app,
         kind,
         sources,
         raw_rows,
@@ -502,7 +501,7 @@ def _run_import(
 
 
 def apply_import(
-    ctx,
+    app,
     kind: Kind,
     sources: list[SourceRow],
     raw_rows: list[dict],
@@ -516,7 +515,7 @@ def apply_import(
     on_duplicate: str,
     progress: Callable[[int], Any] | None = None,
 ) -> ImportOutcome:
-    book = ctx.book
+    book = app.book
     candidates = [i for i in range(len(raw_rows)) if i not in early]
     problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items()}
     records: dict[int, dict] = {}
@@ -530,7 +529,7 @@ def apply_import(
             if bar is not None:
                 bar.update(len(chunk))
 
-    def settle(existing: list[dict]) -> tuple[list[dict], list[dict]]:
+    def sort_out(existing: list[dict]) -> tuple[list[dict], list[dict]]:
         """Split valid rows into new records and updates; count or refuse duplicates."""
         stored = {r["external_id"]: r for r in existing if r.get("external_id") is not None}
         seen: dict[str, int] = {}
@@ -564,7 +563,8 @@ def apply_import(
                 outcome.duplicates += 1
         return new, updates
 
-    def finish(new: list[dict], updates: list[dict]) -> bool:
+    def tally(new: list[dict], updates: list[dict]) -> bool:
+        """Count the outcome; False when errors refuse the whole import."""
         outcome.errors = [
             RowError(sources[i].row, sources[i].line, e.field, e.message) for i in sorted(problems) for e in problems[i]
         ]
@@ -576,13 +576,13 @@ def apply_import(
         return True
 
     if dry_run:
-        finish(*settle(ctx.store.records(kind.name)))
+        tally(*sort_out(app.store.records(kind.name)))
         return outcome
-    store = ctx.store
+    store = app.store
     if kind.name not in store.partitioned:
         with store.transaction(kind.name) as tx:
-            new, updates = settle(tx.all())
-            if finish(new, updates) and (new or updates):
+            new, updates = sort_out(tx.all())
+            if tally(new, updates) and (new or updates):
                 for record in new:
                     record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
                 tx.insert(new)
@@ -593,8 +593,8 @@ def apply_import(
     # lock, then each month's file is written once. A crash between months leaves whole
     # months written; re-running the import completes it (rows match by external_id).
     with store.kind_lock(kind.name):
-        new, updates = settle(store.records(kind.name, fresh=True))
-        if finish(new, updates) and (new or updates):
+        new, updates = sort_out(store.records(kind.name, fresh=True))
+        if tally(new, updates) and (new or updates):
             book.insert(kind, new)
             for partition, group in book.ids_by_partition(kind, [r["id"] for r in updates]).items():
                 chosen = set(group)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from dataclasses import field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 from typing import Any
 
 from cstool.core.errors import CstoolError

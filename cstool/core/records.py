@@ -54,16 +54,16 @@ def last_status_at(record: Mapping[str, Any]) -> str | None:
 class RecordBook:
     """Record operations for one command, bound to its Context."""
 
-    def __init__(self, ctx):
-        self.ctx = ctx
+    def __init__(self, app):
+        self.app = app
         self._parser_cache: dict[tuple, dict[str, Callable[[Any], Any]]] = {}
         self._shapes: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
 
     def lookup(self, kind_name: str) -> list[dict]:
         """Stored records of a kind, read-only, for hooks that check links (loaded once)."""
-        if kind_name not in self.ctx.kinds.names():
+        if kind_name not in self.app.kinds.names():
             return []
-        return self.ctx.store.records(kind_name)
+        return self.app.store.records(kind_name)
 
     # ---- parsing ---------------------------------------------------------------
 
@@ -78,7 +78,7 @@ class RecordBook:
         parsers: Mapping[str, Callable[[Any], Any]] | None = None,
     ) -> tuple[dict, list[FieldError]]:
         """Typed values of ``raw`` (field name → text or JSON value) and every error found."""
-        parsers = parsers or self._parsers(kind, tz or self.ctx.tz, formats)
+        parsers = parsers or self._parsers(kind, tz or self.app.tz, formats)
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         for name, raw_value in raw.items():
@@ -128,7 +128,7 @@ class RecordBook:
         if parsers is None:
             formats = formats or {}
             parsers = {
-                f.name: make_parser(f, tz=tz, choices=self.ctx.choices(f), fmt=formats.get(f.name))
+                f.name: make_parser(f, tz=tz, choices=self.app.choices(f), fmt=formats.get(f.name))
                 for f in kind.all_fields()
                 if f.name not in TOOL_OWNED
             }
@@ -165,10 +165,10 @@ class RecordBook:
         formats: Mapping[str, str] | None = None,
     ) -> Built:
         """Records for ``rows`` through the whole pipeline; refused rows are None with errors."""
-        now = now or self.ctx.now()
+        now = now or self.app.now()
         records: list[dict | None] = []
         errors: list[tuple[int, FieldError]] = []
-        parsers = self._parsers(kind, tz or self.ctx.tz, formats)
+        parsers = self._parsers(kind, tz or self.app.tz, formats)
         for index, raw in enumerate(rows):
             values, problems = self.parse_row(kind, raw, parsers=parsers)
             for name in self.missing_required(kind, values):
@@ -184,7 +184,7 @@ class RecordBook:
         return Built(records, errors)
 
     def _new_record(self, kind: Kind, values: dict[str, Any], now: datetime) -> dict:
-        user = self.ctx.user
+        user = self.app.user
         created = values.get("created_at") or format_datetime(now)
         status = kind.stored_status(values["status"]) if "status" in values else self._implied_status(kind, values)
         record: dict[str, Any] = {
@@ -282,9 +282,9 @@ class RecordBook:
         if not live:
             return
         batch = [r for _, r in live]
-        policy = self.ctx.policy
+        policy = self.app.policy
         refused: set[int] = set()
-        for answer in self.ctx.hook.cstool_validate_records(
+        for answer in self.app.hook.cstool_validate_records(
             kind=kind, records=batch, policy=policy, lookup=self.lookup
         ):
             for position, field, message in answer or []:
@@ -297,7 +297,7 @@ class RecordBook:
             batch = [r for p, (_, r) in enumerate(live) if p not in refused]
         if not batch:
             return
-        self.ctx.hook.cstool_enrich_records(kind=kind, records=batch, policy=policy, lookup=self.lookup)
+        self.app.hook.cstool_enrich_records(kind=kind, records=batch, policy=policy, lookup=self.lookup)
         self.classify(kind, batch, at=None)
 
     # ---- classification ------------------------------------------------------------
@@ -310,9 +310,9 @@ class RecordBook:
         with ``in_place`` False (stored records, shared), a changed record is returned as
         a copy and the given one is left alone, so that only the changed are copied.
         """
-        priorities = self.ctx.policy.priorities
+        priorities = self.app.policy.priorities
         offers = merge_answers(
-            self.ctx.hook.cstool_classify(kind=kind, records=records, policy=self.ctx.policy), priorities
+            self.app.hook.cstool_classify(kind=kind, records=records, policy=self.app.policy), priorities
         )
         if offers is None:
             return []
@@ -332,7 +332,7 @@ class RecordBook:
                 by_rule[name] = ", ".join(rules)
             record["classified"] = by_rule
             when = at or record["created_at"]
-            record["events"].append(event("classified", when, self.ctx.user, rules=rules, set=changes))
+            record["events"].append(event("classified", when, self.app.user, rules=rules, set=changes))
             if at:
                 record["updated_at"] = at
             changed.append(record)
@@ -342,20 +342,20 @@ class RecordBook:
 
     def day_of(self, instant: str) -> str:
         # date().isoformat(), not strftime: a third of the time, once per imported row
-        return stored_instant(instant).astimezone(self.ctx.tz).date().isoformat().replace("-", "")
+        return stored_instant(instant).astimezone(self.app.tz).date().isoformat().replace("-", "")
 
     def by_partition(self, kind: Kind, items: Iterable, day_of: Callable[[Any], str]) -> dict:
         """``items`` grouped by the store partition their day falls in (one group if unpartitioned)."""
         groups: dict[str | None, list] = {}
         for item in items:
-            groups.setdefault(self.ctx.store.partition_of_day(kind.name, day_of(item)), []).append(item)
+            groups.setdefault(self.app.store.partition_of_day(kind.name, day_of(item)), []).append(item)
         return groups
 
     def insert(self, kind: Kind, records: list[dict]) -> list[dict]:
         """Give ``records`` their ids and store them: one write per file (per month if partitioned)."""
         days = [(self.day_of(record["created_at"]), record) for record in records]
         for partition, group in self.by_partition(kind, days, itemgetter(0)).items():
-            with self.ctx.store.transaction(kind.name, partition) as tx:
+            with self.app.store.transaction(kind.name, partition) as tx:
                 for day, record in group:
                     record["id"] = tx.new_id(kind.prefix, day)
                 tx.insert([record for _day, record in group])
@@ -373,8 +373,8 @@ class RecordBook:
     # ---- reading -----------------------------------------------------------------------
 
     def get(self, record_id: str) -> tuple[Kind, dict]:
-        kind = self.ctx.kinds.kind_of_id(record_id)
-        record = self.ctx.store.get(kind.name, record_id.upper())
+        kind = self.app.kinds.kind_of_id(record_id)
+        record = self.app.store.get(kind.name, record_id.upper())
         if record is None:
             raise NotFound(_("no record {record_id}").format(record_id=record_id))
         return kind, record
@@ -394,9 +394,9 @@ class RecordBook:
         ``at`` (--at) must not be earlier than created_at nor the last status event,
         nor in the future.
         """
-        kind = self.ctx.kinds.kind_of_id(record_id)
-        now = self.ctx.now()
-        with self.ctx.store.transaction(kind.name, self.ctx.store.partition_of_id(kind.name, record_id.upper())) as tx:
+        kind = self.app.kinds.kind_of_id(record_id)
+        now = self.app.now()
+        with self.app.store.transaction(kind.name, self.app.store.partition_of_id(kind.name, record_id.upper())) as tx:
             stored = tx.get(record_id.upper())
             if stored is None:
                 raise NotFound(_("no record {record_id}").format(record_id=record_id))
@@ -444,17 +444,17 @@ class RecordBook:
             else:
                 record.pop("classified", None)
             self._validate_existing(kind, record)
-            record["events"].append(event("updated", when, self.ctx.user, changes=changes))
+            record["events"].append(event("updated", when, self.app.user, changes=changes))
             record["updated_at"] = when
-            self.ctx.hook.cstool_enrich_records(kind=kind, records=[record], policy=self.ctx.policy, lookup=self.lookup)
+            self.app.hook.cstool_enrich_records(kind=kind, records=[record], policy=self.app.policy, lookup=self.lookup)
             self.classify(kind, [record], at=when)
 
         return self.change(record_id, at, apply, not_before_status=False)
 
     def _validate_existing(self, kind: Kind, record: dict) -> None:
         errors: list[FieldError] = []
-        for answer in self.ctx.hook.cstool_validate_records(
-            kind=kind, records=[record], policy=self.ctx.policy, lookup=self.lookup
+        for answer in self.app.hook.cstool_validate_records(
+            kind=kind, records=[record], policy=self.app.policy, lookup=self.lookup
         ):
             errors.extend(FieldError(field, message) for _, field, message in answer or [])
         if errors:
@@ -464,7 +464,7 @@ class RecordBook:
         """A reply or contact: the first one stops the first-response clock."""
         if not record.get("first_response_at"):
             record["first_response_at"] = when
-        record["events"].append(event("response", when, self.ctx.user, note=note))
+        record["events"].append(event("response", when, self.app.user, note=note))
         record["updated_at"] = when
 
     def apply_status(self, kind: Kind, record: dict, name: str, when: str, note: str | None = None) -> None:
@@ -507,7 +507,7 @@ class RecordBook:
         elif target.phase == "closed":
             record["closed_at"] = when
         record["events"].append(
-            event("status", when, self.ctx.user, note=note, **{"from": record["status"], "to": target.name})
+            event("status", when, self.app.user, note=note, **{"from": record["status"], "to": target.name})
         )
         record["status"] = target.name
         record["updated_at"] = when
@@ -530,7 +530,7 @@ class RecordBook:
                 event(
                     "assigned",
                     when,
-                    self.ctx.user,
+                    self.app.user,
                     **{"from": record.get("owner"), "to": owner, "department": department},
                 )
             )
@@ -543,8 +543,8 @@ class RecordBook:
 
     def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
         """Run classification again over some records of ``kind`` (all when ids is None)."""
-        when = format_datetime(self.ctx.now())
-        store = self.ctx.store
+        when = format_datetime(self.app.now())
+        store = self.app.store
         groups = {p: None for p in store.partitions(kind.name)} if ids is None else self.ids_by_partition(kind, ids)
         changed: list[dict] = []
         for partition, wanted in groups.items():
@@ -570,28 +570,28 @@ class RecordBook:
         if not changes:
             return None
         record = copy.deepcopy(stored)
-        when = format_datetime(self.ctx.now())
+        when = format_datetime(self.app.now())
         for name, (_old, value) in changes.items():
             record[name] = value
-        record["events"].append(event("updated", when, self.ctx.user, changes=changes, via="import"))
+        record["events"].append(event("updated", when, self.app.user, changes=changes, via="import"))
         if "status" in changes:
             record["events"].append(
-                event("status", when, self.ctx.user, **{"from": changes["status"][0], "to": changes["status"][1]})
+                event("status", when, self.app.user, **{"from": changes["status"][0], "to": changes["status"][1]})
             )
         record["updated_at"] = when
         return record
 
     def record_reveal(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
         """Write who saw personal data unmasked, and when, into each record's trail."""
-        when = format_datetime(self.ctx.now())
+        when = format_datetime(self.app.now())
         for partition, group in self.ids_by_partition(kind, ids).items():
-            with self.ctx.store.transaction(kind.name, partition) as tx:
+            with self.app.store.transaction(kind.name, partition) as tx:
                 revealed = []
                 for record_id in group:
                     stored = tx.get(record_id)
                     if stored is None:
                         continue
                     record = dict(stored)
-                    record["events"] = [*stored["events"], event("revealed", when, self.ctx.user, fields=fields)]
+                    record["events"] = [*stored["events"], event("revealed", when, self.app.user, fields=fields)]
                     revealed.append(record)
                 tx.replace(revealed)

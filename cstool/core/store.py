@@ -18,8 +18,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import gc
-import os
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,83 +28,11 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from cstool.core.errors import StoreError
+from cstool.core.files import DIR_MODE, atomic_write, load_json_file, locked
 from cstool.core.i18n import _
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
-LOCK_TIMEOUT_SECONDS = 60
-FILE_MODE = 0o600
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Building or loading many small objects: the cyclic collector only slows it (records hold no cycles).
-
-    What was made meanwhile is frozen out of the collector's reach as it resumes: loaded
-    records live until the command ends, and scanning them again (in later collections and
-    the one at exit) cost 0.7 s a command at 100,000 complaints. Frozen objects are still
-    freed when nothing refers to them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.enable()
-
-
-def load_json_file(path: Path) -> Any:
-    """The parsed content of ``path``, or None when it does not exist."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(_("{path}: cannot read: {strerror}").format(path=path, strerror=exc.strerror)) from None
-    if not raw.strip():
-        return None
-    with collector_paused():
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise StoreError(
-                _("{path} is not valid JSON ({exc}); it was left exactly as it is").format(path=path, exc=exc)
-            ) from None
-
-
-def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
-    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file.
-    ``durable=False`` skips the syncs, for derived files that may be lost (a torn one is
-    refused when read, and computed again)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            view = memoryview(payload)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        if durable:
-            folder = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        reason = exc.strerror or str(exc)
-        raise StoreError(
-            _("{path}: cannot write ({reason}); the previous file is intact").format(path=path, reason=reason)
-        ) from None
 
 
 class BufferedAtomicStorage(Storage):
@@ -350,8 +276,8 @@ class Store:
             yield
             return
         folder = self.data_dir / kind
-        folder.mkdir(mode=0o700, exist_ok=True)
-        with _locked(folder / ".kind.lock"):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        with locked(folder / ".kind.lock"):
             yield
 
     @contextmanager
@@ -364,8 +290,8 @@ class Store:
         if not self.data_dir.is_dir():
             raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         if partition is not None:
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-        with _locked(Path(str(path) + ".lock")):
+            path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+        with locked(Path(str(path) + ".lock")):
             _remove_stale_temps(path)
             storage_holder: list[BufferedAtomicStorage] = []
 
@@ -388,28 +314,3 @@ def _remove_stale_temps(path: Path) -> None:
             stale.unlink()
         except OSError:
             pass
-
-
-@contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    from filelock import FileLock, Timeout  # here: reading takes no lock, and filelock costs ~8 ms to import
-
-    lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise StoreError(
-            _("{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)").format(
-                lock_path=lock_path, LOCK_TIMEOUT_SECONDS=LOCK_TIMEOUT_SECONDS
-            )
-        ) from None
-    except OSError as exc:
-        raise StoreError(
-            _("{lock_path}: cannot lock ({strerror}); nothing was written").format(
-                lock_path=lock_path, strerror=exc.strerror
-            )
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()

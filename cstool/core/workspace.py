@@ -9,13 +9,12 @@ from pathlib import Path
 
 from cstool.core import resources
 from cstool.core.errors import CstoolError, WorkspaceNotFound
+from cstool.core.files import DIR_MODE, FILE_MODE
 from cstool.core.i18n import _
 
 NO_WORKSPACE = "no workspace: run `cstool init` or pass --workspace"
 
 # Workspace files hold personal data: owner-only from the start.
-DIR_MODE = 0o700
-FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -34,10 +33,6 @@ class Workspace:
     def cache_dir(self) -> Path:
         """What commands remember for each other (derived, never backed up; safe to delete)."""
         return self.root / ".cache"
-
-    @property
-    def plugins_dir(self) -> Path:
-        return self.root / "plugins"
 
     @property
     def templates_dir(self) -> Path:

@@ -1,0 +1,135 @@
+"""Files a workspace keeps: their modes, atomic replacement, checked JSON reads, and the one lock.
+
+Every writer of a workspace file goes through here, so each guarantee holds in one place:
+files are created 0600 and folders 0700 (the workspace holds personal data); a file is
+replaced by writing a temp file, fsyncing it, renaming it over the old one and fsyncing the
+folder, so a crash leaves the old file or the new one, whole; and a lock that cannot be
+taken reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cstool.core.errors import StoreError
+from cstool.core.i18n import _
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+LOCK_TIMEOUT_SECONDS = 60
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Building or loading many small objects: the cyclic collector only slows it (records hold no cycles).
+
+    What was made meanwhile is frozen out of the collector's reach as it resumes: loaded
+    records live until the command ends, and scanning them again (in later collections and
+    the one at exit) cost 0.7 s a command at 100,000 complaints. Frozen objects are still
+    freed when nothing refers to them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
+
+
+def load_json_file(path: Path) -> Any:
+    """The parsed content of ``path``, or None when it does not exist."""
+    import orjson  # here: the folder modes above are needed by commands that read no JSON
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(_("{path}: cannot read: {strerror}").format(path=path, strerror=exc.strerror)) from None
+    if not raw.strip():
+        return None
+    with collector_paused():
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise StoreError(
+                _("{path} is not valid JSON ({exc}); it was left exactly as it is").format(path=path, exc=exc)
+            ) from None
+
+
+def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file.
+    ``durable=False`` skips the syncs, for derived files that may be lost (a torn one is
+    refused when read, and computed again)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            view = memoryview(payload)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        reason = exc.strerror or str(exc)
+        raise StoreError(
+            _("{path}: cannot write ({reason}); the previous file is intact").format(path=path, reason=reason)
+        ) from None
+
+
+def append_durably(path: Path, payload: bytes) -> None:
+    """Append ``payload`` to ``path`` (created 0600) and fsync it: for logs such as the outbox,
+    written under a lock so that lines of two writers never interleave."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    try:
+        os.write(fd, payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def locked(lock_path: Path) -> Iterator[None]:
+    """Hold ``lock_path`` (created 0600) while the body runs; another holder past
+    LOCK_TIMEOUT_SECONDS, or a folder where no lock can be made, is a clear refusal."""
+    from filelock import FileLock, Timeout  # here: reading takes no lock, and filelock costs ~8 ms to import
+
+    lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreError(
+            _("{lock_path} is held by another cstool process (waited {LOCK_TIMEOUT_SECONDS} s)").format(
+                lock_path=lock_path, LOCK_TIMEOUT_SECONDS=LOCK_TIMEOUT_SECONDS
+            )
+        ) from None
+    except OSError as exc:
+        raise StoreError(
+            _("{lock_path}: cannot lock ({strerror}); nothing was written").format(
+                lock_path=lock_path, strerror=exc.strerror
+            )
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
