@@ -103,8 +103,9 @@ def cstool_notify(actions, policy, workspace):
     until it opens. Not called with ``--dry-run``.
     Arguments: ``actions`` (list of dicts shaped as in SPEC section 5, ``escalate``),
     ``policy`` (Policy), ``workspace`` (Workspace).
-    Returns: None. Every implementation is called; one that raises is reported by name
-    and the others still run.
+    Returns: None. Every implementation is called in pluggy's order (tryfirst, plain ones
+    last-registered first, trylast), each inside the hook's wrappers; one that raises is
+    reported by name and the others still run.
     """
 
 

@@ -220,3 +220,61 @@ def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace
     )
     listed = {p["name"]: p for p in json.loads(blocked.stdout)["plugins"]}
     assert listed["shipping"]["blocked"] and listed["broken"]["blocked"] and not listed["broken"]["error"]
+
+
+def test_notifiers_run_in_the_documented_order_inside_wrappers_and_one_failure_stops_none(workspace):
+    from cstool.api import hookimpl
+    from cstool.testing import run_cli
+
+    calls = []
+
+    def notifier(name, fail=False, **order):
+        class Plugin:
+            @hookimpl(**order)
+            def cstool_notify(self, actions):
+                calls.append(name)
+                if fail:
+                    raise RuntimeError(f"{name} is down")
+
+        return Plugin()
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def cstool_notify(self, actions):
+            calls.append("wrapper in")
+            result = yield
+            calls.append("wrapper out")
+            return result
+
+    plugins = {
+        "late": notifier("late", trylast=True),
+        "plain_first_registered": notifier("plain_first_registered"),
+        "plain_last_registered": notifier("plain_last_registered", fail=True),
+        "early": notifier("early", tryfirst=True),
+        "wrapper": Wrapper(),
+    }
+    ws = ("--workspace", str(workspace))
+    made = run_cli(
+        *ws,
+        "record",
+        "complaint",
+        *complaint_args(),
+        "--set",
+        "severity=critical",
+        "--at",
+        "2026-11-16 09:00",
+        "--format",
+        "json",
+        plugins=plugins,
+    )
+    assert made.exit_code == 0, made.stderr
+    calls.clear()
+    done = run_cli(*ws, "escalate", "--now", "2026-11-20 10:00", plugins=plugins)
+    assert "plain_last_registered" in done.stderr and "is down" in done.stderr
+    notified = [c for c in calls if not c.startswith("wrapper")]
+    # tryfirst; plain ones last-registered first; trylast. The failing one stopped none of the
+    # others (the bundled outbox, a plain one registered before these, wrote its file).
+    assert notified == ["early", "plain_last_registered", "plain_first_registered", "late"], calls
+    notifiers = len(notified) + 2  # and the bundled smtp and outbox: the wrapper wraps each call
+    assert calls.count("wrapper in") == notifiers and calls.count("wrapper out") == notifiers - 1
+    assert (workspace / "outbox.jsonl").exists()

@@ -84,9 +84,8 @@ class Context:
     @cached_property
     def kinds(self) -> KindRegistry:
         kinds: list[Kind] = []
-        for impl in self.hook.cstool_kinds.get_hookimpls():
-            for kind in impl.function() or []:
-                kinds.append(kind.with_plugin(impl.plugin_name))
+        for plugin, declared in self.host.call_each("cstool_kinds"):
+            kinds.extend(kind.with_plugin(plugin) for kind in declared or [])
         return KindRegistry(kinds)
 
     @cached_property
@@ -153,13 +152,13 @@ class Context:
 
     def reports(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for impl in self.hook.cstool_reports.get_hookimpls():
-            for report in impl.function() or []:
+        for plugin, declared in self.host.call_each("cstool_reports"):
+            for report in declared or []:
                 if report.name in found:
                     raise CstoolError(
                         _("report {name!r} is declared by both {plugin} and {plugin_name}").format(
-                            name=report.name, plugin=found[report.name].plugin, plugin_name=impl.plugin_name
+                            name=report.name, plugin=found[report.name].plugin, plugin_name=plugin
                         )
                     )
-                found[report.name] = replace(report, plugin=impl.plugin_name)
+                found[report.name] = replace(report, plugin=plugin)
         return dict(sorted(found.items()))

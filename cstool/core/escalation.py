@@ -123,12 +123,12 @@ def _deliver(app, path, actions: list[dict], now: datetime):
     waiting = [a for a in held if datetime.fromisoformat(a["deliver_after"]) > now]
     failures = []
     if ready:
-        arguments = {"actions": ready, "policy": app.policy, "workspace": app.workspace}
-        for impl in app.hook.cstool_notify.get_hookimpls():
-            try:  # an implementation may take any subset of the hook's arguments
-                impl.function(*[arguments[name] for name in impl.argnames])
-            except Exception as exc:  # one notifier failing must not stop the others
-                failures.append(NotifierFailure(impl.plugin_name, f"{type(exc).__name__}: {exc}"))
+        answers = app.host.call_each(
+            "cstool_notify", isolate=True, actions=ready, policy=app.policy, workspace=app.workspace
+        )
+        for plugin, answer in answers:  # one notifier failing must not stop the others
+            if isinstance(answer, Exception):
+                failures.append(NotifierFailure(plugin, f"{type(answer).__name__}: {answer}"))
     if held or path.exists():
         atomic_write(path, orjson.dumps(waiting))
     return ready, waiting, failures

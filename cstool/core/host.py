@@ -61,6 +61,33 @@ class Host:
     def hook(self):
         return self.pm.hook
 
+    def call_each(self, hook_name: str, *, isolate: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call hook ``hook_name`` once per plugin that implements it, in the order pluggy
+        calls them (tryfirst, then plain ones last-registered first, then trylast), each
+        call through pluggy so that hook wrappers apply: ``[(plugin name, its answer)]``.
+
+        For the hooks whose answers cstool attributes to their plugin (kinds, reports) and
+        the one where a failing plugin must not stop the others (``isolate``: notify). With
+        ``isolate`` the answer of a plugin that raised is the exception.
+        """
+        caller = getattr(self.pm.hook, hook_name)
+        implementers = [
+            impl.plugin for impl in reversed(caller.get_hookimpls()) if not impl.hookwrapper and not impl.wrapper
+        ]
+        answers = []
+        for plugin in implementers:
+            others = [other for other in implementers if other is not plugin]
+            name = self.pm.get_name(plugin) or repr(plugin)
+            try:
+                found = self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+            except Exception as exc:
+                if not isolate:
+                    raise
+                answers.append((name, exc))
+                continue
+            answers.append((name, found[0] if isinstance(found, list) and found else None))
+        return answers
+
     def describe(self) -> list[dict]:
         rows = []
         for name, plugin in self.pm.list_name_plugin():
