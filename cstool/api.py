@@ -44,17 +44,54 @@ _LAZY = {
     "locked": "cstool.core.files",
     "append_durably": "cstool.core.files",
     "atomic_write": "cstool.core.files",
+    "format_option": "cstool.cli.output",
+    "reveal_option": "cstool.cli.output",
+    "emit_json": "cstool.cli.output",
+    "emit_rows": "cstool.cli.output",
+    "records_for_output": "cstool.cli.common",
+    "show_record": "cstool.cli.common",
+    "parse_sets": "cstool.cli.common",
+    "parse_day": "cstool.cli.common",
+    "parse_instant": "cstool.cli.common",
+    "can_prompt": "cstool.cli.prompts",
+    "fill_record": "cstool.cli.prompts",
+    "find_map": "cstool.cli.imports",
+    "import_file": "cstool.cli.imports",
+    "ImportMap": "cstool.core.importer",
+    "load_map": "cstool.core.importer",
+    "deliver": "cstool.core.escalation",
+    "render_form": "cstool.core.forms",
+    "format_datetime": "cstool.core.timeutil",
+    "parse_datetime": "cstool.core.timeutil",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     # For type checkers and editors; `as` marks each a re-export. A test holds this list
     # and _LAZY to the same names.
+    from cstool.cli.common import (
+        parse_day as parse_day,
+        parse_instant as parse_instant,
+        parse_sets as parse_sets,
+        records_for_output as records_for_output,
+        show_record as show_record,
+    )
+    from cstool.cli.imports import find_map as find_map, import_file as import_file
+    from cstool.cli.output import (
+        emit_json as emit_json,
+        emit_rows as emit_rows,
+        format_option as format_option,
+        reveal_option as reveal_option,
+    )
+    from cstool.cli.prompts import can_prompt as can_prompt, fill_record as fill_record
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
     from cstool.core.context import Context as Context
     from cstool.core.demo import DemoRecord as DemoRecord
     from cstool.core.errors import CstoolError as CstoolError, FieldError as FieldError
+    from cstool.core.escalation import deliver as deliver
     from cstool.core.files import append_durably as append_durably, atomic_write as atomic_write, locked as locked
+    from cstool.core.forms import render_form as render_form
+    from cstool.core.importer import ImportMap as ImportMap, load_map as load_map
     from cstool.core.policy import Policy as Policy, Problem as Problem
     from cstool.core.privacy import mask as mask
     from cstool.core.reports import (
@@ -64,7 +101,11 @@ if TYPE_CHECKING:  # pragma: no cover
         pct as pct,
         summary as summary,
     )
-    from cstool.core.timeutil import now_in as now_in
+    from cstool.core.timeutil import (
+        format_datetime as format_datetime,
+        now_in as now_in,
+        parse_datetime as parse_datetime,
+    )
 
 
 def __getattr__(name: str):

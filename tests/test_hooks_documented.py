@@ -55,3 +55,24 @@ def test_the_plugin_tutorial_shows_every_hook():
     tutorial = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     missing = [name for name, _ in HOOKS if f"| `{name}` |" not in tutorial]
     assert not missing, f"docs/plugins.md has no example row for {missing}"
+
+
+def test_every_name_of_the_plugin_api_is_documented():
+    import cstool.api
+
+    tutorial = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    missing = [name for name in cstool.api.__all__ if f"| `{name}` |" not in tutorial]
+    assert not missing, f"docs/plugins.md section 8 has no row for {missing}"
+
+
+def test_every_command_is_documented():
+    from conftest import invoke
+
+    listed = invoke("--help").stdout.split("Commands:", 1)[1]
+    commands = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line.split()]
+    assert len(commands) > 20
+    texts = "\n".join(
+        p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    )
+    missing = [name for name in commands if f"cstool {name}" not in texts]
+    assert not missing, f"no line in README.md or docs/ shows `cstool {missing[0]} …`: {missing}"

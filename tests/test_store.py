@@ -230,3 +230,12 @@ def test_a_lock_held_too_long_reads_the_same_wherever_it_is(ws_cli, workspace, m
         result = ws_cli(*command)
     assert result.exit_code == 1, result.stderr
     assert f"{workspace / held} is held by another cstool process (waited 0.2 s)" in result.stderr
+
+
+def test_loading_in_process_leaves_the_callers_heap_unfrozen(ws_cli, workspace):
+    import gc
+
+    recorded(ws_cli)
+    before = gc.get_freeze_count()
+    assert len(Store(workspace / "data", {"complaint"}).records("complaint")) == 1
+    assert gc.get_freeze_count() == before

@@ -43,6 +43,9 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
 
 
 def main(argv: list[str] | None = None, prog_name: str = "cstool") -> None:
+    from cstool.core import files
+
+    files.freeze_after_loading = True  # one command, then the process ends: see files.py
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         prepare(args).main(args=args, prog_name=prog_name)

@@ -54,8 +54,9 @@ def personal_fields(kind: Kind) -> list[tuple[str, str]]:
     return [(f.name, f.type) for f in kind.fields if f.personal]
 
 
-def for_output(app, kind: Kind, records: list[dict], reveal: bool) -> list[dict]:
-    """Records as they may be shown: masked, or revealed with the reveal written to their trail."""
+def records_for_output(app, kind: Kind, records: list[dict], reveal: bool = False) -> list[dict]:
+    """Records as they may be shown: masked, or (``reveal``) whole, with the reveal written
+    to each record's trail as an event (who, when)."""
     personal = personal_fields(kind)
     if not personal:
         return records
@@ -82,8 +83,12 @@ def short_time(value: str | None) -> str:
     return value[:16].replace("T", " ") if value else ""
 
 
-def show_record(app, kind: Kind, record: dict, fmt: str) -> None:
-    """One record: JSON as stored; a table of labelled values and its events otherwise."""
+def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False, prepared: bool = False) -> None:
+    """One record, its personal data masked unless ``reveal`` (audited): JSON as stored; a
+    table of labelled values and its events otherwise. ``prepared``: the caller already
+    masked or revealed it (``records_for_output``)."""
+    if not prepared:
+        record = records_for_output(app, kind, [record], reveal)[0]
     if fmt == "json":
         emit_json(record)
         return

@@ -65,7 +65,7 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
 
     kind = app.kinds.get(kind_name)
     mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
-    run_and_report(
+    import_file(
         app,
         kind,
         file,
@@ -78,7 +78,7 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
     )
 
 
-def run_and_report(
+def import_file(
     app,
     kind,
     file: Path,

@@ -8,10 +8,10 @@ import click
 
 from cstool.cli.common import (
     field_title,
-    for_output,
     parse_day,
     parse_instant,
     parse_sets,
+    records_for_output,
     short_time,
     show_record,
     status_title,
@@ -64,7 +64,7 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
     if prompts.can_prompt(app, no_input_here):
         values = prompts.fill_record(app, kind, values)
     record = app.book.create(kind, values)
-    show_record(app, kind, for_output(app, kind, [record], reveal)[0], fmt)
+    show_record(app, kind, record, fmt, reveal=reveal)
 
 
 def _matches(kind, record: dict, name: str, wanted: str) -> bool:
@@ -122,7 +122,7 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
         if conditions and not all(_matches(kind, record, n, v) for n, v in conditions.items()):
             continue
         chosen.append(record)
-    shown = for_output(app, kind, chosen, reveal)
+    shown = records_for_output(app, kind, chosen, reveal)
     if fmt == "json":
         emit_json({"kind": kind.name, "count": len(shown), "records": shown})
         return
@@ -154,14 +154,14 @@ def show_command(app, record_id, fmt, reveal):
     """Show one record with its audit trail."""
     kind, record = app.book.get(record_id)
     if reveal:
-        for_output(app, kind, [record], True)
-        kind, record = app.book.get(record_id)
+        records_for_output(app, kind, [record], True)
+        kind, record = app.book.get(record_id)  # with the reveal in its trail
     else:
-        record = for_output(app, kind, [record], False)[0]
+        record = records_for_output(app, kind, [record])[0]
     history = _history(app, kind, record)
     if history is not None and fmt == "json":
         record = {**record, "history": history}
-    show_record(app, kind, record, fmt)
+    show_record(app, kind, record, fmt, prepared=True)
     if history and fmt == "table":
         click.echo()
         emit_rows(
@@ -205,7 +205,7 @@ def update_command(app, record_id, sets, at, no_input_here, fmt):
         raise click.UsageError(_("nothing to change: give --set FIELD=VALUE"))
     record = app.book.update(record_id, parse_sets(sets), parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
-    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+    show_record(app, kind, record, fmt)
 
 
 @click.command("respond")
@@ -218,7 +218,7 @@ def respond_command(app, record_id, at, note, fmt):
     """Record a reply or contact; the first one stops the first-response clock."""
     record = app.book.respond(record_id, parse_instant(app, at, "--at"), note)
     kind = app.kinds.get(record["kind"])
-    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+    show_record(app, kind, record, fmt)
 
 
 @click.command("status")
@@ -232,7 +232,7 @@ def status_command(app, record_id, status_name, at, note, fmt):
     """Move a record to STATUS (pending pauses, resolved/closed stop the resolution clock)."""
     record = app.book.set_status(record_id, status_name, parse_instant(app, at, "--at"), note)
     kind = app.kinds.get(record["kind"])
-    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+    show_record(app, kind, record, fmt)
 
 
 @click.command("assign")
@@ -253,7 +253,7 @@ def assign_command(app, record_id, owner, department, at, fmt):
         )
     record = app.book.assign(record_id, owner, department, parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
-    show_record(app, kind, for_output(app, kind, [record], False)[0], fmt)
+    show_record(app, kind, record, fmt)
 
 
 def kind_description(kind, app) -> dict:

@@ -16,7 +16,7 @@ from typing import Any
 _PLACEHOLDER = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
-def render(template: Path, values: Mapping[str, Any]) -> str:
+def render_form(template: Path, values: Mapping[str, Any]) -> str:
     text = template.read_text(encoding="utf-8")
     is_html = template.suffix.lower() in (".html", ".htm")
 

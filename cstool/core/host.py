@@ -74,7 +74,7 @@ class Host:
         implementers = [
             impl.plugin for impl in reversed(caller.get_hookimpls()) if not impl.hookwrapper and not impl.wrapper
         ]
-        answers = []
+        answers: list[tuple[str, Any]] = []
         for plugin in implementers:
             others = [other for other in implementers if other is not plugin]
             name = self.pm.get_name(plugin) or repr(plugin)

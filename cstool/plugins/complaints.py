@@ -208,14 +208,15 @@ def cstool_commands(cli):
         """Render a handling notice (处理通知单) or an investigation form (调查表) for ID."""
         from pathlib import Path
 
-        from cstool.cli.common import for_output
-        from cstool.core.forms import render
+        from cstool.api import records_for_output, render_form
 
         kind, record = app.book.get(record_id)
         if kind.name != KIND:
             raise api.CstoolError(_("{record_id} is not a complaint").format(record_id=record_id))
-        record = for_output(app, kind, [record], reveal)[0]
-        text = render(app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
+        record = records_for_output(app, kind, [record], reveal)[0]
+        text = render_form(
+            app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now())
+        )
         if output:
             Path(output).write_text(text, encoding="utf-8")
             click.echo(_("written: {output}").format(output=output), err=True)

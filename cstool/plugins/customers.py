@@ -232,7 +232,7 @@ def _erase(kind, record: dict, reason: str, by: str, when: str) -> list[str]:
 def cstool_commands(cli):
     import click
 
-    from cstool.core.timeutil import format_datetime
+    from cstool.api import format_datetime
 
     @cli.group("customers")
     def customers_group():

@@ -184,8 +184,7 @@ def callback_plan(records_of, kinds, policy):
 def cstool_commands(cli):
     import click
 
-    from cstool.cli.common import parse_day
-    from cstool.cli.output import emit_json, emit_rows, format_option
+    from cstool.api import emit_json, emit_rows, format_option, parse_day
 
     @cli.command("callbacks")
     @click.option("--date", "day_text", metavar="D", help="Due on or before this day (default today).")

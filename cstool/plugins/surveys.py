@@ -98,7 +98,7 @@ def questionnaires(app) -> dict[str, Path]:
 
 
 def load(app, name):
-    from cstool.core.surveys import load_questionnaire
+    from cstool.plugins.questionnaires import load_questionnaire
 
     paths = questionnaires(app)
     if name not in paths:
@@ -155,7 +155,7 @@ def follow_up(app, survey: dict, surveyed: dict, kind) -> str | None:
         }
         created = app.book.create(complaint_kind, {k: v for k, v in values.items() if v is not None})
         return f"opened complaint {created['id']}"
-    from cstool.core.escalation import deliver
+    from cstool.api import deliver
 
     action_notice = {
         "id": surveyed["id"],
@@ -173,8 +173,7 @@ def follow_up(app, survey: dict, surveyed: dict, kind) -> str | None:
 def cstool_commands(cli):
     import click
 
-    from cstool.cli.common import parse_sets, show_record
-    from cstool.cli.output import emit_json, emit_rows, format_option
+    from cstool.api import emit_json, emit_rows, format_option, parse_sets, show_record
 
     @cli.group("survey")
     def survey_group():
@@ -208,7 +207,7 @@ def cstool_commands(cli):
     @click.pass_obj
     def run(app, name, record_id, answers, no_input_here, force, fmt):
         """Ask QUESTIONNAIRE about record ID and store the answers, linked to it and its customer."""
-        from cstool.cli import prompts
+        from cstool.api import can_prompt
 
         questionnaire = load(app, name)
         kind, surveyed = app.book.get(record_id)
@@ -229,7 +228,7 @@ def cstool_commands(cli):
                 _("no question {items} in {name}").format(items=", ".join(sorted(unknown)), name=name),
                 param_hint="--answer",
             )
-        interactive = prompts.can_prompt(app, no_input_here)
+        interactive = can_prompt(app, no_input_here)
         values, errors = {}, []
         for question in questionnaire.questions:
             raw = given.get(question.id)
@@ -326,13 +325,12 @@ def cstool_commands(cli):
     @click.pass_obj
     def import_answers(app, name, file, map_name, skip_invalid, dry_run, fmt):
         """Load answers to QUESTIONNAIRE from a CSV / JSON export (a map names the columns)."""
-        from cstool.cli.imports import find_map, run_and_report
-        from cstool.core.importer import ImportMap, load_map
+        from cstool.api import ImportMap, find_map, import_file, load_map
 
         load(app, name)  # it must exist and parse
         mapping = load_map(find_map(app, map_name)) if map_name else ImportMap()
         mapping.constants["questionnaire"] = name
-        run_and_report(
+        import_file(
             app,
             app.kinds.get(KIND),
             file,

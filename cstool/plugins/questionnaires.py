@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cstool.core.errors import CstoolError
-from cstool.core.i18n import _
+from cstool.api import CstoolError, _
 
 RANGES = {"rating": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 METRIC = {"rating": "csat", "nps": "nps", "ces": "ces"}

@@ -1,0 +1,148 @@
+"""An outside team's plugin does what a bundled one does, with cstool.api alone.
+
+The plugin is written into a workspace's plugins/ folder and run through the cstool
+program in real processes: a command with --format table|json|csv, a record shown
+masked (and revealed, audited), an import through a map file, and a notice delivered
+through the notifiers.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import textwrap
+
+from conftest import complaint_args, run_process
+
+PLUGIN = textwrap.dedent('''
+    """The quality team's commands (an outside plugin: cstool.api only)."""
+    from pathlib import Path
+
+    import click
+
+    from cstool.api import (
+        CstoolError, _, deliver, emit_json, emit_rows, find_map, format_datetime, format_option,
+        hookimpl, import_file, load_map, parse_sets, reveal_option, show_record,
+    )
+
+
+    @hookimpl
+    def cstool_commands(cli):
+        @cli.group("quality")
+        def quality():
+            """The quality team's tools."""
+
+        @quality.command("open")
+        @format_option()
+        @click.pass_obj
+        def open_cases(app, fmt):
+            """Open complaints by channel."""
+            counts = {}
+            for record in app.store.records("complaint"):
+                counts[record["channel"]] = counts.get(record["channel"], 0) + 1
+            rows = [[channel, count] for channel, count in sorted(counts.items())]
+            if fmt == "json":
+                emit_json({"channels": [{"channel": c, "count": n} for c, n in rows]})
+            else:
+                emit_rows(fmt, ["channel", "count"], rows)
+
+        @quality.command("card")
+        @click.argument("record_id")
+        @format_option()
+        @reveal_option()
+        @click.pass_obj
+        def card(app, record_id, fmt, reveal):
+            """One case, masked unless --reveal."""
+            kind, record = app.book.get(record_id)
+            show_record(app, kind, record, fmt, reveal=reveal)
+
+        @quality.command("load")
+        @click.argument("file", type=click.Path(path_type=Path))
+        @click.option("--map", "map_name", required=True)
+        @format_option()
+        @click.pass_obj
+        def load(app, file, map_name, fmt):
+            """Complaints from another system's export."""
+            import_file(app, app.kinds.get("complaint"), file, load_map(find_map(app, map_name)), dry_run=False,
+                        skip_invalid=False, on_duplicate="skip", encoding=None, fmt=fmt)
+
+        @quality.command("nudge")
+        @click.argument("record_id")
+        @click.option("--set", "sets", multiple=True)
+        @click.pass_obj
+        def nudge(app, record_id, sets):
+            """Send the owner a reminder through the notifiers."""
+            kind, record = app.book.get(record_id)
+            level = parse_sets(sets).get("level")
+            if not level:
+                raise CstoolError(_("nothing was stored"))
+            now = app.now()
+            notice = {"id": record["id"], "clock": "quality", "level": level, "notify": ["owner"],
+                      "recipients": [record["owner"]], "at": format_datetime(now)}
+            delivered, held, failures = deliver(app, [notice], now)
+            click.echo(f"delivered {len(delivered)}")
+''')
+
+MAP = textwrap.dedent("""
+    [columns]
+    "Ticket" = "external_id"
+    "Opened" = "created_at"
+    "Customer" = "customer_name"
+    "Via" = "channel"
+    "Text" = "content"
+
+    [values.channel]
+    "Telephone" = "phone"
+    "Web form" = "web"
+""")
+
+
+def test_the_plugin_imports_only_the_api():
+    tree = ast.parse(PLUGIN)
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert {name for name in imported if name.startswith("cstool")} == {"cstool.api"}
+
+
+def test_an_outside_plugin_does_what_a_bundled_one_does(workspace, tmp_path):
+    (workspace / "plugins" / "quality.py").write_text(PLUGIN, encoding="utf-8")
+    (workspace / "templates" / "import" / "helpdesk.toml").write_text(MAP, encoding="utf-8")
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Ticket,Opened,Customer,Via,Text\n"
+        "T-1,2026-11-16 09:00,王芳,Telephone,洗衣机漏水\n"
+        "T-2,2026-11-16 10:30,赵磊,Web form,退款未到账\n",
+        encoding="utf-8",
+    )
+
+    def cstool(*args):
+        done = run_process("--workspace", workspace, *args, env={"CSTOOL_LOAD_ENTRYPOINTS": "0"})
+        assert "warning: plugin" not in done.stderr, done.stderr
+        return done
+
+    loaded = cstool("quality", "load", export, "--map", "helpdesk", "--format", "json")
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout)["imported"] == 2
+    made = cstool("record", "complaint", *complaint_args(), "--at", "2026-11-16 11:00", "--format", "json")
+    record_id = json.loads(made.stdout)["id"]
+
+    as_json = json.loads(cstool("quality", "open", "--format", "json").stdout)
+    assert as_json == {"channels": [{"channel": "phone", "count": 2}, {"channel": "web", "count": 1}]}
+    assert cstool("quality", "open", "--format", "csv").stdout.splitlines() == ["channel,count", "phone,2", "web,1"]
+    assert "phone" in cstool("quality", "open").stdout
+
+    masked = cstool("quality", "card", record_id, "--format", "json")
+    assert masked.returncode == 0, masked.stderr
+    assert json.loads(masked.stdout)["contact_phone"] != "13812341234"
+    revealed = json.loads(cstool("quality", "card", record_id, "--reveal", "--format", "json").stdout)
+    assert revealed["contact_phone"] == "13812341234"
+    trail = json.loads(cstool("show", record_id, "--format", "json").stdout)["events"]
+    assert [e["type"] for e in trail].count("revealed") == 1
+
+    nudged = cstool("quality", "nudge", record_id, "--set", "level=quality-check")
+    assert nudged.returncode == 0 and "delivered 1" in nudged.stdout, nudged.stderr
+    outbox = [json.loads(line) for line in (workspace / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(n["id"], n["level"]) for n in outbox] == [(record_id, "quality-check")]
+    refused = cstool("quality", "nudge", record_id)
+    assert refused.returncode == 1 and "nothing was stored" in refused.stderr
