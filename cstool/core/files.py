@@ -58,8 +58,12 @@ def load_json_file(path: Path) -> Any:
         return None
     except OSError as exc:
         raise StoreError(_("{path}: cannot read: {strerror}").format(path=path, strerror=exc.strerror)) from None
-    if not raw.strip():
-        return None
+    if not raw.strip():  # cstool never writes an empty file: this one was cut short or emptied
+        raise StoreError(
+            _("{path} is empty (cut short or emptied by something other than cstool); it was left as it is").format(
+                path=path
+            )
+        )
     with collector_paused():
         try:
             return orjson.loads(raw)
@@ -115,9 +119,13 @@ def append_durably(path: Path, payload: bytes) -> None:
 
 
 @contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
+def locked(lock_path: Path) -> Iterator[HeldLock]:
     """Hold ``lock_path`` (created 0600) while the body runs; another holder past
-    LOCK_TIMEOUT_SECONDS, or a folder where no lock can be made, is a clear refusal."""
+    LOCK_TIMEOUT_SECONDS, or a folder where no lock can be made, is a clear refusal.
+
+    Yields a ``HeldLock``: a writer calls ``check()`` just before it replaces a file, so
+    that a lock file removed or replaced meanwhile (by hand, by a cleaner) refuses the write
+    instead of letting a second writer in beside this one."""
     from filelock import FileLock, Timeout  # here: reading takes no lock, and filelock costs ~8 ms to import
 
     lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT_SECONDS, mode=FILE_MODE)
@@ -136,6 +144,31 @@ def locked(lock_path: Path) -> Iterator[None]:
             )
         ) from None
     try:
-        yield
+        held = HeldLock(lock_path, _identity(lock_path))
+        yield held
     finally:
         lock.release()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+class HeldLock:
+    """A lock this process holds, and the lock file it holds it on."""
+
+    def __init__(self, path: Path, identity: tuple[int, int] | None):
+        self.path, self.identity = path, identity
+
+    def check(self) -> None:
+        """Refuse to go on when the lock file is no longer the one this process locked."""
+        if self.identity is None or _identity(self.path) != self.identity:
+            raise StoreError(
+                _("{lock_path} was removed or replaced while this command held it; nothing was written").format(
+                    lock_path=self.path
+                )
+            )

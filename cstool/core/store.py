@@ -28,7 +28,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from cstool.core.errors import StoreError
-from cstool.core.files import DIR_MODE, atomic_write, load_json_file, locked
+from cstool.core.files import DIR_MODE, HeldLock, atomic_write, load_json_file, locked
 from cstool.core.i18n import _
 
 SCHEMA_VERSION = 1
@@ -210,6 +210,7 @@ class Store:
         self.partitioned = frozenset(partitioned)
         self._loaded: dict[tuple[str, str | None], dict] = {}
         self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
+        self._held: dict[str, HeldLock] = {}  # kind -> the lock this store holds for it
 
     def path(self, kind: str, partition: str | None = None) -> Path:
         if kind in self.partitioned:
@@ -267,18 +268,31 @@ class Store:
             index = self._index[key] = {r.get("id"): r for r in self._data(kind, partition).get(kind, {}).values()}
         return index.get(record_id)
 
+    def lock_path(self, kind: str) -> Path:
+        """The one lock of ``kind``: every write of the kind takes it (a kind stored by month
+        keeps it in the kind's folder, beside its months)."""
+        if kind in self.partitioned:
+            return self.data_dir / kind / ".kind.lock"
+        return self.data_dir / f"{kind}.json.lock"
+
     @contextmanager
-    def kind_lock(self, kind: str) -> Iterator[None]:
-        """For a partitioned kind: one writer across all its months (imports, which check
-        duplicates over every month). A kind kept in one file needs none: its transaction
-        locks the file."""
-        if kind not in self.partitioned:
-            yield
+    def kind_lock(self, kind: str) -> Iterator[HeldLock]:
+        """Hold the kind's lock: one writer of the kind at a time, for as long as it holds
+        data it read (an import that updates reads every month, then writes them). Taken
+        again inside (a transaction of the same kind), it is the same hold."""
+        if kind in self._held:
+            yield self._held[kind]
             return
-        folder = self.data_dir / kind
-        folder.mkdir(mode=DIR_MODE, exist_ok=True)
-        with locked(folder / ".kind.lock"):
-            yield
+        if not self.data_dir.is_dir():
+            raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
+        path = self.lock_path(kind)
+        path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+        with locked(path) as held:
+            self._held[kind] = held
+            try:
+                yield held
+            finally:
+                del self._held[kind]
 
     @contextmanager
     def transaction(self, kind: str, partition: str | None = None) -> Iterator[Transaction]:
@@ -287,11 +301,7 @@ class Store:
         Nothing is written when the body raises.
         """
         path = self.path(kind, partition)
-        if not self.data_dir.is_dir():
-            raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
-        if partition is not None:
-            path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
-        with locked(Path(str(path) + ".lock")):
+        with self.kind_lock(kind) as held:
             _remove_stale_temps(path)
             storage_holder: list[BufferedAtomicStorage] = []
 
@@ -302,6 +312,7 @@ class Store:
             db = TinyDB(storage=make_storage)
             transaction = Transaction(kind, db, storage_holder[0])
             yield transaction
+            held.check()
             self._loaded[(kind, partition)] = transaction.commit()
             self._index.pop((kind, partition), None)
 
