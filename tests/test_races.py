@@ -101,7 +101,7 @@ def test_a_lock_file_removed_under_a_writer_refuses_its_write_instead_of_losing_
     from cstool.core.context import Context
     from cstool.core.host import build_host
 
-    app = Context(build_host(workspace, entry_points=False), workspace, user="a")
+    app = Context(build_host(workspace, entry_points=False), workspace, user="a", lang="en")
     kind = app.kinds.get("customer")
     lock = app.store.lock_path("customer")
     with pytest.raises(Exception, match="removed or replaced while this command held it"):

@@ -19,9 +19,11 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
     """
     from cstool.core.host import build_host, read_policy
     from cstool.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, requested_language, set_language
-    from cstool.core.workspace import is_workspace, locate
+    from cstool.core.workspace import finish_restore, is_workspace, locate
 
     workspace_path = locate(early_option(args, "--workspace"))
+    if workspace_path is not None:
+        finish_restore(workspace_path)  # before anything reads a workspace a restore left half swapped
     plugin_root = workspace_path if workspace_path is not None and is_workspace(workspace_path) else None
     policy = read_policy(plugin_root) if plugin_root is not None else None
     policy_language = policy.get("workspace.language") if policy is not None else None

@@ -31,12 +31,13 @@ def backup_command(app, archive):
 
 @click.command("restore")
 @click.argument("archive", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--with-plugins", is_flag=True, help="Also replace plugins/ (code that will run) with the archive's.")
 @click.pass_obj
-def restore_command(app, archive):
+def restore_command(app, archive, with_plugins):
     """Replace the workspace with a backup, after checking every file in it."""
     from cstool.core.backup import restore
 
-    files, kept = restore(app.workspace.root, archive)
+    files, kept = restore(app, archive, with_plugins=with_plugins)
     done = (
         _("restored {files} data files from {archive}; the replaced workspace is kept in {kept}")
         if kept

@@ -3,7 +3,8 @@
 The archive (tar.gz) holds policy.toml, data/, plugins/ and templates/ (lock and temp
 files left out). Restore unpacks into a folder beside the workspace, checks it (the
 policy parses, every data file is whole JSON with a known schema), and only then swaps
-it in; what it replaced is kept in ``<workspace>.before-restore-<time>``.
+it in; what it replaced is kept in ``<workspace>.before-restore-<time>-<random>``. The
+archive's own plugins/ (code) is brought in only when asked for.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import orjson
+
 from cstool.core.errors import CstoolError
-from cstool.core.files import DIR_MODE, FILE_MODE, load_json_file
+from cstool.core.files import DIR_MODE, FILE_MODE, atomic_write, load_json_file, locked
 from cstool.core.i18n import _
 from cstool.core.timeutil import local_now
+from cstool.core.workspace import RESTORE_JOURNAL as JOURNAL
 
 PARTS = ("policy.toml", "data", "plugins", "templates")
 
@@ -66,47 +70,108 @@ def _check(unpacked: Path) -> int:
     return len(files)
 
 
-def restore(root: Path, source: Path) -> tuple[int, Path | None]:
-    """Replace the workspace at ``root`` with the archive; (data files, where the old one went)."""
+# An archive whose files add up to more than this many times its own size, and to more
+# than MIN_BOMB_BYTES, is refused as a decompression bomb (workspace JSON packs ~10-20x).
+BOMB_RATIO = 100
+MIN_BOMB_BYTES = 64 * 1024 * 1024
+
+
+def restore(app, source: Path, *, with_plugins: bool = False) -> tuple[int, Path | None]:
+    """Replace the workspace of ``app`` with the archive: (data files, where the old one went).
+
+    Everything is unpacked and checked beside the workspace first; then, holding the lock of
+    every kind and of the policy, a journal is written and the parts are swapped in one by
+    one. A kill at any point leaves a journal that the next cstool command (or restore)
+    finishes. The archive's plugins/ (code) replaces the workspace's only ``with_plugins``.
+    """
+    root = app.workspace.root
     if not source.is_file():
         raise CstoolError(_("{source}: no such file").format(source=source))
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
+    swapping = False  # from the journal on, staging belongs to the swap: a failure leaves it for finishing
     try:
-        try:
-            with tarfile.open(source, "r:gz") as archive:
-                for member in archive.getmembers():
-                    if (
-                        member.name.startswith(("/", ".."))
-                        or ".." in Path(member.name).parts
-                        or not (member.isfile() or member.isdir())
-                    ):
-                        raise CstoolError(
-                            _("{source}: unsafe entry {name!r}; nothing was restored").format(
-                                source=source, name=member.name
-                            )
-                        )
-                archive.extractall(staging)
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise CstoolError(
-                _("{source} is not a readable cstool backup ({exc}); nothing was restored").format(
-                    source=source, exc=exc
-                )
-            ) from None
+        _unpack(source, staging)
         try:
             files = _check(staging)
         except CstoolError as exc:
             raise CstoolError(_("{source}: {exc}; nothing was restored").format(source=source, exc=exc)) from None
-        kept = None
-        if any((root / part).exists() for part in PARTS):
-            kept = root.parent / f"{root.name}.before-restore-{local_now():%Y%m%d-%H%M%S}"
-            kept.mkdir(mode=DIR_MODE)
-            for part in PARTS:
-                if (root / part).exists():
-                    os.replace(root / part, kept / part)
-        root.mkdir(mode=DIR_MODE, exist_ok=True)
-        for part in PARTS:
-            if (staging / part).exists():
-                os.replace(staging / part, root / part)
+        parts = [part for part in PARTS if (staging / part).exists() and (with_plugins or part != "plugins")]
+        with app.store.kinds_locked(app.kinds.names()), locked(app.workspace.policy_path.with_name("policy.toml.lock")):
+            kept = Path(
+                tempfile.mkdtemp(prefix=f"{root.name}.before-restore-{local_now():%Y%m%d-%H%M%S}-", dir=root.parent)
+            )
+            atomic_write(root / JOURNAL, orjson.dumps({"staging": str(staging), "kept": str(kept), "parts": parts}))
+            swapping = True
+            _swap(root, staging, kept, parts)
         return files, kept
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not swapping:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unpack(source: Path, staging: Path) -> None:
+    """Extract ``source`` into ``staging``: regular files and folders only, inside it, owned by
+    whoever restores, 0600 / 0700 (tarfile's "data" filter, then the workspace's modes)."""
+    try:
+        with tarfile.open(source, "r:gz") as archive:
+            members = archive.getmembers()
+            for member in members:
+                if (
+                    member.name.startswith(("/", ".."))
+                    or ".." in Path(member.name).parts
+                    or not (member.isfile() or member.isdir())
+                ):
+                    raise CstoolError(
+                        _("{source}: unsafe entry {name!r}; nothing was restored").format(
+                            source=source, name=member.name
+                        )
+                    )
+            total = sum(member.size for member in members)
+            if total > MIN_BOMB_BYTES and total > BOMB_RATIO * source.stat().st_size:
+                raise CstoolError(
+                    _("{source} unpacks to {size} MB, over {ratio} times its own size; nothing was restored").format(
+                        source=source, size=total // (1024 * 1024), ratio=BOMB_RATIO
+                    )
+                )
+            archive.extractall(staging, filter="data")
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise CstoolError(
+            _("{source} is not a readable cstool backup ({exc}); nothing was restored").format(source=source, exc=exc)
+        ) from None
+    for folder, _folders, names in os.walk(staging):
+        os.chmod(folder, DIR_MODE)
+        for name in names:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
+
+
+def _swap(root: Path, staging: Path, kept: Path, parts: list[str]) -> None:
+    """Move each old part into ``kept`` and the new one into place. Each step looks at what
+    is there, so running it again after a kill at any point finishes the same swap."""
+    for part in parts:
+        if (staging / part).exists():
+            if (root / part).exists():
+                os.replace(root / part, kept / part)
+            os.replace(staging / part, root / part)
+    (root / JOURNAL).unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def finish_interrupted_restore(root: Path) -> bool:
+    """Finish a restore that was cut short in ``root`` (its journal is there); True if one was."""
+    journal = root / JOURNAL
+    if not journal.is_file():
+        return False
+    try:
+        plan = orjson.loads(journal.read_bytes())
+        staging, kept, parts = Path(plan["staging"]), Path(plan["kept"]), list(plan["parts"])
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise CstoolError(
+            _("{journal}: a restore was cut short and its journal cannot be read ({exc})").format(
+                journal=journal, exc=exc
+            )
+        ) from None
+    if not staging.is_dir():  # every new part was moved in: only the journal was left
+        journal.unlink(missing_ok=True)
+        return True
+    _swap(root, staging, kept, parts)
+    return True

@@ -18,8 +18,8 @@ Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, MutableMapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +293,15 @@ class Store:
                 yield held
             finally:
                 del self._held[kind]
+
+    @contextmanager
+    def kinds_locked(self, kinds: Iterable[str]) -> Iterator[None]:
+        """Hold the locks of several kinds, always taken in the order of their names, so that
+        two commands that each need several never wait on each other."""
+        with ExitStack() as stack:
+            for kind in sorted(set(kinds)):
+                stack.enter_context(self.kind_lock(kind))
+            yield
 
     @contextmanager
     def transaction(self, kind: str, partition: str | None = None) -> Iterator[Transaction]:

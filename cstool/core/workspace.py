@@ -68,15 +68,28 @@ def locate(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path 
         return Path(env).expanduser().resolve()
     here = (cwd or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if is_workspace(folder):
+        if is_workspace(folder) or finish_restore(folder):
             return folder
     return None
+
+
+RESTORE_JOURNAL = ".restore-journal.json"  # inside a workspace while a restore swaps it in
+
+
+def finish_restore(folder: Path) -> bool:
+    """A restore cut short in ``folder`` is finished first (see core/backup.py); True when
+    one was and ``folder`` is a workspace again."""
+    if not (folder / RESTORE_JOURNAL).is_file():
+        return False
+    from cstool.core.backup import finish_interrupted_restore
+
+    return finish_interrupted_restore(folder) and is_workspace(folder)
 
 
 def open_workspace(path: Path | None) -> Workspace:
     if path is None:
         raise WorkspaceNotFound(NO_WORKSPACE)
-    if not is_workspace(path):
+    if not is_workspace(path) and not finish_restore(path):
         raise WorkspaceNotFound(
             _(
                 "{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace"
