@@ -17,6 +17,7 @@ import pluggy
 from cstool import hookspecs
 from cstool.core.errors import CstoolError
 from cstool.core.policy import Policy, load_policy
+from cstool.core.workspace import distrust, refusal
 
 PROJECT = "cstool"
 ENTRY_POINT_GROUP = "cstool"
@@ -275,8 +276,11 @@ def build_host(
             host.blocked[name] = "registered by the caller"
         elif not pm.has_plugin(name):
             _register(host, plugin, name, "registered by the caller")
-    if workspace_root is not None:
-        folder = workspace_root / "plugins"
+    folder = workspace_root / "plugins" if workspace_root is not None else None
+    reason = distrust(workspace_root) if workspace_root is not None else None
+    if folder is not None and reason is not None:  # never run code another user could have put there
+        host.failures.append(PluginFailure("plugins/", str(folder), refusal(reason)))
+    elif folder is not None:
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else ():
             name = path.stem
             if name.startswith("_"):

@@ -55,6 +55,42 @@ def is_workspace(path: Path) -> bool:
     return (path / "policy.toml").is_file() and (path / "data").is_dir()
 
 
+# Folders (separated by os.pathsep) that may be owned by someone else or be group-writable:
+# a department's shared folder under a service account, say so on purpose.
+TRUSTED_ENV = "CSTOOL_TRUSTED_WORKSPACES"
+
+
+def distrust(root: Path) -> str | None:
+    """Why the workspace at ``root`` must not be used (its plugins are code that would run as
+    the current user), or None. The folder, its plugins/ and every plugin file must belong to
+    the current user and be writable by nobody else, unless CSTOOL_TRUSTED_WORKSPACES names it."""
+    if os.name != "posix":
+        return None
+    trusted = {Path(p).expanduser().resolve() for p in os.environ.get(TRUSTED_ENV, "").split(os.pathsep) if p}
+    if root.resolve() in trusted:
+        return None
+    plugins = root / "plugins"
+    for path in [root, plugins, *sorted(plugins.glob("*.py"))] if plugins.is_dir() else [root]:
+        try:
+            found = path.stat()
+        except OSError:
+            continue
+        if found.st_uid != os.geteuid():
+            return _("{path} belongs to another user (uid {uid})").format(path=path, uid=found.st_uid)
+        if found.st_mode & 0o022:
+            return _("{path} can be changed by other users (mode {mode:o})").format(
+                path=path, mode=found.st_mode & 0o777
+            )
+    return None
+
+
+def refusal(reason: str) -> str:
+    return _(
+        "{reason}: cstool uses no workspace another user could have changed, and runs none of its plugins; "
+        "fix the owner or mode, or, for a folder shared on purpose, add it to {variable}"
+    ).format(reason=reason, variable=TRUSTED_ENV)
+
+
 def locate(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path | None:
     """The workspace folder by the spec's order, or None when there is none.
 
@@ -95,6 +131,9 @@ def open_workspace(path: Path | None) -> Workspace:
                 "{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace"
             ).format(path=path)
         )
+    reason = distrust(path)
+    if reason is not None:
+        raise CstoolError(refusal(reason))
     return Workspace(path)
 
 
