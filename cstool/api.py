@@ -43,6 +43,7 @@ _LAZY = {
     "now_in": "cstool.core.timeutil",
     "locked": "cstool.core.files",
     "append_durably": "cstool.core.files",
+    "write_new_file": "cstool.core.files",
     "atomic_write": "cstool.core.files",
     "format_option": "cstool.cli.output",
     "reveal_option": "cstool.cli.output",
@@ -89,7 +90,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.demo import DemoRecord as DemoRecord
     from cstool.core.errors import CstoolError as CstoolError, FieldError as FieldError
     from cstool.core.escalation import deliver as deliver
-    from cstool.core.files import append_durably as append_durably, atomic_write as atomic_write, locked as locked
+    from cstool.core.files import (
+        append_durably as append_durably,
+        atomic_write as atomic_write,
+        locked as locked,
+        write_new_file as write_new_file,
+    )
     from cstool.core.forms import render_form as render_form
     from cstool.core.importer import ImportMap as ImportMap, load_map as load_map
     from cstool.core.policy import Policy as Policy, Problem as Problem

@@ -46,7 +46,7 @@ def test_bad_values_name_their_field(ws_cli):
     result = ws_cli("record", "complaint", *complaint_args(channel="pigeon", contact_phone="call me"))
     assert result.exit_code == 1
     assert "channel: 'pigeon' is not one of" in result.stderr
-    assert "contact_phone: 'call me' is not a phone number" in result.stderr
+    assert "contact_phone: 'c****me' is not a phone number" in result.stderr  # a refused personal value stays masked
     assert "Traceback" not in result.stderr
 
 

@@ -122,6 +122,9 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
         if conditions and not all(_matches(kind, record, n, v) for n, v in conditions.items()):
             continue
         chosen.append(record)
+    looked_up = sorted(name for name in conditions if (found := kind.field(name)) is not None and found.personal)
+    if looked_up and chosen and not reveal:  # a match confirms a guessed phone or id number: audited
+        app.book.record_reveal(kind, [r["id"] for r in chosen], looked_up, via="--where")
     shown = records_for_output(app, kind, chosen, reveal)
     if fmt == "json":
         emit_json({"kind": kind.name, "count": len(shown), "records": shown})

@@ -59,7 +59,20 @@ def make_parser(
             return None
         return convert(raw)
 
-    return parse
+    if not field.personal:
+        return parse
+
+    def parse_personal(raw: Any) -> Any:
+        """The same, but a refusal never repeats the personal value it refused."""
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            from cstool.core.privacy import mask
+
+            shown = mask(str(raw), field.type)
+            raise ValueError(str(exc).replace(repr(raw), repr(shown)).replace(str(raw), shown)) from None
+
+    return parse_personal
 
 
 def _converter(

@@ -107,6 +107,25 @@ def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
         ) from None
 
 
+def write_new_file(path: Path, payload: bytes, *, replace: bool = False) -> None:
+    """Write a file a person asked for (a form, an export): 0600, never through a symbolic
+    link, never over an existing file unless ``replace`` (then atomically)."""
+    if replace:
+        atomic_write(path, payload)
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    except FileExistsError:
+        raise StoreError(_("{path} exists; pass --force to replace it").format(path=path)) from None
+    except OSError as exc:
+        raise StoreError(_("{path}: cannot write ({reason})").format(path=path, reason=exc.strerror)) from None
+    try:
+        os.write(fd, payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def append_durably(path: Path, payload: bytes) -> None:
     """Append ``payload`` to ``path`` (created 0600) and fsync it: for logs such as the outbox,
     written under a lock so that lines of two writers never interleave."""

@@ -581,8 +581,9 @@ class RecordBook:
         record["updated_at"] = when
         return record
 
-    def record_reveal(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
-        """Write who saw personal data unmasked, and when, into each record's trail."""
+    def record_reveal(self, kind: Kind, ids: list[str], fields: list[str], via: str | None = None) -> None:
+        """Write who saw personal data unmasked, and when, into each record's trail. ``via``
+        names a lookup that confirmed a value without showing it (``--where phone=…``)."""
         when = format_datetime(self.app.now())
         for partition, group in self.ids_by_partition(kind, ids).items():
             with self.app.store.transaction(kind.name, partition) as tx:
@@ -592,6 +593,9 @@ class RecordBook:
                     if stored is None:
                         continue
                     record = dict(stored)
-                    record["events"] = [*stored["events"], event("revealed", when, self.app.user, fields=fields)]
+                    record["events"] = [
+                        *stored["events"],
+                        event("revealed", when, self.app.user, fields=fields, via=via),
+                    ]
                     revealed.append(record)
                 tx.replace(revealed)

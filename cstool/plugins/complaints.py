@@ -203,12 +203,13 @@ def cstool_commands(cli):
     @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
     @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")
     @click.option("--reveal", is_flag=True, help="Print personal data unmasked (recorded in the trail).")
+    @click.option("--force", is_flag=True, help="Replace --output when it exists.")
     @click.pass_obj
-    def form(app, record_id, form, fmt, output, reveal):
+    def form(app, record_id, form, fmt, output, reveal, force):
         """Render a handling notice (处理通知单) or an investigation form (调查表) for ID."""
         from pathlib import Path
 
-        from cstool.api import records_for_output, render_form
+        from cstool.api import records_for_output, render_form, write_new_file
 
         kind, record = app.book.get(record_id)
         if kind.name != KIND:
@@ -218,7 +219,7 @@ def cstool_commands(cli):
             app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now())
         )
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            write_new_file(Path(output), text.encode("utf-8"), replace=force)
             click.echo(_("written: {output}").format(output=output), err=True)
         else:
             click.echo(text)
