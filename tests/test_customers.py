@@ -138,3 +138,81 @@ def test_deregistration_erases_personal_data_everywhere_and_keeps_figures(ws_cli
     assert (shown["grade"], shown["region"], shown["purchase_volume"]) == ("VIP", "华东", 1500000.0)
     assert [h["id"] for h in shown["history"]] == [complaint]
     assert ws_cli("customers", "deregister", cid, "--reason", "again").exit_code == 1
+
+
+def _linked_everywhere(ws_cli, cid):
+    """A complaint of the customer, a call about it, a survey of it whose comment repeats the
+    phone, and the follow-up complaint that copies the comment: linked directly or not."""
+    phone = "13800138000"
+    complaint = ws_cli("record", "complaint", *complaint_args(customer_id=cid), "--format", "json").json()["id"]
+    call = ws_cli(
+        "record",
+        "call",
+        "--set",
+        "direction=outbound",
+        "--set",
+        "outcome=answered",
+        "--set",
+        "number=13812341234",
+        "--set",
+        f"linked_record={complaint}",
+        "--set",
+        f"notes=客户说打 {phone}",
+        "--format",
+        "json",
+    ).json()["id"]
+    survey = ws_cli(
+        "survey",
+        "run",
+        "complaint_followup",
+        "--for",
+        complaint,
+        "--answer",
+        "handling=1",
+        "--answer",
+        "recommend=2",
+        "--answer",
+        f"comment=太慢了，请打 {phone} 找我",
+        "--no-input",
+        "--format",
+        "json",
+    )
+    return complaint, call, survey.json()["id"], phone
+
+
+def test_deregistration_reaches_indirect_links_and_free_text(ws_cli, workspace):
+    cid = customer(ws_cli)["id"]
+    complaint, call, survey, phone = _linked_everywhere(ws_cli, cid)
+    assert ws_cli("customers", "deregister", cid, "--reason", "客户要求").exit_code == 0
+    everything = "".join(p.read_text(encoding="utf-8") for p in (workspace / "data").rglob("*.json"))
+    for secret in (phone, "13812341234", "张伟", "上海某某科技有限公司"):
+        assert secret not in everything, secret
+    shown = ws_cli("show", survey, "--reveal", "--format", "json").json()
+    assert "[erased]" in shown["comment"] and shown["for_record"] == complaint  # the link and the figures stay
+    refused = ws_cli("record", "complaint", *complaint_args(customer_id=cid))
+    assert refused.exit_code == 1 and "is deregistered" in refused.stderr
+
+
+@pytest.mark.parametrize("writes", range(4))
+def test_a_deregistration_cut_short_is_finished_by_running_it_again(ws_cli, workspace, monkeypatch, writes):
+    from cstool.core import store
+
+    cid = customer(ws_cli)["id"]
+    _complaint, _call, _survey, phone = _linked_everywhere(ws_cli, cid)
+    real_commit, done = store.Transaction.commit, []
+
+    def killed_after_some(self):
+        if len(done) == writes:
+            raise KeyboardInterrupt  # the process ends here, as a kill would
+        done.append(self.kind)
+        return real_commit(self)
+
+    monkeypatch.setattr(store.Transaction, "commit", killed_after_some)
+    ws_cli("customers", "deregister", cid, "--reason", "客户要求")
+    monkeypatch.setattr(store.Transaction, "commit", real_commit)
+    again = ws_cli("customers", "deregister", cid, "--reason", "客户要求")
+    assert again.exit_code == 0, again.stderr  # not "already deregistered": it was not finished
+    everything = "".join(p.read_text(encoding="utf-8") for p in (workspace / "data").rglob("*.json"))
+    assert phone not in everything and "13812341234" not in everything
+    assert ws_cli("show", cid, "--format", "json").json()["status"] == "deregistered"
+    assert ws_cli("customers", "deregister", cid, "--reason", "again").exit_code == 1

@@ -144,16 +144,34 @@ def cstool_kinds():
 
 @hookimpl
 def cstool_validate_records(kind, records, lookup):
-    """Every record that names a customer must name one that exists (no stub customers)."""
+    """Every record that names a customer must name one that exists (no stub customers), and
+    one linked to a deregistered customer may hold no personal data."""
     linked = [(i, r["customer_id"]) for i, r in enumerate(records) if r.get("customer_id")]
     if not linked:
         return None
-    known = {c["id"] for c in lookup(KIND)}
-    return [
-        (i, "customer_id", _("no customer {cid}: register the customer first (cstool record customer)").format(cid=cid))
-        for i, cid in linked
-        if cid not in known
-    ]
+    status = {c["id"]: c["status"] for c in lookup(KIND)}
+    personal = [f.name for f in kind.fields if f.personal]
+    refused = []
+    for i, cid in linked:
+        if cid not in status:
+            refused.append(
+                (
+                    i,
+                    "customer_id",
+                    _("no customer {cid}: register the customer first (cstool record customer)").format(cid=cid),
+                )
+            )
+        elif status[cid] == "deregistered" and any(records[i].get(n) not in (None, "", ERASED) for n in personal):
+            refused.append(
+                (
+                    i,
+                    "customer_id",
+                    _("customer {cid} is deregistered: a record linked to it may hold no personal data").format(
+                        cid=cid
+                    ),
+                )
+            )
+    return refused
 
 
 @hookimpl
@@ -212,27 +230,133 @@ def cstool_check_policy(policy):
 # ---- commands ---------------------------------------------------------------------
 
 
-def _erase(kind, record: dict, reason: str, by: str, when: str) -> list[str]:
-    """Blank the record's personal fields, and their values in its trail; the rest stays."""
-    personal = [f.name for f in kind.fields if f.personal]
-    erased = [name for name in personal if record.get(name) not in (None, "")]
+def _holds_any(value, secrets: list[str]) -> bool:
+    if isinstance(value, list):
+        return any(_holds_any(item, secrets) for item in value)
+    return isinstance(value, str) and any(secret in value for secret in secrets)
+
+
+def _cleared(value, secrets: list[str]):
+    """``value`` (free text, or a list of it) with each secret replaced by [erased]."""
+    if isinstance(value, list):
+        return [_cleared(item, secrets) for item in value]
+    for secret in secrets:
+        value = value.replace(secret, "[erased]")
+    return value
+
+
+def _erase(kind, record: dict, secrets: list[str]) -> list[str]:
+    """Blank the record's personal fields and their values in its trail, and every one of the
+    customer's ``secrets`` (name, phone, …) in its free text: the names of what was erased."""
+    erased = []
     for field in kind.fields:
-        if field.personal:  # a required text keeps a marker, so the record stays valid and says why
-            record[field.name] = ERASED if field.required and field.type == "text" else None
+        value = record.get(field.name)
+        if field.personal:
+            blank = ERASED if field.required and field.type == "text" else None
+            if value not in (None, "", blank):
+                erased.append(field.name)
+                record[field.name] = blank  # a required text keeps a marker, so the record stays valid and says why
+        elif _holds_any(value, secrets):
+            record[field.name] = _cleared(value, secrets)
+            erased.append(field.name)
+    personal = {f.name for f in kind.fields if f.personal}
     for entry in record["events"]:
-        for name in entry.get("changes") or {}:
-            if name in personal:
+        for name, values in (entry.get("changes") or {}).items():
+            if (name in personal or _holds_any(values, secrets)) and values != ["[erased]", "[erased]"]:
                 entry["changes"][name] = ["[erased]", "[erased]"]
-    record["events"].append({"at": when, "by": by, "type": "erased", "fields": erased, "reason": reason})
-    record["updated_at"] = when
-    return erased
+                erased.append(name)
+        for key in ("note", "reason"):
+            if _holds_any(entry.get(key), secrets):
+                entry[key] = _cleared(entry[key], secrets)
+                erased.append(f"events.{key}")
+    return sorted(set(erased))
+
+
+def linked_to(customer_id: str, records_by_kind: dict[str, list[dict]]) -> set[str]:
+    """The customer and every record linked to it, directly (``customer_id``) or through
+    another linked record (a call about a complaint, a survey of it, a follow-up of the survey)."""
+    linked = {customer_id}
+    while True:
+        more = {
+            record["id"]
+            for records in records_by_kind.values()
+            for record in records
+            if record.get("id") not in linked
+            and any(isinstance(value, str) and value in linked for key, value in record.items() if key != "id")
+        }
+        if not more:
+            return linked
+        linked |= more
+
+
+def _personal_values(kinds, records_by_kind, linked: set[str]) -> list[str]:
+    """Every personal value the linked records hold or held (in their trails' changes), longest
+    first, so that free text copying one of them can be cleared of it too."""
+    found = set()
+    for name, records in records_by_kind.items():
+        personal = {f.name for f in kinds[name].fields if f.personal}
+        for record in records:
+            if record["id"] not in linked:
+                continue
+            found |= {str(record[n]) for n in personal if record.get(n) not in (None, "")}
+            for entry in record.get("events", []):
+                for field, values in (entry.get("changes") or {}).items():
+                    if field in personal:
+                        found |= {str(v) for v in values if v not in (None, "")}
+    return sorted((v for v in found - {ERASED, "[erased]"} if len(v) >= 2), key=len, reverse=True)
+
+
+def erase_customer(app, customer_id: str, reason: str) -> int | None:
+    """Erase a customer's personal data from every record linked to it, and the customer's
+    own values from those records' free text, holding every kind's lock throughout. The
+    customer is marked deregistered by the last write, so a run cut short at any point is
+    finished by running it again; None when there was nothing left to do."""
+    when = api.format_datetime(app.now())
+    kinds = {kind.name: kind for kind in app.kinds}
+    with app.store.kinds_locked(kinds):
+        records_by_kind = {name: app.store.records(name, fresh=True) for name in kinds}
+        linked = linked_to(customer_id, records_by_kind)
+        secrets = _personal_values(kinds, records_by_kind, linked)
+        why = f"customer {customer_id} deregistered: {reason}"
+        touched = 0
+        for name in sorted(kinds, key=lambda n: n == KIND):  # the customer's own kind last
+            kind = kinds[name]
+            changed = []
+            for stored in records_by_kind[name]:
+                if stored["id"] not in linked:
+                    continue
+                record = copy.deepcopy(stored)
+                erased = _erase(kind, record, secrets)
+                finishing = record["id"] == customer_id and record["status"] != "deregistered"
+                if not erased and not finishing:
+                    continue
+                record["events"].append({"at": when, "by": app.user, "type": "erased", "fields": erased, "reason": why})
+                record["updated_at"] = when
+                if finishing:
+                    record["events"].append(
+                        {
+                            "at": when,
+                            "by": app.user,
+                            "type": "status",
+                            "from": record["status"],
+                            "to": "deregistered",
+                            "reason": reason,
+                        }
+                    )
+                    record["status"] = "deregistered"
+                    record["closed_at"] = when
+                changed.append(record)
+            for partition, group in app.book.ids_by_partition(kind, [r["id"] for r in changed]).items():
+                chosen = set(group)
+                with app.store.transaction(name, partition) as tx:
+                    tx.replace([r for r in changed if r["id"] in chosen])
+            touched += len(changed)
+    return touched or None
 
 
 @hookimpl
 def cstool_commands(cli):
     import click
-
-    from cstool.api import format_datetime
 
     @cli.group("customers")
     def customers_group():
@@ -292,33 +416,9 @@ def cstool_commands(cli):
         kind, customer = app.book.get(record_id)
         if kind.name != KIND:
             raise api.CstoolError(_("{record_id} is not a customer").format(record_id=record_id))
-        if customer["status"] == "deregistered":
+        touched = erase_customer(app, customer["id"], reason)
+        if touched is None:
             raise api.CstoolError(_("{record_id} is already deregistered").format(record_id=record_id))
-        when = format_datetime(app.now())
-        touched = 0
-        for other, partition in [(k, p) for k in app.kinds for p in app.store.partitions(k.name)]:
-            with app.store.transaction(other.name, partition) as tx:
-                changed = []
-                for stored in tx.all():
-                    if stored.get("id") == customer["id"] or stored.get("customer_id") == customer["id"]:
-                        record = copy.deepcopy(stored)
-                        _erase(other, record, f"customer {customer['id']} deregistered: {reason}", app.user, when)
-                        if record["id"] == customer["id"]:
-                            record["events"].append(
-                                {
-                                    "at": when,
-                                    "by": app.user,
-                                    "type": "status",
-                                    "from": record["status"],
-                                    "to": "deregistered",
-                                    "reason": reason,
-                                }
-                            )
-                            record["status"] = "deregistered"
-                            record["closed_at"] = when
-                        changed.append(record)
-                tx.replace(changed)
-                touched += len(changed)
         click.echo(
             _("{record_id}: deregistered; personal data erased from {touched} records (figures and links kept)").format(
                 record_id=record_id, touched=touched
