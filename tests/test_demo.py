@@ -41,3 +41,33 @@ def test_a_reader_that_goes_away_ends_the_program_quietly(tmp_path):
     stderr = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "internal error" not in stderr and "Traceback" not in stderr
+
+
+def test_demo_force_never_replaces_a_workspace_it_did_not_make(ws_cli, workspace):
+    from conftest import complaint_args, data_snapshot
+
+    ws_cli("record", "complaint", *complaint_args())
+    before = data_snapshot(workspace)
+    refused = invoke("demo", "--force", workspace)
+    assert refused.exit_code == 1 and "no earlier `cstool demo` made it" in refused.stderr
+    assert "--force" not in refused.stderr.split("made it")[1]
+    assert data_snapshot(workspace) == before
+
+
+def test_init_force_keeps_the_policy_and_templates_it_resets(ws_cli, workspace):
+    from conftest import complaint_args, data_snapshot
+
+    ws_cli("record", "complaint", *complaint_args())
+    ws_cli("policy", "set", "workspace.language", "en")
+    custom = workspace / "templates" / "forms" / "mine.md"
+    custom.write_text("our own form", encoding="utf-8")
+    before = data_snapshot(workspace)
+    done = invoke("init", "--force", workspace)
+    assert done.exit_code == 0, done.stderr
+    kept_policy = next(workspace.glob("policy.toml.before-init-*"))
+    assert 'language = "en"' in kept_policy.read_text(encoding="utf-8") and kept_policy.name in done.stdout
+    assert (
+        next(workspace.glob("templates.before-init-*")).joinpath("forms", "mine.md").read_text(encoding="utf-8")
+        == "our own form"
+    )
+    assert data_snapshot(workspace) == before

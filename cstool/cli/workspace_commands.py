@@ -53,8 +53,10 @@ def restore_command(app, archive, with_plugins):
 )
 def init_command(folder, force):
     """Create a workspace in DIR (default: here) from the default policy and templates."""
-    workspace = init_workspace(folder or Path.cwd(), force=force)
+    workspace, kept = init_workspace(folder or Path.cwd(), force=force)
     click.echo(_("workspace ready: {root}").format(root=workspace.root))
+    for path in kept:
+        click.echo("  " + _("the previous one is kept in {path}").format(path=path))
     click.echo("  " + _("edit its service standards in {policy_path}").format(policy_path=workspace.policy_path))
 
 
@@ -66,7 +68,7 @@ def init_command(folder, force):
     default="demo-workspace",
     type=click.Path(path_type=Path, file_okay=False),
 )
-@click.option("--force", is_flag=True, help="Replace an existing demo workspace.")
+@click.option("--force", is_flag=True, help="Rebuild a workspace an earlier `cstool demo` made (never any other).")
 @click.pass_context
 def demo_command(click_ctx, folder, force):
     """Build a workspace of realistic records in DIR and print the dashboard."""
@@ -75,17 +77,26 @@ def demo_command(click_ctx, folder, force):
     from cstool.core.context import Context
     from cstool.core.demo import build_demo
     from cstool.core.host import build_host
-    from cstool.core.workspace import is_workspace
+    from cstool.core.workspace import DEMO_MARK, is_workspace
 
     app = click_ctx.obj
     folder = folder.resolve()
-    if is_workspace(folder):
+    if is_workspace(folder) or (folder.is_dir() and any(folder.iterdir())):
+        if not (folder / DEMO_MARK).is_file():
+            raise click.ClickException(
+                _(
+                    "{folder} is not empty and no earlier `cstool demo` made it; nothing was changed: choose another folder"
+                ).format(folder=folder)
+            )
         if not force:
             raise click.ClickException(
-                _("{folder} already holds a workspace; pass --force to rebuild it").format(folder=folder)
+                _("{folder} holds a demo workspace; pass --force to rebuild it").format(folder=folder)
             )
         shutil.rmtree(folder)
-    workspace = init_workspace(folder)
+    workspace, _kept = init_workspace(folder)
+    from cstool.core.files import write_new_file
+
+    write_new_file(workspace.root / DEMO_MARK, b"made by cstool demo: `cstool demo --force` may rebuild it\n")
     # The demo workspace is new: load its plugins and policy, not the caller's.
     demo = Context(build_host(workspace.root), workspace.root, user=app.user, lang=app._lang)
     from cstool.core.escalation import deliver, escalate

@@ -137,8 +137,13 @@ def open_workspace(path: Path | None) -> Workspace:
     return Workspace(path)
 
 
-def init_workspace(target: Path, force: bool = False) -> Workspace:
-    """Create a workspace from the bundled default policy and templates."""
+DEMO_MARK = ".cstool-demo"  # in a workspace `cstool demo` built, which `demo --force` may rebuild
+
+
+def init_workspace(target: Path, force: bool = False) -> tuple[Workspace, list[Path]]:
+    """Create a workspace from the bundled default policy and templates. With ``force`` on an
+    existing one, its policy and templates are reset, each kept first (records are never
+    touched): (the workspace, the copies kept)."""
     target = target.expanduser().resolve()
     if is_workspace(target) and not force:
         raise CstoolError(
@@ -152,11 +157,10 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
         folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         os.chmod(folder, DIR_MODE)
     policy = target / "policy.toml"
+    templates = target / "templates"
+    kept = _keep_before_reset(policy, templates)
     shutil.copyfile(resources.default_policy_path(), policy)
     os.chmod(policy, FILE_MODE)
-    templates = target / "templates"
-    if templates.exists():
-        shutil.rmtree(templates)
     # The plugin skeleton is for `cstool plugin new`, not something a workspace edits.
     shutil.copytree(resources.templates_dir(), templates, ignore=_not_workspace_templates)
     for folder_name, _dirs, files in os.walk(templates):
@@ -171,4 +175,19 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
             encoding="utf-8",
         )
         os.chmod(readme, FILE_MODE)
-    return Workspace(target)
+    return Workspace(target), kept
+
+
+def _keep_before_reset(policy: Path, templates: Path) -> list[Path]:
+    """Move a policy and templates that differ from the defaults aside, dated, before a reset."""
+    from cstool.core.timeutil import local_now
+
+    stamp = f"{local_now():%Y%m%d-%H%M%S}"
+    kept = []
+    if policy.is_file() and policy.read_bytes() != resources.default_policy_path().read_bytes():
+        kept.append(policy.with_name(f"policy.toml.before-init-{stamp}"))
+        os.replace(policy, kept[-1])
+    if templates.exists():
+        kept.append(templates.with_name(f"templates.before-init-{stamp}"))
+        os.replace(templates, kept[-1])
+    return kept
