@@ -340,3 +340,58 @@ def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path
     for record in records:
         fired = [(e["clock"], e["level"]) for e in record["events"] if e["type"] == "escalated"]
         assert len(fired) == len(set(fired)) == 4, fired
+
+
+def _outbox(workspace):
+    path = workspace / "outbox.jsonl"
+    return path.read_bytes().decode("utf-8").splitlines() if path.exists() else []
+
+
+def test_a_full_disk_while_notices_go_out_loses_none(ws_cli, workspace, monkeypatch):
+    for hour in (9, 10, 11):
+        make(ws_cli, f"2026-11-16 {hour:02d}:00", severity="critical")
+    real_write, written = os.write, []
+
+    def disk_fills_up(fd, data):
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("outbox.jsonl"):
+            if written:  # the first notices fit; then half a line, and the disk is full
+                real_write(fd, bytes(data)[: len(data) // 2])
+                raise OSError(28, "No space left on device")
+            written.append(len(data))
+            data = bytes(data)[: bytes(data).index(b"\n") + 1]
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", disk_fills_up)
+    first = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json")
+    monkeypatch.setattr(os, "write", real_write)
+    assert "No space left on device" in first.stderr
+    fired = {(a["id"], a["clock"], a["level"]) for a in first.json()["actions"]}
+    assert len(fired) >= 6
+    again = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
+    assert again["actions"] == [] and again["delivered"] >= 1  # nothing new fires; what was held goes out
+    lines = _outbox(workspace)
+    delivered = [json.loads(line) for line in lines]  # every line whole: the torn one was cut off
+    assert {(n["id"], n["clock"], n["level"]) for n in delivered} == fired
+    assert len(delivered) == len(fired)  # each once
+    assert (
+        not (workspace / "notices-pending.json").exists()
+        or json.loads((workspace / "notices-pending.json").read_text()) == []
+    )
+
+
+def test_notices_that_cannot_be_kept_leave_their_levels_unfired(ws_cli, workspace, monkeypatch):
+    from cstool.core import escalation
+    from cstool.core.errors import StoreError
+
+    make(ws_cli, "2026-11-16 09:00", severity="critical")
+    before = data_snapshot(workspace)
+
+    def full(app, path, pending):
+        raise StoreError(f"{path}: cannot write (No space left on device); the previous file is intact")
+
+    monkeypatch.setattr(escalation, "_store_pending", full)
+    refused = ws_cli("escalate", "--now", "2026-11-17 10:00")
+    assert refused.exit_code == 1 and "No space left on device" in refused.stderr
+    monkeypatch.undo()
+    assert data_snapshot(workspace) == before  # no escalated event without its kept notice
+    assert ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()["actions"]

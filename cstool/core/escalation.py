@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from cstool.core.files import atomic_write, load_json_file, locked
 from cstool.core.records import event
 from cstool.core.timeutil import format_datetime
 
@@ -72,7 +74,7 @@ def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
             continue
         for partition, ids in app.book.ids_by_partition(kind, [record_id for record_id, _ in pending]).items():
             with app.store.transaction(kind.name, partition) as tx:
-                changed = []
+                changed, batch = [], []
                 for record_id in ids:
                     record = copy.deepcopy(tx.get(record_id))
                     actions = actions_for(app, record, now)  # again, inside the lock: another run may have written
@@ -90,45 +92,88 @@ def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
                         )
                     if actions:
                         changed.append(record)
-                        found += actions
+                        batch += actions
+                # the notices are kept before the events that remember their levels are written
+                keep_pending(app, batch, now)
                 tx.replace(changed)
+            found += batch
     return found
 
 
-def deliver(app, actions: list[dict], now: datetime) -> tuple[list[dict], list[dict], list[NotifierFailure]]:
-    """Hand ready notices to every notifier; hold them while the notify calendar is closed.
+def _key(notice: dict) -> tuple:
+    return notice["id"], notice["clock"], notice["level"], notice["at"]
 
-    Returns (delivered, held, failures). Notices held by an earlier run are delivered
-    once the calendar opens.
-    """
-    from cstool.core.files import locked
 
-    path = app.workspace.root / PENDING_FILE
+def _pending_path(app) -> Path:
+    return app.workspace.root / PENDING_FILE
+
+
+def keep_pending(app, notices: list[dict], now: datetime) -> None:
+    """Add ``notices`` to the workspace's pending notices (each once), durably: escalate does
+    it before it writes the events that remember the levels, so a notice whose level is
+    remembered is never lost, whatever fails later (a full disk, a notifier down)."""
+    if not notices:
+        return
+    path = _pending_path(app)
     with locked(path.with_name(path.name + ".lock")):
-        return _deliver(app, path, actions, now)
+        _store_pending(app, path, _add(_load_pending(path), notices, app, now))
 
 
-def _deliver(app, path, actions: list[dict], now: datetime):
+def deliver(app, actions: list[dict], now: datetime) -> tuple[list[dict], list[dict], list[NotifierFailure]]:
+    """Hand the notices that are due to every notifier; hold them while the notify calendar is
+    closed; keep each pending until every notifier has taken it.
+
+    ``actions`` are new notices (those escalate already kept are not added twice). Returns
+    (delivered to every notifier in this run, still pending, failures). A notifier that
+    fails gets the notice again next run; the others are not asked twice.
+    """
+    path = _pending_path(app)
+    with locked(path.with_name(path.name + ".lock")):
+        pending = _add(_load_pending(path), actions, app, now)
+        _store_pending(app, path, pending)
+        ready = [n for n in pending if datetime.fromisoformat(n["deliver_after"]) <= now]
+        failures = []
+        for plugin in app.host.implementers("cstool_notify"):
+            todo = [n for n in ready if plugin not in n["delivered_to"]]
+            if not todo:
+                continue
+            shown = [{k: v for k, v in n.items() if k not in ("deliver_after", "delivered_to")} for n in todo]
+            answer = app.host.call_plugin(
+                "cstool_notify", plugin, actions=shown, policy=app.policy, workspace=app.workspace
+            )
+            if isinstance(answer, Exception):  # one notifier failing must not stop the others
+                failures.append(NotifierFailure(plugin, f"{type(answer).__name__}: {answer}"))
+                continue
+            for notice in todo:
+                notice["delivered_to"].append(plugin)
+            _store_pending(app, path, pending)  # what each notifier took, before the next one
+        everyone = set(app.host.implementers("cstool_notify"))
+        delivered = [n for n in ready if everyone <= set(n["delivered_to"])]
+        waiting = [n for n in pending if not everyone <= set(n["delivered_to"])]
+        _store_pending(app, path, waiting)
+    strip = ("deliver_after", "delivered_to")
+    return [{k: v for k, v in n.items() if k not in strip} for n in delivered], waiting, failures
+
+
+def _load_pending(path: Path) -> list[dict]:
+    return load_json_file(path) or []
+
+
+def _add(pending: list[dict], notices: list[dict], app, now: datetime) -> list[dict]:
+    known = {_key(n) for n in pending}
+    fresh = [n for n in notices if _key(n) not in known]
+    if fresh:
+        calendar_name = app.policy.get("notify.calendar")
+        calendar = app.sla.calendars.get(calendar_name) if calendar_name else None
+        opens = format_datetime((calendar.next_open(now) if calendar else now).astimezone(app.tz))
+        pending = [*pending, *({**n, "deliver_after": opens, "delivered_to": []} for n in fresh)]
+    for notice in pending:
+        notice.setdefault("delivered_to", [])  # kept by an older cstool
+    return pending
+
+
+def _store_pending(app, path: Path, pending: list[dict]) -> None:
     import orjson
 
-    from cstool.core.files import atomic_write, load_json_file
-
-    held = load_json_file(path) or []
-    calendar_name = app.policy.get("notify.calendar")
-    calendar = app.sla.calendars.get(calendar_name) if calendar_name else None
-    opens = calendar.next_open(now) if calendar else now
-    for action in actions:
-        held.append({**action, "deliver_after": format_datetime(opens.astimezone(app.tz))})
-    ready = [a for a in held if datetime.fromisoformat(a["deliver_after"]) <= now]
-    waiting = [a for a in held if datetime.fromisoformat(a["deliver_after"]) > now]
-    failures = []
-    if ready:
-        answers = app.host.call_each(
-            "cstool_notify", isolate=True, actions=ready, policy=app.policy, workspace=app.workspace
-        )
-        for plugin, answer in answers:  # one notifier failing must not stop the others
-            if isinstance(answer, Exception):
-                failures.append(NotifierFailure(plugin, f"{type(answer).__name__}: {answer}"))
-    if held or path.exists():
-        atomic_write(path, orjson.dumps(waiting))
-    return ready, waiting, failures
+    if pending or path.exists():
+        atomic_write(path, orjson.dumps(pending))

@@ -127,14 +127,44 @@ def write_new_file(path: Path, payload: bytes, *, replace: bool = False) -> None
 
 
 def append_durably(path: Path, payload: bytes) -> None:
-    """Append ``payload`` to ``path`` (created 0600) and fsync it: for logs such as the outbox,
-    written under a lock so that lines of two writers never interleave."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    """Append whole lines (``payload`` ends with a newline) to a log such as the outbox
+    (created 0600, never through a symbolic link) and fsync it; take ``locked`` around it so
+    that two writers' lines never interleave. A last line torn by an earlier crash or a full
+    disk is cut off first: it was never taken as written, and its writer writes it again. A
+    write that fails is undone, so the lines of ``payload`` are all there or none are."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
     try:
-        os.write(fd, payload)
-        os.fsync(fd)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            size = _end_of_last_line(fd, size)
+            os.ftruncate(fd, size)
+        view = memoryview(payload)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
+    except OSError as exc:
+        raise StoreError(
+            _("{path}: cannot append ({reason}); the lines before are intact").format(path=path, reason=exc.strerror)
+        ) from None
     finally:
         os.close(fd)
+
+
+def _end_of_last_line(fd: int, size: int) -> int:
+    """The offset just after the last newline of the file (0 when it has none)."""
+    end = size
+    while end > 0:
+        start = max(0, end - 65536)
+        chunk = os.pread(fd, end - start, start)
+        found = chunk.rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return 0
 
 
 @contextmanager

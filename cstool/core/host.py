@@ -62,31 +62,36 @@ class Host:
     def hook(self):
         return self.pm.hook
 
-    def call_each(self, hook_name: str, *, isolate: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call hook ``hook_name`` once per plugin that implements it, in the order pluggy
-        calls them (tryfirst, then plain ones last-registered first, then trylast), each
-        call through pluggy so that hook wrappers apply: ``[(plugin name, its answer)]``.
-
-        For the hooks whose answers cstool attributes to their plugin (kinds, reports) and
-        the one where a failing plugin must not stop the others (``isolate``: notify). With
-        ``isolate`` the answer of a plugin that raised is the exception.
-        """
+    def implementers(self, hook_name: str) -> list[str]:
+        """The plugins implementing ``hook_name`` (wrappers aside), in the order pluggy calls
+        them: tryfirst, then plain ones last-registered first, then trylast."""
         caller = getattr(self.pm.hook, hook_name)
-        implementers = [
-            impl.plugin for impl in reversed(caller.get_hookimpls()) if not impl.hookwrapper and not impl.wrapper
+        return [
+            self.pm.get_name(impl.plugin) or repr(impl.plugin)
+            for impl in reversed(caller.get_hookimpls())
+            if not impl.hookwrapper and not impl.wrapper
         ]
+
+    def call_plugin(self, hook_name: str, plugin_name: str, **kwargs: Any) -> Any:
+        """Call one plugin's ``hook_name`` through pluggy, inside the hook's wrappers: its
+        answer, or the exception it raised."""
+        others = [self.pm.get_plugin(name) for name in self.implementers(hook_name) if name != plugin_name]
+        try:
+            found = self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+        except Exception as exc:
+            return exc
+        return found[0] if isinstance(found, list) and found else None
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call hook ``hook_name`` once per implementing plugin, in pluggy's order, each call
+        inside the hook's wrappers: ``[(plugin name, its answer)]``, for the hooks whose answers
+        cstool attributes to their plugin (kinds, reports). A plugin that raises stops it."""
         answers: list[tuple[str, Any]] = []
-        for plugin in implementers:
-            others = [other for other in implementers if other is not plugin]
-            name = self.pm.get_name(plugin) or repr(plugin)
-            try:
-                found = self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
-            except Exception as exc:
-                if not isolate:
-                    raise
-                answers.append((name, exc))
-                continue
-            answers.append((name, found[0] if isinstance(found, list) and found else None))
+        for name in self.implementers(hook_name):
+            answer = self.call_plugin(hook_name, name, **kwargs)
+            if isinstance(answer, Exception):
+                raise answer
+            answers.append((name, answer))
         return answers
 
     def describe(self) -> list[dict]:
