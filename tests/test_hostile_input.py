@@ -8,7 +8,7 @@ import csv
 import io
 import json
 
-from conftest import data_snapshot, invoke
+from conftest import complaint_args, data_snapshot, invoke
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -127,3 +127,50 @@ def test_policy_set(workspace, key, value):
     if result.exit_code == 0:
         assert invoke("--workspace", workspace, "policy", "check").exit_code == 0
         path.write_bytes(before)
+
+
+HOSTILE = "设备\x1b[31m故障\x1b]8;;http://evil.example\x07点我\x1b]8;;\x07\x1b[6n\x07\x08\x08\x08"
+
+
+def test_control_characters_never_reach_a_terminal_or_a_spreadsheet_raw(ws_cli):
+    import csv
+    import io
+
+    rid = ws_cli(
+        "record",
+        "complaint",
+        *complaint_args(content=HOSTILE, remedy="设备故障\r=cmd|' /C calc'!A0"),
+        "--format",
+        "json",
+    ).json()["id"]
+    for args in (
+        ["show", rid],
+        ["list", "complaint"],
+        ["list", "complaint", "--format", "csv"],
+        ["complaints", "form", rid, "notice"],
+        ["report", "complaints", "--format", "md"],
+    ):
+        out = ws_cli(*args).stdout
+        for raw in ("\x1b", "\x07", "\x08"):
+            assert raw not in out, (args, raw)
+    assert "\\x1b[31m" in ws_cli("show", rid).stdout  # shown, escaped: nothing is hidden from the reader
+    exported = ws_cli("show", rid, "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert not any(row and row[0].startswith("=") for row in rows)
+    remedy = next(row for row in rows if row[0] == "remedy")
+    assert remedy[1].startswith("设备故障") and "=cmd" in remedy[1]  # one cell, the formula inside it inert
+    assert ws_cli("show", rid, "--format", "json").json()["content"] == HOSTILE  # JSON keeps the value, escaped
+
+
+def test_a_markdown_form_carries_no_markup_from_a_record(ws_cli):
+    rid = ws_cli(
+        "record",
+        "complaint",
+        *complaint_args(content="<script>alert(1)</script> [点我](javascript:alert(1))"),
+        "--format",
+        "json",
+    ).json()["id"]
+    form = ws_cli("complaints", "form", rid, "notice").stdout
+    assert "<script>" not in form and "](javascript:" not in form
+    html_form = ws_cli("complaints", "form", rid, "notice", "--format", "html").stdout
+    assert "<script>alert" not in html_form

@@ -34,7 +34,9 @@ class Refusal(click.ClickException):
     """A refusal as the user reads it: ``Error: ...`` (错误：...) on stderr, exit 1."""
 
     def show(self, file=None) -> None:
-        click.echo(_("Error: {message}").format(message=self.format_message()), err=True, file=file)
+        from cstool.core.text import printable
+
+        click.echo(_("Error: {message}").format(message=printable(self.format_message())), err=True, file=file)
 
 
 class CstoolGroup(click.Group):

@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from cstool.core.text import printable
+
 FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("table", "json", "csv", "md")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,15 +50,20 @@ def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
         text = f"{value:g}" if abs(value) >= 1e15 else f"{value:.2f}".rstrip("0").rstrip(".")
     else:
         text = str(value)
-    text = text.replace("\r\n", " ").replace("\n", " ")
+    text = printable(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
     if width and len(text) > width:
         text = text[: width - 1] + "…"
     return text
 
 
 def safe_csv_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will show as text, never run as a formula (OWASP)."""
-    text = cell(value, width=None) if not isinstance(value, str) else value
+    """A CSV cell that a spreadsheet will show as text, never run as a formula (OWASP), and
+    that no reader splits into rows: a line break inside is kept as a newline, which the
+    writer quotes (a lone carriage return it would not)."""
+    if isinstance(value, str):
+        text = printable(value.replace("\r\n", "\n").replace("\r", "\n"))
+    else:
+        text = cell(value, width=None)
     if text and text.startswith(FORMULA_STARTS) and not _is_number(text):
         return "'" + text
     return text

@@ -13,6 +13,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from cstool.core.text import markdown_text, printable
+
 _PLACEHOLDER = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
@@ -26,7 +28,7 @@ def render_form(template: Path, values: Mapping[str, Any]) -> str:
         if isinstance(value, list):
             value = ", ".join(map(str, value))
         value = str(value)
-        return html.escape(value).replace("\n", "<br>") if is_html else value
+        return html.escape(printable(value)).replace("\n", "<br>") if is_html else markdown_text(value)
 
     names = {a or b for a, b in _PLACEHOLDER.findall(text)}
     filled = {name: show(values.get(name)) for name in names}
