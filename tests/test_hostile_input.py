@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import pytest
 from conftest import complaint_args, data_snapshot, invoke
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -174,3 +175,102 @@ def test_a_markdown_form_carries_no_markup_from_a_record(ws_cli):
     assert "<script>" not in form and "](javascript:" not in form
     html_form = ws_cli("complaints", "form", rid, "notice", "--format", "html").stdout
     assert "<script>alert" not in html_form
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("escalation.levels[0].at", "nan"),
+        ("escalation.levels[0].at", "inf"),
+        ("calendars.office.hours", "{}"),
+        ("sla", "1979-05-27"),
+        ("sla.aftersales.calendar", "[[1]]"),
+        ("internal.agreements.hr-it.customer", "[[1]]"),
+        ("customers.grades", "nan"),
+        ("customers.lists", '["a"]'),
+        ("phone", '"x"'),
+        ("surveys", "true"),
+    ],
+)
+def test_policy_values_that_would_break_the_clocks_are_refused_by_name(workspace, key, value):
+    path = workspace / "policy.toml"
+    before = path.read_bytes()
+    result = invoke("--workspace", workspace, "policy", "set", key, value)
+    assert result.exit_code == 1 and "internal error" not in result.stderr, result.stderr
+    assert "policy.toml:" in result.stderr and path.read_bytes() == before
+
+
+POLICY_VALUES = ["[]", "{}", "nan", "inf", "-1", "0", "1e308", '"x"', "[[1]]", "true", '["a"]', "{a = 1}", "1979-05-27"]
+
+
+@FUZZ
+@given(st.data())
+def test_fuzzed_policies_end_in_a_clear_error_or_a_working_policy(workspace, data):
+    import tomllib
+
+    path = workspace / "policy.toml"
+    before = path.read_bytes()
+    keys = []
+
+    def walk(table, prefix):
+        for name, value in table.items():
+            key = f"{prefix}.{name}" if prefix else name
+            keys.append(key)
+            if isinstance(value, dict):
+                walk(value, key)
+
+    walk(tomllib.loads(before.decode("utf-8")), "")
+    key, value = data.draw(st.sampled_from(keys)), data.draw(st.sampled_from(POLICY_VALUES))
+    result = invoke("--workspace", workspace, "policy", "set", key, value)
+    assert_clean(result, before, path.read_bytes)
+    if result.exit_code == 0:
+        for command in (
+            ["escalate", "--dry-run", "--now", "2026-11-20 10:00"],
+            ["report", "sla"],
+            ["report", "dashboard"],
+        ):
+            done = invoke("--workspace", workspace, *command)
+            assert "internal error" not in done.stderr, (key, value, command, done.stderr)
+        path.write_bytes(before)
+
+
+@pytest.mark.parametrize("at", ["0001-01-01", "9999-12-31"])
+def test_instants_outside_the_years_kept_are_refused(ws_cli, at):
+    for args in (["--at", at], ["--set", f"created_at={at}"]):
+        result = ws_cli("record", "complaint", *complaint_args(), *args)
+        assert result.exit_code in (1, 2) and "outside the years cstool keeps" in result.stderr, result.stderr
+
+
+def test_a_whole_number_too_large_for_json_is_refused(ws_cli, tmp_path):
+    source = tmp_path / "calls.json"
+    source.write_text('[{"direction": "inbound", "outcome": "answered", "talk_seconds": 1e23}]', encoding="utf-8")
+    result = ws_cli("import", "call", source)
+    assert result.exit_code == 1 and "too large a number" in result.stderr
+
+
+def test_arguments_that_are_not_utf8_are_a_usage_error(workspace):
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "list", b"\xff\xfe"],
+        capture_output=True,
+        env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"},
+    )
+    assert done.returncode == 2 and b"not valid UTF-8" in done.stderr and b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "content", ['{"customer": []}', '{"customer": {"1": {"kind": "customer"}}}', '{"customer": {"1": 3}}']
+)
+def test_a_data_file_of_the_wrong_shape_is_refused_and_left_alone(ws_cli, workspace, content):
+    path = workspace / "data" / "customer.json"
+    path.write_text(content, encoding="utf-8")
+    for args in (
+        ["list", "customer"],
+        ["record", "customer", "--set", "customer_type=individual", "--set", "name=李四"],
+    ):
+        result = ws_cli(*args)
+        assert result.exit_code == 1 and "internal error" not in result.stderr and "left as it is" in result.stderr
+    assert path.read_text(encoding="utf-8") == content

@@ -49,6 +49,13 @@ def main(argv: list[str] | None = None, prog_name: str = "cstool") -> None:
 
     files.freeze_after_loading = True  # one command, then the process ends: see files.py
     args = list(sys.argv[1:] if argv is None else argv)
+    from cstool.core.i18n import DEFAULT_LANGUAGE, requested_language, set_language
+
+    set_language(requested_language(None) or DEFAULT_LANGUAGE)  # prepare() refines it from --lang and the policy
+    for position, arg in enumerate(args, 1):
+        if not _is_text(arg):  # a terminal or a script in another encoding: say so, not crash later
+            click.echo(_("Error: argument {position} is not valid UTF-8 text").format(position=position), err=True)
+            sys.exit(2)
     try:
         prepare(args).main(args=args, prog_name=prog_name)
     except BrokenPipeError:
@@ -56,6 +63,14 @@ def main(argv: list[str] | None = None, prog_name: str = "cstool") -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
+
+
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:  # Python kept undecodable bytes as lone surrogates
+        return False
+    return True
 
 
 __all__ = ["main", "prepare", "build_cli"]

@@ -358,6 +358,9 @@ def check_calendar(name: str, table) -> list[tuple[tuple, str]]:
                 problems.append(((*base, "hours", day), str(exc)))
     else:
         problems.append(((*base, "hours"), _('must be "always" or a table of weekday hours')))
+    if isinstance(hours, dict) and not problems and not any(parse_hours(text) for text in hours.values()):
+        # overrides alone run out with their year: every clock would stop counting then
+        problems.append(((*base, "hours"), _("opens on no weekday: give at least one weekday its hours")))
     overrides = table.get("overrides", {})
     if not isinstance(overrides, dict):
         problems.append(((*base, "overrides"), _('must be a table of "YYYY-MM-DD" = "closed" or hours')))

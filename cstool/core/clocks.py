@@ -7,6 +7,7 @@ gives a record's clocks as of an instant.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -558,6 +559,11 @@ def resume(
     return calendar.name, clocks
 
 
+def _names(value: Any, table: Mapping) -> bool:
+    """``value`` is the name of an entry of ``table`` (a list or a table is not a name)."""
+    return isinstance(value, str) and value in table
+
+
 def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str]]:
     """Problems in [calendars.*], [sla.*], [[escalation.levels]] and [notify], as (path, message)."""
     problems: list[tuple[tuple, str]] = []
@@ -568,7 +574,10 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
         problems.extend(check_calendar(name, table))
     priorities = policy.priorities
     sla = policy.get("sla") or {}
-    for kind, section in sla.items() if isinstance(sla, dict) else ():
+    if not isinstance(sla, dict):
+        problems.append((("sla",), _("must be a table of [sla.KIND] sections")))
+        sla = {}
+    for kind, section in sla.items():
         base = ("sla", kind)
         if not isinstance(section, dict):
             problems.append((base, _("must be a table: calendar and one entry per priority")))
@@ -583,7 +592,7 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
                 )
             )
         default_calendar = section.get("calendar")
-        if default_calendar is not None and default_calendar not in calendars:
+        if default_calendar is not None and not _names(default_calendar, calendars):
             problems.append(
                 (
                     (*base, "calendar"),
@@ -620,7 +629,7 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
             calendar = entry.get("calendar", default_calendar)
             if calendar is None:
                 problems.append((here, "no calendar: set sla." + kind + ".calendar or a calendar for this priority"))
-            elif calendar not in calendars:
+            elif not _names(calendar, calendars):
                 problems.append(
                     (
                         (*here, "calendar") if "calendar" in entry else here,
@@ -658,7 +667,7 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
         else:
             names.add(level["name"])
         at = level.get("at")
-        if isinstance(at, bool) or not isinstance(at, (int, float)) or at <= 0:
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at <= 0:
             problems.append(((*here, "at"), _("must be a number above 0 (1.0 is the target itself)")))
         notify = level.get("notify", [])
         if not (isinstance(notify, list) and all(role in ROLES for role in notify)):
@@ -666,7 +675,7 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
                 ((*here, "notify"), _("must be a list of roles from {ROLES}").format(ROLES=", ".join(ROLES)))
             )
     notify_calendar = policy.get("notify.calendar")
-    if notify_calendar is not None and notify_calendar not in calendars:
+    if notify_calendar is not None and not _names(notify_calendar, calendars):
         problems.append(
             (
                 ("notify", "calendar"),

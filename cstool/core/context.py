@@ -77,8 +77,19 @@ class Context:
         from cstool.core.clocks import check_sla_policy
 
         problems = [Problem(path, message) for path, message in check_sla_policy(policy, self.kinds.names())]
-        for found in self.hook.cstool_check_policy(policy=policy, kinds=self.kinds):
-            problems.extend(found or [])
+        for plugin in self.host.implementers("cstool_check_policy"):
+            found = self.host.call_plugin("cstool_check_policy", plugin, policy=policy, kinds=self.kinds)
+            if isinstance(found, Exception):  # a section of the wrong shape its check did not expect
+                message = _(
+                    "plugin {plugin} could not check the policy ({error}): is a value of the wrong kind, "
+                    "such as a list or a date where a table belongs?"
+                )
+                error = f"{type(found).__name__}: {found}"
+                problems.append(
+                    Problem((plugin,) if plugin in policy.data else (), message.format(plugin=plugin, error=error))
+                )
+            else:
+                problems.extend(found or [])
         return problems
 
     @cached_property

@@ -172,17 +172,26 @@ def _converter(
     raise ValueError(_("unknown field type {kind!r}").format(kind=kind))  # Field.__post_init__ makes this unreachable
 
 
+# Whole numbers a JSON reader keeps exactly (2**53): larger ones are a mistake in the source
+# (talk_seconds = 1e23) and would not survive the store's JSON.
+LARGEST_WHOLE = 2**53
+
+
 def _parse_int(raw: Any) -> int:
     if isinstance(raw, bool):
         raise ValueError(_("{raw!r} is not a whole number").format(raw=raw))
     if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
-    try:
-        return int(str(raw).strip().replace(",", ""))
-    except ValueError:
-        raise ValueError(_("{raw!r} is not a whole number").format(raw=raw)) from None
+        number = raw
+    elif isinstance(raw, float) and raw.is_integer():
+        number = int(raw)
+    else:
+        try:
+            number = int(str(raw).strip().replace(",", ""))
+        except ValueError:
+            raise ValueError(_("{raw!r} is not a whole number").format(raw=raw)) from None
+    if abs(number) > LARGEST_WHOLE:
+        raise ValueError(_("{raw!r} is too large a number").format(raw=raw))
+    return number
 
 
 def _parse_decimal(raw: Any) -> float:

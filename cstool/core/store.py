@@ -98,8 +98,32 @@ def load_data_file(path: Path) -> dict:
                 path=path
             )
         )
-    _check_schema(path, data)
+    _check_contents(path, data)
     return data or {}
+
+
+def _check_contents(path: Path, data: dict | None) -> None:
+    _check_schema(path, data)
+    for table, records in (data or {}).items():
+        _check_table(path, table, records)
+
+
+def _check_table(path: Path, table: str, records: Any) -> None:
+    """A table is an object of documents, and a kind's documents are records with an id."""
+    if not isinstance(records, dict) or not all(isinstance(doc, dict) for doc in records.values()):
+        raise StoreError(
+            _("{path}: table {table!r} is not an object of records; it was left as it is").format(
+                path=path, table=table
+            )
+        )
+    if table != META_TABLE:
+        for doc_id, record in records.items():
+            if not isinstance(record.get("id"), str) or not isinstance(record.get("created_at"), str):
+                raise StoreError(
+                    _("{path}: record {doc_id} of {table!r} has no id or no created_at; it was left as it is").format(
+                        path=path, doc_id=doc_id, table=table
+                    )
+                )
 
 
 class Transaction:
@@ -111,7 +135,7 @@ class Transaction:
         self._storage = storage
         self._table = db.table(kind)
         data = storage.read() or {}
-        _check_schema(storage.path, data)
+        _check_contents(storage.path, data)
         self._raw: dict[str, dict] = data.get(kind, {})
         self._doc_ids: dict[str, int] | None = None
         meta = data.get(META_TABLE, {}).get("1")

@@ -14,6 +14,9 @@ from cstool.core.i18n import _
 # Fixes "now" for the whole program and every process it starts: tests, demos and
 # reproducible runs set it; nothing else in cstool reads the real clock.
 NOW_VARIABLE = "CSTOOL_NOW"
+# Instants outside these years are refused where they come in: a clock counting from year 1
+# or to year 9999 runs off the end of the calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 _RELATIVE = re.compile(r"^(?:now|today)?\s*([+-])\s*(\d+)\s*([mhd])$")
 
@@ -47,6 +50,12 @@ def parse_datetime(text: str, tz: tzinfo, fmt: str | None = None, now: datetime 
         value = _parse_iso_or_relative(s, tz, now)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:  # 0001-01-01 and 9999-12-31 overflow every clock
+        raise ValueError(
+            _("{text!r} is outside the years cstool keeps ({first}-{last})").format(
+                text=text, first=FIRST_YEAR, last=LAST_YEAR
+            )
+        )
     return value
 
 
