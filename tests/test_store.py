@@ -239,3 +239,23 @@ def test_loading_in_process_leaves_the_callers_heap_unfrozen(ws_cli, workspace):
     before = gc.get_freeze_count()
     assert len(Store(workspace / "data", {"complaint"}).records("complaint")) == 1
     assert gc.get_freeze_count() == before
+
+
+def test_symbolic_links_never_carry_records_or_notices_out_of_the_workspace(ws_cli, workspace, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (workspace / "data" / "complaint").symlink_to(outside, target_is_directory=True)
+    result = ws_cli("record", "complaint", *complaint_args())
+    assert result.exit_code == 1 and "is a symbolic link" in result.stderr
+    assert list(outside.iterdir()) == []
+    (workspace / "data" / "complaint").unlink()
+
+    ws_cli("record", "complaint", *complaint_args(severity="critical"), "--at", "2026-11-16 09:00")
+    target = tmp_path / "elsewhere.jsonl"
+    target.write_text("", encoding="utf-8")
+    (workspace / "outbox.jsonl").symlink_to(target)
+    escalated = ws_cli("escalate", "--now", "2026-11-17 10:00")
+    assert "outbox" in escalated.stderr and target.read_text(encoding="utf-8") == ""
+    (workspace / "outbox.jsonl").unlink()
+    again = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
+    assert again["delivered"] >= 1 and (workspace / "outbox.jsonl").read_text(encoding="utf-8")

@@ -237,11 +237,22 @@ class Store:
         self._held: dict[str, HeldLock] = {}  # kind -> the lock this store holds for it
 
     def path(self, kind: str, partition: str | None = None) -> Path:
+        """The file of ``kind`` (of its month ``partition``), refused when the data folder, the
+        kind's folder or the file is a symbolic link: records never leave the workspace."""
         if kind in self.partitioned:
             if partition is None:
                 raise StoreError(_("kind {kind} is stored by month: a partition is needed").format(kind=kind))
-            return self.data_dir / kind / f"{partition}.json"
-        return self.data_dir / f"{kind}.json"
+            path = self.data_dir / kind / f"{partition}.json"
+        else:
+            path = self.data_dir / f"{kind}.json"
+        for step in (self.data_dir, path.parent, path):
+            if step.is_symlink():
+                raise StoreError(
+                    _("{path} is a symbolic link; cstool keeps records only in the workspace's own files").format(
+                        path=step
+                    )
+                )
+        return path
 
     def partition_of_id(self, kind: str, record_id: str) -> str | None:
         if kind not in self.partitioned:
