@@ -35,6 +35,42 @@ class Built:
     errors: list[tuple[int, FieldError]]
 
 
+def imported_status_events(
+    kind: Kind, previous: str, status: Status, stamps: Mapping[str, Any], by: str, unknown_at: str
+) -> list[dict]:
+    """The status events an imported status and its row's stamps stand for (SPEC 11).
+
+    A row resolved and later closed moves through the kind's first resolved status at
+    ``resolved_at``, then to its status at ``closed_at``, so resolution stops where the
+    source said. A final status without its time is at ``unknown_at`` and marked so: its
+    clocks are ``unknown``, never stopped at the moment of the import.
+    """
+    events = []
+    resolved_at, closed_at = stamps.get("resolved_at"), stamps.get("closed_at")
+    if (
+        status.phase == "closed"
+        and resolved_at
+        and (not closed_at or stored_instant(resolved_at) <= stored_instant(closed_at))
+    ):
+        resolved = next((s for s in kind.statuses if s.phase == "resolved"), None)
+        if resolved is not None:
+            events.append(event("status", resolved_at, by, to=resolved.name, **{"from": previous}))
+            previous = resolved.name
+    stamp = closed_at if status.phase == "closed" else resolved_at if status.phase == "resolved" else None
+    unknown = status.phase in ("resolved", "closed") and not stamp
+    events.append(
+        event(
+            "status",
+            stamp or unknown_at,
+            by,
+            to=status.name,
+            at_unknown=True if unknown else None,
+            **{"from": previous},
+        )
+    )
+    return events
+
+
 def event(type_: str, at: str, by: str, **details: Any) -> dict:
     """An audit-trail entry; details that are None are left out."""
     entry = {"at": at, "by": by, "type": type_}
@@ -213,26 +249,7 @@ class RecordBook:
         if record["first_response_at"]:
             events.append(event("response", record["first_response_at"], user))
         if status.name != kind.initial_status.name:
-            stamp = (
-                record["closed_at"]
-                if status.phase == "closed"
-                else record["resolved_at"]
-                if status.phase == "resolved"
-                else None
-            )
-            # An imported final status without its time keeps the record's creation time
-            # and says so, so that clocks know the stop time is unknown.
-            unknown = status.phase in ("resolved", "closed") and not stamp
-            events.append(
-                event(
-                    "status",
-                    stamp or created,
-                    user,
-                    to=status.name,
-                    at_unknown=True if unknown else None,
-                    **{"from": kind.initial_status.name},
-                )
-            )
+            events += imported_status_events(kind, kind.initial_status.name, status, record, user, created)
         record["events"] = events
         return record
 
@@ -574,9 +591,14 @@ class RecordBook:
         for name, (_old, value) in changes.items():
             record[name] = value
         record["events"].append(event("updated", when, self.app.user, changes=changes, via="import"))
+        first_response = changes.get("first_response_at", [None, None])[1]
+        if first_response and not any(e.get("type") == "response" for e in record["events"]):
+            record["events"].append(event("response", first_response, self.app.user))  # as a fresh import does
         if "status" in changes:
-            record["events"].append(
-                event("status", when, self.app.user, **{"from": changes["status"][0], "to": changes["status"][1]})
+            before, after = str(stored["status"]), str(record["status"])
+            # read as a fresh import reads the row: its own stamps, never the moment of this import
+            record["events"] += imported_status_events(
+                kind, before, kind.stored_status(after), record, self.app.user, record["created_at"]
             )
         record["updated_at"] = when
         return record
