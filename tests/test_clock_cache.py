@@ -151,7 +151,7 @@ def test_changes_through_cstool_by_hand_and_to_the_policy_are_seen_at_once(ws_cl
 
 def test_an_instant_before_the_latest_event_is_computed_not_remembered(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00", priority="normal")
-    ws_cli("status", rid, "closed", "--at", "2026-11-17 09:00")
+    ws_cli("status", rid, "closed", "--at", "2026-11-17 09:00", "--note", "客户撤诉")
     assert sla_rows(ws_cli)["resolution"]["met"] == 1
     assert sla_rows(ws_cli, "2026-11-16 12:00")["resolution"]["running"] == 1
 

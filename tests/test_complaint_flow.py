@@ -51,7 +51,7 @@ def test_complaint_reports(ws_cli):
     a = make(ws_cli, "2026-10-05 09:00", content="charged twice", contact_phone="13800000001")
     make(ws_cli, "2026-10-20 09:00", content="refund please", contact_phone="13800000001")
     c = make(ws_cli, "2026-11-16 09:00", content="parcel never arrived", contact_phone="13800000002")
-    ws_cli("status", a, "closed", "--at", "2026-10-06 09:00")
+    ws_cli("status", a, "closed", "--at", "2026-10-06 09:00", "--note", "客户撤诉")
     causes = ws_cli("report", "complaint-causes", "--format", "json").json()
     assert causes["rows"][0] == {"category": "billing", "count": 2, "share_pct": 66.67}
     repeats = ws_cli("report", "complaint-repeats", "--format", "json").json()
@@ -64,6 +64,7 @@ def test_complaint_reports(ws_cli):
         "received": 3,
         "resolved": 1,
         "resolution_rate_pct": 33.33,
+        "closed_without_reply": 1,  # the October case was closed with a note and no reply
         "target_pct": 100,
         "meets_target": False,
     }

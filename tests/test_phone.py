@@ -37,7 +37,9 @@ def test_callbacks_are_planned_when_cases_close_and_done_by_calling(ws_cli):
     case = ws_cli(
         "record", "complaint", *complaint_args(owner="小李"), "--at", "2026-11-13 09:00", "--format", "json"
     ).json()["id"]
-    ws_cli("status", case, "closed", "--at", "2026-11-13 16:00")  # a Friday: 3wd ends at the close of Wed 18 Nov
+    ws_cli(
+        "status", case, "closed", "--at", "2026-11-13 16:00", "--note", "客户撤诉"
+    )  # a Friday: 3wd ends at the close of Wed 18 Nov
     due = ws_cli("callbacks", "--date", "2026-11-18", "--format", "json").json()
     assert due["count"] == 1
     item = due["callbacks"][0]

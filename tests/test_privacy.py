@@ -38,7 +38,7 @@ def filled(ws_cli):
         ).json()["id"]
         for h in (8, 9)
     ]
-    ws_cli("status", ids[0], "closed", "--at", "2026-11-16 10:00")
+    ws_cli("status", ids[0], "closed", "--at", "2026-11-16 10:00", "--note", "客户撤诉")
     ws_cli("record", "call", "--set", "direction=inbound", "--set", "outcome=answered", "--set", f"number={PHONE}")
     return cid, ids
 

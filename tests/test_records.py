@@ -53,7 +53,7 @@ def test_bad_values_name_their_field(ws_cli):
 def test_list_filters_and_json_shape(ws_cli):
     record(ws_cli, "--at", "2026-11-01 10:00", channel="web")
     second = record(ws_cli, "--at", "2026-11-10 10:00", content="I was charged twice")
-    ws_cli("status", second["id"], "closed", "--at", "2026-11-11 10:00")
+    ws_cli("status", second["id"], "closed", "--at", "2026-11-11 10:00", "--note", "客户撤诉")
     everything = ws_cli("list", "complaint", "--format", "json").json()
     assert everything["kind"] == "complaint" and everything["count"] == 2
     assert {r["id"] for r in everything["records"]} == {"CMP-20261101-0001", "CMP-20261110-0001"}
@@ -112,9 +112,9 @@ def test_at_may_not_precede_creation_or_last_status_nor_be_in_future(ws_cli, wor
     before = data_snapshot(workspace)
     early = ws_cli("respond", rid, "--at", "2026-11-02 08:00")
     assert early.exit_code == 1 and "earlier than" in early.stderr and "created_at" in early.stderr
-    behind = ws_cli("status", rid, "closed", "--at", "2026-11-02 11:00")
+    behind = ws_cli("status", rid, "closed", "--at", "2026-11-02 11:00", "--note", "客户撤诉")
     assert behind.exit_code == 1 and "last status change" in behind.stderr
-    future = ws_cli("status", rid, "closed", "--at", "2099-01-01")
+    future = ws_cli("status", rid, "closed", "--at", "now+1d", "--note", "客户撤诉")
     assert future.exit_code == 1 and "future" in future.stderr
     garbage = ws_cli("status", rid, "closed", "--at", "next tuesday")
     assert garbage.exit_code == 2 and "--at" in garbage.stderr

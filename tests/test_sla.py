@@ -53,7 +53,7 @@ def test_first_response_stops_at_the_first_response(ws_cli):
 
 def test_first_response_stops_when_resolved_before_any_response(ws_cli):
     rid = make(ws_cli, "2026-11-16 09:00")
-    ws_cli("status", rid, "closed", "--at", "2026-11-16 17:00")
+    ws_cli("status", rid, "closed", "--at", "2026-11-16 17:00", "--note", "客户撤诉")
     first = clocks(ws_cli, rid, "2026-11-17 10:00")[0]["first_response"]
     assert first["stopped_at"] == "2026-11-16T17:00:00+08:00"
     assert (first["elapsed_minutes"], first["state"]) == (390, "breached")
@@ -395,3 +395,21 @@ def test_notices_that_cannot_be_kept_leave_their_levels_unfired(ws_cli, workspac
     monkeypatch.undo()
     assert data_snapshot(workspace) == before  # no escalated event without its kept notice
     assert ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()["actions"]
+
+
+def test_closing_without_a_reply_needs_a_reason_and_is_counted_apart(ws_cli, workspace):
+    lazy = make(ws_cli, "2026-11-16 09:00")
+    before = data_snapshot(workspace)
+    refused = ws_cli("status", lazy, "closed", "--at", "2026-11-16 10:00")
+    assert refused.exit_code == 1 and "--note" in refused.stderr and data_snapshot(workspace) == before
+    closed = ws_cli(
+        "status", lazy, "closed", "--at", "2026-11-16 10:00", "--note", "客户电话中已撤诉", "--format", "json"
+    )
+    assert closed.exit_code == 0, closed.stderr
+    assert closed.json()["events"][-1]["closed_without_reply"] is True
+    answered = make(ws_cli, "2026-11-16 09:00")
+    ws_cli("respond", answered, "--at", "2026-11-16 09:30")
+    assert ws_cli("status", answered, "closed", "--at", "2026-11-16 11:00").exit_code == 0  # replied: no reason needed
+    first = ws_cli("report", "sla", "--format", "json").json()["totals"]["first_response"]
+    assert first["closed_without_reply"] == 1 and first["count"] == 2
+    assert ws_cli("report", "complaint-resolution", "--format", "json").json()["totals"]["closed_without_reply"] == 1

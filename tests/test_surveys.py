@@ -70,10 +70,10 @@ def test_sending_rules(ws_cli):
     soon = run(ws_cli, b, "handling=4", "recommend=8", "comment=ok")
     assert soon.exit_code == 1 and "at most one every 30 days" in soon.stderr
     assert run(ws_cli, b, "handling=4", "recommend=8", "comment=ok", extra=("--force",)).exit_code == 0
-    ws_cli("status", first, "closed")
+    ws_cli("status", first, "closed", "--note", "客户撤诉")
     assert ws_cli("survey", "due", "complaint_followup", "--format", "json").json()["count"] == 0  # already surveyed
     other = complaint(ws_cli)
-    ws_cli("status", other, "closed")
+    ws_cli("status", other, "closed", "--note", "客户撤诉")
     due = ws_cli("survey", "due", "complaint_followup", "--format", "json").json()
     assert [r["id"] for r in due["records"]] == [other]
     assert ws_cli("policy", "set", "surveys.sampling_pct", "0").exit_code == 0

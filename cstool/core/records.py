@@ -35,6 +35,15 @@ class Built:
     errors: list[tuple[int, FieldError]]
 
 
+def _answered(kind: Kind, record: Mapping[str, Any]) -> bool:
+    """A response was recorded, or the case reached a resolved status (a resolution answers it)."""
+    resolved = {s.name for s in kind.statuses if s.phase == "resolved"}
+    return bool(record.get("first_response_at")) or any(
+        e.get("type") == "response" or (e.get("type") == "status" and e.get("to") in resolved)
+        for e in record.get("events", [])
+    )
+
+
 def imported_status_events(
     kind: Kind, previous: str, status: Status, stamps: Mapping[str, Any], by: str, unknown_at: str
 ) -> list[dict]:
@@ -514,6 +523,13 @@ class RecordBook:
                 )
             )
         before = kind.status(record["status"])
+        unanswered = target.phase == "closed" and not _answered(kind, record)
+        if unanswered and not note:  # a lazy close must not pass for a reply (SPEC 11)
+            raise CstoolError(
+                _("{id} had no reply: closing it without one needs --note with the reason").format(
+                    id=record["id"] or _("the record")
+                )
+            )
         if target.phase in ("open", "pending"):
             record["resolved_at"] = None
             record["closed_at"] = None
@@ -524,7 +540,14 @@ class RecordBook:
         elif target.phase == "closed":
             record["closed_at"] = when
         record["events"].append(
-            event("status", when, self.app.user, note=note, **{"from": record["status"], "to": target.name})
+            event(
+                "status",
+                when,
+                self.app.user,
+                note=note,
+                closed_without_reply=True if unanswered else None,
+                **{"from": record["status"], "to": target.name},
+            )
         )
         record["status"] = target.name
         record["updated_at"] = when

@@ -140,14 +140,15 @@ def resolution_rate(request):
     tz = request.policy.timezone
     target = request.policy.get("complaints.resolution_target_pct")
     done = _done(request)
-    months = defaultdict(lambda: [0, 0])
+    months = defaultdict(lambda: [0, 0, 0])
     for record in _in_period(request):
         tally = months[_month(record, tz)]
         tally[0] += 1
         tally[1] += done(record)
+        tally[2] += any(e.get("closed_without_reply") for e in record.get("events", ()))
     rows = []
     for month in sorted(months):
-        received, resolved = months[month]
+        received, resolved, unanswered = months[month]
         rate = api.pct(resolved, received)
         rows.append(
             {
@@ -155,20 +156,23 @@ def resolution_rate(request):
                 "received": received,
                 "resolved": resolved,
                 "resolution_rate_pct": rate,
+                "closed_without_reply": unanswered,
                 "target_pct": target,
                 "meets_target": None if target is None else rate >= target,
             }
         )
     totals = _rate_totals(rows)
+    totals["closed_without_reply"] = sum(r["closed_without_reply"] for r in rows)
     totals["target_pct"] = target
     totals["meets_target"] = (
         None if target is None or totals["resolution_rate_pct"] is None else totals["resolution_rate_pct"] >= target
     )
     return api.ReportResult(
-        ["month", "received", "resolved", "resolution_rate_pct", "target_pct", "meets_target"],
+        ["month", "received", "resolved", "resolution_rate_pct", "closed_without_reply", "target_pct", "meets_target"],
         rows,
         totals,
-        _RATE_LABELS | {"month": label("Month", "月份")},
+        _RATE_LABELS
+        | {"month": label("Month", "月份"), "closed_without_reply": label("Closed without reply", "未答复即关闭")},
         label("Resolution rate against target", "投诉解决率（对照目标）"),
     )
 

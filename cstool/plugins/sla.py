@@ -24,6 +24,7 @@ COLUMNS = (
     "mean_minutes",
     "median_minutes",
     "p90_minutes",
+    "closed_without_reply",
 )
 LABELS = {
     "clock": label("Clock", "时钟"),
@@ -36,6 +37,7 @@ LABELS = {
     "mean_minutes": label("Mean min", "平均(分钟)"),
     "median_minutes": label("Median min", "中位数(分钟)"),
     "p90_minutes": label("P90 min", "P90(分钟)"),
+    "closed_without_reply": label("Closed without reply", "未答复即关闭"),
     "kind": label("Kind", "记录类型"),
     "department": label("Department", "部门"),
     "priority": label("Priority", "优先级"),
@@ -53,11 +55,17 @@ def _figures(tally):
         "unknown": tally["unknown"],
         "compliance_pct": api.pct(met, met + breached),
         **api.summary(tally["minutes"]),
+        "closed_without_reply": tally["closed_without_reply"],
     }
 
 
 def _tally():
-    return {"met": 0, "breached": 0, "running": 0, "unknown": 0, "minutes": []}
+    return {"met": 0, "breached": 0, "running": 0, "unknown": 0, "closed_without_reply": 0, "minutes": []}
+
+
+def _closed_without_reply(record) -> bool:
+    """Closed with no reply (SPEC 11): its first-response clock stopped, but nobody answered."""
+    return any(e.get("closed_without_reply") for e in record.get("events", ()))
 
 
 def sla_report(request):
@@ -75,10 +83,12 @@ def sla_report(request):
                 tally["running" if clock.state == "warning" else clock.state] += 1
                 if clock.stopped_at is not None:
                     tally["minutes"].append(clock.elapsed)
+                if clock.name == "first_response" and _closed_without_reply(record):
+                    tally["closed_without_reply"] += 1
     totals = defaultdict(_tally)
     for (_group, name), tally in groups.items():
         total = totals[name]
-        for key in ("met", "breached", "running", "unknown"):
+        for key in ("met", "breached", "running", "unknown", "closed_without_reply"):
             total[key] += tally[key]
         total["minutes"] += tally["minutes"]
     rows = [{by: group, "clock": name, **_figures(tally)} for (group, name), tally in sorted(groups.items())]
