@@ -413,3 +413,36 @@ def test_closing_without_a_reply_needs_a_reason_and_is_counted_apart(ws_cli, wor
     first = ws_cli("report", "sla", "--format", "json").json()["totals"]["first_response"]
     assert first["closed_without_reply"] == 1 and first["count"] == 2
     assert ws_cli("report", "complaint-resolution", "--format", "json").json()["totals"]["closed_without_reply"] == 1
+
+
+def test_escalating_into_the_future_is_only_a_dry_run(ws_cli, workspace):
+    make(ws_cli, "2026-11-16 09:00", severity="critical")
+    before = data_snapshot(workspace)
+    refused = ws_cli("escalate", "--now", "now+30d")
+    assert refused.exit_code == 2 and "--dry-run" in refused.stderr
+    assert data_snapshot(workspace) == before and not (workspace / "outbox.jsonl").exists()
+    assert ws_cli("escalate", "--now", "now+30d", "--dry-run", "--format", "json").json()["actions"]
+    assert ws_cli("report", "sla", "--now", "now+30d").exit_code == 0  # reading ahead is fine
+
+
+def test_a_clock_set_back_never_refuses_a_change_and_keeps_the_trail_in_order(ws_cli, workspace, monkeypatch):
+    rid = ws_cli("record", "complaint", *complaint_args(), "--format", "json").json()["id"]  # at the suite's now
+    monkeypatch.setenv("CSTOOL_NOW", "2026-12-01T09:00:00+08:00")  # the desk's clock, an hour behind
+    for args in (
+        ["respond", rid, "--note", "已联系"],
+        ["update", rid, "--set", "remedy=退款"],
+        ["assign", rid, "小李"],
+    ):
+        done = ws_cli(*args)
+        assert done.exit_code == 0, (args, done.stderr)
+        assert "the clock reads" in done.stderr
+    events = ws_cli("show", rid, "--format", "json").json()["events"]
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+
+
+def test_a_record_created_in_the_future_is_refused(ws_cli, workspace):
+    before = data_snapshot(workspace)
+    for value in ("now+2d", "2099-01-01"):
+        result = ws_cli("record", "complaint", *complaint_args(created_at=value))
+        assert result.exit_code == 1 and "is in the future" in result.stderr, result.stderr
+    assert data_snapshot(workspace) == before

@@ -64,6 +64,8 @@ class CstoolGroup(click.Group):
         finally:
             if ctx.obj is not None:
                 ctx.obj.finish()
+                for message in ctx.obj.warnings:
+                    click.echo(_("warning: {message}").format(message=message), err=True)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)

@@ -103,6 +103,13 @@ def escalate_command(app, now_text, dry_run, fmt):
     from cstool.core.files import collector_paused
 
     now = parse_instant(app, now_text, "--now") or app.now()
+    if not dry_run and now > app.now():  # events dated ahead would fire levels not yet passed (SPEC 11)
+        raise click.BadParameter(
+            _("{now} is later than now: escalate to a later instant only with --dry-run").format(
+                now=format_datetime(now)
+            ),
+            param_hint="--now",
+        )
     with collector_paused():
         actions = escalate(app, now, dry_run)
     delivered, held, failures = ([], [], []) if dry_run else deliver(app, actions, now)

@@ -47,6 +47,7 @@ class Context:
         self.no_input = no_input
         self.debug = debug
         self._parsed_policy = policy
+        self.warnings: list[str] = []  # for the person at the end of the command (the CLI prints them)
         self._clocks: dict = {}  # kind name -> its KindClocks
 
     @property
@@ -126,6 +127,10 @@ class Context:
                 kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name
             )
         return clocks.clocks(record, now, detail)
+
+    def warn(self, message: str) -> None:
+        """Something the person should know that does not stop the command."""
+        self.warnings.append(message)
 
     def finish(self) -> None:
         """After the command: keep what is worth keeping for the next one (clocks computed)."""

@@ -44,6 +44,17 @@ def _answered(kind: Kind, record: Mapping[str, Any]) -> bool:
     )
 
 
+def _in_the_future(record: Mapping[str, Any], now: datetime) -> list[FieldError]:
+    """created_at and the clock stamps may not lie ahead of now (SPEC 11): a case from the
+    future would start its clocks there, and escalate would never see it."""
+    late = [
+        name
+        for name in ("created_at", *STAMPS)
+        if record.get(name) and (stored_instant(record[name]) - now).total_seconds() > FUTURE_TOLERANCE_SECONDS
+    ]
+    return [FieldError(name, _("{at} is in the future").format(at=record[name])) for name in late]
+
+
 def imported_status_events(
     kind: Kind, previous: str, status: Status, stamps: Mapping[str, Any], by: str, unknown_at: str
 ) -> list[dict]:
@@ -222,7 +233,7 @@ class RecordBook:
             record = None
             if not problems:
                 record = self._new_record(kind, values, now)
-                problems = self._check_stamps(kind, record)
+                problems = self._check_stamps(kind, record) + _in_the_future(record, now)
             errors.extend((index, p) for p in problems)
             records.append(None if problems else record)
         self._run_record_hooks(kind, records, errors)
@@ -427,11 +438,28 @@ class RecordBook:
             if stored is None:
                 raise NotFound(_("no record {record_id}").format(record_id=record_id))
             record = copy.deepcopy(stored)
-            when = at or now
-            self._check_at(record, when, now, not_before_status)
+            if at is None:  # now, or the latest event when the clock reads earlier: in order, never refused
+                when = self._not_before_the_trail(record, now)
+            else:
+                when = at
+                self._check_at(record, when, now, not_before_status)
             apply(kind, record, format_datetime(when))
             tx.replace([record])
         return record
+
+    def _not_before_the_trail(self, record: dict, now: datetime) -> datetime:
+        """Now, or the record's latest event when the clock reads earlier (a clock set back,
+        a desk whose clock runs slow): a change without --at is never refused for it, and
+        the trail stays in order. Says so on stderr."""
+        latest = max((stored_instant(e["at"]) for e in record.get("events", []) if e.get("at")), default=None)
+        if latest is None or latest <= now:
+            return now
+        self.app.warn(
+            _("the clock reads {now}, before {id}'s latest event at {latest}; recorded at {latest}").format(
+                now=format_datetime(now), id=record["id"], latest=format_datetime(latest.astimezone(self.app.tz))
+            )
+        )
+        return latest.astimezone(self.app.tz)
 
     def _check_at(self, record: dict, when: datetime, now: datetime, not_before_status: bool) -> None:
         if (when - now).total_seconds() > FUTURE_TOLERANCE_SECONDS:
