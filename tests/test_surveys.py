@@ -174,3 +174,43 @@ def test_imported_answers_are_checked_as_instants_and_in_range(ws_cli, tmp_path)
     result = ws_cli("survey", "import", "aftersales", source, "--format", "json")
     assert result.exit_code == 1
     assert [(e["row"], e["field"]) for e in result.json()["errors"]] == [(2, "answered_at"), (3, "csat")]
+
+
+def test_a_low_score_whose_follow_up_would_be_refused_stores_nothing(ws_cli, workspace):
+    from conftest import data_snapshot
+
+    rid = complaint(ws_cli)
+    assert ws_cli("policy", "set", "surveys.follow_up_channel", "pigeon").exit_code == 0
+    before = data_snapshot(workspace)
+    refused = run(ws_cli, rid, "handling=1", "recommend=2", "comment=没人管")
+    assert refused.exit_code == 1 and "follow-up complaint" in refused.stderr and "nothing was stored" in refused.stderr
+    assert data_snapshot(workspace) == before  # neither the survey nor the complaint
+
+
+def test_the_follow_up_complaint_reads_in_the_workspace_language_and_names_the_complainant(ws_cli):
+    rid = complaint(ws_cli)
+    done = ws_cli(
+        "--lang",
+        "zh",
+        "survey",
+        "run",
+        "complaint_followup",
+        "--for",
+        rid,
+        "--answer",
+        "handling=1",
+        "--answer",
+        "recommend=2",
+        "--answer",
+        "comment=没人管",
+        "--no-input",
+        "--format",
+        "json",
+    )
+    assert done.exit_code == 0, done.stderr
+    opened = [
+        r for r in ws_cli("list", "complaint", "--format", "json", "--reveal").json()["records"] if r["id"] != rid
+    ]
+    assert len(opened) == 1
+    assert opened[0]["customer_name"] == "张伟" and "回访满意度低" in opened[0]["content"]
+    assert done.json()["id"] in opened[0]["content"] and "没人管" in opened[0]["content"]

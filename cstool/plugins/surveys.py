@@ -135,29 +135,53 @@ def sampled(record_id: str, percent: float) -> bool:
     return int(hashlib.sha1(record_id.encode()).hexdigest()[:8], 16) % 10000 < percent * 100
 
 
-def follow_up(app, survey: dict, surveyed: dict, kind) -> str | None:
-    """A low score opens a complaint or raises an escalation notice, as policy says."""
+def _low(app, survey: dict) -> str | None:
+    """What policy does about the score of ``survey``: "complaint", another follow-up (a
+    notice to the owner and supervisor), or None."""
     threshold, action = app.policy.get("surveys.follow_up_below"), app.policy.get("surveys.follow_up", "none")
     if threshold is None or survey.get("csat") is None or survey["csat"] > threshold or action == "none":
         return None
-    if action == "complaint":
-        complaint_kind = app.kinds.get("complaint")
-        personal = {f: surveyed.get(f) for f in ("customer_name", "contact_phone") if surveyed.get(f)}
-        values = {
-            "customer_name": surveyed.get("customer_name") or surveyed.get("name") or surveyed["id"],
-            "channel": "other",
-            "customer_id": surveyed.get("customer_id") or None,
-            "content": f"Low satisfaction score {survey['csat']}/5 on {survey['id']} about {surveyed['id']}. "
-            f"回访满意度低（{survey['csat']}分）。{survey.get('comment') or ''}".strip(),
-            "severity": "major",
-            "owner": surveyed.get("owner"),
-            **personal,
-        }
-        created = app.book.create(complaint_kind, {k: v for k, v in values.items() if v is not None})
-        return f"opened complaint {created['id']}"
-    from cstool.api import deliver
+    return action
 
-    action_notice = {
+
+def _complainant(app, surveyed: dict) -> str:
+    """Who the follow-up complaint is from: the surveyed case's complainant, else its customer."""
+    if surveyed.get("customer_name") or surveyed.get("name"):
+        return surveyed.get("customer_name") or surveyed["name"]
+    customer = next((c for c in app.store.records("customer") if c["id"] == surveyed.get("customer_id")), None)
+    return (customer or {}).get("name") or _("customer surveyed about {id}").format(id=surveyed["id"])
+
+
+def follow_up_complaint(app, survey: dict, surveyed: dict) -> dict:
+    """The complaint a low score opens, checked and ready to store (its text names the survey
+    once it has an id: ``{survey}``); a refusal names what policy must fix, and nothing is stored."""
+    personal = {f: surveyed.get(f) for f in ("contact_phone",) if surveyed.get(f)}
+    values = {
+        "customer_name": _complainant(app, surveyed),
+        "channel": app.policy.get("surveys.follow_up_channel", "other"),
+        "customer_id": surveyed.get("customer_id") or None,
+        "content": _("Low satisfaction score {csat}/5 in survey {{survey}} about {id}.").format(
+            csat=survey["csat"], id=surveyed["id"]
+        )
+        + (f" {survey['comment']}" if survey.get("comment") else ""),
+        "severity": "major",
+        "owner": surveyed.get("owner"),
+        **personal,
+    }
+    complaint_kind = app.kinds.get("complaint")
+    built = app.book.build(complaint_kind, [{k: v for k, v in values.items() if v is not None}])
+    if built.errors:
+        raise api.CstoolError(
+            _(
+                "the follow-up complaint a low score opens would be refused ({errors}): fix surveys.follow_up_channel "
+                "or the policy; nothing was stored"
+            ).format(errors="; ".join(f"{e.field}: {e.message}" for _i, e in built.errors))
+        )
+    return built.records[0]
+
+
+def low_score_notice(app, survey: dict, surveyed: dict) -> dict:
+    return {
         "id": surveyed["id"],
         "clock": "survey",
         "level": "low_score",
@@ -165,8 +189,6 @@ def follow_up(app, survey: dict, surveyed: dict, kind) -> str | None:
         "recipients": app.sla.recipients(["owner", "supervisor"], surveyed),
         "at": survey["created_at"],
     }
-    deliver(app, [action_notice], app.now())
-    return f"notified {', '.join(action_notice['recipients'])}"
 
 
 @hookimpl
@@ -242,24 +264,46 @@ def cstool_commands(cli):
             raise api.CstoolError("\n".join(errors) + "\n" + _("nothing was stored"))
         metric = {m: values.get(q.id) for m in ("csat", "nps", "ces") if (q := questionnaire.metric_question(m))}
         comment = next((values[q.id] for q in questionnaire.questions if q.type == "text" and values.get(q.id)), None)
-        record = app.book.create(
+        built = app.book.build(
             app.kinds.get(KIND),
-            {
-                "questionnaire": name,
-                "for_record": surveyed["id"],
-                "sent_at": now.isoformat(),
-                "answered_at": now.isoformat(),
-                **{k: v for k, v in metric.items() if v is not None},
-                "comment": comment,
-                "answers": [
-                    f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in values.items() if v not in (None, [])
-                ],
-                "customer_id": surveyed.get("customer_id") or (surveyed["id"] if kind.name == "customer" else None),
-                "department": surveyed.get("department"),
-                "owner": surveyed.get("owner"),
-            },
+            [
+                {
+                    "questionnaire": name,
+                    "for_record": surveyed["id"],
+                    "sent_at": now.isoformat(),
+                    "answered_at": now.isoformat(),
+                    **{k: v for k, v in metric.items() if v is not None},
+                    "comment": comment,
+                    "answers": [
+                        f"{k}={','.join(v) if isinstance(v, list) else v}"
+                        for k, v in values.items()
+                        if v not in (None, [])
+                    ],
+                    "customer_id": surveyed.get("customer_id") or (surveyed["id"] if kind.name == "customer" else None),
+                    "department": surveyed.get("department"),
+                    "owner": surveyed.get("owner"),
+                }
+            ],
         )
-        outcome = follow_up(app, record, surveyed, kind)
+        if built.errors:
+            raise api.CstoolError("\n".join(f"{e.field}: {e.message}" for _i, e in built.errors))
+        record = built.records[0]
+        action = _low(app, record)
+        # Everything is checked before anything is stored: the survey and its follow-up, or neither.
+        complaint = follow_up_complaint(app, record, surveyed) if action == "complaint" else None
+        with app.store.kinds_locked([KIND, "complaint"] if complaint else [KIND]):
+            record = app.book.insert(app.kinds.get(KIND), [record])[0]
+            outcome = None
+            if complaint is not None:
+                complaint["content"] = complaint["content"].replace("{survey}", record["id"])
+                complaint = app.book.insert(app.kinds.get("complaint"), [complaint])[0]
+                outcome = _("opened complaint {id}").format(id=complaint["id"])
+        if action is not None and action != "complaint":  # any other follow-up raises a notice
+            from cstool.api import deliver
+
+            notice = low_score_notice(app, record, surveyed)
+            deliver(app, [notice], app.now())
+            outcome = _("notified {recipients}").format(recipients=", ".join(notice["recipients"]))
         app.hook.cstool_survey_answered(record=surveyed, answers=values, policy=app.policy)
         show_record(app, app.kinds.get(KIND), record, fmt)
         if outcome:
