@@ -171,12 +171,11 @@ def follow_up_complaint(app, survey: dict, surveyed: dict) -> dict:
     complaint_kind = app.kinds.get("complaint")
     built = app.book.build(complaint_kind, [{k: v for k, v in values.items() if v is not None}])
     if built.errors:
-        raise api.CstoolError(
-            _(
-                "the follow-up complaint a low score opens would be refused ({errors}): fix surveys.follow_up_channel "
-                "or the policy; nothing was stored"
-            ).format(errors="; ".join(f"{e.field}: {e.message}" for _i, e in built.errors))
+        refused = _(
+            "the follow-up complaint a low score opens would be refused ({errors}): fix surveys.follow_up_channel "
+            "or the policy; nothing was stored"
         )
+        raise api.CstoolError(refused.format(errors="; ".join(str(e) for _i, e in built.errors)))
     return built.records[0]
 
 
@@ -286,7 +285,7 @@ def cstool_commands(cli):
             ],
         )
         if built.errors:
-            raise api.CstoolError("\n".join(f"{e.field}: {e.message}" for _i, e in built.errors))
+            raise api.CstoolError("\n".join(str(e) for _i, e in built.errors))
         record = built.records[0]
         action = _low(app, record)
         # Everything is checked before anything is stored: the survey and its follow-up, or neither.
