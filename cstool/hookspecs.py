@@ -163,6 +163,21 @@ def cstool_commands(cli):
 
 
 @hookspec
+def cstool_policy_keys():
+    """Declare the policy keys your plugin reads, so that a misspelt one is caught.
+
+    Called whenever the policy is checked (every command that loads it, ``policy check``,
+    before ``policy set`` writes).
+    Arguments: none.
+    Returns: a list of dotted keys: ``"parcels.max_weight"`` (one key of a section), or
+    ``"parcels.*"`` / ``"parcels"`` (a section whose keys are names a department chooses).
+    Every result is collected. A top-level section nobody declares, or a key of a declared
+    section nobody declares, is a policy problem with the closest known key suggested;
+    the choices a kind's fields take from policy (``choices_from``) count as declared.
+    """
+
+
+@hookspec
 def cstool_check_policy(policy, kinds):
     """Check the policy sections your plugin reads.
 

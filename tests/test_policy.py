@@ -143,3 +143,47 @@ def test_a_year_without_holiday_data_is_a_warning_not_an_error(ws_cli, monkeypat
     assert any("2027" in note for note in report["notes"])
     monkeypatch.setenv("CSTOOL_NOW", "2026-06-01T10:00:00+08:00")
     assert "warning" not in ws_cli("policy", "check").stderr
+
+
+def test_a_misspelt_or_unknown_key_is_refused_with_the_closest_name(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    before = path.read_bytes()
+    typo = ws_cli("policy", "set", "complaints.chanels", '["phone"]')
+    assert typo.exit_code == 1 and "complaints.chanels: unknown key; did you mean 'channels'?" in typo.stderr
+    nothing = ws_cli("policy", "set", "nosuch.key", "1")
+    assert nothing.exit_code == 1 and "nosuch: unknown key" in nothing.stderr
+    assert path.read_bytes() == before
+    path.write_text(before.decode("utf-8") + '\n[surveys_]\nfollow_up = "none"\n', encoding="utf-8")
+    checked = ws_cli("policy", "check")
+    assert checked.exit_code == 1 and "did you mean 'surveys'?" in checked.stderr
+
+
+def test_a_key_of_a_blocked_plugin_is_a_warning_not_a_refusal(ws_cli, workspace, monkeypatch):
+    path = workspace / "policy.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[parcels]\nmax_weight = 30\n", encoding="utf-8")
+    assert ws_cli("policy", "check").exit_code == 1
+    monkeypatch.setenv("CSTOOL_BLOCK_PLUGINS", "smtp")  # some plugin is not loaded: [parcels] may be its
+    checked = ws_cli("policy", "check")
+    assert checked.exit_code == 0 and "parcels: unknown key" in checked.stderr
+
+
+def test_every_department_a_section_or_a_record_names_exists(ws_cli, workspace):
+    refused = ws_cli("policy", "set", "aftersales.department", "nosuchdept")
+    assert refused.exit_code == 1 and "'nosuchdept' is not a department" in refused.stderr
+    made = ws_cli("record", "complaint", *complaint_args(department="nosuchdept"))
+    assert made.exit_code == 1 and "department" in made.stderr
+    rid = ws_cli("record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    assert ws_cli("update", rid, "--set", "department=nosuchdept").exit_code == 1
+
+
+def test_a_toml_syntax_error_names_line_column_and_key_in_the_chosen_language(ws_cli, workspace):
+    path = workspace / "policy.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('timezone = "Asia/Shanghai"', "timezone = Asia/Shanghai", 1),
+        encoding="utf-8",
+    )
+    english = ws_cli("policy", "check")
+    assert english.exit_code == 1 and "not valid TOML at 'timezone'" in english.stderr
+    assert ":7:" in english.stderr or ":8:" in english.stderr
+    chinese = ws_cli("--lang", "zh", "policy", "check")
+    assert "不是有效的 TOML" in chinese.stderr and "'timezone'" in chinese.stderr

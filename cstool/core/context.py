@@ -14,7 +14,15 @@ from cstool.core.errors import CstoolError, PolicyError
 from cstool.core.host import Host
 from cstool.core.i18n import _, set_language
 from cstool.core.kinds import Field, Kind, KindRegistry
-from cstool.core.policy import Policy, Problem, check_core, load_policy
+from cstool.core.policy import (
+    CORE_KEYS,
+    Policy,
+    Problem,
+    check_core,
+    check_department_names,
+    check_keys,
+    load_policy,
+)
 from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
 
@@ -78,6 +86,15 @@ class Context:
         from cstool.core.clocks import check_sla_policy
 
         problems = [Problem(path, message) for path, message in check_sla_policy(policy, self.kinds.names())]
+        problems += check_department_names(policy)
+        # With every plugin loaded an unread key is a mistake; with one blocked or broken it
+        # may be that plugin's, so only a near miss of a known key (a typo) is refused then.
+        everyone = not self.host.failures and not self.host.blocked
+        for problem, typo in check_keys(policy, self.policy_keys()):
+            if typo or everyone:
+                problems.append(problem)
+            else:
+                self.warn(policy.describe(problem))
         for plugin in self.host.implementers("cstool_check_policy"):
             found = self.host.call_plugin("cstool_check_policy", plugin, policy=policy, kinds=self.kinds)
             if isinstance(found, Exception):  # a section of the wrong shape its check did not expect
@@ -127,6 +144,14 @@ class Context:
                 kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name
             )
         return clocks.clocks(record, now, detail)
+
+    def policy_keys(self) -> list[str]:
+        """Every policy key the core and the loaded plugins read: declared, and the choices
+        kinds take from policy."""
+        declared = [*CORE_KEYS, *(f.choices_from for kind in self.kinds for f in kind.fields if f.choices_from)]
+        for found in self.hook.cstool_policy_keys():
+            declared.extend(found or [])
+        return declared
 
     def warn(self, message: str) -> None:
         """Something the person should know that does not stop the command."""

@@ -522,7 +522,7 @@ def apply_import(
     with progress(len(candidates)) if progress else contextlib.nullcontext() as bar:
         for first in range(0, len(candidates), CHUNK_ROWS):
             chunk = candidates[first : first + CHUNK_ROWS]
-            built = book.build(kind, [raw_rows[i] for i in chunk], tz=tz, formats=formats)
+            built = book.build(kind, [raw_rows[i] for i in chunk], tz=tz, formats=formats, history=True)
             for position, error in built.errors:
                 problems.setdefault(chunk[position], []).append(error)
             records.update((chunk[p], r) for p, r in enumerate(built.records) if r is not None)

@@ -202,13 +202,88 @@ def read_text(path: Path, text: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        located = re.search(r"\s*\(at line (\d+), column \d+\)$", str(exc))
+        located = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(exc))
         if located is None:
             raise PolicyError(_("{path}: {exc}").format(path=path, exc=exc)) from None
-        message = str(exc)[: located.start()]
+        line, column = int(located.group(1)), int(located.group(2))
+        lines = text.splitlines()
+        shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        key = shown.split("=", 1)[0].strip() if "=" in shown else shown
         raise PolicyError(
-            _("{path}:{line}: {message}").format(path=path, line=located.group(1), message=message)
+            _("{path}:{line}:{column}: not valid TOML at {key!r} ({reason})").format(
+                path=path, line=line, column=column, key=key, reason=str(exc)[: located.start()]
+            )
         ) from None
+
+
+# The sections and keys the core itself reads (plugins declare theirs: cstool_policy_keys).
+CORE_KEYS = (
+    "workspace.timezone",
+    "workspace.language",
+    "workspace.priorities",
+    "workspace.default_priority",
+    "plugins.blocked",
+    "departments.*",
+    "calendars.*",
+    "sla.*",
+    "escalation.levels",
+    "notify.calendar",
+)
+
+
+def check_keys(policy: Policy, declared: Iterable[str]) -> list[tuple[Problem, bool]]:
+    """Top-level sections, and the keys of each section, that nothing declares it reads:
+    most often a typo (``complaints.chanels``), reported with the closest known name.
+    Each comes with whether it is a typo (a known name is close)."""
+    import difflib
+
+    open_sections: set[str] = set()
+    known: dict[str, set[str]] = {}
+    for key in declared:
+        section, _dot, rest = key.partition(".")
+        if not rest or rest == "*":
+            open_sections.add(section)
+        else:
+            known.setdefault(section, set()).add(rest.split(".", 1)[0])
+    found = []
+    for section, value in policy.data.items():
+        if section in open_sections:
+            continue
+        if section not in known:
+            found.append(_unknown((section,), open_sections | set(known), difflib))
+        elif isinstance(value, dict):
+            found.extend(
+                _unknown((section, key), known[section], difflib) for key in value if key not in known[section]
+            )
+    return found
+
+
+def _unknown(path: tuple[str, ...], names: set[str], difflib) -> tuple[Problem, bool]:
+    close = difflib.get_close_matches(path[-1], sorted(names), n=1, cutoff=0.6)
+    if close:
+        return Problem(path, _("unknown key; did you mean {close!r}?").format(close=close[0])), True
+    message = _("unknown key: no part of cstool or its plugins reads it (known here: {names})")
+    return Problem(path, message.format(names=", ".join(sorted(names)) or _("none"))), False
+
+
+def check_department_names(policy: Policy) -> list[Problem]:
+    """A section's ``department`` key names a department of [departments] (the convention
+    every plugin follows: complaints.department, aftersales.department, ...)."""
+    departments = policy.get("departments") or {}
+    if not isinstance(departments, dict):
+        return []
+    return [
+        Problem(
+            (section, "department"),
+            _("{name!r} is not a department; departments: {known}").format(
+                name=table["department"], known=", ".join(departments)
+            ),
+        )
+        for section, table in policy.data.items()
+        if isinstance(table, dict)
+        and "department" in table
+        and not (isinstance(table["department"], str) and table["department"] in departments)
+    ]
 
 
 def check_core(policy: Policy) -> list[Problem]:

@@ -219,8 +219,12 @@ class RecordBook:
         now: datetime | None = None,
         tz: tzinfo | None = None,
         formats: Mapping[str, str] | None = None,
+        history: bool = False,
     ) -> Built:
-        """Records for ``rows`` through the whole pipeline; refused rows are None with errors."""
+        """Records for ``rows`` through the whole pipeline; refused rows are None with errors.
+
+        ``history``: rows of another system's past (an import) may name departments the
+        policy does not have (they are that system's); a new record may not."""
         now = now or self.app.now()
         records: list[dict | None] = []
         errors: list[tuple[int, FieldError]] = []
@@ -234,6 +238,8 @@ class RecordBook:
             if not problems:
                 record = self._new_record(kind, values, now)
                 problems = self._check_stamps(kind, record) + _in_the_future(record, now)
+                if not history:
+                    problems += self._unknown_department(record)
             errors.extend((index, p) for p in problems)
             records.append(None if problems else record)
         self._run_record_hooks(kind, records, errors)
@@ -282,6 +288,20 @@ class RecordBook:
                 if match is not None:
                     return match
         return kind.initial_status
+
+    def _unknown_department(self, record: Mapping[str, Any]) -> list[FieldError]:
+        """A record's department must be one of the policy's: escalations of a department
+        that does not exist would go to nobody."""
+        departments = self.app.policy.get("departments") or {}
+        name = record.get("department")
+        if not departments or name in (None, "") or name in departments:
+            return []
+        return [
+            FieldError(
+                "department",
+                _("{name!r} is not a department; departments: {known}").format(name=name, known=", ".join(departments)),
+            )
+        ]
 
     def _check_stamps(self, kind: Kind, record: Mapping[str, Any]) -> list[FieldError]:
         """Stamps must not precede creation, nor contradict the status (dirty exports do both)."""
@@ -492,6 +512,9 @@ class RecordBook:
             missing = self.missing_required(kind, record)
             if missing:
                 raise RecordInvalid([FieldError(name, _("is required and cannot be emptied")) for name in missing])
+            unknown = self._unknown_department(record)
+            if unknown:
+                raise RecordInvalid(unknown)
             by_rule = {k: v for k, v in (record.get("classified") or {}).items() if k not in changes}
             if by_rule:
                 record["classified"] = by_rule

@@ -411,3 +411,12 @@ def cstool_demo_records(rng, now, policy):
                 steps.append(("status", "closed", 5000))
         records.append(api.DemoRecord(KIND, values, [s for s in steps if s[-1] < age]))
     return records
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "aftersales.department",
+        "aftersales.outlets",
+        "aftersales.product_lines",
+    ]

@@ -365,3 +365,16 @@ def cstool_demo_records(rng, now, policy):
                     steps.append(("status", "closed", rng.randint(3001, 3900)))
         records.append(api.DemoRecord(KIND, values, [s for s in steps if s[-1] < age_minutes]))
     return records
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "complaints.channels",
+        "complaints.complainant_types",
+        "complaints.default_severity",
+        "complaints.department",
+        "complaints.handling_steps",
+        "complaints.resolution_target_pct",
+        "complaints.severities",
+    ]

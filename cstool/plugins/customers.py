@@ -607,3 +607,14 @@ def cstool_demo_records(rng, now, policy):
             )
         )
     return records
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "customers.credit_ratings",
+        "customers.default_credit",
+        "customers.grades",
+        "customers.lists",
+        "customers.regions",
+    ]

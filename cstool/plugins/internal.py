@@ -390,3 +390,11 @@ def cstool_demo_records(rng, now, policy):
                 )
             )
     return records
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "internal.agreements",
+        "internal.chain",
+    ]

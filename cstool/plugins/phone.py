@@ -358,3 +358,14 @@ def cstool_demo_records(rng, now, policy):
         }
         records.append(api.DemoRecord(KIND, values))
     return records
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "phone.agents",
+        "phone.callbacks",
+        "phone.link_kinds",
+        "phone.service_level_seconds",
+        "phone.short_abandon_seconds",
+    ]

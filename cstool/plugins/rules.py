@@ -87,3 +87,10 @@ def cstool_reports():
     return [
         api.Report("classify-rules", label("What each classification rule catches", "分类规则命中情况"), rule_counts)
     ]
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "classify.*",
+    ]

@@ -80,3 +80,10 @@ def cstool_check_policy(policy):
     if not (isinstance(addresses, dict) and all(isinstance(v, str) and "@" in v for v in addresses.values())):
         problems.append(api.Problem((*base, "addresses"), _('must be a table of name = "e-mail address"')))
     return problems
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "notify.smtp",
+    ]

@@ -491,3 +491,16 @@ def cstool_reports():
         ),
         api.Report("quality-card", label("Quarterly service quality card", "季度服务质量卡"), quality_card),
     ]
+
+
+@hookimpl
+def cstool_policy_keys():
+    return [
+        "surveys.follow_up",
+        "surveys.follow_up_below",
+        "surveys.follow_up_channel",
+        "surveys.min_days_between",
+        "surveys.one_per_record",
+        "surveys.record_kinds",
+        "surveys.sampling_pct",
+    ]

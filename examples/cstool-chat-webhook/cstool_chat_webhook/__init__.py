@@ -1,7 +1,8 @@
 """Escalation notices to a chat group's robot webhook (WeCom / DingTalk text messages).
 
-A cstool plugin: cstool_notify posts the notices, cstool_check_policy checks
-[notify.webhook], cstool_commands adds `cstool webhook test`. Standard library only.
+A cstool plugin: cstool_notify posts the notices, cstool_policy_keys declares and
+cstool_check_policy checks [notify.webhook], cstool_commands adds `cstool webhook test`.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ def cstool_notify(actions, policy):
         return
     for action in actions:
         post(settings, notice_text(action), action["recipients"])
+
+
+@hookimpl
+def cstool_policy_keys():
+    """The one table this plugin reads: [notify.webhook]."""
+    return ["notify.webhook"]
 
 
 @hookimpl
