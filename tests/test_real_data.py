@@ -64,20 +64,31 @@ def nyc_expected(path, now):
     with open(path, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     minutes, running, refused = [], [], 0
+    promise = {"promised_met": 0, "promised_breached": 0, "promised_running": 0}
     for row in rows:
         created = datetime.strptime(row["Created Date"], NYC_FORMAT).replace(tzinfo=tz).astimezone(utc)
+        due = (
+            datetime.strptime(row["Due Date"], NYC_FORMAT).replace(tzinfo=tz).astimezone(utc)
+            if row["Due Date"]
+            else None
+        )
         if row["Closed Date"]:
             closed = datetime.strptime(row["Closed Date"], NYC_FORMAT).replace(tzinfo=tz).astimezone(utc)
             if closed < created or row["Status"] != "Closed":
                 refused += 1
                 continue
             minutes.append((closed - created).total_seconds() / 60)
+            if due is not None:
+                promise["promised_met" if closed <= due else "promised_breached"] += 1
         else:
             running.append((now.astimezone(utc) - created).total_seconds() / 60)
+            if due is not None:
+                promise["promised_breached" if now.astimezone(utc) > due else "promised_running"] += 1
     met = sum(m <= NYC_TARGET_MINUTES for m in minutes)
     breached = len(minutes) - met + sum(r > NYC_TARGET_MINUTES for r in running)
     ordered = sorted(minutes)
     return {
+        **promise,
         "rows": len(rows),
         "refused": refused,
         "met": met,
@@ -115,8 +126,16 @@ def test_nyc311_sla_report_agrees_with_the_csv(ws_cli, shared_data):
     assert "first_response" not in report["totals"]
 
     by_department = ws_cli("report", "sla", "--by", "department", "--now", now.isoformat(), "--format", "json").json()
-    nypd = next(r for r in by_department["rows"] if r["department"] == "NYPD")
-    assert nypd["clock"] == "resolution" and nypd["count"] > 300
+    nypd = next(r for r in by_department["rows"] if r["department"] == "NYPD" and r["clock"] == "resolution")
+    assert nypd["count"] > 300
+
+    # The city's own promise (Due Date) is a clock of its own, judged against the CSV directly.
+    promised = report["totals"]["promised"]
+    assert (promised["met"], promised["breached"], promised["running"]) == (
+        expected["promised_met"],
+        expected["promised_breached"],
+        expected["promised_running"],
+    )
     categories = {r["category"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]}
     assert "Noise - Residential" in categories
 
@@ -213,3 +232,25 @@ def test_olist_reviews_import_and_csat(ws_cli, shared_data):
     assert any(
         "\n" in s["comment"] for s in ws_cli("list", "survey", "--format", "json").json()["records"] if s["comment"]
     )
+
+
+def test_cfpb_timely_response_is_reported_as_the_source_judged_it(ws_cli, shared_data):
+    from collections import Counter
+
+    source = shared_data / "cfpb_complaints_sample.csv"
+    assert ws_cli("import", "complaint", source, "--map", "cfpb").exit_code == 0
+    with open(source, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    for by, column in (("subject", "Company"), ("category", "Product")):
+        report = ws_cli("report", "complaint-timeliness", "--by", by, "--format", "json").json()
+        counted, timely = (
+            Counter(r[column] for r in rows),
+            Counter(r[column] for r in rows if r["Timely response?"] == "Yes"),
+        )
+        for row in report["rows"][:10]:
+            name = row[by]
+            assert row["count"] == counted[name] and row["timely"] == timely[name], name
+            assert row["timely_pct"] == pytest.approx(round(100 * timely[name] / counted[name], 2))
+        assert report["totals"]["count"] == len(rows)
+    sample = ws_cli("list", "complaint", "--format", "json").json()["records"][0]
+    assert sample["forwarded_at"] and isinstance(sample["timely_response"], bool)

@@ -446,3 +446,39 @@ def test_a_record_created_in_the_future_is_refused(ws_cli, workspace):
         result = ws_cli("record", "complaint", *complaint_args(created_at=value))
         assert result.exit_code == 1 and "is in the future" in result.stderr, result.stderr
     assert data_snapshot(workspace) == before
+
+
+def test_the_promise_of_the_source_system_is_a_clock_of_its_own(ws_cli):
+    kept = ws_cli(
+        "record",
+        "complaint",
+        *complaint_args(promised_at="2026-11-18 12:00"),
+        "--at",
+        "2026-11-16 09:00",
+        "--format",
+        "json",
+    ).json()["id"]
+    ws_cli("respond", kept, "--at", "2026-11-16 10:00")
+    assert ws_cli("status", kept, "closed", "--at", "2026-11-17 09:00").exit_code == 0
+    late = ws_cli(
+        "record",
+        "complaint",
+        *complaint_args(promised_at="2026-11-17 12:00"),
+        "--at",
+        "2026-11-16 09:00",
+        "--format",
+        "json",
+    ).json()["id"]
+    clocks = {c["name"]: c for c in ws_cli("sla", kept, "--format", "json").json()["clocks"]}
+    promised = clocks["promised"]
+    assert (promised["state"], promised["due_at"], promised["stopped_at"]) == (
+        "met",
+        "2026-11-18T12:00:00+08:00",
+        "2026-11-17T09:00:00+08:00",
+    )
+    assert promised["elapsed_minutes"] == 24 * 60  # real minutes: the promise is the source's, not a calendar's
+    assert {c["name"]: c for c in ws_cli("sla", late, "--format", "json").json()["clocks"]}["promised"][
+        "state"
+    ] == "breached"
+    totals = ws_cli("report", "sla", "--format", "json").json()["totals"]["promised"]
+    assert (totals["met"], totals["breached"]) == (1, 1)

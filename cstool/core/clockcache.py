@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 
 from cstool.core import calendar as calendar_module, clocks as clocks_module
-from cstool.core.clocks import Clock, SlaPolicy, record_clocks, resume, settle
+from cstool.core.clocks import Clock, SlaPolicy, resume, settle, with_promised
 
 FORMAT = 1  # the layout of the cache file
 RANKS = {"figures": 0, "due": 1, "instants": 2}  # "explain" has words in the current language: never kept
@@ -61,9 +61,13 @@ class KindClocks:
     def clocks(
         self, record: Mapping[str, Any], now: datetime, detail: str = "instants"
     ) -> tuple[str | None, list[Clock]]:
+        found = self._policy_clocks(record, now, detail)
+        return found if not record.get("promised_at") else with_promised(record, self.phases, self.initial, now, found)
+
+    def _policy_clocks(self, record: Mapping[str, Any], now: datetime, detail: str) -> tuple[str | None, list[Clock]]:
         rank = RANKS.get(detail)
         if rank is None:
-            return record_clocks(record, self.phases, self.initial, self.sla, now, detail)
+            return settle(record, self.phases, self.initial, self.sla, now, detail, keep=False)[:2]
         if self._now[0] is not now:
             self._now = (now, now.timestamp())
         checksum = zlib.crc32(orjson.dumps(record))

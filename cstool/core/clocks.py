@@ -428,6 +428,50 @@ def judge(
     )
 
 
+PROMISED = Target("promised", 0, "promise")  # the source system's own due instant: SPEC 11
+
+
+def with_promised(
+    record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime, found: tuple
+) -> tuple[str | None, list[Clock]]:
+    """``found`` (calendar name, clocks) and, when the record carries ``promised_at``, the
+    third clock ``promised``: from creation to the time the source system promised, in real
+    minutes, stopped where resolution stops; met when it stopped by then, else breached."""
+    promised_at = record.get("promised_at")
+    if not promised_at:
+        return found
+    line = timeline(record, phases, initial, now)
+    due = _instant(promised_at)
+    stop = line.resolution_stop
+    end = stop[0] if stop else now
+    elapsed = max(0.0, (end - line.created).total_seconds() / 60)
+    target_minutes = max(0.0, (due - line.created).total_seconds() / 60)
+    unknown = bool(stop and stop[1])
+    breached = not unknown and end > due
+    state = "unknown" if unknown else "breached" if breached else "met" if stop else "running"
+    clock = Clock(
+        "promised",
+        _("source system"),
+        PROMISED,
+        target_minutes,
+        line.created,
+        stop[0] if stop else None,
+        unknown,
+        None if unknown else elapsed,
+        0.0,
+        due,
+        state,
+        None,
+        due if breached else None,
+    )
+    clock.explain = [
+        _("Due {at}, as the system it came from promised (real time, not business hours)").format(
+            at=due.isoformat(timespec="minutes")
+        )
+    ]
+    return found[0], [*found[1], clock]
+
+
 def record_clocks(
     record: Mapping[str, Any],
     phases: Mapping[str, str],
@@ -438,7 +482,7 @@ def record_clocks(
 ) -> tuple[str | None, list[Clock]]:
     """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
     calendar_name, clocks, _settled = settle(record, phases, initial, sla, now, detail, keep=False)
-    return calendar_name, clocks
+    return with_promised(record, phases, initial, now, (calendar_name, clocks))
 
 
 def settle(

@@ -146,6 +146,7 @@ ENVELOPE_FIELDS: tuple[Field, ...] = (
     Field("first_response_at", "datetime", label=label("First response at", "首次响应时间")),
     Field("resolved_at", "datetime", label=label("Resolved at", "解决时间")),
     Field("closed_at", "datetime", label=label("Closed at", "结案时间")),
+    Field("promised_at", "datetime", label=label("Promised by", "承诺期限")),
     Field("department", "text", label=label("Department", "负责部门")),
     Field("owner", "text", label=label("Owner", "首问负责人")),
     Field("customer_id", "text", label=label("Customer id", "客户编号")),
@@ -163,6 +164,7 @@ ENVELOPE_NAMES = (
     "first_response_at",
     "resolved_at",
     "closed_at",
+    "promised_at",
     "department",
     "owner",
     "customer_id",
@@ -173,7 +175,7 @@ ENVELOPE_NAMES = (
     "events",
 )
 # What `update --set` may change; status, owner and clock stamps have their own commands.
-UPDATABLE_ENVELOPE = ("department", "customer_id", "category", "priority", "tags", "external_id")
+UPDATABLE_ENVELOPE = ("department", "customer_id", "category", "priority", "tags", "external_id", "promised_at")
 
 
 class KindRegistry:

@@ -258,6 +258,7 @@ class RecordBook:
             "first_response_at": values.get("first_response_at"),
             "resolved_at": values.get("resolved_at"),
             "closed_at": values.get("closed_at"),
+            "promised_at": values.get("promised_at"),
             "department": values.get("department") or kind.department,
             "owner": values.get("owner") or user,
             "customer_id": values.get("customer_id"),

@@ -267,6 +267,41 @@ def summary(request):
     )
 
 
+TIMELINESS_GROUPS = ("subject", "category")  # the company, the product (as the CFPB map fills them)
+
+
+def timeliness(request):
+    """The source system's own promise: share of complaints it judged answered in time, per
+    company (``subject``) or product (``category``); rows without that judgement are left out."""
+    by = request.by or "subject"
+    groups = defaultdict(lambda: [0, 0])
+    for record in _in_period(request):
+        if record.get("timely_response") is None:
+            continue
+        tally = groups[record.get(by) or "—"]
+        tally[0] += 1
+        tally[1] += bool(record["timely_response"])
+    rows = [
+        {by: name, "count": count, "timely": timely, "untimely": count - timely, "timely_pct": api.pct(timely, count)}
+        for name, (count, timely) in sorted(groups.items(), key=lambda item: (-item[1][0], item[0]))
+    ]
+    count, timely = sum(r["count"] for r in rows), sum(r["timely"] for r in rows)
+    return api.ReportResult(
+        [by, "count", "timely", "untimely", "timely_pct"],
+        rows,
+        {"count": count, "timely": timely, "untimely": count - timely, "timely_pct": api.pct(timely, count)},
+        {
+            "subject": label("Company", "企业"),
+            "category": label("Product", "产品"),
+            "count": label("Complaints", "投诉数"),
+            "timely": label("Timely", "及时"),
+            "untimely": label("Not timely", "不及时"),
+            "timely_pct": label("Timely %", "及时率 %"),
+        },
+        label("Timely response as the source judged it", "来源系统判定的及时答复率"),
+    )
+
+
 @hookimpl
 def cstool_reports():
     return [
@@ -276,4 +311,10 @@ def cstool_reports():
         api.Report("complaint-resolution", label("Resolution rate against target", "投诉解决率"), resolution_rate),
         api.Report("complaint-tracking", label("Open cases: age and next due time", "案件追踪表"), tracking),
         api.Report("complaint-summary", label("Complaint summary for a period", "投诉总结表"), summary),
+        api.Report(
+            "complaint-timeliness",
+            label("Timely response by company or product (source)", "及时答复率（来源系统）"),
+            timeliness,
+            by=TIMELINESS_GROUPS,
+        ),
     ]

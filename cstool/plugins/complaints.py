@@ -41,6 +41,10 @@ COMPLAINT = Kind(
         Field("received_by", "text", label=label("Received by", "受理人")),
         Field("region", "text", label=label("Region", "地区")),
         Field("resolution", "text", multiline=True, ask=False, label=label("Resolution", "处理结果")),
+        # What the system a complaint was imported from says of its own handling (CFPB: the
+        # date it was sent to the company, and whether the company answered in time).
+        Field("forwarded_at", "date", ask=False, label=label("Sent to the company", "转交企业日期")),
+        Field("timely_response", "bool", ask=False, label=label("Timely response (source)", "及时答复（来源系统）")),
         Field(
             "handling_steps",
             "list",
