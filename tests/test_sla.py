@@ -482,3 +482,18 @@ def test_the_promise_of_the_source_system_is_a_clock_of_its_own(ws_cli):
     ] == "breached"
     totals = ws_cli("report", "sla", "--format", "json").json()["totals"]["promised"]
     assert (totals["met"], totals["breached"]) == (1, 1)
+
+
+def test_smaller_figures_a_supervisor_trusts(ws_cli, workspace):
+    """A period that ends before it starts, an owner in no department, breached cases still
+    open counted apart, and outbox lines a person can read."""
+    reversed_period = ws_cli("report", "complaints", "--since", "2026-12-01", "--until", "2026-11-01")
+    assert reversed_period.exit_code == 2 and "the period is empty" in reversed_period.stderr
+    rid = make(ws_cli, "2026-11-16 09:00", severity="critical")
+    nobody = ws_cli("assign", rid, "路人甲")
+    assert nobody.exit_code == 1 and "in no department" in nobody.stderr
+    totals = ws_cli("report", "sla", "--format", "json").json()["totals"]["resolution"]
+    assert totals["breached"] == 1 and totals["breached_open"] == 1
+    ws_cli("escalate", "--now", "2026-11-17 10:00")
+    line = json.loads((workspace / "outbox.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert rid in line["message"] and line["level"] in line["message"]

@@ -254,9 +254,26 @@ def assign_command(app, record_id, owner, department, at, fmt):
                 department=department, known=known
             )
         )
+    staff = _staff(app.policy.get("departments") or {})
+    if staff and owner not in staff:
+        raise CstoolError(
+            _("{owner!r} is in no department of the policy (manager, supervisor or members); staff: {known}").format(
+                owner=owner, known=", ".join(sorted(staff))
+            )
+        )
     record = app.book.assign(record_id, owner, department, parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
     show_record(app, kind, record, fmt)
+
+
+def _staff(departments: dict) -> set[str]:
+    """Everyone the policy names in a department: managers, supervisors, members."""
+    found: set[str] = set()
+    for table in departments.values():
+        if isinstance(table, dict):
+            found |= {table[role] for role in ("manager", "supervisor") if isinstance(table.get(role), str)}
+            found |= {m for m in table.get("members") or [] if isinstance(m, str)}
+    return found
 
 
 def kind_description(kind, app) -> dict:

@@ -49,6 +49,11 @@ def report_command(app, name, since, until, by, now_text, fmt):
             param_hint="--by",
         )
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    if first and last and first > last:
+        raise click.BadParameter(
+            _("--since {since} is after --until {until}: the period is empty").format(since=since, until=until),
+            param_hint="--since",
+        )
     now = parse_instant(app, now_text, "--now") or app.now()
     request = ReportRequest(
         records=app.store.records,

@@ -1,7 +1,7 @@
 """The SLA report: compliance per clock, and business minutes to first response and resolution.
 
 Compliance % = met / (met + breached) x 100; running clocks that have not breached are
-left out. Mean, median and p90 are over clocks that have stopped (the actual times);
+left out, and those that have count as breached (``breached_open`` says how many). Mean, median and p90 are over clocks that have stopped (the actual times);
 clocks stopped at an unknown time (imported without it) are counted as ``unknown`` only.
 """
 
@@ -18,6 +18,7 @@ COLUMNS = (
     "count",
     "met",
     "breached",
+    "breached_open",
     "running",
     "unknown",
     "compliance_pct",
@@ -31,6 +32,7 @@ LABELS = {
     "count": label("Clocks", "数量"),
     "met": label("Met", "达标"),
     "breached": label("Breached", "超时"),
+    "breached_open": label("of which still open", "其中仍未结"),
     "running": label("Running", "计时中"),
     "unknown": label("Unknown", "未知"),
     "compliance_pct": label("Compliance %", "达标率 %"),
@@ -51,6 +53,7 @@ def _figures(tally):
         "count": met + breached + tally["running"] + tally["unknown"],
         "met": met,
         "breached": breached,
+        "breached_open": tally["breached_open"],
         "running": tally["running"],
         "unknown": tally["unknown"],
         "compliance_pct": api.pct(met, met + breached),
@@ -60,7 +63,15 @@ def _figures(tally):
 
 
 def _tally():
-    return {"met": 0, "breached": 0, "running": 0, "unknown": 0, "closed_without_reply": 0, "minutes": []}
+    return {
+        "met": 0,
+        "breached": 0,
+        "breached_open": 0,
+        "running": 0,
+        "unknown": 0,
+        "closed_without_reply": 0,
+        "minutes": [],
+    }
 
 
 def _closed_without_reply(record) -> bool:
@@ -83,12 +94,14 @@ def sla_report(request):
                 tally["running" if clock.state == "warning" else clock.state] += 1
                 if clock.stopped_at is not None:
                     tally["minutes"].append(clock.elapsed)
+                elif clock.state == "breached":  # past due and still open: counted, and said how many
+                    tally["breached_open"] += 1
                 if clock.name == "first_response" and _closed_without_reply(record):
                     tally["closed_without_reply"] += 1
     totals = defaultdict(_tally)
     for (_group, name), tally in groups.items():
         total = totals[name]
-        for key in ("met", "breached", "running", "unknown", "closed_without_reply"):
+        for key in ("met", "breached", "breached_open", "running", "unknown", "closed_without_reply"):
             total[key] += tally[key]
         total["minutes"] += tally["minutes"]
     rows = [{by: group, "clock": name, **_figures(tally)} for (group, name), tally in sorted(groups.items())]
