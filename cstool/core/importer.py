@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from cstool.core.errors import CstoolError, FieldError
+from cstool.core.eventlog import check_events_table
 from cstool.core.fields import is_blank
 from cstool.core.i18n import _
 from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
 
-MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options")
+MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options", "events")
 MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
 FORMATS = ("csv", "json", "jsonl")
 csv.field_size_limit(1 << 24)  # narratives run long; the default 128 KiB limit is too small
@@ -45,6 +46,7 @@ class ImportMap:
     ignore: tuple[str, ...] = ()
     ignore_unmapped: bool = False
     delimiter: str | None = None
+    events: dict[str, str] | None = None  # rows are one record's history: see core/eventlog.py
 
     def ignores(self, column: str) -> bool:
         return column in self.ignore or (self.ignore_unmapped and column not in self.columns)
@@ -117,6 +119,7 @@ def load_map(path: Path) -> ImportMap:
         ignore=tuple(str(v) for v in options.get("ignore", [])),
         ignore_unmapped=bool(options.get("ignore_unmapped", False)),
         delimiter=options.get("delimiter"),
+        events=check_events_table(path, data["events"]) if "events" in data else None,
     )
     if mapping.format is not None and mapping.format not in FORMATS:
         raise CstoolError(
@@ -484,6 +487,9 @@ def _run_import(
         if problems:
             early[len(raw_rows)] = problems
         raw_rows.append(mapped)
+    histories = None
+    if mapping.events is not None:
+        histories = _fold_histories(app, kind, mapping, sources, raw_rows, early, tz)
     return apply_import(
         app,
         kind,
@@ -497,7 +503,61 @@ def _run_import(
         skip_invalid=skip_invalid,
         on_duplicate=on_duplicate,
         progress=progress,
+        histories=histories,
     )
+
+
+FOLDED: list[FieldError] = []  # a later row of an event log: folded into its record's first row
+
+
+def _fold_histories(app, kind, mapping, sources, raw_rows, early, tz) -> dict[int, list]:
+    """An event log's rows of one record, folded into its first row: that row becomes the
+    record as the last row left it, and the steps in between are kept to become events."""
+    from cstool.core.eventlog import group_rows
+
+    groups, bad = group_rows(mapping.events, sources, tz)
+    early.update(bad)
+    histories = {}
+    for first, rows in groups.items():
+        steps = []
+        for when, index in rows:
+            if index in early:
+                continue
+            values, problems = app.book.parse_row(kind, raw_rows[index], tz=tz, formats=mapping.formats)
+            if problems:
+                early[index] = problems
+                continue
+            steps.append((when, values))
+        last = rows[-1][1]
+        for _when, index in rows:
+            if index != first:
+                early.setdefault(index, FOLDED)
+        if first in early and early[first] is not FOLDED:
+            continue
+        # The record starts as the first row says, and becomes what the last row says.
+        raw_rows[first] = {
+            **raw_rows[last],
+            "created_at": raw_rows[first].get("created_at"),
+            "status": raw_rows[first].get("status"),
+            "resolved_at": None,
+            "closed_at": None,
+        }
+        early.pop(first, None)
+        histories[first] = steps
+    return histories
+
+
+def _replay(kind, record: dict, steps: list, by: str) -> None:
+    """The later rows of an event log as events of ``record``, which ends as the last row left it."""
+    from cstool.core.eventlog import history_events
+
+    events, stamps = history_events(kind, steps, by)
+    record["events"] += events
+    final = steps[-1][1]
+    record["status"] = final.get("status") or record["status"]
+    record.update(stamps)
+    if events:
+        record["updated_at"] = events[-1]["at"]
 
 
 def apply_import(
@@ -514,10 +574,11 @@ def apply_import(
     skip_invalid: bool,
     on_duplicate: str,
     progress: Callable[[int], Any] | None = None,
+    histories: dict[int, list] | None = None,
 ) -> ImportOutcome:
     book = app.book
     candidates = [i for i in range(len(raw_rows)) if i not in early]
-    problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items()}
+    problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items() if e is not FOLDED}
     records: dict[int, dict] = {}
     with progress(len(candidates)) if progress else contextlib.nullcontext() as bar:
         for first in range(0, len(candidates), CHUNK_ROWS):
@@ -528,6 +589,9 @@ def apply_import(
             records.update((chunk[p], r) for p, r in enumerate(built.records) if r is not None)
             if bar is not None:
                 bar.update(len(chunk))
+    for index, steps in (histories or {}).items():
+        if index in records and len(steps) > 1:
+            _replay(kind, records[index], steps, app.user)
 
     def sort_out(existing: list[dict]) -> tuple[list[dict], list[dict]]:
         """Split valid rows into new records and updates; count or refuse duplicates."""
