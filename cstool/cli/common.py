@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -50,8 +51,14 @@ def parse_day(text: str | None, option: str) -> date | None:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
-def personal_fields(kind: Kind) -> list[tuple[str, str]]:
-    return [(f.name, f.type) for f in kind.fields if f.personal]
+def personal_fields(kind: Kind, record: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """(name, type) of the kind's personal fields, those a record makes public left out."""
+    return [
+        (f.name, f.type)
+        for f in kind.fields
+        if f.personal
+        and not (record is not None and f.public_when and all(record.get(k) == v for k, v in f.public_when.items()))
+    ]
 
 
 def records_for_output(app, kind: Kind, records: list[dict], reveal: bool = False) -> list[dict]:
@@ -63,7 +70,9 @@ def records_for_output(app, kind: Kind, records: list[dict], reveal: bool = Fals
     if reveal:
         app.book.record_reveal(kind, [r["id"] for r in records], [name for name, _ in personal])
         return records
-    return [masked_record(r, personal) for r in records]
+    if not any(f.public_when for f in kind.fields if f.personal):
+        return [masked_record(r, personal) for r in records]
+    return [masked_record(r, personal_fields(kind, r)) for r in records]
 
 
 def field_title(kind: Kind, name: str, lang: str) -> str:

@@ -99,5 +99,9 @@ def report_command(app, name, since, until, by, now_text, fmt):
         )
         click.echo()
     emit_rows(fmt, headers, rows)
+    if fmt in ("table", "md"):  # figures of the whole that are no column (end to end, the weakest link)
+        for key, value in result.totals.items():
+            if key not in result.columns and not isinstance(value, dict | list):
+                click.echo(f"{result.labels.get(key, {}).get(lang, key)}: {value if value is not None else '—'}")
     for note in notes:  # beside the rows, not in them: stdout may be a file or a pipe
         click.echo(_("warning: {message}").format(message=note), err=True)

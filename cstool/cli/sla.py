@@ -22,6 +22,7 @@ CLOCK_HEADERS = (
 )
 # Clock states and names as the catalogue knows them (JSON keeps the spec's English values).
 TITLES = {
+    "paused": N_("paused"),
     "running": N_("running"),
     "warning": N_("warning"),
     "breached": N_("breached"),
@@ -55,6 +56,8 @@ def sla_command(app, record_id, now_text, fmt):
     now = parse_instant(app, now_text, "--now") or app.now()
     kind, record = app.book.get(record_id)
     calendar, clocks = app.clocks(record, now, detail="explain")
+    status = kind.status(record["status"])
+    paused = status is not None and status.phase == "pending"  # for a person: not 计时中 while it is not
     result = {
         "id": record["id"],
         "calendar": calendar,
@@ -74,7 +77,9 @@ def sla_command(app, record_id, now_text, fmt):
             c["elapsed_minutes"],
             c["paused_minutes"],
             _short(c["due_at"]),
-            _title(c["state"]),
+            _title(
+                "paused" if paused and c["state"] in ("running", "warning") and c["name"] != "promised" else c["state"]
+            ),
             c["level"],
         ]
         for c in result["clocks"]

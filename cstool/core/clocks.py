@@ -235,6 +235,11 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
     return Timeline(created, first_response, stop, pauses, latest)
 
 
+def _minutes(value: float) -> float:
+    """Minutes as a person reads them: two decimals, and no 4.84945e-13 left by float sums."""
+    return round(value, 2) + 0.0  # + 0.0: never -0
+
+
 def _fmt(value: datetime | None, calendar: Calendar) -> str:
     return value.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M") if value is not None else "—"
 
@@ -271,7 +276,7 @@ def evaluate(
         )
         explain.append(
             _("Target {text} = {target_minutes:g} business minutes").format(
-                text=target.text, target_minutes=target_minutes
+                text=target.text, target_minutes=_minutes(target_minutes)
             )
         )
     if stop is not None and stop[1]:
@@ -306,7 +311,7 @@ def evaluate(
         if words:
             explain.append(
                 _("Paused {start} – {end} in {status}: {minutes:g} business minutes").format(
-                    start=_fmt(a, calendar), end=_fmt(b, calendar), status=status, minutes=minutes
+                    start=_fmt(a, calendar), end=_fmt(b, calendar), status=status, minutes=_minutes(minutes)
                 )
             )
     open_minutes = calendar.business_minutes(created, end)
@@ -315,7 +320,7 @@ def evaluate(
     if words and wall - open_minutes > 0:
         explain.append(
             _("Closed time skipped (nights, weekends, holidays, breaks): {minutes:g} minutes").format(
-                minutes=wall - open_minutes
+                minutes=_minutes(wall - open_minutes)
             )
         )
 
@@ -348,13 +353,13 @@ def evaluate(
         if stop is not None:
             explain.append(
                 _("Stopped {at} by {status}: {elapsed:g} business minutes counted").format(
-                    at=_fmt(stop[0], calendar), status=stop[2], elapsed=elapsed
+                    at=_fmt(stop[0], calendar), status=stop[2], elapsed=_minutes(elapsed)
                 )
             )
         else:
             explain.append(
                 _("Running: {elapsed:g} business minutes counted by {now}").format(
-                    elapsed=elapsed, now=_fmt(now, calendar)
+                    elapsed=_minutes(elapsed), now=_fmt(now, calendar)
                 )
             )
         explain.append(

@@ -33,6 +33,9 @@ class Field:
     choices: tuple[str, ...] | None = None
     choices_from: str | None = None
     personal: bool = False
+    # personal, except on records where each of these fields has this value (a corporate
+    # customer's name is a company's, not a person's: customer_type = "corporate")
+    public_when: Mapping[str, Any] | None = None
     default: Any = None
     multiline: bool = False
     ask: bool = True  # False: not prompted at registration (filled in later, or derived)

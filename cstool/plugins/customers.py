@@ -40,7 +40,14 @@ CUSTOMER = Kind(
             choices=("corporate", "individual"),
             label=label("Customer type (corporate / individual)", "客户类型（法人 / 自然人）"),
         ),
-        Field("name", "text", required=True, personal=True, label=label("Name", "名称 / 姓名")),
+        Field(
+            "name",
+            "text",
+            required=True,
+            personal=True,
+            public_when={"customer_type": "corporate"},  # a company's name is no one's personal data
+            label=label("Name", "名称 / 姓名"),
+        ),
         Field("contact_person", "text", personal=True, label=label("Contact person", "联系人")),
         Field("phone", "phone", personal=True, label=label("Phone", "电话")),
         Field("email", "email", personal=True, label=label("E-mail", "电子邮箱")),
@@ -455,7 +462,9 @@ def _listed(request, name):
             rows.append(
                 {
                     "id": record["id"],
-                    "name": api.mask(record.get("name")),
+                    "name": record.get("name")
+                    if record.get("customer_type") == "corporate"
+                    else api.mask(record.get("name")),
                     "customer_type": record.get("customer_type"),
                     "region": record.get("region"),
                     "grade": record.get("grade"),

@@ -322,6 +322,9 @@ def chain_decay(request):
             "link": label("Link (provider → customer)", "环节（服务方 → 需求方）"),
             "answers": label("Evaluations", "评价数"),
             "satisfaction_pct": label("Satisfaction %", "满意度 %"),
+            "end_to_end_pct": label("End to end %", "端到端满意度 %"),
+            "weakest_link": label("Weakest link", "最弱环节"),
+            "links": label("Links", "环节数"),
         },
         label("Satisfaction along the workflow chain", "内部服务链满意度衰减"),
     )
