@@ -163,6 +163,19 @@ def cstool_commands(cli):
 
 
 @hookspec
+def cstool_records_stored(kind, records, app):
+    """React to records just stored: keep something derived from them up to date.
+
+    Called after ``record``, ``import`` (once for all the rows it stored) and every change
+    to a record (``update``, ``respond``, ``status``, ``assign``) has been written, outside
+    its kind's lock. Not called by ``--dry-run``.
+    Arguments: ``kind`` (Kind), ``records`` (the records as stored), ``app`` (the command's
+    Context: ``app.store.transaction`` to write another kind's records).
+    Returns: None. Every implementation is called.
+    """
+
+
+@hookspec
 def cstool_policy_keys():
     """Declare the policy keys your plugin reads, so that a misspelt one is caught.
 

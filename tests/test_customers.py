@@ -51,7 +51,12 @@ def customer(ws_cli, **fields):
 
 def test_region_and_grade_are_derived(ws_cli):
     vip = customer(ws_cli)
-    assert (vip["region"], vip["grade"], vip["complaint_count"], vip["name"]) == ("华东", "VIP", 0, "上海某某科技有限公司")
+    assert (vip["region"], vip["grade"], vip["complaint_count"], vip["name"]) == (
+        "华东",
+        "VIP",
+        0,
+        "上海某某科技有限公司",
+    )
     small = customer(
         ws_cli, customer_type="individual", name="李娜", city="成都", purchase_volume="300", credit_rating=""
     )
@@ -94,9 +99,9 @@ def test_links_must_exist_and_history_spans_departments(ws_cli):
     assert [h["id"] for h in shown["history"]] == [*ids, case]
     assert {h["kind"] for h in shown["history"]} == {"complaint", "aftersales"}
     assert case in ws_cli("show", cid).stdout
+    after = ws_cli("show", cid, "--format", "json").json()  # counted as each complaint was linked
     regraded = ws_cli("customers", "regrade")
-    assert regraded.exit_code == 0 and "1 customers regraded" in regraded.stdout
-    after = ws_cli("show", cid, "--format", "json").json()
+    assert regraded.exit_code == 0 and "0 customers regraded" in regraded.stdout  # nothing was stale
     assert (after["complaint_count"], after["grade"]) == (3, "重点客户")  # VIP allows at most 2 complaints
     at_risk = ws_cli("report", "customers-at-risk", "--format", "json").json()
     assert [r["id"] for r in at_risk["rows"]] == [cid]
@@ -216,3 +221,10 @@ def test_a_deregistration_cut_short_is_finished_by_running_it_again(ws_cli, work
     assert phone not in everything and "13812341234" not in everything
     assert ws_cli("show", cid, "--format", "json").json()["status"] == "deregistered"
     assert ws_cli("customers", "deregister", cid, "--reason", "again").exit_code == 1
+
+
+def test_a_linked_complaint_counts_at_once(ws_cli):
+    cid = customer(ws_cli)["id"]
+    ws_cli("record", "complaint", *complaint_args(customer_id=cid))
+    ws_cli("record", "complaint", *complaint_args(customer_id=cid, contact_phone="13900000000"))
+    assert ws_cli("show", cid, "--format", "json").json()["complaint_count"] == 2  # no regrade needed

@@ -417,6 +417,8 @@ class RecordBook:
                 for day, record in group:
                     record["id"] = tx.new_id(kind.prefix, day)
                 tx.insert([record for _day, record in group])
+        if records:
+            self.app.hook.cstool_records_stored(kind=kind, records=records, app=self.app)
         return records
 
     def ids_by_partition(self, kind: Kind, ids: Iterable[str]) -> dict:
@@ -466,6 +468,7 @@ class RecordBook:
                 self._check_at(record, when, now, not_before_status)
             apply(kind, record, format_datetime(when))
             tx.replace([record])
+        self.app.hook.cstool_records_stored(kind=kind, records=[record], app=self.app)
         return record
 
     def _not_before_the_trail(self, record: dict, now: datetime) -> datetime:

@@ -150,6 +150,19 @@ def cstool_kinds():
 
 
 @hookimpl
+def cstool_records_stored(kind, records, app):
+    """A complaint linked to a customer changes its count, and so perhaps its grade."""
+    linked = {r["customer_id"] for r in records if r.get("customer_id")} if kind.name == "complaint" else set()
+    if not linked:
+        return
+    with app.store.transaction(KIND) as tx:
+        customers = [copy.deepcopy(c) for c in (tx.get(cid) for cid in sorted(linked)) if c is not None]
+        before = [(c.get("complaint_count"), c.get("grade")) for c in customers]
+        derive(customers, app.policy, app.book.lookup)
+        tx.replace([c for c, was in zip(customers, before) if (c.get("complaint_count"), c.get("grade")) != was])
+
+
+@hookimpl
 def cstool_validate_records(kind, records, lookup):
     """Every record that names a customer must name one that exists (no stub customers), and
     one linked to a deregistered customer may hold no personal data."""
