@@ -41,6 +41,7 @@ _LAZY = {
     "suggest": "cstool.core.classify",
     "check_rules": "cstool.core.classify",
     "now_in": "cstool.core.timeutil",
+    "closed_without_reply": "cstool.core.records",
     "locked": "cstool.core.files",
     "append_durably": "cstool.core.files",
     "write_new_file": "cstool.core.files",
@@ -100,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.importer import ImportMap as ImportMap, load_map as load_map
     from cstool.core.policy import Policy as Policy, Problem as Problem
     from cstool.core.privacy import mask as mask
+    from cstool.core.records import closed_without_reply as closed_without_reply
     from cstool.core.reports import (
         Report as Report,
         ReportRequest as ReportRequest,

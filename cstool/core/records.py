@@ -55,6 +55,16 @@ def _in_the_future(record: Mapping[str, Any], now: datetime) -> list[FieldError]
     return [FieldError(name, _("{at} is in the future").format(at=record[name])) for name in late]
 
 
+def closed_without_reply(record: Mapping[str, Any]) -> bool:
+    """Closed with no reply (SPEC 11), as its latest status change says. The trail is read
+    from the end, to that change only: most records are never read at all (they have a
+    first response), and reading every trail whole cost 0.1 s of a 100,000-record report."""
+    if record.get("first_response_at"):
+        return False
+    last = next((e for e in reversed(record.get("events", ())) if e.get("type") == "status"), None)
+    return bool(last and last.get("closed_without_reply"))
+
+
 def imported_status_events(
     kind: Kind, previous: str, status: Status, stamps: Mapping[str, Any], by: str, unknown_at: str
 ) -> list[dict]:

@@ -147,7 +147,7 @@ def resolution_rate(request):
         tally = months[_month(record, tz)]
         tally[0] += 1
         tally[1] += done(record)
-        tally[2] += any(e.get("closed_without_reply") for e in record.get("events", ()))
+        tally[2] += api.closed_without_reply(record)
     rows = []
     for month in sorted(months):
         received, resolved, unanswered = months[month]

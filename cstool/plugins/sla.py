@@ -74,11 +74,6 @@ def _tally():
     }
 
 
-def _closed_without_reply(record) -> bool:
-    """Closed with no reply (SPEC 11): its first-response clock stopped, but nobody answered."""
-    return any(e.get("closed_without_reply") for e in record.get("events", ()))
-
-
 def sla_report(request):
     by = request.by or "kind"
     default_priority = request.policy.default_priority
@@ -96,7 +91,7 @@ def sla_report(request):
                     tally["minutes"].append(clock.elapsed)
                 elif clock.state == "breached":  # past due and still open: counted, and said how many
                     tally["breached_open"] += 1
-                if clock.name == "first_response" and _closed_without_reply(record):
+                if clock.name == "first_response" and api.closed_without_reply(record):
                     tally["closed_without_reply"] += 1
     totals = defaultdict(_tally)
     for (_group, name), tally in groups.items():
