@@ -163,6 +163,19 @@ def cstool_commands(cli):
 
 
 @hookspec
+def cstool_commitments(policy):
+    """Add your department's promises to the published service commitments (服务承诺).
+
+    Called by ``cstool commitments``, which writes the page customers read from the same
+    policy that times the department.
+    Arguments: ``policy`` (Policy).
+    Returns: a list of ``(heading, lines)``: ``heading`` a ``label(en, zh)`` dict, ``lines``
+    a list of such dicts, one promise each; or None. Every plugin's sections are shown,
+    after the core's (opening hours, holidays, response and resolution times).
+    """
+
+
+@hookspec
 def cstool_records_stored(kind, records, app):
     """React to records just stored: keep something derived from them up to date.
 

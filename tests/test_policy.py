@@ -187,3 +187,28 @@ def test_a_toml_syntax_error_names_line_column_and_key_in_the_chosen_language(ws
     assert ":7:" in english.stderr or ":8:" in english.stderr
     chinese = ws_cli("--lang", "zh", "policy", "check")
     assert "不是有效的 TOML" in chinese.stderr and "'timezone'" in chinese.stderr
+
+
+def test_the_published_commitments_are_the_policy_that_times_the_department(ws_cli, workspace, tmp_path):
+    page = ws_cli("commitments").stdout
+    for text in (
+        "客户服务承诺",
+        "Our service commitments",
+        "营业时间",
+        "Opening hours",
+        "首次响应 30 分钟内",
+        "first response within 30 minutes",
+        "三包",
+        "7 天内可退货",
+        "投诉渠道",
+        "回访",
+    ):
+        assert text in page, text
+    assert "2026-10-01" in page  # this year's holidays, from the calendar's overrides
+    assert ws_cli("policy", "set", "sla.complaint.urgent.first_response", '"15m"').exit_code == 0
+    assert "首次响应 15 分钟内" in ws_cli("commitments").stdout  # the page follows the policy
+    out = tmp_path / "承诺.html"
+    assert ws_cli("commitments", "--format", "html", "--output", out).exit_code == 0
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("<!doctype html>") and "first response within 15 minutes" in written
+    assert ws_cli("commitments", "--format", "html", "--output", out).exit_code == 1  # no overwrite without --force

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cstool.cli.output import emit_json
@@ -11,6 +13,28 @@ from cstool.core.i18n import _
 
 def register(cli: click.Group) -> None:
     cli.add_command(policy_group)
+    cli.add_command(commitments_command)
+
+
+@click.command("commitments")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the page to this file.")
+@click.option("--force", is_flag=True, help="Replace --output when it exists.")
+@click.pass_obj
+def commitments_command(app, fmt, output, force):
+    """The service commitments (服务承诺) customers read, written from policy.toml."""
+    from cstool.core.commitments import core_sections, render
+    from cstool.core.files import write_new_file
+
+    sections = core_sections(app.policy, app.kinds, app.now().date())
+    for found in app.hook.cstool_commitments(policy=app.policy):
+        sections.extend(found or [])
+    page = render(sections, fmt, {"zh": "客户服务承诺", "en": "Our service commitments"})
+    if output is None:
+        click.echo(page, nl=False)
+        return
+    write_new_file(output, page.encode("utf-8"), replace=force)
+    click.echo(_("written: {output}").format(output=output), err=True)
 
 
 @click.group("policy")

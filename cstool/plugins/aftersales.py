@@ -414,6 +414,22 @@ def cstool_demo_records(rng, now, policy):
 
 
 @hookimpl
+def cstool_commitments(policy):
+    """三包: the return, exchange and free-repair windows of each product line."""
+    lines = []
+    for name, line in sorted((policy.get("aftersales.product_lines") or {}).items()):
+        if isinstance(line, dict):
+            r, e, w = line.get("return_days"), line.get("exchange_days"), line.get("warranty_days")
+            lines.append(
+                label(
+                    f"{name}: return within {r} days, exchange within {e} days, free repair within {w} days of purchase",
+                    f"{name}：购买之日起 {r} 天内可退货，{e} 天内可换货，{w} 天内免费维修",
+                )
+            )
+    return [(label("Returns, exchanges and repairs (三包)", "三包服务"), lines)] if lines else None
+
+
+@hookimpl
 def cstool_policy_keys():
     return [
         "aftersales.department",

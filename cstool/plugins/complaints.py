@@ -372,6 +372,15 @@ def cstool_demo_records(rng, now, policy):
 
 
 @hookimpl
+def cstool_commitments(policy):
+    """Where a customer can complain."""
+    channels = policy.choices("complaints.channels") or []
+    if not channels:
+        return None
+    return [(label("How to complain", "投诉渠道"), [label(", ".join(channels), "、".join(channels))])]
+
+
+@hookimpl
 def cstool_policy_keys():
     return [
         "complaints.channels",

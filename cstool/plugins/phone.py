@@ -361,6 +361,26 @@ def cstool_demo_records(rng, now, policy):
 
 
 @hookimpl
+def cstool_commitments(policy):
+    """The callback every closed case gets."""
+    callbacks = policy.get("phone.callbacks") or {}
+    if not callbacks.get("within"):
+        return None
+    when = callbacks["within"]
+    return [
+        (
+            label("Callbacks", "回访"),
+            [
+                label(
+                    f"We call you back within {when} (working days: wd) of closing your case",
+                    f"结案后 {when}（wd 为工作日）内回访",
+                )
+            ],
+        )
+    ]
+
+
+@hookimpl
 def cstool_policy_keys():
     return [
         "phone.agents",
