@@ -259,3 +259,16 @@ def test_symbolic_links_never_carry_records_or_notices_out_of_the_workspace(ws_c
     (workspace / "outbox.jsonl").unlink()
     again = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
     assert again["delivered"] >= 1 and (workspace / "outbox.jsonl").read_text(encoding="utf-8")
+
+
+def test_a_workspace_on_a_network_share_is_warned_about(ws_cli, workspace, monkeypatch, tmp_path):
+    from cstool.core import files
+
+    assert files.network_filesystem(workspace) is None  # the test's own folder is local
+    monkeypatch.setattr(files, "_mounts", lambda: [("/", "ext4"), (str(tmp_path), "nfs4")])
+    assert files.network_filesystem(workspace) == "nfs4"
+    made = ws_cli("record", "complaint", *complaint_args())
+    assert made.exit_code == 0 and "network file system (nfs4)" in made.stderr and "local disk" in made.stderr
+    assert "network file system" not in ws_cli("list", "complaint").stderr  # reading is not warned about
+    fresh = invoke("init", tmp_path / "other")
+    assert fresh.exit_code == 0 and "network file system (nfs4)" in fresh.stderr

@@ -53,8 +53,13 @@ def restore_command(app, archive, with_plugins):
 )
 def init_command(folder, force):
     """Create a workspace in DIR (default: here) from the default policy and templates."""
+    from cstool.core.files import network_share_warning
+
     workspace, kept = init_workspace(folder or Path.cwd(), force=force)
     click.echo(_("workspace ready: {root}").format(root=workspace.root))
+    shared = network_share_warning(workspace.root)
+    if shared:
+        click.echo(_("warning: {message}").format(message=shared), err=True)
     for path in kept:
         click.echo("  " + _("the previous one is kept in {path}").format(path=path))
     click.echo("  " + _("edit its service standards in {policy_path}").format(policy_path=workspace.policy_path))

@@ -121,7 +121,7 @@ class Context:
     def store(self):
         from cstool.core.store import Store
 
-        return Store(self.workspace.data_dir, {k.name for k in self.kinds if k.partition == "month"})
+        return Store(self.workspace.data_dir, {k.name for k in self.kinds if k.partition == "month"}, warn=self.warn)
 
     @cached_property
     def sla(self):

@@ -107,6 +107,65 @@ def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
         ) from None
 
 
+# File systems whose locks two machines cannot rely on (SQLite and Berkeley DB document the
+# same): a workspace shared over one of them can lose records.
+NETWORK_FILESYSTEMS = (
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "fuse.sshfs",
+    "9p",
+    "afs",
+    "ceph",
+    "glusterfs",
+    "fuse.glusterfs",
+    "lustre",
+    "gpfs",
+    "davfs",
+    "fuse.davfs2",
+)
+
+
+def network_filesystem(path: Path) -> str | None:
+    """The type of the network file system ``path`` is on, or None (a local disk, or a
+    system where cstool cannot tell: it reads Linux's /proc/self/mountinfo)."""
+    best, kind = "", None
+    target = str(path.resolve())
+    for mount_point, fstype in _mounts():
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) > len(best):
+            best, kind = mount_point, fstype
+    return kind if kind in NETWORK_FILESYSTEMS else None
+
+
+def _mounts() -> list[tuple[str, str]]:
+    """(mount point, file system type) of every mount, from /proc/self/mountinfo."""
+    try:
+        text = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = []
+    for line in text.splitlines():
+        fields, _sep, rest = line.partition(" - ")
+        parts = fields.split()
+        if len(parts) >= 5 and rest:
+            found.append((parts[4].replace("\\040", " "), rest.split()[0]))
+    return found
+
+
+def network_share_warning(path: Path) -> str | None:
+    """The warning a workspace on a network share deserves, or None."""
+    fstype = network_filesystem(path)
+    if fstype is None:
+        return None
+    return _(
+        "{path} is on a network file system ({fstype}): file locks are not reliable there, and two desks "
+        "writing at once can lose records; keep the workspace on the local disk of the machine that uses it"
+    ).format(path=path, fstype=fstype)
+
+
 def write_new_file(path: Path, payload: bytes, *, replace: bool = False) -> None:
     """Write a file a person asked for (a form, an export): 0600, never through a symbolic
     link, never over an existing file unless ``replace`` (then atomically)."""

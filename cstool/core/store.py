@@ -18,7 +18,7 @@ Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from cstool.core.errors import StoreError
-from cstool.core.files import DIR_MODE, HeldLock, atomic_write, load_json_file, locked
+from cstool.core.files import DIR_MODE, HeldLock, atomic_write, load_json_file, locked, network_share_warning
 from cstool.core.i18n import _
 
 SCHEMA_VERSION = 1
@@ -229,8 +229,14 @@ class Store:
     ``partitioned`` names the kinds stored one file per month.
     """
 
-    def __init__(self, data_dir: Path, partitioned: frozenset[str] | set[str] = frozenset()):
+    def __init__(
+        self,
+        data_dir: Path,
+        partitioned: frozenset[str] | set[str] = frozenset(),
+        warn: Callable[[str], None] | None = None,
+    ):
         self.data_dir = data_dir
+        self._warn = warn  # told once, at the first write, when the folder is on a network share
         self.partitioned = frozenset(partitioned)
         self._loaded: dict[tuple[str, str | None], dict] = {}
         self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
@@ -322,6 +328,11 @@ class Store:
             raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         path = self.lock_path(kind)
         path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+        if self._warn is not None:
+            warn, self._warn = self._warn, None  # at most once a command
+            found = network_share_warning(self.data_dir)
+            if found:
+                warn(found)
         with locked(path) as held:
             self._held[kind] = held
             try:
