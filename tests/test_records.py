@@ -202,3 +202,37 @@ def test_python_dash_m_is_the_same_program(workspace):
     done = run_process("--workspace", workspace, "kinds", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert "complaint" in done.stdout
+
+
+def test_relative_dates_and_sorting_in_list_and_reports(ws_cli, monkeypatch):
+    from datetime import date
+
+    from cstool.core.timeutil import relative_day
+
+    wednesday = date(2026, 12, 2)
+    assert relative_day("this-week", wednesday) == date(2026, 11, 30)
+    assert relative_day("this-week", wednesday, end=True) == date(2026, 12, 6)
+    assert relative_day("上月", wednesday) == date(2026, 11, 1) and relative_day(
+        "last-month", wednesday, end=True
+    ) == date(2026, 11, 30)
+    assert relative_day("yesterday", wednesday) == date(2026, 12, 1) and relative_day("2026-12-01", wednesday) is None
+    monkeypatch.setenv("CSTOOL_NOW", "2026-12-02T10:00:00+08:00")
+    for at, name in (
+        ("2026-11-16 09:00", "十一月"),
+        ("2026-12-01 09:00", "十二月甲"),
+        ("2026-12-02 09:00", "十二月乙"),
+    ):
+        ws_cli("record", "complaint", *complaint_args(customer_name=name), "--at", at)
+
+    def listed(*args):
+        return [r["created_at"][:10] for r in ws_cli("list", "complaint", *args, "--format", "json").json()["records"]]
+
+    assert listed("--since", "this-month") == ["2026-12-01", "2026-12-02"]
+    assert listed("--since", "last-month", "--until", "last-month") == ["2026-11-16"]
+    assert listed("--since", "today") == ["2026-12-02"] and listed("--since", "昨天", "--until", "昨天") == [
+        "2026-12-01"
+    ]
+    assert listed("--sort", "-created_at") == ["2026-12-02", "2026-12-01", "2026-11-16"]
+    assert ws_cli("list", "complaint", "--sort", "nosuch").exit_code == 2
+    report = ws_cli("report", "complaints", "--since", "this-month", "--format", "json").json()
+    assert report["since"] == "2026-12-01"

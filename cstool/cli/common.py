@@ -12,7 +12,7 @@ from cstool.cli.output import emit_json, emit_rows, emit_table
 from cstool.core.i18n import _
 from cstool.core.kinds import ENVELOPE_FIELDS, Kind
 from cstool.core.privacy import masked_record
-from cstool.core.timeutil import parse_date, parse_datetime
+from cstool.core.timeutil import parse_date, parse_datetime, relative_day
 
 ENVELOPE_LABELS = {f.name: f.label for f in ENVELOPE_FIELDS} | {
     "id": {"en": "Id", "zh": "编号"},
@@ -42,9 +42,16 @@ def parse_instant(app, text: str | None, option: str) -> datetime | None:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
-def parse_day(text: str | None, option: str) -> date | None:
+def parse_day(text: str | None, option: str, *, today: date | None = None, end: bool = False) -> date | None:
+    """A date option: ISO (2026-11-23), or, given ``today``, a relative name (today,
+    yesterday, this-week, last-week, this-month, last-month; 今天 本月 …) as its period's
+    first day, or its last with ``end`` (for --until)."""
     if text is None:
         return None
+    if today is not None:
+        found = relative_day(text, today, end)
+        if found is not None:
+            return found
     try:
         return parse_date(text)
     except ValueError as exc:

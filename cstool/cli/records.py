@@ -82,21 +82,32 @@ def _matches(kind, record: dict, name: str, wanted: str) -> bool:
     "--where", multiple=True, metavar="FIELD=VALUE", help="Keep records whose FIELD equals VALUE (tags: contains)."
 )
 @click.option("--status", "status_name", metavar="S", help="A status or a phase (open, pending, resolved, closed).")
-@click.option("--since", metavar="D", help="Created on or after this date (YYYY-MM-DD).")
-@click.option("--until", metavar="D", help="Created on or before this date.")
+@click.option("--since", metavar="D", help="Created on or after this date (YYYY-MM-DD, today, this-week, last-month…).")
+@click.option("--until", metavar="D", help="Created on or before this date (the end of this-week, last-month…).")
+@click.option("--sort", "sort_by", metavar="FIELD", help="Order by FIELD (-FIELD: descending; empty values last).")
 @format_option()
 @reveal_option()
 @click.pass_obj
-def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
+def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt, reveal):
     """List records of KIND, filtered."""
     kind = app.kinds.get(kind_name)
+    if (
+        sort_by
+        and kind.field(sort_by.lstrip("-")) is None
+        and sort_by.lstrip("-") not in ("id", "status", "updated_at")
+    ):
+        raise click.BadParameter(
+            _("unknown field {name!r} for kind {kind}").format(name=sort_by.lstrip("-"), kind=kind.name),
+            param_hint="--sort",
+        )
     conditions = parse_sets(where, "--where")
     for name in conditions:
         if kind.field(name) is None and name not in ("id", "status", "updated_at"):
             raise click.BadParameter(
                 _("unknown field {name!r} for kind {kind}").format(name=name, kind=kind.name), param_hint="--where"
             )
-    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    today = app.now().date()
+    first, last = parse_day(since, "--since", today=today), parse_day(until, "--until", today=today, end=True)
     statuses = None
     if status_name:
         phases = {s.name: s.phase for s in kind.statuses}
@@ -122,6 +133,11 @@ def list_command(app, kind_name, where, status_name, since, until, fmt, reveal):
         if conditions and not all(_matches(kind, record, n, v) for n, v in conditions.items()):
             continue
         chosen.append(record)
+    if sort_by:
+        name = sort_by.lstrip("-")
+        present = [r for r in chosen if r.get(name) not in (None, "", [])]
+        present.sort(key=lambda r: str(r[name]), reverse=sort_by.startswith("-"))
+        chosen = present + [r for r in chosen if r.get(name) in (None, "", [])]
     looked_up = sorted(name for name in conditions if (found := kind.field(name)) is not None and found.personal)
     if looked_up and chosen and not reveal:  # a match confirms a guessed phone or id number: audited
         app.book.record_reveal(kind, [r["id"] for r in chosen], looked_up, via="--where")

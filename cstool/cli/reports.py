@@ -48,7 +48,8 @@ def report_command(app, name, since, until, by, now_text, fmt):
             _("report {name} groups by {accepted}, not {by!r}").format(name=name, accepted=accepted, by=by),
             param_hint="--by",
         )
-    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    today = app.now().date()
+    first, last = parse_day(since, "--since", today=today), parse_day(until, "--until", today=today, end=True)
     if first and last and first > last:
         raise click.BadParameter(
             _("--since {since} is after --until {until}: the period is empty").format(since=since, until=until),

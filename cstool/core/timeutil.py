@@ -86,6 +86,40 @@ def _parse_iso_or_relative(s: str, tz: tzinfo, now: datetime | None) -> datetime
         ) from None
 
 
+RELATIVE_DAYS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
+
+
+def relative_day(text: str, today: date, end: bool = False) -> date | None:
+    """``today``, ``yesterday``, ``this-week``, ``last-week``, ``this-month``, ``last-month``
+    (also 今天 昨天 本周 上周 本月 上月) as a date: a period's first day, or its last with
+    ``end``; None for any other text. Weeks start on Monday."""
+    name = _RELATIVE_ZH.get(text.strip(), text.strip().lower())
+    if name == "today":
+        return today
+    if name == "yesterday":
+        return today - timedelta(days=1)
+    if name in ("this-week", "last-week"):
+        monday = today - timedelta(days=today.weekday()) - timedelta(days=7 if name == "last-week" else 0)
+        return monday + timedelta(days=6) if end else monday
+    if name in ("this-month", "last-month"):
+        first = today.replace(day=1)
+        if name == "last-month":
+            first = (first - timedelta(days=1)).replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return following - timedelta(days=1) if end else first
+    return None
+
+
+_RELATIVE_ZH = {
+    "今天": "today",
+    "昨天": "yesterday",
+    "本周": "this-week",
+    "上周": "last-week",
+    "本月": "this-month",
+    "上月": "last-month",
+}
+
+
 def parse_date(text: str, fmt: str | None = None) -> date:
     s = text.strip()
     try:

@@ -195,7 +195,7 @@ def cstool_commands(cli):
     def callbacks(app, day_text, agent, reveal, fmt):
         """电话访谈计划: callbacks due (or overdue) by a day, per agent. Log the call to complete one:
         cstool record call --set direction=outbound --set linked_record=ID …"""
-        day = parse_day(day_text, "--date") or app.now().date()
+        day = parse_day(day_text, "--date", today=app.now().date()) or app.now().date()
         plan = [
             p
             for p in callback_plan(app.store.records, app.kinds, app.policy)
