@@ -163,7 +163,7 @@ def test_language_comes_from_the_flag_the_environment_or_the_policy(ws_cli, work
 def test_chinese_prompts_headings_errors_and_explanations(ws_cli):
     refused = ws_cli("--lang", "zh", "record", "complaint", "--no-input")
     assert refused.exit_code == 1 and "必填" in refused.stderr
-    bad_date = ws_cli("--lang", "zh", "list", "complaint", "--since", "yesterday")
+    bad_date = ws_cli("--lang", "zh", "list", "complaint", "--since", "下个星期二")
     assert bad_date.exit_code == 2 and "不是日期" in bad_date.stderr
     rid = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-16 09:00", "--format", "json").json()["id"]
     sla = ws_cli("--lang", "zh", "sla", rid, "--now", "2026-11-16 10:00")
