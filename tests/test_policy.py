@@ -189,7 +189,8 @@ def test_a_toml_syntax_error_names_line_column_and_key_in_the_chosen_language(ws
     assert "不是有效的 TOML" in chinese.stderr and "'timezone'" in chinese.stderr
 
 
-def test_the_published_commitments_are_the_policy_that_times_the_department(ws_cli, workspace, tmp_path):
+def test_the_published_commitments_are_the_policy_that_times_the_department(ws_cli, workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("CSTOOL_NOW", "2026-06-01T10:00:00+08:00")  # a year the default calendar has holidays for
     page = ws_cli("commitments").stdout
     for text in (
         "客户服务承诺",
@@ -212,3 +213,6 @@ def test_the_published_commitments_are_the_policy_that_times_the_department(ws_c
     written = out.read_text(encoding="utf-8")
     assert written.startswith("<!doctype html>") and "first response within 15 minutes" in written
     assert ws_cli("commitments", "--format", "html", "--output", out).exit_code == 1  # no overwrite without --force
+    monkeypatch.setenv("CSTOOL_NOW", "2027-03-01T10:00:00+08:00")  # a year with no holiday data: said, not hidden
+    later = ws_cli("commitments")
+    assert "closed on 2027" not in later.stdout and "for 2027" in later.stderr

@@ -26,7 +26,10 @@ def commitments_command(app, fmt, output, force):
     from cstool.core.commitments import core_sections, render
     from cstool.core.files import write_new_file
 
-    sections = core_sections(app.policy, app.kinds, app.now().date())
+    today = app.now().date()
+    for gap in app.sla.holiday_gaps(today, today):  # the page would promise plain weeks
+        app.warn(gap)
+    sections = core_sections(app.policy, app.kinds, today)
     for found in app.hook.cstool_commitments(policy=app.policy):
         sections.extend(found or [])
     page = render(sections, fmt, {"zh": "客户服务承诺", "en": "Our service commitments"})
