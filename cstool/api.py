@@ -64,6 +64,13 @@ _LAZY = {
     "deliver": "cstool.core.escalation",
     "render_form": "cstool.core.forms",
     "format_datetime": "cstool.core.timeutil",
+    "RecordStore": "cstool.core.storage",
+    "Transaction": "cstool.core.storage",
+    "Selection": "cstool.core.storage",
+    "StoreError": "cstool.core.errors",
+    "StoreConflict": "cstool.core.errors",
+    "redact_url": "cstool.core.storage",
+    "day_of_id": "cstool.core.storage",
     "parse_datetime": "cstool.core.timeutil",
 }
 
@@ -89,7 +96,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
     from cstool.core.context import Context as Context
     from cstool.core.demo import DemoRecord as DemoRecord
-    from cstool.core.errors import CstoolError as CstoolError, FieldError as FieldError
+    from cstool.core.errors import (
+        CstoolError as CstoolError,
+        FieldError as FieldError,
+        StoreConflict as StoreConflict,
+        StoreError as StoreError,
+    )
     from cstool.core.escalation import deliver as deliver
     from cstool.core.files import (
         append_durably as append_durably,
@@ -108,6 +120,13 @@ if TYPE_CHECKING:  # pragma: no cover
         ReportResult as ReportResult,
         pct as pct,
         summary as summary,
+    )
+    from cstool.core.storage import (
+        RecordStore as RecordStore,
+        Selection as Selection,
+        Transaction as Transaction,
+        day_of_id as day_of_id,
+        redact_url as redact_url,
     )
     from cstool.core.timeutil import (
         format_datetime as format_datetime,

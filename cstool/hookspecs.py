@@ -188,6 +188,23 @@ def cstool_records_stored(kind, records, app):
     """
 
 
+@hookspec(firstresult=True)
+def cstool_store(url, app):
+    """Open the record store that ``url`` names, when its scheme is yours.
+
+    Called once per command, the first time records are read or written, when the
+    workspace names a store (``cstool init --store URL``, ``[workspace] store``) or
+    ``CSTOOL_STORE_URL`` is set; a workspace that names none keeps its records in its
+    ``data/`` folder and this hook is not called.
+    Arguments: ``url`` (the URL as given, perhaps with a password from the environment:
+    never print it, use ``cstool.api.redact_url``), ``app`` (the command's Context: its
+    kinds, user and ``warn``).
+    Returns: a ``cstool.api.RecordStore`` (see docs/storage.md), or None when the URL is
+    not for you. firstresult: the first store returned is used; none is an error naming
+    the URL's scheme.
+    """
+
+
 @hookspec
 def cstool_policy_keys():
     """Declare the policy keys your plugin reads, so that a misspelt one is caught.

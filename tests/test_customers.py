@@ -204,7 +204,7 @@ def test_a_deregistration_cut_short_is_finished_by_running_it_again(ws_cli, work
 
     cid = customer(ws_cli)["id"]
     _complaint, _call, _survey, phone = _linked_everywhere(ws_cli, cid)
-    real_commit, done = store.Transaction.commit, []
+    real_commit, done = store.FileTransaction.commit, []
 
     def killed_after_some(self):
         if len(done) == writes:
@@ -212,9 +212,9 @@ def test_a_deregistration_cut_short_is_finished_by_running_it_again(ws_cli, work
         done.append(self.kind)
         return real_commit(self)
 
-    monkeypatch.setattr(store.Transaction, "commit", killed_after_some)
+    monkeypatch.setattr(store.FileTransaction, "commit", killed_after_some)
     ws_cli("customers", "deregister", cid, "--reason", "客户要求")
-    monkeypatch.setattr(store.Transaction, "commit", real_commit)
+    monkeypatch.setattr(store.FileTransaction, "commit", real_commit)
     again = ws_cli("customers", "deregister", cid, "--reason", "客户要求")
     assert again.exit_code == 0, again.stderr  # not "already deregistered": it was not finished
     everything = "".join(p.read_text(encoding="utf-8") for p in (workspace / "data").rglob("*.json"))

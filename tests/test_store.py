@@ -13,7 +13,7 @@ import pytest
 from conftest import TEST_MONTH, complaint_args, invoke, permissions_bind_root, record_file, run_process, start_writer
 
 from cstool.core.errors import StoreError
-from cstool.core.store import SCHEMA_VERSION, Store
+from cstool.core.store import SCHEMA_VERSION, FolderStore as Store
 
 
 def invoke_in(workspace):
@@ -140,7 +140,7 @@ def test_ids_are_never_reused_after_a_record_leaves_the_file(ws_cli, workspace):
 def test_transaction_writes_nothing_when_its_body_fails(workspace):
     store = Store(workspace / "data", {"complaint"})
     with pytest.raises(RuntimeError):
-        with store.transaction("complaint", "2026-11") as tx:
+        with store.transaction("complaint") as tx:
             tx.new_id("CMP", "20261120")
             raise RuntimeError("boom")
     assert not record_file(workspace, "CMP-20261120-0001").exists()

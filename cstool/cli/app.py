@@ -74,7 +74,16 @@ class CstoolGroup(click.Group):
 def build_cli(host, workspace_path, policy=None) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``.
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
-    from cstool.cli import imports, plugin_commands, policy_commands, records, reports, sla, workspace_commands
+    from cstool.cli import (
+        imports,
+        plugin_commands,
+        policy_commands,
+        records,
+        reports,
+        sla,
+        store_commands,
+        workspace_commands,
+    )
 
     @click.group(cls=CstoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.option(
@@ -106,7 +115,16 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         set_language(chosen)  # else the workspace policy's language, once it is read
         ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug, policy=policy)
 
-    for module in (workspace_commands, plugin_commands, records, imports, policy_commands, reports, sla):
+    for module in (
+        workspace_commands,
+        plugin_commands,
+        records,
+        imports,
+        policy_commands,
+        reports,
+        sla,
+        store_commands,
+    ):
         module.register(cli)
     core = dict(cli.commands)
     host.hook.cstool_commands(cli=cli)

@@ -10,6 +10,9 @@ from cstool.core.i18n import _
 from cstool.core.workspace import init_workspace
 
 
+STORE_EXAMPLE = '# store = "postgresql://db.example/cstool"'
+
+
 def register(cli: click.Group) -> None:
     for command in (init_command, demo_command, backup_command, restore_command):
         cli.add_command(command)
@@ -51,15 +54,47 @@ def restore_command(app, archive, with_plugins):
 @click.option(
     "--force", is_flag=True, help="Reset the policy and templates of an existing workspace (records are kept)."
 )
-def init_command(folder, force):
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help="Keep the records in a shared PostgreSQL database (postgresql://host/db, no password in it).",
+)
+@click.pass_obj
+def init_command(app, folder, force, store_url):
     """Create a workspace in DIR (default: here) from the default policy and templates."""
     from cstool.core.files import network_share_warning
 
+    store = None
+    if store_url:  # reached and its schema made before any file is written
+        from cstool.core.errors import CstoolError
+        from cstool.core.storage import check_store_setting, redact_url
+
+        refused = check_store_setting(store_url)
+        if refused:
+            raise CstoolError(_("--store {url}: {why}").format(url=redact_url(store_url), why=refused))
+        store = app.open_store(store_url)
+        store.sequences(app.kinds.names()[0])
     workspace, kept = init_workspace(folder or Path.cwd(), force=force)
     click.echo(_("workspace ready: {root}").format(root=workspace.root))
-    shared = network_share_warning(workspace.root)
-    if shared:
-        click.echo(_("warning: {message}").format(message=shared), err=True)
+    if store is not None:
+        import json
+
+        from cstool.core.files import atomic_write
+        from cstool.core.policy import set_value
+
+        text = workspace.policy_path.read_text(encoding="utf-8")
+        if STORE_EXAMPLE in text:  # in place of the default policy's example, beside its comment
+            text = text.replace(STORE_EXAMPLE, f"store = {json.dumps(store_url)}", 1)
+        else:
+            text = set_value(workspace.policy_path, text, "workspace.store", json.dumps(store_url))
+        atomic_write(workspace.policy_path, text.encode("utf-8"))
+        click.echo("  " + _("records are kept in {store}").format(store=store.description))
+        store.close()
+    else:
+        shared = network_share_warning(workspace.root)
+        if shared:
+            click.echo(_("warning: {message}").format(message=shared), err=True)
     for path in kept:
         click.echo("  " + _("the previous one is kept in {path}").format(path=path))
     click.echo("  " + _("edit its service standards in {policy_path}").format(policy_path=workspace.policy_path))
@@ -103,7 +138,7 @@ def demo_command(click_ctx, folder, force):
 
     write_new_file(workspace.root / DEMO_MARK, b"made by cstool demo: `cstool demo --force` may rebuild it\n")
     # The demo workspace is new: load its plugins and policy, not the caller's.
-    demo = Context(build_host(workspace.root), workspace.root, user=app.user, lang=app._lang)
+    demo = Context(build_host(workspace.root), workspace.root, user=app._asked_user, lang=app._lang)
     from cstool.core.escalation import deliver, escalate
 
     now = demo.now()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cstool.core.errors import CstoolError, PolicyError
+from cstool.core.errors import CstoolError, PolicyError, StoreError
 from cstool.core.host import Host
 from cstool.core.i18n import _, set_language
 from cstool.core.kinds import Field, Kind, KindRegistry
@@ -26,12 +25,8 @@ from cstool.core.policy import (
 from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
 
-
-def default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "staff"
+if TYPE_CHECKING:
+    from cstool.core.storage import RecordStore
 
 
 class Context:
@@ -50,7 +45,7 @@ class Context:
     ):
         self.host = host
         self.workspace_path = workspace_path
-        self.user = user or os.environ.get("CSTOOL_USER") or default_user()
+        self._asked_user = user or os.environ.get("CSTOOL_USER")  # --as
         self._lang = lang  # --lang or CSTOOL_LANG; None: the policy's [workspace] language
         self.no_input = no_input
         self.debug = debug
@@ -118,10 +113,42 @@ class Context:
         return KindRegistry(kinds)
 
     @cached_property
-    def store(self):
-        from cstool.core.store import Store
+    def user(self) -> str:
+        """Who is written into events: ``--as`` (or CSTOOL_USER, else the login name); on a
+        shared store, the store decides (the database user, unless allowed to act for others)."""
+        return self.store.acting_user(self._asked_user)
 
-        return Store(self.workspace.data_dir, {k.name for k in self.kinds if k.partition == "month"}, warn=self.warn)
+    @property
+    def store_url(self) -> str | None:
+        """The shared store this command uses: ``CSTOOL_STORE_URL``, else the policy's
+        ``[workspace] store``; None for the workspace's own folder."""
+        from cstool.core.storage import STORE_URL_VARIABLE
+
+        return os.environ.get(STORE_URL_VARIABLE) or self.policy.get("workspace.store") or None
+
+    @cached_property
+    def store(self) -> RecordStore:
+        url = self.store_url
+        if url is None:
+            from cstool.core.store import FolderStore
+
+            partitioned = {k.name for k in self.kinds if k.partition == "month"}
+            return FolderStore(self.workspace.data_dir, partitioned, warn=self.warn)
+        return self.open_store(url)
+
+    def open_store(self, url: str) -> RecordStore:
+        """The store ``url`` names, opened by the plugin that knows its scheme."""
+        from cstool.core.storage import redact_url
+
+        opened = self.hook.cstool_store(url=url, app=self)
+        if opened is None:
+            scheme = url.partition("://")[0] if "://" in url else url
+            raise StoreError(
+                _("no plugin opens a store at {url} (scheme {scheme!r}); the bundled one takes postgresql://").format(
+                    url=redact_url(url), scheme=scheme
+                )
+            )
+        return opened
 
     @cached_property
     def sla(self):
@@ -161,6 +188,8 @@ class Context:
         """After the command: keep what is worth keeping for the next one (clocks computed)."""
         if "clock_cache" in self.__dict__:
             self.clock_cache.save()
+        if "store" in self.__dict__:
+            self.store.close()
 
     @cached_property
     def book(self):

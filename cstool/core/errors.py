@@ -17,6 +17,11 @@ class StoreError(CstoolError):
     pass
 
 
+class StoreConflict(StoreError):
+    """A backend's transaction lost to a concurrent one (a serialization failure, a
+    deadlock): nothing of it was kept, and running it again is safe."""
+
+
 class NotFound(CstoolError):
     pass
 

@@ -72,31 +72,30 @@ def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
         if dry_run:
             found += [action for _, actions in pending for action in actions]
             continue
-        for partition, ids in app.book.ids_by_partition(kind, [record_id for record_id, _ in pending]).items():
-            with app.store.transaction(kind.name, partition) as tx:
-                changed, batch = [], []
-                for record_id in ids:
-                    record = copy.deepcopy(tx.get(record_id))
-                    actions = actions_for(app, record, now)  # again, inside the lock: another run may have written
-                    for action in actions:
-                        record["events"].append(
-                            event(
-                                "escalated",
-                                action["at"],
-                                app.user,
-                                clock=action["clock"],
-                                level=action["level"],
-                                notify=action["notify"],
-                                recipients=action["recipients"],
-                            )
+        with app.store.transaction(kind.name) as tx:
+            changed, batch = [], []
+            for record_id, _ in pending:
+                record = copy.deepcopy(tx.get(record_id))
+                actions = actions_for(app, record, now)  # again, inside the lock: another run may have written
+                for action in actions:
+                    record["events"].append(
+                        event(
+                            "escalated",
+                            action["at"],
+                            app.user,
+                            clock=action["clock"],
+                            level=action["level"],
+                            notify=action["notify"],
+                            recipients=action["recipients"],
                         )
-                    if actions:
-                        changed.append(record)
-                        batch += actions
-                # the notices are kept before the events that remember their levels are written
-                keep_pending(app, batch, now)
-                tx.replace(changed)
-            found += batch
+                    )
+                if actions:
+                    changed.append(record)
+                    batch += actions
+            # the notices are kept before the events that remember their levels are written
+            keep_pending(app, batch, now)
+            tx.replace(changed)
+        found += batch
     return found
 
 

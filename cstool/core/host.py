@@ -35,6 +35,7 @@ BUNDLED = (
     "cstool.plugins.sla",
     "cstool.plugins.outbox",
     "cstool.plugins.smtp",
+    "cstool.plugins.postgresql",
 )
 # Comma-separated plugin names not to load (tests and staff use it to switch one off).
 BLOCK_ENV = "CSTOOL_BLOCK_PLUGINS"

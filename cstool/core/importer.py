@@ -642,27 +642,18 @@ def apply_import(
     if dry_run:
         tally(*sort_out(app.store.records(kind.name)))
         return outcome
-    store = app.store
-    if kind.name not in store.partitioned:
-        with store.transaction(kind.name) as tx:
-            new, updates = sort_out(tx.all())
-            if tally(new, updates) and (new or updates):
-                for record in new:
-                    record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
-                tx.insert(new)
-                tx.replace(updates)
-                outcome.written = True
-        return outcome
-    # A kind stored by month: duplicates are checked across every month under the kind's
-    # lock, then each month's file is written once. A crash between months leaves whole
-    # months written; re-running the import completes it (rows match by external_id).
-    with store.kind_lock(kind.name):
-        new, updates = sort_out(store.records(kind.name, fresh=True))
+    # Duplicates are checked across every record of the kind inside one transaction, then
+    # each file (each month of a kind stored by month) is written once. A crash between
+    # months leaves whole months written; re-running the import completes it (rows match by
+    # external_id).
+    with app.store.transaction(kind.name) as tx:
+        new, updates = sort_out(tx.all())
         if tally(new, updates) and (new or updates):
-            book.insert(kind, new)
-            for partition, group in book.ids_by_partition(kind, [r["id"] for r in updates]).items():
-                chosen = set(group)
-                with store.transaction(kind.name, partition) as tx:
-                    tx.replace([r for r in updates if r["id"] in chosen])
+            for record in new:
+                record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
+            tx.insert(new)
+            tx.replace(updates)
             outcome.written = True
+    if outcome.written and new:
+        app.hook.cstool_records_stored(kind=kind, records=new, app=app)
     return outcome

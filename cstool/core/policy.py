@@ -222,6 +222,7 @@ CORE_KEYS = (
     "workspace.language",
     "workspace.priorities",
     "workspace.default_priority",
+    "workspace.store",
     "plugins.blocked",
     "departments.*",
     "calendars.*",
@@ -294,6 +295,12 @@ def check_core(policy: Policy) -> list[Problem]:
     workspace = policy.get("workspace")
     if not isinstance(workspace, dict):
         return [Problem(("workspace",), _("the [workspace] table is missing"))]
+    if "store" in workspace:
+        from cstool.core.storage import check_store_setting
+
+        refused = check_store_setting(workspace["store"])
+        if refused:
+            problems.append(Problem(("workspace", "store"), refused))
     tz = workspace.get("timezone", "Asia/Shanghai")
     if not isinstance(tz, str):
         problems.append(Problem(("workspace", "timezone"), _('must be a time zone name such as "Asia/Shanghai"')))
@@ -390,4 +397,20 @@ def set_value(path: Path, text: str, key: str, raw_value: str) -> str:
     elif not hasattr(node, "keys"):
         raise PolicyError(_("{key}: {parent} is a value, not a table").format(key=key, parent=format_key(parts[:-1])))
     node[last] = value
+    return document.as_string()
+
+
+def remove_key(text: str, key: str) -> str:
+    """The policy text without ``key`` (a dotted key of a table); every other byte is kept."""
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    *tables, last = key.split(".")
+    node: Any = document
+    for part in tables:
+        node = node.get(part) if hasattr(node, "get") else None
+        if node is None:
+            return text
+    if hasattr(node, "keys") and last in node:
+        del node[last]
     return document.as_string()

@@ -10,7 +10,6 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from operator import itemgetter
 from typing import Any
 
 from cstool.core.classify import changes_for, merge_answers
@@ -18,6 +17,7 @@ from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
+from cstool.core.storage import retrying
 from cstool.core.timeutil import format_datetime, stored_instant
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
@@ -412,27 +412,19 @@ class RecordBook:
         # date().isoformat(), not strftime: a third of the time, once per imported row
         return stored_instant(instant).astimezone(self.app.tz).date().isoformat().replace("-", "")
 
-    def by_partition(self, kind: Kind, items: Iterable, day_of: Callable[[Any], str]) -> dict:
-        """``items`` grouped by the store partition their day falls in (one group if unpartitioned)."""
-        groups: dict[str | None, list] = {}
-        for item in items:
-            groups.setdefault(self.app.store.partition_of_day(kind.name, day_of(item)), []).append(item)
-        return groups
-
     def insert(self, kind: Kind, records: list[dict]) -> list[dict]:
-        """Give ``records`` their ids and store them: one write per file (per month if partitioned)."""
-        days = [(self.day_of(record["created_at"]), record) for record in records]
-        for partition, group in self.by_partition(kind, days, itemgetter(0)).items():
-            with self.app.store.transaction(kind.name, partition) as tx:
-                for day, record in group:
-                    record["id"] = tx.new_id(kind.prefix, day)
-                tx.insert([record for _day, record in group])
+        """Give ``records`` their ids and store them, in one transaction."""
+
+        def store() -> None:
+            with self.app.store.transaction(kind.name) as tx:
+                for record in records:
+                    record["id"] = tx.new_id(kind.prefix, self.day_of(record["created_at"]))
+                tx.insert(records)
+
+        retrying(store)
         if records:
             self.app.hook.cstool_records_stored(kind=kind, records=records, app=self.app)
         return records
-
-    def ids_by_partition(self, kind: Kind, ids: Iterable[str]) -> dict:
-        return self.by_partition(kind, [i.upper() for i in ids], lambda record_id: record_id.split("-")[1])
 
     def create(self, kind: Kind, raw: Mapping[str, Any]) -> dict:
         built = self.build(kind, [raw])
@@ -466,18 +458,23 @@ class RecordBook:
         """
         kind = self.app.kinds.kind_of_id(record_id)
         now = self.app.now()
-        with self.app.store.transaction(kind.name, self.app.store.partition_of_id(kind.name, record_id.upper())) as tx:
-            stored = tx.get(record_id.upper())
-            if stored is None:
-                raise NotFound(_("no record {record_id}").format(record_id=record_id))
-            record = copy.deepcopy(stored)
-            if at is None:  # now, or the latest event when the clock reads earlier: in order, never refused
-                when = self._not_before_the_trail(record, now)
-            else:
-                when = at
-                self._check_at(record, when, now, not_before_status)
-            apply(kind, record, format_datetime(when))
-            tx.replace([record])
+
+        def store() -> dict:
+            with self.app.store.transaction(kind.name) as tx:
+                stored = tx.get(record_id.upper())
+                if stored is None:
+                    raise NotFound(_("no record {record_id}").format(record_id=record_id))
+                record = copy.deepcopy(stored)
+                if at is None:  # now, or the latest event when the clock reads earlier: in order, never refused
+                    when = self._not_before_the_trail(record, now)
+                else:
+                    when = at
+                    self._check_at(record, when, now, not_before_status)
+                apply(kind, record, format_datetime(when))
+                tx.replace([record])
+            return record
+
+        record = retrying(store)
         self.app.hook.cstool_records_stored(kind=kind, records=[record], app=self.app)
         return record
 
@@ -649,23 +646,18 @@ class RecordBook:
     def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
         """Run classification again over some records of ``kind`` (all when ids is None)."""
         when = format_datetime(self.app.now())
-        store = self.app.store
-        groups = {p: None for p in store.partitions(kind.name)} if ids is None else self.ids_by_partition(kind, ids)
-        changed: list[dict] = []
-        for partition, wanted in groups.items():
-            with store.transaction(kind.name, partition) as tx:
-                if wanted is None:
-                    chosen = tx.all()
-                else:
-                    chosen = []
-                    for record_id in wanted:
-                        stored = tx.get(record_id)
-                        if stored is None:
-                            raise NotFound(_("no record {record_id}").format(record_id=record_id))
-                        chosen.append(stored)
-                done = self.classify(kind, chosen, at=when, in_place=False)
-                tx.replace(done)
-                changed += done
+        with self.app.store.transaction(kind.name) as tx:
+            if ids is None:
+                chosen = tx.all()
+            else:
+                chosen = []
+                for record_id in ids:
+                    stored = tx.get(record_id.upper())
+                    if stored is None:
+                        raise NotFound(_("no record {record_id}").format(record_id=record_id))
+                    chosen.append(stored)
+            changed = self.classify(kind, chosen, at=when, in_place=False)
+            tx.replace(changed)
         return changed
 
     def merge_import(self, kind: Kind, stored: dict, incoming: dict, provided: Iterable[str]) -> dict | None:
@@ -695,17 +687,13 @@ class RecordBook:
         """Write who saw personal data unmasked, and when, into each record's trail. ``via``
         names a lookup that confirmed a value without showing it (``--where phone=…``)."""
         when = format_datetime(self.app.now())
-        for partition, group in self.ids_by_partition(kind, ids).items():
-            with self.app.store.transaction(kind.name, partition) as tx:
-                revealed = []
-                for record_id in group:
-                    stored = tx.get(record_id)
-                    if stored is None:
-                        continue
-                    record = dict(stored)
-                    record["events"] = [
-                        *stored["events"],
-                        event("revealed", when, self.app.user, fields=fields, via=via),
-                    ]
-                    revealed.append(record)
-                tx.replace(revealed)
+        with self.app.store.transaction(kind.name) as tx:
+            revealed = []
+            for record_id in ids:
+                stored = tx.get(record_id.upper())
+                if stored is None:
+                    continue
+                record = dict(stored)
+                record["events"] = [*stored["events"], event("revealed", when, self.app.user, fields=fields, via=via)]
+                revealed.append(record)
+            tx.replace(revealed)

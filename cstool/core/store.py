@@ -30,6 +30,7 @@ from tinydb.storages import Storage
 from cstool.core.errors import StoreError
 from cstool.core.files import DIR_MODE, HeldLock, atomic_write, load_json_file, locked, network_share_warning
 from cstool.core.i18n import _
+from cstool.core.storage import Selection, Transaction, day_of_id, login_name
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
@@ -126,8 +127,8 @@ def _check_table(path: Path, table: str, records: Any) -> None:
                 )
 
 
-class Transaction:
-    """Changes to one kind's file, made under its lock and written once at the end."""
+class FileTransaction:
+    """Changes to one file of a kind, made under the kind's lock and written once at the end."""
 
     def __init__(self, kind: str, db: TinyDB, storage: BufferedAtomicStorage):
         self.kind = kind
@@ -223,11 +224,13 @@ def month_of_day(day: str) -> str:
     return f"{day[:4]}-{day[4:6]}"
 
 
-class Store:
-    """The records of a workspace. Each file is loaded at most once per command.
+class FolderStore:
+    """The records of a workspace in its ``data/`` folder. Each file is loaded at most once per command.
 
     ``partitioned`` names the kinds stored one file per month.
     """
+
+    description = "folder"
 
     def __init__(
         self,
@@ -251,24 +254,13 @@ class Store:
             path = self.data_dir / kind / f"{partition}.json"
         else:
             path = self.data_dir / f"{kind}.json"
-        for step in (self.data_dir, path.parent, path):
-            if step.is_symlink():
-                raise StoreError(
-                    _("{path} is a symbolic link; cstool keeps records only in the workspace's own files").format(
-                        path=step
-                    )
-                )
+        _refuse_links(self.data_dir, path.parent, path)
         return path
 
     def partition_of_id(self, kind: str, record_id: str) -> str | None:
         if kind not in self.partitioned:
             return None
-        parts = record_id.split("-")
-        if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) != 8:
-            raise StoreError(
-                _("{record_id!r} is not a record id (ids look like CALL-20261123-0007)").format(record_id=record_id)
-            )
-        return month_of_day(parts[1])
+        return month_of_day(day_of_id(record_id))
 
     def partition_of_day(self, kind: str, day: str) -> str | None:
         return month_of_day(day) if kind in self.partitioned else None
@@ -309,6 +301,18 @@ class Store:
             index = self._index[key] = {r.get("id"): r for r in self._data(kind, partition).get(kind, {}).values()}
         return index.get(record_id)
 
+    def select(self, kind: str, selection: Selection) -> list[dict]:
+        return list(selection.filter(self.records(kind)))
+
+    def sequences(self, kind: str) -> dict[str, int]:
+        """Day (YYYYMMDD) -> the last number handed out that day, over every file of ``kind``."""
+        found: dict[str, int] = {}
+        for partition in self.partitions(kind):
+            meta = self._data(kind, partition).get(META_TABLE, {}).get("1") or {}
+            for day, number in meta.get("sequences", {}).items():
+                found[day] = max(number, found.get(day, 0))
+        return found
+
     def lock_path(self, kind: str) -> Path:
         """The one lock of ``kind``: every write of the kind takes it (a kind stored by month
         keeps it in the kind's folder, beside its months)."""
@@ -327,6 +331,7 @@ class Store:
         if not self.data_dir.is_dir():
             raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         path = self.lock_path(kind)
+        _refuse_links(self.data_dir, path.parent)
         path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
         if self._warn is not None:
             warn, self._warn = self._warn, None  # at most once a command
@@ -350,26 +355,96 @@ class Store:
             yield
 
     @contextmanager
-    def transaction(self, kind: str, partition: str | None = None) -> Iterator[Transaction]:
-        """Lock one file of ``kind``, read it afresh, yield, then write it once if changed.
-
-        Nothing is written when the body raises.
-        """
-        path = self.path(kind, partition)
+    def transaction(self, kind: str) -> Iterator[Transaction]:
+        """Lock ``kind``, yield a transaction that reads its files afresh as it touches them,
+        then write each changed file once. Nothing is written when the body raises; a crash
+        between the months of one transaction leaves whole months written."""
         with self.kind_lock(kind) as held:
-            _remove_stale_temps(path)
-            storage_holder: list[BufferedAtomicStorage] = []
-
-            def make_storage(*args: Any, **kwargs: Any) -> BufferedAtomicStorage:
-                storage_holder.append(BufferedAtomicStorage(path))
-                return storage_holder[0]
-
-            db = TinyDB(storage=make_storage)
-            transaction = Transaction(kind, db, storage_holder[0])
+            transaction = FolderTransaction(self, kind)
             yield transaction
             held.check()
-            self._loaded[(kind, partition)] = transaction.commit()
-            self._index.pop((kind, partition), None)
+            for partition, done in transaction.files.items():
+                self._loaded[(kind, partition)] = done.commit()
+                self._index.pop((kind, partition), None)
+
+    def open_file(self, kind: str, partition: str | None) -> FileTransaction:
+        path = self.path(kind, partition)
+        _remove_stale_temps(path)
+        storage_holder: list[BufferedAtomicStorage] = []
+
+        def make_storage(*args: Any, **kwargs: Any) -> BufferedAtomicStorage:
+            storage_holder.append(BufferedAtomicStorage(path))
+            return storage_holder[0]
+
+        db = TinyDB(storage=make_storage)
+        return FileTransaction(kind, db, storage_holder[0])
+
+    def acting_user(self, asked: str | None) -> str:
+        """A folder knows no users: whoever ``--as`` names, else the login name."""
+        return asked or login_name()
+
+    def close(self) -> None:
+        """Nothing is held between commands."""
+
+
+class FolderTransaction:
+    """One kind's changes in the folder: each file is opened (read afresh) when first touched."""
+
+    def __init__(self, store: FolderStore, kind: str):
+        self.kind = kind
+        self._store = store
+        self.files: dict[str | None, FileTransaction] = {}
+
+    def _file(self, partition: str | None) -> FileTransaction:
+        found = self.files.get(partition)
+        if found is None:
+            found = self.files[partition] = self._store.open_file(self.kind, partition)
+        return found
+
+    def all(self) -> list[dict]:
+        return [record for partition in self._store.partitions(self.kind) for record in self._file(partition).all()]
+
+    def get(self, record_id: str) -> dict | None:
+        partition = self._store.partition_of_id(self.kind, record_id)
+        if (
+            partition not in self.files
+            and partition is not None
+            and not self._store.path(self.kind, partition).exists()
+        ):
+            return None
+        return self._file(partition).get(record_id)
+
+    def new_id(self, prefix: str, day: str) -> str:
+        return self._file(self._store.partition_of_day(self.kind, day)).new_id(prefix, day)
+
+    def keep_sequences(self, sequences: dict[str, int]) -> None:
+        by_partition: dict[str | None, dict[str, int]] = {}
+        for day, number in sequences.items():
+            by_partition.setdefault(self._store.partition_of_day(self.kind, day), {})[day] = number
+        for partition, group in by_partition.items():
+            self._file(partition).keep_sequences(group)
+
+    def _by_partition(self, records: list[dict]) -> dict[str | None, list[dict]]:
+        groups: dict[str | None, list[dict]] = {}
+        for record in records:
+            groups.setdefault(self._store.partition_of_id(self.kind, record["id"]), []).append(record)
+        return groups
+
+    def insert(self, records: list[dict]) -> None:
+        for partition, group in self._by_partition(records).items():
+            self._file(partition).insert(group)
+
+    def replace(self, records: list[dict]) -> None:
+        for partition, group in self._by_partition(records).items():
+            self._file(partition).replace(group)
+
+
+def _refuse_links(*steps: Path) -> None:
+    for step in steps:
+        if step.is_symlink():
+            raise StoreError(
+                _("{path} is a symbolic link; cstool keeps records only in the workspace's own files").format(path=step)
+            )
 
 
 def _remove_stale_temps(path: Path) -> None:

@@ -366,10 +366,8 @@ def erase_customer(app, customer_id: str, reason: str) -> int | None:
                     record["status"] = "deregistered"
                     record["closed_at"] = when
                 changed.append(record)
-            for partition, group in app.book.ids_by_partition(kind, [r["id"] for r in changed]).items():
-                chosen = set(group)
-                with app.store.transaction(name, partition) as tx:
-                    tx.replace([r for r in changed if r["id"] in chosen])
+            with app.store.transaction(name) as tx:
+                tx.replace(changed)
             touched += len(changed)
     return touched or None
 

@@ -1,0 +1,195 @@
+"""The storage interface: what every backend of records provides, and the selection a
+command asks of it.
+
+Two backends ship: the folder (``cstool.core.store.FolderStore``, TinyDB JSON under
+``data/``) and PostgreSQL (the bundled ``postgresql`` plugin). A plugin adds another by
+implementing the ``cstool_store`` hook. Everything outside a backend reads and writes
+records through this interface only.
+
+Order: ``records`` and ``select`` give a kind's records in the store's order, the same
+on every backend for the same history (oldest month of the id first, then as stored), so
+that lists and reports are identical byte for byte after ``cstool store copy``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
+
+from cstool.core.errors import StoreConflict, StoreError
+from cstool.core.i18n import _
+
+STORE_URL_VARIABLE = "CSTOOL_STORE_URL"
+
+
+@runtime_checkable
+class Transaction(Protocol):
+    """One kind's changes, made while no other writer of the kind can change it, and kept
+    all together when the ``with`` body ends without an exception (none of them otherwise)."""
+
+    kind: str
+
+    def all(self) -> list[dict]:
+        """Every record of the kind, as it stands now (read afresh inside the transaction)."""
+
+    def get(self, record_id: str) -> dict | None:
+        """The record as it stands now, or None. Do not mutate it: pass a copy to ``replace``."""
+
+    def new_id(self, prefix: str, day: str) -> str:
+        """The next ``PREFIX-YYYYMMDD-NNNN`` for ``day``; never one handed out before, even
+        when the record that had it is gone."""
+
+    def keep_sequences(self, sequences: Mapping[str, int]) -> None:
+        """Never hand out again a number that ``sequences`` (day -> last number) already gave."""
+
+    def insert(self, records: list[dict]) -> None:
+        """Add new records (their ids from ``new_id``)."""
+
+    def replace(self, records: list[dict]) -> None:
+        """Put each record in place of the stored one with the same id (refused if absent)."""
+
+
+@runtime_checkable
+class RecordStore(Protocol):
+    """Where a workspace's records and their id sequences live."""
+
+    description: str  # for people: "folder" or the URL without its password
+
+    def records(self, kind: str, fresh: bool = False) -> list[dict]:
+        """Every record of ``kind`` in store order; shared, do not mutate. ``fresh`` reads
+        them again (for a writer holding the kind's lock)."""
+
+    def select(self, kind: str, selection: Selection) -> list[dict]:
+        """The records of ``kind`` that ``selection`` keeps, in store order. A backend may do
+        the work where the records are; the result is the same as filtering ``records``."""
+
+    def get(self, kind: str, record_id: str) -> dict | None:
+        """One record by id, or None."""
+
+    def sequences(self, kind: str) -> dict[str, int]:
+        """Day (YYYYMMDD) -> the last number handed out that day (for a copy or a backup)."""
+
+    def transaction(self, kind: str) -> AbstractContextManager[Transaction]:
+        """Change ``kind``: see ``Transaction``. Taken again inside, the same hold."""
+
+    def kinds_locked(self, kinds: Iterable[str]) -> AbstractContextManager[None]:
+        """Hold several kinds against other writers (taken in the order of their names),
+        for a change that reads one kind and writes others; transactions inside join it."""
+
+    def acting_user(self, asked: str | None) -> str:
+        """Who is written into events when ``asked`` (``--as``, may be None) asks to be:
+        a shared store answers with its own user and refuses a name it may not act for."""
+
+    def close(self) -> None:
+        """Give back what the store holds (connections) at the end of a command."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records a command wants: statuses, a range of ``created_at`` and fields that
+    must equal a value (case-insensitively; a list field contains it; ``""`` is blank)."""
+
+    statuses: frozenset[str] | None = None
+    created_from: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # exclusive
+    equals: tuple[tuple[str, str], ...] = field(default=())
+
+    def keeps(self, record: Mapping[str, Any]) -> bool:
+        if self.statuses is not None and record.get("status") not in self.statuses:
+            return False
+        if self.created_from or self.created_before:
+            created = datetime.fromisoformat(record["created_at"])
+            if (self.created_from and created < self.created_from) or (
+                self.created_before and created >= self.created_before
+            ):
+                return False
+        return all(value_equals(record.get(name), wanted) for name, wanted in self.equals)
+
+    def filter(self, records: Iterable[dict]) -> Iterator[dict]:
+        return (record for record in records if self.keeps(record))
+
+
+def value_equals(value: Any, wanted: str) -> bool:
+    """``--where`` equality: case-insensitive text, a list containing it, ``""`` for blank."""
+    if isinstance(value, list):
+        return any(str(v).lower() == wanted.lower() for v in value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return wanted == ""
+    return str(value).lower() == wanted.lower()
+
+
+def day_of_id(record_id: str) -> str:
+    """``CALL-20261116-0007`` → ``20261116``; refused when it is not a record id."""
+    parts = record_id.split("-")
+    if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) != 8:
+        raise StoreError(
+            _("{record_id!r} is not a record id (ids look like CALL-20261123-0007)").format(record_id=record_id)
+        )
+    return parts[1]
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to print: a password in it (``user:secret@host``, ``password=``) is
+    replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, _at, host = netloc.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in credentials else f"{user}@{host}"
+    query = "&".join(
+        f"{key}=***" if key.lower() == "password" else f"{key}{sep}{value}"
+        for key, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def has_password(url: str) -> bool:
+    return redact_url(url) != url
+
+
+def check_store_setting(url: str) -> str | None:
+    """Why ``url`` may not be written into policy.toml (a password in it), or None."""
+    if not isinstance(url, str) or "://" not in url:
+        return _("must be a URL such as postgresql://db.example/cstool")
+    if has_password(url):
+        return _(
+            "holds a password: policy.toml is shared and kept in backups. Leave it out of the URL and give it "
+            "through ~/.pgpass, a service file (PGSERVICEFILE) or {variable}"
+        ).format(variable=STORE_URL_VARIABLE)
+    return None
+
+
+def login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "staff"
+
+
+Result = TypeVar("Result")
+
+
+def retrying(operation: Callable[[], Result], attempts: int = 8) -> Result:
+    """Run ``operation`` (one whole transaction) again when the backend says it lost to a
+    concurrent one, after a short random wait; the last conflict is reported."""
+    import random
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return operation()
+        except StoreConflict:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+    raise AssertionError("unreachable")

@@ -1,0 +1,349 @@
+"""Records in PostgreSQL: one database (or schema) shared by every desk of a department.
+
+    cstool init --store postgresql://db.example/cs     # or CSTOOL_STORE_URL=postgresql://…
+    pip install 'cstool[postgresql]'                    # psycopg 3
+
+The tables live in the connection's current schema (``?options=-csearch_path%3Dcs`` picks
+one), created and migrated by cstool; ``cstool_schema`` holds their version, and a newer
+one than this program knows is refused. Writers of a kind take a transaction-level
+advisory lock on it (kinds in the order of their names), read inside it and commit once:
+the guarantees of the folder (no lost update, ids never reused, an escalation level fired
+once) hold across machines. Ids come from a counter row per (kind, day) written in the
+same transaction as the insert, so a rolled-back insert gives its number back and none is
+ever handed out twice. Documents are kept as ``json`` (not ``jsonb``), so a record reads
+back with its keys in the order it was written: lists and reports are the same bytes as
+from the folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+
+from cstool import api
+from cstool.api import _, hookimpl
+
+SCHEMA_VERSION = 1
+LOCK_CLASS = 0x637374  # "cst": the first key of every advisory lock cstool takes
+SCHEMA_LOCK = 0
+ACT_FOR_OTHERS_ROLE = "cstool_act_for_others"
+RETRIED_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
+
+SCHEMA = (
+    """CREATE TABLE cstool_records (
+        kind text NOT NULL,
+        id text NOT NULL,
+        part text NOT NULL,          -- the month of the id for a kind kept by month, else ''
+        pos bigserial,               -- the order records were stored in
+        created_at timestamptz NOT NULL,
+        status text,
+        doc json NOT NULL,           -- json keeps the keys in the order they were written
+        PRIMARY KEY (kind, id)
+    )""",
+    "CREATE INDEX cstool_records_order ON cstool_records (kind, part, pos)",
+    "CREATE INDEX cstool_records_created ON cstool_records (kind, created_at)",
+    "CREATE INDEX cstool_records_status ON cstool_records (kind, status)",
+    """CREATE TABLE cstool_sequences (
+        kind text NOT NULL,
+        day text NOT NULL,
+        last integer NOT NULL,
+        PRIMARY KEY (kind, day)
+    )""",
+)
+# Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
+
+@hookimpl
+def cstool_store(url, app):
+    if not url.startswith(("postgresql://", "postgres://")):
+        return None
+    partitioned = {kind.name for kind in app.kinds if kind.partition == "month"}
+    return PostgresStore(url, partitioned)
+
+
+def _driver():
+    try:
+        import psycopg
+    except ImportError:
+        raise api.StoreError(
+            _("the store is PostgreSQL, and psycopg is not installed: pip install 'cstool[postgresql]'")
+        ) from None
+    return psycopg
+
+
+class PostgresStore:
+    """The ``RecordStore`` of a PostgreSQL database. One connection per command."""
+
+    def __init__(self, url: str, partitioned: set[str] | frozenset[str] = frozenset()):
+        self.url = url
+        self.description = api.redact_url(url)
+        self.partitioned = frozenset(partitioned)
+        self._conn = None
+        self._depth = 0  # transactions open, outermost first
+        self._held: set[str] = set()  # kinds locked by the open transaction
+        self._loaded: dict[str, list[dict]] = {}
+
+    # ---- connecting ----------------------------------------------------------------
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            psycopg = _driver()
+            try:
+                self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            except psycopg.Error as exc:
+                raise api.StoreError(
+                    _("cannot open the store at {url}: {reason}").format(url=self.description, reason=_reason(exc))
+                ) from None
+            with self._errors():
+                self._check_schema()
+        return self._conn
+
+    def _check_schema(self) -> None:
+        with self._conn.transaction():
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, SCHEMA_LOCK))
+            self._conn.execute("CREATE TABLE IF NOT EXISTS cstool_schema (version integer NOT NULL)")
+            row = self._conn.execute("SELECT max(version) FROM cstool_schema").fetchone()
+            version = row[0] if row else None
+            if version is None:
+                for statement in SCHEMA:
+                    self._conn.execute(statement)
+                self._conn.execute("INSERT INTO cstool_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+                return
+            if version > SCHEMA_VERSION:
+                raise api.StoreError(
+                    _(
+                        "the store at {url} has schema version {version}; this cstool knows up to {known}: "
+                        "upgrade cstool"
+                    ).format(url=self.description, version=version, known=SCHEMA_VERSION)
+                )
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step]:
+                    self._conn.execute(statement)
+            if version < SCHEMA_VERSION:
+                self._conn.execute("UPDATE cstool_schema SET version = %s", (SCHEMA_VERSION,))
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A database error as one line naming the store; conflicts marked for a retry."""
+        psycopg = _driver()
+        try:
+            yield
+        except psycopg.Error as exc:
+            reason = _("{reason} (store {url})").format(reason=_reason(exc), url=self.description)
+            if getattr(exc, "sqlstate", None) in RETRIED_SQLSTATES:
+                raise api.StoreConflict(reason) from None
+            raise api.StoreError(reason) from None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # ---- who is writing --------------------------------------------------------------
+
+    def acting_user(self, asked: str | None) -> str:
+        with self._errors():
+            user, may_act = self.conn.execute(
+                "SELECT current_user::text, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR EXISTS "
+                "(SELECT 1 FROM pg_roles r WHERE r.rolname = %s AND pg_has_role(current_user, r.oid, 'member'))",
+                (ACT_FOR_OTHERS_ROLE,),
+            ).fetchone()
+        if asked is None or asked == user or may_act:
+            return asked or user
+        raise api.StoreError(
+            _(
+                "--as {asked}: the store records who did what as its database user {user}, who may not act for "
+                "others (an administrator grants that with: GRANT {role} TO {user})"
+            ).format(asked=asked, user=user, role=ACT_FOR_OTHERS_ROLE)
+        )
+
+    # ---- reading ---------------------------------------------------------------------
+
+    def _fetch(self, sql: str, params: tuple) -> list[dict]:
+        import orjson
+
+        with self._errors():
+            rows = self.conn.execute(sql, params).fetchall()
+        return [orjson.loads(doc) for (doc,) in rows]
+
+    def records(self, kind: str, fresh: bool = False) -> list[dict]:
+        if fresh or kind not in self._loaded:
+            self._loaded[kind] = self._fetch(
+                "SELECT doc::text FROM cstool_records WHERE kind = %s ORDER BY part, pos", (kind,)
+            )
+        return self._loaded[kind]
+
+    def select(self, kind: str, selection) -> list[dict]:
+        if kind in self._loaded:
+            return list(selection.filter(self._loaded[kind]))
+        sql, params = ["SELECT doc::text FROM cstool_records WHERE kind = %s"], [kind]
+        if selection.statuses is not None:
+            sql.append("AND status = ANY(%s)")
+            params.append(sorted(selection.statuses))
+        if selection.created_from is not None:
+            sql.append("AND created_at >= %s")
+            params.append(selection.created_from)
+        if selection.created_before is not None:
+            sql.append("AND created_at < %s")
+            params.append(selection.created_before)
+        for name, wanted in selection.equals:
+            if wanted:  # a first cut the exact comparison below finishes (lists, blanks)
+                sql.append("AND (lower(doc->>%s) = lower(%s) OR json_typeof(doc->%s) = 'array')")
+                params += [name, wanted, name]
+        sql.append("ORDER BY part, pos")
+        return list(selection.filter(self._fetch(" ".join(sql), tuple(params))))
+
+    def get(self, kind: str, record_id: str) -> dict | None:
+        found = self._fetch("SELECT doc::text FROM cstool_records WHERE kind = %s AND id = %s", (kind, record_id))
+        return found[0] if found else None
+
+    def sequences(self, kind: str) -> dict[str, int]:
+        with self._errors():
+            rows = self.conn.execute("SELECT day, last FROM cstool_sequences WHERE kind = %s", (kind,)).fetchall()
+        return dict(rows)
+
+    def kinds_with_records(self) -> list[str]:
+        with self._errors():
+            return [kind for (kind,) in self.conn.execute("SELECT DISTINCT kind FROM cstool_records ORDER BY kind")]
+
+    # ---- writing ---------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        conn = self.conn
+        with self._errors(), conn.transaction():
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                self._held.clear()
+
+    def _lock(self, kind: str) -> None:
+        if kind not in self._held:
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_CLASS, kind))
+            self._held.add(kind)
+
+    @contextmanager
+    def kinds_locked(self, kinds: Iterable[str]) -> Iterator[None]:
+        with self._transaction():
+            for kind in sorted(set(kinds)):
+                self._lock(kind)
+            yield
+
+    @contextmanager
+    def transaction(self, kind: str) -> Iterator[PostgresTransaction]:
+        with self._transaction():
+            self._lock(kind)
+            transaction = PostgresTransaction(self, kind)
+            yield transaction
+            transaction.flush()
+        self._loaded.pop(kind, None)
+
+    def part_of(self, kind: str, record_id: str) -> str:
+        if kind not in self.partitioned:
+            return ""
+        day = api.day_of_id(record_id)
+        return f"{day[:4]}-{day[4:6]}"
+
+
+class PostgresTransaction:
+    """Writes of one kind inside the store's open transaction (the kind's lock held)."""
+
+    def __init__(self, store: PostgresStore, kind: str):
+        self.kind = kind
+        self._store = store
+        self._sequences: dict[str, int] | None = None
+        self._counted: set[str] = set()  # days whose counter this transaction moved
+
+    def all(self) -> list[dict]:
+        return self._store.records(self.kind, fresh=True)
+
+    def get(self, record_id: str) -> dict | None:
+        return self._store.get(self.kind, record_id)
+
+    def _counters(self) -> dict[str, int]:
+        if self._sequences is None:
+            self._sequences = self._store.sequences(self.kind)
+        return self._sequences
+
+    def new_id(self, prefix: str, day: str) -> str:
+        counters = self._counters()
+        counters[day] = counters.get(day, 0) + 1
+        self._counted.add(day)
+        return f"{prefix}-{day}-{counters[day]:04d}"
+
+    def keep_sequences(self, sequences: Mapping[str, int]) -> None:
+        counters = self._counters()
+        for day, number in sequences.items():
+            if number > counters.get(day, 0):
+                counters[day] = number
+                self._counted.add(day)
+
+    def insert(self, records: list[dict]) -> None:
+        if not records:
+            return
+        import orjson
+
+        store = self._store
+        with store._errors():
+            cursor = store.conn.cursor()
+            with cursor.copy("COPY cstool_records (kind, id, part, created_at, status, doc) FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(
+                        (
+                            self.kind,
+                            record["id"],
+                            store.part_of(self.kind, record["id"]),
+                            record["created_at"],
+                            record.get("status"),
+                            orjson.dumps(record).decode(),
+                        )
+                    )
+
+    def replace(self, records: list[dict]) -> None:
+        if not records:
+            return
+        import orjson
+
+        store = self._store
+        with store._errors():
+            cursor = store.conn.cursor()
+            cursor.executemany(
+                "UPDATE cstool_records SET doc = %s, status = %s, created_at = %s WHERE kind = %s AND id = %s",
+                [(orjson.dumps(r).decode(), r.get("status"), r["created_at"], self.kind, r["id"]) for r in records],
+            )
+            changed = cursor.rowcount
+        if changed != len(records):
+            raise api.StoreError(
+                _("{count} of the records to replace are not in the store ({kind})").format(
+                    count=len(records) - changed, kind=self.kind
+                )
+            )
+
+    def flush(self) -> None:
+        """Write the counters this transaction moved, in its own transaction's commit."""
+        if not self._counted:
+            return
+        store = self._store
+        with store._errors():
+            store.conn.cursor().executemany(
+                "INSERT INTO cstool_sequences (kind, day, last) VALUES (%s, %s, %s) "
+                "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
+                [(self.kind, day, self._sequences[day]) for day in sorted(self._counted)],
+            )
+
+
+def _reason(exc: Exception) -> str:
+    """The server's or libpq's own words, on one line (they never hold a password)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
