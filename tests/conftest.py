@@ -37,7 +37,7 @@ def isolated(tmp_path, monkeypatch):
     # Assertions read English messages; the Chinese ones are tested with --lang zh.
     monkeypatch.setenv("CSTOOL_LANG", "en")
     set_language("en")  # for tests calling the core directly, whatever an earlier test chose
-    for name in ("CSTOOL_WORKSPACE", "CSTOOL_BLOCK_PLUGINS"):
+    for name in ("CSTOOL_WORKSPACE", "CSTOOL_BLOCK_PLUGINS", "CSTOOL_STORE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -102,6 +102,45 @@ def complaint_args(**overrides: str) -> list[str]:
     for name, value in values.items():
         args += ["--set", f"{name}={value}"]
     return args
+
+
+# The PostgreSQL server the store tests use (CI and the development machines run one with
+# trust authentication); each test gets a schema of its own, dropped afterwards.
+PG_SERVER = os.environ.get("CSTOOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_admin():
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install -e '.[test]')")
+    try:
+        return psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=3)
+    except psycopg.Error as exc:
+        pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({' '.join(str(exc).split())[:120]})")
+
+
+@pytest.fixture
+def pg_url():
+    """A URL for an empty schema of the test server, dropped after the test."""
+    import uuid
+
+    admin = _pg_admin()
+    schema = f"cstool_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@pytest.fixture(params=["folder", "postgresql"])
+def backend(request, monkeypatch) -> str:
+    """Run the test on each store: the folder, and PostgreSQL through CSTOOL_STORE_URL."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("CSTOOL_STORE_URL", request.getfixturevalue("pg_url"))
+    return request.param
 
 
 @pytest.fixture

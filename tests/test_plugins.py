@@ -158,6 +158,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "sla",
         "outbox",
         "smtp",
+        "postgresql",
     ]
 
 

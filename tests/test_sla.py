@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import complaint_args, data_snapshot, record_file
+from conftest import complaint_args, data_snapshot
 
 
 def make(ws_cli, at, **fields):
@@ -323,7 +323,7 @@ main(["--workspace", sys.argv[1], "escalate", "--now", "2026-11-19 10:00"])
 """
 
 
-def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path):
+def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path, backend):
     ids = [make(ws_cli, f"2026-11-16 {hour:02d}:00") for hour in range(9, 12)]
     script = tmp_path / "escalate.py"
     script.write_text(WRITER, encoding="utf-8")
@@ -336,7 +336,9 @@ def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path
     ]
     for proc in procs:
         proc.wait(timeout=120)
-    records = json.loads(record_file(workspace, ids[0]).read_text(encoding="utf-8"))["complaint"].values()
+    assert all(proc.returncode == 0 for proc in procs), [proc.stderr.read() for proc in procs]
+    records = ws_cli("list", "complaint", "--format", "json").json()["records"]
+    assert sorted(r["id"] for r in records) == sorted(ids)
     for record in records:
         fired = [(e["clock"], e["level"]) for e in record["events"] if e["type"] == "escalated"]
         assert len(fired) == len(set(fired)) == 4, fired

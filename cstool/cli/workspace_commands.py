@@ -9,7 +9,6 @@ import click
 from cstool.core.i18n import _
 from cstool.core.workspace import init_workspace
 
-
 STORE_EXAMPLE = '# store = "postgresql://db.example/cstool"'
 
 

@@ -45,7 +45,7 @@ class Context:
     ):
         self.host = host
         self.workspace_path = workspace_path
-        self._asked_user = user or os.environ.get("CSTOOL_USER")  # --as
+        self._asked_user = user or os.environ.get("CSTOOL_USER") or None  # --as
         self._lang = lang  # --lang or CSTOOL_LANG; None: the policy's [workspace] language
         self.no_input = no_input
         self.debug = debug

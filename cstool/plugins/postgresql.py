@@ -100,12 +100,20 @@ class PostgresStore:
                 self._check_schema()
         return self._conn
 
+    def _version(self) -> int | None:
+        if self._conn.execute("SELECT to_regclass('cstool_schema')").fetchone()[0] is None:
+            return None
+        return self._conn.execute("SELECT max(version) FROM cstool_schema").fetchone()[0]
+
     def _check_schema(self) -> None:
+        """Refuse a newer schema; make or migrate an older one (a user who may only read and
+        write records never needs the right to create tables once the schema is current)."""
+        if self._version() == SCHEMA_VERSION:
+            return
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, SCHEMA_LOCK))
             self._conn.execute("CREATE TABLE IF NOT EXISTS cstool_schema (version integer NOT NULL)")
-            row = self._conn.execute("SELECT max(version) FROM cstool_schema").fetchone()
-            version = row[0] if row else None
+            version = self._version()
             if version is None:
                 for statement in SCHEMA:
                     self._conn.execute(statement)

@@ -1,0 +1,197 @@
+"""The PostgreSQL store against a real server: many desks at once, refusals, who acted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from conftest import PG_SERVER, ROOT, WRITER, complaint_args, run_process
+
+
+@pytest.fixture
+def pg(pg_url, monkeypatch):
+    """Commands of the test use the test schema; the admin connection reads it directly."""
+    import psycopg
+
+    monkeypatch.setenv("CSTOOL_STORE_URL", pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        yield conn
+
+
+def stored(pg, kind="complaint") -> list[dict]:
+    return [row[0] for row in pg.execute("SELECT doc FROM cstool_records WHERE kind = %s ORDER BY pos", (kind,))]
+
+
+def test_eight_desks_adding_at_once_keep_every_record_and_never_share_an_id(workspace, pg, pg_url):
+    env = {**os.environ, "CSTOOL_STORE_URL": pg_url}  # over TCP: PG_SERVER names 127.0.0.1
+    assert "127.0.0.1" in pg_url
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(workspace), f"desk{n}", "200"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+        )
+        for n in range(8)
+    ]
+    for writer in writers:
+        assert writer.wait(timeout=300) == 0, writer.stderr.read().decode()
+    records = stored(pg)
+    assert len(records) == 1600
+    assert len({r["id"] for r in records}) == 1600
+    numbers = sorted(int(r["id"].rsplit("-", 1)[1]) for r in records)
+    assert numbers == list(range(1, 1601))  # no gap, none twice
+    names = {r["customer_name"] for r in records}
+    assert names == {f"desk{n}-{i}" for n in range(8) for i in range(200)}
+    assert dict(pg.execute("SELECT day, last FROM cstool_sequences").fetchall()) == {"20261116": 1600}
+
+
+RESPONDER = """
+import sys
+from pathlib import Path
+from cstool.core.context import Context
+from cstool.core.host import build_host
+workspace, record_id, name, count = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+for i in range(count):
+    app = Context(build_host(workspace, entry_points=False), workspace, user=name)
+    app.book.respond(record_id, None, f"{name}-{i}")
+    app.finish()
+"""
+
+
+def test_desks_changing_one_record_at_once_all_keep_their_change(workspace, ws_cli, pg, pg_url):
+    made = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()
+    env = {**os.environ, "CSTOOL_STORE_URL": pg_url}
+    desks = [
+        subprocess.Popen(
+            [sys.executable, "-c", RESPONDER, str(workspace), made["id"], f"desk{n}", "25"],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(4)
+    ]
+    for desk in desks:
+        assert desk.wait(timeout=300) == 0, desk.stderr.read().decode()
+    (record,) = stored(pg)
+    notes = [e["note"] for e in record["events"] if e["type"] == "response"]
+    assert sorted(notes) == sorted(f"desk{n}-{i}" for n in range(4) for i in range(25))
+
+
+def test_a_schema_from_a_newer_cstool_is_refused(workspace, ws_cli, pg):
+    assert ws_cli("list", "complaint").exit_code == 0  # makes the schema
+    pg.execute("UPDATE cstool_schema SET version = 99")
+    refused = ws_cli("list", "complaint")
+    assert refused.exit_code == 1
+    assert "schema version 99" in refused.stderr and "upgrade cstool" in refused.stderr
+
+
+def test_a_server_that_is_down_is_one_clear_line_and_shows_no_password(workspace, monkeypatch):
+    monkeypatch.setenv("CSTOOL_STORE_URL", "postgresql://clerk:s3cret-pw@127.0.0.1:1/cs")
+    before = (workspace / "policy.toml").read_bytes()
+    for args in (
+        ("list", "complaint"),
+        ("--debug", "list", "complaint"),
+        ("--no-input", "record", "complaint", *complaint_args()),
+    ):
+        result = run_process("--workspace", workspace, *args)
+        assert result.returncode == 1
+        assert "s3cret-pw" not in result.stdout + result.stderr
+        assert "cannot open the store at postgresql://clerk:***@127.0.0.1:1/cs" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert (workspace / "policy.toml").read_bytes() == before
+
+
+def test_init_with_a_store_refuses_a_password_and_an_unreachable_server_before_writing(tmp_path, pg_url):
+    with_password = run_process("init", tmp_path / "a", "--store", "postgresql://clerk:s3cret-pw@127.0.0.1/test")
+    assert with_password.returncode == 1 and "s3cret-pw" not in with_password.stderr
+    assert "password" in with_password.stderr
+    down = run_process("init", tmp_path / "b", "--store", "postgresql://postgres@127.0.0.1:1/test")
+    assert down.returncode == 1 and "cannot open the store" in down.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    made = run_process("init", tmp_path / "c", "--store", pg_url)
+    assert made.returncode == 0, made.stderr
+    assert f'store = "{pg_url}"' in (tmp_path / "c" / "policy.toml").read_text(encoding="utf-8")
+    record = run_process("--workspace", tmp_path / "c", "--no-input", "record", "complaint", *complaint_args())
+    assert record.returncode == 0, record.stderr
+    assert not list((tmp_path / "c" / "data").iterdir())  # the records went to the database
+    info = run_process("--workspace", tmp_path / "c", "store", "info")
+    assert pg_url in info.stdout and "complaint" in info.stdout
+
+
+def test_a_clerk_writes_as_itself_and_may_not_act_for_a_colleague(workspace, ws_cli, pg, pg_url):
+    import psycopg
+
+    assert ws_cli("list", "complaint").exit_code == 0  # the schema, made by its owner
+    name = f"clerk_{uuid.uuid4().hex[:8]}"
+    schema = pg.execute("SELECT current_schema()").fetchone()[0]
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {name} LOGIN")
+        try:
+            admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {name}")
+            admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} TO {name}")
+            admin.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {name}")
+            env = {"CSTOOL_STORE_URL": pg_url.replace("postgres@", f"{name}@"), "CSTOOL_USER": ""}
+            mine = run_process(
+                "--workspace", workspace, "--no-input", "record", "complaint", *complaint_args(), env=env
+            )
+            assert mine.returncode == 0, mine.stderr
+            as_other = run_process(
+                "--workspace",
+                workspace,
+                "--as",
+                "小李",
+                "--no-input",
+                "record",
+                "complaint",
+                *complaint_args(),
+                env=env,
+            )
+            assert as_other.returncode == 1
+            assert f"database user {name}" in as_other.stderr and "GRANT cstool_act_for_others" in as_other.stderr
+            admin.execute("DO $$ BEGIN CREATE ROLE cstool_act_for_others; EXCEPTION WHEN duplicate_object THEN END $$")
+            admin.execute(f"GRANT cstool_act_for_others TO {name}")
+            allowed = run_process(
+                "--workspace",
+                workspace,
+                "--as",
+                "小李",
+                "--no-input",
+                "record",
+                "complaint",
+                *complaint_args(),
+                env=env,
+            )
+            assert allowed.returncode == 0, allowed.stderr
+        finally:
+            admin.execute(f"DROP OWNED BY {name}")
+            admin.execute(f"DROP ROLE {name}")
+    assert [r["events"][0]["by"] for r in stored(pg)] == [name, "小李"]
+
+
+def test_a_copy_cut_short_leaves_the_database_empty(workspace, ws_cli, pg_url, monkeypatch):
+    for _ in range(3):
+        assert ws_cli("--no-input", "record", "complaint", *complaint_args()).exit_code == 0
+    import psycopg
+
+    from cstool.plugins import postgresql
+
+    real_insert, calls = postgresql.PostgresTransaction.insert, []
+
+    def fails_on_the_second_kind(self, records):
+        calls.append(self.kind)
+        if len(calls) == 2:
+            raise OSError("the network went away")
+        return real_insert(self, records)
+
+    monkeypatch.setattr(postgresql.PostgresTransaction, "insert", fails_on_the_second_kind)
+    result = ws_cli("store", "copy", "--to", pg_url)
+    assert result.exit_code != 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM cstool_records").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM cstool_sequences").fetchone()[0] == 0
+    monkeypatch.setattr(postgresql.PostgresTransaction, "insert", real_insert)
+    again = ws_cli("store", "copy", "--to", pg_url)
+    assert again.exit_code == 0, again.stderr
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM cstool_records").fetchone()[0] == 3
