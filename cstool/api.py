@@ -71,6 +71,8 @@ _LAZY = {
     "StoreConflict": "cstool.core.errors",
     "redact_url": "cstool.core.storage",
     "day_of_id": "cstool.core.storage",
+    "count_values": "cstool.core.storage",
+    "MONTH": "cstool.core.storage",
     "parse_datetime": "cstool.core.timeutil",
 }
 
@@ -122,9 +124,11 @@ if TYPE_CHECKING:  # pragma: no cover
         summary as summary,
     )
     from cstool.core.storage import (
+        MONTH as MONTH,
         RecordStore as RecordStore,
         Selection as Selection,
         Transaction as Transaction,
+        count_values as count_values,
         day_of_id as day_of_id,
         redact_url as redact_url,
     )

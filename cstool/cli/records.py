@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import click
 
@@ -18,8 +18,8 @@ from cstool.cli.common import (
 )
 from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
 from cstool.core.errors import CstoolError
-from cstool.core.fields import is_blank
 from cstool.core.i18n import _
+from cstool.core.storage import Selection
 from cstool.core.timeutil import format_datetime
 
 at_option = click.option("--at", metavar="T", help="When it happened (ISO 8601; default now). For back-dated entries.")
@@ -67,13 +67,21 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
     show_record(app, kind, record, fmt, reveal=reveal)
 
 
-def _matches(kind, record: dict, name: str, wanted: str) -> bool:
-    value = record.get(name)
-    if isinstance(value, list):
-        return any(str(v).lower() == wanted.lower() for v in value)
-    if is_blank(value):
-        return wanted == ""
-    return str(value).lower() == wanted.lower() or (name == "status" and status_title(kind, value, "zh") == wanted)
+def selection(app, kind, statuses, first, last, conditions) -> Selection:
+    """What ``list`` keeps, for the store to find: a status may be named by its Chinese
+    title in ``--where status=…``; a day range becomes instants of the workspace zone."""
+    tz = app.tz
+    equals = []
+    for name, wanted in conditions.items():
+        if name == "status":
+            wanted = next((s.name for s in kind.statuses if status_title(kind, s.name, "zh") == wanted), wanted)
+        equals.append((name, wanted))
+    return Selection(
+        statuses=frozenset(statuses) if statuses is not None else None,
+        created_from=datetime.combine(first, time.min, tz) if first else None,
+        created_before=datetime.combine(last + timedelta(days=1), time.min, tz) if last else None,
+        equals=tuple(equals),
+    )
 
 
 @click.command("list")
@@ -121,18 +129,7 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
                 ),
                 param_hint="--status",
             )
-    tz = app.tz
-    chosen = []
-    for record in app.store.records(kind.name):
-        if statuses is not None and record["status"] not in statuses:
-            continue
-        if first or last:
-            day = datetime.fromisoformat(record["created_at"]).astimezone(tz).date()
-            if (first and day < first) or (last and day > last):
-                continue
-        if conditions and not all(_matches(kind, record, n, v) for n, v in conditions.items()):
-            continue
-        chosen.append(record)
+    chosen = app.store.select(kind.name, selection(app, kind, statuses, first, last, conditions))
     if sort_by:
         name = sort_by.lstrip("-")
         present = [r for r in chosen if r.get(name) not in (None, "", [])]
@@ -204,8 +201,12 @@ def _history(app, kind, record) -> list[dict] | None:
     """Records of every kind that point to this one (a customer's complaints, cases, calls)."""
     if not kind.history_field:
         return None
+    pointing = Selection(equals=((kind.history_field, record["id"]),))
     found = [
-        r for other in app.kinds for r in app.store.records(other.name) if r.get(kind.history_field) == record["id"]
+        r
+        for other in app.kinds
+        for r in app.store.select(other.name, pointing)
+        if r.get(kind.history_field) == record["id"]
     ]
     found.sort(key=lambda r: r["created_at"])
     return [{key: r.get(key) for key in ("id", "kind", "status", "created_at", "category", "owner")} for r in found]

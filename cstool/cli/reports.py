@@ -66,6 +66,7 @@ def report_command(app, name, since, until, by, now_text, fmt):
         lang=lang,
         kinds=app.kinds,
         clock_source=app.clocks,
+        store=app.store,
     )
     from cstool.core.files import collector_paused
 

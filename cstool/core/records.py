@@ -10,14 +10,15 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import Any
 
 from cstool.core.classify import changes_for, merge_answers
-from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid
+from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid, StoreError
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
-from cstool.core.storage import retrying
+from cstool.core.storage import EVERYTHING, retrying
 from cstool.core.timeutil import format_datetime, stored_instant
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
@@ -117,6 +118,36 @@ def last_status_at(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+class Lookup:
+    """Stored records for hooks, read-only. ``lookup(kind_name)``: every record of a kind
+    (loaded once); ``lookup.get(kind_name, id)``: one record, or None; ``lookup.count(
+    kind_name, field)``: how many records have each value of ``field``. ``get`` and
+    ``count`` ask the store for only that, so a check of one link stays quick however
+    many records a shared store holds."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, kind_name: str) -> list[dict]:
+        if kind_name not in self.app.kinds.names():
+            return []
+        return self.app.store.records(kind_name)
+
+    def get(self, kind_name: str, record_id: str) -> dict | None:
+        if kind_name not in self.app.kinds.names():
+            return None
+        try:
+            return self.app.store.get(kind_name, str(record_id).upper())
+        except StoreError:  # not an id at all: no such record
+            return None
+
+    def count(self, kind_name: str, field_name: str) -> dict[Any, int]:
+        if kind_name not in self.app.kinds.names():
+            return {}
+        counted = self.app.store.tally(kind_name, EVERYTHING, (field_name,), self.app.tz)
+        return {key[0]: number for key, number in counted.items()}
+
+
 class RecordBook:
     """Record operations for one command, bound to its Context."""
 
@@ -125,11 +156,10 @@ class RecordBook:
         self._parser_cache: dict[tuple, dict[str, Callable[[Any], Any]]] = {}
         self._shapes: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
 
-    def lookup(self, kind_name: str) -> list[dict]:
-        """Stored records of a kind, read-only, for hooks that check links (loaded once)."""
-        if kind_name not in self.app.kinds.names():
-            return []
-        return self.app.store.records(kind_name)
+    @cached_property
+    def lookup(self) -> Lookup:
+        """Stored records, read-only, for hooks that check links."""
+        return Lookup(self.app)
 
     # ---- parsing ---------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +17,11 @@ class ReportRequest:
     mutate). ``since`` / ``until`` are dates (inclusive) or None; ``in_period(record)``
     tells whether a record's created_at falls in them, in the workspace time zone.
     ``clocks(record, detail)`` gives a record's SLA clocks as of ``now``.
+
+    A report over many records asks the store to do the work where the records are:
+    ``each(kind)`` passes over the records of the period one at a time (flat memory on
+    a database), ``tally(kind, fields)`` counts them by the values of fields (in the
+    database). Both answer the same as reading ``records(kind)``.
     """
 
     records: Callable[[str], list[dict]]
@@ -30,6 +35,33 @@ class ReportRequest:
     # (record, now, detail) -> (calendar name, clocks): the command's, which remembers
     # clocks between runs. Without one, clocks are computed from the policy every time.
     clock_source: Callable[[Mapping[str, Any], datetime, str], tuple] | None = None
+    store: Any = None  # the command's RecordStore; without one, each and tally read records(kind)
+
+    @cached_property
+    def period(self):
+        """The Selection of records created from ``since`` to ``until``, in the workspace zone."""
+        from cstool.core.storage import Selection
+
+        tz = self.policy.timezone
+        return Selection(
+            created_from=datetime.combine(self.since, time.min, tz) if self.since else None,
+            created_before=datetime.combine(self.until + timedelta(days=1), time.min, tz) if self.until else None,
+        )
+
+    def each(self, kind: str) -> Iterator[dict]:
+        """The records of ``kind`` created in the period, one at a time, in store order."""
+        if self.store is None:
+            return (record for record in self.records(kind) if self.in_period(record))
+        return self.store.stream(kind, self.period)
+
+    def tally(self, kind: str, fields: tuple[str, ...]) -> dict[tuple, int]:
+        """How many records of ``kind`` created in the period have each combination of
+        values of ``fields`` (``cstool.api.MONTH``: the month of created_at, ``YYYY-MM``)."""
+        from cstool.core.storage import count_values
+
+        if self.store is None:
+            return count_values(self.each(kind), fields, self.policy.timezone)
+        return self.store.tally(kind, self.period, fields, self.policy.timezone)
 
     def clocks(self, record: Mapping[str, Any], detail: str = "figures") -> tuple[str | None, list]:
         """The calendar name and SLA clocks of ``record`` as of ``now``. ``detail``:

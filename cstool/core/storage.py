@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +24,7 @@ from cstool.core.errors import StoreConflict, StoreError
 from cstool.core.i18n import _
 
 STORE_URL_VARIABLE = "CSTOOL_STORE_URL"
+MONTH = "@month"  # for tally: the month of created_at
 
 
 @runtime_checkable
@@ -66,6 +67,15 @@ class RecordStore(Protocol):
     def select(self, kind: str, selection: Selection) -> list[dict]:
         """The records of ``kind`` that ``selection`` keeps, in store order. A backend may do
         the work where the records are; the result is the same as filtering ``records``."""
+
+    def stream(self, kind: str, selection: Selection) -> Iterator[dict]:
+        """The records ``selection`` keeps, one at a time, in store order, none kept by the
+        store: for a pass over many records in flat memory (reports)."""
+
+    def tally(self, kind: str, selection: Selection, fields: tuple[str, ...], tz: tzinfo) -> dict[tuple, int]:
+        """How many of the records ``selection`` keeps have each combination of values of
+        ``fields`` (a field's stored value, None when absent; ``MONTH``: the month of
+        ``created_at`` in ``tz``, as ``YYYY-MM``). A backend counts where the records are."""
 
     def get(self, kind: str, record_id: str) -> dict | None:
         """One record by id, or None."""
@@ -110,7 +120,26 @@ class Selection:
         return all(value_equals(record.get(name), wanted) for name, wanted in self.equals)
 
     def filter(self, records: Iterable[dict]) -> Iterator[dict]:
+        if self == EVERYTHING:
+            return iter(records)
         return (record for record in records if self.keeps(record))
+
+
+def count_values(records: Iterable[Mapping[str, Any]], fields: tuple[str, ...], tz: tzinfo) -> dict[tuple, int]:
+    """``RecordStore.tally`` over records in hand."""
+    counts: dict[tuple, int] = {}
+    for record in records:
+        key = tuple(
+            datetime.fromisoformat(record["created_at"]).astimezone(tz).strftime("%Y-%m")
+            if name == MONTH
+            else record.get(name)
+            for name in fields
+        )
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+EVERYTHING = Selection()
 
 
 def value_equals(value: Any, wanted: str) -> bool:

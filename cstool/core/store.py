@@ -18,8 +18,9 @@ Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, contextmanager
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from tinydb.storages import Storage
 from cstool.core.errors import StoreError
 from cstool.core.files import DIR_MODE, HeldLock, atomic_write, load_json_file, locked, network_share_warning
 from cstool.core.i18n import _
-from cstool.core.storage import Selection, Transaction, day_of_id, login_name
+from cstool.core.storage import Selection, Transaction, count_values, day_of_id, login_name
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
@@ -172,7 +173,7 @@ class FileTransaction:
         self._meta_dirty = True
         return candidate
 
-    def keep_sequences(self, sequences: dict[str, int]) -> None:
+    def keep_sequences(self, sequences: Mapping[str, int]) -> None:
         """Never hand out again a number ``sequences`` (day -> last number) already gave."""
         mine = self._meta["sequences"]
         for day, number in sequences.items():
@@ -304,6 +305,12 @@ class FolderStore:
     def select(self, kind: str, selection: Selection) -> list[dict]:
         return list(selection.filter(self.records(kind)))
 
+    def stream(self, kind: str, selection: Selection) -> Iterator[dict]:
+        return selection.filter(self.records(kind))  # the files are whole JSON: read once, kept
+
+    def tally(self, kind: str, selection: Selection, fields: tuple[str, ...], tz: tzinfo) -> dict[tuple, int]:
+        return count_values(selection.filter(self.records(kind)), fields, tz)
+
     def sequences(self, kind: str) -> dict[str, int]:
         """Day (YYYYMMDD) -> the last number handed out that day, over every file of ``kind``."""
         found: dict[str, int] = {}
@@ -417,7 +424,7 @@ class FolderTransaction:
     def new_id(self, prefix: str, day: str) -> str:
         return self._file(self._store.partition_of_day(self.kind, day)).new_id(prefix, day)
 
-    def keep_sequences(self, sequences: dict[str, int]) -> None:
+    def keep_sequences(self, sequences: Mapping[str, int]) -> None:
         by_partition: dict[str | None, dict[str, int]] = {}
         for day, number in sequences.items():
             by_partition.setdefault(self._store.partition_of_day(self.kind, day), {})[day] = number

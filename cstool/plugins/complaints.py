@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from cstool import api
 from cstool.api import Field, Kind, Status, _, hookimpl, label
@@ -234,24 +234,16 @@ def cstool_commands(cli):
 GROUPS = ("category", "channel", "department", "complainant_type", "severity", "owner", "month")
 
 
-def _group_value(record, by, tz):
-    if by == "month":
-        return datetime.fromisoformat(record["created_at"]).astimezone(tz).strftime("%Y-%m")
-    return record.get(by) or "—"
-
-
 def complaint_statistics(request):
     """投诉统计表: complaints received and resolved per group, with the resolution rate."""
     by = request.by or "category"
-    tz = request.policy.timezone
     phases = {s.name: s.phase for s in request.kinds.get(KIND).statuses}
     groups = defaultdict(lambda: [0, 0])
-    for record in request.records(KIND):
-        if not request.in_period(record):
-            continue
-        counts = groups[_group_value(record, by, tz)]
-        counts[0] += 1
-        counts[1] += phases.get(record["status"]) in RESOLVED_PHASES
+    for (value, status), count in request.tally(KIND, (api.MONTH if by == "month" else by, "status")).items():
+        counts = groups[value or "—"]
+        counts[0] += count
+        if phases.get(status) in RESOLVED_PHASES:
+            counts[1] += count
     rows = [
         {by: name, "received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received)}
         for name, (received, resolved) in sorted(groups.items(), key=_order(by))

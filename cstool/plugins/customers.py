@@ -124,10 +124,7 @@ def region_of(record: dict, regions: dict) -> str | None:
 
 def derive(records: list[dict], policy, lookup) -> None:
     """Region, complaint count and grade: recomputed whenever a customer is saved."""
-    counts: dict[str, int] = {}
-    for complaint in lookup("complaint"):
-        if complaint.get("customer_id"):
-            counts[complaint["customer_id"]] = counts.get(complaint["customer_id"], 0) + 1
+    counts = lookup.count("complaint", "customer_id")
     ratings = policy.choices("customers.credit_ratings")
     grades = policy.get("customers.grades") or []
     regions = policy.get("customers.regions") or {}

@@ -71,7 +71,6 @@ def cstool_validate_records(kind, records, policy, lookup):
     if kind.name != KIND:
         return None
     refused = []
-    linkable = None
     for index, record in enumerate(records):
         start, queued, answered, ended = (
             _at(record.get(k)) for k in ("created_at", "queued_at", "answered_at", "ended_at")
@@ -93,9 +92,8 @@ def cstool_validate_records(kind, records, policy, lookup):
                 )
             previous = (name, value)
         if record.get("linked_record"):
-            if linkable is None:
-                linkable = {r["id"] for k in policy.get("phone.link_kinds", []) for r in lookup(k)}
-            if record["linked_record"] not in linkable:
+            linked = record["linked_record"]
+            if not any(lookup.get(k, linked) for k in policy.get("phone.link_kinds", [])):
                 refused.append(
                     (index, "linked_record", _("no case {linked_record}").format(linked_record=record["linked_record"]))
                 )

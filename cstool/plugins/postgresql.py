@@ -183,25 +183,65 @@ class PostgresStore:
             )
         return self._loaded[kind]
 
+    def _where(self, kind: str, selection) -> tuple[list[str], list]:
+        """SQL conditions for ``selection``: statuses and the created range exactly, fields
+        equal to a value as a first cut that ``selection.filter`` finishes (lists, blanks)."""
+        sql, params = ["kind = %s"], [kind]
+        if selection.statuses is not None:
+            sql.append("status = ANY(%s)")
+            params.append(sorted(selection.statuses))
+        if selection.created_from is not None:
+            sql.append("created_at >= %s")
+            params.append(selection.created_from)
+        if selection.created_before is not None:
+            sql.append("created_at < %s")
+            params.append(selection.created_before)
+        for name, wanted in selection.equals:
+            if wanted:
+                sql.append("(lower(doc->>%s) = lower(%s) OR json_typeof(doc->%s) = 'array')")
+                params += [name, wanted, name]
+        return sql, params
+
     def select(self, kind: str, selection) -> list[dict]:
         if kind in self._loaded:
             return list(selection.filter(self._loaded[kind]))
-        sql, params = ["SELECT doc::text FROM cstool_records WHERE kind = %s"], [kind]
-        if selection.statuses is not None:
-            sql.append("AND status = ANY(%s)")
-            params.append(sorted(selection.statuses))
-        if selection.created_from is not None:
-            sql.append("AND created_at >= %s")
-            params.append(selection.created_from)
-        if selection.created_before is not None:
-            sql.append("AND created_at < %s")
-            params.append(selection.created_before)
-        for name, wanted in selection.equals:
-            if wanted:  # a first cut the exact comparison below finishes (lists, blanks)
-                sql.append("AND (lower(doc->>%s) = lower(%s) OR json_typeof(doc->%s) = 'array')")
-                params += [name, wanted, name]
-        sql.append("ORDER BY part, pos")
-        return list(selection.filter(self._fetch(" ".join(sql), tuple(params))))
+        return list(self.stream(kind, selection))
+
+    def stream(self, kind: str, selection) -> Iterator[dict]:
+        """Rows as the server sends them (single-row mode): memory stays flat however many."""
+        import orjson
+
+        if kind in self._loaded:
+            yield from selection.filter(self._loaded[kind])
+            return
+        where, params = self._where(kind, selection)
+        sql = f"SELECT doc::text FROM cstool_records WHERE {' AND '.join(where)} ORDER BY part, pos"
+        with self._errors():
+            rows = self.conn.cursor().stream(sql, params)
+            yield from selection.filter(orjson.loads(doc) for (doc,) in rows)
+
+    def tally(self, kind: str, selection, fields: tuple[str, ...], tz) -> dict[tuple, int]:
+        zone_name = getattr(tz, "key", None)
+        if selection.equals or (api.MONTH in fields and zone_name is None):
+            return api.count_values(self.stream(kind, selection), fields, tz)
+        where, params = self._where(kind, selection)
+        columns, column_params = [], []
+        for name in fields:
+            if name == api.MONTH:
+                columns += ["to_char(created_at AT TIME ZONE %s, 'YYYY-MM')", "'string'"]
+                column_params.append(zone_name)
+            else:
+                columns += ["doc->>%s", "json_typeof(doc->%s)"]
+                column_params += [name, name]
+        groups = ", ".join(str(i + 1) for i in range(len(columns)))
+        sql = f"SELECT {', '.join(columns)}, count(*) FROM cstool_records WHERE {' AND '.join(where)} GROUP BY {groups}"
+        with self._errors():
+            rows = self.conn.execute(sql, [*column_params, *params]).fetchall()
+        counts: dict[tuple, int] = {}
+        for row in rows:
+            key = tuple(_json_value(row[i], row[i + 1]) for i in range(0, len(columns), 2))
+            counts[key] = counts.get(key, 0) + row[-1]
+        return counts
 
     def get(self, kind: str, record_id: str) -> dict | None:
         found = self._fetch("SELECT doc::text FROM cstool_records WHERE kind = %s AND id = %s", (kind, record_id))
@@ -349,6 +389,17 @@ class PostgresTransaction:
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
                 [(self.kind, day, self._sequences[day]) for day in sorted(self._counted)],
             )
+
+
+def _json_value(text: str | None, json_type: str | None):
+    """A value as ``doc->>key`` and ``json_typeof`` give it, as Python reads it from JSON."""
+    if json_type == "string":
+        return text
+    if json_type in (None, "null") or text is None:
+        return None
+    import orjson
+
+    return orjson.loads(text)
 
 
 def _reason(exc: Exception) -> str:

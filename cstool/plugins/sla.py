@@ -79,9 +79,7 @@ def sla_report(request):
     default_priority = request.policy.default_priority
     groups = defaultdict(_tally)
     for kind in request.kinds:
-        for record in request.records(kind.name):
-            if not request.in_period(record):
-                continue
+        for record in request.each(kind.name):
             _, clocks = request.clocks(record, detail="figures")
             group = (record.get("priority") or default_priority) if by == "priority" else (record.get(by) or "—")
             for clock in clocks:

@@ -49,7 +49,6 @@ def cstool_validate_records(kind, records, policy, lookup):
     if kind.name != KIND:
         return None
     refused = []
-    known = None
     for index, record in enumerate(records):
         # As instants, not strings: two offsets make string order wrong.
         if (
@@ -59,9 +58,8 @@ def cstool_validate_records(kind, records, policy, lookup):
         ):
             refused.append((index, "answered_at", _("is before sent_at")))
         if record.get("for_record"):
-            if known is None:
-                known = {r["id"] for name in policy.get("surveys.record_kinds", []) for r in lookup(name)}
-            if record["for_record"] not in known:
+            surveyed = record["for_record"]
+            if not any(lookup.get(name, surveyed) for name in policy.get("surveys.record_kinds", [])):
                 refused.append(
                     (index, "for_record", _("no record {for_record}").format(for_record=record["for_record"]))
                 )
