@@ -133,6 +133,9 @@ def test_a_copy_into_the_other_store_lists_and_reports_the_same_bytes(workspace,
     for args in (
         ("list", "complaint", "--format", "json"),
         ("report", "complaints", "--by", "channel", "--format", "json"),
+        ("report", "complaints", "--by", "month", "--since", "2026-11-01", "--format", "json"),
+        ("report", "complaints", "--by", "severity", "--format", "json"),
+        ("list", "complaint", "--where", "tags=safety", "--where", "channel=PHONE", "--format", "json"),
         ("report", "sla", "--format", "json"),
         ("report", "complaint-tracking", "--format", "json"),
     ):

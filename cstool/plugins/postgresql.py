@@ -37,9 +37,10 @@ SCHEMA = (
         pos bigserial,               -- the order records were stored in
         created_at timestamptz NOT NULL,
         status text,
+        facets jsonb NOT NULL,       -- the short values lists and reports filter and group by
         doc json NOT NULL,           -- json keeps the keys in the order they were written
         PRIMARY KEY (kind, id)
-    )""",
+    ) WITH (toast_tuple_target = 256)""",  # documents move out of line: scans read the facets
     "CREATE INDEX cstool_records_order ON cstool_records (kind, part, pos)",
     "CREATE INDEX cstool_records_created ON cstool_records (kind, created_at)",
     "CREATE INDEX cstool_records_status ON cstool_records (kind, status)",
@@ -54,12 +55,25 @@ SCHEMA = (
 MIGRATIONS: dict[int, tuple[str, ...]] = {}
 
 
+# Values kept beside each document as jsonb, so that filtering and grouping by them reads
+# a few short values, not the whole record: every envelope key but the trail, and the
+# kind's fields of these types (never free text, phones or e-mail addresses).
+FACET_TYPES = ("int", "decimal", "date", "datetime", "choice", "bool", "list")
+ENVELOPE_FACETS = (
+    "id", "kind", "status", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
+    "promised_at", "department", "owner", "customer_id", "category", "priority", "tags", "external_id",
+)  # fmt: skip
+
+
 @hookimpl
 def cstool_store(url, app):
     if not url.startswith(("postgresql://", "postgres://")):
         return None
     partitioned = {kind.name for kind in app.kinds if kind.partition == "month"}
-    return PostgresStore(url, partitioned)
+    facets = {
+        kind.name: (*ENVELOPE_FACETS, *(f.name for f in kind.fields if f.type in FACET_TYPES)) for kind in app.kinds
+    }
+    return PostgresStore(url, partitioned, facets)
 
 
 def _driver():
@@ -75,10 +89,16 @@ def _driver():
 class PostgresStore:
     """The ``RecordStore`` of a PostgreSQL database. One connection per command."""
 
-    def __init__(self, url: str, partitioned: set[str] | frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        url: str,
+        partitioned: set[str] | frozenset[str] = frozenset(),
+        facets: Mapping[str, tuple[str, ...]] | None = None,
+    ):
         self.url = url
         self.description = api.redact_url(url)
         self.partitioned = frozenset(partitioned)
+        self.facets = {kind: tuple(names) for kind, names in (facets or {}).items()}
         self._conn = None
         self._depth = 0  # transactions open, outermost first
         self._held: set[str] = set()  # kinds locked by the open transaction
@@ -196,9 +216,12 @@ class PostgresStore:
         if selection.created_before is not None:
             sql.append("created_at < %s")
             params.append(selection.created_before)
+        facets = self.facets.get(kind, ())
         for name, wanted in selection.equals:
             if wanted:
-                sql.append("(lower(doc->>%s) = lower(%s) OR json_typeof(doc->%s) = 'array')")
+                column = "facets" if name in facets else "doc"
+                typeof = "jsonb_typeof" if name in facets else "json_typeof"
+                sql.append(f"(lower({column}->>%s) = lower(%s) OR {typeof}({column}->%s) = 'array')")
                 params += [name, wanted, name]
         return sql, params
 
@@ -230,6 +253,9 @@ class PostgresStore:
             if name == api.MONTH:
                 columns += ["to_char(created_at AT TIME ZONE %s, 'YYYY-MM')", "'string'"]
                 column_params.append(zone_name)
+            elif name in self.facets.get(kind, ()):
+                columns += ["facets->>%s", "jsonb_typeof(facets->%s)"]
+                column_params += [name, name]
             else:
                 columns += ["doc->>%s", "json_typeof(doc->%s)"]
                 column_params += [name, name]
@@ -345,7 +371,8 @@ class PostgresTransaction:
         store = self._store
         with store._errors():
             cursor = store.conn.cursor()
-            with cursor.copy("COPY cstool_records (kind, id, part, created_at, status, doc) FROM STDIN") as copy:
+            columns = "kind, id, part, created_at, status, facets, doc"
+            with cursor.copy(f"COPY cstool_records ({columns}) FROM STDIN") as copy:
                 for record in records:
                     copy.write_row(
                         (
@@ -354,6 +381,7 @@ class PostgresTransaction:
                             store.part_of(self.kind, record["id"]),
                             record["created_at"],
                             record.get("status"),
+                            self._facets(record),
                             orjson.dumps(record).decode(),
                         )
                     )
@@ -367,8 +395,12 @@ class PostgresTransaction:
         with store._errors():
             cursor = store.conn.cursor()
             cursor.executemany(
-                "UPDATE cstool_records SET doc = %s, status = %s, created_at = %s WHERE kind = %s AND id = %s",
-                [(orjson.dumps(r).decode(), r.get("status"), r["created_at"], self.kind, r["id"]) for r in records],
+                "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s "
+                "WHERE kind = %s AND id = %s",
+                [
+                    (orjson.dumps(r).decode(), self._facets(r), r.get("status"), r["created_at"], self.kind, r["id"])
+                    for r in records
+                ],
             )
             changed = cursor.rowcount
         if changed != len(records):
@@ -377,6 +409,12 @@ class PostgresTransaction:
                     count=len(records) - changed, kind=self.kind
                 )
             )
+
+    def _facets(self, record: dict) -> str:
+        import orjson
+
+        names = self._store.facets.get(self.kind, ())
+        return orjson.dumps({name: record[name] for name in names if name in record}).decode()
 
     def flush(self) -> None:
         """Write the counters this transaction moved, in its own transaction's commit."""
