@@ -195,3 +195,33 @@ def test_a_copy_cut_short_leaves_the_database_empty(workspace, ws_cli, pg_url, m
     assert again.exit_code == 0, again.stderr
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM cstool_records").fetchone()[0] == 3
+
+
+def test_remembered_clocks_live_beside_the_records_and_a_change_forgets_them(workspace, ws_cli, pg):
+    ids = [
+        ws_cli(
+            "--no-input", "record", "complaint", *complaint_args(), "--at", f"2026-11-16 {hour}:00", "--format", "json"
+        ).json()["id"]
+        for hour in ("09", "10", "11")
+    ]
+
+    def report():
+        result = ws_cli("report", "sla", "--format", "json", "--now", "2026-11-20 10:00")
+        assert result.exit_code == 0, result.stderr
+        return result.json()
+
+    def remembered():
+        return dict(pg.execute("SELECT id, clocks FROM cstool_records WHERE clock_key IS NOT NULL").fetchall())
+
+    first = report()
+    kept = remembered()
+    assert set(kept) == set(ids)  # shared by every desk, not in this desk's .cache
+    assert not (workspace / ".cache" / "clocks-complaint.json").exists()
+    assert report() == first  # from the remembered clocks
+    assert ws_cli("respond", ids[0], "--at", "2026-11-16 12:00").exit_code == 0
+    assert remembered().get(ids[0]) != kept[ids[0]]  # the change forgot them (or remembered the new ones)
+    changed = report()
+    assert remembered()[ids[0]] != kept[ids[0]]
+    assert changed != first and report() == changed
+    rows = {row["clock"]: row for row in changed["rows"]}
+    assert rows["first_response"]["met"] == 1 and rows["first_response"]["breached_open"] == 2

@@ -143,3 +143,29 @@ def test_a_copy_into_the_other_store_lists_and_reports_the_same_bytes(workspace,
         there = run_process("--workspace", other_workspace, *args, env=env)
         assert here.returncode == 0 and there.returncode == 0, here.stderr + there.stderr
         assert here.stdout == there.stdout, args
+
+
+def test_a_backup_restores_into_the_same_store_and_into_the_other(workspace, ws_cli, backend, tmp_path, request):
+    for i in range(3):
+        record(ws_cli, content=f"第{i}件")
+    archive = tmp_path / "backup.tar.gz"
+    made = ws_cli("backup", str(archive))
+    assert made.exit_code == 0, made.stderr
+    before = ws_cli("list", "complaint", "--format", "json").stdout
+    later = record(ws_cli)  # after the backup: the restore takes it away, and keeps it aside
+    restored = ws_cli("restore", str(archive))
+    assert restored.exit_code == 0, restored.stderr
+    assert ws_cli("list", "complaint", "--format", "json").stdout == before
+    assert ws_cli("show", later["id"]).exit_code == 1
+    other_env = {"CSTOOL_STORE_URL": request.getfixturevalue("pg_url") if backend == "folder" else ""}
+    other = tmp_path / "other"
+    assert run_process("init", other, env=other_env).returncode == 0
+    into_other = run_process("--workspace", other, "restore", archive, env=other_env)
+    assert into_other.returncode == 0, into_other.stderr
+    listed = run_process("--workspace", other, "list", "complaint", "--format", "json", env=other_env)
+    assert listed.stdout == before
+    again = run_process(
+        "--workspace", other, "--no-input", "record", "complaint", *complaint_args(), "--format", "json", env=other_env
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["id"] == later["id"]  # numbering goes on from the archive's sequences

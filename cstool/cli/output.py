@@ -39,6 +39,35 @@ def emit_json(value: Any) -> None:
     click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
 
 
+def json_item(value: Any) -> bytes:
+    """One item of a list ``emit_json_with_items`` writes, as ``emit_json`` would indent it."""
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).replace(b"\n", b"\n    ")
+
+
+def emit_json_with_items(head: dict, key: str, items: list[bytes]) -> None:
+    """``emit_json({**head, key: [...]})`` byte for byte (``head`` not empty), from items
+    made by ``json_item``: a long list is held as its output, not as the objects it came from."""
+    import sys
+
+    import orjson
+
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    out.write(orjson.dumps(head, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)[:-2])  # without its "\n}"
+    out.write(b",\n  " + orjson.dumps(key) + b": ")
+    if not items:
+        out.write(b"[]\n}\n")
+        out.flush()
+        return
+    out.write(b"[\n    ")
+    for index, item in enumerate(items):  # written piece by piece: never a second copy of them all
+        out.write(item if index == 0 else b",\n    " + item)
+    out.write(b"\n  ]\n}\n")
+    out.flush()
+
+
 def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
     if value is None:
         return ""

@@ -16,7 +16,7 @@ from cstool.cli.common import (
     show_record,
     status_title,
 )
-from cstool.cli.output import emit_json, emit_rows, format_option, reveal_option
+from cstool.cli.output import emit_json, emit_json_with_items, emit_rows, format_option, json_item, reveal_option
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 from cstool.core.storage import Selection
@@ -129,13 +129,17 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
                 ),
                 param_hint="--status",
             )
-    chosen = app.store.select(kind.name, selection(app, kind, statuses, first, last, conditions))
+    wanted = selection(app, kind, statuses, first, last, conditions)
+    looked_up = sorted(name for name in conditions if (found := kind.field(name)) is not None and found.personal)
+    if fmt == "json" and not sort_by:  # one record at a time: memory holds the output, not the records
+        _list_json(app, kind, app.store.stream(kind.name, wanted), looked_up, reveal)
+        return
+    chosen = app.store.select(kind.name, wanted)
     if sort_by:
         name = sort_by.lstrip("-")
         present = [r for r in chosen if r.get(name) not in (None, "", [])]
         present.sort(key=lambda r: str(r[name]), reverse=sort_by.startswith("-"))
         chosen = present + [r for r in chosen if r.get(name) in (None, "", [])]
-    looked_up = sorted(name for name in conditions if (found := kind.field(name)) is not None and found.personal)
     if looked_up and chosen and not reveal:  # a match confirms a guessed phone or id number: audited
         app.book.record_reveal(kind, [r["id"] for r in chosen], looked_up, via="--where")
     shown = records_for_output(app, kind, chosen, reveal)
@@ -159,6 +163,20 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
     emit_rows(fmt, headers, rows)
     if fmt == "table":
         click.echo(f"\n{len(shown)} {kind.title(lang)}", err=True)
+
+
+def _list_json(app, kind, records, looked_up: list[str], reveal: bool) -> None:
+    """``list --format json`` as each record arrives: masked and written to bytes, then
+    dropped. The reveals are written after the last record (a store may be busy sending)."""
+    shown, ids = [], []
+    for record in records:
+        ids.append(record["id"])
+        shown.append(json_item(record if reveal else records_for_output(app, kind, [record])[0]))
+    if reveal:
+        records_for_output(app, kind, [app.store.get(kind.name, record_id) for record_id in ids], reveal=True)
+    elif looked_up and ids:  # a match confirms a guessed phone or id number: audited
+        app.book.record_reveal(kind, ids, looked_up, via="--where")
+    emit_json_with_items({"kind": kind.name, "count": len(shown)}, "records", shown)
 
 
 @click.command("show")

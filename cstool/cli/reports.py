@@ -70,6 +70,7 @@ def report_command(app, name, since, until, by, now_text, fmt):
     )
     from cstool.core.files import collector_paused
 
+    app.prepare_clocks()
     with collector_paused():  # reports build many short-lived objects and no cycles
         result = report.run(request)
     notes = app.sla.holiday_gaps(first or now.astimezone(app.tz).date(), last or now.astimezone(app.tz).date())

@@ -115,6 +115,7 @@ def escalate_command(app, now_text, dry_run, fmt):
             ),
             param_hint="--now",
         )
+    app.prepare_clocks()
     with collector_paused():
         actions = escalate(app, now, dry_run)
     delivered, held, failures = ([], [], []) if dry_run else deliver(app, actions, now)

@@ -27,7 +27,7 @@ def backup_command(app, archive):
 
     root = app.workspace.root
     target = archive or Path(f"{root.name}-backup-{local_now():%Y%m%d-%H%M%S}.tar.gz")
-    count = backup(root, target)
+    count = backup(app, target)
     click.echo(_("backup written: {target} ({count} files)").format(target=target, count=count))
 
 

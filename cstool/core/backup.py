@@ -33,15 +33,28 @@ def _keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
     return info
 
 
-def backup(root: Path, target: Path) -> int:
-    """Write the workspace at ``root`` to ``target``; the number of files archived."""
+def backup(app, target: Path) -> int:
+    """Write the workspace of ``app`` to ``target``; the number of files archived. A shared
+    store's records go in as the folder keeps them, so one archive restores into either."""
+    root = app.workspace.root
+    if app.store_url is None:
+        return _archive(root, target, root / "data")
+    from cstool.core.storecopy import export_records
+
+    with tempfile.TemporaryDirectory(prefix=f".{root.name}.backup-", dir=root.parent) as staging:
+        export_records(app, Path(staging) / "data")
+        return _archive(root, target, Path(staging) / "data")
+
+
+def _archive(root: Path, target: Path, data: Path) -> int:
     count = 0
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with tarfile.open(partial, "w:gz") as archive:
             for part in PARTS:
-                if (root / part).exists():
-                    archive.add(root / part, arcname=part, filter=_keep)
+                source = data if part == "data" else root / part
+                if source.exists():
+                    archive.add(source, arcname=part, filter=_keep)
             count = sum(1 for member in archive.getmembers() if member.isfile())
         os.chmod(partial, FILE_MODE)
         os.replace(partial, target)
@@ -100,13 +113,34 @@ def restore(app, source: Path, *, with_plugins: bool = False) -> tuple[int, Path
             kept = Path(
                 tempfile.mkdtemp(prefix=f"{root.name}.before-restore-{local_now():%Y%m%d-%H%M%S}-", dir=root.parent)
             )
+            if app.store_url is not None:  # the records go into the shared store, the rest as files
+                from cstool.core.storecopy import replace_records
+
+                replace_records(app, staging / "data", kept / "data")
+                parts.remove("data")
+                _keep_store_setting(app, staging / "policy.toml")
             atomic_write(root / JOURNAL, orjson.dumps({"staging": str(staging), "kept": str(kept), "parts": parts}))
             swapping = True
             _swap(root, staging, kept, parts)
         return files, kept
+
     finally:
         if not swapping:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _keep_store_setting(app, policy_path: Path) -> None:
+    """A restored policy keeps pointing at the store the workspace uses now (an archive
+    made from a folder has no store setting)."""
+    import json
+
+    from cstool.core.policy import remove_key, set_value
+
+    setting = app.policy.get("workspace.store")
+    if not setting or not policy_path.is_file():
+        return
+    text = remove_key(policy_path.read_text(encoding="utf-8"), "workspace.store")
+    atomic_write(policy_path, set_value(policy_path, text, "workspace.store", json.dumps(setting)).encode("utf-8"))
 
 
 def _unpack(source: Path, staging: Path) -> None:

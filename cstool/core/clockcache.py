@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -41,11 +41,25 @@ RANKS = {"figures": 0, "due": 1, "instants": 2}  # "explain" has words in the cu
 class KindClocks:
     """One kind's remembered clocks: ``clocks(record, now, detail)`` as ``record_clocks``."""
 
-    def __init__(self, path: Path, fingerprint: str, sla: SlaPolicy, phases: Mapping[str, str], initial: str):
+    def __init__(
+        self,
+        path: Path,
+        fingerprint: str,
+        sla: SlaPolicy,
+        phases: Mapping[str, str],
+        initial: str,
+        remembered: MutableMapping[str, list] | None = None,
+    ):
+        """``remembered``: the entries as a store that keeps them itself gives them (a shared
+        database, where a desk's file would hold every record of the department); else the
+        file at ``path``."""
         self.path, self.fingerprint, self.sla, self.phases, self.initial = path, fingerprint, sla, phases, initial
-        self.entries: dict[str, list] = {}
+        self.entries: MutableMapping[str, list] = {} if remembered is None else remembered
+        self.in_store = remembered is not None
         self.changed = False
         self._now: tuple[datetime | None, float] = (None, 0.0)
+        if self.in_store:
+            return
         try:
             stored = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
@@ -102,15 +116,23 @@ class ClockCache:
         self._policy_text = policy_text
         self._kinds: dict[str, KindClocks] = {}
 
-    def kind(self, name: str, phases: Mapping[str, str], initial: str) -> KindClocks:
+    def kind(self, name: str, phases: Mapping[str, str], initial: str, store: Any = None) -> KindClocks:
+        """The remembered clocks of kind ``name``: in ``store`` when it keeps them
+        (``remembered_clocks``), else in the workspace's file."""
         found = self._kinds.get(name)
         if found is None:
             fingerprint = hashlib.blake2b(
                 orjson.dumps([FORMAT, clock_code(), self._policy_text, initial, phases], option=orjson.OPT_SORT_KEYS),
                 digest_size=16,
             ).hexdigest()
+            keeper = getattr(store, "remembered_clocks", None)
             found = self._kinds[name] = KindClocks(
-                self.folder / f"clocks-{name}.json", fingerprint, self.sla, phases, initial
+                self.folder / f"clocks-{name}.json",
+                fingerprint,
+                self.sla,
+                phases,
+                initial,
+                keeper(name, fingerprint) if keeper is not None else None,
             )
         return found
 
@@ -122,6 +144,10 @@ class ClockCache:
 
         for kind in self._kinds.values():
             if not kind.changed:
+                continue
+            if kind.in_store:
+                kind.entries.save()  # type: ignore[attr-defined]
+                kind.changed = False
                 continue
             try:
                 self.folder.mkdir(mode=DIR_MODE, exist_ok=True)

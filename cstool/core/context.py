@@ -168,9 +168,18 @@ class Context:
         if clocks is None:
             kind = self.kinds.get(record["kind"])
             clocks = self._clocks[kind.name] = self.clock_cache.kind(
-                kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name
+                kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self.store
             )
         return clocks.clocks(record, now, detail)
+
+    def prepare_clocks(self) -> None:
+        """Before a pass over many records, when the store keeps remembered clocks itself:
+        open each kind's, so that the store sends them along with the records."""
+        if hasattr(self.store, "remembered_clocks"):
+            for kind in self.kinds:
+                self.clock_cache.kind(
+                    kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self.store
+                )
 
     def policy_keys(self) -> list[str]:
         """Every policy key the core and the loaded plugins read: declared, and the choices

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cstool.core.files import atomic_write, load_json_file, locked
 from cstool.core.records import event
+from cstool.core.storage import EVERYTHING
 from cstool.core.timeutil import format_datetime
 
 PENDING_FILE = "notices-pending.json"
@@ -64,7 +65,7 @@ def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
         phases = {s.name: s.phase for s in kind.statuses}
         pending = [
             (r["id"], actions)
-            for r in app.store.records(kind.name)
+            for r in app.store.stream(kind.name, EVERYTHING)
             if _may_run(r, phases, now) and (actions := actions_for(app, r, now))
         ]
         if not pending:

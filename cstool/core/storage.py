@@ -53,6 +53,9 @@ class Transaction(Protocol):
     def replace(self, records: list[dict]) -> None:
         """Put each record in place of the stored one with the same id (refused if absent)."""
 
+    def remove_all(self) -> None:
+        """Remove every record of the kind and its id sequences (a restore replacing them)."""
+
 
 @runtime_checkable
 class RecordStore(Protocol):

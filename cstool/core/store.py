@@ -209,6 +209,13 @@ class FileTransaction:
         self._table.update(swap, doc_ids=[index[record_id] for record_id in by_id])
         self._raw = (self._storage.read() or {})[self.kind]
 
+    def remove_all(self) -> None:
+        self._table.truncate()
+        self._raw = (self._storage.read() or {}).get(self.kind, {})
+        self._doc_ids = None
+        self._meta["sequences"] = {}
+        self._meta_dirty = True
+
     def commit(self) -> dict:
         """Write the file once if anything changed; the data as it now stands."""
         if self._meta_dirty or self._storage.dirty:
@@ -430,6 +437,10 @@ class FolderTransaction:
             by_partition.setdefault(self._store.partition_of_day(self.kind, day), {})[day] = number
         for partition, group in by_partition.items():
             self._file(partition).keep_sequences(group)
+
+    def remove_all(self) -> None:
+        for partition in self._store.partitions(self.kind):
+            self._file(partition).remove_all()
 
     def _by_partition(self, records: list[dict]) -> dict[str | None, list[dict]]:
         groups: dict[str | None, list[dict]] = {}

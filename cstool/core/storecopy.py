@@ -32,7 +32,7 @@ def copy_records(source: RecordStore, target: RecordStore, kinds: list[str]) -> 
                 )
             )
         for kind in kinds:
-            records = source.records(kind)
+            records = source.records(kind, fresh=True)
             with target.transaction(kind) as tx:
                 tx.keep_sequences(source.sequences(kind))
                 tx.insert([dict(record) for record in records])
@@ -56,7 +56,7 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
         )
     made = not is_workspace(target)
     kinds = app.kinds.names()
-    partitioned = {k.name for k in app.kinds if k.partition == "month"}
+    partitioned = partitioned_kinds(app)
     if not made:
         existing = FolderStore(target / "data", partitioned)
         taken = holds_records(existing, kinds)
@@ -79,3 +79,35 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target, copied
+
+
+def partitioned_kinds(app) -> set[str]:
+    return {k.name for k in app.kinds if k.partition == "month"}
+
+
+def export_records(app, data_dir: Path) -> dict[str, int]:
+    """The workspace's records, as the folder keeps them, in ``data_dir`` (a new folder):
+    read holding every kind, so the copy is one moment of a store others are writing."""
+    from cstool.core.store import FolderStore
+
+    data_dir.mkdir(mode=DIR_MODE, parents=True)
+    kinds = app.kinds.names()
+    with app.store.kinds_locked(kinds):
+        return copy_records(app.store, FolderStore(data_dir, partitioned_kinds(app)), kinds)
+
+
+def replace_records(app, data_dir: Path, kept_dir: Path) -> int:
+    """Replace every record of the workspace's store with those of the folder ``data_dir``,
+    keeping what was there in ``kept_dir`` (as a folder). One hold of every kind: on
+    PostgreSQL one transaction, so a restore cut short changes nothing."""
+    from cstool.core.store import FolderStore
+
+    kinds = app.kinds.names()
+    source = FolderStore(data_dir, partitioned_kinds(app))
+    kept_dir.mkdir(mode=DIR_MODE, parents=True)
+    with app.store.kinds_locked(kinds):
+        copy_records(app.store, FolderStore(kept_dir, partitioned_kinds(app)), kinds)
+        for kind in kinds:
+            with app.store.transaction(kind) as tx:
+                tx.remove_all()
+        return sum(copy_records(source, app.store, kinds).values())

@@ -17,7 +17,7 @@ from the folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 
 from cstool import api
@@ -39,8 +39,13 @@ SCHEMA = (
         status text,
         facets jsonb NOT NULL,       -- the short values lists and reports filter and group by
         doc json NOT NULL,           -- json keeps the keys in the order they were written
+        clocks text,                 -- the record's remembered clocks (cstool.core.clockcache), or NULL
+        clock_key text,              -- the policy and code they were computed under
         PRIMARY KEY (kind, id)
     ) WITH (toast_tuple_target = 256)""",  # documents move out of line: scans read the facets
+    # facets stay in the row (compressed if need be), where a scan reads them without a
+    # lookup in the TOAST table; the documents go there
+    "ALTER TABLE cstool_records ALTER COLUMN facets SET STORAGE MAIN",
     "CREATE INDEX cstool_records_order ON cstool_records (kind, part, pos)",
     "CREATE INDEX cstool_records_created ON cstool_records (kind, created_at)",
     "CREATE INDEX cstool_records_status ON cstool_records (kind, status)",
@@ -103,6 +108,8 @@ class PostgresStore:
         self._depth = 0  # transactions open, outermost first
         self._held: set[str] = set()  # kinds locked by the open transaction
         self._loaded: dict[str, list[dict]] = {}
+        self._remembering: dict[str, RememberedClocks] = {}  # kind -> its clocks, sent with its records
+        self._side = None  # a second connection, to keep clocks while the first streams records
 
     # ---- connecting ----------------------------------------------------------------
 
@@ -165,9 +172,27 @@ class PostgresStore:
             raise api.StoreError(reason) from None
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for connection in (self._conn, self._side):
+            if connection is not None:
+                connection.close()
+        self._conn = self._side = None
+
+    # ---- remembered clocks -----------------------------------------------------------
+
+    def remembered_clocks(self, kind: str, fingerprint: str) -> RememberedClocks:
+        """The clocks remembered beside each record of ``kind`` (computed under
+        ``fingerprint``): every desk shares them, and a pass over the records gets each
+        record's with it, so memory holds one at a time."""
+        found = self._remembering.get(kind)
+        if found is None or found.fingerprint != fingerprint:
+            found = self._remembering[kind] = RememberedClocks(self, kind, fingerprint)
+        return found
+
+    def side_connection(self):
+        if self._side is None:
+            with self._errors():
+                self._side = _driver().connect(self.url, autocommit=True, connect_timeout=10)
+        return self._side
 
     # ---- who is writing --------------------------------------------------------------
 
@@ -238,35 +263,52 @@ class PostgresStore:
             yield from selection.filter(self._loaded[kind])
             return
         where, params = self._where(kind, selection)
-        sql = f"SELECT doc::text FROM cstool_records WHERE {' AND '.join(where)} ORDER BY part, pos"
+        remembered = self._remembering.get(kind)
+        if remembered is None:
+            sql = f"SELECT doc::text, NULL FROM cstool_records WHERE {' AND '.join(where)} ORDER BY part, pos"
+        else:
+            sql = (
+                "SELECT doc::text, CASE WHEN clock_key = %s THEN clocks END FROM cstool_records "
+                f"WHERE {' AND '.join(where)} ORDER BY part, pos"
+            )
+            params = [remembered.fingerprint, *params]
         with self._errors():
-            rows = self.conn.cursor().stream(sql, params)
-            yield from selection.filter(orjson.loads(doc) for (doc,) in rows)
+            for doc, clocks in self.conn.cursor().stream(sql, params):
+                record = orjson.loads(doc)
+                if not selection.keeps(record):
+                    continue
+                if remembered is not None:
+                    remembered.arrived(record["id"], clocks)
+                yield record
 
     def tally(self, kind: str, selection, fields: tuple[str, ...], tz) -> dict[tuple, int]:
         zone_name = getattr(tz, "key", None)
         if selection.equals or (api.MONTH in fields and zone_name is None):
             return api.count_values(self.stream(kind, selection), fields, tz)
         where, params = self._where(kind, selection)
-        columns, column_params = [], []
+        # each column one jsonb value per group, which psycopg hands back decoded
+        columns, column_params, from_doc = [], [], []
         for name in fields:
+            from_doc.append(name != api.MONTH and name != "status" and name not in self.facets.get(kind, ()))
             if name == api.MONTH:
-                columns += ["to_char(created_at AT TIME ZONE %s, 'YYYY-MM')", "'string'"]
+                columns.append("to_jsonb(to_char(created_at AT TIME ZONE %s, 'YYYY-MM'))")
                 column_params.append(zone_name)
-            elif name in self.facets.get(kind, ()):
-                columns += ["facets->>%s", "jsonb_typeof(facets->%s)"]
-                column_params += [name, name]
-            else:
-                columns += ["doc->>%s", "json_typeof(doc->%s)"]
+            elif name == "status":
+                columns.append("to_jsonb(status)")
+            elif not from_doc[-1]:
+                columns.append("facets->%s")
+                column_params.append(name)
+            else:  # json has no equality: its text and its type, grouped
+                columns.append("jsonb_build_array(doc->>%s, json_typeof(doc->%s))")
                 column_params += [name, name]
         groups = ", ".join(str(i + 1) for i in range(len(columns)))
         sql = f"SELECT {', '.join(columns)}, count(*) FROM cstool_records WHERE {' AND '.join(where)} GROUP BY {groups}"
         with self._errors():
             rows = self.conn.execute(sql, [*column_params, *params]).fetchall()
         counts: dict[tuple, int] = {}
-        for row in rows:
-            key = tuple(_json_value(row[i], row[i + 1]) for i in range(0, len(columns), 2))
-            counts[key] = counts.get(key, 0) + row[-1]
+        for *values, count in rows:
+            key = tuple(_json_value(*value) if doc else value for value, doc in zip(values, from_doc))
+            counts[key] = counts.get(key, 0) + count
         return counts
 
     def get(self, kind: str, record_id: str) -> dict | None:
@@ -395,7 +437,7 @@ class PostgresTransaction:
         with store._errors():
             cursor = store.conn.cursor()
             cursor.executemany(
-                "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s "
+                "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s, clocks = NULL "
                 "WHERE kind = %s AND id = %s",
                 [
                     (orjson.dumps(r).decode(), self._facets(r), r.get("status"), r["created_at"], self.kind, r["id"])
@@ -409,6 +451,13 @@ class PostgresTransaction:
                     count=len(records) - changed, kind=self.kind
                 )
             )
+
+    def remove_all(self) -> None:
+        store = self._store
+        with store._errors():
+            store.conn.execute("DELETE FROM cstool_records WHERE kind = %s", (self.kind,))
+            store.conn.execute("DELETE FROM cstool_sequences WHERE kind = %s", (self.kind,))
+        self._sequences, self._counted = {}, set()
 
     def _facets(self, record: dict) -> str:
         import orjson
@@ -426,6 +475,59 @@ class PostgresTransaction:
                 "INSERT INTO cstool_sequences (kind, day, last) VALUES (%s, %s, %s) "
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
                 [(self.kind, day, self._sequences[day]) for day in sorted(self._counted)],
+            )
+
+
+class RememberedClocks(MutableMapping):
+    """One kind's remembered clocks as ``KindClocks`` reads them: the entry of the record
+    the store's stream has just sent, and new entries written in batches through a
+    second connection (the first is busy sending records)."""
+
+    BATCH = 2000
+
+    def __init__(self, store: PostgresStore, kind: str, fingerprint: str):
+        self.store, self.kind, self.fingerprint = store, kind, fingerprint
+        self._current: tuple[str | None, str | None] = (None, None)
+        self._pending: list[tuple[str, str]] = []
+
+    def arrived(self, record_id: str, entry: str | None) -> None:
+        self._current = (record_id, entry)
+
+    def __getitem__(self, record_id: str) -> list:
+        current_id, entry = self._current
+        if current_id != record_id or entry is None:
+            raise KeyError(record_id)
+        import orjson
+
+        return orjson.loads(entry)
+
+    def __setitem__(self, record_id: str, entry: list) -> None:
+        import orjson
+
+        self._pending.append((record_id, orjson.dumps(entry).decode()))
+        if len(self._pending) >= self.BATCH:
+            self.save()
+
+    def __delitem__(self, record_id: str) -> None:
+        raise KeyError(record_id)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def save(self) -> None:
+        """Keep the new entries; a record changed meanwhile had its clocks cleared by the
+        change, and its entry's checksum no longer matches it, so a stale one is never used."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        connection = self.store.side_connection()
+        with self.store._errors():
+            connection.cursor().executemany(
+                "UPDATE cstool_records SET clocks = %s, clock_key = %s WHERE kind = %s AND id = %s",
+                [(entry, self.fingerprint, self.kind, record_id) for record_id, entry in batch],
             )
 
 
