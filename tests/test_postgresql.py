@@ -225,3 +225,32 @@ def test_remembered_clocks_live_beside_the_records_and_a_change_forgets_them(wor
     assert changed != first and report() == changed
     rows = {row["clock"]: row for row in changed["rows"]}
     assert rows["first_response"]["met"] == 1 and rows["first_response"]["breached_open"] == 2
+
+
+def test_an_import_killed_midway_leaves_all_or_nothing(workspace, pg, pg_url, tmp_path):
+    import signal
+    import time
+
+    rows = ["external_id,customer_name,channel,content,created_at"]
+    rows += [f"K{i},客户{i},phone,第{i}件,2026-11-{1 + i % 28:02d}T09:00:00+08:00" for i in range(20000)]
+    source = tmp_path / "rows.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = {**os.environ, "CSTOOL_STORE_URL": pg_url}
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "import", "complaint", str(source)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and importer.poll() is None:
+        busy = pg.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY cstool_records%'").fetchone()
+        if busy[0]:
+            break  # the rows are going in: now
+        time.sleep(0.01)
+    importer.send_signal(signal.SIGKILL)
+    importer.wait(timeout=60)
+    time.sleep(0.5)  # the server notices the connection is gone and rolls back
+    count = pg.execute("SELECT count(*) FROM cstool_records").fetchone()[0]
+    sequences = pg.execute("SELECT coalesce(sum(last), 0) FROM cstool_sequences").fetchone()[0]
+    assert (count, sequences) in ((0, 0), (20000, 20000))
