@@ -50,6 +50,8 @@ _LAZY = {
     "reveal_option": "cstool.cli.output",
     "emit_json": "cstool.cli.output",
     "emit_rows": "cstool.cli.output",
+    "output_option": "cstool.cli.output_files",
+    "save_rows": "cstool.cli.output_files",
     "records_for_output": "cstool.cli.common",
     "show_record": "cstool.cli.common",
     "parse_sets": "cstool.cli.common",
@@ -93,6 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover
         format_option as format_option,
         reveal_option as reveal_option,
     )
+    from cstool.cli.output_files import output_option as output_option, save_rows as save_rows
     from cstool.cli.prompts import can_prompt as can_prompt, fill_record as fill_record
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks

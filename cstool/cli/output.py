@@ -119,22 +119,30 @@ def emit_table(
         click.echo(tabulate(body, headers=list(headers), tablefmt="simple", disable_numparse=True), err=err)
 
 
-def emit_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def rows_as_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([safe_csv_cell(h) for h in headers])
     for row in rows:
         writer.writerow([safe_csv_cell(v) for v in row])
-    click.echo(buffer.getvalue(), nl=False)
+    return buffer.getvalue()
 
 
-def emit_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def rows_as_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     def escape(value: Any) -> str:
         return cell(value, width=None).replace("|", "\\|")
 
     lines = ["| " + " | ".join(escape(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(escape(v) for v in row) + " |" for row in rows]
-    click.echo("\n".join(lines))
+    return "\n".join(lines)
+
+
+def emit_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    click.echo(rows_as_csv(headers, rows), nl=False)
+
+
+def emit_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    click.echo(rows_as_markdown(headers, rows))
 
 
 def emit_rows(fmt: str, headers: Sequence[str], rows: list[Sequence[Any]], *, width: int | None = CELL_WIDTH) -> None:

@@ -17,6 +17,7 @@ from cstool.cli.common import (
     status_title,
 )
 from cstool.cli.output import emit_json, emit_json_with_items, emit_rows, format_option, json_item, reveal_option
+from cstool.cli.output_files import check_suffix, output_option, save_rows
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 from cstool.core.storage import Selection
@@ -95,10 +96,13 @@ def selection(app, kind, statuses, first, last, conditions) -> Selection:
 @click.option("--sort", "sort_by", metavar="FIELD", help="Order by FIELD (-FIELD: descending; empty values last).")
 @format_option()
 @reveal_option()
+@output_option
 @click.pass_obj
-def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt, reveal):
+def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt, reveal, output, force):
     """List records of KIND, filtered."""
     kind = app.kinds.get(kind_name)
+    if output is not None:
+        check_suffix(output)
     if (
         sort_by
         and kind.field(sort_by.lstrip("-")) is None
@@ -131,7 +135,9 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
             )
     wanted = selection(app, kind, statuses, first, last, conditions)
     looked_up = sorted(name for name in conditions if (found := kind.field(name)) is not None and found.personal)
-    if fmt == "json" and not sort_by:  # one record at a time: memory holds the output, not the records
+    if (
+        fmt == "json" and not sort_by and output is None
+    ):  # one record at a time: memory holds the output, not the records
         _list_json(app, kind, app.store.stream(kind.name, wanted), looked_up, reveal)
         return
     chosen = app.store.select(kind.name, wanted)
@@ -143,8 +149,9 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
     if looked_up and chosen and not reveal:  # a match confirms a guessed phone or id number: audited
         app.book.record_reveal(kind, [r["id"] for r in chosen], looked_up, via="--where")
     shown = records_for_output(app, kind, chosen, reveal)
-    if fmt == "json":
-        emit_json({"kind": kind.name, "count": len(shown), "records": shown})
+    listed = {"kind": kind.name, "count": len(shown), "records": shown}
+    if fmt == "json" and output is None:
+        emit_json(listed)
         return
     columns = ["id", "status", "created_at", "priority", "category", "owner", *kind.list_columns]
     lang = app.lang
@@ -160,6 +167,9 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
         ]
         for r in shown
     ]
+    if output is not None:
+        save_rows(output, title=kind.title(lang), headers=headers, rows=rows, json_value=listed, force=force)
+        return
     emit_rows(fmt, headers, rows)
     if fmt == "table":
         click.echo(f"\n{len(shown)} {kind.title(lang)}", err=True)

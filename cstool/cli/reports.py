@@ -6,6 +6,7 @@ import click
 
 from cstool.cli.common import parse_day, parse_instant
 from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
+from cstool.cli.output_files import check_suffix, output_option, save_rows
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 
@@ -21,10 +22,14 @@ def register(cli: click.Group) -> None:
 @click.option("--by", metavar="FIELD", help="Group rows by this field (each report lists what it accepts).")
 @click.option("--now", "now_text", metavar="T", help="Evaluate as of this instant.")
 @format_option(REPORT_FORMATS)
+@output_option
 @click.pass_obj
-def report_command(app, name, since, until, by, now_text, fmt):
+def report_command(app, name, since, until, by, now_text, fmt, output, force):
     """Run report NAME, or list the reports."""
     from cstool.core.reports import ReportRequest
+
+    if output is not None:
+        check_suffix(output)  # before the work, not after it
 
     reports = app.reports()
     lang = app.lang
@@ -74,28 +79,26 @@ def report_command(app, name, since, until, by, now_text, fmt):
     with collector_paused():  # reports build many short-lived objects and no cycles
         result = report.run(request)
     notes = app.sla.holiday_gaps(first or now.astimezone(app.tz).date(), last or now.astimezone(app.tz).date())
-    if fmt == "json":
-        emit_json(
-            {
-                "report": name,
-                "since": since and first.isoformat(),
-                "until": until and last.isoformat(),
-                "columns": result.columns,
-                "rows": result.rows,
-                "totals": result.totals,
-                **({"notes": notes} if notes else {}),
-            }
-        )
+    payload = {
+        "report": name,
+        "since": since and first.isoformat(),
+        "until": until and last.isoformat(),
+        "columns": result.columns,
+        "rows": result.rows,
+        "totals": result.totals,
+        **({"notes": notes} if notes else {}),
+    }
+    if fmt == "json" and output is None:
+        emit_json(payload)
         return
     headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
     rows = [[row.get(c) for c in result.columns] for row in result.rows]
-    if result.totals and fmt != "csv":
-        total = _("Total")
-        # Totals are one figure set, or one per clock (or other sub-group) as nested objects.
-        nested = all(isinstance(v, dict) for v in result.totals.values())
-        for figures in result.totals.values() if nested else [result.totals]:
-            if any(c in figures for c in result.columns[1:]):  # a summary's totals are its rows
-                rows.append([total if i == 0 else figures.get(c, "") for i, c in enumerate(result.columns)])
+    totals = _totals_rows(result) if result.totals and (fmt != "csv" or output is not None) else []
+    rows += totals
+    if output is not None:  # a file for people, totals included (stdout CSV stays rows only, for scripts)
+        title = f"{result.title.get(lang, name)}" + (f" ({since or '…'} – {until or '…'})" if since or until else "")
+        save_rows(output, title=title, headers=headers, rows=rows, json_value=payload, force=force, totals=len(totals))
+        return
     if fmt in ("table", "md"):
         click.echo(
             f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else "")
@@ -108,3 +111,15 @@ def report_command(app, name, since, until, by, now_text, fmt):
                 click.echo(f"{result.labels.get(key, {}).get(lang, key)}: {value if value is not None else '—'}")
     for note in notes:  # beside the rows, not in them: stdout may be a file or a pipe
         click.echo(_("warning: {message}").format(message=note), err=True)
+
+
+def _totals_rows(result) -> list[list]:
+    """The totals as rows under the table: one figure set, or one per clock (or other
+    sub-group) as nested objects; a summary's totals are its rows already."""
+    total = _("Total")
+    nested = all(isinstance(v, dict) for v in result.totals.values())
+    return [
+        [total if i == 0 else figures.get(c, "") for i, c in enumerate(result.columns)]
+        for figures in (result.totals.values() if nested else [result.totals])
+        if any(c in figures for c in result.columns[1:])
+    ]
