@@ -254,3 +254,43 @@ def test_an_import_killed_midway_leaves_all_or_nothing(workspace, pg, pg_url, tm
     count = pg.execute("SELECT count(*) FROM cstool_records").fetchone()[0]
     sequences = pg.execute("SELECT coalesce(sum(last), 0) FROM cstool_sequences").fetchone()[0]
     assert (count, sequences) in ((0, 0), (20000, 20000))
+
+
+def test_the_sla_report_counted_in_the_database_is_the_folder_s_to_the_byte(tmp_path, pg_url):
+    """The demo's cases in every state (paused, answered, closed without reply, reopened),
+    judged once record by record (which remembers them) and then in SQL."""
+    demo = tmp_path / "demo"
+    assert run_process("demo", demo).returncode == 0
+    assert run_process("--workspace", demo, "store", "copy", "--to", pg_url).returncode == 0
+    on_pg = {"CSTOOL_STORE_URL": pg_url}
+    for by in ("kind", "priority", "department", "owner"):
+        for now in ("2026-11-20 10:00", "2026-12-01 10:00", "2026-10-01 09:00"):
+            args = ("--workspace", demo, "report", "sla", "--by", by, "--now", now, "--format", "json")
+            folder = run_process(*args).stdout
+            assert folder and run_process(*args, env=on_pg).stdout == folder, (by, now)
+            assert run_process(*args, env=on_pg).stdout == folder, (by, now)  # from the counts in SQL
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:
+        judged = conn.execute("SELECT count(*) FROM cstool_records WHERE clock_figures IS NOT NULL").fetchone()[0]
+    assert judged > 100
+
+
+def test_a_clock_due_at_closing_time_breaches_at_the_next_open_minute_in_sql_too(ws_cli, pg):
+    made = ws_cli(
+        "--no-input", "record", "complaint", *complaint_args(), "--at", "2026-11-16 09:00", "--format", "json"
+    )
+    due = {c["name"]: c["due_at"] for c in ws_cli("sla", made.json()["id"], "--format", "json").json()["clocks"]}
+    assert due["resolution"].startswith("2026-11-19T18:00")  # 3 working days, due as the office closes
+
+    def breached_open(now):
+        result = ws_cli("report", "sla", "--now", now, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return {row["clock"]: row["breached_open"] for row in result.json()["rows"]}["resolution"]
+
+    assert breached_open("2026-11-17 10:00") == 0  # judged record by record, and remembered
+    assert pg.execute("SELECT count(*) FROM cstool_records WHERE clock_figures IS NOT NULL").fetchone()[0] == 1
+    assert breached_open("2026-11-19 17:59") == 0  # from here on, counted in SQL
+    assert breached_open("2026-11-19 23:00") == 0  # no more than the target has counted: closed hours
+    assert breached_open("2026-11-20 09:00") == 0
+    assert breached_open("2026-11-20 09:01") == 1

@@ -72,6 +72,7 @@ def report_command(app, name, since, until, by, now_text, fmt, output, force):
         kinds=app.kinds,
         clock_source=app.clocks,
         store=app.store,
+        clock_tally_source=app.clock_tally,
     )
     from cstool.core.files import collector_paused
 

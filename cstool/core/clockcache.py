@@ -91,11 +91,39 @@ class KindClocks:
                 return resume(record, self.sla, entry[2], now, detail)
         except (IndexError, KeyError, TypeError, ValueError):
             pass  # an entry not as cstool writes them (edited by hand?): computed again
+        if self.in_store and rank < RANKS["due"]:  # the store judges running clocks by their due instant
+            detail, rank = "due", RANKS["due"]
         calendar, clocks, settled = settle(record, self.phases, self.initial, self.sla, now, detail)
         if settled is not None:
-            self.entries[record["id"]] = [checksum, rank, settled]
+            entry = [checksum, rank, settled]
+            if self.in_store:
+                self.entries.keep(  # type: ignore[attr-defined]
+                    record["id"], entry, judged(record, clocks, self.sla.calendars[calendar], settled[0])
+                )
+            else:
+                self.entries[record["id"]] = entry
             self.changed = True
         return calendar, clocks
+
+
+def judged(record: Mapping[str, Any], clocks: list[Clock], calendar, latest: float) -> dict:
+    """A record's clocks as a store can judge them as of any ``now`` after ``latest`` (the
+    latest event, epoch seconds) without computing them: a stopped clock's state and
+    minutes; for a running one the instant after which it is breached (SPEC 6: breached
+    when *more* than the target has counted, so a clock due at closing time breaches at
+    the next open minute); ``cwr``: closed without a reply."""
+    from cstool.core.records import closed_without_reply
+
+    found: dict[str, list[Any]] = {}
+    for clock in clocks:
+        if clock.stop_unknown:
+            found[clock.name] = ["unknown", None, None]
+        elif clock.stopped_at is not None:
+            found[clock.name] = [clock.state, clock.elapsed, None]
+        else:
+            assert clock.due_at is not None  # settled at detail "due" or more
+            found[clock.name] = ["running", None, calendar.next_open(clock.due_at).timestamp()]
+    return {"latest": latest, "cwr": closed_without_reply(record), "clocks": found}
 
 
 @cache

@@ -172,6 +172,20 @@ class Context:
             )
         return clocks.clocks(record, now, detail)
 
+    def clock_tally(self, kind_name: str, selection, now: datetime, by: str, default: str):
+        """``(counted, rest)``: what the store counts itself of the SLA figures of the
+        ``selection`` of ``kind_name``'s records as of ``now``, per (value of ``by``, clock)
+        (``default`` for a missing priority), and the records it leaves to be judged one by
+        one. A store that counts none: ``({}, every record)``."""
+        count = getattr(self.store, "clock_tally", None)
+        if count is None:
+            return {}, self.store.stream(kind_name, selection)
+        kind = self.kinds.get(kind_name)
+        clocks = self.clock_cache.kind(
+            kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self.store
+        )
+        return count(kind_name, selection, clocks.fingerprint, now, by, default)
+
     def prepare_clocks(self) -> None:
         """Before a pass over many records, when the store keeps remembered clocks itself:
         open each kind's, so that the store sends them along with the records."""

@@ -36,6 +36,8 @@ class ReportRequest:
     # clocks between runs. Without one, clocks are computed from the policy every time.
     clock_source: Callable[[Mapping[str, Any], datetime, str], tuple] | None = None
     store: Any = None  # the command's RecordStore; without one, each and tally read records(kind)
+    # (kind, selection, now, by, default priority) -> (counted, rest): the Context's clock_tally
+    clock_tally_source: Callable[..., tuple[dict, Any]] | None = None
 
     @cached_property
     def period(self):
@@ -53,6 +55,15 @@ class ReportRequest:
         if self.store is None:
             return (record for record in self.records(kind) if self.in_period(record))
         return self.store.stream(kind, self.period)
+
+    def clock_tally(self, kind: str, by: str) -> tuple[dict[tuple[Any, str], dict], Iterator[dict]]:
+        """SLA figures a store counts where the records are: ``({(group, clock): {"met",
+        "breached", "breached_open", "running", "unknown", "closed_without_reply": counts,
+        "minutes": [stopped clocks' minutes]}}, the period's records left to judge one by one
+        with ``clocks``)``. Without such a store, nothing is counted and every record is left."""
+        if self.clock_tally_source is None:
+            return {}, self.each(kind)
+        return self.clock_tally_source(kind, self.period, self.now, by, self.policy.default_priority)
 
     def tally(self, kind: str, fields: tuple[str, ...]) -> dict[tuple, int]:
         """How many records of ``kind`` created in the period have each combination of

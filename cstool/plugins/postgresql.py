@@ -41,6 +41,7 @@ SCHEMA = (
         doc json NOT NULL,           -- json keeps the keys in the order they were written
         clocks text,                 -- the record's remembered clocks (cstool.core.clockcache), or NULL
         clock_key text,              -- the policy and code they were computed under
+        clock_figures jsonb,         -- what the SLA report counts of them (clockcache.judged)
         PRIMARY KEY (kind, id)
     ) WITH (toast_tuple_target = 256)""",  # documents move out of line: scans read the facets
     # facets stay in the row (compressed if need be), where a scan reads them without a
@@ -255,14 +256,18 @@ class PostgresStore:
             return list(selection.filter(self._loaded[kind]))
         return list(self.stream(kind, selection))
 
-    def stream(self, kind: str, selection) -> Iterator[dict]:
-        """Rows as the server sends them (single-row mode): memory stays flat however many."""
+    def stream(self, kind: str, selection, extra: tuple[str, list] | None = None) -> Iterator[dict]:
+        """Rows as the server sends them (single-row mode): memory stays flat however many.
+        ``extra``: one more SQL condition and its parameters."""
         import orjson
 
-        if kind in self._loaded:
+        if kind in self._loaded and extra is None:
             yield from selection.filter(self._loaded[kind])
             return
         where, params = self._where(kind, selection)
+        if extra is not None:
+            where.append(extra[0])
+            params += extra[1]
         remembered = self._remembering.get(kind)
         if remembered is None:
             sql = f"SELECT doc::text, NULL FROM cstool_records WHERE {' AND '.join(where)} ORDER BY part, pos"
@@ -310,6 +315,51 @@ class PostgresStore:
             key = tuple(_json_value(*value) if doc else value for value, doc in zip(values, from_doc))
             counts[key] = counts.get(key, 0) + count
         return counts
+
+    def clock_tally(self, kind: str, selection, fingerprint: str, now, by: str, default: str):
+        """The SLA report's counts of the clocks the store can judge itself as of ``now``
+        (remembered under ``fingerprint``, no event after ``now``, no promised time), per
+        (group, clock), and the records it cannot, to be judged one by one."""
+        judged = (
+            "(clock_key = %s AND clock_figures IS NOT NULL AND (clock_figures->>'latest')::float8 <= %s "
+            "AND nullif(facets->>'promised_at', '') IS NULL)"
+        )
+        judged_params = [fingerprint, now.timestamp()]
+        if by == "kind":
+            group, group_params = "%s::text", [kind]
+        elif by == "priority":
+            group, group_params = "coalesce(nullif(facets->>'priority', ''), %s)", [default]
+        else:
+            group, group_params = "coalesce(nullif(facets->>%s, ''), '—')", [by]
+        where, params = self._where(kind, selection)
+        instant = now.timestamp()
+        sql = f"""
+            SELECT {group} AS grp, c.key,
+                count(*) FILTER (WHERE c.value->>0 = 'met'),
+                count(*) FILTER (WHERE c.value->>0 = 'breached'),
+                count(*) FILTER (WHERE c.value->>0 = 'running' AND (c.value->>2)::float8 < %s),
+                count(*) FILTER (WHERE c.value->>0 = 'running' AND NOT (c.value->>2)::float8 < %s),
+                count(*) FILTER (WHERE c.value->>0 = 'unknown'),
+                count(*) FILTER (WHERE c.key = 'first_response' AND (clock_figures->>'cwr')::boolean),
+                array_agg((c.value->>1)::float8) FILTER (WHERE c.value->>1 IS NOT NULL)
+            FROM cstool_records, jsonb_each(clock_figures->'clocks') AS c
+            WHERE {" AND ".join(where)} AND {judged}
+            GROUP BY 1, 2"""
+        with self._errors():
+            rows = self.conn.execute(sql, [*group_params, instant, instant, *params, *judged_params]).fetchall()
+        counted = {}
+        for group_value, clock, met, stopped_breached, breached_open, running, unknown, cwr, minutes in rows:
+            counted[(group_value, clock)] = {
+                "met": met,
+                "breached": stopped_breached + breached_open,
+                "breached_open": breached_open,
+                "running": running,
+                "unknown": unknown,
+                "closed_without_reply": cwr,
+                "minutes": minutes or [],
+            }
+        rest = self.stream(kind, selection, (f"NOT coalesce({judged}, false)", judged_params))
+        return counted, rest
 
     def get(self, kind: str, record_id: str) -> dict | None:
         found = self._fetch("SELECT doc::text FROM cstool_records WHERE kind = %s AND id = %s", (kind, record_id))
@@ -437,7 +487,8 @@ class PostgresTransaction:
         with store._errors():
             cursor = store.conn.cursor()
             cursor.executemany(
-                "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s, clocks = NULL "
+                "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s, clocks = NULL, "
+                "clock_figures = NULL "
                 "WHERE kind = %s AND id = %s",
                 [
                     (orjson.dumps(r).decode(), self._facets(r), r.get("status"), r["created_at"], self.kind, r["id"])
@@ -488,7 +539,7 @@ class RememberedClocks(MutableMapping):
     def __init__(self, store: PostgresStore, kind: str, fingerprint: str):
         self.store, self.kind, self.fingerprint = store, kind, fingerprint
         self._current: tuple[str | None, str | None] = (None, None)
-        self._pending: list[tuple[str, str]] = []
+        self._pending: list[tuple[str, str, str | None]] = []
 
     def arrived(self, record_id: str, entry: str | None) -> None:
         self._current = (record_id, entry)
@@ -502,9 +553,15 @@ class RememberedClocks(MutableMapping):
         return orjson.loads(entry)
 
     def __setitem__(self, record_id: str, entry: list) -> None:
+        self.keep(record_id, entry, None)
+
+    def keep(self, record_id: str, entry: list, figures: dict | None) -> None:
+        """Remember ``entry`` and what the SLA report counts of it (``judged``)."""
         import orjson
 
-        self._pending.append((record_id, orjson.dumps(entry).decode()))
+        self._pending.append(
+            (record_id, orjson.dumps(entry).decode(), None if figures is None else orjson.dumps(figures).decode())
+        )
         if len(self._pending) >= self.BATCH:
             self.save()
 
@@ -526,8 +583,8 @@ class RememberedClocks(MutableMapping):
         connection = self.store.side_connection()
         with self.store._errors():
             connection.cursor().executemany(
-                "UPDATE cstool_records SET clocks = %s, clock_key = %s WHERE kind = %s AND id = %s",
-                [(entry, self.fingerprint, self.kind, record_id) for record_id, entry in batch],
+                "UPDATE cstool_records SET clocks = %s, clock_figures = %s, clock_key = %s WHERE kind = %s AND id = %s",
+                [(entry, figures, self.fingerprint, self.kind, record_id) for record_id, entry, figures in batch],
             )
 
 
