@@ -294,3 +294,19 @@ def test_a_clock_due_at_closing_time_breaches_at_the_next_open_minute_in_sql_too
     assert breached_open("2026-11-19 23:00") == 0  # no more than the target has counted: closed hours
     assert breached_open("2026-11-20 09:00") == 0
     assert breached_open("2026-11-20 09:01") == 1
+
+
+def test_clocks_computed_from_a_record_changed_meanwhile_are_not_kept(workspace, ws_cli, pg):
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
+    from cstool.core.storage import EVERYTHING
+
+    made = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()
+    reader = Context(build_host(workspace, entry_points=False), workspace)
+    remembered = reader.store.remembered_clocks("complaint", "fingerprint")
+    (seen,) = list(reader.store.stream("complaint", EVERYTHING))
+    assert ws_cli("respond", made["id"]).exit_code == 0  # another desk changes it meanwhile
+    remembered.keep(seen["id"], [0, 0, []], {"latest": 0, "cwr": False, "clocks": {}})
+    remembered.save()
+    reader.finish()
+    assert pg.execute("SELECT clock_key, clock_figures FROM cstool_records").fetchone() == (None, None)

@@ -106,14 +106,17 @@ class KindClocks:
         return calendar, clocks
 
 
-def judged(record: Mapping[str, Any], clocks: list[Clock], calendar, latest: float) -> dict:
+def judged(record: Mapping[str, Any], clocks: list[Clock], calendar, latest: float) -> dict | None:
     """A record's clocks as a store can judge them as of any ``now`` after ``latest`` (the
     latest event, epoch seconds) without computing them: a stopped clock's state and
     minutes; for a running one the instant after which it is breached (SPEC 6: breached
     when *more* than the target has counted, so a clock due at closing time breaches at
-    the next open minute); ``cwr``: closed without a reply."""
+    the next open minute); ``cwr``: closed without a reply. None for a record with a
+    promised time (that clock is never remembered)."""
     from cstool.core.records import closed_without_reply
 
+    if record.get("promised_at"):  # its promised clock is computed afresh every time: judged one by one
+        return None
     found: dict[str, list[Any]] = {}
     for clock in clocks:
         if clock.stop_unknown:

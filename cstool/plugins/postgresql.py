@@ -42,11 +42,14 @@ SCHEMA = (
         clocks text,                 -- the record's remembered clocks (cstool.core.clockcache), or NULL
         clock_key text,              -- the policy and code they were computed under
         clock_figures jsonb,         -- what the SLA report counts of them (clockcache.judged)
+        clock_latest double precision,  -- their record's latest event (epoch): judged only for a later now
+        version integer NOT NULL DEFAULT 0,  -- one more at every change: clocks of an older one are not kept
         PRIMARY KEY (kind, id)
     ) WITH (toast_tuple_target = 256)""",  # documents move out of line: scans read the facets
     # facets stay in the row (compressed if need be), where a scan reads them without a
     # lookup in the TOAST table; the documents go there
     "ALTER TABLE cstool_records ALTER COLUMN facets SET STORAGE MAIN",
+    "ALTER TABLE cstool_records ALTER COLUMN clock_figures SET STORAGE MAIN",  # what the SLA report counts
     "CREATE INDEX cstool_records_order ON cstool_records (kind, part, pos)",
     "CREATE INDEX cstool_records_created ON cstool_records (kind, created_at)",
     "CREATE INDEX cstool_records_status ON cstool_records (kind, status)",
@@ -270,20 +273,20 @@ class PostgresStore:
             params += extra[1]
         remembered = self._remembering.get(kind)
         if remembered is None:
-            sql = f"SELECT doc::text, NULL FROM cstool_records WHERE {' AND '.join(where)} ORDER BY part, pos"
+            sql = f"SELECT doc::text, NULL, 0 FROM cstool_records WHERE {' AND '.join(where)} ORDER BY part, pos"
         else:
             sql = (
-                "SELECT doc::text, CASE WHEN clock_key = %s THEN clocks END FROM cstool_records "
+                "SELECT doc::text, CASE WHEN clock_key = %s THEN clocks END, version FROM cstool_records "
                 f"WHERE {' AND '.join(where)} ORDER BY part, pos"
             )
             params = [remembered.fingerprint, *params]
         with self._errors():
-            for doc, clocks in self.conn.cursor().stream(sql, params):
+            for doc, clocks, version in self.conn.cursor().stream(sql, params):
                 record = orjson.loads(doc)
                 if not selection.keeps(record):
                     continue
                 if remembered is not None:
-                    remembered.arrived(record["id"], clocks)
+                    remembered.arrived(record["id"], clocks, version)
                 yield record
 
     def tally(self, kind: str, selection, fields: tuple[str, ...], tz) -> dict[tuple, int]:
@@ -318,12 +321,10 @@ class PostgresStore:
 
     def clock_tally(self, kind: str, selection, fingerprint: str, now, by: str, default: str):
         """The SLA report's counts of the clocks the store can judge itself as of ``now``
-        (remembered under ``fingerprint``, no event after ``now``, no promised time), per
+        (remembered under ``fingerprint`` with figures, no event after ``now``), per
         (group, clock), and the records it cannot, to be judged one by one."""
-        judged = (
-            "(clock_key = %s AND clock_figures IS NOT NULL AND (clock_figures->>'latest')::float8 <= %s "
-            "AND nullif(facets->>'promised_at', '') IS NULL)"
-        )
+        # plain columns: the records left over are found without reading their figures
+        judged = "(clock_key = %s AND clock_latest <= %s)"
         judged_params = [fingerprint, now.timestamp()]
         if by == "kind":
             group, group_params = "%s::text", [kind]
@@ -488,7 +489,7 @@ class PostgresTransaction:
             cursor = store.conn.cursor()
             cursor.executemany(
                 "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s, clocks = NULL, "
-                "clock_figures = NULL "
+                "clock_figures = NULL, clock_latest = NULL, version = version + 1 "
                 "WHERE kind = %s AND id = %s",
                 [
                     (orjson.dumps(r).decode(), self._facets(r), r.get("status"), r["created_at"], self.kind, r["id"])
@@ -538,14 +539,14 @@ class RememberedClocks(MutableMapping):
 
     def __init__(self, store: PostgresStore, kind: str, fingerprint: str):
         self.store, self.kind, self.fingerprint = store, kind, fingerprint
-        self._current: tuple[str | None, str | None] = (None, None)
-        self._pending: list[tuple[str, str, str | None]] = []
+        self._current: tuple[str | None, str | None, int] = (None, None, 0)
+        self._pending: list[tuple[str, str, str | None, float | None, int]] = []
 
-    def arrived(self, record_id: str, entry: str | None) -> None:
-        self._current = (record_id, entry)
+    def arrived(self, record_id: str, entry: str | None, version: int) -> None:
+        self._current = (record_id, entry, version)
 
     def __getitem__(self, record_id: str) -> list:
-        current_id, entry = self._current
+        current_id, entry, _version = self._current
         if current_id != record_id or entry is None:
             raise KeyError(record_id)
         import orjson
@@ -556,11 +557,23 @@ class RememberedClocks(MutableMapping):
         self.keep(record_id, entry, None)
 
     def keep(self, record_id: str, entry: list, figures: dict | None) -> None:
-        """Remember ``entry`` and what the SLA report counts of it (``judged``)."""
+        """Remember ``entry`` and what the SLA report counts of it (``judged``; None for a
+        record the report must judge itself), for the record the stream has just sent, as
+        of its version (a record read another way is not remembered: nothing says which
+        version it was)."""
         import orjson
 
+        current_id, _entry, version = self._current
+        if current_id != record_id:
+            return
         self._pending.append(
-            (record_id, orjson.dumps(entry).decode(), None if figures is None else orjson.dumps(figures).decode())
+            (
+                record_id,
+                orjson.dumps(entry).decode(),
+                None if figures is None else orjson.dumps(figures).decode(),
+                None if figures is None else figures["latest"],
+                version,
+            )
         )
         if len(self._pending) >= self.BATCH:
             self.save()
@@ -575,16 +588,20 @@ class RememberedClocks(MutableMapping):
         return 0
 
     def save(self) -> None:
-        """Keep the new entries; a record changed meanwhile had its clocks cleared by the
-        change, and its entry's checksum no longer matches it, so a stale one is never used."""
+        """Keep the new entries, each only on the version of the record it was computed
+        from: a record changed meanwhile keeps its clocks forgotten."""
         if not self._pending:
             return
         batch, self._pending = self._pending, []
         connection = self.store.side_connection()
         with self.store._errors():
             connection.cursor().executemany(
-                "UPDATE cstool_records SET clocks = %s, clock_figures = %s, clock_key = %s WHERE kind = %s AND id = %s",
-                [(entry, figures, self.fingerprint, self.kind, record_id) for record_id, entry, figures in batch],
+                "UPDATE cstool_records SET clocks = %s, clock_figures = %s, clock_latest = %s, clock_key = %s "
+                "WHERE kind = %s AND id = %s AND version = %s",
+                [
+                    (entry, figures, latest, self.fingerprint, self.kind, record_id, version)
+                    for record_id, entry, figures, latest, version in batch
+                ],
             )
 
 
