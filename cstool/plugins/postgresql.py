@@ -371,10 +371,6 @@ class PostgresStore:
             rows = self.conn.execute("SELECT day, last FROM cstool_sequences WHERE kind = %s", (kind,)).fetchall()
         return dict(rows)
 
-    def kinds_with_records(self) -> list[str]:
-        with self._errors():
-            return [kind for (kind,) in self.conn.execute("SELECT DISTINCT kind FROM cstool_records ORDER BY kind")]
-
     # ---- writing ---------------------------------------------------------------------
 
     @contextmanager
