@@ -132,36 +132,21 @@ def test_a_clerk_writes_as_itself_and_may_not_act_for_a_colleague(workspace, ws_
             admin.execute(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} TO {name}")
             admin.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {name}")
             env = {"CSTOOL_STORE_URL": pg_url.replace("postgres@", f"{name}@"), "CSTOOL_USER": ""}
+
+            def as_colleague():
+                args = ("--workspace", workspace, "--as", "小李", "--no-input", "record", "complaint")
+                return run_process(*args, *complaint_args(), env=env)
+
             mine = run_process(
                 "--workspace", workspace, "--no-input", "record", "complaint", *complaint_args(), env=env
             )
             assert mine.returncode == 0, mine.stderr
-            as_other = run_process(
-                "--workspace",
-                workspace,
-                "--as",
-                "小李",
-                "--no-input",
-                "record",
-                "complaint",
-                *complaint_args(),
-                env=env,
-            )
+            as_other = as_colleague()
             assert as_other.returncode == 1
             assert f"database user {name}" in as_other.stderr and "GRANT cstool_act_for_others" in as_other.stderr
             admin.execute("DO $$ BEGIN CREATE ROLE cstool_act_for_others; EXCEPTION WHEN duplicate_object THEN END $$")
             admin.execute(f"GRANT cstool_act_for_others TO {name}")
-            allowed = run_process(
-                "--workspace",
-                workspace,
-                "--as",
-                "小李",
-                "--no-input",
-                "record",
-                "complaint",
-                *complaint_args(),
-                env=env,
-            )
+            allowed = as_colleague()
             assert allowed.returncode == 0, allowed.stderr
         finally:
             admin.execute(f"DROP OWNED BY {name}")
