@@ -96,14 +96,15 @@ def cstool_classify(kind, records, policy):
 
 
 @hookspec
-def cstool_notify(actions, policy, workspace):
+def cstool_notify(actions, policy, workspace, store):
     """Deliver escalation notices.
 
     Called by ``cstool escalate`` with the notices ready to go, after their ``escalated``
     events are written; notices raised while ``[notify] calendar`` is closed are held
     until it opens. Not called with ``--dry-run``.
     Arguments: ``actions`` (list of dicts shaped as in SPEC section 5, ``escalate``),
-    ``policy`` (Policy), ``workspace`` (Workspace).
+    ``policy`` (Policy), ``workspace`` (Workspace: this desk's folder), ``store``
+    (RecordStore: what every desk shares; ``store.append_log`` keeps a log there).
     Returns: None. Every implementation is called in pluggy's order (tryfirst, plain ones
     last-registered first, trylast), each inside the hook's wrappers; one that raises is
     reported by name and the others still run.

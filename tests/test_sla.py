@@ -342,6 +342,8 @@ def test_two_escalate_processes_fire_each_level_once(ws_cli, workspace, tmp_path
     for record in records:
         fired = [(e["clock"], e["level"]) for e in record["events"] if e["type"] == "escalated"]
         assert len(fired) == len(set(fired)) == 4, fired
+    sent = [(n["id"], n["clock"], n["level"]) for n in ws_cli("outbox", "--format", "json").json()["notices"]]
+    assert len(sent) == len(set(sent)) == 12  # each notice once in the store's outbox, whichever desk sent it
 
 
 def _outbox(workspace):
@@ -382,16 +384,16 @@ def test_a_full_disk_while_notices_go_out_loses_none(ws_cli, workspace, monkeypa
 
 
 def test_notices_that_cannot_be_kept_leave_their_levels_unfired(ws_cli, workspace, monkeypatch):
-    from cstool.core import escalation
     from cstool.core.errors import StoreError
+    from cstool.core.store import FileState
 
     make(ws_cli, "2026-11-16 09:00", severity="critical")
     before = data_snapshot(workspace)
 
-    def full(app, path, pending):
-        raise StoreError(f"{path}: cannot write (No space left on device); the previous file is intact")
+    def full(state, pending):
+        raise StoreError(f"{state.path}: cannot write (No space left on device); the previous file is intact")
 
-    monkeypatch.setattr(escalation, "_store_pending", full)
+    monkeypatch.setattr(FileState, "save", full)
     refused = ws_cli("escalate", "--now", "2026-11-17 10:00")
     assert refused.exit_code == 1 and "No space left on device" in refused.stderr
     monkeypatch.undo()

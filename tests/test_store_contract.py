@@ -169,3 +169,61 @@ def test_a_backup_restores_into_the_same_store_and_into_the_other(workspace, ws_
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["id"] == later["id"]  # numbering goes on from the archive's sequences
+
+
+PAGER_DOWN = (
+    "from cstool.api import hookimpl\n\n@hookimpl\ndef cstool_notify(actions):\n    raise ConnectionError('down')\n"
+)
+
+
+def test_the_notices_held_and_the_outbox_are_the_store_s(workspace, ws_cli, backend):
+    made = ws_cli("--no-input", "record", "complaint", *complaint_args(severity="critical"), "--at", "2026-11-16 09:00")
+    assert made.exit_code == 0, made.stderr
+    pager = workspace / "plugins" / "pager.py"
+    pager.write_text(PAGER_DOWN, encoding="utf-8")
+    first = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json")
+    assert "pager" in first.stderr
+    fired = {(a["id"], a["clock"], a["level"]) for a in first.json()["actions"]}
+    assert fired and first.json()["held"] == len(fired)
+    with app_for(workspace).store.shared_state("notices-pending") as state:
+        held = state.load()  # the pager has not taken them: they wait in the store
+    assert {(n["id"], n["clock"], n["level"]) for n in held} == fired
+    assert all("outbox" in n["delivered_to"] and "pager" not in n["delivered_to"] for n in held)
+    outbox = ws_cli("outbox", "--format", "json").json()
+    assert {(n["id"], n["clock"], n["level"]) for n in outbox["notices"]} == fired
+    assert "passed escalation level" in outbox["notices"][0]["message"]
+    pager.unlink()
+    again = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
+    assert again["actions"] == [] and again["held"] == 0  # every notifier has them now; the outbox not twice
+    assert ws_cli("outbox", "--format", "json").json()["count"] == len(fired)
+    assert (workspace / "outbox.jsonl").exists() == (backend == "folder")
+    table = ws_cli("--lang", "zh", "outbox", "--id", sorted(fired)[0][0])
+    assert table.exit_code == 0 and "级别" in table.stdout
+
+
+def test_a_copy_carries_the_held_notices_and_the_outbox(workspace, ws_cli, backend, tmp_path, request):
+    ws_cli("--no-input", "record", "complaint", *complaint_args(severity="critical"), "--at", "2026-11-16 09:00")
+    (workspace / "plugins" / "pager.py").write_text(PAGER_DOWN, encoding="utf-8")
+    ws_cli("escalate", "--now", "2026-11-17 10:00")
+    (workspace / "plugins" / "pager.py").unlink()
+    with app_for(workspace).store.shared_state("notices-pending") as state:
+        held = state.load()
+    outbox = ws_cli("outbox", "--format", "json").stdout
+    if backend == "folder":
+        target, env, other = (
+            request.getfixturevalue("pg_url"),
+            {"CSTOOL_STORE_URL": request.getfixturevalue("pg_url")},
+            workspace,
+        )
+    else:
+        target, env, other = str(tmp_path / "copy"), {"CSTOOL_STORE_URL": ""}, tmp_path / "copy"
+    copied = run_process("--workspace", workspace, "store", "copy", "--to", target)
+    assert copied.returncode == 0, copied.stderr
+    there = run_process("--workspace", other, "outbox", "--format", "json", env=env)
+    assert there.returncode == 0 and there.stdout == outbox
+    held_there = run_process(
+        "--workspace", other, "escalate", "--now", "2026-11-17 10:00", "--dry-run", "--format", "json", env=env
+    )
+    assert json.loads(held_there.stdout)["actions"] == []
+    if backend == "postgresql":
+        assert json.loads((tmp_path / "copy" / "notices-pending.json").read_text()) == held

@@ -34,17 +34,18 @@ def info_command(app):
 @click.option("--to", "target", required=True, metavar="URL|DIR", help="A postgresql:// URL or a workspace folder.")
 @click.pass_obj
 def copy_command(app, target):
-    """Copy every record, event and id sequence into an empty store, whole or not at all.
+    """Copy every record, event and id sequence (and the pending notices and the outbox)
+    into an empty store, whole or not at all.
 
     Afterwards `list --format json` and every report give the same bytes from either store.
     Point the workspace at the copy with `[workspace] store` or CSTOOL_STORE_URL.
     """
-    from cstool.core.storecopy import copy_records, copy_to_folder
+    from cstool.core.storecopy import copy_to_folder, copy_workspace
 
     if "://" in target:
         destination = app.open_store(target)
         try:
-            copied = copy_records(app.store, destination, app.kinds.names())
+            copied = copy_workspace(app.store, destination, app.kinds.names())
         finally:
             destination.close()
         where = destination.description

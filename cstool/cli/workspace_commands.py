@@ -149,9 +149,9 @@ def demo_command(click_ctx, folder, force):
         click.echo(f"  {count:5d} {demo.kinds.get(kind_name).title(demo.lang)} ({kind_name})")
     click.echo(
         f"  {len(actions):5d} "
-        + _("escalations: {delivered_count} notices in outbox.jsonl, {held_count} held until open hours").format(
-            delivered_count=len(delivered), held_count=len(held)
-        )
+        + _(
+            "escalations: {delivered_count} notices in the outbox (cstool outbox), {held_count} held until open hours"
+        ).format(delivered_count=len(delivered), held_count=len(held))
     )
     click.echo()
     click_ctx.obj = demo  # the group finishes the caller's context, not this one

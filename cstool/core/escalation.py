@@ -9,14 +9,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from cstool.core.files import atomic_write, load_json_file, locked
 from cstool.core.records import event
-from cstool.core.storage import EVERYTHING
+from cstool.core.storage import EVERYTHING, SharedState
 from cstool.core.timeutil import format_datetime
 
-PENDING_FILE = "notices-pending.json"
+PENDING = "notices-pending"  # the store's shared value of notices not yet taken by every notifier
 
 
 @dataclass
@@ -104,19 +102,14 @@ def _key(notice: dict) -> tuple:
     return notice["id"], notice["clock"], notice["level"], notice["at"]
 
 
-def _pending_path(app) -> Path:
-    return app.workspace.root / PENDING_FILE
-
-
 def keep_pending(app, notices: list[dict], now: datetime) -> None:
     """Add ``notices`` to the workspace's pending notices (each once), durably: escalate does
     it before it writes the events that remember the levels, so a notice whose level is
     remembered is never lost, whatever fails later (a full disk, a notifier down)."""
     if not notices:
         return
-    path = _pending_path(app)
-    with locked(path.with_name(path.name + ".lock")):
-        _store_pending(app, path, _add(_load_pending(path), notices, app, now))
+    with app.store.shared_state(PENDING) as state:
+        state.save(_add(_load_pending(state), notices, app, now))
 
 
 def deliver(app, actions: list[dict], now: datetime) -> tuple[list[dict], list[dict], list[NotifierFailure]]:
@@ -127,10 +120,9 @@ def deliver(app, actions: list[dict], now: datetime) -> tuple[list[dict], list[d
     (delivered to every notifier in this run, still pending, failures). A notifier that
     fails gets the notice again next run; the others are not asked twice.
     """
-    path = _pending_path(app)
-    with locked(path.with_name(path.name + ".lock")):
-        pending = _add(_load_pending(path), actions, app, now)
-        _store_pending(app, path, pending)
+    with app.store.shared_state(PENDING) as state:
+        pending = _add(_load_pending(state), actions, app, now)
+        state.save(pending)
         ready = [n for n in pending if datetime.fromisoformat(n["deliver_after"]) <= now]
         failures = []
         for plugin in app.host.implementers("cstool_notify"):
@@ -139,24 +131,24 @@ def deliver(app, actions: list[dict], now: datetime) -> tuple[list[dict], list[d
                 continue
             shown = [{k: v for k, v in n.items() if k not in ("deliver_after", "delivered_to")} for n in todo]
             answer = app.host.call_plugin(
-                "cstool_notify", plugin, actions=shown, policy=app.policy, workspace=app.workspace
+                "cstool_notify", plugin, actions=shown, policy=app.policy, workspace=app.workspace, store=app.store
             )
             if isinstance(answer, Exception):  # one notifier failing must not stop the others
                 failures.append(NotifierFailure(plugin, f"{type(answer).__name__}: {answer}"))
                 continue
             for notice in todo:
                 notice["delivered_to"].append(plugin)
-            _store_pending(app, path, pending)  # what each notifier took, before the next one
+            state.save(pending)  # what each notifier took, before the next one
         everyone = set(app.host.implementers("cstool_notify"))
         delivered = [n for n in ready if everyone <= set(n["delivered_to"])]
         waiting = [n for n in pending if not everyone <= set(n["delivered_to"])]
-        _store_pending(app, path, waiting)
+        state.save(waiting)
     strip = ("deliver_after", "delivered_to")
     return [{k: v for k, v in n.items() if k not in strip} for n in delivered], waiting, failures
 
 
-def _load_pending(path: Path) -> list[dict]:
-    return load_json_file(path) or []
+def _load_pending(state: SharedState) -> list[dict]:
+    return state.load() or []
 
 
 def _add(pending: list[dict], notices: list[dict], app, now: datetime) -> list[dict]:
@@ -170,10 +162,3 @@ def _add(pending: list[dict], notices: list[dict], app, now: datetime) -> list[d
     for notice in pending:
         notice.setdefault("delivered_to", [])  # kept by an older cstool
     return pending
-
-
-def _store_pending(app, path: Path, pending: list[dict]) -> None:
-    import orjson
-
-    if pending or path.exists():
-        atomic_write(path, orjson.dumps(pending))

@@ -57,6 +57,17 @@ class Transaction(Protocol):
         """Remove every record of the kind and its id sequences (a restore replacing them)."""
 
 
+class SharedState(Protocol):
+    """A small JSON value every desk shares, held against the others while it is open."""
+
+    def load(self) -> Any:
+        """The value last saved, or None."""
+
+    def save(self, value: Any) -> None:
+        """Keep ``value``: durable when ``save`` returns, or, inside a transaction of the
+        store, with that transaction."""
+
+
 @runtime_checkable
 class RecordStore(Protocol):
     """Where a workspace's records and their id sequences live."""
@@ -96,6 +107,20 @@ class RecordStore(Protocol):
     def acting_user(self, asked: str | None) -> str:
         """Who is written into events when ``asked`` (``--as``, may be None) asks to be:
         a shared store answers with its own user and refuses a name it may not act for."""
+
+    def shared_state(self, name: str) -> AbstractContextManager[SharedState]:
+        """Hold the shared value ``name`` (the notices ``escalate`` keeps until every
+        notifier has them) against every other desk while the body runs."""
+
+    def append_log(self, name: str, entries: list[dict]) -> None:
+        """Append ``entries`` to the log ``name`` (the outbox): all or none, never
+        interleaved with another writer's, durable when it returns."""
+
+    def read_log(self, name: str) -> Iterator[dict]:
+        """The entries of the log ``name``, oldest first (none when it does not exist)."""
+
+    def log_names(self) -> list[str]:
+        """The logs that hold entries (for a copy)."""
 
     def close(self) -> None:
         """Give back what the store holds (connections) at the end of a command."""
@@ -162,6 +187,14 @@ def day_of_id(record_id: str) -> str:
             _("{record_id!r} is not a record id (ids look like CALL-20261123-0007)").format(record_id=record_id)
         )
     return parts[1]
+
+
+def check_state_name(name: str) -> str:
+    """``name`` of a shared value or log: lower-case letters, digits and dashes (a file
+    name in the folder, a key in a database)."""
+    if not name or not all(c.islower() or c.isdigit() or c == "-" for c in name) or not name.isascii():
+        raise ValueError(f"not a name for shared state: {name!r}")
+    return name
 
 
 def redact_url(url: str) -> str:

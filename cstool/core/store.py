@@ -29,9 +29,25 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from cstool.core.errors import StoreError
-from cstool.core.files import DIR_MODE, HeldLock, atomic_write, load_json_file, locked, network_share_warning
+from cstool.core.files import (
+    DIR_MODE,
+    HeldLock,
+    append_durably,
+    atomic_write,
+    load_json_file,
+    locked,
+    network_share_warning,
+)
 from cstool.core.i18n import _
-from cstool.core.storage import Selection, Transaction, count_values, day_of_id, login_name
+from cstool.core.storage import (
+    Selection,
+    SharedState,
+    Transaction,
+    check_state_name,
+    count_values,
+    day_of_id,
+    login_name,
+)
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
@@ -397,8 +413,59 @@ class FolderStore:
         """A folder knows no users: whoever ``--as`` names, else the login name."""
         return asked or login_name()
 
+    # ---- what the desks share besides records: files in the workspace folder ---------
+
+    @property
+    def root(self) -> Path:
+        return self.data_dir.parent
+
+    @contextmanager
+    def shared_state(self, name: str) -> Iterator[SharedState]:
+        """``<workspace>/<name>.json``, under its own lock."""
+        path = self.root / f"{check_state_name(name)}.json"
+        with locked(path.with_name(path.name + ".lock")):
+            yield FileState(path)
+
+    def append_log(self, name: str, entries: list[dict]) -> None:
+        """``<workspace>/<name>.jsonl``: one JSON line per entry, appended under its lock."""
+        if not entries:
+            return
+        path = self.root / f"{check_state_name(name)}.jsonl"
+        lines = b"".join(orjson.dumps(entry) + b"\n" for entry in entries)
+        with locked(path.with_name(path.name + ".lock")):
+            append_durably(path, lines)
+
+    def read_log(self, name: str) -> Iterator[dict]:
+        path = self.root / f"{check_state_name(name)}.jsonl"
+        try:
+            with path.open("rb") as lines:
+                for line in lines:
+                    if line.endswith(b"\n"):  # a last line torn by a crash was never written
+                        yield orjson.loads(line)
+        except FileNotFoundError:
+            return
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise StoreError(_("{path}: cannot read ({reason})").format(path=path, reason=exc)) from None
+
+    def log_names(self) -> list[str]:
+        return sorted(path.stem for path in self.root.glob("*.jsonl") if path.stat().st_size)
+
     def close(self) -> None:
         """Nothing is held between commands."""
+
+
+class FileState:
+    """A shared value as a JSON file, replaced atomically at every save."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def load(self) -> Any:
+        return load_json_file(self.path)
+
+    def save(self, value: Any) -> None:
+        if value or self.path.exists():
+            atomic_write(self.path, orjson.dumps(value))
 
 
 class FolderTransaction:

@@ -40,6 +40,22 @@ def copy_records(source: RecordStore, target: RecordStore, kinds: list[str]) -> 
     return copied
 
 
+def copy_workspace(source: RecordStore, target: RecordStore, kinds: list[str]) -> dict[str, int]:
+    """``copy_records``, and with them what the desks share besides: the pending notices
+    and every log (the outbox), in the same hold of the target."""
+    from cstool.core.escalation import PENDING
+
+    with target.kinds_locked(kinds):
+        copied = copy_records(source, target, kinds)
+        with source.shared_state(PENDING) as held, target.shared_state(PENDING) as kept:
+            pending = held.load()
+            if pending:
+                kept.save(pending)
+        for name in source.log_names():
+            target.append_log(name, list(source.read_log(name)))
+    return copied
+
+
 def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     """Copy the workspace's records into the workspace folder ``target`` (made, with this
     workspace's policy minus its store setting, when it does not exist). The records are
@@ -69,13 +85,15 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     staging = target.with_name(f".{target.name}.copying-{os.getpid()}")
     try:
         (staging / "data").mkdir(mode=DIR_MODE, parents=True)
-        copied = copy_records(app.store, FolderStore(staging / "data", partitioned), kinds)
+        copied = copy_workspace(app.store, FolderStore(staging / "data", partitioned), kinds)
         if made:
             init_workspace(target)
             policy = app.workspace.policy_path.read_text(encoding="utf-8")
             atomic_write(target / "policy.toml", remove_key(policy, "workspace.store").encode("utf-8"))
         shutil.rmtree(target / "data")
         os.replace(staging / "data", target / "data")
+        for shared in [*staging.glob("*.json"), *staging.glob("*.jsonl")]:  # the notices and logs (the outbox)
+            os.replace(shared, target / shared.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target, copied

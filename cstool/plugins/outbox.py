@@ -1,4 +1,6 @@
-"""The bundled notifier: every escalation notice appended to the workspace's outbox.jsonl."""
+"""The bundled notifier: every escalation notice appended to the store's outbox log
+(``outbox.jsonl`` in a folder workspace; a table every desk reads on PostgreSQL), and
+``cstool outbox`` to read it."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from datetime import UTC
 
 from cstool.api import _, hookimpl
 
-OUTBOX = "outbox.jsonl"
+OUTBOX = "outbox"
 
 
 def message(action: dict) -> str:
@@ -21,15 +23,40 @@ def message(action: dict) -> str:
 
 
 @hookimpl
-def cstool_notify(actions, workspace):
-    import orjson
+def cstool_notify(actions, store):
+    from cstool.api import now_in
 
-    from cstool.api import append_durably, locked, now_in
-
-    path = workspace.root / OUTBOX
     stamp = now_in(UTC).isoformat(timespec="seconds")
-    lines = b"".join(
-        orjson.dumps({**action, "message": message(action), "delivered_at": stamp}) + b"\n" for action in actions
-    )
-    with locked(path.with_name(path.name + ".lock")):
-        append_durably(path, lines)
+    store.append_log(OUTBOX, [{**action, "message": message(action), "delivered_at": stamp} for action in actions])
+
+
+@hookimpl
+def cstool_commands(cli):
+    import click
+
+    from cstool.api import emit_json, emit_rows, format_option, parse_day
+
+    @cli.command("outbox")
+    @click.option("--since", metavar="D", help="Only notices raised on or after this day.")
+    @click.option("--id", "record_id", metavar="ID", help="Only the notices of this record.")
+    @format_option()
+    @click.pass_obj
+    def outbox(app, since, record_id, fmt):
+        """发件箱: the escalation notices delivered by the bundled notifier, oldest first."""
+        first = parse_day(since, "--since", today=app.now().date())
+        notices = [
+            n
+            for n in app.store.read_log(OUTBOX)
+            if (record_id is None or n.get("id") == record_id) and (first is None or n["at"][:10] >= first.isoformat())
+        ]
+        if fmt == "json":
+            emit_json({"count": len(notices), "notices": notices})
+            return
+        emit_rows(
+            fmt,
+            [_("at"), _("id"), _("clock"), _("level"), _("recipients")],
+            [
+                [n["at"][:16].replace("T", " "), n["id"], n["clock"], n["level"], ", ".join(n["recipients"])]
+                for n in notices
+            ],
+        )

@@ -23,8 +23,10 @@ from contextlib import contextmanager
 from cstool import api
 from cstool.api import _, hookimpl
 
-SCHEMA_VERSION = 1
-LOCK_CLASS = 0x637374  # "cst": the first key of every advisory lock cstool takes
+SCHEMA_VERSION = 2
+LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and of the schema
+STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
+LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
 SCHEMA_LOCK = 0
 ACT_FOR_OTHERS_ROLE = "cstool_act_for_others"
 RETRIED_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
@@ -60,8 +62,21 @@ SCHEMA = (
         PRIMARY KEY (kind, day)
     )""",
 )
+SHARED_STATE = (
+    """CREATE TABLE cstool_state (
+        name text PRIMARY KEY,       -- e.g. notices-pending: the notices not yet taken by every notifier
+        value json NOT NULL
+    )""",
+    """CREATE TABLE cstool_log (
+        name text NOT NULL,          -- e.g. outbox
+        pos bigserial,
+        entry json NOT NULL,
+        PRIMARY KEY (name, pos)
+    )""",
+)
+SCHEMA += SHARED_STATE
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: SHARED_STATE}
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
@@ -197,6 +212,52 @@ class PostgresStore:
             with self._errors():
                 self._side = _driver().connect(self.url, autocommit=True, connect_timeout=10)
         return self._side
+
+    # ---- what the desks share besides records ---------------------------------------
+
+    @contextmanager
+    def shared_state(self, name: str) -> Iterator[PostgresState]:
+        """The row ``name`` of ``cstool_state`` under an advisory lock: inside a transaction
+        the lock and the saves are the transaction's; outside, the lock is the session's and
+        each save commits at once."""
+        api.check_state_name(name)
+        with self._errors():
+            if self._depth:
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
+                yield PostgresState(self, name)
+                return
+            self.conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
+        try:
+            yield PostgresState(self, name)
+        finally:
+            if not self.conn.closed:
+                with self._errors():
+                    self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
+
+    def append_log(self, name: str, entries: list[dict]) -> None:
+        if not entries:
+            return
+        import orjson
+
+        api.check_state_name(name)
+        with self._errors(), self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOG_LOCK_CLASS, name))
+            with self.conn.cursor().copy("COPY cstool_log (name, entry) FROM STDIN") as copy:
+                for entry in entries:
+                    copy.write_row((name, orjson.dumps(entry).decode()))
+
+    def read_log(self, name: str) -> Iterator[dict]:
+        import orjson
+
+        with self._errors():
+            for (entry,) in self.conn.cursor().stream(
+                "SELECT entry::text FROM cstool_log WHERE name = %s ORDER BY pos", (name,)
+            ):
+                yield orjson.loads(entry)
+
+    def log_names(self) -> list[str]:
+        with self._errors():
+            return [name for (name,) in self.conn.execute("SELECT DISTINCT name FROM cstool_log ORDER BY 1")]
 
     # ---- who is writing --------------------------------------------------------------
 
@@ -523,6 +584,31 @@ class PostgresTransaction:
                 "INSERT INTO cstool_sequences (kind, day, last) VALUES (%s, %s, %s) "
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
                 [(self.kind, day, self._sequences[day]) for day in sorted(self._counted)],
+            )
+
+
+class PostgresState:
+    """One row of ``cstool_state``, read and written by the store that holds its lock."""
+
+    def __init__(self, store: PostgresStore, name: str):
+        self._store, self.name = store, name
+
+    def load(self):
+        import orjson
+
+        with self._store._errors():
+            row = self._store.conn.execute("SELECT value::text FROM cstool_state WHERE name = %s", (self.name,))
+            found = row.fetchone()
+        return None if found is None else orjson.loads(found[0])
+
+    def save(self, value) -> None:
+        import orjson
+
+        with self._store._errors():
+            self._store.conn.execute(
+                "INSERT INTO cstool_state (name, value) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (self.name, orjson.dumps(value).decode()),
             )
 
 
