@@ -31,6 +31,8 @@ _LAZY = {
     "Report": "cstool.core.reports",
     "ReportRequest": "cstool.core.reports",
     "ReportResult": "cstool.core.reports",
+    "Chart": "cstool.core.reports",
+    "Section": "cstool.core.reports",
     "pct": "cstool.core.reports",
     "summary": "cstool.core.reports",
     "mask": "cstool.core.privacy",
@@ -77,6 +79,7 @@ _LAZY = {
     "day_of_id": "cstool.core.storage",
     "count_values": "cstool.core.storage",
     "MONTH": "cstool.core.storage",
+    "DAY": "cstool.core.storage",
     "parse_datetime": "cstool.core.timeutil",
 }
 
@@ -122,13 +125,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.privacy import mask as mask
     from cstool.core.records import closed_without_reply as closed_without_reply
     from cstool.core.reports import (
+        Chart as Chart,
         Report as Report,
         ReportRequest as ReportRequest,
         ReportResult as ReportResult,
+        Section as Section,
         pct as pct,
         summary as summary,
     )
     from cstool.core.storage import (
+        DAY as DAY,
         MONTH as MONTH,
         RecordStore as RecordStore,
         Selection as Selection,

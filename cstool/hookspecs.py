@@ -111,6 +111,22 @@ def cstool_notify(actions, policy, workspace, store):
     """
 
 
+@hookspec(firstresult=True)
+def cstool_send_report(path, title, recipients, policy, workspace, store):
+    """Send a report file to the people who should read it (``cstool report NAME --send``).
+
+    Called once per ``--send``, after the file is written. firstresult: the first
+    implementation that sends it answers, the others are not asked; the bundled ``smtp``
+    plugin mails it as an attachment when ``[notify.smtp]`` is set, else the bundled
+    ``outbox`` plugin (trylast) keeps it in the store's outbox.
+    Arguments: ``path`` (Path of the file), ``title`` (str: the report and its period, in
+    the workspace's language), ``recipients`` (list of names, as in ``[departments]``),
+    ``policy`` (Policy), ``workspace`` (Workspace), ``store`` (RecordStore).
+    Returns: a line saying how it went ("e-mailed to 2 of 3 recipients"), or None to
+    leave it to the next plugin.
+    """
+
+
 # ---- report family ---------------------------------------------------------------
 
 

@@ -78,6 +78,9 @@ def test_override_needs_a_reason_which_is_recorded(ws_cli):
     assert granted.exit_code == 0, granted.stderr
     case = granted.json()
     assert case["entitlement"] == "return" and "经理特批" in case["entitlement_reason"]
+    register(ws_cli)  # by the rule
+    returns = ws_cli("report", "aftersales-returns", "--format", "json").json()["totals"]
+    assert returns["overrides"] == 1 and returns["count"] == 2  # the monthly report shows 三包 overrides
 
 
 def test_bad_registrations(ws_cli):
@@ -96,7 +99,7 @@ def test_flow_and_reports(ws_cli):
     ws_cli("update", first, "--set", "evaluation_score=5")
     ws_cli("update", second, "--set", "evaluation_score=2")
     returns = ws_cli("report", "aftersales-returns", "--format", "json").json()
-    assert returns["totals"] == {"count": 2, "returns": 1, "exchanges": 1}
+    assert returns["totals"] == {"count": 2, "returns": 1, "exchanges": 1, "overrides": 0}
     evaluation = ws_cli("report", "aftersales-evaluation", "--format", "json").json()
     assert evaluation["totals"] == {
         "finished": 2,

@@ -10,12 +10,18 @@ through a symbolic link nor over an existing file without ``--force``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cstool.core.i18n import _
+
+if TYPE_CHECKING:
+    from cstool.cli.charts import Plot
+
+FONTS = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 
 SUFFIXES = (".csv", ".xlsx", ".html", ".md", ".json")
 
@@ -54,19 +60,42 @@ def save_rows(
 ) -> None:
     """Write ``rows`` (the last ``totals`` of them a totals row) as ``path``'s suffix says;
     ``.json`` writes ``json_value``, what ``--format json`` prints."""
-    from cstool.cli.output import rows_as_csv, rows_as_markdown
+    save_blocks(path, title=title, blocks=[Block(title, headers, rows, totals)], json_value=json_value, force=force)
+
+
+def save_blocks(path: Path, *, title: str, blocks: Sequence[Block], json_value: Any, force: bool = False) -> None:
+    """Write ``blocks`` (tables, each with its chart) as ``path``'s suffix says."""
     from cstool.core.files import write_new_file
 
     check_suffix(path)
-    build = {
-        ".csv": lambda: "\ufeff".encode() + rows_as_csv(headers, rows).encode("utf-8"),
-        ".md": lambda: (f"# {title}\n\n" + rows_as_markdown(headers, rows) + "\n").encode("utf-8"),
-        ".html": lambda: rows_as_html(title, headers, rows, totals).encode("utf-8"),
-        ".xlsx": lambda: rows_as_xlsx(title, headers, rows, totals),
-        ".json": lambda: _json(json_value),
-    }[path.suffix.lower()]
-    write_new_file(path, build(), replace=force)
+    write_new_file(path, render(path.suffix.lower()[1:], title, blocks, json_value), replace=force)
     click.echo(_("written: {output}").format(output=path), err=True)
+
+
+def render(fmt: str, title: str, blocks: Sequence[Block], json_value: Any, subtitle: str = "") -> bytes:
+    """``blocks`` in format ``fmt`` (csv, md, html, xlsx, json) as the bytes of a file."""
+    from cstool.cli.output import rows_as_csv, rows_as_markdown
+
+    if fmt == "json":
+        return _json(json_value)
+    if fmt == "xlsx":
+        return workbook(blocks)
+    if fmt == "html":
+        return page_html(title, blocks, subtitle).encode("utf-8")
+    single = len(blocks) == 1
+    if fmt == "csv":  # a BOM for Excel; several tables one after another, each under its title
+        text = "\n".join(
+            ("" if single else rows_as_csv([block.title], [])) + rows_as_csv(block.headers, block.rows)
+            for block in blocks
+        )
+        return "\ufeff".encode() + text.encode("utf-8")
+    parts = [f"# {title}\n"] + ([subtitle + "\n"] if subtitle else [])
+    for block in blocks:
+        if not single:
+            parts.append(f"## {block.title}\n")
+        parts.append(rows_as_markdown(block.headers, block.rows) + "\n")
+        parts += [f"{note}  " for note in block.notes]
+    return "\n".join(parts).encode("utf-8")
 
 
 def _json(value: Any) -> bytes:
@@ -75,29 +104,66 @@ def _json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: .3em .6em; text-align: left; }}
-th {{ background: #f3f3f3; position: sticky; top: 0; }}
-td.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
-tr.totals td {{ font-weight: bold; border-top: 2px solid #888; }}
-</style></head>
-<body><h1>{title}</h1>
-<table><thead><tr>{head}</tr></thead><tbody>
-{body}
-</tbody></table></body></html>
+@dataclass(frozen=True)
+class Block:
+    """One table of a page or workbook: its title, headings and rows (the last ``totals``
+    of them a totals row), figures of the whole that are no column (``notes``), and the
+    chart of its rows, if any."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    totals: int = 0
+    notes: Sequence[str] = ()
+    plot: Plot | None = None
+
+
+STYLE = """
+body { font-family: {fonts}; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: .5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; }
+th { background: #f3f3f3; position: sticky; top: 0; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+tr.totals td { font-weight: bold; border-top: 2px solid #888; }
+section { margin-bottom: 2.5em; }
+figure { margin: .5em 0; max-width: 860px; }
+figure svg { width: 100%; height: auto; }
+nav ol { columns: 2; }
+p.note { margin: .2em 0; }
+p.empty { color: #777; }
 """
 
 
-def rows_as_html(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], totals: int = 0) -> str:
-    """One page, nothing fetched from anywhere: every value escaped, never run."""
+def page_html(title: str, blocks: Sequence[Block], subtitle: str = "") -> str:
+    """One self-contained page: styles inline, charts inline SVG drawn here, nothing
+    fetched from anywhere when it is opened; every value escaped, never run."""
     from html import escape
 
-    from cstool.cli.output import cell
     from cstool.core.i18n import language
+
+    parts = [f"<h1>{escape(title)}</h1>"]
+    if subtitle:
+        parts.append(f"<p>{escape(subtitle)}</p>")
+    several = len(blocks) > 1
+    if several:
+        items = "".join(f'<li><a href="#s{i}">{escape(b.title)}</a></li>' for i, b in enumerate(blocks, start=1))
+        parts.append(f"<nav><ol>{items}</ol></nav>")
+    for index, block in enumerate(blocks, start=1):
+        heading = f"<h2>{escape(block.title)}</h2>" if several else ""
+        parts.append(f'<section id="s{index}">{heading}{_block_html(block)}</section>')
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if language() == "zh" else "en"}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE.replace('{fonts}', FONTS)}</style></head>\n<body>\n"
+        + "\n".join(parts)
+        + "\n</body></html>\n"
+    )
+
+
+def _block_html(block: Block) -> str:
+    from html import escape
+
+    from cstool.cli.charts import svg
+    from cstool.cli.output import cell
 
     def td(value: Any) -> str:
         number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -107,33 +173,53 @@ def rows_as_html(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any
             else f"<td>{escape(cell(value, None))}</td>"
         )
 
-    body = []
-    for index, row in enumerate(rows):
-        css = ' class="totals"' if index >= len(rows) - totals else ""
-        body.append(f"<tr{css}>" + "".join(td(v) for v in row) + "</tr>")
-    return PAGE.format(
-        lang="zh-CN" if language() == "zh" else "en",
-        title=escape(title),
-        head="".join(f"<th>{escape(h)}</th>" for h in headers),
-        body="\n".join(body),
-    )
+    html = []
+    if block.plot is not None:
+        html.append(f'<figure class="chart">{svg(block.plot, block.title)}</figure>')
+    if block.rows:
+        body = []
+        for index, row in enumerate(block.rows):
+            css = ' class="totals"' if index >= len(block.rows) - block.totals else ""
+            body.append(f"<tr{css}>" + "".join(td(v) for v in row) + "</tr>")
+        head = "".join(f"<th>{escape(str(h))}</th>" for h in block.headers)
+        html.append(f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>")
+    else:
+        html.append(f'<p class="empty">{escape(_("nothing in this period"))}</p>')
+    html += [f'<p class="note">{escape(note)}</p>' for note in block.notes]
+    return "\n".join(html)
 
 
-def rows_as_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], totals: int = 0) -> bytes:
-    """One sheet: the header frozen and filterable, numbers as numbers, text as text (a
-    cell starting with = is never a formula), columns about as wide as their contents."""
+def rows_as_html(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], totals: int = 0) -> str:
+    return page_html(title, [Block(title, headers, rows, totals)])
+
+
+def workbook(blocks: Sequence[Block]) -> bytes:
+    """One sheet per block: the header frozen and filterable, numbers as numbers, text as
+    text (a cell starting with = is never a formula), columns about as wide as their
+    contents, and a native Excel chart where the block has one."""
     import io
 
     import xlsxwriter
-    from wcwidth import wcswidth
-
-    from cstool.cli.output import cell
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(_sheet_name(title))
+    names: set[str] = set()
+    for block in blocks:
+        _sheet(book, block, _sheet_name(block.title, names))
+    book.close()
+    return buffer.getvalue()
+
+
+def _sheet(book, block: Block, name: str) -> None:
+    from wcwidth import wcswidth
+
+    from cstool.cli.charts import add_to_sheet
+    from cstool.cli.output import cell
+
+    sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#F3F3F3", "border": 1})
     total_format = book.add_format({"bold": True, "top": 2})
+    headers, rows, totals = block.headers, block.rows, block.totals
     widths = [max(8, _width(wcswidth, h)) for h in headers]
     for column, header in enumerate(headers):
         sheet.write_string(0, column, str(header), bold)
@@ -149,22 +235,42 @@ def rows_as_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any
                 sheet.write_string(index, column, text, style)
                 if column < len(widths):
                     widths[column] = max(widths[column], min(60, _width(wcswidth, text)))
+    below = len(rows) + 2
+    for offset, note in enumerate(block.notes):
+        sheet.write_string(below + offset, 0, note)
     for column, width in enumerate(widths):
         sheet.set_column(column, column, width + 2)
     sheet.freeze_panes(1, 0)
     if headers:
         sheet.autofilter(0, 0, max(len(rows) - totals, 1), len(headers) - 1)
-    book.close()
-    return buffer.getvalue()
+    if block.plot is not None:  # the chart's data under the table, the chart beside it
+        data_row = below + len(block.notes) + 1
+        add_to_sheet(book, sheet, block.plot, block.title, data_row, _cell_name(0, len(headers) + 1))
+
+
+def _cell_name(row: int, column: int) -> str:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    return xl_rowcol_to_cell(row, column)
+
+
+def rows_as_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], totals: int = 0) -> bytes:
+    return workbook([Block(title, headers, rows, totals)])
 
 
 SHEET_NAME_FORBIDDEN = "[]:*?/\\"
 
 
-def _sheet_name(title: str) -> str:
-    """Excel refuses some characters in a sheet's name and more than 31 of them."""
-    name = "".join(" " if ch in SHEET_NAME_FORBIDDEN else ch for ch in title).strip() or "cstool"
-    return name[:31]
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """Excel refuses some characters in a sheet's name, more than 31 of them, and two
+    sheets of one name (compared without case)."""
+    name = ("".join(" " if ch in SHEET_NAME_FORBIDDEN else ch for ch in title).strip() or "cstool")[:31]
+    number = 1
+    while name.lower() in taken:
+        number += 1
+        name = f"{name[: 31 - len(str(number)) - 1]}~{number}"
+    taken.add(name.lower())
+    return name
 
 
 def _width(wcswidth, text: str) -> int:

@@ -6,9 +6,12 @@ import click
 
 from cstool.cli.common import parse_day, parse_instant
 from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
-from cstool.cli.output_files import check_suffix, output_option, save_rows
+from cstool.cli.output_files import check_suffix, output_option, save_blocks
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
+from cstool.core.timeutil import month_period, quarter_period
+
+PAGE_FORMATS = (*REPORT_FORMATS, "html", "xlsx")
 
 
 def register(cli: click.Group) -> None:
@@ -19,17 +22,23 @@ def register(cli: click.Group) -> None:
 @click.argument("name", required=False)
 @click.option("--since", metavar="D", help="From this date (YYYY-MM-DD), inclusive.")
 @click.option("--until", metavar="D", help="To this date, inclusive.")
+@click.option("--month", metavar="M", help="The month YYYY-MM (or last-month): --since and --until at once.")
+@click.option("--quarter", metavar="Q", help="The quarter YYYYQn (or last-quarter): --since and --until at once.")
 @click.option("--by", metavar="FIELD", help="Group rows by this field (each report lists what it accepts).")
 @click.option("--now", "now_text", metavar="T", help="Evaluate as of this instant.")
-@format_option(REPORT_FORMATS)
+@click.option("--send", is_flag=True, help="Send the report as a file to its recipients (policy [reports.send]).")
+@format_option(PAGE_FORMATS)
 @output_option
 @click.pass_obj
-def report_command(app, name, since, until, by, now_text, fmt, output, force):
-    """Run report NAME, or list the reports."""
+def report_command(app, name, since, until, month, quarter, by, now_text, send, fmt, output, force):
+    """Run report NAME, or list the reports. `report monthly --month 2026-11` is the 月报 of
+    every department; --format html draws charts, --format xlsx (with --output) makes a workbook."""
     from cstool.core.reports import ReportRequest
 
     if output is not None:
         check_suffix(output)  # before the work, not after it
+    if fmt == "xlsx" and output is None and not send:
+        raise click.BadParameter(_("a workbook is a file: give --output FILE.xlsx"), param_hint="--format")
 
     reports = app.reports()
     lang = app.lang
@@ -40,7 +49,7 @@ def report_command(app, name, since, until, by, now_text, fmt, output, force):
                 {"reports": [{"name": r[0], "title": r[1], "by": list(reports[r[0]].by), "plugin": r[3]} for r in rows]}
             )
         else:
-            emit_rows(fmt, ["report", "title", "--by", "plugin"], rows)
+            emit_rows(fmt if fmt in REPORT_FORMATS else "table", ["report", "title", "--by", "plugin"], rows)
         return
     report = reports.get(name)
     if report is None:
@@ -53,14 +62,8 @@ def report_command(app, name, since, until, by, now_text, fmt, output, force):
             _("report {name} groups by {accepted}, not {by!r}").format(name=name, accepted=accepted, by=by),
             param_hint="--by",
         )
-    today = app.now().date()
-    first, last = parse_day(since, "--since", today=today), parse_day(until, "--until", today=today, end=True)
-    if first and last and first > last:
-        raise click.BadParameter(
-            _("--since {since} is after --until {until}: the period is empty").format(since=since, until=until),
-            param_hint="--since",
-        )
     now = parse_instant(app, now_text, "--now") or app.now()
+    first, last = _period(app, name, since, until, month, quarter, now.astimezone(app.tz).date())
     request = ReportRequest(
         records=app.store.records,
         policy=app.policy,
@@ -73,6 +76,7 @@ def report_command(app, name, since, until, by, now_text, fmt, output, force):
         clock_source=app.clocks,
         store=app.store,
         clock_tally_source=app.clock_tally,
+        reports=reports,
     )
     from cstool.core.files import collector_paused
 
@@ -82,36 +86,138 @@ def report_command(app, name, since, until, by, now_text, fmt, output, force):
     notes = app.sla.holiday_gaps(first or now.astimezone(app.tz).date(), last or now.astimezone(app.tz).date())
     payload = {
         "report": name,
-        "since": since and first.isoformat(),
-        "until": until and last.isoformat(),
+        "since": first and first.isoformat(),
+        "until": last and last.isoformat(),
         "columns": result.columns,
         "rows": result.rows,
         "totals": result.totals,
+        **({"sections": [_section_json(s, lang) for s in result.sections]} if result.sections else {}),
         **({"notes": notes} if notes else {}),
     }
-    if fmt == "json" and output is None:
+    title = result.title.get(lang) or report.title.get(lang, name)
+    period = f"{first or '…'} – {last or '…'}" if first or last else ""
+    if send:
+        from cstool.cli.report_sending import send_report
+
+        send_report(app, name, title, period, _blocks(result, lang, fmt, True), payload, fmt, output, force)
+    elif output is not None:  # a file for people, totals included (stdout CSV stays rows only, for scripts)
+        heading = f"{title} ({period})" if period else title
+        save_blocks(output, title=heading, blocks=_blocks(result, lang, "file", True), json_value=payload, force=force)
+    elif fmt == "json":
         emit_json(payload)
-        return
-    headers = [result.labels.get(c, {}).get(lang, c) for c in result.columns]
-    rows = [[row.get(c) for c in result.columns] for row in result.rows]
-    totals = _totals_rows(result) if result.totals and (fmt != "csv" or output is not None) else []
-    rows += totals
-    if output is not None:  # a file for people, totals included (stdout CSV stays rows only, for scripts)
-        title = f"{result.title.get(lang, name)}" + (f" ({since or '…'} – {until or '…'})" if since or until else "")
-        save_rows(output, title=title, headers=headers, rows=rows, json_value=payload, force=force, totals=len(totals))
-        return
-    if fmt in ("table", "md"):
-        click.echo(
-            f"{result.title.get(lang, name)}" + (f"  ({since or '…'} – {until or '…'})" if since or until else "")
-        )
-        click.echo()
-    emit_rows(fmt, headers, rows)
-    if fmt in ("table", "md"):  # figures of the whole that are no column (end to end, the weakest link)
-        for key, value in result.totals.items():
-            if key not in result.columns and not isinstance(value, dict | list):
-                click.echo(f"{result.labels.get(key, {}).get(lang, key)}: {value if value is not None else '—'}")
+    elif fmt == "html":
+        from cstool.cli.output_files import render
+
+        click.echo(render("html", title, _blocks(result, lang, fmt, True), payload, period).decode("utf-8"), nl=False)
+    else:
+        _print(result, title, period, lang, fmt)
     for note in notes:  # beside the rows, not in them: stdout may be a file or a pipe
         click.echo(_("warning: {message}").format(message=note), err=True)
+
+
+def _period(app, name, since, until, month, quarter, today):
+    """The period asked for: --month, --quarter or --since/--until (one way at a time);
+    the monthly report without one is the last whole month (what a cron line on the 1st wants)."""
+    given = [option for option, value in (("--month", month), ("--quarter", quarter)) if value is not None]
+    if len(given) > 1 or (given and (since or until)):
+        raise click.UsageError(_("give one period: --month, --quarter, or --since/--until"))
+    try:
+        if month is not None:
+            return month_period(month, today)
+        if quarter is not None:
+            return quarter_period(quarter, today)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=given[0]) from None
+    if name == "monthly" and since is None and until is None:
+        return month_period("last-month", today)
+    first, last = parse_day(since, "--since", today=today), parse_day(until, "--until", today=today, end=True)
+    if first and last and first > last:
+        raise click.BadParameter(
+            _("--since {since} is after --until {until}: the period is empty").format(since=since, until=until),
+            param_hint="--since",
+        )
+    return first, last
+
+
+def _section_json(section, lang: str) -> dict:
+    result = section.result
+    return {
+        "report": section.name,
+        "by": section.by,
+        "title": result.title.get(lang) or section.title.get(lang, section.name),
+        "columns": result.columns,
+        "rows": result.rows,
+        "totals": result.totals,
+    }
+
+
+def _parts(result, lang: str) -> list[tuple[str, object]]:
+    """(title, result) of each table: the sections of a report made of others, else itself."""
+    if not result.sections:
+        return [("", result)]
+    parts = []
+    for section in result.sections:
+        title = section.result.title.get(lang) or section.title.get(lang, section.name)
+        if section.by:
+            title += " · " + section.result.labels.get(section.by, {}).get(lang, section.by)
+        parts.append((title, section.result))
+    return parts
+
+
+def _blocks(result, lang: str, fmt: str, with_totals: bool):
+    """Each table of ``result`` as a ``Block``: headings in ``lang``, totals rows, the
+    figures of the whole that are no column, and its chart for a page or a workbook."""
+    from cstool.cli.output_files import Block
+
+    blocks = []
+    for title, part in _parts(result, lang):
+
+        def heading(column, part=part):
+            return part.labels.get(column, {}).get(lang, column)
+
+        plot = None
+        if part.chart is not None and fmt in ("html", "xlsx", "file"):
+            from cstool.cli.charts import plot_of
+
+            plot = plot_of(part.chart, part.rows, heading)
+        totals = _totals_rows(part) if with_totals and part.totals else []
+        rows = [[row.get(c) for c in part.columns] for row in part.rows] + totals
+        remarks = [
+            f"{heading(key)}: {value if value is not None else '—'}"
+            for key, value in part.totals.items()
+            if key not in part.columns and not isinstance(value, dict | list)
+        ]
+        blocks.append(
+            Block(
+                title or (part.title.get(lang) or ""),
+                [heading(c) for c in part.columns],
+                rows,
+                len(totals),
+                remarks,
+                plot,
+            )
+        )
+    return blocks
+
+
+def _print(result, title: str, period: str, lang: str, fmt: str) -> None:
+    """A report on the terminal (table, md) or as CSV rows for a script (no totals)."""
+    blocks = _blocks(result, lang, fmt, fmt != "csv")
+    if fmt in ("table", "md"):
+        click.echo(f"{title}  ({period})" if period else title)
+        click.echo()
+    for index, block in enumerate(blocks):
+        if result.sections:
+            click.echo(("\n" if index else "") + (f"## {block.title}" if fmt == "md" else block.title))
+            if fmt != "csv":
+                click.echo()
+        if block.rows or not result.sections:
+            emit_rows(fmt, block.headers, block.rows)
+        else:
+            click.echo(_("nothing in this period"))
+        if fmt in ("table", "md"):  # figures of the whole that are no column (end to end, the weakest link)
+            for remark in block.notes:
+                click.echo(remark)
 
 
 def _totals_rows(result) -> list[list]:

@@ -33,6 +33,7 @@ BUNDLED = (
     "cstool.plugins.surveys",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
+    "cstool.plugins.monthly",
     "cstool.plugins.outbox",
     "cstool.plugins.smtp",
     "cstool.plugins.postgresql",

@@ -229,6 +229,8 @@ CORE_KEYS = (
     "sla.*",
     "escalation.levels",
     "notify.calendar",
+    "reports.compliance_target_pct",
+    "reports.send",
 )
 
 
@@ -348,6 +350,28 @@ def check_core(policy: Policy) -> list[Problem]:
     blocked = policy.get("plugins.blocked", [])
     if not (isinstance(blocked, list) and all(isinstance(name, str) for name in blocked)):
         problems.append(Problem(("plugins", "blocked"), _('must be a list of plugin names, such as ["smtp"]')))
+    return problems + _report_problems(policy, departments)
+
+
+def _report_problems(policy: Policy, departments: dict) -> list[Problem]:
+    """[reports]: the compliance target of the charts, and who ``report --send`` sends to."""
+    problems = []
+    target = policy.get("reports.compliance_target_pct", 0)
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 100:
+        problems.append(Problem(("reports", "compliance_target_pct"), _("must be a percentage, 0 to 100")))
+    send = policy.get("reports.send", {})
+    if not isinstance(send, dict):
+        return [*problems, Problem(("reports", "send"), _("must be a table with department and recipients"))]
+    if "department" in send and send["department"] not in departments:
+        problems.append(
+            Problem(
+                ("reports", "send", "department"),
+                _("names no department of [departments]: {names}").format(names=", ".join(departments)),
+            )
+        )
+    recipients = send.get("recipients", [])
+    if not (isinstance(recipients, list) and all(isinstance(name, str) for name in recipients)):
+        problems.append(Problem(("reports", "send", "recipients"), _("must be a list of names")))
     return problems
 
 

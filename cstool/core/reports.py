@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
@@ -38,6 +38,16 @@ class ReportRequest:
     store: Any = None  # the command's RecordStore; without one, each and tally read records(kind)
     # (kind, selection, now, by, default priority) -> (counted, rest): the Context's clock_tally
     clock_tally_source: Callable[..., tuple[dict, Any]] | None = None
+    reports: Mapping[str, Report] = field(default_factory=dict)  # every report, for one made of others
+
+    def run(self, name: str, by: str | None = None) -> ReportResult:
+        """Report ``name`` (grouped ``by``) over the same period as of the same now: a report
+        made of others (the monthly one) gets exactly what each gives alone."""
+        return self.reports[name].run(replace(self, by=by))
+
+    def for_period(self, since: date | None, until: date | None) -> ReportRequest:
+        """The same request over another period (a trend reaching back before it)."""
+        return replace(self, since=since, until=until)
 
     @cached_property
     def period(self):
@@ -104,15 +114,47 @@ class ReportRequest:
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
 
+@dataclass(frozen=True)
+class Chart:
+    """How a report's rows are drawn where a person would rather look (``--format html``,
+    ``.xlsx``): ``type`` ``line`` (a value over time), ``bar`` (compared side by side),
+    ``stacked`` (parts of a whole: the backlog's phases) or ``gauge`` (one percentage per
+    row); ``x`` the column along the axis, ``y`` the columns drawn. ``series``: a column
+    whose values split ``y`` into one series each (an SLA row per clock). ``target``: a
+    line drawn across at this value (a percentage target)."""
+
+    type: str
+    x: str
+    y: tuple[str, ...]
+    series: str | None = None
+    target: float | None = None
+
+
 @dataclass
 class ReportResult:
-    """Rows of a report. ``columns`` are keys of the rows; ``labels`` give their headings."""
+    """Rows of a report. ``columns`` are keys of the rows; ``labels`` give their headings.
+
+    ``chart`` says how the rows are drawn, when they suit a chart. ``sections``: a report
+    made of others (the monthly one) holds each as a ``Section``, and no rows of its own.
+    """
 
     columns: list[str]
     rows: list[dict]
     totals: dict = field(default_factory=dict)
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     title: Mapping[str, str] = field(default_factory=dict)
+    chart: Chart | None = None
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report made of others: report ``name`` grouped ``by``, its title and result."""
+
+    name: str
+    by: str | None
+    title: Mapping[str, str]
+    result: ReportResult
 
 
 @dataclass(frozen=True)
@@ -120,6 +162,8 @@ class Report:
     """A report a plugin offers: ``run(request) -> ReportResult``.
 
     ``by`` lists the grouping fields it accepts for ``--by`` (empty: it takes none).
+    ``monthly``: the groupings in which it joins the monthly report (``None``: ungrouped;
+    ``("department", "priority")``: twice); empty, it stays out.
     """
 
     name: str
@@ -127,6 +171,7 @@ class Report:
     run: Callable[[ReportRequest], ReportResult]
     by: tuple[str, ...] = ()
     plugin: str = ""
+    monthly: tuple[str | None, ...] = ()
 
 
 def pct(part: float, whole: float) -> float | None:

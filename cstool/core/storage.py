@@ -25,6 +25,8 @@ from cstool.core.i18n import _
 
 STORE_URL_VARIABLE = "CSTOOL_STORE_URL"
 MONTH = "@month"  # for tally: the month of created_at
+DAY = "@day"  # for tally: the day of created_at
+DATE_PARTS = {MONTH: "%Y-%m", DAY: "%Y-%m-%d"}
 
 
 @runtime_checkable
@@ -89,7 +91,8 @@ class RecordStore(Protocol):
     def tally(self, kind: str, selection: Selection, fields: tuple[str, ...], tz: tzinfo) -> dict[tuple, int]:
         """How many of the records ``selection`` keeps have each combination of values of
         ``fields`` (a field's stored value, None when absent; ``MONTH``: the month of
-        ``created_at`` in ``tz``, as ``YYYY-MM``). A backend counts where the records are."""
+        ``created_at`` in ``tz``, as ``YYYY-MM``; ``DAY``: its day,
+        ``YYYY-MM-DD``). A backend counts where the records are."""
 
     def get(self, kind: str, record_id: str) -> dict | None:
         """One record by id, or None."""
@@ -158,8 +161,8 @@ def count_values(records: Iterable[Mapping[str, Any]], fields: tuple[str, ...], 
     counts: dict[tuple, int] = {}
     for record in records:
         key = tuple(
-            datetime.fromisoformat(record["created_at"]).astimezone(tz).strftime("%Y-%m")
-            if name == MONTH
+            datetime.fromisoformat(record["created_at"]).astimezone(tz).strftime(DATE_PARTS[name])
+            if name in DATE_PARTS
             else record.get(name)
             for name in fields
         )

@@ -110,7 +110,44 @@ def relative_day(text: str, today: date, end: bool = False) -> date | None:
     return None
 
 
+def month_period(text: str, today: date) -> tuple[date, date]:
+    """``YYYY-MM`` (or ``this-month``, ``last-month``, 本月, 上月) as its first and last day."""
+    name = _RELATIVE_ZH.get(text.strip(), text.strip().lower())
+    if name in ("this-month", "last-month"):
+        first = relative_day(name, today)
+        assert first is not None
+    else:
+        try:
+            first = datetime.strptime(name, "%Y-%m").date()
+        except ValueError:
+            raise ValueError(f"{text!r} is not a month: YYYY-MM, this-month or last-month") from None
+    return first, _last_day(first, 1)
+
+
+def quarter_period(text: str, today: date) -> tuple[date, date]:
+    """``YYYYQn`` / ``YYYY-Qn`` (or ``this-quarter``, ``last-quarter``, 本季度, 上季度) as
+    its first and last day."""
+    name = _RELATIVE_ZH.get(text.strip(), text.strip().lower())
+    if name in ("this-quarter", "last-quarter"):
+        first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        if name == "last-quarter":
+            first = date(first.year - 1, 10, 1) if first.month == 1 else first.replace(month=first.month - 3)
+    else:
+        year, sep, quarter = name.replace("-", "").partition("q")
+        if not (sep and year.isdigit() and len(year) == 4 and quarter in ("1", "2", "3", "4")):
+            raise ValueError(f"{text!r} is not a quarter: YYYYQ1-YYYYQ4, this-quarter or last-quarter")
+        first = date(int(year), 3 * int(quarter) - 2, 1)
+    return first, _last_day(first, 3)
+
+
+def _last_day(first: date, months: int) -> date:
+    month = first.month - 1 + months
+    return date(first.year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
 _RELATIVE_ZH = {
+    "本季度": "this-quarter",
+    "上季度": "last-quarter",
     "今天": "today",
     "昨天": "yesterday",
     "本周": "this-week",

@@ -251,6 +251,7 @@ def returns_summary(request):
         "count": sum(counts.values()),
         "returns": sum(n for key, n in counts.items() if key[2] == "return"),
         "exchanges": sum(n for key, n in counts.items() if key[2] == "exchange"),
+        "overrides": sum(1 for r in _records(request) if r.get("override_reason")),  # 三包 decided otherwise
     }
     return api.ReportResult(
         ["product_line", "product", "entitlement", "reason", "count"],
@@ -262,6 +263,9 @@ def returns_summary(request):
             "entitlement": label("Granted", "处理方式"),
             "reason": label("Reason", "原因"),
             "count": label("Cases", "数量"),
+            "returns": label("Returns", "退货"),
+            "exchanges": label("Exchanges", "换货"),
+            "overrides": label("三包 overrides (decided otherwise, with a reason)", "三包例外处理"),
         },
         label("Returns and exchanges", "退换货汇总表"),
     )
@@ -354,7 +358,10 @@ def outlet_load(request):
 def cstool_reports():
     return [
         api.Report(
-            "aftersales-returns", label("Returns and exchanges by product and reason", "退换货汇总表"), returns_summary
+            "aftersales-returns",
+            label("Returns and exchanges by product and reason", "退换货汇总表"),
+            returns_summary,
+            monthly=(None,),
         ),
         api.Report("aftersales-evaluation", label("After-sales evaluation", "售后服务评价表"), evaluation),
         api.Report("aftersales-outlets", label("Outlet load", "网点负荷"), outlet_load),

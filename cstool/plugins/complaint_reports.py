@@ -49,6 +49,7 @@ def causes(request):
             "share_pct": label("Share %", "占比 %"),
         },
         label("Top causes", "投诉原因排行"),
+        api.Chart("bar", x="category", y=("count",)),
     )
 
 
@@ -119,6 +120,7 @@ def trend(request):
         _rate_totals(rows),
         _RATE_LABELS | {"month": label("Month", "月份"), "top_cause": label("Top cause", "主要原因")},
         label("Complaint trend by month", "投诉月度趋势"),
+        api.Chart("line", x="month", y=("received", "resolved")),
     )
 
 
@@ -176,6 +178,7 @@ def resolution_rate(request):
         _RATE_LABELS
         | {"month": label("Month", "月份"), "closed_without_reply": label("Closed without reply", "未答复即关闭")},
         label("Resolution rate against target", "投诉解决率（对照目标）"),
+        api.Chart("bar", x="month", y=("resolution_rate_pct",), target=target),
     )
 
 
@@ -307,10 +310,19 @@ def timeliness(request):
 @hookimpl
 def cstool_reports():
     return [
-        api.Report("complaint-causes", label("Top complaint causes", "投诉原因排行（分析表）"), causes),
-        api.Report("complaint-repeats", label("Repeat complainants", "重复投诉客户（分析表）"), repeats),
+        api.Report(
+            "complaint-causes", label("Top complaint causes", "投诉原因排行（分析表）"), causes, monthly=(None,)
+        ),
+        api.Report(
+            "complaint-repeats", label("Repeat complainants", "重复投诉客户（分析表）"), repeats, monthly=(None,)
+        ),
         api.Report("complaint-trend", label("Complaint trend by month", "投诉月度趋势（分析表）"), trend),
-        api.Report("complaint-resolution", label("Resolution rate against target", "投诉解决率"), resolution_rate),
+        api.Report(
+            "complaint-resolution",
+            label("Resolution rate against target", "投诉解决率"),
+            resolution_rate,
+            monthly=(None,),
+        ),
         api.Report("complaint-tracking", label("Open cases: age and next due time", "案件追踪表"), tracking),
         api.Report("complaint-summary", label("Complaint summary for a period", "投诉总结表"), summary),
         api.Report(

@@ -261,13 +261,16 @@ def complaint_statistics(request):
         "received": label("Received", "受理数"),
         "resolved": label("Resolved", "已解决"),
         "resolution_rate_pct": label("Resolution rate %", "投诉解决率 %"),
+        "target_pct": label("Target %", "目标 %"),
     }
+    chart_type = "line" if by == "month" else "bar"
     return api.ReportResult(
         [by, "received", "resolved", "resolution_rate_pct"],
         rows,
         totals,
         labels,
         label("Complaint statistics", "投诉统计表"),
+        api.Chart(chart_type, x=by, y=("received", "resolved")),
     )
 
 

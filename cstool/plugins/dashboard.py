@@ -39,10 +39,22 @@ def dashboard(request):
         "resolution_rate_pct": label("Resolved %", "解决率 %"),
     }
     return api.ReportResult(
-        ["title", "count", *PHASE_COLUMNS, "resolution_rate_pct"], rows, totals, labels, label("Dashboard", "工作总览")
+        ["title", "count", *PHASE_COLUMNS, "resolution_rate_pct"],
+        rows,
+        totals,
+        labels,
+        label("Dashboard", "工作总览"),
+        api.Chart("stacked", x="title", y=tuple(PHASE_COLUMNS)),  # the backlog: what is in each phase
     )
 
 
 @hookimpl
 def cstool_reports():
-    return [api.Report("dashboard", label("Dashboard: records by phase", "工作总览：各类记录的处理阶段"), dashboard)]
+    return [
+        api.Report(
+            "dashboard",
+            label("Dashboard: records by phase", "工作总览：各类记录的处理阶段"),
+            dashboard,
+            monthly=(None,),
+        )
+    ]

@@ -327,6 +327,7 @@ def chain_decay(request):
             "links": label("Links", "环节数"),
         },
         label("Satisfaction along the workflow chain", "内部服务链满意度衰减"),
+        api.Chart("bar", x="link", y=("satisfaction_pct",)),
     )
 
 
@@ -339,7 +340,12 @@ def cstool_reports():
             compliance_matrix,
         ),
         api.Report("internal-evaluation", label("Mutual evaluation by month", "部门互评（月度）"), mutual_evaluation),
-        api.Report("internal-chain", label("Satisfaction decay along the chain", "内部服务链满意度衰减"), chain_decay),
+        api.Report(
+            "internal-chain",
+            label("Satisfaction decay along the chain", "内部服务链满意度衰减"),
+            chain_decay,
+            monthly=(None,),
+        ),
     ]
 
 

@@ -30,6 +30,25 @@ def cstool_notify(actions, store):
     store.append_log(OUTBOX, [{**action, "message": message(action), "delivered_at": stamp} for action in actions])
 
 
+@hookimpl(trylast=True)
+def cstool_send_report(path, title, recipients, store):
+    from cstool.api import now_in
+
+    entry = {
+        "report": title,
+        "file": str(path),
+        "recipients": list(recipients),
+        "message": _("{title}: {path}, for {recipients}").format(
+            title=title, path=path, recipients=", ".join(recipients)
+        ),
+        "delivered_at": now_in(UTC).isoformat(timespec="seconds"),
+    }
+    store.append_log(OUTBOX, [entry])
+    return _("kept in the outbox for {recipients} (no [notify.smtp] to mail it)").format(
+        recipients=", ".join(recipients)
+    )
+
+
 @hookimpl
 def cstool_commands(cli):
     import click
@@ -42,7 +61,8 @@ def cstool_commands(cli):
     @format_option()
     @click.pass_obj
     def outbox(app, since, record_id, fmt):
-        """发件箱: the escalation notices delivered by the bundled notifier, oldest first."""
+        """发件箱: the escalation notices (and reports sent with --send) the bundled notifier
+        kept, oldest first."""
         first = parse_day(since, "--since", today=app.now().date())
         notices = [
             n

@@ -123,6 +123,9 @@ def cstool_check_policy(policy):
         value = section.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(api.Problem(("phone", key), _("must be a whole number of seconds")))
+    target = section.get("service_level_target_pct", 0)
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 100:
+        problems.append(api.Problem(("phone", "service_level_target_pct"), _("must be a percentage, 0 to 100")))
     agents = section.get("agents", [])
     if not (isinstance(agents, list) and all(isinstance(a, str) for a in agents)):
         problems.append(api.Problem(("phone", "agents"), _("must be a list of agent names")))
@@ -312,7 +315,9 @@ def phone_report(request):
         "callbacks": label("Callbacks", "回访"),
         "callbacks_on_time_pct": label("On time %", "按时回访 %"),
     }
-    return api.ReportResult(columns, rows, figures(everyone), labels, label("Phone service", "电话服务统计"))
+    target = request.policy.get("phone.service_level_target_pct")
+    chart = api.Chart("gauge" if by == "agent" else "bar", x=by, y=("service_level_pct",), target=target)
+    return api.ReportResult(columns, rows, figures(everyone), labels, label("Phone service", "电话服务统计"), chart)
 
 
 @hookimpl
@@ -323,6 +328,7 @@ def cstool_reports():
             label("Calls per agent or hour: service level, ASA, AHT", "电话服务统计"),
             phone_report,
             by=("agent", "hour"),
+            monthly=("agent",),
         )
     ]
 
@@ -385,5 +391,6 @@ def cstool_policy_keys():
         "phone.callbacks",
         "phone.link_kinds",
         "phone.service_level_seconds",
+        "phone.service_level_target_pct",
         "phone.short_abandon_seconds",
     ]

@@ -352,15 +352,16 @@ class PostgresStore:
 
     def tally(self, kind: str, selection, fields: tuple[str, ...], tz) -> dict[tuple, int]:
         zone_name = getattr(tz, "key", None)
-        if selection.equals or (api.MONTH in fields and zone_name is None):
+        dates = {api.MONTH: "YYYY-MM", api.DAY: "YYYY-MM-DD"}
+        if selection.equals or (zone_name is None and any(name in dates for name in fields)):
             return api.count_values(self.stream(kind, selection), fields, tz)
         where, params = self._where(kind, selection)
         # each column one jsonb value per group, which psycopg hands back decoded
         columns, column_params, from_doc = [], [], []
         for name in fields:
-            from_doc.append(name != api.MONTH and name != "status" and name not in self.facets.get(kind, ()))
-            if name == api.MONTH:
-                columns.append("to_jsonb(to_char(created_at AT TIME ZONE %s, 'YYYY-MM'))")
+            from_doc.append(name not in dates and name != "status" and name not in self.facets.get(kind, ()))
+            if name in dates:
+                columns.append(f"to_jsonb(to_char(created_at AT TIME ZONE %s, '{dates[name]}'))")
                 column_params.append(zone_name)
             elif name == "status":
                 columns.append("to_jsonb(status)")

@@ -35,26 +35,56 @@ def _message(action, sender, to):
     return message
 
 
+def _connected(settings):
+    import smtplib
+
+    password = os.environ.get(settings.get("password_env", ""), "") if settings.get("password_env") else ""
+    smtp = smtplib.SMTP(settings["host"], int(settings.get("port", 25)), timeout=float(settings.get("timeout", 10)))
+    if settings.get("starttls"):
+        smtp.starttls()
+    if settings.get("username"):
+        smtp.login(settings["username"], password)
+    return smtp
+
+
 @hookimpl
 def cstool_notify(actions, policy):
     settings = policy.get("notify.smtp")
     if not settings:
         return
-    import smtplib
-
     addresses = settings.get("addresses", {})
-    password = os.environ.get(settings.get("password_env", ""), "") if settings.get("password_env") else ""
-    with smtplib.SMTP(
-        settings["host"], int(settings.get("port", 25)), timeout=float(settings.get("timeout", 10))
-    ) as smtp:
-        if settings.get("starttls"):
-            smtp.starttls()
-        if settings.get("username"):
-            smtp.login(settings["username"], password)
+    with _connected(settings) as smtp:
         for action in actions:
             to = [addresses[name] for name in action["recipients"] if name in addresses]
             if to:
                 smtp.send_message(_message(action, settings["sender"], to))
+
+
+@hookimpl
+def cstool_send_report(path, title, recipients, policy):
+    settings = policy.get("notify.smtp")
+    if not settings:
+        return None
+    import mimetypes
+    from email.message import EmailMessage
+
+    addresses = settings.get("addresses", {})
+    to = [addresses[name] for name in recipients if name in addresses]
+    if not to:
+        return None  # nobody here has an address: the outbox keeps it
+    message = EmailMessage()
+    message["From"] = settings["sender"]
+    message["To"] = ", ".join(to)
+    message["Subject"] = f"[cstool] {title}"
+    message.set_content(_("{title}: the report is attached ({name}).").format(title=title, name=path.name) + "\n")
+    kind, _encoding = mimetypes.guess_type(path.name)
+    main, sub = (kind or "application/octet-stream").split("/")
+    message.add_attachment(path.read_bytes(), maintype=main, subtype=sub, filename=path.name)
+    with _connected(settings) as smtp:
+        smtp.send_message(message)
+    return _("e-mailed to {sent} of {count} recipients ({addresses})").format(
+        sent=len(to), count=len(recipients), addresses=", ".join(to)
+    )
 
 
 @hookimpl

@@ -454,7 +454,12 @@ def survey_report(request):
         groups[key or "—"].append(survey)
     rows = [{by: key, **_figures(group)} for key, group in sorted(groups.items())]
     return api.ReportResult(
-        [by, *_COLUMNS], rows, _figures(surveys), _LABELS, label("Satisfaction surveys", "满意度调查统计")
+        [by, *_COLUMNS],
+        rows,
+        _figures(surveys),
+        _LABELS,
+        label("Satisfaction surveys", "满意度调查统计"),
+        api.Chart("bar", x=by, y=("csat_pct", "response_rate_pct")),
     )
 
 
@@ -486,6 +491,7 @@ def cstool_reports():
             label("CSAT, NPS and CES with answers and response rate", "满意度调查统计"),
             survey_report,
             by=("questionnaire", "department", "agent", "month"),
+            monthly=(None,),
         ),
         api.Report("quality-card", label("Quarterly service quality card", "季度服务质量卡"), quality_card),
     ]
