@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,6 +177,7 @@ def data_snapshot(workspace: Path) -> dict[str, bytes]:
 # complaints, one transaction each, through the core API.
 WRITER = """
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from cstool.core.context import Context
@@ -252,3 +255,46 @@ def make_venv(folder: Path, *, with_checkout: bool) -> Venv:
     paths = [sysconfig.get_paths()["purelib"]] + ([str(ROOT)] if with_checkout else [])
     (site / "deps.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
     return Venv(folder, python, site)
+
+
+# ---- a real SMTP server (aiosmtpd in its own process), for the notifiers ----------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    port = free_port()
+    mailbox = tmp_path / "mailbox"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(mailbox),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail("the SMTP server did not start: " + server.stderr.read().decode())
+    yield port, mailbox
+    server.terminate()
+    server.wait(timeout=10)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import complaint_args, data_snapshot
@@ -193,46 +191,6 @@ def test_a_failing_notifier_is_named_and_the_others_still_run(ws_cli, workspace)
     result = ws_cli("escalate", "--now", "2026-11-16 13:45")
     assert result.exit_code == 0 and "notifier 'pager' failed: ConnectionError: pager down" in result.stderr
     assert (workspace / "outbox.jsonl").exists()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(tmp_path):
-    port = free_port()
-    mailbox = tmp_path / "mailbox"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(mailbox),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        pytest.fail("the SMTP server did not start: " + server.stderr.read().decode())
-    yield port, mailbox
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def test_smtp_notifier_sends_to_a_real_server(ws_cli, workspace, smtp_server):

@@ -1,0 +1,244 @@
+"""The monthly report (月报) on the demo workspace: its sections are the single reports'
+figures, its page opens offline in a real Chromium with every chart drawn, its workbook
+holds every section with native charts, and --send reaches its recipients."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections import Counter
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import TEST_NOW, run_process
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo workspace for the module (its data lies around the fixed test now)."""
+    folder = tmp_path_factory.mktemp("monthly") / "demo"
+    env = {"CSTOOL_NOW": TEST_NOW, "CSTOOL_LOAD_ENTRYPOINTS": "0", "CSTOOL_LANG": "en", "CSTOOL_STORE_URL": ""}
+    made = run_process("demo", folder, env=env)
+    assert made.returncode == 0, made.stderr
+    return folder
+
+
+def cstool(demo, *args, lang="en"):
+    result = run_process("--workspace", demo, "--lang", lang, *args, env={"CSTOOL_STORE_URL": ""})
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def last_month() -> tuple[date, date]:
+    today = datetime.fromisoformat(TEST_NOW).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    last = today.replace(day=1).fromordinal(today.replace(day=1).toordinal() - 1)
+    return last.replace(day=1), last
+
+
+def test_each_section_is_the_single_report_of_the_same_month(demo):
+    first, last = last_month()
+    monthly = json.loads(cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json").stdout)
+    assert (monthly["since"], monthly["until"]) == (first.isoformat(), last.isoformat())
+    joined = {(s["report"], s["by"]) for s in monthly["sections"]}
+    assert {("sla", "department"), ("sla", "priority"), ("phone", "agent"), ("dashboard", None)} <= joined
+    assert {("complaint-causes", None), ("surveys", None), ("internal-chain", None), ("sla-breaches", None)} <= joined
+    for section in monthly["sections"]:
+        if section["report"].startswith("volume-"):
+            continue
+        by = ("--by", section["by"]) if section["by"] else ()
+        alone = json.loads(
+            cstool(
+                demo, "report", section["report"], *by, "--since", str(first), "--until", str(last), "--format", "json"
+            ).stdout
+        )
+        assert (alone["columns"], alone["rows"], alone["totals"]) == (
+            section["columns"],
+            section["rows"],
+            section["totals"],
+        ), section["report"]
+
+
+def test_the_volumes_are_counted_from_the_records_themselves(demo):
+    first, last = last_month()
+    monthly = json.loads(cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json").stdout)
+    sections = {s["report"]: s for s in monthly["sections"]}
+    zone = ZoneInfo("Asia/Shanghai")
+    kinds = [k["name"] for k in json.loads(cstool(demo, "kinds", "--format", "json").stdout)["kinds"]]
+    per_month, per_day = Counter(), Counter()
+    for kind in kinds:
+        for record in json.loads(cstool(demo, "list", kind, "--format", "json").stdout)["records"]:
+            created = datetime.fromisoformat(record["created_at"]).astimezone(zone).date()
+            per_month[(kind, created.strftime("%Y-%m"))] += 1
+            if first <= created <= last:
+                per_day[(kind, created.isoformat())] += 1
+    trend = sections["volume-trend"]
+    assert trend["rows"][-1]["month"] == first.strftime("%Y-%m") and len(trend["rows"]) == 6
+    for row in trend["rows"]:
+        assert {k: row[k] for k in kinds} == {k: per_month[(k, row["month"])] for k in kinds}
+    daily = sections["volume-by-day"]["rows"]
+    assert len(daily) == last.day
+    for row in daily:
+        assert {k: row[k] for k in kinds} == {k: per_day[(k, row["day"])] for k in kinds}
+    assert trend["totals"]["this_month"] == sum(row["total"] for row in daily)
+
+
+def test_a_quarter_and_bad_periods(demo):
+    quarter = json.loads(cstool(demo, "report", "monthly", "--quarter", "2026Q4", "--format", "json").stdout)
+    assert (quarter["since"], quarter["until"]) == ("2026-10-01", "2026-12-31")
+    weeks = next(s for s in quarter["sections"] if s["report"] == "volume-by-day")["rows"]
+    assert weeks[0]["day"] == "2026-10-01" and all(date.fromisoformat(w["day"]).weekday() == 0 for w in weeks[1:])
+    for args, words in (
+        (("--month", "2026-13"), "is not a month"),
+        (("--quarter", "2026Q5"), "is not a quarter"),
+        (("--month", "2026-11", "--since", "2026-11-02"), "give one period"),
+        (("--format", "xlsx"), "--output FILE.xlsx"),
+    ):
+        refused = run_process("--workspace", demo, "report", "monthly", *args, env={"CSTOOL_STORE_URL": ""})
+        assert refused.returncode in (1, 2) and words in refused.stderr, refused.stderr
+
+
+def open_offline(path):
+    """The page in headless Chromium with every request but the file refused: (page
+    facts, requests that tried to leave, console errors)."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium on this machine (Debian: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
+    leaving, errors = [], []
+    with sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            page = browser.new_page()
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+
+            def only_the_file(route):
+                if route.request.url.startswith("file:"):
+                    route.continue_()
+                else:
+                    leaving.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_the_file)
+            page.goto(path.as_uri())
+            facts = page.evaluate(
+                """() => ({
+                    headings: [...document.querySelectorAll('h1, h2')].map(h => h.textContent),
+                    charts: [...document.querySelectorAll('figure svg')].map(svg => ({
+                        marks: svg.querySelectorAll('rect, path, circle').length,
+                        box: svg.getBoundingClientRect().height,
+                    })),
+                    tables: [...document.querySelectorAll('section')].map(s => ({
+                        title: (s.querySelector('h2') || {}).textContent,
+                        cells: [...s.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.textContent)),
+                    })),
+                })"""
+            )
+        finally:
+            browser.close()
+    return facts, leaving, errors
+
+
+def test_the_page_opens_offline_with_every_chart_drawn_and_the_figures_of_the_json(demo, tmp_path):
+    page = tmp_path / "月报.html"
+    cstool(demo, "report", "monthly", "--month", "last-month", "--format", "html", "--output", str(page), lang="zh")
+    html = page.read_text(encoding="utf-8")
+    assert "<script src" not in html and "@import" not in html and "<link" not in html
+    facts, leaving, errors = open_offline(page)
+    assert leaving == [] and errors == []
+    assert "月报" in facts["headings"][0] and "服务时限达标情况 · 部门" in facts["headings"]
+    assert len(facts["charts"]) >= 8 and all(c["marks"] > 5 and c["box"] > 100 for c in facts["charts"])
+    monthly = json.loads(
+        cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json", lang="zh").stdout
+    )
+    on_page = {t["title"]: t["cells"] for t in facts["tables"]}
+    for section in monthly["sections"]:
+        if section["report"] != "sla" or section["by"] != "department":
+            continue
+        cells = on_page["服务时限达标情况 · 部门"]
+        for row, shown in zip(section["rows"], cells):
+            assert shown[0] == row["department"] and shown[1] == row["clock"]
+            assert shown[8] == ("" if row["compliance_pct"] is None else f"{row['compliance_pct']:g}")
+
+
+def test_every_single_report_takes_html_with_its_chart(demo, tmp_path):
+    page = tmp_path / "sla.html"
+    printed = cstool(demo, "report", "sla", "--by", "department", "--since", "last-month", "--format", "html").stdout
+    page.write_text(printed, encoding="utf-8")
+    facts, leaving, errors = open_offline(page)
+    assert leaving == [] and errors == [] and len(facts["charts"]) == 1 and facts["charts"][0]["marks"] > 5
+
+
+def test_the_workbook_holds_every_section_with_native_charts(demo, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "月报.xlsx"
+    cstool(demo, "report", "monthly", "--month", "last-month", "--format", "xlsx", "--output", str(book), lang="zh")
+    monthly = json.loads(cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json").stdout)
+    workbook = openpyxl.load_workbook(book)
+    assert len(workbook.sheetnames) == len(monthly["sections"])
+    sla = next(workbook[name] for name in workbook.sheetnames if name.startswith("服务时限达标情况 · 部门"))
+    assert sla.freeze_panes == "A2" and sla["A1"].value == "部门"
+    section = next(s for s in monthly["sections"] if (s["report"], s["by"]) == ("sla", "department"))
+    assert [sla.cell(row=2, column=c).value for c in (1, 2, 9)] == [
+        section["rows"][0]["department"],
+        section["rows"][0]["clock"],
+        section["rows"][0]["compliance_pct"],
+    ]
+    with zipfile.ZipFile(book) as archive:
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    assert len(charts) >= 8
+
+
+def test_send_keeps_it_in_the_outbox_without_smtp(demo, tmp_path):
+    copy = tmp_path / "ws"
+    shutil.copytree(demo, copy)
+    sent = cstool(copy, "report", "monthly", "--month", "last-month", "--send")
+    first, _last = last_month()
+    kept = copy / "reports" / f"monthly-{first}-{_last}.html"
+    assert kept.is_file() and "kept in the outbox" in sent.stderr
+    outbox = json.loads(cstool(copy, "outbox", "--format", "json").stdout)["notices"]
+    entry = outbox[-1]
+    assert entry["file"] == str(kept) and entry["recipients"] == ["王经理"]
+
+
+def test_send_mails_the_file_to_the_manager_and_the_recipients(demo, tmp_path, smtp_server):
+    import mailbox as mailboxes
+
+    port, box = smtp_server
+    copy = tmp_path / "ws"
+    shutil.copytree(demo, copy)
+    policy = copy / "policy.toml"
+    text = policy.read_text(encoding="utf-8").replace("recipients = []", 'recipients = ["总经理"]', 1)
+    policy.write_text(
+        text + f'\n[notify.smtp]\nhost = "127.0.0.1"\nport = {port}\nsender = "cstool@example.com"\n'
+        '[notify.smtp.addresses]\n"王经理" = "wang@example.com"\n"总经理" = "gm@example.com"\n',
+        encoding="utf-8",
+    )
+    assert run_process("--workspace", copy, "policy", "check").returncode == 0
+    sent = cstool(copy, "report", "monthly", "--month", "last-month", "--format", "xlsx", "--send")
+    assert "e-mailed to 2 of 2" in sent.stderr
+    (message,) = list(mailboxes.Maildir(box))
+    assert message["To"] == "wang@example.com, gm@example.com"
+    attached = [part for part in message.walk() if part.get_filename()]
+    assert attached[0].get_filename().endswith(".xlsx") and attached[0].get_payload(decode=True)[:2] == b"PK"
+
+
+def test_a_send_setting_that_names_no_department_is_caught_by_the_policy_check(demo, tmp_path):
+    copy = tmp_path / "ws"
+    shutil.copytree(demo, copy)
+    policy = copy / "policy.toml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(
+        text.replace('department = "customer_service"\nrecipients', 'department = "nowhere"\nrecipients'),
+        encoding="utf-8",
+    )
+    checked = run_process("--workspace", copy, "policy", "check")
+    assert checked.returncode == 1 and "reports.send.department" in checked.stdout + checked.stderr
+    assert "names no department" in checked.stdout + checked.stderr
