@@ -169,3 +169,14 @@ def first_run(name: str, workspace: Path, fn, floor: float) -> None:
     print(
         f"{'  first run: ' + name:<40} {seconds:8.3f} s   floor {floor:8.3f} s   ratio {seconds / floor:5.2f}   (no target: clocks computed and kept)"
     )
+
+
+def measured(args: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one process, its own peak (wait4), not its siblings'."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024

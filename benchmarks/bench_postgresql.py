@@ -18,11 +18,10 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 
-from _common import CSTOOL, ENV, WORK, fresh_workspace, run, write_csv_once
+from _common import CSTOOL, ENV, WORK, fresh_workspace, measured, run, write_csv_once
 
 SERVER = os.environ.get("CSTOOL_BENCH_PG", "postgresql://postgres@127.0.0.1/test")
 NOW = "2026-11-01 10:00"
@@ -74,17 +73,6 @@ def narratives_csv(rows: int):
     map_path = WORK / "narratives-map.toml"
     map_path.write_text(MAP, encoding="utf-8")
     return path, map_path
-
-
-def measured(args: list[str], env: dict) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
 
 
 def median_of(args: list[str], env: dict, repeat: int = 3) -> tuple[float, float]:

@@ -104,6 +104,9 @@ def _json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
+PAGE_ROWS = 200  # a page is read, not searched: past this a table shows its first rows and says so
+
+
 @dataclass(frozen=True)
 class Block:
     """One table of a page or workbook: its title, headings and rows (the last ``totals``
@@ -122,7 +125,7 @@ STYLE = """
 body { font-family: {fonts}; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: .5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; }
-th { background: #f3f3f3; position: sticky; top: 0; }
+th { background: #f3f3f3; position: sticky; top: 0; word-break: keep-all; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
 tr.totals td { font-weight: bold; border-top: 2px solid #888; }
 section { margin-bottom: 2.5em; }
@@ -178,14 +181,19 @@ def _block_html(block: Block) -> str:
         html.append(f'<figure class="chart">{svg(block.plot, block.title)}</figure>')
     if block.rows:
         body = []
-        for index, row in enumerate(block.rows):
-            css = ' class="totals"' if index >= len(block.rows) - block.totals else ""
+        count = len(block.rows) - block.totals
+        shown = [*block.rows[: min(count, PAGE_ROWS)], *block.rows[count:]]
+        for index, row in enumerate(shown):
+            css = ' class="totals"' if index >= len(shown) - block.totals else ""
             body.append(f"<tr{css}>" + "".join(td(v) for v in row) + "</tr>")
         head = "".join(f"<th>{escape(str(h))}</th>" for h in block.headers)
         html.append(f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>")
     else:
         html.append(f'<p class="empty">{escape(_("nothing in this period"))}</p>')
     html += [f'<p class="note">{escape(note)}</p>' for note in block.notes]
+    if len(block.rows) - block.totals > PAGE_ROWS:
+        left = _("the first {shown} of {count} rows; every row is in the workbook (.xlsx) and the JSON")
+        html.append(f'<p class="note">{escape(left.format(shown=PAGE_ROWS, count=len(block.rows) - block.totals))}</p>')
     return "\n".join(html)
 
 
