@@ -194,7 +194,7 @@ def test_chinese_text_aligns_in_tables(ws_cli):
     header, rows = lines[0], [line for line in lines if line.startswith("CMP-")]
     assert len(rows) == 4
     channel_column = display_columns(header, "投诉渠道")
-    assert [display_columns(row, "phone") for row in rows] == [channel_column] * 4
+    assert [display_columns(row, "电话") for row in rows] == [channel_column] * 4  # phone, by its name
 
 
 def test_every_report_heading_reads_in_chinese(tmp_path):

@@ -39,7 +39,7 @@ def test_a_workbook_has_a_frozen_header_numbers_as_numbers_and_no_formulas(fille
     sheet = openpyxl.load_workbook(report).active
     assert sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]][:2] == ["Channel", "Received"]
-    assert [c.value for c in sheet[2]][:2] == ["phone", 2]
+    assert [c.value for c in sheet[2]][:2] == ["Phone", 2]  # the channel by its display name, for people
     assert [c.value for c in sheet[4]][:2] == ["Total", 3]  # under the rows; the figures of the whole below it
     assert sheet["A6"].value == "Target %: 100"
     assert filled("list", "complaint", "--output", str(listing)).exit_code == 0

@@ -24,15 +24,16 @@ class Plot:
     target: float | None
 
 
-def plot_of(chart, rows: Sequence[Mapping[str, Any]], heading) -> Plot | None:
+def plot_of(chart, rows: Sequence[Mapping[str, Any]], heading, named=lambda value: value) -> Plot | None:
     """The series of ``chart`` from ``rows`` (None when there is nothing to draw).
-    ``heading(column)`` is a column's heading in the chosen language."""
+    ``heading(column)`` is a column's heading in the chosen language, ``named(value)`` a
+    value as a person reads it (an id's display name)."""
     from cstool.cli.output import cell
 
     x_labels: list[str] = []
     series: dict[str, dict[str, float | None]] = {}
     for row in rows:
-        x = cell(row.get(chart.x), None) or "—"
+        x = cell(named(row.get(chart.x)), None) or "—"
         if x not in x_labels:
             if len(x_labels) >= MOST_BARS and chart.type != "line":
                 continue
@@ -40,7 +41,7 @@ def plot_of(chart, rows: Sequence[Mapping[str, Any]], heading) -> Plot | None:
         for column in chart.y:
             name = heading(column)
             if chart.series is not None:
-                split = cell(row.get(chart.series), None)
+                split = cell(named(row.get(chart.series)), None)
                 name = split if len(chart.y) == 1 else f"{split} {name}"
             value = row.get(column)
             series.setdefault(name, {})[x] = value if isinstance(value, int | float) else None

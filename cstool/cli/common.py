@@ -115,6 +115,9 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
         value = record[name]
         if name == "status":
             value = f"{status_title(kind, value, lang)} ({value})"
+        elif isinstance(value, str | list) and app.shown(value) != value:  # an id with a name: both
+            shown = app.shown(value)
+            value = f"{shown} ({value})" if isinstance(value, str) else ", ".join(shown)
         rows.append([field_title(kind, name, lang), value])
     if fmt == "csv":
         emit_rows("csv", ["field", "value"], [[n, record[n]] for n in names])

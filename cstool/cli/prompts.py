@@ -32,12 +32,18 @@ def _validator(app, field: Field):
         if not text.strip():
             return True if not field.required else _("required")
         try:
-            parse_value(field, text, tz=app.tz, choices=choices)
+            parse_value(field, text, tz=app.tz, choices=choices, aliases=app.aliases(field))
         except ValueError as exc:
             return str(exc)
         return True
 
     return validate
+
+
+def _named(app, choice: str) -> str:
+    """A choice as the prompt shows it: its name, and the id beside it when they differ."""
+    shown = app.shown(choice)
+    return shown if shown == choice else f"{shown} ({choice})"
 
 
 def ask_field(app, field: Field) -> Any:
@@ -48,7 +54,8 @@ def ask_field(app, field: Field) -> Any:
     title = f"{field.title(lang)} ({hint})"
     choices = app.choices(field)
     if field.type == "choice" and choices:
-        options = list(choices) if field.required else [SKIP, *choices]
+        named = [questionary.Choice(_named(app, choice), value=choice) for choice in choices]
+        options = named if field.required else [questionary.Choice(SKIP, value=SKIP), *named]
         answer = questionary.select(title, choices=options).unsafe_ask()
         return None if answer == SKIP else answer
     if field.type == "bool":
@@ -78,7 +85,10 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
     # The summary is for the person at the terminal: stderr, so stdout stays the result alone.
     click.echo(_("Please check:"), err=True)
     emit_table(
-        None, [[kind.field(n).title(lang) if kind.field(n) else n, v] for n, v in values.items()], width=None, err=True
+        None,
+        [[kind.field(n).title(lang) if kind.field(n) else n, app.shown(v)] for n, v in values.items()],
+        width=None,
+        err=True,
     )
     if not questionary.confirm(_("Save this record?"), default=True).unsafe_ask():
         raise click.Abort()

@@ -70,12 +70,16 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
 
 def selection(app, kind, statuses, first, last, conditions) -> Selection:
     """What ``list`` keeps, for the store to find: a status may be named by its Chinese
-    title in ``--where status=…``; a day range becomes instants of the workspace zone."""
+    title in ``--where status=…``, a choice by its display name (``channel=电话``); a day
+    range becomes instants of the workspace zone."""
     tz = app.tz
     equals = []
     for name, wanted in conditions.items():
+        field = kind.field(name)
         if name == "status":
             wanted = next((s.name for s in kind.statuses if status_title(kind, s.name, "zh") == wanted), wanted)
+        elif field is not None:
+            wanted = app.aliases(field).get(wanted.strip().lower(), wanted)
         equals.append((name, wanted))
     return Selection(
         statuses=frozenset(statuses) if statuses is not None else None,
@@ -156,13 +160,15 @@ def list_command(app, kind_name, where, status_name, since, until, sort_by, fmt,
     columns = ["id", "status", "created_at", "priority", "category", "owner", *kind.list_columns]
     lang = app.lang
     headers = [field_title(kind, c, lang) for c in columns]
+    # people read names (a table, a file); a script reading CSV on stdout gets the ids
+    named = app.shown if fmt != "csv" or output is not None else (lambda value: value)
     rows = [
         [
             status_title(kind, r["status"], lang)
             if c == "status"
             else short_time(r[c])
             if c == "created_at"
-            else r.get(c)
+            else named(r.get(c))
             for c in columns
         ]
         for r in shown

@@ -99,18 +99,18 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
     if send:
         from cstool.cli.report_sending import send_report
 
-        send_report(app, name, title, period, _blocks(result, lang, fmt, True), payload, fmt, output, force)
+        send_report(app, name, title, period, _blocks(app, result, fmt, True), payload, fmt, output, force)
     elif output is not None:  # a file for people, totals included (stdout CSV stays rows only, for scripts)
         heading = f"{title} ({period})" if period else title
-        save_blocks(output, title=heading, blocks=_blocks(result, lang, "file", True), json_value=payload, force=force)
+        save_blocks(output, title=heading, blocks=_blocks(app, result, "file", True), json_value=payload, force=force)
     elif fmt == "json":
         emit_json(payload)
     elif fmt == "html":
         from cstool.cli.output_files import render
 
-        click.echo(render("html", title, _blocks(result, lang, fmt, True), payload, period).decode("utf-8"), nl=False)
+        click.echo(render("html", title, _blocks(app, result, fmt, True), payload, period).decode("utf-8"), nl=False)
     else:
-        _print(result, title, period, lang, fmt)
+        _print(app, result, title, period, fmt)
     for note in notes:  # beside the rows, not in them: stdout may be a file or a pipe
         click.echo(_("warning: {message}").format(message=note), err=True)
 
@@ -164,11 +164,14 @@ def _parts(result, lang: str) -> list[tuple[str, object]]:
     return parts
 
 
-def _blocks(result, lang: str, fmt: str, with_totals: bool):
-    """Each table of ``result`` as a ``Block``: headings in ``lang``, totals rows, the
-    figures of the whole that are no column, and its chart for a page or a workbook."""
+def _blocks(app, result, fmt: str, with_totals: bool):
+    """Each table of ``result`` as a ``Block``: headings in the chosen language, ids shown
+    by their names (but in CSV on stdout, which a script reads), totals rows, the figures
+    of the whole that are no column, and its chart for a page or a workbook."""
     from cstool.cli.output_files import Block
 
+    lang = app.lang
+    named = app.shown if fmt != "csv" else (lambda value: value)
     blocks = []
     for title, part in _parts(result, lang):
 
@@ -179,11 +182,13 @@ def _blocks(result, lang: str, fmt: str, with_totals: bool):
         if part.chart is not None and fmt in ("html", "xlsx", "file"):
             from cstool.cli.charts import plot_of
 
-            plot = plot_of(part.chart, part.rows, heading)
+            plot = plot_of(part.chart, part.rows, heading, named)
         totals = _totals_rows(part) if with_totals and part.totals else []
-        rows = [[row.get(c) for c in part.columns] for row in part.rows] + totals
+        rows = [[named(row.get(c)) for c in part.columns] for row in part.rows] + [
+            [named(value) for value in row] for row in totals
+        ]
         remarks = [
-            f"{heading(key)}: {value if value is not None else '—'}"
+            f"{heading(key)}: {named(value) if value is not None else '—'}"
             for key, value in part.totals.items()
             if key not in part.columns and not isinstance(value, dict | list)
         ]
@@ -200,9 +205,9 @@ def _blocks(result, lang: str, fmt: str, with_totals: bool):
     return blocks
 
 
-def _print(result, title: str, period: str, lang: str, fmt: str) -> None:
+def _print(app, result, title: str, period: str, fmt: str) -> None:
     """A report on the terminal (table, md) or as CSV rows for a script (no totals)."""
-    blocks = _blocks(result, lang, fmt, fmt != "csv")
+    blocks = _blocks(app, result, fmt, fmt != "csv")
     if fmt in ("table", "md"):
         click.echo(f"{title}  ({period})" if period else title)
         click.echo()

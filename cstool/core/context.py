@@ -236,6 +236,28 @@ class Context:
     def now(self) -> datetime:
         return now_in(self.tz)
 
+    @cached_property
+    def names(self):
+        """The display names of policy's ids ([names]): ``names.show(value, lang)``."""
+        from cstool.core.names import Names
+
+        named: dict[str, Any] = {kind.name: kind.label for kind in self.kinds if kind.label}
+        for kind in self.kinds:  # choices kept as a table of names (complaints.handling_steps)
+            for field in kind.fields:
+                table = self.policy.get(field.choices_from) if field.choices_from else None
+                if isinstance(table, dict):
+                    named.update({k: v for k, v in table.items() if isinstance(v, dict) and {"en", "zh"} & set(v)})
+        return Names({**named, **(self.policy.get("names") or {})})
+
+    def shown(self, value: Any) -> Any:
+        """``value`` as the person at this command reads it: an id's name in their language."""
+        return self.names.show(value, self.lang)
+
+    def aliases(self, field: Field) -> dict[str, str]:
+        """The names input accepts for ``field``'s choices, beside the ids."""
+        choices = self.choices(field)
+        return self.names.aliases(choices) if choices else {}
+
     def choices(self, field: Field) -> list[str] | None:
         if field.choices:
             return list(field.choices)

@@ -7,7 +7,7 @@ rows alike. Values already typed (from JSON) are accepted when they fit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -34,13 +34,15 @@ def parse_value(
     choices: Sequence[str] | None = None,
     fmt: str | None = None,
     now: datetime | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> Any:
     """The typed value of ``raw`` for ``field``; ValueError with a plain message otherwise.
 
     Blank input gives None. ``choices`` are the allowed values of a choice field (from the
-    field or policy); matching ignores case. ``fmt`` is a strptime format for dates.
+    field or policy); matching ignores case; ``aliases`` (a name folded to lower case ->
+    its choice) are accepted too. ``fmt`` is a strptime format for dates.
     """
-    return make_parser(field, tz=tz, choices=choices, fmt=fmt, now=now)(raw)
+    return make_parser(field, tz=tz, choices=choices, fmt=fmt, now=now, aliases=aliases)(raw)
 
 
 def make_parser(
@@ -50,9 +52,10 @@ def make_parser(
     choices: Sequence[str] | None = None,
     fmt: str | None = None,
     now: datetime | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> Callable[[Any], Any]:
     """A function parsing raw values for ``field``: built once, applied to every row of an import."""
-    convert = _converter(field, tz, choices if choices is not None else field.choices, fmt, now)
+    convert = _converter(field, tz, choices if choices is not None else field.choices, fmt, now, aliases or {})
 
     def parse(raw: Any) -> Any:
         if raw is None or raw == [] or (isinstance(raw, str) and (not raw or raw.isspace())):
@@ -76,7 +79,12 @@ def make_parser(
 
 
 def _converter(
-    field: Field, tz: tzinfo, choices: Sequence[str] | None, fmt: str | None, now: datetime | None
+    field: Field,
+    tz: tzinfo,
+    choices: Sequence[str] | None,
+    fmt: str | None,
+    now: datetime | None,
+    aliases: Mapping[str, str],
 ) -> Callable[[Any], Any]:
     kind = field.type
     if kind == "text":
@@ -122,7 +130,7 @@ def _converter(
         return to_datetime
     if kind == "choice":
         allowed = tuple(choices or ())
-        lookup = {c.lower(): c for c in allowed}
+        lookup = {**{name: c for name, c in aliases.items() if c in allowed}, **{c.lower(): c for c in allowed}}
 
         def to_choice(raw: Any) -> str:
             text = str(raw).strip()
@@ -152,7 +160,11 @@ def _converter(
 
         return to_email
     if kind == "list":
-        allowed_items = {c.lower(): c for c in choices} if choices else None
+        allowed_items = (
+            {**{name: c for name, c in aliases.items() if c in choices}, **{c.lower(): c for c in choices}}
+            if choices
+            else None
+        )
 
         def to_list(raw: Any) -> list[str] | None:
             items = raw if isinstance(raw, list) else re.split(r"[,，;；]", str(raw))
@@ -162,7 +174,7 @@ def _converter(
                 if unknown:
                     raise ValueError(
                         _("{items} not among: {choices}").format(
-                            items=", ".join(map(repr, unknown)), choices=", ".join(allowed_items.values())
+                            items=", ".join(map(repr, unknown)), choices=", ".join(choices or ())
                         )
                     )
                 cleaned = [allowed_items[item.lower()] for item in cleaned]

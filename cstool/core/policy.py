@@ -231,6 +231,7 @@ CORE_KEYS = (
     "notify.calendar",
     "reports.compliance_target_pct",
     "reports.send",
+    "names",
 )
 
 
@@ -350,7 +351,25 @@ def check_core(policy: Policy) -> list[Problem]:
     blocked = policy.get("plugins.blocked", [])
     if not (isinstance(blocked, list) and all(isinstance(name, str) for name in blocked)):
         problems.append(Problem(("plugins", "blocked"), _('must be a list of plugin names, such as ["smtp"]')))
-    return problems + _report_problems(policy, departments)
+    return problems + _report_problems(policy, departments) + _name_problems(policy.get("names", {}))
+
+
+def _name_problems(table: Any) -> list[Problem]:
+    """[names]: each id a table of a zh and/or an en name."""
+    from cstool.core.names import LANGUAGES
+
+    if not isinstance(table, dict):
+        return [Problem(("names",), _('must be a table of id = { zh = "…", en = "…" }'))]
+    return [
+        Problem(("names", str(key)), _('must be { zh = "…", en = "…" }: a Chinese and an English name'))
+        for key, value in table.items()
+        if not (
+            isinstance(value, dict)
+            and value
+            and set(value) <= set(LANGUAGES)
+            and all(isinstance(v, str) and v.strip() for v in value.values())
+        )
+    ]
 
 
 def _report_problems(policy: Policy, departments: dict) -> list[Problem]:

@@ -224,7 +224,9 @@ class RecordBook:
         if parsers is None:
             formats = formats or {}
             parsers = {
-                f.name: make_parser(f, tz=tz, choices=self.app.choices(f), fmt=formats.get(f.name))
+                f.name: make_parser(
+                    f, tz=tz, choices=self.app.choices(f), fmt=formats.get(f.name), aliases=self.app.aliases(f)
+                )
                 for f in kind.all_fields()
                 if f.name not in TOOL_OWNED
             }

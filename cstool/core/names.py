@@ -1,0 +1,51 @@
+"""Display names (显示名称): a Chinese and an English name for any id in policy.
+
+    [names]
+    phone = { zh = "电话", en = "Phone" }
+    after_sales = { zh = "售后服务部", en = "After-sales" }
+
+Tables, forms, prompts and reports show an id's name in the chosen language; input takes
+the id or either name, in any case; JSON keeps the ids, so scripts never see a name. One
+flat table, because the same id means the same thing wherever policy uses it (the
+department ``after_sales`` in a complaint, an agreement and a report). An id without a
+name is shown as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Ids the core itself hands out: the SLA clocks.
+BUILT_IN = {
+    "first_response": {"zh": "首次响应", "en": "First response"},
+    "resolution": {"zh": "解决", "en": "Resolution"},
+    "promised": {"zh": "承诺时限", "en": "Promised"},
+}
+LANGUAGES = ("zh", "en")
+
+
+class Names:
+    def __init__(self, table: Mapping[str, Any] | None = None):
+        given = {str(key): value for key, value in (table or {}).items() if isinstance(value, Mapping)}
+        self._names: dict[str, dict[str, str]] = {
+            key: {lang: str(value[lang]) for lang in LANGUAGES if isinstance(value.get(lang), str) and value[lang]}
+            for key, value in {**BUILT_IN, **given}.items()
+        }
+
+    def show(self, value: Any, lang: str) -> Any:
+        """``value`` as a person reads it: an id's name in ``lang`` (else in the other
+        language), each item of a list likewise; anything else unchanged."""
+        if isinstance(value, str):
+            names = self._names.get(value)
+            if not names:
+                return value
+            return names.get(lang) or next(iter(names.values()))
+        if isinstance(value, list):
+            return [self.show(item, lang) for item in value]
+        return value
+
+    def aliases(self, ids: Iterable[str]) -> dict[str, str]:
+        """Each name of each of ``ids``, in lower case, -> its id: what input accepts beside
+        the ids themselves."""
+        return {name.lower(): key for key in ids for name in self._names.get(key, {}).values()}
