@@ -75,6 +75,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``.
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
     from cstool.cli import (
+        finding,
         imports,
         plugin_commands,
         policy_commands,
@@ -119,6 +120,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         workspace_commands,
         plugin_commands,
         records,
+        finding,
         imports,
         policy_commands,
         reports,

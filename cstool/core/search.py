@@ -1,0 +1,74 @@
+"""What ``cstool search TEXT`` matches in a record (pure: no store, no output).
+
+Words in free text (content, subjects, notes in the trail), ids and external ids match
+anywhere, in any case: ``冒烟`` finds every complaint whose content mentions it. Personal
+values (names, phones, e-mail addresses) match only whole, so a search cannot be used to
+read them piece by piece: a phone written ``138 1234 1234``, ``138-1234-1234`` or
+``+86 13812341234`` is the same number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SNIPPET_AROUND = 18  # characters of context either side of a word found in text
+_NOT_DIGITS = re.compile(r"\D")
+ALWAYS_SEARCHED = ("id", "external_id")
+
+
+def phone_digits(text: str) -> str:
+    """A phone number as its digits, without the country code of China."""
+    digits = _NOT_DIGITS.sub("", text)
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+@dataclass(frozen=True)
+class Hit:
+    field: str  # where it matched: a field name, or "events" for a note in the trail
+    snippet: str  # the text around the match; for a personal value, the field's name only
+    personal: bool
+
+
+def hits(record: Mapping[str, Any], text_fields: Iterable[str], personal: Mapping[str, str], query: str) -> list[Hit]:
+    """Where ``query`` is found in ``record``. ``text_fields``: fields searched for a word;
+    ``personal``: personal field name -> its type, matched whole only."""
+    found: list[Hit] = []
+    wanted, digits = query.strip().casefold(), phone_digits(query)
+    if not wanted:
+        return found
+    for name in (*ALWAYS_SEARCHED, *text_fields):
+        value = record.get(name)
+        if isinstance(value, str) and wanted in value.casefold():
+            found.append(Hit(name, snippet(value, wanted), False))
+    for item in record.get("events") or []:
+        note = item.get("note")
+        if isinstance(note, str) and wanted in note.casefold():
+            found.append(Hit("events", snippet(note, wanted), False))
+    for name, field_type in personal.items():
+        value = record.get(name)
+        if not isinstance(value, str) or not value:
+            continue
+        if field_type == "phone":
+            same = len(digits) >= 7 and phone_digits(value) == digits
+        else:
+            same = value.strip().casefold() == wanted
+        if same:
+            found.append(Hit(name, "", True))
+    return found
+
+
+def snippet(text: str, folded_word: str) -> str:
+    """The text around the first occurrence of the word, on one line."""
+    flat = " ".join(text.split())
+    at = flat.casefold().find(folded_word)
+    if at < 0:
+        return flat[: 2 * SNIPPET_AROUND]
+    start, end = max(0, at - SNIPPET_AROUND), at + len(folded_word) + SNIPPET_AROUND
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
