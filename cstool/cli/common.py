@@ -144,7 +144,7 @@ def _plain(value: Any) -> str:
 def _event_details(item: dict[str, Any]) -> str:
     parts = []
     for key, value in item.items():
-        if key in ("at", "by", "type"):
+        if key in ("at", "by", "type", "undo"):  # undo: what `cstool undo` needs, not for reading
             continue
         if key == "changes" and isinstance(value, dict):
             parts.append(

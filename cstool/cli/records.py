@@ -37,6 +37,8 @@ def register(cli: click.Group) -> None:
         respond_command,
         status_command,
         assign_command,
+        void_command,
+        undo_command,
         kinds_command,
         classify_command,
     ):
@@ -287,6 +289,32 @@ def status_command(app, record_id, status_name, at, note, fmt):
     record = app.book.set_status(record_id, status_name, parse_instant(app, at, "--at"), note)
     kind = app.kinds.get(record["kind"])
     show_record(app, kind, record, fmt)
+
+
+@click.command("void")
+@click.argument("record_id", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why it was entered in error (kept in the trail).")
+@format_option()
+@click.pass_obj
+def void_command(app, record_id, reason, fmt):
+    """Void a record entered in error: out of every figure and queue, its clocks stopped,
+    still findable (list --status void, show, search). `undo` takes it back."""
+    record = app.book.void(record_id, reason)
+    show_record(app, app.kinds.get(record["kind"]), record, fmt)
+
+
+@click.command("undo")
+@click.argument("record_id", metavar="ID")
+@format_option()
+@click.pass_obj
+def undo_command(app, record_id, fmt):
+    """Take back your own last change to a record (an update, a reply, a status, a
+    hand-over, a void), if nothing has happened to it since."""
+    record, taken = app.book.undo(record_id)
+    if fmt != "json":
+        undone = ", ".join(f"{e['type']} ({short_time(e['at'])})" for e in taken)
+        click.echo(_("undone: {events}").format(events=undone), err=True)
+    show_record(app, app.kinds.get(record["kind"]), record, fmt)
 
 
 @click.command("assign")

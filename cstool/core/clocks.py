@@ -19,7 +19,7 @@ from cstool.core.i18n import _
 
 CLOCKS = ("first_response", "resolution")
 ROLES = ("owner", "supervisor", "manager")
-TERMINAL = ("resolved", "closed")
+TERMINAL = ("resolved", "closed", "void")  # a void record's clocks stop where it was voided
 _TARGET = re.compile(r"^\s*(\d+)\s*(m|h|wd)\s*$")
 
 

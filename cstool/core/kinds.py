@@ -9,7 +9,8 @@ from typing import Any
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 
-PHASES = ("open", "pending", "resolved", "closed")
+PHASES = ("open", "pending", "resolved", "closed", "void")
+VOID = "void"  # the status every kind has for a record entered in error (SPEC 11): out of every figure
 FIELD_TYPES = ("text", "int", "decimal", "date", "datetime", "choice", "bool", "phone", "email", "list")
 
 
@@ -90,6 +91,8 @@ class Kind:
     def __post_init__(self) -> None:
         if not self.statuses:
             raise ValueError(f"kind {self.name}: it needs at least one status")
+        if not any(s.phase == VOID for s in self.statuses):  # every kind can take back a mistake
+            object.__setattr__(self, "statuses", (*self.statuses, Status(VOID, VOID, {"en": "Void", "zh": "已作废"})))
         clash = {f.name for f in self.fields} & set(ENVELOPE_NAMES)
         if clash:
             raise ValueError(f"kind {self.name}: fields {sorted(clash)} clash with envelope keys")
@@ -99,8 +102,13 @@ class Kind:
         return self.statuses[0]
 
     def next_statuses(self, current: str) -> tuple[str, ...]:
+        """Where ``status`` may move a record: never into or out of void (``void`` and
+        ``undo`` do that)."""
+        status = self.status(current)
+        if status is not None and status.phase == VOID:
+            return ()
         if self.transitions is None:
-            return tuple(s.name for s in self.statuses if s.name != current)
+            return tuple(s.name for s in self.statuses if s.name != current and s.phase != VOID)
         return tuple(self.transitions.get(current, ()))
 
     def status(self, name: str) -> Status | None:

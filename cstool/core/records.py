@@ -20,6 +20,7 @@ from cstool.core.i18n import _
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
 from cstool.core.storage import EVERYTHING, retrying
 from cstool.core.timeutil import format_datetime, stored_instant
+from cstool.core.undo import remember, undone
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
 STAMP_PHASES = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}  # a stamp needs one of these phases
@@ -502,7 +503,9 @@ class RecordBook:
                 else:
                     when = at
                     self._check_at(record, when, now, not_before_status)
+                first_new = len(record["events"])
                 apply(kind, record, format_datetime(when))
+                remember(stored, record, first_new, [f.name for f in kind.fields if f.personal])
                 tx.replace([record])
             return record
 
@@ -645,6 +648,48 @@ class RecordBook:
         )
         record["status"] = target.name
         record["updated_at"] = when
+
+    def void(self, record_id: str, reason: str) -> dict:
+        """Take a record entered in error out of every figure and queue (SPEC 11): it moves
+        to its kind's void status, its clocks stop, and it stays findable."""
+        if not reason.strip():
+            raise CstoolError(_("voiding a record needs --reason"))
+
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            void = next(s for s in kind.statuses if s.phase == "void")
+            if record["status"] == void.name:
+                raise CstoolError(_("{id} is void already").format(id=record["id"]))
+            record["events"].append(
+                event(
+                    "status",
+                    when,
+                    self.app.user,
+                    note=reason,
+                    voided=True,
+                    **{"from": record["status"], "to": void.name},
+                )
+            )
+            record["status"] = void.name
+            record["updated_at"] = when
+
+        return self.change(record_id, None, apply)
+
+    def undo(self, record_id: str) -> tuple[dict, list[dict]]:
+        """Take back the current user's last change to a record, if nothing happened since:
+        the record as before it, with an ``undone`` event; and the events taken out."""
+        taken: list[dict] = []
+
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            restored, removed = undone(record, self.app.user, [f.name for f in kind.fields if f.personal])
+            record.clear()
+            record.update(restored)
+            record["events"].append(
+                event("undone", when, self.app.user, undone=[{"type": e["type"], "at": e["at"]} for e in removed])
+            )
+            record["updated_at"] = when
+            taken[:] = removed
+
+        return self.change(record_id, None, apply), taken
 
     def respond(self, record_id: str, at: datetime | None, note: str | None) -> dict:
         return self.change(

@@ -40,6 +40,26 @@ class ReportRequest:
     clock_tally_source: Callable[..., tuple[dict, Any]] | None = None
     reports: Mapping[str, Report] = field(default_factory=dict)  # every report, for one made of others
 
+    def __post_init__(self) -> None:
+        """Records entered in error (a void status) are in no figure: ``records``, ``each``
+        and ``tally`` leave them out."""
+        if getattr(self.records, "leaves_out_void", False) or not self.void:
+            return
+        stored, void, kept = self.records, self.void, {}
+
+        def records(kind: str) -> list[dict]:
+            if kind not in kept:
+                kept[kind] = [record for record in stored(kind) if record.get("status") not in void]
+            return kept[kind]
+
+        records.leaves_out_void = True  # type: ignore[attr-defined]
+        object.__setattr__(self, "records", records)
+
+    @cached_property
+    def void(self) -> frozenset[str]:
+        """The statuses of records entered in error, of every kind."""
+        return frozenset(s.name for kind in (self.kinds or ()) for s in kind.statuses if s.phase == "void")
+
     def run(self, name: str, by: str | None = None) -> ReportResult:
         """Report ``name`` (grouped ``by``) over the same period as of the same now: a report
         made of others (the monthly one) gets exactly what each gives alone."""
@@ -58,6 +78,7 @@ class ReportRequest:
         return Selection(
             created_from=datetime.combine(self.since, time.min, tz) if self.since else None,
             created_before=datetime.combine(self.until + timedelta(days=1), time.min, tz) if self.until else None,
+            excluded=self.void,
         )
 
     def each(self, kind: str) -> Iterator[dict]:

@@ -138,9 +138,12 @@ class Selection:
     created_from: datetime | None = None  # inclusive
     created_before: datetime | None = None  # exclusive
     equals: tuple[tuple[str, str], ...] = field(default=())
+    excluded: frozenset[str] = frozenset()  # statuses left out whatever else matches (void)
 
     def keeps(self, record: Mapping[str, Any]) -> bool:
         if self.statuses is not None and record.get("status") not in self.statuses:
+            return False
+        if record.get("status") in self.excluded:
             return False
         if self.created_from or self.created_before:
             created = datetime.fromisoformat(record["created_at"])

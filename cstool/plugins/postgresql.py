@@ -308,6 +308,9 @@ class PostgresStore:
         if selection.statuses is not None:
             sql.append("status = ANY(%s)")
             params.append(sorted(selection.statuses))
+        if selection.excluded:
+            sql.append("NOT (status = ANY(%s))")
+            params.append(sorted(selection.excluded))
         if selection.created_from is not None:
             sql.append("created_at >= %s")
             params.append(selection.created_from)
