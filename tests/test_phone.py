@@ -158,3 +158,14 @@ def test_two_processes_logging_calls_keep_every_call(workspace):
         for r in json.loads(p.read_text(encoding="utf-8"))["call"].values()
     ]
     assert sorted(topics) == sorted(f"{who}-{i}" for i in range(5) for who in ("a", "b"))
+
+
+def test_a_call_about_a_case_shows_on_the_case(ws_cli):
+    case = ws_cli(
+        "--no-input", "record", "complaint", *complaint_args(), "--at", "2026-11-16 09:00", "--format", "json"
+    ).json()["id"]
+    linked = call(ws_cli, direction="outbound", agent="小李", linked_record=case, at="2026-11-17 10:00")
+    assert linked.exit_code == 0, linked.stderr
+    shown = ws_cli("show", case, "--format", "json").json()
+    assert [(h["kind"], h["id"]) for h in shown["history"]] == [("call", linked.json()["id"])]
+    assert linked.json()["id"] in ws_cli("show", case).stdout

@@ -234,16 +234,18 @@ def show_command(app, record_id, fmt, reveal):
 
 
 def _history(app, kind, record) -> list[dict] | None:
-    """Records of every kind that point to this one (a customer's complaints, cases, calls)."""
-    if not kind.history_field:
+    """Records of every kind that point to this one: a customer's complaints, cases and
+    calls (the kind's ``history_field``), and a call, survey or request whose link field
+    (``Field(link=True)``) names it."""
+    pointers = [(other, kind.history_field) for other in app.kinds if kind.history_field]
+    pointers += [(other, f.name) for other in app.kinds for f in other.fields if f.link and f.name != kind.history_field]
+    if not pointers:
         return None
-    pointing = Selection(equals=((kind.history_field, record["id"]),))
-    found = [
-        r
-        for other in app.kinds
-        for r in app.store.select(other.name, pointing)
-        if r.get(kind.history_field) == record["id"]
-    ]
+    found = []
+    for other, name in pointers:
+        wanted = Selection(equals=((name, record["id"]),))
+        found += [r for r in app.store.select(other.name, wanted) if r.get(name) == record["id"]]
+    found = list({r["id"]: r for r in found}.values())
     found.sort(key=lambda r: r["created_at"])
     return [{key: r.get(key) for key in ("id", "kind", "status", "created_at", "category", "owner")} for r in found]
 

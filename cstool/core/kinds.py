@@ -43,6 +43,7 @@ class Field:
     update_via: str | None = None  # the command that alone may change it after registration
     min: float | None = None  # bounds of an int or decimal field, inclusive
     max: float | None = None
+    link: bool = False  # its value is another record's id: the record it names lists this one on `show`
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:

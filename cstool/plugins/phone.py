@@ -40,7 +40,7 @@ CALL = Kind(
         Field("outcome", "choice", required=True, choices=OUTCOMES, label=label("Outcome", "结果")),
         Field("agent", "choice", choices_from="phone.agents", label=label("Agent", "话务员")),
         Field("topic", "text", label=label("Topic", "主题")),
-        Field("linked_record", "text", label=label("About case (id)", "关联案件编号")),
+        Field("linked_record", "text", link=True, label=label("About case (id)", "关联案件编号")),
         Field("notes", "text", multiline=True, label=label("Notes", "备注")),
         Field("queued_at", "datetime", ask=False, label=label("Queued at", "排队时间")),
         Field("answered_at", "datetime", ask=False, label=label("Answered at", "接听时间")),

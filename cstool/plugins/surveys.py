@@ -23,7 +23,7 @@ SURVEY = Kind(
     label=label("Survey answer", "满意度调查"),
     fields=(
         Field("questionnaire", "text", required=True, label=label("Questionnaire", "问卷")),
-        Field("for_record", "text", label=label("About record", "回访对象")),
+        Field("for_record", "text", link=True, label=label("About record", "回访对象")),
         Field("sent_at", "datetime", label=label("Sent at", "发出时间")),
         Field("answered_at", "datetime", label=label("Answered at", "回复时间")),
         Field("csat", "int", min=1, max=5, label=label("Satisfaction (1-5)", "满意度（1-5）")),
