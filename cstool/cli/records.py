@@ -238,7 +238,9 @@ def _history(app, kind, record) -> list[dict] | None:
     calls (the kind's ``history_field``), and a call, survey or request whose link field
     (``Field(link=True)``) names it."""
     pointers = [(other, kind.history_field) for other in app.kinds if kind.history_field]
-    pointers += [(other, f.name) for other in app.kinds for f in other.fields if f.link and f.name != kind.history_field]
+    pointers += [
+        (other, f.name) for other in app.kinds for f in other.fields if f.link and f.name != kind.history_field
+    ]
     if not pointers:
         return None
     found = []
