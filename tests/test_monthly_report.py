@@ -39,6 +39,16 @@ def last_month() -> tuple[date, date]:
     return last.replace(day=1), last
 
 
+def names_of(demo):
+    """How the page and the workbook show an id: its Chinese name from the demo's policy."""
+    import tomllib
+
+    from cstool.core.names import Names
+
+    table = tomllib.loads((demo / "policy.toml").read_text(encoding="utf-8"))["names"]
+    return lambda value: Names(table).show(value, "zh")
+
+
 def test_each_section_is_the_single_report_of_the_same_month(demo):
     first, last = last_month()
     monthly = json.loads(cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json").stdout)
@@ -158,12 +168,14 @@ def test_the_page_opens_offline_with_every_chart_drawn_and_the_figures_of_the_js
         cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json", lang="zh").stdout
     )
     on_page = {t["title"]: t["cells"] for t in facts["tables"]}
+    named = names_of(demo)
     for section in monthly["sections"]:
         if section["report"] != "sla" or section["by"] != "department":
             continue
         cells = on_page["服务时限达标情况 · 部门"]
-        for row, shown in zip(section["rows"], cells):
-            assert shown[0] == row["department"] and shown[1] == row["clock"]
+        assert len(cells) == len(section["rows"]) + 2  # and a totals row per clock
+        for row, shown in zip(section["rows"], cells):  # ids read as their names
+            assert shown[0] == named(row["department"]) and shown[1] == named(row["clock"])
             assert shown[8] == ("" if row["compliance_pct"] is None else f"{row['compliance_pct']:g}")
 
 
@@ -186,9 +198,10 @@ def test_the_workbook_holds_every_section_with_native_charts(demo, tmp_path):
     sla = next(workbook[name] for name in workbook.sheetnames if name.startswith("服务时限达标情况 · 部门"))
     assert sla.freeze_panes == "A2" and sla["A1"].value == "部门"
     section = next(s for s in monthly["sections"] if (s["report"], s["by"]) == ("sla", "department"))
+    named = names_of(demo)
     assert [sla.cell(row=2, column=c).value for c in (1, 2, 9)] == [
-        section["rows"][0]["department"],
-        section["rows"][0]["clock"],
+        named(section["rows"][0]["department"]),
+        named(section["rows"][0]["clock"]),
         section["rows"][0]["compliance_pct"],
     ]
     with zipfile.ZipFile(book) as archive:

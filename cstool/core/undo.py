@@ -47,7 +47,7 @@ def undone(record: dict, user: str, personal: Collection[str]) -> tuple[dict, li
     if last >= start + info["events"]:
         raise CstoolError(
             _("{id}: something happened since its last change ({type} at {at}); nothing was undone").format(
-                id=record["id"], type=events[last].get("type"), at=events[last].get("at")
+                id=record["id"], type=events[last]["type"], at=events[last]["at"]
             )
         )
     others = {item.get("by") for item in taken} - {user}
