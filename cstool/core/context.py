@@ -132,7 +132,7 @@ class Context:
         if url is None:
             from cstool.core.store import FolderStore
 
-            partitioned = {k.name for k in self.kinds if k.partition == "month"}
+            partitioned = {k.name for k in self.kinds if k.high_volume}
             return FolderStore(self.workspace.data_dir, partitioned, warn=self.warn)
         return self.open_store(url)
 

@@ -86,7 +86,9 @@ class Kind:
     transitions: Mapping[str, tuple[str, ...]] | None = None
     history_field: str | None = None  # records of any kind whose this field equals our id are our history
     script: str | None = None  # a template shown before the prompts (e.g. a call script)
-    partition: str | None = None  # "month": stored one file per month (high-volume kinds)
+    # many records a day: a store keeps them so that one change never rewrites them all
+    # (how is the store's business: the folder writes one file per month)
+    high_volume: bool = False
     plugin: str = ""
 
     def __post_init__(self) -> None:

@@ -100,7 +100,7 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
 
 
 def partitioned_kinds(app) -> set[str]:
-    return {k.name for k in app.kinds if k.partition == "month"}
+    return {k.name for k in app.kinds if k.high_volume}
 
 
 def export_records(app, data_dir: Path) -> dict[str, int]:

@@ -53,7 +53,7 @@ CALL = Kind(
     list_columns=("direction", "outcome", "agent", "topic", "linked_record"),
     transitions={"logged": ()},
     script="scripts/call.md",
-    partition="month",  # thousands a day: logging one must not rewrite the whole history
+    high_volume=True,  # thousands a day: logging one must not rewrite the whole history
 )
 
 

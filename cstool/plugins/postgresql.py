@@ -101,7 +101,7 @@ ENVELOPE_FACETS = (
 def cstool_store(url, app):
     if not url.startswith(("postgresql://", "postgres://")):
         return None
-    partitioned = {kind.name for kind in app.kinds if kind.partition == "month"}
+    partitioned = {kind.name for kind in app.kinds if kind.high_volume}
     facets = {
         kind.name: (*ENVELOPE_FACETS, *(f.name for f in kind.fields if f.type in FACET_TYPES)) for kind in app.kinds
     }
