@@ -233,14 +233,15 @@ def cstool_check_policy(policy, kinds):
 
 
 def _records(request):
-    return [r for r in request.records(KIND) if request.in_period(r)]
+    return list(request.each(KIND))
 
 
 def returns_summary(request):
     """退换货汇总表: returns and exchanges granted, by product and reason (category)."""
+    cases = _records(request)
     counts = Counter(
         (r.get("product_line"), r.get("product"), r.get("entitlement"), r.get("category") or "—")
-        for r in _records(request)
+        for r in cases
         if r.get("entitlement") in ("return", "exchange")
     )
     rows = [
@@ -251,7 +252,7 @@ def returns_summary(request):
         "count": sum(counts.values()),
         "returns": sum(n for key, n in counts.items() if key[2] == "return"),
         "exchanges": sum(n for key, n in counts.items() if key[2] == "exchange"),
-        "overrides": sum(1 for r in _records(request) if r.get("override_reason")),  # 三包 decided otherwise
+        "overrides": sum(1 for r in cases if r.get("override_reason")),  # 三包 decided otherwise
     }
     return api.ReportResult(
         ["product_line", "product", "entitlement", "reason", "count"],

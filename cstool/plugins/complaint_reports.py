@@ -19,7 +19,7 @@ def _month(record, tz):
 
 
 def _in_period(request):
-    return [r for r in request.records(KIND) if request.in_period(r)]
+    return list(request.each(KIND))
 
 
 def _done(request):

@@ -192,9 +192,7 @@ def compliance_matrix(request):
     import statistics  # here, not at plugin load: every command loads the plugin
 
     cells = defaultdict(lambda: {"requests": 0, "met": 0, "breached": 0, "minutes": []})
-    for record in request.records(REQUEST):
-        if not request.in_period(record):
-            continue
+    for record in request.each(REQUEST):
         cell = cells[(record.get("department"), record.get("customer_department"))]
         cell["requests"] += 1
         for clock in request.clocks(record, detail="figures")[1]:

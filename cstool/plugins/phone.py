@@ -248,8 +248,8 @@ def phone_report(request):
     tz = request.policy.timezone
     groups = defaultdict(_tally)
     everyone = _tally()
-    for call in request.records(KIND):
-        if call.get("direction") != "inbound" or not request.in_period(call):
+    for call in request.each(KIND):
+        if call.get("direction") != "inbound":
             continue
         outcome, wait = call.get("outcome"), call.get("queue_seconds") or 0
         if outcome == "phantom" or (outcome == "abandoned" and wait <= 0):

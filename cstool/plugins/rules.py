@@ -59,7 +59,7 @@ def rule_counts(request):
             continue
         rules = api.compile_rules(raw_rules)
         text_fields = searched_fields(kind)
-        records = [r for r in request.records(kind.name) if request.in_period(r)]
+        records = list(request.each(kind.name))
         counts = dict.fromkeys((rule.name for rule in rules), 0)
         for record in records:
             for name in api.suggest(rules, record, text_fields, request.policy.priorities).rules:
