@@ -169,6 +169,14 @@ def test_the_page_opens_offline_with_every_chart_drawn_and_the_figures_of_the_js
     )
     on_page = {t["title"]: t["cells"] for t in facts["tables"]}
     named = names_of(demo)
+    assert len(facts["tables"]) == len(monthly["sections"])
+    for section, table in zip(monthly["sections"], facts["tables"]):  # every section, in order, row by row
+        first = section["columns"][0]
+        shown_rows = section["rows"][:200]
+        assert len(table["cells"]) >= len(shown_rows), section["report"]
+        for row, cells in zip(shown_rows, table["cells"]):
+            if isinstance(row[first], str):
+                assert cells[0] == named(row[first]), (section["report"], row[first], cells[0])
     for section in monthly["sections"]:
         if section["report"] != "sla" or section["by"] != "department":
             continue
@@ -255,3 +263,36 @@ def test_a_send_setting_that_names_no_department_is_caught_by_the_policy_check(d
     checked = run_process("--workspace", copy, "policy", "check")
     assert checked.returncode == 1 and "reports.send.department" in checked.stdout + checked.stderr
     assert "names no department" in checked.stdout + checked.stderr
+
+
+PARCELS = """
+from cstool import api
+from cstool.api import hookimpl, label
+
+
+@hookimpl
+def cstool_reports():
+    def run(request):
+        counts = request.tally("complaint", (api.DAY,))
+        rows = [{"day": day, "complaints": n} for (day,), n in sorted(counts.items())]
+        return api.ReportResult(
+            ["day", "complaints"], rows, {"complaints": sum(counts.values())},
+            {"day": label("Day", "日期"), "complaints": label("Complaints", "投诉")},
+            label("Complaints per day", "每日投诉"), api.Chart("bar", x="day", y=("complaints",)),
+        )
+    return [api.Report("quality-daily", label("Complaints per day", "每日投诉"), run, monthly=(None,))]
+"""
+
+
+def test_a_plugin_s_report_joins_the_monthly_one_with_its_chart(demo, tmp_path):
+    copy = tmp_path / "ws"
+    shutil.copytree(demo, copy)
+    (copy / "plugins" / "quality.py").write_text(PARCELS, encoding="utf-8")
+    monthly = json.loads(cstool(copy, "report", "monthly", "--month", "last-month", "--format", "json").stdout)
+    section = next(s for s in monthly["sections"] if s["report"] == "quality-daily")
+    alone = json.loads(cstool(copy, "report", "quality-daily", "--month", "last-month", "--format", "json").stdout)
+    assert section["rows"] == alone["rows"] and section["totals"]["complaints"] > 0
+    page = tmp_path / "m.html"
+    cstool(copy, "report", "monthly", "--month", "last-month", "--format", "html", "--output", str(page), lang="zh")
+    facts, leaving, errors = open_offline(page)
+    assert "每日投诉" in facts["headings"] and leaving == [] and errors == []
