@@ -82,7 +82,7 @@ def test_the_call_script_is_shown_before_the_prompts(workspace, monkeypatch):
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         # direction (select), number, outcome (select), agent (select, optional), topic, linked_record, notes, save
-        pipe.send_text("\r" + "13800001111\r" + "\r" + "\x1b[B\r" + "账单查询\r" + "\r" + "\r" + "y")
+        pipe.send_text("\r" + "13800001111\r" + "\r" + "\x1b[B\r" + "账单查询\r" + "\r" + "\r" + "\r")
         pipe.close()
         result = invoke("--workspace", workspace, "record", "call", "--format", "json")
     assert result.exit_code == 0, result.stderr

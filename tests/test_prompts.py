@@ -53,7 +53,7 @@ def test_record_at_prompts_in_chinese(terminal, workspace):
             ENTER,  # severity: skip
             ENTER,
             "上海" + ENTER,
-            "y",  # save
+            ENTER,  # save
         )
     )
     result = invoke("--workspace", workspace, "record", "complaint", "--format", "json", "--reveal")
@@ -80,7 +80,7 @@ def test_invalid_answer_is_asked_again(terminal, workspace):
             ENTER,
             ENTER,
             ENTER,
-            "y",
+            ENTER,  # save
         )
     )
     result = invoke("--workspace", workspace, "--lang", "en", "record", "complaint", "--format", "json", "--reveal")
@@ -102,7 +102,8 @@ def test_declining_the_summary_saves_nothing(terminal, workspace):
             ENTER,
             ENTER,
             ENTER,
-            "n",
+            DOWN + DOWN + ENTER,  # discard it
+            "y",  # every answer
         )
     )
     result = invoke("--workspace", workspace, "record", "complaint")
@@ -111,7 +112,7 @@ def test_declining_the_summary_saves_nothing(terminal, workspace):
 
 
 def test_given_fields_are_not_asked(terminal, workspace):
-    terminal.send_text(answers(ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, "y"))
+    terminal.send_text(answers(ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER))
     result = invoke(
         "--workspace",
         workspace,
@@ -135,3 +136,100 @@ def test_no_input_never_prompts(terminal, workspace):
     assert result.exit_code == 1 and "customer_name: is required" in result.stderr
     result = invoke("--workspace", workspace, "record", "complaint", "--no-input", "--set", "channel=web")
     assert result.exit_code == 1 and "content: is required" in result.stderr
+
+
+def test_a_wrong_link_is_refused_as_it_is_typed_and_nothing_else_is_lost(terminal, workspace):
+    case = invoke(
+        "--workspace", workspace, "--no-input", "record", "complaint",
+        "--set", "customer_name=王芳", "--set", "channel=phone", "--set", "content=漏水", "--format", "json",
+    ).json()["id"]  # fmt: skip
+    terminal.send_text(
+        answers(
+            ENTER,  # direction: inbound
+            "13800001111" + ENTER,
+            ENTER,  # outcome: answered
+            DOWN + ENTER,  # agent
+            "回访" + ENTER,  # topic
+            "CMP-20200101-0009" + ENTER,  # a case that does not exist: refused here, the entry goes on
+            "\x15" + case + ENTER,
+            ENTER,  # notes
+            ENTER,  # save
+        )
+    )
+    result = invoke("--workspace", workspace, "--lang", "en", "record", "call", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["linked_record"] == case and result.json()["topic"] == "回访"
+
+
+def test_an_item_the_agreement_lacks_is_asked_again_from_its_items(terminal, workspace):
+    terminal.send_text(
+        answers(
+            "财务部小陈" + ENTER,  # requested_by
+            "工资核对" + ENTER,  # subject
+            ENTER,  # details
+            DOWN + ENTER,  # the whole entry refuses the item: chosen again, from the agreement's items
+            ENTER,  # save
+        )
+    )
+    result = invoke(
+        "--workspace", workspace, "--lang", "en", "record", "internal_request",
+        "--set", "agreement=hr-finance", "--set", "item=coffee", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "'coffee' is not in agreement hr-finance" in result.stderr
+    record = result.json()
+    assert (
+        record["item"] == "recruitment" and record["subject"] == "工资核对" and record["requested_by"] == "财务部小陈"
+    )
+
+
+def test_at_the_confirmation_an_answer_can_be_changed_and_the_rest_is_kept(terminal, workspace):
+    terminal.send_text(
+        answers(
+            "王芳" + ENTER,
+            ENTER,
+            ENTER,
+            ENTER,  # channel: phone
+            ENTER,
+            "漏水" + ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            ENTER,
+            DOWN + ENTER,  # not save: change an answer
+            ENTER,  # which: the first, the complainant
+            "\x15" + "王小芳" + ENTER,
+            ENTER,  # save
+        )
+    )
+    result = invoke("--workspace", workspace, "--lang", "en", "record", "complaint", "--format", "json", "--reveal")
+    assert result.exit_code == 0, result.stderr
+    record = result.json()
+    assert record["customer_name"] == "王小芳" and record["content"] == "漏水"
+    assert "(decided)" in result.stderr  # the category the rules chose was shown before saving
+
+
+def test_ctrl_c_at_the_confirmation_writes_nothing(terminal, workspace):
+    terminal.send_text(answers("王芳" + ENTER, ENTER, ENTER, ENTER, ENTER, "漏水" + ENTER, *[ENTER] * 5, "\x03"))
+    result = invoke("--workspace", workspace, "record", "complaint")
+    assert result.exit_code == 1
+    assert not data_snapshot(workspace)
+
+
+def test_the_three_guarantees_decision_and_the_outlet_are_shown_before_saving(terminal, workspace):
+    values = {
+        "customer_name": "陈静", "contact_phone": "13912345678", "product_line": "appliances",
+        "product": "电水壶 K-200", "purchase_date": "2026-11-06", "fault": "不加热", "service": "return",
+        "region": "浦东",
+    }  # fmt: skip
+    sets = [arg for name, value in values.items() for arg in ("--set", f"{name}={value}")]
+    terminal.send_text(ENTER * 12)  # whatever else is asked: skipped; then save
+    result = invoke(
+        "--workspace", workspace, "--lang", "en", "record", "aftersales", *sets, "--at", "2026-11-16 10:00",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = result.stderr[result.stderr.index("Please check") :]
+    assert "Entitled to (decided)" in summary and "Service outlet (decided)" in summary
+    assert "浦东服务站" in summary and result.json()["entitlement"] in summary

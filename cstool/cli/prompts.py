@@ -25,8 +25,11 @@ def can_prompt(app, no_input_here: bool = False) -> bool:
     return not (app.no_input or no_input_here) and stdin_is_terminal()
 
 
-def _validator(app, field: Field):
-    choices = app.choices(field)
+def _validator(app, kind: Kind | None, field: Field, answers: dict[str, Any]):
+    """Each answer checked when Enter is pressed: its own value, and (given the kind) what
+    the plugins say of it beside the answers before it, so a link to a record that does not
+    exist is refused there and then, not after the whole entry."""
+    choices = app.choices(field, answers)
 
     def validate(text: str) -> bool | str:
         if not text.strip():
@@ -35,6 +38,10 @@ def _validator(app, field: Field):
             parse_value(field, text, tz=app.tz, choices=choices, aliases=app.aliases(field))
         except ValueError as exc:
             return str(exc)
+        if kind is not None:
+            problems = app.book.answer_problems(kind, {**answers, field.name: text}, field.name)
+            if problems:
+                return "; ".join(problems)
         return True
 
     return validate
@@ -46,30 +53,40 @@ def _named(app, choice: str) -> str:
     return shown if shown == choice else f"{shown} ({choice})"
 
 
-def ask_field(app, field: Field) -> Any:
+def ask_field(app, field: Field, kind: Kind | None = None, answers: dict[str, Any] | None = None) -> Any:
+    """Ask for ``field``; ``answers`` so far (choices may depend on them: an agreement's
+    items) and its current one offered as the default."""
     import questionary
 
+    answers = answers or {}
     lang = app.lang
     hint = _("required") if field.required else _("Enter to skip")
     title = f"{field.title(lang)} ({hint})"
-    choices = app.choices(field)
-    if field.type == "choice" and choices:
+    choices = app.choices(field, answers)
+    current = answers.get(field.name)
+    if field.type in ("choice", "text") and choices:
         named = [questionary.Choice(_named(app, choice), value=choice) for choice in choices]
         options = named if field.required else [questionary.Choice(SKIP, value=SKIP), *named]
-        answer = questionary.select(title, choices=options).unsafe_ask()
+        default = current if current in choices else None
+        answer = questionary.select(title, choices=options, default=default).unsafe_ask()
         return None if answer == SKIP else answer
     if field.type == "bool":
-        return questionary.confirm(field.title(lang), default=False).unsafe_ask()
-    answer = questionary.text(title, validate=_validator(app, field), multiline=False).unsafe_ask()
+        return questionary.confirm(field.title(lang), default=bool(current)).unsafe_ask()
+    answer = questionary.text(
+        title,
+        default="" if current is None else str(current),
+        validate=_validator(app, kind, field, answers),
+        validate_while_typing=False,
+    ).unsafe_ask()
     return answer if answer.strip() else None
 
 
 def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
-    """Ask for each field of ``kind`` not given, show a summary, and ask to confirm."""
-    import questionary
-
-    from cstool.cli.output import emit_table
-
+    """Ask for each field of ``kind`` not given, each answer checked as it is typed; then
+    show the record as it would be saved (with what the plugins decide: the 三包
+    entitlement, the outlet, the category) and let the person save it, change any answer,
+    or discard it. Nothing is lost on the way: an answer the whole record refuses is asked
+    again, the others kept. Ctrl-C writes nothing."""
     values = dict(given)
     if kind.script:
         script = app.workspace.template(kind.script)
@@ -78,18 +95,90 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
     for field in kind.fields:
         if field.name in values or not field.ask:
             continue
-        answer = ask_field(app, field)
-        if answer is not None:
-            values[field.name] = answer
+        _set(values, field, ask_field(app, field, kind, values))
+    while True:
+        built = app.book.build(kind, [values])
+        if built.errors:
+            _ask_again(app, kind, values, [error for _, error in built.errors])
+            continue
+        _summary(app, kind, values, built.records[0])
+        choice = _confirm_choice()
+        if choice == "save":
+            return values
+        if choice == "discard":
+            import questionary
+
+            if questionary.confirm(_("Discard every answer?"), default=False).unsafe_ask():
+                raise click.Abort()
+            continue
+        field = _which_field(app, kind, values)
+        _set(values, field, ask_field(app, field, kind, values))
+
+
+def _set(values: dict[str, Any], field: Field, answer: Any) -> None:
+    if answer is None:
+        values.pop(field.name, None)
+    else:
+        values[field.name] = answer
+
+
+def _ask_again(app, kind: Kind, values: dict[str, Any], problems: list) -> None:
+    """The whole record refused some answers: say why, and ask those again."""
+    from cstool.core.errors import RecordInvalid
+
+    for problem in problems:
+        field = kind.field(problem.field)
+        title = field.title(app.lang) if field is not None else problem.field
+        click.echo(_("{field}: {message}").format(field=title, message=problem.message), err=True)
+    for name in dict.fromkeys(problem.field for problem in problems):
+        field = kind.field(name)
+        if field is None:  # not an answer a person gave (a stamp of an import): refused as it is
+            raise RecordInvalid(problems)
+        _set(values, field, ask_field(app, field, kind, values))
+
+
+def _summary(app, kind: Kind, values: dict[str, Any], record: dict) -> None:
+    """The record as it would be saved, on stderr (stdout stays the result alone): the
+    answers, then what was decided from them, marked."""
+    from cstool.cli.common import field_title
+    from cstool.cli.output import emit_table
+
     lang = app.lang
-    # The summary is for the person at the terminal: stderr, so stdout stays the result alone.
+    rows = [[kind.field(n).title(lang) if kind.field(n) else n, app.shown(v)] for n, v in values.items()]
+    decided = _("(decided)")
+    for field in kind.fields:
+        value = record.get(field.name)
+        if field.name not in values and value not in (None, "", []):
+            rows.append([f"{field.title(lang)} {decided}", app.shown(value)])
+    for name in ("department", "priority", "category", "tags"):
+        if name not in values and record.get(name) not in (None, "", []):
+            rows.append([f"{field_title(kind, name, lang)} {decided}", app.shown(record[name])])
     click.echo(_("Please check:"), err=True)
-    emit_table(
-        None,
-        [[kind.field(n).title(lang) if kind.field(n) else n, app.shown(v)] for n, v in values.items()],
-        width=None,
-        err=True,
-    )
-    if not questionary.confirm(_("Save this record?"), default=True).unsafe_ask():
-        raise click.Abort()
-    return values
+    emit_table(None, rows, width=None, err=True)
+
+
+def _confirm_choice() -> str:
+    import questionary
+
+    return questionary.select(
+        _("Save this record?"),
+        choices=[
+            questionary.Choice(_("Save"), value="save"),
+            questionary.Choice(_("Change an answer"), value="edit"),
+            questionary.Choice(_("Discard it"), value="discard"),
+        ],
+    ).unsafe_ask()
+
+
+def _which_field(app, kind: Kind, values: dict[str, Any]) -> Field:
+    """Every field may be changed here, those not asked at first too (an override of the
+    三包 entitlement, with its reason)."""
+    import questionary
+
+    lang = app.lang
+    options = [
+        questionary.Choice(f"{f.title(lang)}: {app.shown(values[f.name]) if f.name in values else '—'}", value=f.name)
+        for f in kind.fields
+        if not f.update_via
+    ]
+    return kind.field(questionary.select(_("Which answer?"), choices=options).unsafe_ask())

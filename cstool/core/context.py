@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import cached_property
@@ -258,12 +259,23 @@ class Context:
         choices = self.choices(field)
         return self.names.aliases(choices) if choices else {}
 
-    def choices(self, field: Field) -> list[str] | None:
+    def choices(self, field: Field, answers: Mapping[str, Any] | None = None) -> list[str] | None:
+        """The allowed values of ``field``: its own, or policy's at ``choices_from``. A key
+        naming other fields (``internal.agreements.{agreement}.items``) depends on the
+        answers: without them (or with one not given) there is no list, and the kind's
+        own check judges the value."""
         if field.choices:
             return list(field.choices)
-        if field.choices_from:
+        if not field.choices_from:
+            return None
+        if "{" not in field.choices_from:
             return self.policy.choices(field.choices_from)
-        return None
+        import string
+
+        needed = [name for _, name, _, _ in string.Formatter().parse(field.choices_from) if name]
+        if not answers or any(not isinstance(answers.get(name), str) for name in needed):
+            return None
+        return self.policy.choices(field.choices_from.format(**{name: answers[name] for name in needed})) or None
 
     def reports(self) -> dict[str, Any]:
         found: dict[str, Any] = {}

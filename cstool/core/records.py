@@ -238,6 +238,24 @@ class RecordBook:
         known = ", ".join(f.name for f in kind.fields)
         return f"unknown field for kind {kind.name} (its fields: {known}; run `cstool kinds {kind.name}`)"
 
+    def answer_problems(self, kind: Kind, answers: Mapping[str, Any], name: str) -> list[str]:
+        """What is wrong with the answer to ``name``, given the answers so far: its own
+        value, and the plugins' checks that concern it (a link to a record that does not
+        exist, an item the chosen agreement does not have). For a prompt, which checks
+        each answer as it is typed; the whole record is checked again when it is saved."""
+        values, problems = self.parse_row(kind, answers)
+        mine = [p.message for p in problems if p.field == name]
+        if mine or name not in values:
+            return mine
+        record = self._new_record(kind, dict(values), self.app.now())
+        try:
+            answers_found = self.app.hook.cstool_validate_records(
+                kind=kind, records=[record], policy=self.app.policy, lookup=self.lookup
+            )
+        except Exception:  # a check written for whole records may stumble on a partial one: judged at saving
+            return []
+        return [message for answer in answers_found for _, field, message in answer or [] if field == name]
+
     def missing_required(self, kind: Kind, values: Mapping[str, Any]) -> list[str]:
         return [name for name in self._shape(kind)[1] if is_blank(values.get(name))]
 

@@ -30,7 +30,13 @@ INTERNAL_REQUEST = Kind(
             choices_from="internal.agreements",
             label=label("Service agreement", "服务协议"),
         ),
-        Field("item", "text", required=True, label=label("Service item", "服务内容")),
+        Field(
+            "item",
+            "text",
+            required=True,
+            choices_from="internal.agreements.{agreement}.items",  # offered once the agreement is chosen
+            label=label("Service item", "服务内容"),
+        ),
         Field("requested_by", "text", required=True, label=label("Requested by", "申请人")),
         Field("subject", "text", required=True, label=label("Subject", "事项")),
         Field("details", "text", multiline=True, label=label("Details", "详细说明")),
