@@ -24,7 +24,9 @@ class Field:
 
     ``choices`` is a fixed list; ``choices_from`` is a dotted policy key whose value is a
     list of choices or a table whose keys are the choices, so departments edit them in
-    policy.toml. ``personal`` fields are masked on output unless revealed.
+    policy.toml; a key naming other fields in braces (``internal.agreements.{agreement}
+    .items``) gives its list once those are answered. ``personal`` fields are masked on
+    output unless revealed.
     """
 
     name: str
