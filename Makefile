@@ -59,6 +59,7 @@ messages: install-test
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/cstool.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/cstool.pot -d $(LOCALE) -D cstool --no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/pybabel compile -d $(LOCALE) -D cstool --statistics
+	$(BIN)/pybabel compile -d $(LOCALE) -D click --statistics
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist .pytest_cache

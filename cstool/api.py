@@ -61,6 +61,9 @@ _LAZY = {
     "parse_instant": "cstool.cli.common",
     "can_prompt": "cstool.cli.prompts",
     "fill_record": "cstool.cli.prompts",
+    "choose": "cstool.cli.prompts",
+    "choose_several": "cstool.cli.prompts",
+    "agree": "cstool.cli.prompts",
     "find_map": "cstool.cli.imports",
     "import_file": "cstool.cli.imports",
     "ImportMap": "cstool.core.importer",
@@ -101,7 +104,13 @@ if TYPE_CHECKING:  # pragma: no cover
         reveal_option as reveal_option,
     )
     from cstool.cli.output_files import output_option as output_option, save_rows as save_rows
-    from cstool.cli.prompts import can_prompt as can_prompt, fill_record as fill_record
+    from cstool.cli.prompts import (
+        agree as agree,
+        can_prompt as can_prompt,
+        choose as choose,
+        choose_several as choose_several,
+        fill_record as fill_record,
+    )
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
     from cstool.core.context import Context as Context

@@ -213,3 +213,28 @@ def test_every_report_heading_reads_in_chinese(tmp_path):
         if bad:
             english_headings[name] = bad
     assert not english_headings, english_headings
+
+
+def test_click_s_own_messages_read_in_chinese(workspace):
+    from conftest import run_process
+
+    unknown = run_process("--workspace", workspace, "--lang", "zh", "list", "complaint", "--bogus")
+    assert unknown.returncode == 2 and "错误：没有选项 '--bogus'。" in unknown.stderr and "用法：" in unknown.stderr
+    bad = run_process("--workspace", workspace, "--lang", "zh", "list", "complaint", "--format", "xml")
+    assert "的值无效" in bad.stderr and "不是以下之一" in bad.stderr
+    helped = run_process("--workspace", workspace, "--lang", "zh", "--help")
+    assert "选项" in helped.stdout and "显示本帮助并退出。" in helped.stdout
+    english = run_process("--workspace", workspace, "--lang", "en", "list", "complaint", "--bogus")
+    assert "No such option" in english.stderr  # English stays click's own
+
+
+def test_the_catalogue_of_click_s_messages_is_whole_and_compiled():
+    import gettext as stdlib_gettext
+
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "cstool/locale/zh/LC_MESSAGES/click.po").open("rb") as handle:
+        entries = [m for m in read_po(handle) if m.id]
+    assert len(entries) > 40 and all(m.string and not m.fuzzy for m in entries)
+    compiled = stdlib_gettext.translation("click", ROOT / "cstool/locale", ["zh"])
+    assert all(compiled.gettext(m.id) == m.string for m in entries), "click.mo is stale: run `make messages`"

@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None, prog_name: str = "cstool") -> None:
     from cstool.core.i18n import DEFAULT_LANGUAGE, requested_language, set_language
 
     set_language(requested_language(None) or DEFAULT_LANGUAGE)  # prepare() refines it from --lang and the policy
+    from cstool.core.i18n import translate_library_messages
+
+    translate_library_messages()
     for position, arg in enumerate(args, 1):
         if not _is_text(arg):  # a terminal or a script in another encoding: say so, not crash later
             click.echo(_("Error: argument {position} is not valid UTF-8 text").format(position=position), err=True)

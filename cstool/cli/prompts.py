@@ -47,6 +47,32 @@ def _validator(app, kind: Kind | None, field: Field, answers: dict[str, Any]):
     return validate
 
 
+def choose(message: str, choices: list, default: Any = None) -> Any:
+    """A list to pick one from, its hint in the chosen language (questionary's own is English)."""
+    import questionary
+
+    return questionary.select(
+        message, choices=choices, default=default, instruction=_("(arrow keys, Enter)")
+    ).unsafe_ask()
+
+
+def choose_several(message: str, choices: list) -> list:
+    """A list to tick any of, its hint in the chosen language."""
+    import questionary
+
+    return questionary.checkbox(
+        message, choices=choices, instruction=_("(arrow keys, Space to tick, Enter)")
+    ).unsafe_ask()
+
+
+def agree(message: str, default: bool) -> bool:
+    """Yes or no, its hint in the chosen language."""
+    import questionary
+
+    hint = _("(Y/n)") if default else _("(y/N)")
+    return questionary.confirm(message, default=default, instruction=hint).unsafe_ask()
+
+
 def _named(app, choice: str) -> str:
     """A choice as the prompt shows it: its name, and the id beside it when they differ."""
     shown = app.shown(choice)
@@ -68,10 +94,10 @@ def ask_field(app, field: Field, kind: Kind | None = None, answers: dict[str, An
         named = [questionary.Choice(_named(app, choice), value=choice) for choice in choices]
         options = named if field.required else [questionary.Choice(SKIP, value=SKIP), *named]
         default = current if current in choices else None
-        answer = questionary.select(title, choices=options, default=default).unsafe_ask()
+        answer = choose(title, options, default)
         return None if answer == SKIP else answer
     if field.type == "bool":
-        return questionary.confirm(field.title(lang), default=bool(current)).unsafe_ask()
+        return agree(field.title(lang), bool(current))
     answer = questionary.text(
         title,
         default="" if current is None else str(current),
@@ -106,9 +132,7 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
         if choice == "save":
             return values
         if choice == "discard":
-            import questionary
-
-            if questionary.confirm(_("Discard every answer?"), default=False).unsafe_ask():
+            if agree(_("Discard every answer?"), False):
                 raise click.Abort()
             continue
         field = _which_field(app, kind, values)
@@ -160,14 +184,14 @@ def _summary(app, kind: Kind, values: dict[str, Any], record: dict) -> None:
 def _confirm_choice() -> str:
     import questionary
 
-    return questionary.select(
+    return choose(
         _("Save this record?"),
-        choices=[
+        [
             questionary.Choice(_("Save"), value="save"),
             questionary.Choice(_("Change an answer"), value="edit"),
             questionary.Choice(_("Discard it"), value="discard"),
         ],
-    ).unsafe_ask()
+    )
 
 
 def _which_field(app, kind: Kind, values: dict[str, Any]) -> Field:
@@ -181,4 +205,4 @@ def _which_field(app, kind: Kind, values: dict[str, Any]) -> Field:
         for f in kind.fields
         if not f.update_via
     ]
-    return kind.field(questionary.select(_("Which answer?"), choices=options).unsafe_ask())
+    return kind.field(choose(_("Which answer?"), options))

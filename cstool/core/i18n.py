@@ -59,6 +59,43 @@ def gettext(message: str, lang: str | None = None) -> str:
 _ = gettext
 
 
+LIBRARY_DOMAIN = "click"  # click's own messages, translated by hand in cstool/locale/zh/LC_MESSAGES/click.po
+
+
+def translate_library_messages() -> None:
+    """click marks its own messages (``Aborted!``, ``Usage:``, ``Invalid value for …``) with
+    the standard library's ``gettext``, in the process-wide default domain. Route that
+    domain to cstool's catalogue of them, in the current language, so a person who works in
+    Chinese never meets click's English; any other domain is left as it was."""
+    import gettext as stdlib_gettext
+
+    if getattr(stdlib_gettext.dgettext, "cstool", False):
+        return
+    plain_dgettext, plain_dngettext = stdlib_gettext.dgettext, stdlib_gettext.dngettext
+    libraries: dict[str, object] = {}
+
+    def catalogue():
+        found = libraries.get(_language)
+        if found is None:
+            found = libraries[_language] = stdlib_gettext.translation(
+                LIBRARY_DOMAIN, LOCALE_DIR, [_language], fallback=True
+            )
+        return found
+
+    def dgettext(domain: str, message: str) -> str:
+        if domain != stdlib_gettext.textdomain():
+            return plain_dgettext(domain, message)
+        return catalogue().gettext(message)
+
+    def dngettext(domain: str, singular: str, plural: str, n: int) -> str:
+        if domain != stdlib_gettext.textdomain():
+            return plain_dngettext(domain, singular, plural, n)
+        return catalogue().gettext(singular if n == 1 else plural)  # each form kept as a message of its own
+
+    dgettext.cstool = True  # type: ignore[attr-defined]
+    stdlib_gettext.dgettext, stdlib_gettext.dngettext = dgettext, dngettext  # type: ignore[assignment]
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it yet (it is translated
     where it is shown, with ``_(value)``)."""

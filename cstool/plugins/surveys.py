@@ -309,10 +309,12 @@ def cstool_commands(cli):
     def ask(question, lang):
         import questionary
 
+        from cstool.api import choose, choose_several
+
         if question.type in ("single",):
-            return questionary.select(question.title(lang), choices=list(question.choices)).unsafe_ask()
+            return choose(question.title(lang), list(question.choices))
         if question.type == "multiple":
-            return questionary.checkbox(question.title(lang), choices=list(question.choices)).unsafe_ask()
+            return choose_several(question.title(lang), list(question.choices))
 
         def valid(text):
             try:
