@@ -75,6 +75,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``.
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
     from cstool.cli import (
+        exporting,
         finding,
         imports,
         plugin_commands,
@@ -121,6 +122,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         plugin_commands,
         records,
         finding,
+        exporting,
         imports,
         policy_commands,
         reports,
