@@ -54,6 +54,7 @@ _LAZY = {
     "emit_rows": "cstool.cli.output",
     "output_option": "cstool.cli.output_files",
     "save_rows": "cstool.cli.output_files",
+    "show_rows": "cstool.cli.output_files",
     "records_for_output": "cstool.cli.common",
     "show_record": "cstool.cli.common",
     "parse_sets": "cstool.cli.common",
@@ -103,7 +104,11 @@ if TYPE_CHECKING:  # pragma: no cover
         format_option as format_option,
         reveal_option as reveal_option,
     )
-    from cstool.cli.output_files import output_option as output_option, save_rows as save_rows
+    from cstool.cli.output_files import (
+        output_option as output_option,
+        save_rows as save_rows,
+        show_rows as show_rows,
+    )
     from cstool.cli.prompts import (
         agree as agree,
         can_prompt as can_prompt,

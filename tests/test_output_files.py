@@ -73,3 +73,20 @@ def test_an_existing_file_is_kept_unless_forced_and_a_wrong_suffix_writes_nothin
     wrong = filled("report", "complaints", "--output", str(tmp_path / "r.txt"))
     assert wrong.exit_code == 2 and ".xlsx" in wrong.stderr
     assert not (tmp_path / "r.txt").exists()
+
+
+def test_every_command_that_prints_rows_writes_a_file_with_chinese_headings(filled, tmp_path):
+    for args, heading in (
+        (("kinds",), "编号前缀"),
+        (("kinds", "complaint"), "可选值"),
+        (("callbacks", "--date", "2026-12-31"), "应回访时间"),
+        (("survey", "due", "complaint_followup"), "负责人"),
+        (("outbox",), "级别"),
+        (("queue",), "到期"),
+        (("search", "x"), "匹配位置"),
+    ):
+        target = tmp_path / f"{'-'.join(args)}.csv"
+        result = filled("--lang", "zh", *args, "--output", str(target))
+        assert result.exit_code == 0, (args, result.stderr)
+        text = target.read_bytes().decode("utf-8")
+        assert text.startswith("\ufeff") and heading in text.splitlines()[0], (args, text[:200])

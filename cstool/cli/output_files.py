@@ -63,6 +63,26 @@ def save_rows(
     save_blocks(path, title=title, blocks=[Block(title, headers, rows, totals)], json_value=json_value, force=force)
 
 
+def show_rows(
+    fmt: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    output: Path | None = None,
+    force: bool = False,
+    title: str = "",
+    json_value: Any = None,
+) -> None:
+    """Rows on stdout as ``--format`` says, or into ``--output FILE`` as its suffix says:
+    what every command that prints rows does with its ``output_option``."""
+    if output is not None:
+        save_rows(output, title=title, headers=headers, rows=rows, json_value=json_value, force=force)
+        return
+    from cstool.cli.output import emit_rows
+
+    emit_rows(fmt, headers, list(rows))
+
+
 def save_blocks(path: Path, *, title: str, blocks: Sequence[Block], json_value: Any, force: bool = False) -> None:
     """Write ``blocks`` (tables, each with its chart) as ``path``'s suffix says."""
     from cstool.core.files import write_new_file

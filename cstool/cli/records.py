@@ -17,7 +17,7 @@ from cstool.cli.common import (
     status_title,
 )
 from cstool.cli.output import emit_json, emit_json_with_items, emit_rows, format_option, json_item, reveal_option
-from cstool.cli.output_files import check_suffix, output_option, save_rows
+from cstool.cli.output_files import check_suffix, output_option, save_rows, show_rows
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 from cstool.core.storage import Selection
@@ -384,12 +384,13 @@ def kind_description(kind, app) -> dict:
 @click.command("kinds")
 @click.argument("kind_name", metavar="[KIND]", required=False)
 @format_option()
+@output_option
 @click.pass_obj
-def kinds_command(app, kind_name, fmt):
+def kinds_command(app, kind_name, fmt, output, force):
     """The kinds of record, their statuses and fields."""
     kinds = [app.kinds.get(kind_name)] if kind_name else list(app.kinds)
     described = [kind_description(k, app) for k in kinds]
-    if fmt == "json":
+    if fmt == "json" and output is None:
         emit_json({"kinds": described})
         return
     lang = app.lang
@@ -401,13 +402,14 @@ def kinds_command(app, kind_name, fmt):
                 f["label"][lang],
                 f["type"],
                 "*" if f["required"] else "",
-                "personal" if f["personal"] else "",
-                ", ".join(f["choices"] or []),
+                _("personal") if f["personal"] else "",
+                ", ".join(map(str, app.shown(f["choices"] or []))),
             ]
             for f in described[0]["fields"]
         ]
-        emit_rows(fmt, ["field", "label", "type", "required", "privacy", "choices"], rows)
-        if fmt == "table":
+        headers = [_("field"), _("label"), _("type"), _("required"), _("privacy"), _("choices")]
+        show_rows(fmt, headers, rows, output=output, force=force, title=kind.title(lang), json_value=described)
+        if fmt == "table" and output is None:
             click.echo("\n" + "  ".join(f"{s.name} ({s.title(lang)}, {s.phase})" for s in kind.statuses))
         return
     rows = [
@@ -421,7 +423,8 @@ def kinds_command(app, kind_name, fmt):
         ]
         for d in described
     ]
-    emit_rows(fmt, ["kind", "prefix", "label", "plugin", "fields", "statuses"], rows)
+    headers = [_("kind"), _("prefix"), _("label"), _("plugin"), _("fields"), _("statuses")]
+    show_rows(fmt, headers, rows, output=output, force=force, title=_("kinds"), json_value={"kinds": described})
 
 
 @click.command("classify")

@@ -53,14 +53,15 @@ def cstool_send_report(path, title, recipients, store):
 def cstool_commands(cli):
     import click
 
-    from cstool.api import emit_json, emit_rows, format_option, parse_day
+    from cstool.api import emit_json, format_option, output_option, parse_day, show_rows
 
     @cli.command("outbox")
     @click.option("--since", metavar="D", help="Only notices raised on or after this day.")
     @click.option("--id", "record_id", metavar="ID", help="Only the notices of this record.")
     @format_option()
+    @output_option
     @click.pass_obj
-    def outbox(app, since, record_id, fmt):
+    def outbox(app, since, record_id, fmt, output, force):
         """发件箱: the escalation notices (and reports sent with --send) the bundled notifier
         kept, oldest first."""
         first = parse_day(since, "--since", today=app.now().date())
@@ -69,14 +70,19 @@ def cstool_commands(cli):
             for n in app.store.read_log(OUTBOX)
             if (record_id is None or n.get("id") == record_id) and (first is None or n["at"][:10] >= first.isoformat())
         ]
-        if fmt == "json":
-            emit_json({"count": len(notices), "notices": notices})
+        payload = {"count": len(notices), "notices": notices}
+        if fmt == "json" and output is None:
+            emit_json(payload)
             return
-        emit_rows(
+        show_rows(
             fmt,
             [_("at"), _("id"), _("clock"), _("level"), _("recipients")],
             [
                 [n["at"][:16].replace("T", " "), n["id"], n["clock"], n["level"], ", ".join(n["recipients"])]
                 for n in notices
             ],
+            output=output,
+            force=force,
+            title=_("outbox"),
+            json_value=payload,
         )

@@ -181,19 +181,32 @@ def callback_plan(records_of, kinds, policy):
     return plan
 
 
+CALLBACK_HEADINGS = {
+    "agent": label("Agent", "话务员"),
+    "id": label("Case", "案件"),
+    "kind": label("Kind", "记录类型"),
+    "customer": label("Customer", "客户"),
+    "phone": label("Phone", "电话"),
+    "closed_at": label("Closed at", "结案时间"),
+    "due": label("Call by", "应回访时间"),
+    "overdue": label("Overdue", "已逾期"),
+}
+
+
 @hookimpl
 def cstool_commands(cli):
     import click
 
-    from cstool.api import emit_json, emit_rows, format_option, parse_day
+    from cstool.api import emit_json, format_option, output_option, parse_day, show_rows
 
     @cli.command("callbacks")
     @click.option("--date", "day_text", metavar="D", help="Due on or before this day (default today).")
     @click.option("--agent", help="Only this agent's callbacks.")
     @click.option("--reveal", is_flag=True, help="Show phone numbers unmasked.")
     @format_option()
+    @output_option
     @click.pass_obj
-    def callbacks(app, day_text, agent, reveal, fmt):
+    def callbacks(app, day_text, agent, reveal, fmt, output, force):
         """电话访谈计划: callbacks due (or overdue) by a day, per agent. Log the call to complete one:
         cstool record call --set direction=outbound --set linked_record=ID …"""
         day = parse_day(day_text, "--date", today=app.now().date()) or app.now().date()
@@ -216,10 +229,14 @@ def cstool_commands(cli):
             }
             for p in plan
         ]
-        if fmt == "json":
-            emit_json({"date": day.isoformat(), "count": len(rows), "callbacks": rows})
+        payload = {"date": day.isoformat(), "count": len(rows), "callbacks": rows}
+        if fmt == "json" and output is None:
+            emit_json(payload)
             return
-        emit_rows(fmt, list(rows[0]) if rows else ["agent", "id", "due"], [list(r.values()) for r in rows])
+        headings = [str(CALLBACK_HEADINGS[name].get(app.lang)) for name in CALLBACK_HEADINGS]
+        table = [[app.shown(row[name]) for name in CALLBACK_HEADINGS] for row in rows]
+        title = _("callbacks due by {day}").format(day=day.isoformat())
+        show_rows(fmt, headings, table, output=output, force=force, title=title, json_value=payload)
 
 
 # ---- the phone report -------------------------------------------------------------

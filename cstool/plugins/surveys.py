@@ -188,11 +188,19 @@ def low_score_notice(app, survey: dict, surveyed: dict) -> dict:
     }
 
 
+DUE_HEADINGS = {
+    "id": label("Record", "编号"),
+    "kind": label("Kind", "记录类型"),
+    "owner": label("Owner", "负责人"),
+    "customer_id": label("Customer", "客户编号"),
+}
+
+
 @hookimpl
 def cstool_commands(cli):
     import click
 
-    from cstool.api import emit_json, emit_rows, format_option, parse_sets, show_record
+    from cstool.api import emit_json, format_option, output_option, parse_sets, show_record, show_rows
 
     @cli.group("survey")
     def survey_group():
@@ -328,8 +336,9 @@ def cstool_commands(cli):
     @survey_group.command("due")
     @click.argument("name", metavar="QUESTIONNAIRE")
     @format_option()
+    @output_option
     @click.pass_obj
-    def due(app, name, fmt):
+    def due(app, name, fmt, output, force):
         """Finished records the sending rules allow surveying now (sampled as policy says)."""
         questionnaire = load(app, name)
         now, surveys = app.now(), app.store.records(KIND)
@@ -353,10 +362,14 @@ def cstool_commands(cli):
                             "customer_id": record.get("customer_id"),
                         }
                     )
-        if fmt == "json":
-            emit_json({"questionnaire": name, "count": len(rows), "records": rows})
-        else:
-            emit_rows(fmt, ["id", "kind", "owner", "customer_id"], [list(r.values()) for r in rows])
+        payload = {"questionnaire": name, "count": len(rows), "records": rows}
+        if fmt == "json" and output is None:
+            emit_json(payload)
+            return
+        headings = [DUE_HEADINGS[key].get(app.lang, key) for key in DUE_HEADINGS]
+        table = [[app.shown(row[key]) for key in DUE_HEADINGS] for row in rows]
+        title = _("due a survey: {name}").format(name=name)
+        show_rows(fmt, headings, table, output=output, force=force, title=title, json_value=payload)
 
     @survey_group.command("import")
     @click.argument("name", metavar="QUESTIONNAIRE")
