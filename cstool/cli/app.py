@@ -132,6 +132,9 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         module.register(cli)
     core = dict(cli.commands)
     host.hook.cstool_commands(cli=cli)
+    from cstool.core.i18n import translate_help
+
+    translate_help(cli)
     for name, command in core.items():  # a plugin may add commands, never replace a core one
         if cli.commands.get(name) is not command:
             click.echo(

@@ -96,6 +96,57 @@ def translate_library_messages() -> None:
     stdlib_gettext.dgettext, stdlib_gettext.dngettext = dgettext, dngettext  # type: ignore[assignment]
 
 
+def translate_help(command) -> None:
+    """The --help of ``command`` and every command below it in the current language: the
+    texts are the catalogue's messages (`make messages` extracts the docstrings of click
+    commands and each option's ``help=``, see ``extract_messages``); a text it does not
+    hold (an outside plugin's) is shown as written."""
+    import inspect
+
+    def translate(holder, name: str) -> None:
+        # the text as declared is kept aside: commands are built again in one process (tests),
+        # in either language, from the same click objects
+        source = f"_cstool_{name}"
+        if not hasattr(holder, source):
+            setattr(holder, source, getattr(holder, name, None))
+        text = getattr(holder, source)
+        setattr(holder, name, gettext(inspect.cleandoc(text)) if text else text)
+
+    translate(command, "help")
+    translate(command, "short_help")
+    for param in command.params:
+        if getattr(param, "help", None) is not None:
+            translate(param, "help")
+    for child in getattr(command, "commands", {}).values():
+        translate_help(child)
+
+
+def extract_messages(fileobj, keywords, comment_tags, options):
+    """Babel's Python extraction, and beside it the help of click commands: a command's
+    docstring and the ``help="…"`` of its options, which are not ``_()`` calls (click reads
+    them when the command is declared; ``translate_help`` translates them when it is shown)."""
+    import ast
+    import inspect
+
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    fileobj.seek(0)
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    tree = ast.parse(source.decode(options.get("encoding", "utf-8")))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            "command" in ast.unparse(d) or "group" in ast.unparse(d) for d in node.decorator_list
+        ):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring:
+                yield node.lineno, None, inspect.cleandoc(docstring), []
+        if isinstance(node, ast.Call) and "option" in ast.unparse(node.func):
+            for keyword in node.keywords:
+                if keyword.arg == "help" and isinstance(keyword.value, ast.Constant) and keyword.value.value:
+                    yield node.lineno, None, keyword.value.value, []
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it yet (it is translated
     where it is shown, with ``_(value)``)."""
