@@ -216,16 +216,17 @@ def show_command(app, record_id, fmt, reveal):
     show_record(app, kind, record, fmt, prepared=True)
     if history and fmt == "table":
         click.echo()
+        lang = app.lang
         emit_rows(
             "table",
-            ["id", "kind", "status", "created_at", "category", "owner"],
+            [field_title(kind, name, lang) for name in ("id", "kind", "status", "created_at", "category", "owner")],
             [
                 [
                     h["id"],
-                    h["kind"],
-                    status_title(app.kinds.get(h["kind"]), h["status"], app.lang),
+                    app.kinds.get(h["kind"]).title(lang),
+                    status_title(app.kinds.get(h["kind"]), h["status"], lang),
                     short_time(h["created_at"]),
-                    h["category"],
+                    app.shown(h["category"]),
                     h["owner"],
                 ]
                 for h in history

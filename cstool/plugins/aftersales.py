@@ -144,7 +144,7 @@ def cstool_validate_records(kind, records, policy):
             refused.append(
                 (
                     index,
-                    "entitlement",
+                    "override_reason",  # what is missing: a prompt asks for the reason of the override
                     _("{given} differs from the 三包 rule ({rule}); give override_reason").format(
                         given=given, rule=rule[0]
                     ),
