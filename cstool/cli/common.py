@@ -128,7 +128,8 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
             click.echo(f"\n【{title}】\n{text}")
     click.echo()
     events = [
-        [short_time(e.get("at")), e.get("by"), e.get("type"), _event_details(e)] for e in record.get("events", [])
+        [short_time(e.get("at")), e.get("by"), app.shown(e.get("type")), _event_details(e)]
+        for e in record.get("events", [])
     ]
     emit_table([_("At"), _("By"), _("Event"), _("Details")], events, width=None)
 

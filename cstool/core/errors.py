@@ -38,7 +38,18 @@ class FieldError(CstoolError):
 class RecordInvalid(CstoolError):
     """A record failed validation; ``errors`` holds every FieldError found."""
 
-    def __init__(self, errors: list[FieldError], where: str = ""):
+    def __init__(self, errors: list[FieldError], where: str = "", kind=None):
         self.errors = errors
-        lines = [f"{where}{e.field}: {e.message}" for e in errors]
+        lines = [f"{where}{_field_named(kind, e.field)}: {e.message}" for e in errors]
         super().__init__("\n".join(lines))
+
+
+def _field_named(kind, name: str | None) -> str | None:
+    """A field as an error names it: its id, and in Chinese its title beside it (staff know
+    the form's 投诉人, not customer_name; scripts and English readers match on the id)."""
+    from cstool.core.i18n import language
+
+    field = kind.field(name) if kind is not None and name else None
+    if field is None or language() != "zh" or field.title("zh") == name:
+        return name
+    return f"{name}（{field.title('zh')}）"

@@ -16,11 +16,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Ids the core itself hands out: the SLA clocks.
+# Ids the core itself hands out: the SLA clocks, and the events of a record's trail.
 BUILT_IN = {
     "first_response": {"zh": "首次响应", "en": "First response"},
     "resolution": {"zh": "解决", "en": "Resolution"},
     "promised": {"zh": "承诺时限", "en": "Promised"},
+    "created": {"zh": "登记", "en": "Created"},
+    "status": {"zh": "状态变更", "en": "Status"},
+    "response": {"zh": "答复", "en": "Response"},
+    "assigned": {"zh": "移交", "en": "Assigned"},
+    "updated": {"zh": "修改", "en": "Updated"},
+    "classified": {"zh": "自动分类", "en": "Classified"},
+    "escalated": {"zh": "升级", "en": "Escalated"},
+    "revealed": {"zh": "查看个人信息", "en": "Revealed"},
+    "undone": {"zh": "撤销", "en": "Undone"},
+    "credit": {"zh": "信用变更", "en": "Credit change"},
+    "erased": {"zh": "注销", "en": "Erased"},
 }
 LANGUAGES = ("zh", "en")
 

@@ -480,7 +480,7 @@ class RecordBook:
     def create(self, kind: Kind, raw: Mapping[str, Any]) -> dict:
         built = self.build(kind, [raw])
         if built.errors:
-            raise RecordInvalid([e for _, e in built.errors])
+            raise RecordInvalid([e for _, e in built.errors], kind=kind)
         return self.insert(kind, [record for record in built.records if record is not None])[0]
 
     # ---- reading -----------------------------------------------------------------------
@@ -567,7 +567,7 @@ class RecordBook:
         def apply(kind: Kind, record: dict, when: str) -> None:
             values, errors = self.parse_row(kind, raw, updating=True)
             if errors:
-                raise RecordInvalid(errors)
+                raise RecordInvalid(errors, kind=kind)
             changes = {name: [record.get(name), value] for name, value in values.items() if record.get(name) != value}
             if not changes:
                 return
@@ -575,10 +575,12 @@ class RecordBook:
                 record[name] = value
             missing = self.missing_required(kind, record)
             if missing:
-                raise RecordInvalid([FieldError(name, _("is required and cannot be emptied")) for name in missing])
+                raise RecordInvalid(
+                    [FieldError(name, _("is required and cannot be emptied")) for name in missing], kind=kind
+                )
             unknown = self._unknown_department(record)
             if unknown:
-                raise RecordInvalid(unknown)
+                raise RecordInvalid(unknown, kind=kind)
             by_rule = {k: v for k, v in (record.get("classified") or {}).items() if k not in changes}
             if by_rule:
                 record["classified"] = by_rule
@@ -599,7 +601,7 @@ class RecordBook:
         ):
             errors.extend(FieldError(field, message) for _, field, message in answer or [])
         if errors:
-            raise RecordInvalid(errors)
+            raise RecordInvalid(errors, kind=kind)
 
     def apply_response(self, record: dict, when: str, note: str | None = None) -> None:
         """A reply or contact: the first one stops the first-response clock."""
