@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cstool.cli.output import emit_json, emit_rows, format_option
+from cstool.cli.output import emit_json, format_option
+from cstool.cli.output_files import output_option, show_rows
 from cstool.core.i18n import _
 
 
@@ -17,14 +18,17 @@ def register(cli: click.Group) -> None:
 
 @click.command("plugins")
 @format_option()
+@output_option
 @click.pass_obj
-def plugins_command(app, fmt):
+def plugins_command(app, fmt, output, force):
     """The loaded plugins: name, where each came from, the hooks it implements."""
     rows = app.host.describe()
-    if fmt == "json":
+    if fmt == "json" and output is None:
         emit_json({"plugins": rows})
         return
-    emit_rows(fmt, ["plugin", "source", "hooks"], [[r["name"], r["source"], _hooks_cell(r)] for r in rows])
+    table = [[r["name"], r["source"], _hooks_cell(r)] for r in rows]
+    headers = [_("plugin"), _("source"), _("hooks")]
+    show_rows(fmt, headers, table, output=output, force=force, title=_("plugins"), json_value={"plugins": rows})
 
 
 def _hooks_cell(row: dict) -> str:

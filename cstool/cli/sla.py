@@ -6,6 +6,7 @@ import click
 
 from cstool.cli.common import parse_instant
 from cstool.cli.output import emit_json, emit_rows, format_option
+from cstool.cli.output_files import output_option, show_rows
 from cstool.core.i18n import N_, _
 from cstool.core.timeutil import format_datetime
 
@@ -101,8 +102,9 @@ def sla_command(app, record_id, now_text, fmt):
 @click.option("--now", "now_text", metavar="T", help="Evaluate as of this instant.")
 @click.option("--dry-run", is_flag=True, help="Show what would escalate; write and send nothing.")
 @format_option()
+@output_option
 @click.pass_obj
-def escalate_command(app, now_text, dry_run, fmt):
+def escalate_command(app, now_text, dry_run, fmt, output, force):
     """Pass running clocks up the escalation ladder and notify (each level once per clock)."""
     from cstool.core.escalation import deliver, escalate
     from cstool.core.files import collector_paused
@@ -124,12 +126,14 @@ def escalate_command(app, now_text, dry_run, fmt):
             _("warning: notifier {plugin!r} failed: {error}").format(plugin=failure.plugin, error=failure.error),
             err=True,
         )
-    if fmt == "json":
-        emit_json({"now": format_datetime(now), "actions": actions, "delivered": len(delivered), "held": len(held)})
+    payload = {"now": format_datetime(now), "actions": actions, "delivered": len(delivered), "held": len(held)}
+    if fmt == "json" and output is None:
+        emit_json(payload)
         return
-    rows = [[a["id"], a["clock"], a["level"], _short(a["at"]), ", ".join(a["recipients"])] for a in actions]
-    emit_rows(fmt, [_("id"), _("clock"), _("level"), _("passed at"), _("recipients")], rows)
-    if fmt == "table":
+    rows = [[a["id"], app.shown(a["clock"]), a["level"], _short(a["at"]), ", ".join(a["recipients"])] for a in actions]
+    headers = [_("id"), _("clock"), _("level"), _("passed at"), _("recipients")]
+    show_rows(fmt, headers, rows, output=output, force=force, title=_("escalations"), json_value=payload)
+    if fmt == "table" and output is None:
         summary = (
             _("{count} would escalate; nothing was written or sent")
             if dry_run
