@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cstool.cli.output import emit_json, emit_rows, emit_table
-from cstool.core.i18n import _
+from cstool.core.i18n import N_, _, language
 from cstool.core.kinds import ENVELOPE_FIELDS, Kind
 from cstool.core.privacy import masked_record
 from cstool.core.timeutil import parse_date, parse_datetime, relative_day
@@ -128,29 +128,62 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
             click.echo(f"\n【{title}】\n{text}")
     click.echo()
     events = [
-        [short_time(e.get("at")), e.get("by"), app.shown(e.get("type")), _event_details(e)]
+        [short_time(e.get("at")), e.get("by"), app.shown(e.get("type")), _event_details(e, kind, app.shown)]
         for e in record.get("events", [])
     ]
     emit_table([_("At"), _("By"), _("Event"), _("Details")], events, width=None)
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, named=lambda value: value) -> str:
     if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
+        return ", ".join(_plain(v, named) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}={_plain(v)}" for k, v in value.items())
-    return "" if value is None else str(value)
+        return "; ".join(f"{k}={_plain(v, named)}" for k, v in value.items())
+    return "" if value is None else str(named(value))
 
 
-def _event_details(item: dict[str, Any]) -> str:
+# The words of a trail's details, as a person reads them (the keys stay ids in JSON).
+DETAIL_WORDS = {
+    "from": N_("from"),
+    "to": N_("to"),
+    "note": N_("note"),
+    "fields": N_("fields seen"),
+    "via": N_("via"),
+    "rules": N_("rules"),
+    "set": N_("set"),
+    "clock": N_("clock"),
+    "level": N_("level"),
+    "notify": N_("notify"),
+    "recipients": N_("recipients"),
+    "department": N_("department"),
+    "undone": N_("undone"),
+    "voided": N_("voided"),
+    "closed_without_reply": N_("closed without reply"),
+}
+
+
+def _event_details(item: dict[str, Any], kind: Kind | None = None, named=lambda value: value) -> str:
+    """An event's details on one line: its words in the chosen language, statuses by their
+    titles and ids by their names (``named``)."""
+
+    def shown(key: str, value: Any) -> str:
+        if key in ("from", "to") and kind is not None and isinstance(value, str) and kind.status(value):
+            return kind.status(value).title(language())
+        return _plain(value, named)
+
     parts = []
     for key, value in item.items():
         if key in ("at", "by", "type", "undo"):  # undo: what `cstool undo` needs, not for reading
             continue
+        word = _(DETAIL_WORDS[key]) if key in DETAIL_WORDS else key
         if key == "changes" and isinstance(value, dict):
             parts.append(
-                "; ".join(f"{k}: {_plain(old) or '∅'} → {_plain(new) or '∅'}" for k, (old, new) in value.items())
+                "; ".join(
+                    f"{field_title(kind, k, language()) if kind else k}: "
+                    f"{_plain(old, named) or '∅'} → {_plain(new, named) or '∅'}"
+                    for k, (old, new) in value.items()
+                )
             )
         else:
-            parts.append(f"{key}: {_plain(value)}")
+            parts.append(f"{word}: {shown(key, value)}")
     return " | ".join(parts)
