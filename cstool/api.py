@@ -23,6 +23,7 @@ hookimpl = pluggy.HookimplMarker("cstool")
 # ~18 ms (benchmarks/bench_startup.py), and most commands use few of them.
 _LAZY = {
     "DemoRecord": "cstool.core.demo",
+    "DemoLink": "cstool.core.demo",
     "Context": "cstool.core.context",
     "CstoolError": "cstool.core.errors",
     "FieldError": "cstool.core.errors",
@@ -119,7 +120,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
     from cstool.core.context import Context as Context
-    from cstool.core.demo import DemoRecord as DemoRecord
+    from cstool.core.demo import DemoLink as DemoLink, DemoRecord as DemoRecord
     from cstool.core.errors import (
         CstoolError as CstoolError,
         FieldError as FieldError,

@@ -151,6 +151,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "complaint_reports",
         "aftersales",
         "customers",
+        "visits",
         "phone",
         "internal",
         "surveys",

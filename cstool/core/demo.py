@@ -27,24 +27,49 @@ class DemoRecord:
     steps: list[tuple] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DemoLink:
+    """In a ``DemoRecord``'s values: the id of the ``index``-th demo record of ``kind``
+    (wrapping around), known once that kind's records are made."""
+
+    kind: str
+    index: int
+
+
 def build_demo(app, now: datetime) -> dict[str, int]:
-    """Create every plugin's demo records through the normal pipeline; counts per kind."""
+    """Create every plugin's demo records through the normal pipeline; counts per kind.
+    Kinds whose records link to others' (``DemoLink``) are made after the others."""
     rng = random.Random(SEED)
     by_kind: dict[str, list] = defaultdict(list)
     for contributed in app.hook.cstool_demo_records(rng=rng, now=now, policy=app.policy):
         for item in contributed or []:
             by_kind[item.kind].append(item)
     counts = {}
-    for kind_name, items in by_kind.items():
+    made: dict[str, list[dict]] = {}
+
+    def linking(kind_name: str) -> bool:
+        return any(isinstance(v, DemoLink) for item in by_kind[kind_name] for v in item.values.values())
+
+    for kind_name in sorted(by_kind, key=linking):  # stable: the others in the order given
+        items = by_kind[kind_name]
         kind = app.kinds.get(kind_name)
-        built = app.book.build(kind, [item.values for item in items], now=now)
+        rows = [{k: _resolved(v, made) for k, v in item.values.items()} for item in items]
+        built = app.book.build(kind, rows, now=now)
         if built.errors:
             raise RecordInvalid([error for _, error in built.errors], where=f"demo {kind_name}: ")
         for record, item in zip(built.records, items):
             _replay(app, kind, record, item.steps)
         app.book.insert(kind, built.records)
+        made[kind_name] = built.records
         counts[kind_name] = len(built.records)
     return counts
+
+
+def _resolved(value: Any, made: dict[str, list[dict]]) -> Any:
+    if not isinstance(value, DemoLink):
+        return value
+    records = made.get(value.kind) or []
+    return records[value.index % len(records)]["id"] if records else None
 
 
 def _replay(app, kind, record: dict, steps: list[tuple]) -> None:

@@ -28,6 +28,7 @@ BUNDLED = (
     "cstool.plugins.complaint_reports",
     "cstool.plugins.aftersales",
     "cstool.plugins.customers",
+    "cstool.plugins.visits",
     "cstool.plugins.phone",
     "cstool.plugins.internal",
     "cstool.plugins.surveys",
