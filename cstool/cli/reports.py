@@ -77,6 +77,7 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
         store=app.store,
         clock_tally_source=app.clock_tally,
         reports=reports,
+        viewer=app.user if app.store_url is not None else None,
     )
     from cstool.core.files import collector_paused
 

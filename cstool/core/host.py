@@ -34,6 +34,7 @@ BUNDLED = (
     "cstool.plugins.surveys",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
+    "cstool.plugins.staff",
     "cstool.plugins.monthly",
     "cstool.plugins.outbox",
     "cstool.plugins.smtp",

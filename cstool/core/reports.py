@@ -39,6 +39,9 @@ class ReportRequest:
     # (kind, selection, now, by, default priority) -> (counted, rest): the Context's clock_tally
     clock_tally_source: Callable[..., tuple[dict, Any]] | None = None
     reports: Mapping[str, Report] = field(default_factory=dict)  # every report, for one made of others
+    # who is asking, where the store knows it (a shared store's database user); None on a
+    # folder, which one desk uses: a report showing people's figures may show a person theirs
+    viewer: str | None = None
 
     def __post_init__(self) -> None:
         """Records entered in error (a void status) are in no figure: ``records``, ``each``

@@ -1,0 +1,305 @@
+"""Staff assessment (月度考核, 月度自评, 客服职业评定): each agent's month from the records, and
+a supervisor's rating on the four criteria of the staff standard, weighed against targets.
+
+    cstool record staff_rating --as 李主管 --set agent=小王 --set month=2026-11 \\
+        --set language=4 --set knowledge=5 --set attitude=4 --set results=4
+    cstool report staff --month 2026-11
+
+Figures per agent (the owner of a case), over the cases created in the period:
+``cases``; ``first_response_pct`` and ``resolution_pct`` (met / (met + breached) of the
+SLA clocks); ``reopen_pct`` (cases moved back from resolved or closed to an open status);
+``contacts_per_resolved`` (replies and calls linked to a case before it was resolved, per
+resolved case: how many back-and-forths one problem took); ``complaints_against``
+(complaints whose category is one of ``[staff] attitude_categories`` and whose text names
+the agent); ``csat_pct`` (surveys about the agent's cases answering 4 or 5);
+``calls`` and ``aht_seconds`` (the agent's answered calls); ``rating`` (the mean of the
+supervisor's four criteria, 1-5, for the month).
+
+Score: each figure with a target in ``[staff.targets]`` (``at_least`` or ``at_most``, and a
+``weight``) earns its weight times its attainment (value / target, or target / value, at
+most 1); the score is the share of all weights earned, 0-100. A figure the agent has no
+value for earns nothing and is named as missed.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+
+from cstool import api
+from cstool.api import Field, Kind, Status, _, hookimpl, label
+
+KIND = "staff_rating"
+CASE_KINDS = ("complaint", "aftersales", "internal_request")
+CRITERIA = ("language", "knowledge", "attitude", "results")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+RATING = Kind(
+    name=KIND,
+    prefix="SR",
+    label=label("Staff rating", "员工考评"),
+    fields=(
+        Field("agent", "text", required=True, label=label("Agent", "员工")),
+        Field("month", "text", required=True, label=label("Month (YYYY-MM)", "月份（YYYY-MM）")),
+        Field("language", "int", required=True, min=1, max=5, label=label("Language expression (1-5)", "语言表达")),
+        Field("knowledge", "int", required=True, min=1, max=5, label=label("Knowledge and skills (1-5)", "知识技能")),
+        Field("attitude", "int", required=True, min=1, max=5, label=label("Service attitude (1-5)", "服务态度")),
+        Field("results", "int", required=True, min=1, max=5, label=label("Work results (1-5)", "工作业绩")),
+        Field("notes", "text", multiline=True, label=label("Notes", "评语")),
+    ),
+    statuses=(Status("rated", "closed", label("Rated", "已评定")),),
+    list_columns=("agent", "month", "language", "knowledge", "attitude", "results"),
+    transitions={"rated": ()},
+)
+FIGURES = (
+    "cases",
+    "first_response_pct",
+    "resolution_pct",
+    "reopen_pct",
+    "contacts_per_resolved",
+    "complaints_against",
+    "csat_pct",
+    "calls",
+    "aht_seconds",
+    "rating",
+)
+LABELS = {
+    "agent": label("Agent", "员工"),
+    "rank": label("Rank", "名次"),
+    "score": label("Score", "得分"),
+    "cases": label("Cases", "处理案件"),
+    "first_response_pct": label("First response on time %", "首次响应达标率 %"),
+    "resolution_pct": label("Resolved on time %", "解决达标率 %"),
+    "reopen_pct": label("Reopened %", "重开率 %"),
+    "contacts_per_resolved": label("Contacts per resolved case", "每案往来次数"),
+    "complaints_against": label("Complaints against", "被投诉次数"),
+    "csat_pct": label("CSAT %", "满意度 %"),
+    "calls": label("Calls answered", "接听电话"),
+    "aht_seconds": label("AHT (s)", "平均处理时长(秒)"),
+    "rating": label("Supervisor's rating (1-5)", "主管评分（1-5）"),
+    "targets_missed": label("Targets missed", "未达标项目"),
+}
+
+
+def supervisors(policy) -> set[str]:
+    """The managers and supervisors of every department: who may rate, and see every line."""
+    found = set()
+    for department in (policy.get("departments") or {}).values():
+        if isinstance(department, dict):
+            found.update(department[role] for role in ("manager", "supervisor") if department.get(role))
+    return found
+
+
+def score(figures: dict, targets: dict) -> tuple[float | None, list[str]]:
+    """(score 0-100, the figures whose target was missed), as the module says."""
+    earned = total = 0.0
+    missed = []
+    for name, target in targets.items():
+        weight = float(target.get("weight", 0))
+        total += weight
+        value = figures.get(name)
+        if "at_least" in target:
+            goal = float(target["at_least"])
+            attainment = None if value is None else 1.0 if goal <= 0 else min(1.0, value / goal)
+        else:
+            goal = float(target["at_most"])
+            attainment = None if value is None else 1.0 if value <= goal else (goal / value if value else 1.0)
+        if attainment is None or attainment < 1:
+            missed.append(name)
+        earned += weight * (attainment or 0.0)
+    return (round(100 * earned / total, 2) if total else None), missed
+
+
+def staff_report(request):
+    policy = request.policy
+    attitude = set(policy.get("staff.attitude_categories") or ["service_attitude"])
+    tally: dict[str, dict] = defaultdict(
+        lambda: {"cases": 0, "met": [0, 0], "breached": [0, 0], "reopened": 0, "contacts": 0, "resolved": 0}
+    )
+    resolved_at: dict[str, str] = {}
+    owner_of: dict[str, str] = {}
+    complaints = []
+    for kind in request.kinds:
+        if kind.name not in CASE_KINDS:
+            continue
+        phases = {s.name: s.phase for s in kind.statuses}
+        for case in request.each(kind.name):
+            if kind.name == "complaint":
+                complaints.append(case)
+            agent = case.get("owner")
+            if not agent:
+                continue
+            owner_of[case["id"]] = agent
+            figures = tally[agent]
+            figures["cases"] += 1
+            _calendar, clocks = request.clocks(case)
+            for clock in clocks:
+                slot = {"first_response": 0, "resolution": 1}.get(clock.name)
+                if slot is not None and clock.state in ("met", "breached"):
+                    figures[clock.state][slot] += 1
+            events = case.get("events") or []
+            if any(
+                e.get("type") == "status" and phases.get(e.get("from")) in ("resolved", "closed")
+                and phases.get(e.get("to")) in ("open", "pending")
+                for e in events
+            ):  # fmt: skip
+                figures["reopened"] += 1
+            if case.get("resolved_at"):
+                figures["resolved"] += 1
+                resolved_at[case["id"]] = case["resolved_at"]
+                figures["contacts"] += sum(
+                    1 for e in events if e.get("type") == "response" and e["at"] <= case["resolved_at"]
+                )
+    calls: dict[str, list[int]] = defaultdict(list)
+    if "call" in request.kinds.names():
+        for call in request.each("call"):
+            linked = call.get("linked_record")
+            if linked in resolved_at and call["created_at"] <= resolved_at[linked]:
+                tally[owner_of[linked]]["contacts"] += 1
+            if call.get("agent") and call.get("outcome") == "answered":
+                calls[call["agent"]].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
+    scores: dict[str, list[int]] = defaultdict(list)
+    if "survey" in request.kinds.names():
+        for survey in request.records("survey"):
+            agent = owner_of.get(survey.get("for_record") or "")
+            if agent and survey.get("csat") is not None:
+                scores[agent].append(survey["csat"])
+    month = request.since.strftime("%Y-%m") if request.since else None
+    ratings: dict[str, list[float]] = defaultdict(list)
+    for rating in request.records(KIND):
+        if month is None or rating.get("month") == month:
+            ratings[rating["agent"]].append(statistics.fmean(rating[c] for c in CRITERIA))
+    agents = sorted(set(tally) | set(calls) | set(ratings))
+    targets = policy.get("staff.targets") or {}
+    rows = []
+    for agent in agents:
+        t = tally[agent]
+        against = sum(
+            1
+            for c in complaints
+            if c.get("category") in attitude and agent in " ".join(str(c.get(k) or "") for k in ("content", "subject"))
+        )
+        figures = {
+            "cases": t["cases"],
+            "first_response_pct": api.pct(t["met"][0], t["met"][0] + t["breached"][0]),
+            "resolution_pct": api.pct(t["met"][1], t["met"][1] + t["breached"][1]),
+            "reopen_pct": api.pct(t["reopened"], t["cases"]),
+            "contacts_per_resolved": round(t["contacts"] / t["resolved"], 2) if t["resolved"] else None,
+            "complaints_against": against,
+            "csat_pct": api.pct(sum(s >= 4 for s in scores[agent]), len(scores[agent])),
+            "calls": len(calls[agent]),
+            "aht_seconds": round(statistics.fmean(calls[agent]), 1) if calls[agent] else None,
+            "rating": round(statistics.fmean(ratings[agent]), 2) if ratings[agent] else None,
+        }
+        total, missed = score(figures, targets)
+        rows.append({"agent": agent, "score": total, **figures, "missed": missed})
+    rows.sort(key=lambda row: (-(row["score"] or 0), row["agent"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    viewer = request.viewer
+    if viewer is not None and viewer not in supervisors(policy):  # an agent sees their own line
+        rows = [row for row in rows if row["agent"] == viewer]
+    for row in rows:  # for people: the targets missed by their names; JSON keeps the figure ids
+        row["targets_missed"] = ", ".join(LABELS[name].get(request.lang, name) for name in row["missed"])
+    return api.ReportResult(
+        ["rank", "agent", "score", *FIGURES, "targets_missed"],
+        rows,
+        {"agents": len(rows), "targets": len(targets)},
+        {**LABELS, "agents": label("Agents", "员工数"), "targets": label("Targets", "考核指标数")},
+        label("Staff assessment", "员工月度考核"),
+        api.Chart("bar", x="agent", y=("score",)),
+    )
+
+
+@hookimpl
+def cstool_kinds():
+    return [RATING]
+
+
+@hookimpl
+def cstool_validate_records(kind, records, policy):
+    if kind.name != KIND:
+        return None
+    allowed = supervisors(policy)
+    refused = []
+    for index, record in enumerate(records):
+        if not _MONTH.match(record.get("month") or ""):
+            refused.append((index, "month", _("{month!r} is not a month (YYYY-MM)").format(month=record.get("month"))))
+        if record.get("owner") not in allowed:
+            refused.append(
+                (
+                    index,
+                    "owner",
+                    _("only a supervisor or manager rates staff ({names}); --as names who rates").format(
+                        names=", ".join(sorted(allowed))
+                    ),
+                )
+            )
+    return refused
+
+
+@hookimpl
+def cstool_check_policy(policy):
+    targets = policy.get("staff.targets")
+    if targets is None:
+        return []
+    problems = []
+    if not isinstance(targets, dict):
+        return [api.Problem(("staff", "targets"), _("must be a table: figure = { at_least = N, weight = W }"))]
+    for name, target in targets.items():
+        if name not in FIGURES:
+            problems.append(
+                api.Problem(
+                    ("staff", "targets", name), _("is not a figure; figures: {names}").format(names=", ".join(FIGURES))
+                )
+            )
+        elif not (
+            isinstance(target, dict)
+            and len({"at_least", "at_most"} & set(target)) == 1
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in target.values())
+        ):
+            problems.append(
+                api.Problem(
+                    ("staff", "targets", name), _("must be { at_least = N, weight = W } or { at_most = N, weight = W }")
+                )
+            )
+    return problems
+
+
+@hookimpl
+def cstool_policy_keys():
+    return ["staff.attitude_categories", "staff.targets"]
+
+
+@hookimpl
+def cstool_reports():
+    return [
+        api.Report(
+            "staff", label("Staff assessment: figures, rating, score", "员工月度考核"), staff_report, monthly=(None,)
+        )
+    ]
+
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    """Last month's ratings of the phone agents by their supervisor."""
+    from datetime import timedelta
+
+    first = now.replace(day=1) - timedelta(days=1)
+    rater = next(iter(sorted(supervisors(policy))), None)
+    if rater is None:
+        return []
+    return [
+        api.DemoRecord(
+            KIND,
+            {
+                "agent": agent,
+                "month": first.strftime("%Y-%m"),
+                **{criterion: rng.randint(3, 5) for criterion in CRITERIA},
+                "owner": rater,
+                "created_at": (now - timedelta(hours=2)).isoformat(),
+            },
+        )
+        for agent in policy.get("phone.agents") or []
+    ]
