@@ -152,6 +152,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "aftersales",
         "customers",
         "visits",
+        "sales",
         "phone",
         "internal",
         "surveys",

@@ -29,6 +29,7 @@ BUNDLED = (
     "cstool.plugins.aftersales",
     "cstool.plugins.customers",
     "cstool.plugins.visits",
+    "cstool.plugins.sales",
     "cstool.plugins.phone",
     "cstool.plugins.internal",
     "cstool.plugins.surveys",
