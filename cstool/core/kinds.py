@@ -91,6 +91,7 @@ class Kind:
     # many records a day: a store keeps them so that one change never rewrites them all
     # (how is the store's business: the folder writes one file per month)
     high_volume: bool = False
+    requires: tuple[str, ...] = ()  # envelope fields its records must have (a sale names its customer_id)
     plugin: str = ""
 
     def __post_init__(self) -> None:

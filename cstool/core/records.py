@@ -266,7 +266,7 @@ class RecordBook:
         if shape is None:
             shape = self._shapes[kind.name] = (
                 {f.name: f.default for f in kind.fields},
-                tuple(f.name for f in kind.fields if f.required),
+                (*(f.name for f in kind.fields if f.required), *kind.requires),
             )
         return shape
 

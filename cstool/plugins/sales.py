@@ -36,6 +36,7 @@ SALE = Kind(
     list_columns=("customer_id", "sold_on", "product", "quantity", "amount"),
     transitions={"recorded": ()},
     high_volume=True,
+    requires=("customer_id",),  # a sale is to a customer (one that exists: the customers plugin checks)
 )
 LABELS = {
     "customer_id": label("Customer", "客户编号"),
@@ -269,17 +270,6 @@ def credit_analysis(request):
 @hookimpl
 def cstool_kinds():
     return [SALE]
-
-
-@hookimpl
-def cstool_validate_records(kind, records):
-    if kind.name != KIND:
-        return None
-    return [
-        (index, "customer_id", _("a sale is to a customer: give customer_id"))
-        for index, record in enumerate(records)
-        if not record.get("customer_id")
-    ]  # that the customer exists, the customers plugin checks for every kind
 
 
 @hookimpl

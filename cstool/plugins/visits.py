@@ -33,6 +33,7 @@ VISIT = Kind(
     statuses=(Status("logged", "closed", label("Logged", "已记录")),),
     list_columns=("customer_id", "method", "visited_by", "purpose"),
     transitions={"logged": ()},
+    requires=("customer_id",),  # a visit is to a customer (one that exists: the customers plugin checks)
 )
 HEADINGS = {
     "customer_id": label("Customer", "客户编号"),
@@ -89,17 +90,6 @@ def visits_due(customers, visits, calls, every_days: dict, tz, day: date) -> lis
 @hookimpl
 def cstool_kinds():
     return [VISIT]
-
-
-@hookimpl
-def cstool_validate_records(kind, records):
-    if kind.name != KIND:
-        return None
-    return [
-        (index, "customer_id", _("a visit is to a customer: give customer_id"))
-        for index, record in enumerate(records)
-        if not record.get("customer_id")
-    ]  # that the customer exists, the customers plugin checks for every kind
 
 
 @hookimpl
