@@ -76,6 +76,18 @@ def cstool_record_notes(kind, record, policy, lang):
 
 
 @hookspec
+def cstool_check_reply(kind, record, policy):
+    """Hold a reply to the customer until a condition is met (a supervisor's approval).
+
+    Called by ``cstool respond`` and by a ``status`` move into a resolved phase, inside the
+    record's change, before the reply is written.
+    Arguments: ``kind`` (Kind), ``record`` (the record as stored), ``policy`` (Policy).
+    Returns: a message saying why the reply must wait, or None. Every implementation is
+    asked; the first message refuses the change (exit 1, nothing written).
+    """
+
+
+@hookspec
 def cstool_classify(kind, records, policy):
     """Suggest a category, priority and tags for records.
 

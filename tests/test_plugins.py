@@ -149,6 +149,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "rules",
         "complaints",
         "complaint_reports",
+        "approval",
         "aftersales",
         "customers",
         "visits",

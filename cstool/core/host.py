@@ -26,6 +26,7 @@ BUNDLED = (
     "cstool.plugins.rules",
     "cstool.plugins.complaints",
     "cstool.plugins.complaint_reports",
+    "cstool.plugins.approval",
     "cstool.plugins.aftersales",
     "cstool.plugins.customers",
     "cstool.plugins.visits",

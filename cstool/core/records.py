@@ -712,12 +712,26 @@ class RecordBook:
         return self.change(record_id, None, apply), taken
 
     def respond(self, record_id: str, at: datetime | None, note: str | None) -> dict:
-        return self.change(
-            record_id, at, lambda kind, record, when: self.apply_response(record, when, note), not_before_status=False
-        )
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            self._check_reply(kind, record)
+            self.apply_response(record, when, note)
+
+        return self.change(record_id, at, apply, not_before_status=False)
 
     def set_status(self, record_id: str, name: str, at: datetime | None, note: str | None) -> dict:
-        return self.change(record_id, at, lambda kind, record, when: self.apply_status(kind, record, name, when, note))
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            target = kind.status(name)
+            if target is not None and target.phase == "resolved":  # a resolution is a reply too
+                self._check_reply(kind, record)
+            self.apply_status(kind, record, name, when, note)
+
+        return self.change(record_id, at, apply)
+
+    def _check_reply(self, kind: Kind, record: dict) -> None:
+        """A plugin may hold the reply (``cstool_check_reply``): a supervisor's approval first."""
+        for held in self.app.hook.cstool_check_reply(kind=kind, record=record, policy=self.app.policy):
+            if held:
+                raise CstoolError(held)
 
     def assign(self, record_id: str, owner: str, department: str | None, at: datetime | None) -> dict:
         """Hand a record over (首问负责制: the owner changes only through this event)."""

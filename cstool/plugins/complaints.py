@@ -31,6 +31,7 @@ COMPLAINT = Kind(
         ),
         Field("content", "text", required=True, multiline=True, label=label("What happened", "投诉内容")),
         Field("remedy", "text", label=label("Remedy sought", "客户诉求")),
+        Field("compensation", "decimal", min=0, ask=False, label=label("Compensation offered", "拟赔偿金额")),
         Field(
             "complainant_type",
             "choice",
@@ -58,6 +59,8 @@ COMPLAINT = Kind(
         Status("acknowledged", "open", label("Acknowledged", "已受理")),
         Status("investigating", "open", label("Investigating", "调查中")),
         Status("awaiting_customer", "pending", label("Waiting for the customer", "等待客户回复")),
+        # a proposed resolution before a supervisor (plugins/approval.py), when policy pauses the clocks then
+        Status("awaiting_approval", "pending", label("Awaiting approval", "待审批")),
         Status("responded", "resolved", label("Responded", "已答复")),
         Status("closed", "closed", label("Closed", "已结案")),
         Status("reopened", "open", label("Reopened", "重新处理")),
@@ -65,10 +68,18 @@ COMPLAINT = Kind(
     list_columns=("customer_name", "channel", "severity", "content"),
     # 登记 → 受理 → 调查 → 答复 → 结案, with waiting on the customer and reopening.
     transitions={
-        "registered": ("acknowledged", "investigating", "awaiting_customer", "responded", "closed"),
-        "acknowledged": ("investigating", "awaiting_customer", "responded", "closed"),
-        "investigating": ("awaiting_customer", "responded", "closed"),
+        "registered": (
+            "acknowledged",
+            "investigating",
+            "awaiting_customer",
+            "awaiting_approval",
+            "responded",
+            "closed",
+        ),
+        "acknowledged": ("investigating", "awaiting_customer", "awaiting_approval", "responded", "closed"),
+        "investigating": ("awaiting_customer", "awaiting_approval", "responded", "closed"),
         "awaiting_customer": ("investigating", "responded", "closed"),
+        "awaiting_approval": ("investigating",),
         "responded": ("closed", "reopened"),
         "closed": ("reopened",),
         "reopened": ("investigating", "awaiting_customer", "responded", "closed"),
