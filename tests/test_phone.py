@@ -169,3 +169,54 @@ def test_a_call_about_a_case_shows_on_the_case(ws_cli):
     shown = ws_cli("show", case, "--format", "json").json()
     assert [(h["kind"], h["id"]) for h in shown["history"]] == [("call", linked.json()["id"])]
     assert linked.json()["id"] in ws_cli("show", case).stdout
+
+
+def planned(ws_cli, due: str, at: str = "2026-11-16 09:00", **fields):
+    values = {"customer": "张伟", "phone": "13812341234", "agent": "小王", "purpose": "requested", **fields}
+    args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
+    return ws_cli(
+        "--no-input", "record", "callback", *args, "--set", f"promised_at={due}", "--at", at, "--format", "json"
+    )
+
+
+def test_a_planned_call_is_in_the_plan_escalates_when_late_and_a_linked_call_completes_it(ws_cli):
+    cb = planned(ws_cli, "2026-11-16 15:00")
+    assert cb.exit_code == 0, cb.stderr
+    rid = cb.json()["id"]
+    plan = ws_cli("callbacks", "--date", "2026-11-16", "--format", "json").json()["callbacks"]
+    assert [(p["id"], p["due"]) for p in plan] == [(rid, "2026-11-16T15:00+08:00")]
+    early = ws_cli("escalate", "--dry-run", "--now", "2026-11-16 13:00", "--format", "json").json()["actions"]
+    assert early == []  # 4 hours of 6 gone: the first level (0.75) is at 13:30
+    late = ws_cli("escalate", "--dry-run", "--now", "2026-11-16 16:00", "--format", "json").json()["actions"]
+    assert [(a["clock"], a["level"], a["at"][11:16]) for a in late] == [
+        ("promised", "remind", "13:30"),
+        ("promised", "supervisor", "15:00"),
+    ]
+    done = call(ws_cli, direction="outbound", linked_record=rid, at="2026-11-16 14:00")
+    assert done.exit_code == 0, done.stderr
+    shown = ws_cli("show", rid, "--format", "json").json()
+    assert shown["status"] == "done" and shown["resolved_at"].startswith("2026-11-16T14:00")
+    assert ws_cli("callbacks", "--date", "2026-11-16", "--format", "json").json()["count"] == 0
+    assert ws_cli("escalate", "--dry-run", "--now", "2026-11-16 16:00", "--format", "json").json()["actions"] == []
+    clock = next(c for c in ws_cli("sla", rid, "--format", "json").json()["clocks"] if c["name"] == "promised")
+    assert clock["state"] == "met"
+
+
+def test_a_callback_due_before_it_was_asked_for_is_refused(ws_cli):
+    refused = planned(ws_cli, "2026-11-16 08:00", at="2026-11-16 09:00")
+    assert refused.exit_code == 1 and "due before it was asked for" in refused.stderr
+    missing = ws_cli("--no-input", "record", "callback", "--set", "customer=张伟", "--set", "phone=13812341234",
+                     "--set", "agent=小王", "--set", "purpose=requested")  # fmt: skip
+    assert missing.exit_code == 1 and "promised_at: is required" in missing.stderr
+
+
+def test_a_message_taken_for_a_colleague_is_passed_on_and_acknowledged(ws_cli):
+    taken = ws_cli("--no-input", "record", "phone_message", "--set", "for_person=李主管", "--set", "caller=王先生",
+                   "--set", "phone=13900001111", "--set", "message=请回电，关于退款", "--format", "json")  # fmt: skip
+    assert taken.exit_code == 0, taken.stderr
+    rid = taken.json()["id"]
+    assert ws_cli("status", rid, "passed_on").exit_code == 0
+    assert ws_cli("--as", "李主管", "status", rid, "acknowledged").exit_code == 0
+    trail = ws_cli("show", rid, "--format", "json").json()["events"]
+    assert [e.get("to") for e in trail if e["type"] == "status"] == ["passed_on", "acknowledged"]
+    assert trail[-1]["by"] == "李主管"

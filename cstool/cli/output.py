@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from cstool.core.i18n import _
 from cstool.core.text import printable
 
 FORMATS = ("table", "json", "csv")
@@ -71,8 +72,8 @@ def emit_json_with_items(head: dict, key: str, items: list[bytes]) -> None:
 def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+    if isinstance(value, bool):  # for people, in their language (CSV keeps yes and no)
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         text = ", ".join(str(v) for v in value)
     elif isinstance(value, float):
@@ -91,6 +92,8 @@ def safe_csv_cell(value: Any) -> str:
     writer quotes (a lone carriage return it would not)."""
     if isinstance(value, str):
         text = printable(value.replace("\r\n", "\n").replace("\r", "\n"))
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
     else:
         text = cell(value, width=None)
     if text and text.startswith(FORMULA_STARTS) and not _is_number(text):

@@ -76,7 +76,9 @@ class KindClocks:
         self, record: Mapping[str, Any], now: datetime, detail: str = "instants"
     ) -> tuple[str | None, list[Clock]]:
         found = self._policy_clocks(record, now, detail)
-        return found if not record.get("promised_at") else with_promised(record, self.phases, self.initial, now, found)
+        if not record.get("promised_at"):
+            return found
+        return with_promised(record, self.phases, self.initial, now, found, self.sla.promise_levels(record["kind"]))
 
     def _policy_clocks(self, record: Mapping[str, Any], now: datetime, detail: str) -> tuple[str | None, list[Clock]]:
         rank = RANKS.get(detail)

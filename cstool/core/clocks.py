@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
@@ -81,6 +81,13 @@ class SlaPolicy:
         self._policy = policy
         self._plans: dict[tuple[str, str], Any] = {}
         self._by_priority: dict[tuple[str, str | None], Any] = {}  # kinds without targets_at
+
+    def promise_levels(self, kind: str) -> Sequence[Level]:
+        """The ladder for the ``promised`` clock of ``kind``: only where ``[sla.KIND]`` says
+        ``escalate_promised = true`` (an imported system's own due times are reported,
+        not escalated)."""
+        section = self.sla.get(kind)
+        return self.levels if isinstance(section, dict) and section.get("escalate_promised") else ()
 
     def holiday_gaps(self, first: date, last: date) -> list[str]:
         """A warning for each calendar that keeps overrides but has none for a year from
@@ -437,11 +444,18 @@ PROMISED = Target("promised", 0, "promise")  # the source system's own due insta
 
 
 def with_promised(
-    record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime, found: tuple
+    record: Mapping[str, Any],
+    phases: Mapping[str, str],
+    initial: str,
+    now: datetime,
+    found: tuple,
+    levels: Sequence[Level] = (),
 ) -> tuple[str | None, list[Clock]]:
     """``found`` (calendar name, clocks) and, when the record carries ``promised_at``, the
     third clock ``promised``: from creation to the time the source system promised, in real
-    minutes, stopped where resolution stops; met when it stopped by then, else breached."""
+    minutes, stopped where resolution stops; met when it stopped by then, else breached.
+    ``levels``: the escalation ladder, for a kind whose promise is its own deadline (a
+    callback at the time the customer asked): each level passed at ``at`` x the promise."""
     promised_at = record.get("promised_at")
     if not promised_at:
         return found
@@ -474,6 +488,13 @@ def with_promised(
             at=due.isoformat(timespec="minutes")
         )
     ]
+    if levels and target_minutes > 0 and not unknown:
+        clock.passed = [
+            (level, instant)
+            for level in levels
+            if (instant := line.created + timedelta(minutes=level.at * target_minutes)) <= end
+        ]
+        clock.level = clock.passed[-1][0].name if clock.passed else None
     return found[0], [*found[1], clock]
 
 
@@ -487,7 +508,7 @@ def record_clocks(
 ) -> tuple[str | None, list[Clock]]:
     """The calendar name and the clocks of ``record`` as of ``now`` (none without targets)."""
     calendar_name, clocks, _settled = settle(record, phases, initial, sla, now, detail, keep=False)
-    return with_promised(record, phases, initial, now, (calendar_name, clocks))
+    return with_promised(record, phases, initial, now, (calendar_name, clocks), sla.promise_levels(record["kind"]))
 
 
 def settle(
@@ -658,8 +679,10 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
                     _('must be a policy path with {field} parts, e.g. "internal.agreements.{agreement}.items.{item}"'),
                 )
             )
+        if not isinstance(section.get("escalate_promised", False), bool):
+            problems.append(((*base, "escalate_promised"), _("must be true or false")))
         for priority, entry in section.items():
-            if priority in ("calendar", "targets_at"):
+            if priority in ("calendar", "targets_at", "escalate_promised"):
                 continue
             here = (*base, priority)
             if priority not in priorities:

@@ -57,17 +57,69 @@ CALL = Kind(
 )
 
 
+CALLBACK_KIND = "callback"
+PURPOSES = ("requested", "survey", "credit_reminder", "key_account", "other")
+CALLBACK = Kind(
+    name=CALLBACK_KIND,
+    prefix="CB",
+    label=label("Planned call", "电话访谈计划"),
+    department="customer_service",
+    fields=(
+        Field("customer", "text", required=True, personal=True, label=label("Customer", "客户")),
+        Field("phone", "phone", required=True, personal=True, label=label("Phone", "电话")),
+        Field("agent", "choice", required=True, choices_from="phone.agents", label=label("Agent", "话务员")),
+        Field("purpose", "choice", required=True, choices=PURPOSES, label=label("Purpose", "目的")),
+        Field("linked_record", "text", link=True, label=label("About (id)", "关联记录编号")),
+        Field("notes", "text", multiline=True, label=label("Notes", "备注")),
+    ),
+    statuses=(
+        Status("planned", "open", label("Planned", "待回访")),
+        Status("done", "resolved", label("Done", "已回访")),
+        Status("cancelled", "closed", label("Cancelled", "已取消")),
+    ),
+    list_columns=("customer", "agent", "purpose", "promised_at"),
+    transitions={"planned": ("done", "cancelled"), "done": (), "cancelled": ()},
+    requires=("promised_at",),  # when to call: its own clock ([sla.callback] escalate_promised)
+)
+MESSAGE = Kind(
+    name="phone_message",
+    prefix="MSG",
+    label=label("Phone message", "电话记录表"),
+    department="customer_service",
+    fields=(
+        Field("for_person", "text", required=True, label=label("For", "留言对象")),
+        Field("caller", "text", required=True, personal=True, label=label("Caller", "来电人")),
+        Field("phone", "phone", personal=True, label=label("Phone", "电话")),
+        Field("message", "text", required=True, multiline=True, label=label("Message", "留言内容")),
+    ),
+    statuses=(
+        Status("taken", "open", label("Taken", "已记录")),
+        Status("passed_on", "open", label("Passed on", "已转达")),
+        Status("acknowledged", "resolved", label("Acknowledged", "已确认")),
+    ),
+    list_columns=("for_person", "caller", "message"),
+    transitions={"taken": ("passed_on", "acknowledged"), "passed_on": ("acknowledged",), "acknowledged": ()},
+)
+
+
 def _at(text):
     return datetime.fromisoformat(text) if text else None
 
 
 @hookimpl
 def cstool_kinds():
-    return [CALL]
+    return [CALL, CALLBACK, MESSAGE]
 
 
 @hookimpl
 def cstool_validate_records(kind, records, policy, lookup):
+    if kind.name == CALLBACK_KIND:
+        return [
+            (index, "promised_at", _("a callback due before it was asked for ({created_at})").format(
+                created_at=record["created_at"][:16].replace("T", " ")))
+            for index, record in enumerate(records)
+            if record.get("promised_at") and _at(record["promised_at"]) < _at(record["created_at"])
+        ]  # fmt: skip
     if kind.name != KIND:
         return None
     refused = []
@@ -144,11 +196,14 @@ def cstool_check_policy(policy):
 
 
 def callback_plan(records_of, kinds, policy):
-    """Every callback the policy schedules: one per closed case of the listed kinds, due
-    within ``phone.callbacks.within`` of its closing; done by an outbound call linked to it."""
+    """Every callback to make: the ``callback`` records (a call a customer asked for at a
+    time, or one a supervisor planned), and one per closed case of the kinds policy lists,
+    due within ``phone.callbacks.within`` of its closing; each done by an outbound call
+    linked to it."""
     settings = policy.get("phone.callbacks") or {}
+    plan = _planned_calls(records_of, kinds)
     if not settings:
-        return []
+        return plan
     sla = api.SlaPolicy(policy)
     calendar = sla.calendars[settings["calendar"]]
     target = api.parse_target(settings["within"])
@@ -156,7 +211,6 @@ def callback_plan(records_of, kinds, policy):
     for call in records_of(KIND):
         if call.get("direction") == "outbound" and call.get("linked_record"):
             calls[call["linked_record"]].append(call)
-    plan = []
     for kind_name in settings.get("kinds", []):
         if kind_name not in kinds.names():
             continue
@@ -179,6 +233,45 @@ def callback_plan(records_of, kinds, policy):
                 }
             )
     return plan
+
+
+def _planned_calls(records_of, kinds) -> list[dict]:
+    """The ``callback`` records as plan entries: due when the customer asked, done when
+    the call linked to it was logged."""
+    if CALLBACK_KIND not in kinds.names():
+        return []
+    return [
+        {
+            "id": planned["id"],
+            "kind": CALLBACK_KIND,
+            "agent": planned.get("agent"),
+            "customer": planned.get("customer"),
+            "phone": planned.get("phone"),
+            "closed_at": None,
+            "due": _at(planned["promised_at"]),
+            "done_at": _at(planned.get("resolved_at")),
+        }
+        for planned in records_of(CALLBACK_KIND)
+        if planned.get("status") != "cancelled" and planned.get("promised_at")
+    ]
+
+
+@hookimpl
+def cstool_records_stored(kind, records, app):
+    """An outbound call linked to a planned call completes it, at the call's time."""
+    if kind.name != KIND:
+        return
+    for call in records:
+        linked = call.get("linked_record") or ""
+        if call.get("direction") != "outbound" or not linked.upper().startswith(CALLBACK.prefix + "-"):
+            continue
+        planned = app.store.get(CALLBACK_KIND, linked.upper())
+        if planned is None or planned["status"] != "planned":
+            continue
+        try:
+            app.book.set_status(planned["id"], "done", _at(call["created_at"]), call["id"])
+        except api.CstoolError as exc:  # a call logged before the callback was planned: said, not fatal
+            app.warn(str(exc))
 
 
 CALLBACK_HEADINGS = {
@@ -223,7 +316,7 @@ def cstool_commands(cli):
                 "kind": p["kind"],
                 "customer": p["customer"] if reveal else api.mask(p["customer"]),
                 "phone": p["phone"] if reveal else api.mask(p["phone"], "phone"),
-                "closed_at": p["closed_at"].isoformat(timespec="minutes"),
+                "closed_at": p["closed_at"].isoformat(timespec="minutes") if p["closed_at"] else None,
                 "due": p["due"].isoformat(timespec="minutes"),
                 "overdue": p["due"].date() < day,
             }
@@ -378,6 +471,36 @@ def cstool_demo_records(rng, now, policy):
             "created_at": start.isoformat(),
         }
         records.append(api.DemoRecord(KIND, values))
+    for number in range(8):  # callbacks customers asked for: some done by now, some late, some ahead
+        asked = now - timedelta(hours=rng.randint(2, 72))
+        due = asked + timedelta(hours=rng.choice([2, 4, 24, 48, 96]))
+        records.append(
+            api.DemoRecord(
+                CALLBACK_KIND,
+                {
+                    "customer": rng.choice(["张伟", "李娜", "Sarah Chen"]),
+                    "phone": f"13{rng.randint(100000000, 999999999)}",
+                    "agent": rng.choice(agents) if agents else None,
+                    "purpose": rng.choice(PURPOSES),
+                    "promised_at": due.isoformat(),
+                    "created_at": asked.isoformat(),
+                },
+                [("status", "done", 90)] if number % 3 == 0 else [],
+            )
+        )
+    for number in range(3):
+        records.append(
+            api.DemoRecord(
+                MESSAGE.name,
+                {
+                    "for_person": rng.choice(["李主管", "王经理"]),
+                    "caller": rng.choice(["王先生", "刘女士"]),
+                    "message": rng.choice(["请回电，关于退款", "询问发票开具进度", "想约时间上门维修"]),
+                    "created_at": (now - timedelta(hours=rng.randint(1, 30))).isoformat(),
+                },
+                [("status", "passed_on", 20)] if number else [],
+            )
+        )
     return records
 
 
