@@ -24,7 +24,6 @@ value for earns nothing and is named as missed.
 from __future__ import annotations
 
 import re
-import statistics
 from collections import defaultdict
 
 from cstool import api
@@ -112,6 +111,8 @@ def score(figures: dict, targets: dict) -> tuple[float | None, list[str]]:
 
 
 def staff_report(request):
+    import statistics  # here, not at plugin load: every command loads the plugin
+
     policy = request.policy
     attitude = set(policy.get("staff.attitude_categories") or ["service_attitude"])
     tally: dict[str, dict] = defaultdict(
