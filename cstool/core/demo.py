@@ -19,7 +19,8 @@ class DemoRecord:
     """A record for ``cstool demo``: values as for ``--set``, then steps taken on it.
 
     ``steps`` are tuples applied in order: ``("respond", minutes_after_creation)``,
-    ``("status", status_name, minutes_after_creation)``.
+    ``("status", status_name, minutes_after_creation)``, ``("event", type, {details},
+    minutes_after_creation)`` (a plugin's own step of the trail).
     """
 
     kind: str
@@ -80,5 +81,7 @@ def _replay(app, kind, record: dict, steps: list[tuple]) -> None:
             app.book.apply_response(record, when)
         elif step[0] == "status":
             app.book.apply_status(kind, record, step[1], when)
+        elif step[0] == "event":
+            record["events"].append({"at": when, "by": app.user, "type": step[1], **step[2]})
         else:
             raise ValueError(f"unknown demo step {step[0]!r}")

@@ -205,3 +205,34 @@ def cstool_commands(cli):
     def reject(app, record_id, reason, fmt):
         """Reject a complaint's proposed resolution: the reply waits for another proposal."""
         show_record(app, app.kinds.get(KIND), decide(app, record_id, "rejected", reason), fmt)
+
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    """Two proposals above the amount: one approved and answered, one still waiting."""
+    from datetime import timedelta
+
+    above = (policy.get("complaints.approval") or {}).get("above_compensation")
+    if above is None:
+        return []
+    cases = []
+    for hours, decided in ((30, True), (5, False)):
+        steps = [("status", "investigating", 30), ("event", "approval_requested", {"compensation": above + 300}, 60)]
+        if decided:
+            steps += [("event", "approved", {"note": "同意", "by": "王经理"}, 240), ("respond", 300)]
+        cases.append(
+            api.DemoRecord(
+                KIND,
+                {
+                    "customer_name": rng.choice(["周杰", "Emily Wang"]),
+                    "contact_phone": f"13{rng.randint(100000000, 999999999)}",
+                    "channel": "phone",
+                    "content": "空调安装时损坏墙面，要求赔偿修复费用。",
+                    "compensation": above + 300,
+                    "resolution": "赔偿墙面修复费用",
+                    "created_at": (now - timedelta(hours=hours)).isoformat(),
+                },
+                steps,
+            )
+        )
+    return cases
