@@ -420,7 +420,7 @@ def kinds_command(app, kind_name, fmt, output, force):
             d["label"].get(lang, d["name"]),
             d["plugin"],
             len(d["fields"]),
-            ", ".join(s["name"] for s in d["statuses"]),
+            ", ".join(app.kinds.get(d["name"]).status(s["name"]).title(lang) for s in d["statuses"]),
         ]
         for d in described
     ]

@@ -49,7 +49,8 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
                 {"reports": [{"name": r[0], "title": r[1], "by": list(reports[r[0]].by), "plugin": r[3]} for r in rows]}
             )
         else:
-            emit_rows(fmt if fmt in REPORT_FORMATS else "table", ["report", "title", "--by", "plugin"], rows)
+            headers = [_("report"), _("title"), "--by", _("plugin")]
+            emit_rows(fmt if fmt in REPORT_FORMATS else "table", headers, rows)
         return
     report = reports.get(name)
     if report is None:
