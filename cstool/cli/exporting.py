@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from cstool.cli.common import records_for_output
-from cstool.cli.output import emit_json, emit_rows, reveal_option
-from cstool.cli.output_files import check_suffix, output_option, save_rows
+from cstool.cli.output import emit_json, reveal_option
+from cstool.cli.output_files import check_suffix, output_option, show_rows
 from cstool.core.i18n import _
 from cstool.core.storage import EVERYTHING
 
@@ -50,11 +50,8 @@ def export_command(app, kind_name, fmt, reveal, output, force):
         emit_json(rows)
         return
     table = [[_cell(row[name]) for name in columns] for row in rows]
-    if output is not None:
-        title = _("{kind}: every record").format(kind=kind.title(app.lang))
-        save_rows(output, title=title, headers=columns, rows=table, json_value=rows, force=force)
-        return
-    emit_rows("csv", columns, table)
+    title = _("{kind}: every record").format(kind=kind.title(app.lang))
+    show_rows("csv", columns, table, output=output, force=force, title=title, json_value=rows)
 
 
 def _cell(value):

@@ -217,10 +217,6 @@ def _block_html(block: Block) -> str:
     return "\n".join(html)
 
 
-def rows_as_html(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], totals: int = 0) -> str:
-    return page_html(title, [Block(title, headers, rows, totals)])
-
-
 def workbook(blocks: Sequence[Block]) -> bytes:
     """One sheet per block: the header frozen and filterable, numbers as numbers, text as
     text (a cell starting with = is never a formula), columns about as wide as their
@@ -280,10 +276,6 @@ def _cell_name(row: int, column: int) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     return xl_rowcol_to_cell(row, column)
-
-
-def rows_as_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], totals: int = 0) -> bytes:
-    return workbook([Block(title, headers, rows, totals)])
 
 
 SHEET_NAME_FORBIDDEN = "[]:*?/\\"

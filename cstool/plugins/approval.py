@@ -86,7 +86,7 @@ def cstool_record_notes(kind, record, policy, lang):
     step = approval_step(record)
     if step is None:
         return None
-    requested = next(e for e in reversed(record["events"]) if e.get("type") == "approval_requested")
+    requested = next((e for e in reversed(record["events"]) if e.get("type") == "approval_requested"), step)
     title = "审批" if lang == "zh" else "Approval"
     if step["type"] == "approval_requested":
         minutes = waited(policy, record, requested["at"], api.now_in(policy.timezone))
