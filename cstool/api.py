@@ -79,6 +79,7 @@ _LAZY = {
     "StoreError": "cstool.core.errors",
     "StoreConflict": "cstool.core.errors",
     "redact_url": "cstool.core.storage",
+    "redact_secrets": "cstool.core.storage",
     "check_state_name": "cstool.core.storage",
     "SharedState": "cstool.core.storage",
     "day_of_id": "cstool.core.storage",
@@ -158,6 +159,7 @@ if TYPE_CHECKING:  # pragma: no cover
         check_state_name as check_state_name,
         count_values as count_values,
         day_of_id as day_of_id,
+        redact_secrets as redact_secrets,
         redact_url as redact_url,
     )
     from cstool.core.timeutil import (

@@ -27,7 +27,7 @@ def test_backup_then_restore_brings_back_the_records(ws_cli, workspace, tmp_path
     ids = [r["id"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]]
     assert ids == [first]
     assert ws_cli("policy", "show", "--format", "json").json()["workspace"]["language"] == "zh"
-    kept = [p for p in workspace.parent.iterdir() if p.name.startswith("ws.before-restore-")]
+    kept = [p for p in workspace.iterdir() if p.name.startswith("before-restore-")]
     assert len(kept) == 1 and (kept[0] / month).exists()
 
 
@@ -63,7 +63,7 @@ def test_a_bad_archive_replaces_nothing(ws_cli, workspace, tmp_path):
         assert result.exit_code == 1 and "nothing was restored" in result.stderr, (name, result.stderr)
     assert data_snapshot(workspace) == before
     assert not (tmp_path / "evil.txt").exists() and not (workspace.parent / "evil.txt").exists()
-    assert not [p for p in workspace.parent.iterdir() if p.name.startswith((".ws.restore-", "ws.before-restore-"))]
+    assert not [p for p in workspace.iterdir() if p.name.startswith((".staging-", "before-restore-"))]
 
 
 def _workspace_with_a_backup(ws_cli, workspace, tmp_path):
@@ -101,7 +101,7 @@ def test_a_restore_killed_at_any_point_is_finished_by_the_next_command(ws_cli, w
         assert ids == [first, later]
         return
     assert ids == [first]
-    kept = [p for p in workspace.parent.iterdir() if p.name.startswith("ws.before-restore-")]
+    kept = [p for p in workspace.iterdir() if p.name.startswith("before-restore-")]
     assert (
         len(kept) == 1
         and (kept[0] / "data").is_dir()
@@ -148,7 +148,7 @@ def test_writers_during_a_restore_lose_nothing_silently(ws_cli, workspace, tmp_p
     procs += [writer(n) for n in range(10, 20)]
     assert restoring.wait(timeout=120) == 0, restoring.stderr.read()
     written = [json.loads(p.communicate(timeout=120)[0])["customer_name"] for p in procs if p.wait() == 0]
-    kept = next(p for p in workspace.parent.iterdir() if p.name.startswith("ws.before-restore-"))
+    kept = next(p for p in workspace.iterdir() if p.name.startswith("before-restore-"))
     everywhere = "".join(
         p.read_text(encoding="utf-8") for folder in (workspace, kept) for p in (folder / "data").rglob("*.json")
     )
@@ -179,7 +179,7 @@ def test_a_restore_brings_no_code_unless_asked_and_sets_its_own_modes(ws_cli, wo
     again = ws_cli("restore", archive, "--with-plugins")  # the same second: a kept folder of its own
     assert again.exit_code == 0, again.stderr
     assert (workspace / "plugins" / "evil.py").exists()
-    assert len([p for p in workspace.parent.iterdir() if p.name.startswith("ws.before-restore-")]) == 2
+    assert len([p for p in workspace.iterdir() if p.name.startswith("before-restore-")]) == 2
 
 
 def test_a_decompression_bomb_is_refused(ws_cli, workspace, tmp_path):

@@ -17,13 +17,17 @@ def prepare(args: list[str], *, extra_plugins=(), entry_points: bool | None = No
     ``extra_plugins`` are (name, plugin) pairs registered beside the others; ``entry_points``
     False skips installed plugins (both for tests: see cstool.testing).
     """
+    from cstool.core.errors import CstoolError
     from cstool.core.host import build_host, read_policy
     from cstool.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, requested_language, set_language
     from cstool.core.workspace import finish_restore, is_workspace, locate
 
     workspace_path = locate(early_option(args, "--workspace"))
     if workspace_path is not None:
-        finish_restore(workspace_path)  # before anything reads a workspace a restore left half swapped
+        try:
+            finish_restore(workspace_path)  # before anything reads a workspace a restore left half swapped
+        except CstoolError:
+            pass  # the command itself opens the workspace and says what is wrong
     plugin_root = workspace_path if workspace_path is not None and is_workspace(workspace_path) else None
     policy = read_policy(plugin_root) if plugin_root is not None else None
     policy_language = policy.get("workspace.language") if policy is not None else None

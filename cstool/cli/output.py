@@ -96,7 +96,8 @@ def safe_csv_cell(value: Any) -> str:
         text = "yes" if value else "no"
     else:
         text = cell(value, width=None)
-    if text and text.startswith(FORMULA_STARTS) and not _is_number(text):
+    # A spreadsheet skips leading blanks and line breaks before it looks for a formula.
+    if text and text.lstrip(" \t\r\n").startswith(FORMULA_STARTS) and not _is_number(text):
         return "'" + text
     return text
 

@@ -1,7 +1,8 @@
-"""``cstool init``, ``cstool demo``, ``cstool backup`` and ``cstool restore``."""
+"""``cstool init``, ``cstool demo``, ``cstool backup``, ``cstool restore`` and ``cstool doctor``."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -13,38 +14,40 @@ STORE_EXAMPLE = '# store = "postgresql://db.example/cstool"'
 
 
 def register(cli: click.Group) -> None:
-    for command in (init_command, demo_command, backup_command, restore_command):
+    for command in (init_command, demo_command, backup_command, restore_command, doctor_command):
         cli.add_command(command)
 
 
 @click.command("backup")
 @click.argument("archive", metavar="[FILE]", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_obj
-def backup_command(app, archive):
-    """Write the whole workspace (policy, data, plugins, templates) to one .tar.gz."""
+def backup_command(app, archive, force):
+    """Write the whole workspace (policy, records, notices, outbox, plugins, templates) to one .tar.gz."""
     from cstool.core.backup import backup
     from cstool.core.timeutil import local_now
 
     root = app.workspace.root
     target = archive or Path(f"{root.name}-backup-{local_now():%Y%m%d-%H%M%S}.tar.gz")
-    count = backup(app, target)
+    count = backup(app, target, replace=force)
     click.echo(_("backup written: {target} ({count} files)").format(target=target, count=count))
 
 
 @click.command("restore")
 @click.argument("archive", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--with-plugins", is_flag=True, help="Also replace plugins/ (code that will run) with the archive's.")
+@click.option(
+    "--with-store",
+    is_flag=True,
+    help="Take the archive's [workspace] store setting too, and restore the records into that store.",
+)
 @click.pass_obj
-def restore_command(app, archive, with_plugins):
+def restore_command(app, archive, with_plugins, with_store):
     """Replace the workspace with a backup, after checking every file in it."""
     from cstool.core.backup import restore
 
-    files, kept = restore(app, archive, with_plugins=with_plugins)
-    done = (
-        _("restored {files} data files from {archive}; the replaced workspace is kept in {kept}")
-        if kept
-        else _("restored {files} data files from {archive}")
-    )
+    files, kept = restore(app, archive, with_plugins=with_plugins, with_store=with_store)
+    done = _("restored {files} data files from {archive}; the replaced workspace is kept in {kept}")
     click.echo(done.format(files=files, archive=archive, kept=kept))
 
 
@@ -162,3 +165,41 @@ def demo_command(click_ctx, folder, force):
     finally:
         demo.finish()  # keeps the clocks escalate and the dashboard computed, as any command does
     click.echo("\n" + _("Try: cstool --workspace {root} list complaint --status open").format(root=workspace.root))
+
+
+@click.command("doctor")
+@click.pass_obj
+def doctor_command(app):
+    """Check the workspace and clear what killed commands left in it (staging copies of records)."""
+    from cstool.core.files import network_share_warning
+    from cstool.core.staging import earlier_leftovers, folder_size
+
+    root = app.workspace.root
+    found = 0
+    for path in app.workspace.cleaned:
+        click.echo(_("removed {path}: left by a command that was killed").format(path=path))
+        found += 1
+    for path in earlier_leftovers(root):
+        size = folder_size(path)
+        shutil.rmtree(path, ignore_errors=True)
+        click.echo(
+            _("removed {path} ({size} KB): left beside the workspace by an earlier cstool killed mid-way").format(
+                path=path, size=size // 1024
+            )
+        )
+        found += 1
+    for path in sorted(root.glob("before-restore-*")):
+        click.echo(
+            _("{path} ({size} KB) holds the workspace a restore replaced; remove it once it is not needed").format(
+                path=path, size=folder_size(path) // 1024
+            )
+        )
+    shared = network_share_warning(root)
+    if shared:
+        click.echo(_("warning: {message}").format(message=shared))
+    app.store.sequences(app.kinds.names()[0])  # the store answers (a half-made commit is finished on the way)
+    click.echo(
+        _("the workspace is sound ({store})").format(store=app.store.description)
+        if not found
+        else _("the workspace is sound now ({store})").format(store=app.store.description)
+    )

@@ -38,13 +38,25 @@ class Target:
         return calendar.business_minutes(created, close)
 
 
+# The longest target a clock counts: ten years, in each unit (250 working days a year). A
+# standard beyond it is a typo, and a due time past the calendar's years cannot be reckoned.
+LONGEST_TARGET = {"m": 10 * 365 * 24 * 60, "h": 10 * 365 * 24, "wd": 10 * 250}
+
+
 def parse_target(text: Any) -> Target:
     match = _TARGET.match(text) if isinstance(text, str) else None
     if not match or int(match.group(1)) < 1:
         raise ValueError(
             _("{text!r} is not a target: use Nm (minutes), Nh (hours) or Nwd (working days), N >= 1").format(text=text)
         )
-    return Target(text.strip(), int(match.group(1)), match.group(2))
+    amount, unit = int(match.group(1)), match.group(2)
+    if amount > LONGEST_TARGET[unit]:
+        raise ValueError(
+            _("{text!r} is longer than ten years ({longest}{unit} at most)").format(
+                text=text, longest=LONGEST_TARGET[unit], unit=unit
+            )
+        )
+    return Target(text.strip(), amount, unit)
 
 
 @dataclass(frozen=True)
@@ -89,9 +101,12 @@ class SlaPolicy:
         section = self.sla.get(kind)
         return self.levels if isinstance(section, dict) and section.get("escalate_promised") else ()
 
-    def holiday_gaps(self, first: date, last: date) -> list[str]:
+    def holiday_gaps(self, first: date, last: date, today: date | None = None) -> list[str]:
         """A warning for each calendar that keeps overrides but has none for a year from
-        ``first`` to ``last``."""
+        ``first`` to ``last``; and, when ``today`` is in the last ``LOOK_AHEAD_DAYS`` of its
+        year, for next year too, before due times start to count it as plain weeks."""
+        if today is not None and (today + timedelta(days=LOOK_AHEAD_DAYS)).year > today.year:
+            last = max(last, date(today.year + 1, 1, 1))
         return [
             holiday_gap_text(name, year)
             for name, calendar in sorted(self.calendars.items())
@@ -385,6 +400,9 @@ def evaluate(
             explain.append(holiday_gap_text(calendar.name, year))
         clock.explain = explain
     return clock
+
+
+LOOK_AHEAD_DAYS = 31  # December: next year's holidays are published in November (国务院办公厅通知)
 
 
 def holiday_gap_text(calendar: str, year: int) -> str:
@@ -739,8 +757,8 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
         else:
             names.add(level["name"])
         at = level.get("at")
-        if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at <= 0:
-            problems.append(((*here, "at"), _("must be a number above 0 (1.0 is the target itself)")))
+        if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or not 0 < at <= 100:
+            problems.append(((*here, "at"), _("must be a number above 0 and at most 100 (1.0 is the target itself)")))
         notify = level.get("notify", [])
         if not (isinstance(notify, list) and all(role in ROLES for role in notify)):
             problems.append(

@@ -86,7 +86,8 @@ class Context:
         # With every plugin loaded an unread key is a mistake; with one blocked or broken it
         # may be that plugin's, so only a near miss of a known key (a typo) is refused then.
         everyone = not self.host.failures and not self.host.blocked
-        for problem, typo in check_keys(policy, self.policy_keys()):
+        choices = [f.choices_from for kind in self.kinds for f in kind.fields if f.choices_from]
+        for problem, typo in check_keys(policy, self.policy_keys(), named_by_choices=choices):
             if typo or everyone:
                 problems.append(problem)
             else:
@@ -197,9 +198,8 @@ class Context:
                 )
 
     def policy_keys(self) -> list[str]:
-        """Every policy key the core and the loaded plugins read: declared, and the choices
-        kinds take from policy."""
-        declared = [*CORE_KEYS, *(f.choices_from for kind in self.kinds for f in kind.fields if f.choices_from)]
+        """Every policy key the core and the loaded plugins declare they read."""
+        declared = list(CORE_KEYS)
         for found in self.hook.cstool_policy_keys():
             declared.extend(found or [])
         return declared
@@ -209,11 +209,19 @@ class Context:
         self.warnings.append(message)
 
     def finish(self) -> None:
-        """After the command: keep what is worth keeping for the next one (clocks computed)."""
+        """After the command: keep what is worth keeping for the next one (clocks computed).
+        The command's work is done by now, so a store that fails here (a lost connection, a
+        connection limit) is a warning, not an error after the fact."""
         if "clock_cache" in self.__dict__:
-            self.clock_cache.save()
+            try:
+                self.clock_cache.save()
+            except CstoolError as exc:
+                self.warn(_("the clocks computed were not kept for next time ({exc})").format(exc=exc))
         if "store" in self.__dict__:
-            self.store.close()
+            try:
+                self.store.close()
+            except CstoolError:
+                pass
 
     @cached_property
     def book(self):

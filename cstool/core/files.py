@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cstool.core.errors import StoreError
 from cstool.core.i18n import _
@@ -73,38 +73,107 @@ def load_json_file(path: Path) -> Any:
             ) from None
 
 
-def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
-    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file.
-    ``durable=False`` skips the syncs, for derived files that may be lost (a torn one is
-    refused when read, and computed again)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path`` that this process alone made: a random name opened
+    with O_CREAT|O_EXCL|O_NOFOLLOW, so nothing planted there (a file, a symbolic link, a
+    guess at the next name) is ever written through; its mode is set on the descriptor."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            fd = os.open(tmp, flags, FILE_MODE)
+        except FileExistsError:
+            continue  # 48 random bits: taken only by a planted name, so draw again
+        os.fchmod(fd, FILE_MODE)
+        return fd, tmp
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            view = memoryview(payload)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _install(tmp: Path, path: Path, replace: bool) -> None:
+    """Put the finished ``tmp`` at ``path``: over an existing regular file only when
+    ``replace`` (a symbolic link there is refused: it is not the file the person named),
+    else only where nothing is (a hard link fails rather than replace anything)."""
+    if replace:
+        if path.is_symlink():
+            raise StoreError(
+                _("{path} is a symbolic link; cstool replaces only a file itself, never what a link points to").format(
+                    path=path
+                )
+            )
         os.replace(tmp, path)
-        if durable:
-            folder = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+        return
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise StoreError(_("{path} exists; pass --force to replace it").format(path=path)) from None
+    os.unlink(tmp)
+
+
+@contextmanager
+def writing(path: Path, *, replace: bool = True, durable: bool = True) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through: a new temp file beside it (see ``_open_temp``),
+    fsynced and moved into place when the body ends, so a crash leaves the old file or the
+    new one, whole; removed when the body fails. ``replace=False`` refuses an existing
+    ``path``; ``durable=False`` skips the syncs, for derived files that may be lost (a torn
+    one is refused when read, and computed again)."""
+    try:
+        fd, tmp = _open_temp(path)
     except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        reason = exc.strerror or str(exc)
         raise StoreError(
-            _("{path}: cannot write ({reason}); the previous file is intact").format(path=path, reason=reason)
+            _("{path}: cannot write ({reason}); the previous file is intact").format(
+                path=path, reason=exc.strerror or exc
+            )
         ) from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+        _install(tmp, path, replace)
+        if durable:
+            _sync_folder(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(
+            _("{path}: cannot write ({reason}); the previous file is intact").format(
+                path=path, reason=exc.strerror or exc
+            )
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, payload: bytes, durable: bool = True) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves the old or the new file."""
+    with writing(path, durable=durable) as out:
+        out.write(payload)
+
+
+def staged_write(path: Path, payload: bytes) -> Path:
+    """``payload`` in a new temp file beside ``path``, fsynced, not yet in place: the caller
+    moves it (``os.replace``) once every file of its change is staged."""
+    fd, tmp = _open_temp(path)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 # File systems whose locks two machines cannot rely on (SQLite and Berkeley DB document the
@@ -167,22 +236,10 @@ def network_share_warning(path: Path) -> str | None:
 
 
 def write_new_file(path: Path, payload: bytes, *, replace: bool = False) -> None:
-    """Write a file a person asked for (a form, an export): 0600, never through a symbolic
-    link, never over an existing file unless ``replace`` (then atomically)."""
-    if replace:
-        atomic_write(path, payload)
-        return
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
-    except FileExistsError:
-        raise StoreError(_("{path} exists; pass --force to replace it").format(path=path)) from None
-    except OSError as exc:
-        raise StoreError(_("{path}: cannot write ({reason})").format(path=path, reason=exc.strerror)) from None
-    try:
-        os.write(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write a file a person asked for (a form, an export, a backup): 0600, never through a
+    symbolic link, never over an existing file unless ``replace``; atomically either way."""
+    with writing(path, replace=replace) as out:
+        out.write(payload)
 
 
 def append_durably(path: Path, payload: bytes) -> None:
@@ -191,7 +248,7 @@ def append_durably(path: Path, payload: bytes) -> None:
     that two writers' lines never interleave. A last line torn by an earlier crash or a full
     disk is cut off first: it was never taken as written, and its writer writes it again. A
     write that fails is undone, so the lines of ``payload`` are all there or none are."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | NOFOLLOW, FILE_MODE)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":

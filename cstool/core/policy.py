@@ -6,8 +6,9 @@ Plugins read policy as plain data through ``Policy.get`` (parsed by tomllib); on
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cached_property, lru_cache
@@ -224,7 +225,9 @@ CORE_KEYS = (
     "workspace.default_priority",
     "workspace.store",
     "plugins.blocked",
-    "departments.*",
+    "departments.*.manager",
+    "departments.*.supervisor",
+    "departments.*.members",
     "calendars.*",
     "sla.*",
     "escalation.levels",
@@ -235,30 +238,42 @@ CORE_KEYS = (
 )
 
 
-def check_keys(policy: Policy, declared: Iterable[str]) -> list[tuple[Problem, bool]]:
-    """Top-level sections, and the keys of each section, that nothing declares it reads:
-    most often a typo (``complaints.chanels``), reported with the closest known name.
-    Each comes with whether it is a typo (a known name is close)."""
+def check_keys(
+    policy: Policy, declared: Iterable[str], named_by_choices: Iterable[str] = ()
+) -> list[tuple[Problem, bool]]:
+    """Keys that nothing declares it reads, at any depth: most often a typo
+    (``complaints.chanels``, ``departments.sales.manger``), reported with the closest known
+    name. Each comes with whether it is a typo (a known name is close).
+
+    A declared key is a dotted path; ``*`` (or a ``{field}`` of a ``choices_from``) stands
+    for any name (a table of named things, ``departments.*.manager``). A table is checked
+    key by key when declared paths go deeper than it; a table some path is declared to end
+    at (``names``, ``calendars.*``) is open: its contents are its reader's to check. A table
+    a field takes its choices from (``named_by_choices``) is known, and open unless declared
+    paths go deeper (``departments``: its names are choices, each one's keys are checked)."""
     import difflib
 
-    open_sections: set[str] = set()
-    known: dict[str, set[str]] = {}
-    for key in declared:
-        section, _dot, rest = key.partition(".")
-        if not rest or rest == "*":
-            open_sections.add(section)
-        else:
-            known.setdefault(section, set()).add(rest.split(".", 1)[0])
-    found = []
-    for section, value in policy.data.items():
-        if section in open_sections:
-            continue
-        if section not in known:
-            found.append(_unknown((section,), open_sections | set(known), difflib))
-        elif isinstance(value, dict):
-            found.extend(
-                _unknown((section, key), known[section], difflib) for key in value if key not in known[section]
-            )
+    open_here = ""  # in a node: a declared path ends here
+    tree: dict = {}
+    for key, ends_open in [*((k, True) for k in declared), *((k, False) for k in named_by_choices)]:
+        node = tree
+        for part in key.split("."):
+            node = node.setdefault("*" if part.startswith("{") else part, {})
+        if ends_open:
+            node[open_here] = {}
+    found: list[tuple[Problem, bool]] = []
+
+    def walk(value: Any, node: dict, path: tuple) -> None:
+        if open_here in node or not node or not isinstance(value, dict):
+            return
+        for key, item in value.items():
+            child = node.get(key, node.get("*"))
+            if child is None:
+                found.append(_unknown((*path, key), {name for name in node if name not in ("*", open_here)}, difflib))
+            else:
+                walk(item, child, (*path, key))
+
+    walk(policy.data, tree, ())
     return found
 
 
@@ -290,14 +305,27 @@ def check_department_names(policy: Policy) -> list[Problem]:
     ]
 
 
+def _non_finite_numbers(value: Any, path: tuple) -> Iterator[Problem]:
+    """TOML's nan and inf, anywhere: no standard is counted in them, and each compares false
+    to everything (an approval limit of nan would ask for no approval at all)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield Problem(path, _("must be a finite number, not {value}").format(value=value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite_numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite_numbers(item, (*path, index))
+
+
 def check_core(policy: Policy) -> list[Problem]:
     """Checks of the sections every plugin relies on: [workspace] and [departments]."""
     from cstool.core.timeutil import zone
 
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_non_finite_numbers(policy.data, ()))
     workspace = policy.get("workspace")
     if not isinstance(workspace, dict):
-        return [Problem(("workspace",), _("the [workspace] table is missing"))]
+        return [*problems, Problem(("workspace",), _("the [workspace] table is missing"))]
     if "store" in workspace:
         from cstool.core.storage import check_store_setting
 

@@ -125,6 +125,15 @@ class RecordStore(Protocol):
     def log_names(self) -> list[str]:
         """The logs that hold entries (for a copy)."""
 
+    def replace_log(self, name: str, entries: list[dict]) -> None:
+        """Make ``entries`` the whole log ``name`` (a restore): all or none."""
+
+    def workspace_parts(self) -> list[str]:
+        """The names under the workspace folder in which this store keeps what it holds (the
+        folder store: ``data`` and its shared files; a database: none). A backup archives
+        what the store dumps into a folder of its own kind; a restore swaps these parts in
+        with the policy, or, for a store that keeps nothing there, replaces its contents."""
+
     def close(self) -> None:
         """Give back what the store holds (connections) at the end of a command."""
 
@@ -209,7 +218,7 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "***"
+        return redact_secrets(url, url) if url_secrets(url) else "***"
     netloc = parts.netloc
     if "@" in netloc:
         credentials, _at, host = netloc.rpartition("@")
@@ -220,6 +229,34 @@ def redact_url(url: str) -> str:
         for key, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The passwords written in ``url``, as written and as decoded, read without trusting it
+    to parse (a malformed URL is exactly the one an error message quotes)."""
+    from urllib.parse import unquote
+
+    found = []
+    rest = url.partition("://")[2] if "://" in url else url
+    authority = rest.partition("?")[0]
+    if "@" in authority:
+        credentials = authority.rpartition("@")[0]
+        if ":" in credentials:
+            found.append(credentials.split(":", 1)[1])
+    for item in url.partition("?")[2].split("&"):
+        key, _sep, value = item.partition("=")
+        if key.lower() == "password":
+            found.append(value)
+    return sorted(
+        {variant for secret in found if secret for variant in (secret, unquote(secret))}, key=len, reverse=True
+    )
+
+
+def redact_secrets(text: str, url: str) -> str:
+    """``text`` (an error message about ``url``) with every password of ``url`` replaced by ``***``."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def has_password(url: str) -> bool:

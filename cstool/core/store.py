@@ -18,6 +18,8 @@ Guarantees:
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, contextmanager
 from datetime import tzinfo
@@ -37,6 +39,7 @@ from cstool.core.files import (
     load_json_file,
     locked,
     network_share_warning,
+    staged_write,
 )
 from cstool.core.i18n import _
 from cstool.core.storage import (
@@ -51,6 +54,8 @@ from cstool.core.storage import (
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
+COMMIT_JOURNAL = ".commit-journal.json"  # in a kind's months folder while a commit of several months moves them in
+_STAGED_MONTH = re.compile(r"\.(\d{4}-\d{2}\.json)\.[0-9a-f]{12}\.tmp")
 
 
 class BufferedAtomicStorage(Storage):
@@ -68,14 +73,7 @@ class BufferedAtomicStorage(Storage):
 
     def read(self) -> dict | None:
         if not self._loaded:
-            data = load_json_file(self.path)
-            if data is not None and not isinstance(data, dict):
-                raise StoreError(
-                    _("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(
-                        path=self.path
-                    )
-                )
-            self._data = data
+            self._data = _load_object(self.path)
             self._loaded = True
         return self._data
 
@@ -90,6 +88,7 @@ class BufferedAtomicStorage(Storage):
 
     def flush(self) -> None:
         if self._dirty:
+            self.path.parent.mkdir(mode=DIR_MODE, exist_ok=True)  # a kind's first month: its folder
             atomic_write(self.path, orjson.dumps(self._data))
             self._dirty = False
 
@@ -109,15 +108,27 @@ def _check_schema(path: Path, data: dict | None) -> None:
 
 def load_data_file(path: Path) -> dict:
     """A kind's data file, checked: an object with a schema this cstool reads ({} if absent)."""
+    data = _load_object(path)
+    _check_contents(path, data)
+    return data or {}
+
+
+def _load_object(path: Path) -> dict | None:
+    """The JSON object in ``path``, or None when there is no file."""
     data = load_json_file(path)
+    if data is None and path.exists():  # `null`: cstool never writes it, and must not write over it
+        raise StoreError(
+            _("{path} holds null, not records (changed by something other than cstool); it was left as it is").format(
+                path=path
+            )
+        )
     if data is not None and not isinstance(data, dict):
         raise StoreError(
             _("{path} is not a cstool data file (its top level is not an object); it was left as it is").format(
                 path=path
             )
         )
-    _check_contents(path, data)
-    return data or {}
+    return data
 
 
 def _check_contents(path: Path, data: dict | None) -> None:
@@ -135,13 +146,22 @@ def _check_table(path: Path, table: str, records: Any) -> None:
             )
         )
     if table != META_TABLE:
+        seen: set[str] = set()
         for doc_id, record in records.items():
-            if not isinstance(record.get("id"), str) or not isinstance(record.get("created_at"), str):
+            record_id = record.get("id")
+            if not isinstance(record_id, str) or not isinstance(record.get("created_at"), str):
                 raise StoreError(
                     _("{path}: record {doc_id} of {table!r} has no id or no created_at; it was left as it is").format(
                         path=path, doc_id=doc_id, table=table
                     )
                 )
+            if record_id in seen:
+                raise StoreError(
+                    _("{path}: two records of {table!r} have the id {id}; it was left as it is").format(
+                        path=path, table=table, id=record_id
+                    )
+                )
+            seen.add(record_id)
 
 
 class FileTransaction:
@@ -232,15 +252,28 @@ class FileTransaction:
         self._meta["sequences"] = {}
         self._meta_dirty = True
 
-    def commit(self) -> dict:
-        """Write the file once if anything changed; the data as it now stands."""
-        if self._meta_dirty or self._storage.dirty:
-            data = self._storage.read() or {}
+    @property
+    def changed(self) -> bool:
+        return self._meta_dirty or self._storage.dirty
+
+    def final_data(self) -> dict:
+        """The file's content as the transaction leaves it."""
+        data = self._storage.read() or {}
+        if self.changed:
             data[META_TABLE] = {"1": self._meta}
             data.setdefault(self.kind, {})
-            self._storage.write(data)
+        return data
+
+    def commit(self) -> dict:
+        """Write the file once if anything changed; the data as it now stands."""
+        if self.changed:
+            self._storage.write(self.final_data())
             self._storage.flush()
         return self._storage.read() or {}
+
+    def stage(self) -> Path:
+        """The changed file written beside its place (not yet in it), for a commit of several."""
+        return staged_write(self._storage.path, orjson.dumps(self.final_data()))
 
 
 def month_of_day(day: str) -> str:
@@ -268,6 +301,7 @@ class FolderStore:
         self._loaded: dict[tuple[str, str | None], dict] = {}
         self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
         self._held: dict[str, HeldLock] = {}  # kind -> the lock this store holds for it
+        self._settled: set[str] = set()  # kinds whose months' commit journal was looked for
 
     def path(self, kind: str, partition: str | None = None) -> Path:
         """The file of ``kind`` (of its month ``partition``), refused when the data folder, the
@@ -293,6 +327,7 @@ class FolderStore:
         """The partitions of ``kind`` on disk (``[None]`` for a kind kept in one file)."""
         if kind not in self.partitioned:
             return [None]
+        self._settle(kind)
         folder = self.data_dir / kind
         months: list[str | None] = []
         if folder.is_dir():
@@ -317,6 +352,7 @@ class FolderStore:
 
     def get(self, kind: str, record_id: str) -> dict | None:
         partition = self.partition_of_id(kind, record_id)
+        self._settle(kind)
         key = (kind, partition)
         index = self._index.get(key)
         if index is None:
@@ -344,11 +380,24 @@ class FolderStore:
         return found
 
     def lock_path(self, kind: str) -> Path:
-        """The one lock of ``kind``: every write of the kind takes it (a kind stored by month
-        keeps it in the kind's folder, beside its months)."""
+        """The one lock of ``kind``: every write of the kind takes it. It stays when released:
+        removing a lock file another process waits on would let two writers in at once."""
         if kind in self.partitioned:
-            return self.data_dir / kind / ".kind.lock"
+            return self.data_dir / f"{kind}.lock"  # beside the months' folder, made only by a first month
         return self.data_dir / f"{kind}.json.lock"
+
+    def journal_path(self, kind: str) -> Path:
+        """Where a commit of several months of ``kind`` lists its files while it moves them in."""
+        return self.data_dir / kind / COMMIT_JOURNAL
+
+    def _settle(self, kind: str) -> None:
+        """Before ``kind`` is read: a commit of several months cut short is finished first (it
+        takes the kind's lock, so it never meets a commit still under way)."""
+        if kind in self.partitioned and kind not in self._settled:
+            if kind not in self._held and self.journal_path(kind).exists():
+                with self.kind_lock(kind):
+                    pass
+            self._settled.add(kind)
 
     @contextmanager
     def kind_lock(self, kind: str) -> Iterator[HeldLock]:
@@ -361,8 +410,7 @@ class FolderStore:
         if not self.data_dir.is_dir():
             raise StoreError(_("{data_dir} is missing: is this a workspace?").format(data_dir=self.data_dir))
         path = self.lock_path(kind)
-        _refuse_links(self.data_dir, path.parent)
-        path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+        _refuse_links(self.data_dir, path)
         if self._warn is not None:
             warn, self._warn = self._warn, None  # at most once a command
             found = network_share_warning(self.data_dir)
@@ -371,6 +419,9 @@ class FolderStore:
         with locked(path) as held:
             self._held[kind] = held
             try:
+                if kind in self.partitioned:
+                    finish_commit(self.data_dir / kind)
+                    self._settled.add(kind)
                 yield held
             finally:
                 del self._held[kind]
@@ -387,15 +438,42 @@ class FolderStore:
     @contextmanager
     def transaction(self, kind: str) -> Iterator[Transaction]:
         """Lock ``kind``, yield a transaction that reads its files afresh as it touches them,
-        then write each changed file once. Nothing is written when the body raises; a crash
-        between the months of one transaction leaves whole months written."""
+        then write each changed file once. Nothing is written when the body raises.
+
+        A change of one file replaces it atomically. A change of several months is all or
+        nothing: each month is first written beside its place, then (the lock checked once
+        more, so a lock file removed meanwhile refuses the change) a journal naming them is
+        written, and only then are they moved in. A kill before the journal leaves the old
+        months; after it, whoever reads the kind next finishes the move (``finish_commit``)."""
         with self.kind_lock(kind) as held:
             transaction = FolderTransaction(self, kind)
             yield transaction
-            held.check()
+            changed = {partition: done for partition, done in transaction.files.items() if done.changed}
+            if len(changed) > 1:
+                self._commit_months(kind, changed, held)
+            else:
+                held.check()
+                for done in changed.values():
+                    done.commit()
             for partition, done in transaction.files.items():
-                self._loaded[(kind, partition)] = done.commit()
+                self._loaded[(kind, partition)] = done.final_data()
                 self._index.pop((kind, partition), None)
+
+    def _commit_months(self, kind: str, changed: dict[str | None, FileTransaction], held: HeldLock) -> None:
+        folder = self.data_dir / kind
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)  # the kind's first months
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for partition, done in changed.items():
+                staged.append((done.stage(), self.path(kind, partition)))
+            held.check()
+            plan = [[tmp.name, final.name] for tmp, final in staged]
+            atomic_write(folder / COMMIT_JOURNAL, orjson.dumps(plan))
+        except BaseException:
+            for tmp, _final in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        finish_commit(folder)
 
     def open_file(self, kind: str, partition: str | None) -> FileTransaction:
         path = self.path(kind, partition)
@@ -449,6 +527,23 @@ class FolderStore:
 
     def log_names(self) -> list[str]:
         return sorted(path.stem for path in self.root.glob("*.jsonl") if path.stat().st_size)
+
+    def replace_log(self, name: str, entries: list[dict]) -> None:
+        path = self.root / f"{check_state_name(name)}.jsonl"
+        with locked(path.with_name(path.name + ".lock")):
+            atomic_write(path, b"".join(orjson.dumps(entry) + b"\n" for entry in entries))
+
+    def workspace_parts(self) -> list[str]:
+        """``data`` and the shared values and logs beside it (``<name>.json``, ``<name>.jsonl``)."""
+        shared = []
+        for path in sorted([*self.root.glob("*.json"), *self.root.glob("*.jsonl")]):
+            try:
+                check_state_name(path.stem)
+            except ValueError:
+                continue
+            if path.is_file() and not path.is_symlink():
+                shared.append(path.name)
+        return ["data", *shared]
 
     def close(self) -> None:
         """Nothing is held between commands."""
@@ -530,6 +625,40 @@ def _refuse_links(*steps: Path) -> None:
             raise StoreError(
                 _("{path} is a symbolic link; cstool keeps records only in the workspace's own files").format(path=step)
             )
+
+
+def finish_commit(folder: Path) -> None:
+    """Move in the months a commit journal in ``folder`` names, then remove it (see
+    ``FolderStore.transaction``). Called holding the kind's lock. The journal may name only
+    staged months of this folder, each to its own month: anything else is refused untouched."""
+    journal = folder / COMMIT_JOURNAL
+    plan = load_json_file(journal)
+    if plan is None:
+        return
+    if not isinstance(plan, list) or not all(
+        isinstance(step, list)
+        and len(step) == 2
+        and all(isinstance(name, str) for name in step)
+        and (match := _STAGED_MONTH.fullmatch(step[0])) is not None
+        and match.group(1) == step[1]
+        for step in plan
+    ):
+        raise StoreError(
+            _("{path} is not a commit journal cstool wrote; nothing was moved (remove it to go on)").format(
+                path=journal
+            )
+        )
+    for staged, final in plan:
+        try:
+            os.replace(folder / staged, folder / final)
+        except FileNotFoundError:
+            pass  # moved in before the kill
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    journal.unlink()
 
 
 def _remove_stale_temps(path: Path) -> None:

@@ -43,29 +43,37 @@ def copy_records(source: RecordStore, target: RecordStore, kinds: list[str]) -> 
 def copy_workspace(source: RecordStore, target: RecordStore, kinds: list[str]) -> dict[str, int]:
     """``copy_records``, and with them what the desks share besides: the pending notices
     and every log (the outbox), in the same hold of the target."""
-    from cstool.core.escalation import PENDING
-
     with target.kinds_locked(kinds):
         copied = copy_records(source, target, kinds)
-        with source.shared_state(PENDING) as held, target.shared_state(PENDING) as kept:
-            pending = held.load()
-            if pending:
-                kept.save(pending)
-        for name in source.log_names():
-            target.append_log(name, list(source.read_log(name)))
+        _copy_shared(source, target)
     return copied
+
+
+def _copy_shared(source: RecordStore, target: RecordStore) -> None:
+    from cstool.core.escalation import PENDING
+
+    with source.shared_state(PENDING) as held, target.shared_state(PENDING) as kept:
+        pending = held.load()
+        if pending or kept.load() is not None:
+            kept.save(pending)
+    names = set(source.log_names())
+    for name in sorted(names | set(target.log_names())):
+        target.replace_log(name, list(source.read_log(name)) if name in names else [])
 
 
 def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     """Copy the workspace's records into the workspace folder ``target`` (made, with this
     workspace's policy minus its store setting, when it does not exist). The records are
-    written into a new folder beside ``target/data`` and moved into place at the end, so a
-    copy cut short leaves ``target`` as it was."""
+    written into a staging folder inside ``target`` and moved into place at the end, so a
+    copy cut short leaves ``target`` as it was (a folder this copy made is removed)."""
     from cstool.core.policy import remove_key
+    from cstool.core.staging import make_staging, remove_leftovers
     from cstool.core.store import FolderStore
     from cstool.core.workspace import init_workspace, is_workspace
 
     target = target.expanduser().resolve()
+    if target.is_dir():
+        remove_leftovers(target)  # what an earlier copy, killed, left there
     if target.exists() and not is_workspace(target) and any(target.iterdir()):
         raise CstoolError(
             _("{target} is neither a workspace nor an empty folder; nothing was copied").format(target=target)
@@ -82,20 +90,26 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
                     target=target, kinds=", ".join(taken)
                 )
             )
-    staging = target.with_name(f".{target.name}.copying-{os.getpid()}")
+    created = not target.exists()
+    target.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    staging = make_staging(target, "copy")
+    done = False
     try:
-        (staging / "data").mkdir(mode=DIR_MODE, parents=True)
-        copied = copy_workspace(app.store, FolderStore(staging / "data", partitioned), kinds)
+        (staging / "data").mkdir(mode=DIR_MODE)
+        staged = FolderStore(staging / "data", partitioned)
+        copied = copy_workspace(app.store, staged, kinds)
         if made:
             init_workspace(target)
             policy = app.workspace.policy_path.read_text(encoding="utf-8")
             atomic_write(target / "policy.toml", remove_key(policy, "workspace.store").encode("utf-8"))
         shutil.rmtree(target / "data")
-        os.replace(staging / "data", target / "data")
-        for shared in [*staging.glob("*.json"), *staging.glob("*.jsonl")]:  # the notices and logs (the outbox)
-            os.replace(shared, target / shared.name)
+        for part in staged.workspace_parts():  # the records, the notices and the logs (the outbox)
+            os.replace(staging / part, target / part)
+        done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not done:
+            shutil.rmtree(target, ignore_errors=True)
     return target, copied
 
 
@@ -103,29 +117,31 @@ def partitioned_kinds(app) -> set[str]:
     return {k.name for k in app.kinds if k.high_volume}
 
 
-def export_records(app, data_dir: Path) -> dict[str, int]:
-    """The workspace's records, as the folder keeps them, in ``data_dir`` (a new folder):
-    read holding every kind, so the copy is one moment of a store others are writing."""
+def dump_store(app, folder: Path):
+    """Everything the workspace's store holds (records, sequences, pending notices, logs),
+    as the folder store keeps it, in ``folder`` (its ``data/`` and shared files): read
+    holding every kind, so the dump is one moment of a store others are writing. The
+    folder store of the dump."""
     from cstool.core.store import FolderStore
 
-    data_dir.mkdir(mode=DIR_MODE, parents=True)
+    (folder / "data").mkdir(mode=DIR_MODE)
+    dumped = FolderStore(folder / "data", partitioned_kinds(app))
     kinds = app.kinds.names()
     with app.store.kinds_locked(kinds):
-        return copy_records(app.store, FolderStore(data_dir, partitioned_kinds(app)), kinds)
+        copy_workspace(app.store, dumped, kinds)
+    return dumped
 
 
-def replace_records(app, data_dir: Path, kept_dir: Path) -> int:
-    """Replace every record of the workspace's store with those of the folder ``data_dir``,
-    keeping what was there in ``kept_dir`` (as a folder). One hold of every kind: on
-    PostgreSQL one transaction, so a restore cut short changes nothing."""
-    from cstool.core.store import FolderStore
-
+def replace_store_contents(app, store: RecordStore, source: RecordStore, kept: RecordStore) -> int:
+    """Replace everything ``store`` holds with what ``source`` holds, keeping what was there
+    in ``kept`` (a folder store). One hold of every kind: on PostgreSQL one transaction,
+    committed when this returns, so a restore cut short changes nothing."""
     kinds = app.kinds.names()
-    source = FolderStore(data_dir, partitioned_kinds(app))
-    kept_dir.mkdir(mode=DIR_MODE, parents=True)
-    with app.store.kinds_locked(kinds):
-        copy_records(app.store, FolderStore(kept_dir, partitioned_kinds(app)), kinds)
+    with store.kinds_locked(kinds):
+        copy_workspace(store, kept, kinds)
         for kind in kinds:
-            with app.store.transaction(kind) as tx:
+            with store.transaction(kind) as tx:
                 tx.remove_all()
-        return sum(copy_records(source, app.store, kinds).values())
+        copied = sum(copy_records(source, store, kinds).values())
+        _copy_shared(source, store)
+    return copied

@@ -8,6 +8,11 @@ import html
 # aimed at a terminal (colours, OSC-8 fake links, cursor reports, BEL, overwriting with
 # backspaces). They are shown escaped, as \x1b, in every format but JSON (which escapes them).
 _SHOWN = {code: f"\\x{code:02x}" for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+# Bidirectional controls reorder what follows them ("Trojan Source", CVE-2021-42574): a name
+# or a file name could be made to read as something else. Shown as \u202e.
+_SHOWN.update(
+    {code: f"\\u{code:04x}" for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+)
 
 
 def printable(text: str) -> str:

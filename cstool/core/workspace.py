@@ -20,6 +20,7 @@ NO_WORKSPACE = "no workspace: run `cstool init` or pass --workspace"
 @dataclass(frozen=True)
 class Workspace:
     root: Path
+    cleaned: tuple[Path, ...] = ()  # what killed commands left here, removed as it was opened
 
     @property
     def policy_path(self) -> Path:
@@ -104,28 +105,30 @@ def locate(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path 
         return Path(env).expanduser().resolve()
     here = (cwd or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if is_workspace(folder) or finish_restore(folder):
-            return folder
+        if is_workspace(folder) or ((folder / RESTORE_JOURNAL).is_file() and distrust(folder) is None):
+            return folder  # a restore cut short there; a journal in a folder others can write is planted
     return None
 
 
 RESTORE_JOURNAL = ".restore-journal.json"  # inside a workspace while a restore swaps it in
 
 
-def finish_restore(folder: Path) -> bool:
-    """A restore cut short in ``folder`` is finished first (see core/backup.py); True when
-    one was and ``folder`` is a workspace again."""
-    if not (folder / RESTORE_JOURNAL).is_file():
-        return False
-    from cstool.core.backup import finish_interrupted_restore
+def finish_restore(folder: Path) -> None:
+    """Finish a restore cut short in ``folder`` (see core/backup.py), and only in a folder
+    that is the current user's alone: a journal another user could have planted is never read."""
+    if (folder / RESTORE_JOURNAL).is_file() and distrust(folder) is None:
+        from cstool.core.backup import finish_interrupted_restore
 
-    return finish_interrupted_restore(folder) and is_workspace(folder)
+        finish_interrupted_restore(folder)
 
 
 def open_workspace(path: Path | None) -> Workspace:
+    """The workspace at ``path``, once it is known to be the current user's alone: only then
+    is a restore cut short there finished and what killed commands left there removed."""
     if path is None:
         raise WorkspaceNotFound(NO_WORKSPACE)
-    if not is_workspace(path) and not finish_restore(path):
+    journal = (path / RESTORE_JOURNAL).is_file()
+    if not is_workspace(path) and not journal:
         raise WorkspaceNotFound(
             _(
                 "{path} is not a workspace (it needs policy.toml and data/): run `cstool init {path}` or pass --workspace"
@@ -134,7 +137,13 @@ def open_workspace(path: Path | None) -> Workspace:
     reason = distrust(path)
     if reason is not None:
         raise CstoolError(refusal(reason))
-    return Workspace(path)
+    if journal:
+        finish_restore(path)
+        if not is_workspace(path):
+            raise WorkspaceNotFound(_("{path} is not a workspace (it needs policy.toml and data/)").format(path=path))
+    from cstool.core.staging import remove_leftovers
+
+    return Workspace(path, tuple(remove_leftovers(path)))
 
 
 DEMO_MARK = ".cstool-demo"  # in a workspace `cstool demo` built, which `demo --force` may rebuild

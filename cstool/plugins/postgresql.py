@@ -118,6 +118,18 @@ def _driver():
     return psycopg
 
 
+def _quiet_driver_log() -> None:
+    """psycopg logs "error ignored in rollback" when the server went away mid-transaction,
+    before the error itself: the person is told once, by that error, that nothing was
+    written (Python would print the log line through its last-resort handler)."""
+    import logging
+
+    log = logging.getLogger("psycopg")
+    if log.propagate:
+        log.addHandler(logging.NullHandler())
+        log.propagate = False
+
+
 class PostgresStore:
     """The ``RecordStore`` of a PostgreSQL database. One connection per command."""
 
@@ -148,7 +160,9 @@ class PostgresStore:
                 self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
             except psycopg.Error as exc:
                 raise api.StoreError(
-                    _("cannot open the store at {url}: {reason}").format(url=self.description, reason=_reason(exc))
+                    _("cannot open the store at {url}: {reason}").format(
+                        url=self.description, reason=_reason(exc, self.url)
+                    )
                 ) from None
             with self._errors():
                 self._check_schema()
@@ -193,7 +207,7 @@ class PostgresStore:
         try:
             yield
         except psycopg.Error as exc:
-            reason = _("{reason} (store {url})").format(reason=_reason(exc), url=self.description)
+            reason = _("{reason} (store {url})").format(reason=_reason(exc, self.url), url=self.description)
             if getattr(exc, "sqlstate", None) in RETRIED_SQLSTATES:
                 raise api.StoreConflict(reason) from None
             raise api.StoreError(reason) from None
@@ -266,6 +280,17 @@ class PostgresStore:
     def log_names(self) -> list[str]:
         with self._errors():
             return [name for (name,) in self.conn.execute("SELECT DISTINCT name FROM cstool_log ORDER BY 1")]
+
+    def replace_log(self, name: str, entries: list[dict]) -> None:
+        api.check_state_name(name)
+        with self._transaction():
+            with self._errors():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOG_LOCK_CLASS, name))
+                self.conn.execute("DELETE FROM cstool_log WHERE name = %s", (name,))
+            self.append_log(name, entries)
+
+    def workspace_parts(self) -> list[str]:
+        return []  # everything is in the database
 
     # ---- who is writing --------------------------------------------------------------
 
@@ -456,13 +481,21 @@ class PostgresStore:
                 self._depth -= 1
             return
         conn = self.conn
-        with self._errors(), conn.transaction():
-            self._depth = 1
-            try:
-                yield
-            finally:
-                self._depth = 0
-                self._held.clear()
+        _quiet_driver_log()
+        try:
+            with self._errors(), conn.transaction():
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+                    self._held.clear()
+        except api.StoreConflict:
+            raise  # run again by the record book
+        except api.StoreError as exc:
+            if _("nothing was written") in str(exc):
+                raise
+            raise api.StoreError(_("{reason}; nothing was written").format(reason=exc)) from None
 
     def _lock(self, kind: str) -> None:
         if kind not in self._held:
@@ -710,7 +743,8 @@ def _json_value(text: str | None, json_type: str | None):
     return orjson.loads(text)
 
 
-def _reason(exc: Exception) -> str:
-    """The server's or libpq's own words, on one line (they never hold a password)."""
-    text = " ".join(str(exc).split())
+def _reason(exc: Exception, url: str) -> str:
+    """The server's or libpq's own words, on one line, without the URL's password (libpq
+    quotes the part of a URL it cannot parse, password and all)."""
+    text = api.redact_secrets(" ".join(str(exc).split()), url)
     return text or type(exc).__name__
