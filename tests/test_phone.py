@@ -43,7 +43,8 @@ def test_callbacks_are_planned_when_cases_close_and_done_by_calling(ws_cli):
     due = ws_cli("callbacks", "--date", "2026-11-18", "--format", "json").json()
     assert due["count"] == 1
     item = due["callbacks"][0]
-    assert (item["agent"], item["id"], item["due"], item["overdue"]) == ("小李", case, "2026-11-18T18:00+08:00", False)
+    # overdue as of now (the suite's now is after 18 Nov): the promised instant has passed
+    assert (item["agent"], item["id"], item["due"], item["overdue"]) == ("小李", case, "2026-11-18T18:00+08:00", True)
     assert item["phone"] == "138****1234"
     assert ws_cli("callbacks", "--date", "2026-11-17", "--format", "json").json()["count"] == 0
     assert ws_cli("callbacks", "--date", "2026-11-19", "--agent", "小王", "--format", "json").json()["count"] == 0
@@ -53,6 +54,30 @@ def test_callbacks_are_planned_when_cases_close_and_done_by_calling(ws_cli):
     report = ws_cli("report", "phone", "--format", "json").json()
     li = next(r for r in report["rows"] if r["agent"] == "小李")
     assert (li["callbacks"], li["callbacks_on_time_pct"]) == (1, 100.0)
+
+
+def test_a_callback_promised_for_ten_is_overdue_at_ten_to_ten_that_evening(ws_cli, monkeypatch):
+    """Instants, not dates: a callback due earlier the same day is overdue."""
+    made = ws_cli("--no-input", "record", "callback", "--set", "customer=张伟", "--set", "phone=13812341234",
+                  "--set", "agent=小李", "--set", "purpose=requested", "--set", "promised_at=2026-11-24 10:00",
+                  "--at", "2026-11-24 08:00", "--format", "json")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    for now, overdue in (("2026-11-24T09:59:00+08:00", False), ("2026-11-24T21:50:00+08:00", True)):
+        monkeypatch.setenv("CSTOOL_NOW", now)
+        listed = ws_cli("callbacks", "--date", "2026-11-24", "--format", "json").json()
+        assert [item["overdue"] for item in listed["callbacks"]] == [overdue], now
+
+
+def test_report_by_agent_counts_only_the_callbacks_due_in_its_period(ws_cli):
+    case = ws_cli(
+        "record", "complaint", *complaint_args(owner="小李"), "--at", "2026-11-13 09:00", "--format", "json"
+    ).json()["id"]
+    closed = ws_cli("status", case, "closed", "--at", "2026-11-13 16:00", "--note", "客户撤诉")
+    assert closed.exit_code == 0, closed.stderr  # its callback is due 18 Nov
+    for since, until, expected in (("2026-01-01", "2026-01-31", 0), ("2026-11-01", "2026-11-30", 1)):
+        report = ws_cli("report", "phone", "--since", since, "--until", until, "--format", "json").json()
+        counted = sum(row["callbacks"] for row in report["rows"])
+        assert counted == expected, (since, report["rows"])
 
 
 def test_report_counts_by_the_documented_rules(ws_cli):

@@ -263,7 +263,9 @@ def test_servicenow_event_log_imports_as_incidents_with_their_history(ws_cli, wo
     """5,998 rows, one per change of 890 incidents: each incident becomes one record whose
     state changes are events at their own time. Against the desk's own verdict (made_sla),
     cstool's resolution clock, timed by SERVICENOW_TARGETS on a 24x7 calendar, agrees for
-    80.47 % of the incidents it can judge (692 of 860). Nearly all the rest (166 of 168) are
+    81.1 % of the incidents it can judge (721 of 889). The desk's own resolved_at / closed_at
+    (the last row's) are the record's: 29 incidents first seen already Resolved were once
+    judged `unknown` and are now timed from the desk's resolution. Most of the rest are
     incidents cstool finds resolved in time and the desk marks breached: made_sla is ServiceNow's
     verdict on its own task SLAs (their targets, business hours and the clock they time are
     not in the export), so the two measure related but different promises."""
@@ -281,6 +283,11 @@ def test_servicenow_event_log_imports_as_incidents_with_their_history(ws_cli, wo
     with open(source, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     made = {row["number"]: row["made_sla"] == "TRUE" for row in rows}  # the last row's verdict
+    last_row = {}
+    for row in rows:  # the row of each incident's latest change (file order among equal times)
+        when = datetime.strptime(row["sys_updated_at"], "%d-%m-%Y %H:%M")
+        if row["number"] not in last_row or when >= last_row[row["number"]][0]:
+            last_row[row["number"]] = (when, row)
     reopened = {row["number"] for row in rows if row["reopen_count"] not in ("0", "")}
     records = {r["external_id"]: r for r in ws_cli("list", "complaint", "--format", "json").json()["records"]}
     moves = [(e["from"], e["to"]) for r in records.values() for e in r["events"] if e["type"] == "status"]
@@ -291,6 +298,15 @@ def test_servicenow_event_log_imports_as_incidents_with_their_history(ws_cli, wo
         for n in reopened
     )  # a reopen: back to work after a resolution
 
+    # the desk's resolution time, where it gives one, is the record's (reckoned from the CSV)
+    stamped = 0
+    for number, (_when, row) in last_row.items():
+        # (one incident reopened and then closed straight from New has no resolution to move)
+        if row["resolved_at"] not in ("", "?") and records[number].get("resolved_at"):
+            given = datetime.strptime(row["resolved_at"], "%d-%m-%Y %H:%M").replace(tzinfo=UTC)
+            assert datetime.fromisoformat(records[number]["resolved_at"]) == given, number
+            stamped += 1
+    assert stamped > 800
     assert ws_cli("policy", "set", "sla.complaint.calendar", "hotline").exit_code == 0
     for priority, target in SERVICENOW_TARGETS.items():
         assert ws_cli("policy", "set", f"sla.complaint.{priority}", f'{{ resolution = "{target}" }}').exit_code == 0
@@ -302,4 +318,4 @@ def test_servicenow_event_log_imports_as_incidents_with_their_history(ws_cli, wo
         if clock.state in ("met", "breached"):
             judged += 1
             agree += (clock.state == "met") == made[record["external_id"]]
-    assert (agree, judged) == (692, 860)
+    assert (agree, judged) == (721, 889)

@@ -27,7 +27,7 @@ def commitments_command(app, fmt, output, force):
     from cstool.core.files import write_new_file
 
     today = app.now().date()
-    for gap in app.sla.holiday_gaps(today, today):  # the page would promise plain weeks
+    for gap in app.sla.holiday_gaps(today, today, today=today):  # the page would promise plain weeks
         app.warn(gap)
     sections = core_sections(app.policy, app.kinds, today)
     for found in app.hook.cstool_commitments(policy=app.policy):
@@ -71,7 +71,7 @@ def check(app):
     if problems:
         raise PolicyError("\n".join(policy.describe(p) for p in problems))
     today = app.now().date()
-    for gap in SlaPolicy(policy).holiday_gaps(today, today):
+    for gap in SlaPolicy(policy).holiday_gaps(today, today, today=today):
         click.echo(_("warning: {message}").format(message=gap), err=True)
     click.echo(_("{path}: ok").format(path=policy.path))
 

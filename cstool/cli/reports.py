@@ -85,7 +85,7 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
     app.prepare_clocks()
     with collector_paused():  # reports build many short-lived objects and no cycles
         result = report.run(request)
-    notes = app.sla.holiday_gaps(first or now.astimezone(app.tz).date(), last or now.astimezone(app.tz).date())
+    notes = _holiday_notes(app, first, last, now.astimezone(app.tz).date())
     payload = {
         "report": name,
         "since": first and first.isoformat(),
@@ -237,3 +237,24 @@ def _totals_rows(result) -> list[list]:
         for figures in (result.totals.values() if nested else [result.totals])
         if any(c in figures for c in result.columns[1:])
     ]
+
+
+def _holiday_notes(app, first, last, today):
+    """Warnings for the years the report counts with no holidays in a calendar: from its
+    first day (for an open start, the month of the oldest record of a kind with service
+    levels) to its last (or today); and next year's, in December, when it reaches today."""
+    from datetime import date
+
+    from cstool.core.storage import EVERYTHING, MONTH
+
+    if first is None:
+        months = [
+            month
+            for kind in (app.policy.get("sla") or {})
+            if kind in app.kinds.names()
+            for (month,) in app.store.tally(kind, EVERYTHING, (MONTH,), app.tz)
+            if month
+        ]
+        first = date.fromisoformat(min(months) + "-01") if months else today
+    reaches_today = last is None or last >= today
+    return app.sla.holiday_gaps(first, last or today, today=today if reaches_today else None)

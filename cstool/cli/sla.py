@@ -117,6 +117,9 @@ def escalate_command(app, now_text, dry_run, fmt, output, force):
             ),
             param_hint="--now",
         )
+    today = now.astimezone(app.tz).date()
+    for gap in app.sla.holiday_gaps(today, today, today=today):  # run from cron: its mail is where this is read
+        app.warn(gap)
     app.prepare_clocks()
     with collector_paused():
         actions = escalate(app, now, dry_run)

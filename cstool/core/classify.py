@@ -6,10 +6,12 @@ A rule (``[[classify.<kind>]]`` in policy.toml)::
     keywords = ["refund", "退款"]          # any of them, case-insensitive, in `fields`
     fields = ["content", "subject"]        # default: the kind's text fields, personal data aside
     when = { channel = ["phone", "visit"] } # every condition must hold (value or list of values)
+    unless = ["退款已到账"]                 # phrases inside which a keyword does not count
     set = { category = "billing", priority = "high", tags = ["money"] }
 
 A rule matches when every ``when`` condition holds and, if it has keywords, one of them
-occurs. Keywords ignore case. Chinese (any non-ASCII) keywords match anywhere in the
+occurs outside every ``unless`` phrase (``烧`` with ``unless = ["烧水"]`` finds "插头烧了"
+but not "烧水时不加热"; "烧水时插头烧焦" still matches). Keywords ignore case. Chinese (any non-ASCII) keywords match anywhere in the
 text, as Chinese has no word boundaries; ASCII keywords match whole words (``fee`` does
 not match "coffee"), a trailing ``*`` matches a stem (``overcharg*``), and several words
 match as a phrase (``stopped working``). Over all matching rules: the first category
@@ -28,7 +30,7 @@ from cstool.core.i18n import _
 from cstool.core.policy import Problem
 
 SETTABLE = ("category", "priority", "tags")
-RULE_KEYS = ("name", "keywords", "fields", "when", "set")
+RULE_KEYS = ("name", "keywords", "fields", "when", "unless", "set")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Rule:
     category: str | None
     priority: str | None
     tags: tuple[str, ...]
+    unless: tuple[str, ...] = ()  # lower-cased phrases inside which a keyword does not count
 
     def holds(self, record: Mapping[str, Any]) -> bool:
         """Whether every ``when`` condition holds (keywords aside)."""
@@ -174,6 +177,7 @@ class RuleSet:
                 by_value = self._by_condition.setdefault(name, {})
                 for value in allowed:
                     by_value.setdefault(value, []).append(index)
+        self._own_matchers: dict[Rule, KeywordMatcher] = {}  # a rule with unless: its keywords alone
         self._rules_of: dict[tuple[tuple[str, ...] | None, str], list[int]] = {}
         for index, rule in enumerate(rules):
             for keyword in rule.keywords:
@@ -201,6 +205,19 @@ class RuleSet:
             for keyword in matcher("\n".join(parts).lower()):
                 indexes.update(rules_of[fields, keyword])
         return [self.rules[i] for i in sorted(indexes)]
+
+    def found_outside_exceptions(self, rule: Rule, record: Mapping[str, Any], default_fields: Sequence[str]) -> bool:
+        """Whether a keyword of ``rule`` occurs with its ``unless`` phrases taken out of the text."""
+        if not rule.unless or not rule.keywords:
+            return True
+        parts = [p for p in map(record.get, rule.fields or default_fields) if isinstance(p, str)]
+        text = "\n".join(parts).lower()
+        for phrase in rule.unless:
+            text = text.replace(phrase, "\n")
+        matcher = self._own_matchers.get(rule)
+        if matcher is None:
+            matcher = self._own_matchers[rule] = KeywordMatcher(rule.keywords)
+        return bool(matcher(text))
 
 
 @dataclass
@@ -236,6 +253,7 @@ def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
                 category=sets.get("category"),
                 priority=sets.get("priority"),
                 tags=tuple(sets.get("tags", ())),
+                unless=tuple(str(u).lower() for u in raw.get("unless", []) if str(u)),
             )
         )
     return RuleSet(rules)
@@ -246,7 +264,7 @@ def suggest(
 ) -> Suggestion:
     suggestion = Suggestion()
     for rule in rules.candidates(record, default_fields):
-        if rule.holds(record):
+        if rule.holds(record) and rules.found_outside_exceptions(rule, record, default_fields):
             suggestion.rules.append(rule.name)
             merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
     return suggestion
@@ -342,6 +360,9 @@ def check_rules(
                             ),
                         )
                     )
+        unless = rule.get("unless", [])
+        if not (isinstance(unless, list) and all(isinstance(u, str) and u for u in unless)):
+            problems.append(Problem((*here, "unless"), _("must be a list of phrases in quotes")))
         when = rule.get("when", {})
         if not isinstance(when, dict):
             problems.append(Problem((*here, "when"), _("must be a table of field = value (or list of values)")))

@@ -66,16 +66,19 @@ def group_rows(
     return ordered, bad
 
 
-def history_events(kind: Kind, steps: list[tuple[datetime, dict]], by: str) -> tuple[list[dict], dict]:
+def history_events(
+    kind: Kind, steps: list[tuple[datetime, dict]], by: str, initial: Mapping[str, Any] | None = None
+) -> tuple[list[dict], dict]:
     """The events the rows after the first stand for, and the stamps they leave the record
-    with (``resolved_at``, ``closed_at``: the last moves into those phases, if it ends there).
+    with (``resolved_at``, ``closed_at``: the last moves into those phases, if it ends there;
+    ``initial``, the first row's, until a row changes them).
     ``steps`` are (instant, parsed values) in the order they happened."""
     from cstool.core.records import event
     from cstool.core.timeutil import format_datetime
 
     phases = {s.name: s.phase for s in kind.statuses}
     events: list[dict] = []
-    resolved_at = closed_at = None
+    resolved_at, closed_at = (initial or {}).get("resolved_at"), (initial or {}).get("closed_at")
     previous = steps[0][1]
     for when, values in steps[1:]:
         at = format_datetime(when)

@@ -89,7 +89,8 @@ def _converter(
     kind = field.type
     if kind == "text":
         if field.multiline:
-            return lambda raw: str(raw).strip("\n ").replace("\r\n", "\n")
+            # Line ends made one (CRLF and a lone CR from other systems) before the ends are trimmed.
+            return lambda raw: str(raw).replace("\r\n", "\n").replace("\r", "\n").strip("\n ")
         return lambda raw: str(raw).strip()
     if kind in ("int", "decimal"):
         number = _parse_int if kind == "int" else _parse_decimal

@@ -534,27 +534,57 @@ def _fold_histories(app, kind, mapping, sources, raw_rows, early, tz) -> dict[in
                 early.setdefault(index, FOLDED)
         if first in early and early[first] is not FOLDED:
             continue
-        # The record starts as the first row says, and becomes what the last row says.
+        # The record starts as the first row says, and becomes what the last row says. A
+        # first row already resolved or closed was so at its own time (unless the source's
+        # own resolved_at / closed_at columns, mapped, say when).
         raw_rows[first] = {
             **raw_rows[last],
             "created_at": raw_rows[first].get("created_at"),
             "status": raw_rows[first].get("status"),
-            "resolved_at": None,
-            "closed_at": None,
+            **_first_stamps(kind, steps, raw_rows[last], mapping.formats),
         }
         early.pop(first, None)
         histories[first] = steps
     return histories
 
 
-def _replay(kind, record: dict, steps: list, by: str) -> None:
-    """The later rows of an event log as events of ``record``, which ends as the last row left it."""
-    from cstool.core.eventlog import history_events
+def _first_stamps(kind, steps: list, last_row: dict, formats: Mapping[str, str]) -> dict:
+    """The resolved and closed times of an event log's record as its first row leaves it
+    (as the row would write them: the map's format for the field, else ISO 8601)."""
+    from cstool.core.timeutil import format_datetime
 
-    events, stamps = history_events(kind, steps, by)
+    if not steps:
+        return {"resolved_at": None, "closed_at": None}
+    when, values = steps[0]
+    status = kind.status(str(values.get("status") or ""))
+    phase = status.phase if status is not None else None
+
+    def written(name: str) -> str:
+        return last_row.get(name) or (when.strftime(formats[name]) if name in formats else format_datetime(when))
+
+    return {
+        "resolved_at": written("resolved_at") if phase in ("resolved", "closed") else None,
+        "closed_at": written("closed_at") if phase == "closed" else None,
+    }
+
+
+def _replay(kind, record: dict, steps: list, by: str) -> None:
+    """The later rows of an event log as events of ``record``, which ends as the last row left it.
+    The source's own ``resolved_at`` / ``closed_at`` (when the map names those columns) win over
+    the times the rows imply, and the status events move with them, so the clocks stop there."""
+    from cstool.core.eventlog import history_events
+    from cstool.core.records import move_status_event
+
+    initial = {name: record.get(name) for name in ("resolved_at", "closed_at")}
+    events, stamps = history_events(kind, steps, by, initial)
     record["events"] += events
     final = steps[-1][1]
     record["status"] = final.get("status") or record["status"]
+    for name, phase in (("resolved_at", "resolved"), ("closed_at", "closed")):
+        given = final.get(name)
+        if given and stamps[name] and given != stamps[name]:
+            move_status_event(kind, record["events"], phase, stamps[name], given)
+            stamps[name] = given
     record.update(stamps)
     if events:
         record["updated_at"] = events[-1]["at"]

@@ -103,6 +103,18 @@ def imported_status_events(
     return events
 
 
+def move_status_event(kind: Kind, events: list[dict], phase: str, old: str | None, new: str) -> None:
+    """A source moved a resolved or closed time without changing the status: the status event
+    that stood for the old time (or for an unknown one) moves with it, so the clocks that
+    stop there stop at the new time, as a fresh import of the row would have them."""
+    for entry in reversed(events):
+        status = kind.status(entry.get("to", "")) if entry.get("type") == "status" else None
+        if status is not None and status.phase == phase and (entry["at"] == old or entry.get("at_unknown")):
+            entry["at"] = new
+            entry.pop("at_unknown", None)
+            return
+
+
 def event(type_: str, at: str, by: str, **details: Any) -> dict:
     """An audit-trail entry; details that are None are left out."""
     entry = {"at": at, "by": by, "type": type_}
@@ -791,6 +803,14 @@ class RecordBook:
             record["events"] += imported_status_events(
                 kind, before, kind.stored_status(after), record, self.app.user, record["created_at"]
             )
+        else:
+            for stamp, phase in (("resolved_at", "resolved"), ("closed_at", "closed")):
+                old, new = changes.get(stamp, (None, None))
+                if new:
+                    move_status_event(kind, record["events"], phase, old, new)
+        # The trail reads in time order: status events at the source's stamps come before
+        # the `updated` event of this import (a stable sort keeps the order of equal times).
+        record["events"].sort(key=lambda entry: stored_instant(entry["at"]))
         record["updated_at"] = when
         return record
 

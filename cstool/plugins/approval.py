@@ -130,7 +130,7 @@ def cstool_check_policy(policy):
 
 @hookimpl
 def cstool_policy_keys():
-    return ["complaints.approval"]
+    return [f"complaints.approval.{key}" for key in ("above_compensation", "complainant_types", "wait")]
 
 
 @hookimpl

@@ -131,7 +131,9 @@ def derive(records: list[dict], policy, lookup) -> None:
     for record in records:
         if record.get("status") == "deregistered":
             continue
-        record["complaint_count"] = counts.get(record.get("id"), 0)
+        # A customer not yet saved has no id: none of the complaints is theirs (counts[None]
+        # is every complaint that names no customer).
+        record["complaint_count"] = counts.get(record["id"], 0) if record.get("id") else 0
         record["region"] = region_of(record, regions)
         facts = facts_of(record, record["complaint_count"])
         record["grade"] = next(

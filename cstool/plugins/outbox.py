@@ -34,14 +34,16 @@ def cstool_notify(actions, store):
 def cstool_send_report(path, title, recipients, store):
     from cstool.api import now_in
 
+    stamp = now_in(UTC).isoformat(timespec="seconds")
     entry = {
+        "at": stamp,  # every outbox entry has one: `cstool outbox --since` reads it
         "report": title,
         "file": str(path),
         "recipients": list(recipients),
         "message": _("{title}: {path}, for {recipients}").format(
             title=title, path=path, recipients=", ".join(recipients)
         ),
-        "delivered_at": now_in(UTC).isoformat(timespec="seconds"),
+        "delivered_at": stamp,
     }
     store.append_log(OUTBOX, [entry])
     return _("kept in the outbox for {recipients} (no [notify.smtp] to mail it)").format(
@@ -68,7 +70,8 @@ def cstool_commands(cli):
         notices = [
             n
             for n in app.store.read_log(OUTBOX)
-            if (record_id is None or n.get("id") == record_id) and (first is None or n["at"][:10] >= first.isoformat())
+            if (record_id is None or n.get("id") == record_id)
+            and (first is None or _day_of(n, app.tz) >= first.isoformat())
         ]
         payload = {"count": len(notices), "notices": notices}
         if fmt == "json" and output is None:
@@ -78,7 +81,13 @@ def cstool_commands(cli):
             fmt,
             [_("at"), _("id"), _("clock"), _("level"), _("recipients")],
             [
-                [n["at"][:16].replace("T", " "), n["id"], n["clock"], n["level"], ", ".join(n["recipients"])]
+                [
+                    _shown_time(n, app.tz),
+                    n.get("id") or n.get("report"),  # a report sent with --send names itself
+                    app.shown(n.get("clock")),
+                    app.shown(n.get("level")),
+                    ", ".join(n.get("recipients") or []),
+                ]
                 for n in notices
             ],
             output=output,
@@ -86,3 +95,22 @@ def cstool_commands(cli):
             title=_("outbox"),
             json_value=payload,
         )
+
+
+def _when(entry: dict):
+    """The moment of an outbox entry: raised (a notice), else delivered (an entry of an older
+    cstool that kept no ``at``)."""
+    from datetime import datetime
+
+    text = entry.get("at") or entry.get("delivered_at")
+    return datetime.fromisoformat(text) if text else None
+
+
+def _day_of(entry: dict, tz) -> str:
+    when = _when(entry)
+    return when.astimezone(tz).date().isoformat() if when else ""
+
+
+def _shown_time(entry: dict, tz) -> str:
+    when = _when(entry)
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else ""

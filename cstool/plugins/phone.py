@@ -302,11 +302,14 @@ def cstool_commands(cli):
     def callbacks(app, day_text, agent, reveal, fmt, output, force):
         """电话访谈计划: callbacks due (or overdue) by a day, per agent. Log the call to complete one:
         cstool record call --set direction=outbound --set linked_record=ID …"""
-        day = parse_day(day_text, "--date", today=app.now().date()) or app.now().date()
+        now = app.now()
+        day = parse_day(day_text, "--date", today=now.date()) or now.date()
         plan = [
             p
             for p in callback_plan(app.store.records, app.kinds, app.policy)
-            if p["done_at"] is None and p["due"].date() <= day and (agent is None or p["agent"] == agent)
+            if p["done_at"] is None
+            and p["due"].astimezone(app.tz).date() <= day
+            and (agent is None or p["agent"] == agent)
         ]
         plan.sort(key=lambda p: (p["agent"] or "", p["due"]))
         rows = [
@@ -318,7 +321,7 @@ def cstool_commands(cli):
                 "phone": p["phone"] if reveal else api.mask(p["phone"], "phone"),
                 "closed_at": p["closed_at"].isoformat(timespec="minutes") if p["closed_at"] else None,
                 "due": p["due"].isoformat(timespec="minutes"),
-                "overdue": p["due"].date() < day,
+                "overdue": p["due"] < now,  # the promised instant has passed, whatever the day asked about
             }
             for p in plan
         ]
@@ -381,6 +384,9 @@ def phone_report(request):
                 tally["handles"].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
     if by == "agent":
         for item in callback_plan(request.records, request.kinds, request.policy):
+            due_day = item["due"].astimezone(tz).date()
+            if (request.since and due_day < request.since) or (request.until and due_day > request.until):
+                continue  # a callback counts in the period it was due in
             for tally in (groups[item["agent"] or "—"], everyone):
                 tally["callbacks"] += 1
                 tally["callbacks_on_time"] += item["done_at"] is not None and item["done_at"] <= item["due"]

@@ -17,8 +17,9 @@ supervisor's four criteria, 1-5, for the month).
 
 Score: each figure with a target in ``[staff.targets]`` (``at_least`` or ``at_most``, and a
 ``weight``) earns its weight times its attainment (value / target, or target / value, at
-most 1); the score is the share of all weights earned, 0-100. A figure the agent has no
-value for earns nothing and is named as missed.
+most 1); the score is the share earned of the weights of the figures the agent has a value
+for, 0-100. A figure with no value (no surveys answered about the agent's cases, no calls)
+is neither met nor missed: it is left out of the score and named as not measured.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ LABELS = {
     "aht_seconds": label("AHT (s)", "平均处理时长(秒)"),
     "rating": label("Supervisor's rating (1-5)", "主管评分（1-5）"),
     "targets_missed": label("Targets missed", "未达标项目"),
+    "not_measured": label("Not measured (no data)", "无数据项目"),
 }
 
 
@@ -90,24 +92,27 @@ def supervisors(policy) -> set[str]:
     return found
 
 
-def score(figures: dict, targets: dict) -> tuple[float | None, list[str]]:
-    """(score 0-100, the figures whose target was missed), as the module says."""
+def score(figures: dict, targets: dict) -> tuple[float | None, list[str], list[str]]:
+    """(score 0-100, the figures whose target was missed, those with no value), as the module says."""
     earned = total = 0.0
-    missed = []
+    missed, unmeasured = [], []
     for name, target in targets.items():
+        value = figures.get(name)
+        if value is None:
+            unmeasured.append(name)
+            continue
         weight = float(target.get("weight", 0))
         total += weight
-        value = figures.get(name)
         if "at_least" in target:
             goal = float(target["at_least"])
-            attainment = None if value is None else 1.0 if goal <= 0 else min(1.0, value / goal)
+            attainment = 1.0 if goal <= 0 else min(1.0, value / goal)
         else:
             goal = float(target["at_most"])
-            attainment = None if value is None else 1.0 if value <= goal else (goal / value if value else 1.0)
-        if attainment is None or attainment < 1:
+            attainment = 1.0 if value <= goal else (goal / value if value else 1.0)
+        if attainment < 1:
             missed.append(name)
-        earned += weight * (attainment or 0.0)
-    return (round(100 * earned / total, 2) if total else None), missed
+        earned += weight * attainment
+    return (round(100 * earned / total, 2) if total else None), missed, unmeasured
 
 
 def staff_report(request):
@@ -193,22 +198,29 @@ def staff_report(request):
             "aht_seconds": round(statistics.fmean(calls[agent]), 1) if calls[agent] else None,
             "rating": round(statistics.fmean(ratings[agent]), 2) if ratings[agent] else None,
         }
-        total, missed = score(figures, targets)
-        rows.append({"agent": agent, "score": total, **figures, "missed": missed})
+        total, missed, unmeasured = score(figures, targets)
+        rows.append({"agent": agent, "score": total, **figures, "missed": missed, "unmeasured": unmeasured})
     rows.sort(key=lambda row: (-(row["score"] or 0), row["agent"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     viewer = request.viewer
     if viewer is not None and viewer not in supervisors(policy):  # an agent sees their own line
         rows = [row for row in rows if row["agent"] == viewer]
-    for row in rows:  # for people: the targets missed by their names; JSON keeps the figure ids
+    for row in rows:  # for people: the targets by their names; JSON keeps the figure ids
         row["targets_missed"] = ", ".join(LABELS[name].get(request.lang, name) for name in row["missed"])
+        row["not_measured"] = ", ".join(LABELS[name].get(request.lang, name) for name in row["unmeasured"])
+    one_month = (
+        request.since is not None
+        and request.until is not None
+        and request.since.day == 1
+        and (request.until.month == request.since.month and request.until.year == request.since.year)
+    )
     return api.ReportResult(
-        ["rank", "agent", "score", *FIGURES, "targets_missed"],
+        ["rank", "agent", "score", *FIGURES, "targets_missed", "not_measured"],
         rows,
         {"agents": len(rows), "targets": len(targets)},
         {**LABELS, "agents": label("Agents", "员工数"), "targets": label("Targets", "考核指标数")},
-        label("Staff assessment", "员工月度考核"),
+        label("Staff assessment", "员工月度考核") if one_month else label("Staff assessment", "员工考核"),
         api.Chart("bar", x="agent", y=("score",)),
     )
 
