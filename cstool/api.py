@@ -78,6 +78,8 @@ _LAZY = {
     "Selection": "cstool.core.storage",
     "StoreError": "cstool.core.errors",
     "StoreConflict": "cstool.core.errors",
+    "name_of": "cstool.core.names",
+    "identity_number": "cstool.core.identifiers",
     "redact_url": "cstool.core.storage",
     "redact_secrets": "cstool.core.storage",
     "check_state_name": "cstool.core.storage",
@@ -136,7 +138,9 @@ if TYPE_CHECKING:  # pragma: no cover
         write_new_file as write_new_file,
     )
     from cstool.core.forms import render_form as render_form
+    from cstool.core.identifiers import identity_number as identity_number
     from cstool.core.importer import ImportMap as ImportMap, load_map as load_map
+    from cstool.core.names import name_of as name_of
     from cstool.core.policy import Policy as Policy, Problem as Problem
     from cstool.core.privacy import mask as mask
     from cstool.core.records import closed_without_reply as closed_without_reply

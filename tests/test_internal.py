@@ -88,7 +88,7 @@ def test_evaluation_and_the_decay_along_the_chain(ws_cli):
     assert [r["satisfaction_pct"] for r in chain["rows"]] == [100.0, 90.0, 90.0]
     assert chain["totals"] == {
         "end_to_end_pct": pytest.approx(81.0),
-        "weakest_link": "production → logistics",
+        "weakest_link": ["production", "logistics"],
         "links": 3,
     }
 
@@ -96,7 +96,7 @@ def test_evaluation_and_the_decay_along_the_chain(ws_cli):
 def test_an_unrated_link_leaves_the_chain_unjudged(ws_cli):
     evaluate(ws_cli, "production", "sales", "2026-10", 5, 5)
     chain = ws_cli("report", "internal-chain", "--format", "json").json()
-    assert chain["totals"]["end_to_end_pct"] is None and chain["totals"]["weakest_link"] == "sales → production"
+    assert chain["totals"]["end_to_end_pct"] is None and chain["totals"]["weakest_link"] == ["sales", "production"]
     for fmt in ("table", "csv", "md"):
         for name in ("internal-matrix", "internal-evaluation", "internal-chain"):
             assert ws_cli("report", name, "--format", fmt).exit_code == 0

@@ -40,13 +40,13 @@ def last_month() -> tuple[date, date]:
 
 
 def names_of(demo):
-    """How the page and the workbook show an id: its Chinese name from the demo's policy."""
-    import tomllib
+    """How the page and the workbook show an id: its Chinese name from the demo's policy
+    ([names], and the kinds' and statuses' own titles)."""
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
 
-    from cstool.core.names import Names
-
-    table = tomllib.loads((demo / "policy.toml").read_text(encoding="utf-8"))["names"]
-    return lambda value: Names(table).show(value, "zh")
+    names = Context(build_host(demo, entry_points=False), demo).names
+    return lambda value: names.show(value, "zh")
 
 
 def test_each_section_is_the_single_report_of_the_same_month(demo):

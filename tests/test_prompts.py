@@ -103,7 +103,7 @@ def test_declining_the_summary_saves_nothing(terminal, workspace):
             ENTER,
             ENTER,
             DOWN + DOWN + ENTER,  # discard it
-            "y",  # every answer
+            DOWN + ENTER,  # every answer: yes (no is first, the default)
         )
     )
     result = invoke("--workspace", workspace, "record", "complaint")
@@ -232,4 +232,79 @@ def test_the_three_guarantees_decision_and_the_outlet_are_shown_before_saving(te
     assert result.exit_code == 0, result.stderr
     summary = result.stderr[result.stderr.index("Please check") :]
     assert "Entitled to (decided)" in summary and "Service outlet (decided)" in summary
-    assert "浦东服务站" in summary and result.json()["entitlement"] in summary
+    assert "浦东服务站" in summary and "Exchange" in summary  # the entitlement by its name
+
+
+def typed(keys: str, *args: str):
+    """One command at the prompts, fed ``keys`` (a fresh terminal each time)."""
+    with create_pipe_input() as pipe:
+        with create_app_session(input=pipe, output=DummyOutput()):
+            pipe.send_text(keys)
+            pipe.close()
+            return invoke(*args)
+
+
+def test_ctrl_c_halfway_keeps_a_draft_that_the_next_entry_offers(monkeypatch, workspace):
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    stopped = typed(answers("王芳" + ENTER, "138 1234 5678" + ENTER, "\x03"), "--workspace", str(workspace),
+                    "record", "complaint")  # fmt: skip
+    assert stopped.exit_code == 1 and not data_snapshot(workspace)
+    assert list((workspace / ".drafts").glob("complaint-*.json")), "Ctrl-C lost the answers"
+    # --resume takes the draft: only what was not answered is asked
+    resumed = typed(
+        answers(ENTER, ENTER, ENTER, "漏水了" + ENTER, *[ENTER] * 5, ENTER),
+        "--workspace", str(workspace), "record", "complaint", "--resume", "--format", "json", "--reveal",
+    )  # fmt: skip
+    assert resumed.exit_code == 0, resumed.stderr
+    record = resumed.json()
+    assert (record["customer_name"], record["contact_phone"], record["content"]) == ("王芳", "13812345678", "漏水了")
+    assert not list((workspace / ".drafts").glob("complaint-*.json")), "a saved record leaves no draft"
+
+
+def test_a_new_entry_asks_first_whether_to_continue_the_draft(monkeypatch, workspace):
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    typed(answers("李雷" + ENTER, "\x03"), "--workspace", str(workspace), "record", "complaint")
+    continued = typed(
+        answers(ENTER, ENTER, ENTER, ENTER, ENTER, "没有回复" + ENTER, *[ENTER] * 5, ENTER),  # first: yes, continue
+        "--workspace", str(workspace), "record", "complaint", "--format", "json", "--reveal",
+    )  # fmt: skip
+    assert continued.exit_code == 0, continued.stderr
+    assert continued.json()["customer_name"] == "李雷"
+
+
+def test_the_complaint_finds_its_customer_by_the_tail_of_a_phone(monkeypatch, workspace, ws_cli):
+    monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
+    made = ws_cli("--no-input", "record", "customer", "--set", "customer_type=individual", "--set", "name=周杰",
+                  "--set", "phone=13955556789", "--format", "json")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    cid = made.json()["id"]
+    result = typed(
+        answers(
+            "12" + ENTER,  # too few digits: asked again
+            "6789" + ENTER,
+            ENTER,  # the one found (masked)
+            ENTER,  # e-mail: skip (name and phone came from the profile)
+            ENTER,  # channel
+            ENTER,
+            "上门维修没人来" + ENTER,
+            *[ENTER] * 5,
+            ENTER,  # save
+        ),
+        "--workspace", str(workspace), "record", "complaint", "--format", "json", "--reveal",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    record = result.json()
+    assert (record["customer_id"], record["customer_name"], record["contact_phone"]) == (cid, "周杰", "13955556789")
+    trail = ws_cli("show", cid, "--format", "json").json()["events"]
+    assert any(e["type"] == "revealed" and e.get("via") == "lookup" for e in trail), trail
+
+
+def test_dates_and_amounts_as_they_are_written_in_chinese(ws_cli):
+    made = ws_cli("--no-input", "record", "complaint", *[a for kv in (
+        ("customer_name", "王芳"), ("channel", "phone"), ("content", "赔偿"), ("compensation", "1.5万"),
+    ) for a in ("--set", f"{kv[0]}={kv[1]}")], "--at", "2026年11月24日 下午3点半", "--format", "json")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert made.json()["compensation"] == 15000 and made.json()["created_at"].startswith("2026-11-24T15:30")
+    for written in ("2026/11/24", "11月24日"):
+        found = ws_cli("list", "complaint", "--since", written, "--format", "json")
+        assert found.exit_code == 0, found.stderr

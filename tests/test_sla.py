@@ -214,7 +214,7 @@ def test_smtp_notifier_sends_to_a_real_server(ws_cli, workspace, smtp_server):
     assert sorted(m["To"] for m in messages) == ["li@example.com", "wang@example.com"]
     assert all(rid in m["Subject"] for m in messages)
     supervisor = next(m for m in messages if m["To"] == "li@example.com")
-    assert "supervisor" in supervisor.get_payload(decode=True).decode()
+    assert "Supervisor" in supervisor.get_payload(decode=True).decode()  # the level by its name
 
 
 def test_report_sla_figures_and_keys(ws_cli):
@@ -458,4 +458,4 @@ def test_smaller_figures_a_supervisor_trusts(ws_cli, workspace):
     assert totals["breached"] == 1 and totals["breached_open"] == 1
     ws_cli("escalate", "--now", "2026-11-17 10:00")
     line = json.loads((workspace / "outbox.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert rid in line["message"] and line["level"] in line["message"]
+    assert rid in line["message"] and "Reminder" in line["message"]  # the level by its name (the id in "level")

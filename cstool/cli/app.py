@@ -49,7 +49,7 @@ class CstoolGroup(click.Group):
             raise Refusal(str(exc)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, EOFError):  # Ctrl-C, or the terminal closed under a prompt
             raise click.Abort() from None
         except BrokenPipeError:
             raise  # main() ends quietly

@@ -134,11 +134,15 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
     emit_table([_("At"), _("By"), _("Event"), _("Details")], events, width=None)
 
 
-def _plain(value: Any, named=lambda value: value) -> str:
+def _plain(value: Any, named=lambda value: value, kind: Kind | None = None) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, list):
-        return ", ".join(_plain(v, named) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={_plain(v, named)}" for k, v in value.items())
+        return ", ".join(_plain(v, named, kind) for v in value)
+    if isinstance(value, dict):  # field=value pairs (what a rule set): each field by its title
+        return "; ".join(
+            f"{field_title(kind, k, language()) if kind else k}={_plain(v, named, kind)}" for k, v in value.items()
+        )
     return "" if value is None else str(named(value))
 
 
@@ -169,7 +173,7 @@ def _event_details(item: dict[str, Any], kind: Kind | None = None, named=lambda 
     def shown(key: str, value: Any) -> str:
         if key in ("from", "to") and kind is not None and isinstance(value, str) and kind.status(value):
             return kind.status(value).title(language())
-        return _plain(value, named)
+        return _plain(value, named, kind)
 
     parts = []
     for key, value in item.items():

@@ -122,6 +122,8 @@ def queue_command(app, owner, mine, department, kind_names, fmt, output, force):
         check_suffix(output)
     if mine:
         owner = app.user
+    if department:
+        department = app.names.id_of(department) or department  # 客户服务部 as well as customer_service
     now = app.now()
     timed = set(app.policy.get("sla") or {})  # kinds whose open records are work with a due time
     kinds = [app.kinds.get(name) for name in kind_names] if kind_names else [k for k in app.kinds if k.name in timed]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ FORMATS = ("table", "json", "csv")
 REPORT_FORMATS = ("table", "json", "csv", "md")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CELL_WIDTH = 40
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 
 
 def format_option(choices: Sequence[str] = FORMATS) -> Callable:
@@ -80,6 +82,8 @@ def cell(value: Any, width: int | None = CELL_WIDTH) -> str:
         text = f"{value:g}" if abs(value) >= 1e15 else f"{value:.2f}".rstrip("0").rstrip(".")
     else:
         text = str(value)
+        if _INSTANT.match(text):  # for people: 2026-11-24 10:00, not 2026-11-24T10:00:00+08:00
+            text = text[:16].replace("T", " ")
     text = printable(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
     if width and len(text) > width:
         text = text[: width - 1] + "…"

@@ -25,7 +25,7 @@ def can_prompt(app, no_input_here: bool = False) -> bool:
     return not (app.no_input or no_input_here) and stdin_is_terminal()
 
 
-def _validator(app, kind: Kind | None, field: Field, answers: dict[str, Any]):
+def _validator(app, kind: Kind | None, field: Field, answers: dict[str, Any], required: bool):
     """Each answer checked when Enter is pressed: its own value, and (given the kind) what
     the plugins say of it beside the answers before it, so a link to a record that does not
     exist is refused there and then, not after the whole entry."""
@@ -33,7 +33,7 @@ def _validator(app, kind: Kind | None, field: Field, answers: dict[str, Any]):
 
     def validate(text: str) -> bool | str:
         if not text.strip():
-            return True if not field.required else _("required")
+            return True if not required else _("required")
         try:
             parse_value(field, text, tz=app.tz, choices=choices, aliases=app.aliases(field))
         except ValueError as exc:
@@ -66,11 +66,12 @@ def choose_several(message: str, choices: list) -> list:
 
 
 def agree(message: str, default: bool) -> bool:
-    """Yes or no, its hint in the chosen language."""
+    """Yes or no, both words in the chosen language (questionary's confirm echoes an
+    English "Yes"): a two-item list, the default first."""
     import questionary
 
-    hint = _("(Y/n)") if default else _("(y/N)")
-    return questionary.confirm(message, default=default, instruction=hint).unsafe_ask()
+    options = [questionary.Choice(_("yes"), value=True), questionary.Choice(_("no"), value=False)]
+    return bool(choose(message, options if default else options[::-1]))
 
 
 def _named(app, choice: str) -> str:
@@ -86,13 +87,16 @@ def ask_field(app, field: Field, kind: Kind | None = None, answers: dict[str, An
 
     answers = answers or {}
     lang = app.lang
-    hint = _("required") if field.required else _("Enter to skip")
+    required = field.required or (
+        kind is not None and field.name in kind.requires
+    )  # a kind may require an envelope field
+    hint = _("required") if required else _("Enter to skip")
     title = f"{field.title(lang)} ({hint})"
     choices = app.choices(field, answers)
     current = answers.get(field.name)
     if field.type in ("choice", "text") and choices:
         named = [questionary.Choice(_named(app, choice), value=choice) for choice in choices]
-        options = named if field.required else [questionary.Choice(SKIP, value=SKIP), *named]
+        options = named if required else [questionary.Choice(SKIP, value=SKIP), *named]
         default = current if current in choices else None
         answer = choose(title, options, default)
         return None if answer == SKIP else answer
@@ -101,31 +105,52 @@ def ask_field(app, field: Field, kind: Kind | None = None, answers: dict[str, An
     answer = questionary.text(
         title,
         default="" if current is None else str(current),
-        validate=_validator(app, kind, field, answers),
+        validate=_validator(app, kind, field, answers, required),
         validate_while_typing=False,
     ).unsafe_ask()
     return answer if answer.strip() else None
 
 
-def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
+def fill_record(app, kind: Kind, given: dict[str, Any], resume: bool = False) -> dict[str, Any]:
     """Ask for each field of ``kind`` not given, each answer checked as it is typed; then
     show the record as it would be saved (with what the plugins decide: the 三包
     entitlement, the outlet, the category) and let the person save it, change any answer,
     or discard it. Nothing is lost on the way: an answer the whole record refuses is asked
-    again, the others kept. Ctrl-C writes nothing."""
+    again, the others kept; every answer is kept in a draft (Ctrl-C, a crash or a closed
+    terminal leaves it), offered when the next entry of the kind starts (``resume``: taken
+    without asking). The caller removes the draft once the record is saved (``forget_draft``)."""
+    drafts = drafts_of(app)
     values = dict(given)
+    kept = drafts.load(kind.name)
+    if kept is not None:
+        answers, saved_at = kept
+        question = _("Continue the unfinished {kind} entry saved {at}?").format(
+            kind=kind.title(app.lang), at=saved_at.replace("T", " ")
+        )
+        if resume or agree(question, True):
+            values = {**answers, **given}
+    elif resume:
+        click.echo(
+            _("no unfinished {kind} entry to continue: a new one starts").format(kind=kind.title(app.lang)), err=True
+        )
     if kind.script:
         script = app.workspace.template(kind.script)
         if script.is_file():
             click.echo(script.read_text(encoding="utf-8"), err=True)
+
+    def answered(field: Field, answer: Any) -> None:
+        _set(values, field, answer)
+        drafts.save(kind.name, values, app.now())
+
+    ask_customer(app, kind, values, answered)
     for field in kind.fields:
         if field.name in values or not field.ask:
             continue
-        _set(values, field, ask_field(app, field, kind, values))
+        answered(field, ask_field(app, field, kind, values))
     while True:
         built = app.book.build(kind, [values])
         if built.errors:
-            _ask_again(app, kind, values, [error for _, error in built.errors])
+            _ask_again(app, kind, values, [error for _, error in built.errors], answered)
             continue
         _summary(app, kind, values, built.records[0])
         choice = _confirm_choice()
@@ -133,10 +158,94 @@ def fill_record(app, kind: Kind, given: dict[str, Any]) -> dict[str, Any]:
             return values
         if choice == "discard":
             if agree(_("Discard every answer?"), False):
+                drafts.discard(kind.name)
                 raise click.Abort()
             continue
         field = _which_field(app, kind, values)
-        _set(values, field, ask_field(app, field, kind, values))
+        answered(field, ask_field(app, field, kind, values))
+
+
+CUSTOMER_KIND = "customer"
+TAIL_DIGITS = 4  # the fewest digits of a phone a person may look a customer up by
+
+
+def ask_customer(app, kind: Kind, values: dict[str, Any], answered) -> None:
+    """For a kind that takes a customer's contact (a complaint, an after-sales case), asked
+    first: which registered customer it is, found by whole name or the tail of a phone
+    number (four or more digits), offered masked. The one chosen is linked, and its name and
+    phone fill the contact fields not given. Every customer a lookup showed is written in
+    that customer's trail (who looked, and that it was a lookup)."""
+    field = kind.field("customer_id")
+    if (
+        field is None
+        or values.get("customer_id")
+        or kind.name == CUSTOMER_KIND
+        or CUSTOMER_KIND not in app.kinds.names()
+        or not any(f.type == "phone" and f.personal for f in kind.fields)
+        or not app.store.records(CUSTOMER_KIND)  # nobody to find
+    ):
+        return
+    import questionary
+
+    from cstool.core.privacy import mask
+    from cstool.core.search import phone_digits
+    from cstool.core.storage import EVERYTHING
+
+    customers = app.kinds.get(CUSTOMER_KIND)
+    while True:
+        query = questionary.text(
+            _("Customer: name, or the last {n}+ digits of a phone (Enter to skip)").format(n=TAIL_DIGITS)
+        ).unsafe_ask()
+        wanted, digits = (query or "").strip().casefold(), phone_digits(query or "")
+        if not wanted:
+            return
+        if not wanted.isdigit() and digits and len(digits) < TAIL_DIGITS:
+            click.echo(_("give at least {n} digits of the phone").format(n=TAIL_DIGITS), err=True)
+            continue
+        found = [
+            record
+            for record in app.store.stream(CUSTOMER_KIND, EVERYTHING)
+            if record.get("status") != "deregistered"
+            and (
+                str(record.get("name") or "").strip().casefold() == wanted
+                or (
+                    len(digits) >= TAIL_DIGITS
+                    and digits == wanted.replace(" ", "").replace("-", "")
+                    and phone_digits(str(record.get("phone") or "")).endswith(digits)
+                )
+            )
+        ]
+        if not found:
+            click.echo(_("no customer matches {query!r}").format(query=query), err=True)
+            continue
+        app.book.record_reveal(customers, [c["id"] for c in found], ["name", "phone"], via="lookup")
+        none = "—"
+        options = [
+            questionary.Choice(f"{c['id']}  {mask(c.get('name'))}  {mask(c.get('phone'), 'phone')}", value=c["id"])
+            for c in found[:20]
+        ]
+        chosen = choose(_("Which customer?"), [*options, questionary.Choice(_("none of these"), value=none)])
+        if chosen != none:
+            answered(field, chosen)
+            customer = next(c for c in found if c["id"] == chosen)
+            for contact in kind.fields:  # the contact fields a person would type from the profile
+                source = {"text": "name", "phone": "phone"}.get(contact.type) if contact.personal else None
+                if source and contact.name not in values and customer.get(source) and contact.ask:
+                    if contact.type == "text" and "name" not in contact.name:
+                        continue
+                    answered(contact, customer[source])
+            return
+
+
+def drafts_of(app):
+    from cstool.core.drafts import Drafts
+
+    return Drafts(app.workspace.root / ".drafts", app.user)
+
+
+def forget_draft(app, kind: Kind) -> None:
+    """The record is saved: its draft is done with."""
+    drafts_of(app).discard(kind.name)
 
 
 def _set(values: dict[str, Any], field: Field, answer: Any) -> None:
@@ -146,7 +255,7 @@ def _set(values: dict[str, Any], field: Field, answer: Any) -> None:
         values[field.name] = answer
 
 
-def _ask_again(app, kind: Kind, values: dict[str, Any], problems: list) -> None:
+def _ask_again(app, kind: Kind, values: dict[str, Any], problems: list, answered) -> None:
     """The whole record refused some answers: say why, and ask those again."""
     from cstool.core.errors import RecordInvalid
 
@@ -158,7 +267,7 @@ def _ask_again(app, kind: Kind, values: dict[str, Any], problems: list) -> None:
         field = kind.field(name)
         if field is None:  # not an answer a person gave (a stamp of an import): refused as it is
             raise RecordInvalid(problems)
-        _set(values, field, ask_field(app, field, kind, values))
+        answered(field, ask_field(app, field, kind, values))
 
 
 def _summary(app, kind: Kind, values: dict[str, Any], record: dict) -> None:

@@ -50,10 +50,11 @@ def register(cli: click.Group) -> None:
 @set_option
 @at_option
 @no_input_option
+@click.option("--resume", is_flag=True, help="Continue your unfinished entry of KIND (kept on Ctrl-C or a crash).")
 @format_option()
 @reveal_option()
 @click.pass_obj
-def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
+def record_command(app, kind_name, sets, at, no_input_here, resume, fmt, reveal):
     """Register a new record of KIND; prompts for what is missing on a terminal."""
     kind = app.kinds.get(kind_name)
     values: dict = parse_sets(sets)
@@ -64,9 +65,12 @@ def record_command(app, kind_name, sets, at, no_input_here, fmt, reveal):
         values["created_at"] = format_datetime(when)
     from cstool.cli import prompts
 
-    if prompts.can_prompt(app, no_input_here):
-        values = prompts.fill_record(app, kind, values)
+    prompting = prompts.can_prompt(app, no_input_here)
+    if prompting:
+        values = prompts.fill_record(app, kind, values, resume=resume)
     record = app.book.create(kind, values)
+    if prompting:
+        prompts.forget_draft(app, kind)
     show_record(app, kind, record, fmt, reveal=reveal)
 
 
@@ -81,7 +85,9 @@ def selection(app, kind, statuses, first, last, conditions) -> Selection:
         if name == "status":
             wanted = next((s.name for s in kind.statuses if status_title(kind, s.name, "zh") == wanted), wanted)
         elif field is not None:
-            wanted = app.aliases(field).get(wanted.strip().lower(), wanted)
+            wanted = app.aliases(field).get(wanted.strip().lower()) or app.names.id_of(wanted) or wanted
+        else:  # an envelope value without choices (a department, a category a rule set): by its name too
+            wanted = app.names.id_of(wanted) or wanted
         equals.append((name, wanted))
     return Selection(
         statuses=frozenset(statuses) if statuses is not None else None,

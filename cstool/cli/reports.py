@@ -8,7 +8,7 @@ from cstool.cli.common import parse_day, parse_instant
 from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
 from cstool.cli.output_files import check_suffix, output_option, save_blocks
 from cstool.core.errors import CstoolError
-from cstool.core.i18n import _
+from cstool.core.i18n import N_, _
 from cstool.core.timeutil import month_period, quarter_period
 
 PAGE_FORMATS = (*REPORT_FORMATS, "html", "xlsx")
@@ -178,7 +178,11 @@ def _blocks(app, result, fmt: str, with_totals: bool):
     for title, part in _parts(result, lang):
 
         def heading(column, part=part):
-            return part.labels.get(column, {}).get(lang, column)
+            given = part.labels.get(column, {}).get(lang)
+            if given:
+                return given
+            common = COMMON_HEADINGS.get(column)
+            return _(common) if common else str(app.shown(column))
 
         plot = None
         if part.chart is not None and fmt in ("html", "xlsx", "file"):
@@ -190,9 +194,9 @@ def _blocks(app, result, fmt: str, with_totals: bool):
             [named(value) for value in row] for row in totals
         ]
         remarks = [
-            f"{heading(key)}: {named(value) if value is not None else '—'}"
+            f"{heading(key)}: {_remark(named(value))}"
             for key, value in part.totals.items()
-            if key not in part.columns and not isinstance(value, dict | list)
+            if key not in part.columns and not isinstance(value, dict)
         ]
         blocks.append(
             Block(
@@ -205,6 +209,16 @@ def _blocks(app, result, fmt: str, with_totals: bool):
             )
         )
     return blocks
+
+
+# Headings of figures many reports give, for a report that names none of them.
+COMMON_HEADINGS = {"count": N_("count"), "total": N_("total"), "records": N_("records")}
+
+
+def _remark(value) -> str:
+    if value is None or value == []:
+        return "—"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _print(app, result, title: str, period: str, fmt: str) -> None:

@@ -22,25 +22,11 @@ CLOCK_HEADERS = (
     N_("level"),
 )
 # Clock states and names as the catalogue knows them (JSON keeps the spec's English values).
-TITLES = {
-    "paused": N_("paused"),
-    "running": N_("running"),
-    "warning": N_("warning"),
-    "breached": N_("breached"),
-    "met": N_("met"),
-    "unknown": N_("unknown"),
-    "first_response": N_("first_response"),
-    "resolution": N_("resolution"),
-}
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(sla_command)
     cli.add_command(escalate_command)
-
-
-def _title(value: str) -> str:
-    return _(TITLES[value]) if value in TITLES else value
 
 
 def _short(text):
@@ -64,24 +50,24 @@ def sla_command(app, record_id, now_text, fmt):
         "calendar": calendar,
         "now": format_datetime(now),
         "clocks": [c.as_dict() for c in clocks],
-        "explain": [f"{c.name}: {line}" for c in clocks for line in c.explain],
+        "explain": [f"{app.shown(c.name)}: {line}" for c in clocks for line in c.explain],
     }
     if fmt == "json":
         emit_json(result)
         return
     rows = [
         [
-            _title(c["name"]),
-            c["target"],
+            app.shown(c["name"]),
+            app.shown(c["target"]),  # a promised clock's target is the promise itself
             _short(c["started_at"]),
             _short(c["stopped_at"]),
             c["elapsed_minutes"],
             c["paused_minutes"],
             _short(c["due_at"]),
-            _title(
+            app.shown(
                 "paused" if paused and c["state"] in ("running", "warning") and c["name"] != "promised" else c["state"]
             ),
-            c["level"],
+            app.shown(c["level"]),
         ]
         for c in result["clocks"]
     ]
@@ -90,8 +76,8 @@ def sla_command(app, record_id, now_text, fmt):
         if not clocks:
             click.echo(
                 "\n"
-                + _("{id}: no SLA targets for kind {kind} at this priority (policy [sla.{kind}])").format(
-                    id=record["id"], kind=kind.name
+                + _("{id}: no SLA targets for {title} at this priority (policy [sla.{kind}])").format(
+                    id=record["id"], title=kind.title(app.lang), kind=kind.name
                 )
             )
         for line in result["explain"]:
@@ -133,7 +119,10 @@ def escalate_command(app, now_text, dry_run, fmt, output, force):
     if fmt == "json" and output is None:
         emit_json(payload)
         return
-    rows = [[a["id"], app.shown(a["clock"]), a["level"], _short(a["at"]), ", ".join(a["recipients"])] for a in actions]
+    rows = [
+        [a["id"], app.shown(a["clock"]), app.shown(a["level"]), _short(a["at"]), ", ".join(a["recipients"])]
+        for a in actions
+    ]
     headers = [_("id"), _("clock"), _("level"), _("passed at"), _("recipients")]
     show_rows(fmt, headers, rows, output=output, force=force, title=_("escalations"), json_value=payload)
     if fmt == "table" and output is None:

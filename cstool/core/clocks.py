@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
-from cstool.core.i18n import _
+from cstool.core.i18n import _, language
+from cstool.core.names import Names
 
 CLOCKS = ("first_response", "resolution")
 ROLES = ("owner", "supervisor", "manager")
@@ -72,7 +73,9 @@ _UNPLANNED = object()
 class SlaPolicy:
     """Calendars, per-kind targets and the escalation ladder from a checked policy."""
 
-    def __init__(self, policy):
+    def __init__(self, policy, names: Names | None = None):
+        """``names``: how ids are named in explanations (a command's, with statuses and
+        kinds); by default, policy's [names]."""
         tz = policy.timezone
         from cstool.core.timeutil import zone
 
@@ -91,8 +94,13 @@ class SlaPolicy:
         )
         self.departments = policy.get("departments") or {}
         self._policy = policy
+        self._names = names if names is not None else Names(policy.get("names"))
         self._plans: dict[tuple[str, str], Any] = {}
         self._by_priority: dict[tuple[str, str | None], Any] = {}  # kinds without targets_at
+
+    def shown(self, value: str) -> str:
+        """An id (a calendar, a status, a level) named in the language of the moment."""
+        return self._names.show(value, language())
 
     def promise_levels(self, kind: str) -> Sequence[Level]:
         """The ladder for the ``promised`` clock of ``kind``: only where ``[sla.KIND]`` says
@@ -108,7 +116,7 @@ class SlaPolicy:
         if today is not None and (today + timedelta(days=LOOK_AHEAD_DAYS)).year > today.year:
             last = max(last, date(today.year + 1, 1, 1))
         return [
-            holiday_gap_text(name, year)
+            holiday_gap_text(self.shown(name), year)
             for name, calendar in sorted(self.calendars.items())
             for year in calendar.years_without_overrides(first, last)
         ]
@@ -238,13 +246,13 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
     for at, item in timed:
         kind = item["type"]
         if kind == "response" and first_response is None:
-            first_response = (at, False, "the first response")
+            first_response = (at, False, RESPONDED)
         elif kind == "status" and item.get("to") is not None:
             current[3] = at
             segments.append(current)
             current = [phases.get(item["to"], "open"), item["to"], at, None, bool(item.get("at_unknown"))]
             if first_response is None and current[0] in TERMINAL:
-                first_response = (at, bool(current[4]), f"status {item['to']} before any response")
+                first_response = (at, bool(current[4]), f"{BEFORE_RESPONSE}{item['to']}")
     segments.append(current)
     trailing = len(segments)
     while trailing > 0 and segments[trailing - 1][0] in TERMINAL:
@@ -252,9 +260,23 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
     stop = None
     if trailing < len(segments):
         first_terminal = segments[trailing]
-        stop = (first_terminal[2], first_terminal[4], f"status {first_terminal[1]}")
+        stop = (first_terminal[2], first_terminal[4], first_terminal[1])
     pauses = [(s[2], s[3], s[1]) for s in segments[:trailing] if s[0] == "pending" or s[0] in TERMINAL]
     return Timeline(created, first_response, stop, pauses, latest)
+
+
+# What stopped a clock, as a timeline keeps it: the first response, a status (its id), or a
+# status reached before any response (BEFORE_RESPONSE + its id). Words only in explanations.
+RESPONDED = "@response"
+BEFORE_RESPONSE = "@before-response:"
+
+
+def _stopped_by(reason: str, shown: Callable[[str], str]) -> str:
+    if reason == RESPONDED:
+        return _("the first response")
+    if reason.startswith(BEFORE_RESPONSE):
+        return _("status {status} before any response").format(status=shown(reason[len(BEFORE_RESPONSE) :]))
+    return _("status {status}").format(status=shown(reason))
 
 
 def _minutes(value: float) -> float:
@@ -276,8 +298,9 @@ def evaluate(
     levels: Sequence[Level],
     now: datetime,
     detail: str = "explain",
+    shown: Callable[[str], str] = str,
 ) -> Clock:
-    """One clock. ``detail``: ``figures`` (elapsed, state, level: what most reports need),
+    """One clock. ``shown`` names ids (a calendar, a status, a level) in the explanation. ``detail``: ``figures`` (elapsed, state, level: what most reports need),
     ``due`` (also the due and breach instants: case tracking), ``instants`` (also each
     passed level's instant: what escalation needs) or ``explain`` (also the start and the
     explanation in words). Each finding costs calendar arithmetic: ask for what is used."""
@@ -293,7 +316,7 @@ def evaluate(
         )
         explain.append(
             started_text.format(
-                started=_fmt(started, calendar), calendar=calendar.name, created=_fmt(created, calendar)
+                started=_fmt(started, calendar), calendar=shown(calendar.name), created=_fmt(created, calendar)
             )
         )
         explain.append(
@@ -304,7 +327,9 @@ def evaluate(
     if stop is not None and stop[1]:
         due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if due_wanted else None
         explain.append(
-            _("Stopped by {status} at an unknown time (imported without it): not judged").format(status=stop[2])
+            _("Stopped by {status} at an unknown time (imported without it): not judged").format(
+                status=_stopped_by(stop[2], shown)
+            )
         )
         return Clock(
             name,
@@ -333,7 +358,7 @@ def evaluate(
         if words:
             explain.append(
                 _("Paused {start} – {end} in {status}: {minutes:g} business minutes").format(
-                    start=_fmt(a, calendar), end=_fmt(b, calendar), status=status, minutes=_minutes(minutes)
+                    start=_fmt(a, calendar), end=_fmt(b, calendar), status=shown(status), minutes=_minutes(minutes)
                 )
             )
     open_minutes = calendar.business_minutes(created, end)
@@ -375,7 +400,7 @@ def evaluate(
         if stop is not None:
             explain.append(
                 _("Stopped {at} by {status}: {elapsed:g} business minutes counted").format(
-                    at=_fmt(stop[0], calendar), status=stop[2], elapsed=_minutes(elapsed)
+                    at=_fmt(stop[0], calendar), status=_stopped_by(stop[2], shown), elapsed=_minutes(elapsed)
                 )
             )
         else:
@@ -390,14 +415,14 @@ def evaluate(
         for level, when in clock.passed:
             explain.append(
                 _("Passed escalation level {name} ({at:g} x target) at {when}").format(
-                    name=level.name, at=level.at, when=_fmt(when, calendar)
+                    name=shown(level.name), at=level.at, when=_fmt(when, calendar)
                 )
             )
         last = max(end, due) if due is not None else end
         for year in calendar.years_without_overrides(
             created.astimezone(calendar.tz).date(), last.astimezone(calendar.tz).date()
         ):
-            explain.append(holiday_gap_text(calendar.name, year))
+            explain.append(holiday_gap_text(shown(calendar.name), year))
         clock.explain = explain
     return clock
 
@@ -554,7 +579,7 @@ def settle(
         if target is None:
             continue
         stop, pauses = (line.first_response, []) if name == "first_response" else (line.resolution_stop, line.pauses)
-        clocks.append(evaluate(name, target, calendar, line.created, stop, pauses, sla.levels, now, detail))
+        clocks.append(evaluate(name, target, calendar, line.created, stop, pauses, sla.levels, now, detail, sla.shown))
     if not keep or line.latest > now or any(b is None for _a, b, _status in line.pauses) or detail == "explain":
         return calendar.name, clocks, None
     running = any(clock.stopped_at is None and not clock.stop_unknown for clock in clocks)

@@ -16,6 +16,7 @@ from typing import Any
 
 from cstool.core.calendar import WEEKDAYS
 from cstool.core.clocks import parse_target
+from cstool.core.names import name_of
 
 DAY_NAMES = {
     "mon": ("周一", "Mon"),
@@ -46,17 +47,20 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
     named = {s.get("calendar") for s in sla.values() if isinstance(s, dict)}
     used = sorted(name for name in calendars if name in named)
     hours_lines = []
-    for name in used:
-        table = calendars[name]
+    for calendar in used:
+        table = calendars[calendar]
+        name = {lang: name_of(policy, calendar, lang) for lang in ("zh", "en")}
         hours = table.get("hours")
         if hours == "always":
-            hours_lines.append({"zh": f"{name}：全天 24 小时，全年无休", "en": f"{name}: 24 hours a day, every day"})
+            hours_lines.append(
+                {"zh": f"{name['zh']}：全天 24 小时，全年无休", "en": f"{name['en']}: 24 hours a day, every day"}
+            )
             continue
         days = [(DAY_NAMES[d], hours[d]) for d in WEEKDAYS if isinstance(hours, Mapping) and d in hours]
         hours_lines.append(
             {
-                "zh": f"{name}：" + "；".join(f"{zh} {text}" for (zh, _en), text in days),
-                "en": f"{name}: " + "; ".join(f"{en} {text}" for (_zh, en), text in days),
+                "zh": f"{name['zh']}：" + "；".join(f"{zh} {text}" for (zh, _en), text in days),
+                "en": f"{name['en']}: " + "; ".join(f"{en} {text}" for (_zh, en), text in days),
             }
         )
         closed = sorted(
@@ -65,8 +69,8 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
         if closed:
             hours_lines.append(
                 {
-                    "zh": f"{name} {today.year} 年节假日休息：" + "、".join(closed),
-                    "en": f"{name} closed on {today.year}'s holidays: " + ", ".join(closed),
+                    "zh": f"{name['zh']} {today.year} 年节假日休息：" + "、".join(closed),
+                    "en": f"{name['en']} closed on {today.year}'s holidays: " + ", ".join(closed),
                 }
             )
     if hours_lines:
@@ -85,8 +89,10 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
             if parts:
                 time_lines.append(
                     {
-                        "zh": f"{kind.title('zh')}（{priority}）：" + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
-                        "en": f"{kind.title('en')} ({priority}): " + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
+                        "zh": f"{kind.title('zh')}（{name_of(policy, priority, 'zh')}）："
+                        + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
+                        "en": f"{kind.title('en')} ({name_of(policy, priority, 'en')}): "
+                        + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
                     }
                 )
     if time_lines:

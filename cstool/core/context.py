@@ -156,7 +156,7 @@ class Context:
     def sla(self):
         from cstool.core.clocks import SlaPolicy
 
-        return SlaPolicy(self.policy)
+        return SlaPolicy(self.policy, self.names)
 
     @cached_property
     def clock_cache(self):
@@ -251,6 +251,9 @@ class Context:
         from cstool.core.names import Names
 
         named: dict[str, Any] = {kind.name: kind.label for kind in self.kinds if kind.label}
+        for kind in self.kinds:  # statuses by their titles (an id shared by kinds: the first kind's)
+            for status in kind.statuses:
+                named.setdefault(status.name, status.label)
         for kind in self.kinds:  # choices kept as a table of names (complaints.handling_steps)
             for field in kind.fields:
                 table = self.policy.get(field.choices_from) if field.choices_from else None

@@ -13,12 +13,11 @@ from typing import Any
 
 from cstool.core.i18n import _
 from cstool.core.kinds import Field
+from cstool.core.local_input import chinese_amount
 from cstool.core.timeutil import format_datetime, parse_date, parse_datetime
 
 _TRUE = {"true", "yes", "y", "1", "是", "对", "真"}
 _FALSE = {"false", "no", "n", "0", "否", "不", "假"}
-_PHONE = re.compile(r"^\+?[0-9]{3,20}$")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -143,14 +142,9 @@ def _converter(
 
         return to_choice
     if kind == "phone":
+        from cstool.core.identifiers import phone_number
 
-        def to_phone(raw: Any) -> str:
-            text = _PHONE_NOISE.sub("", str(raw))
-            if not _PHONE.match(text):
-                raise ValueError(_("{raw!r} is not a phone number").format(raw=raw))
-            return text
-
-        return to_phone
+        return phone_number
     if kind == "email":
 
         def to_email(raw: Any) -> str:
@@ -198,10 +192,14 @@ def _parse_int(raw: Any) -> int:
     elif isinstance(raw, float) and raw.is_integer():
         number = int(raw)
     else:
+        text = str(raw).strip()
         try:
-            number = int(str(raw).strip().replace(",", ""))
+            number = int(text.replace(",", ""))
         except ValueError:
-            raise ValueError(_("{raw!r} is not a whole number").format(raw=raw)) from None
+            written = chinese_amount(text)  # 150万, ¥1,200, 1200元
+            if written is None or "." in written:
+                raise ValueError(_("{raw!r} is not a whole number").format(raw=raw)) from None
+            number = int(written)
     if abs(number) > LARGEST_WHOLE:
         raise ValueError(_("{raw!r} is too large a number").format(raw=raw))
     return number
@@ -212,10 +210,14 @@ def _parse_decimal(raw: Any) -> float:
         raise ValueError(_("{raw!r} is not a number").format(raw=raw))
     from decimal import Decimal, InvalidOperation  # here: most commands parse no decimal
 
+    text = str(raw).strip()
     try:
-        number = Decimal(str(raw).strip().replace(",", ""))
+        number = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        raise ValueError(_("{raw!r} is not a number").format(raw=raw)) from None
+        written = chinese_amount(text)  # 150万, 1.5万, ¥1,200, 1200元
+        if written is None:
+            raise ValueError(_("{raw!r} is not a number").format(raw=raw)) from None
+        number = Decimal(written)
     if not number.is_finite():
         raise ValueError(_("{raw!r} is not a finite number").format(raw=raw))
     return float(number)

@@ -219,11 +219,26 @@ class KindRegistry:
         return list(self._by_name)
 
     def get(self, name: str) -> Kind:
-        kind = self._by_name.get(name)
+        """A kind by its name, or by its title in either language (``投诉``, ``Complaint``);
+        a near miss is refused with the name meant."""
+        kind = self._by_name.get(name) or self._by_title().get(name.strip().lower())
         if kind is None:
+            import difflib
+
             known = ", ".join(self._by_name) or _("none")
+            close = difflib.get_close_matches(name.lower(), [*self._by_name, *self._by_title()], n=1, cutoff=0.6)
+            if close:
+                meant = self._by_name.get(close[0]) or self._by_title()[close[0]]
+                raise CstoolError(
+                    _("unknown kind {name!r}; did you mean {meant} ({title})?").format(
+                        name=name, meant=meant.name, title=meant.title("zh")
+                    )
+                )
             raise CstoolError(_("unknown kind {name!r}; kinds: {known}").format(name=name, known=known))
         return kind
+
+    def _by_title(self) -> dict[str, Kind]:
+        return {title.lower(): kind for kind in self._by_name.values() for title in kind.label.values() if title}
 
     def kind_of_id(self, record_id: str) -> Kind:
         prefix = record_id.split("-", 1)[0].upper()

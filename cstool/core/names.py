@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Ids the core itself hands out: the SLA clocks, and the events of a record's trail.
+# Ids the core itself hands out: the SLA clocks and their states, and the events of a record's trail.
 BUILT_IN = {
     "first_response": {"zh": "首次响应", "en": "First response"},
     "resolution": {"zh": "解决", "en": "Resolution"},
@@ -32,6 +32,18 @@ BUILT_IN = {
     "undone": {"zh": "撤销", "en": "Undone"},
     "credit": {"zh": "信用变更", "en": "Credit change"},
     "erased": {"zh": "注销", "en": "Erased"},
+    "voided": {"zh": "作废", "en": "Voided"},
+    "approval_requested": {"zh": "申请审批", "en": "Approval requested"},
+    "approved": {"zh": "已批准", "en": "Approved"},
+    "rejected": {"zh": "已驳回", "en": "Rejected"},
+    "note": {"zh": "备注", "en": "Note"},
+    # the states of a clock
+    "met": {"zh": "达标", "en": "Met"},
+    "breached": {"zh": "已超时", "en": "Breached"},
+    "running": {"zh": "计时中", "en": "Running"},
+    "warning": {"zh": "即将超时", "en": "Warning"},
+    "paused": {"zh": "暂停中", "en": "Paused"},
+    "unknown": {"zh": "未知", "en": "Unknown"},
 }
 LANGUAGES = ("zh", "en")
 
@@ -56,7 +68,22 @@ class Names:
             return [self.show(item, lang) for item in value]
         return value
 
+    def id_of(self, text: str) -> str | None:
+        """The id whose name (in either language, any case) ``text`` is, or None: for input
+        that has no list of choices to look in (a category a rule set, a department)."""
+        wanted = text.strip().lower()
+        for key, names in self._names.items():
+            if any(name.lower() == wanted for name in names.values()):
+                return key
+        return None
+
     def aliases(self, ids: Iterable[str]) -> dict[str, str]:
         """Each name of each of ``ids``, in lower case, -> its id: what input accepts beside
         the ids themselves."""
         return {name.lower(): key for key in ids for name in self._names.get(key, {}).values()}
+
+
+def name_of(policy, value: str, lang: str) -> str:
+    """``value``'s name in ``lang`` from ``policy``'s [names] (for a hook that has only the
+    policy: commitments, a plugin's check); the value itself when it has none."""
+    return str(Names(policy.get("names")).show(value, lang))

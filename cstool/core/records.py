@@ -16,7 +16,7 @@ from typing import Any
 from cstool.core.classify import changes_for, merge_answers
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid, StoreError
 from cstool.core.fields import is_blank, make_parser
-from cstool.core.i18n import _
+from cstool.core.i18n import _, language
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
 from cstool.core.storage import EVERYTHING, retrying
 from cstool.core.timeutil import format_datetime, stored_instant
@@ -101,6 +101,11 @@ def imported_status_events(
         )
     )
     return events
+
+
+def _status_title(kind: Kind, name: str) -> str:
+    status = kind.status(name)
+    return status.title(language()) if status is not None else name
 
 
 def move_status_event(kind: Kind, events: list[dict], phase: str, old: str | None, new: str) -> None:
@@ -248,7 +253,9 @@ class RecordBook:
 
     def _unknown_field_message(self, kind: Kind, name: str) -> str:
         known = ", ".join(f.name for f in kind.fields)
-        return f"unknown field for kind {kind.name} (its fields: {known}; run `cstool kinds {kind.name}`)"
+        return _("unknown field for kind {kind} (its fields: {known}; run `cstool kinds {kind}`)").format(
+            kind=kind.name, known=known
+        )
 
     def answer_problems(self, kind: Kind, answers: Mapping[str, Any], name: str) -> list[str]:
         """What is wrong with the answer to ``name``, given the answers so far: its own
@@ -389,8 +396,9 @@ class RecordBook:
                 problems.append(
                     FieldError(
                         name,
-                        _("{at} is before created_at {created_at}").format(
-                            at=record[name], created_at=record["created_at"]
+                        _("{at} is before the record was created ({created_at})").format(
+                            at=record[name][:16].replace("T", " "),
+                            created_at=record["created_at"][:16].replace("T", " "),
                         ),
                     )
                 )
@@ -639,16 +647,18 @@ class RecordBook:
             )
         if target.name == record["status"]:
             raise CstoolError(
-                _("{id} is already {status}").format(id=record["id"] or _("the record"), status=target.name)
+                _("{id} is already {status}").format(
+                    id=record["id"] or _("the record"), status=target.title(language())
+                )
             )
         allowed = kind.next_statuses(record["status"])
         if target.name not in allowed:
             raise CstoolError(
                 _("{id} cannot go from {status} to {target}; next: {allowed}").format(
                     id=record["id"] or _("the record"),
-                    status=record["status"],
-                    target=target.name,
-                    allowed=", ".join(allowed) or _("none"),
+                    status=_status_title(kind, record["status"]),
+                    target=target.title(language()),
+                    allowed=", ".join(f"{_status_title(kind, name)} ({name})" for name in allowed) or _("none"),
                 )
             )
         before = kind.status(record["status"])

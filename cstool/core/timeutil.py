@@ -81,9 +81,22 @@ def _parse_iso_or_relative(s: str, tz: tzinfo, now: datetime | None) -> datetime
             return datetime.combine(date.fromisoformat(s), time())
         return datetime.fromisoformat(s)
     except ValueError:
-        raise ValueError(
-            _("{s!r} is not a date-time (use ISO 8601, e.g. 2026-11-23 14:30 or 2026-11-23T14:30+08:00)").format(s=s)
-        ) from None
+        pass
+    from cstool.core.local_input import chinese_datetime
+
+    written = chinese_datetime(s, (now or now_in(tz)).astimezone(tz).date())
+    if written is not None:
+        return (
+            datetime.fromisoformat(written)
+            if len(written) > 10
+            else datetime.combine(date.fromisoformat(written), time())
+        )
+    raise ValueError(
+        _(
+            "{s!r} is not a date-time (e.g. 2026-11-23 14:30, 2026/11/23 14:30, 11月23日 下午2点半, 明天 15:00, "
+            "or 2026-11-23T14:30+08:00)"
+        ).format(s=s)
+    )
 
 
 RELATIVE_DAYS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
@@ -120,7 +133,9 @@ def month_period(text: str, today: date) -> tuple[date, date]:
         try:
             first = datetime.strptime(name, "%Y-%m").date()
         except ValueError:
-            raise ValueError(f"{text!r} is not a month: YYYY-MM, this-month or last-month") from None
+            raise ValueError(
+                _("{text!r} is not a month: YYYY-MM, this-month or last-month").format(text=text)
+            ) from None
     return first, _last_day(first, 1)
 
 
@@ -135,7 +150,9 @@ def quarter_period(text: str, today: date) -> tuple[date, date]:
     else:
         year, sep, quarter = name.replace("-", "").partition("q")
         if not (sep and year.isdigit() and len(year) == 4 and quarter in ("1", "2", "3", "4")):
-            raise ValueError(f"{text!r} is not a quarter: YYYYQ1-YYYYQ4, this-quarter or last-quarter")
+            raise ValueError(
+                _("{text!r} is not a quarter: YYYYQ1-YYYYQ4, this-quarter or last-quarter").format(text=text)
+            )
         first = date(int(year), 3 * int(quarter) - 2, 1)
     return first, _last_day(first, 3)
 
@@ -166,7 +183,13 @@ def parse_date(text: str, fmt: str | None = None) -> date:
             return datetime.fromisoformat(s).date()
         return date.fromisoformat(s)
     except ValueError:
-        expected = f"the format {fmt!r}" if fmt else "YYYY-MM-DD"
+        if not fmt:
+            from cstool.core.local_input import chinese_datetime
+
+            written = chinese_datetime(s, now_in(UTC).date())
+            if written is not None:
+                return date.fromisoformat(written[:10])
+        expected = f"the format {fmt!r}" if fmt else "YYYY-MM-DD, 2026/11/23, 2026年11月23日"
         raise ValueError(
             _("{text!r} is not a date (expected {expected})").format(text=text, expected=expected)
         ) from None

@@ -89,11 +89,11 @@ AFTERSALES = Kind(
 )
 
 
-def entitlement(windows: dict, purchased: date, registered: date, requested: str) -> tuple[str, str]:
-    """What the customer is entitled to, and why (bilingual), under the product line's windows."""
+def entitlement(windows: dict, purchased: date, registered: date, requested: str) -> tuple[str, dict[str, str]]:
+    """What the customer is entitled to, and why (in each language), under the product line's windows."""
     day = (registered - purchased).days
     if requested == "consultation":
-        return "consultation", "Consultation only: no warranty decision. 咨询服务，无需三包判断。"
+        return "consultation", {"en": "Consultation only: no warranty decision.", "zh": "咨询服务，无需三包判断。"}
     opened = [name for name, key in WINDOWS if day <= windows.get(key, 0)]
     order = [name for name, _ in WINDOWS]
     allowed = [name for name in order[order.index(requested) :] if name in opened] if requested in order else opened
@@ -108,7 +108,7 @@ def entitlement(windows: dict, purchased: date, registered: date, requested: str
             f"Day {day} after purchase: {NAMES[requested][0]} is no longer allowed; {NAMES[granted][0]} is ({limits})."
         )
         why_zh = f"购买后第{day}天：已超过{NAMES[requested][1]}期限，可{NAMES[granted][1]}（{limits_zh}）。"
-    return granted, f"{why} {why_zh}"
+    return granted, {"en": why, "zh": why_zh}
 
 
 def _registered_on(record, policy) -> date:
@@ -146,7 +146,8 @@ def cstool_validate_records(kind, records, policy):
                     index,
                     "override_reason",  # what is missing: a prompt asks for the reason of the override
                     _("{given} differs from the 三包 rule ({rule}); give override_reason").format(
-                        given=given, rule=rule[0]
+                        given=api.name_of(policy, given, api.language()),
+                        rule=api.name_of(policy, rule[0], api.language()),
                     ),
                 )
             )
@@ -165,13 +166,13 @@ def cstool_enrich_records(kind, records, policy):
                 record["entitlement"] == rule[0] and not record.get("override_reason")
             ):
                 record["entitlement"] = rule[0]
-            record["entitlement_reason"] = (
-                rule[1]
-                if record["entitlement"] == rule[0]
-                else (
-                    f"Override of the rule ({rule[0]}): {record.get('override_reason')}. 例外处理：{record.get('override_reason')}"
-                )
-            )
+            # Written in the workspace's language, as staff write the rest of the case.
+            override = {
+                "en": f"Override of the rule ({api.name_of(policy, rule[0], 'en')}): {record.get('override_reason')}",
+                "zh": f"例外处理（三包规定为{api.name_of(policy, rule[0], 'zh')}）：{record.get('override_reason')}",
+            }
+            reasons = rule[1] if record["entitlement"] == rule[0] else override
+            record["entitlement_reason"] = reasons.get(policy.language) or reasons["en"]
         if not record.get("outlet") and record.get("region"):
             region = record["region"].strip().lower()
             record["outlet"] = next(
@@ -373,7 +374,7 @@ def cstool_reports():
 
 _PRODUCTS = [
     ("appliances", "电水壶 K-200", "不加热"),
-    ("appliances", "空调 AC-35", "制冷效果差"),
+    ("large_appliances", "空调 AC-35", "制冷效果差"),
     ("electronics", "蓝牙耳机 B3", "左耳无声音"),
     ("electronics", "充电器 P-10", "充电时发烫"),
     ("appliances", "Blender X1", "motor stopped"),
@@ -428,10 +429,11 @@ def cstool_commitments(policy):
     for name, line in sorted((policy.get("aftersales.product_lines") or {}).items()):
         if isinstance(line, dict):
             r, e, w = line.get("return_days"), line.get("exchange_days"), line.get("warranty_days")
+            en, zh = api.name_of(policy, name, "en"), api.name_of(policy, name, "zh")
             lines.append(
                 label(
-                    f"{name}: return within {r} days, exchange within {e} days, free repair within {w} days of purchase",
-                    f"{name}：购买之日起 {r} 天内可退货，{e} 天内可换货，{w} 天内免费维修",
+                    f"{en}: return within {r} days, exchange within {e} days, free repair within {w} days of purchase",
+                    f"{zh}：购买之日起 {r} 天内可退货，{e} 天内可换货，{w} 天内免费维修",
                 )
             )
     return [(label("Returns, exchanges and repairs (三包)", "三包服务"), lines)] if lines else None

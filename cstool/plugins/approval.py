@@ -176,7 +176,7 @@ def cstool_commands(cli):
                 raise api.CstoolError(
                     _(
                         "only the manager or supervisor of {department} decides ({names}); --as names who decides"
-                    ).format(department=department, names=names)
+                    ).format(department=app.shown(department), names=names)
                 )
             if (approval_step(record) or {}).get("type") != "approval_requested":
                 raise api.CstoolError(_("{id} has no proposal awaiting approval").format(id=record["id"]))

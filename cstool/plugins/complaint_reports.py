@@ -72,7 +72,7 @@ def repeats(request):
                 "count": len(group),
                 "first": min(r["created_at"] for r in group)[:10],
                 "last": max(r["created_at"] for r in group)[:10],
-                "categories": ", ".join(sorted({r.get("category") or "—" for r in group})),
+                "categories": sorted({r.get("category") or "—" for r in group}),  # ids; shown by their names
                 "ids": ", ".join(r["id"] for r in group),
             }
         )
@@ -217,7 +217,7 @@ def tracking(request):
     return api.ReportResult(
         ["id", "status", "owner", "category", "age_days", "next_due", "clock", "state"],
         rows,
-        {"count": len(rows), "breached": sum(r["state"] == "breached" for r in rows)},
+        {"count": len(rows), "breached": sum(r["state"] == "breached" for r in rows)},  # headed by common names
         {
             "id": label("Case", "案件"),
             "status": label("Status", "状态"),
@@ -249,7 +249,7 @@ def summary(request):
         "target_pct": request.policy.get("complaints.resolution_target_pct"),
         "open": len(records) - resolved,
         "repeat_complainants": sum(1 for n in people.values() if n > 1),
-        "top_causes": ", ".join(f"{name} ({n})" for name, n in top),
+        "top_causes": [name for name, _n in top],  # the three most frequent categories, ids; shown by their names
     }
     names = {
         "received": label("Received", "受理投诉"),
@@ -267,7 +267,7 @@ def summary(request):
         ["title", "value"],
         rows,
         figures,
-        {"title": label("Figure", "指标"), "value": label("Value", "数值")},
+        {"title": label("Figure", "指标"), "value": label("Value", "数值"), **names},
         label("Complaint summary", "投诉总结表"),
     )
 

@@ -181,21 +181,36 @@ FORMS = {"notice": "complaint_notice", "investigation": "complaint_investigation
 
 
 def form_values(app, kind, record, now):
-    """What a form shows: the record (as output: masked unless revealed) plus due times and names."""
+    """What a form shows: the record (as output: masked unless revealed), its ids by their names
+    in the chosen language, plus due times and the trail."""
     _, clocks = app.clocks(record, now)
     due = {f"{c.name}_due": c.due_at.strftime("%Y-%m-%d %H:%M") for c in clocks if c.due_at}
     department = (app.policy.get("departments") or {}).get(record.get("department") or "", {})
+
+    def happened(entry: dict) -> str:
+        what = str(app.shown(entry["type"]))
+        if entry["type"] == "status" and entry.get("to"):
+            to = kind.status(entry["to"])
+            what += f" → {to.title(app.lang) if to else entry['to']}"
+        elif entry["type"] == "assigned" and entry.get("to"):
+            what += f" → {entry['to']}"
+        return f"{entry['at'][:16].replace('T', ' ')} {entry['by']}: {what}" + (
+            f" ({entry['note']})" if entry.get("note") else ""
+        )
+
     trail = "\n".join(
-        f"{e['at'][:16].replace('T', ' ')} {e['by']}: {e['type']}" + (f" ({e['note']})" if e.get("note") else "")
+        happened(e)
         for e in record.get("events", [])
         if e["type"] in ("created", "response", "status", "assigned", "note")
     )
     status = kind.status(record["status"])
+    named = {key: app.shown(value) for key, value in record.items() if isinstance(value, (str, list))}
     return {
         **record,
+        **named,
         **due,
         "created": record["created_at"][:16].replace("T", " "),
-        "status": f"{status.title('zh')} ({status.name})",
+        "status": status.title(app.lang),
         "guide": guide_for(app.policy, record.get("complainant_type")),
         "supervisor": department.get("supervisor"),
         "issued_by": app.user,
@@ -383,7 +398,8 @@ def cstool_commitments(policy):
     channels = policy.choices("complaints.channels") or []
     if not channels:
         return None
-    return [(label("How to complain", "投诉渠道"), [label(", ".join(channels), "、".join(channels))])]
+    named = {lang: [api.name_of(policy, channel, lang) for channel in channels] for lang in ("en", "zh")}
+    return [(label("How to complain", "投诉渠道"), [label(", ".join(named["en"]), "、".join(named["zh"]))])]
 
 
 @hookimpl

@@ -165,12 +165,20 @@ def cstool_records_stored(kind, records, app):
 def cstool_validate_records(kind, records, lookup):
     """Every record that names a customer must name one that exists (no stub customers), and
     one linked to a deregistered customer may hold no personal data."""
+    refused = []
+    if kind.name == KIND:  # 身份证号 and 统一社会信用代码 carry their own check character
+        for i, record in enumerate(records):
+            number = record.get("id_number")
+            if number and number != ERASED:
+                try:
+                    record["id_number"] = api.identity_number(number)
+                except ValueError as exc:
+                    refused.append((i, "id_number", str(exc)))
     linked = [(i, r["customer_id"]) for i, r in enumerate(records) if r.get("customer_id")]
     if not linked:
-        return None
+        return refused or None
     status = {c["id"]: c["status"] for c in lookup(KIND)}
     personal = [f.name for f in kind.fields if f.personal]
-    refused = []
     for i, cid in linked:
         if cid not in status:
             refused.append(

@@ -317,21 +317,24 @@ def chain_decay(request):
         for row in rows:
             end_to_end *= row["satisfaction_pct"] / 100
         end_to_end = round(end_to_end, 2)
-    weakest = min(rated, key=lambda r: r["satisfaction_pct"])["link"] if rated else None
+    weakest_row = min(rated, key=lambda r: r["satisfaction_pct"]) if rated else None
+    weakest = [weakest_row["provider"], weakest_row["customer"]] if weakest_row else None
     return api.ReportResult(
-        ["link", "answers", "satisfaction_pct"],
+        ["provider", "customer", "answers", "satisfaction_pct"],
         rows,
         {"end_to_end_pct": end_to_end, "weakest_link": weakest, "links": len(rows)},
         {
             "link": label("Link (provider → customer)", "环节（服务方 → 需求方）"),
+            "provider": label("Provider", "服务方"),
+            "customer": label("Customer (rating)", "需求方（评价方）"),
             "answers": label("Evaluations", "评价数"),
             "satisfaction_pct": label("Satisfaction %", "满意度 %"),
             "end_to_end_pct": label("End to end %", "端到端满意度 %"),
-            "weakest_link": label("Weakest link", "最弱环节"),
+            "weakest_link": label("Weakest link (provider, customer)", "最弱环节（服务方，需求方）"),
             "links": label("Links", "环节数"),
         },
         label("Satisfaction along the workflow chain", "内部服务链满意度衰减"),
-        api.Chart("bar", x="link", y=("satisfaction_pct",)),
+        api.Chart("bar", x="provider", y=("satisfaction_pct",)),
     )
 
 
@@ -380,7 +383,7 @@ def cstool_demo_records(rng, now, policy):
                     "agreement": name,
                     "item": item,
                     "requested_by": rng.choice(["刘会计", "陈专员", "周经理"]),
-                    "subject": f"{item} 申请",
+                    "subject": f"{api.name_of(policy, item, 'zh')}申请",
                     "created_at": created.isoformat(),
                 },
                 [s for s in steps if s[-1] < age],

@@ -11,23 +11,26 @@ from cstool.api import _, hookimpl
 OUTBOX = "outbox"
 
 
-def message(action: dict) -> str:
-    """A notice as a person reads it, in the workspace's language."""
+def message(action: dict, policy) -> str:
+    """A notice as a person reads it, in the workspace's language: the clock and the level by their names."""
+    from cstool.api import language, name_of
+
     return _("{id}: {clock} passed escalation level {level} at {at}; for {recipients}").format(
         id=action["id"],
-        clock=action["clock"],
-        level=action["level"],
+        clock=name_of(policy, action["clock"], language()),
+        level=name_of(policy, action["level"], language()),
         at=action["at"][:16].replace("T", " "),
         recipients=", ".join(action.get("recipients") or []) or _("nobody (no one holds the role)"),
     )
 
 
 @hookimpl
-def cstool_notify(actions, store):
+def cstool_notify(actions, policy, store):
     from cstool.api import now_in
 
     stamp = now_in(UTC).isoformat(timespec="seconds")
-    store.append_log(OUTBOX, [{**action, "message": message(action), "delivered_at": stamp} for action in actions])
+    entries = [{**action, "message": message(action, policy), "delivered_at": stamp} for action in actions]
+    store.append_log(OUTBOX, entries)
 
 
 @hookimpl(trylast=True)

@@ -457,7 +457,7 @@ def cstool_demo_records(rng, now, policy):
     from datetime import timedelta
 
     agents = policy.get("phone.agents") or []
-    topics = ["账单查询", "订单状态", "投诉跟进", "维修预约", "billing question", "delivery status"]
+    topics = ["账单查询", "订单状态", "投诉跟进", "维修预约", "发票开具", "物流查询"]
     records = []
     for _record in range(400):
         start = (now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(1, 1439))).replace(

@@ -15,6 +15,7 @@ most); the rest are kept as answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,10 @@ class Question:
     def title(self, lang: str) -> str:
         return self.text.get(lang) or self.text.get("en") or self.id
 
-    def parse(self, raw: Any) -> Any:
-        """The answer's value, or ValueError saying why not (out of range, not a choice)."""
+    def parse(self, raw: Any, aliases: Mapping[str, str] | None = None) -> Any:
+        """The answer's value, or ValueError saying why not (out of range, not a choice). A
+        choice may be given by its display name (``aliases``: lower-cased name -> id)."""
+        aliases = aliases or {}
         if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
             if self.required:
                 raise ValueError(_("needs an answer"))
@@ -57,11 +60,13 @@ class Question:
                 )
             return value
         if self.type == "single":
-            if str(raw).strip() not in self.choices:
+            answer = aliases.get(str(raw).strip().lower(), str(raw).strip())
+            if answer not in self.choices:
                 raise ValueError(_("{raw!r} is not one of: {choices}").format(raw=raw, choices=", ".join(self.choices)))
-            return str(raw).strip()
+            return answer
         if self.type == "multiple":
-            items = raw if isinstance(raw, list) else [i.strip() for i in re.split(r"[,，]", str(raw)) if i.strip()]
+            items = raw if isinstance(raw, list) else [i.strip() for i in re.split(r"[,，、]", str(raw)) if i.strip()]
+            items = [aliases.get(item.lower(), item) for item in items]
             unknown = [i for i in items if i not in self.choices]
             if unknown:
                 raise ValueError(

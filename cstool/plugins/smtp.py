@@ -21,16 +21,21 @@ from cstool.api import _, hookimpl
 KEYS = ("host", "port", "sender", "starttls", "username", "password_env", "addresses", "timeout")
 
 
-def _message(action, sender, to):
+def _message(action, sender, to, policy):
     from email.message import EmailMessage
 
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(to)
-    message["Subject"] = f"[cstool] {action['id']}: {action['clock']} passed {action['level']} / 已升级"
+
+    def titled(key: str, lang: str) -> str:
+        return api.name_of(policy, action[key], lang)
+
+    clock_en, level_en, clock_zh, level_zh = (titled(k, lang) for lang in ("en", "zh") for k in ("clock", "level"))
+    message["Subject"] = f"[cstool] {action['id']}: {clock_en} passed {level_en} / {clock_zh}已升级至{level_zh}"
     message.set_content(
-        f"{action['id']}: the {action['clock']} clock passed the escalation level {action['level']} at {action['at']}.\n"
-        f"{action['id']}：{action['clock']} 时钟已于 {action['at']} 达到升级级别 {action['level']}，请及时处理。\n"
+        f"{action['id']}: the {clock_en} clock passed the escalation level {level_en} at {action['at']}.\n"
+        f"{action['id']}：{clock_zh}时钟已于 {action['at']} 达到升级级别“{level_zh}”，请及时处理。\n"
     )
     return message
 
@@ -57,7 +62,7 @@ def cstool_notify(actions, policy):
         for action in actions:
             to = [addresses[name] for name in action["recipients"] if name in addresses]
             if to:
-                smtp.send_message(_message(action, settings["sender"], to))
+                smtp.send_message(_message(action, settings["sender"], to, policy))
 
 
 @hookimpl

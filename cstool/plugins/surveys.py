@@ -112,7 +112,9 @@ def why_not(policy, surveys: list[dict], record: dict, now: datetime) -> str | N
     """The sending rule a new survey about ``record`` would break, or None."""
     done = [s for s in surveys if s.get("for_record") == record["id"]]
     if done and policy.get("surveys.one_per_record", True):
-        return f"{record['id']} was already surveyed ({done[0]['id']}); one survey per record"
+        return _("{id} was already surveyed ({survey}); one survey per record").format(
+            id=record["id"], survey=done[0]["id"]
+        )
     customer = record.get("customer_id") or (record["id"] if record["kind"] == "customer" else None)
     days = policy.get("surveys.min_days_between", 0)
     if customer and days:
@@ -122,7 +124,9 @@ def why_not(policy, surveys: list[dict], record: dict, now: datetime) -> str | N
             if s.get("customer_id") == customer and now - datetime.fromisoformat(s["created_at"]) < timedelta(days=days)
         ]
         if recent:
-            return f"customer {customer} was surveyed {recent[-1]['created_at'][:10]} ({recent[-1]['id']}); at most one every {days} days"
+            return _("customer {customer} was surveyed {day} ({survey}); at most one every {days} days").format(
+                customer=customer, day=recent[-1]["created_at"][:10], survey=recent[-1]["id"], days=days
+            )
     return None
 
 
@@ -260,9 +264,9 @@ def cstool_commands(cli):
         for question in questionnaire.questions:
             raw = given.get(question.id)
             if raw is None and interactive:
-                raw = ask(question, app.lang)
+                raw = ask(app, question)
             try:
-                values[question.id] = question.parse(raw)
+                values[question.id] = question.parse(raw, app.names.aliases(question.choices))
             except ValueError as exc:
                 errors.append(f"{question.id}: {exc}")
         if errors:
@@ -314,15 +318,18 @@ def cstool_commands(cli):
         if outcome:
             click.echo(_("low score: {outcome}").format(outcome=outcome), err=True)
 
-    def ask(question, lang):
+    def ask(app, question):
+        """One question at the prompt: choices offered by their names, their ids kept."""
         import questionary
 
         from cstool.api import choose, choose_several
 
+        title = question.title(app.lang)
+        offered = [questionary.Choice(title=str(app.shown(choice)), value=choice) for choice in question.choices]
         if question.type in ("single",):
-            return choose(question.title(lang), list(question.choices))
+            return choose(title, offered)
         if question.type == "multiple":
-            return choose_several(question.title(lang), list(question.choices))
+            return choose_several(title, offered)
 
         def valid(text):
             try:
@@ -331,7 +338,7 @@ def cstool_commands(cli):
             except ValueError as exc:
                 return str(exc)
 
-        return questionary.text(question.title(lang), validate=valid).unsafe_ask()
+        return questionary.text(title, validate=valid).unsafe_ask()
 
     @survey_group.command("due")
     @click.argument("name", metavar="QUESTIONNAIRE")
@@ -523,3 +530,42 @@ def cstool_policy_keys():
         "surveys.record_kinds",
         "surveys.sampling_pct",
     ]
+
+
+@hookimpl
+def cstool_demo_records(rng, now, policy):
+    """Answered follow-up surveys about complaints and after-sales cases over the last three
+    months, so that satisfaction figures and the quality card have something to show."""
+    comments = ["处理很及时，谢谢", "师傅态度很好", "等了太久才有人联系", "问题解决了", "", "希望下次更快一些"]
+    surveys = []
+    for number in range(60):
+        about, questionnaire, department = (
+            ("complaint", "complaint_followup", "customer_service")
+            if number % 3
+            else ("aftersales", "aftersales", "after_sales")
+        )
+        staff = policy.get(f"departments.{department}.members") or ["小王"]
+        answered = (now - timedelta(days=rng.randint(1, 85), hours=rng.randint(0, 6))).replace(second=0, microsecond=0)
+        sent = answered - timedelta(hours=rng.randint(2, 48))
+        csat = rng.choice([5, 5, 4, 4, 4, 3, 2])
+        values = {
+            "questionnaire": questionnaire,
+            "for_record": api.DemoLink(about, number),
+            "sent_at": sent.isoformat(),
+            "answered_at": answered.isoformat(),
+            "csat": csat,
+            "comment": rng.choice(comments) or None,
+            "department": department,
+            "owner": rng.choice(staff),
+            "created_at": answered.isoformat(),
+        }
+        if questionnaire == "complaint_followup":
+            nps = rng.choice([10, 9, 9, 8, 7, 6, 3])
+            aspects = rng.sample(["speed", "attitude", "solution", "communication"], 2)
+            values.update(nps=nps, answers=[f"handling={csat}", f"recommend={nps}", f"aspects={','.join(aspects)}"])
+        else:
+            ces = rng.choice([7, 6, 6, 5, 3])
+            fixed = "yes" if csat >= 4 else rng.choice(["partly", "no"])
+            values.update(ces=ces, answers=[f"overall={csat}", f"effort={ces}", f"fixed={fixed}"])
+        surveys.append(api.DemoRecord(KIND, values))
+    return surveys
