@@ -79,6 +79,8 @@ _LAZY = {
     "StoreError": "cstool.core.errors",
     "StoreConflict": "cstool.core.errors",
     "name_of": "cstool.core.names",
+    "complete_id": "cstool.cli.completion",
+    "complete_kind": "cstool.cli.completion",
     "identity_number": "cstool.core.identifiers",
     "redact_url": "cstool.core.storage",
     "redact_secrets": "cstool.core.storage",
@@ -101,6 +103,7 @@ if TYPE_CHECKING:  # pragma: no cover
         records_for_output as records_for_output,
         show_record as show_record,
     )
+    from cstool.cli.completion import complete_id as complete_id, complete_kind as complete_kind
     from cstool.cli.imports import find_map as find_map, import_file as import_file
     from cstool.cli.output import (
         emit_json as emit_json,

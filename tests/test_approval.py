@@ -28,7 +28,7 @@ def test_a_proposal_above_the_amount_waits_for_a_supervisor(ws_cli):
     as_resolved = ws_cli("status", rid, "responded")
     assert as_resolved.exit_code == 1 and "awaits approval" in as_resolved.stderr  # a resolution is a reply too
     clerk = ws_cli("--as", "小张", "approve", rid)
-    assert clerk.exit_code == 1 and "only the manager or supervisor of customer_service decides" in clerk.stderr
+    assert clerk.exit_code == 1 and "only the manager or supervisor of Customer service decides" in clerk.stderr
     assert ws_cli("--as", "李主管", "approve", rid, "--note", "同意").exit_code == 0
     replied = ws_cli("respond", rid, "--format", "json")
     assert replied.exit_code == 0, replied.stderr

@@ -102,7 +102,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         help="Language of prompts, labels, headings and messages (else CSTOOL_LANG, else the policy's).",
     )
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
-    @click.version_option(__version__, prog_name="cstool")
+    @click.version_option(__version__, "-V", "--version", prog_name="cstool")
     @click.pass_context
     def cli(ctx, workspace, user, no_input, lang, debug):
         """cstool 客户服务部工具: complaints, after-sales, customers, calls and internal service.

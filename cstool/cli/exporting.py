@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from cstool.cli.common import records_for_output
+from cstool.cli.completion import complete_kind
 from cstool.cli.output import emit_json, reveal_option
 from cstool.cli.output_files import check_suffix, output_option, show_rows
 from cstool.core.i18n import _
@@ -31,7 +32,7 @@ def export_row(record: dict, columns: list[str]) -> dict:
 
 
 @click.command("export")
-@click.argument("kind_name", metavar="KIND")
+@click.argument("kind_name", metavar="KIND", shell_complete=complete_kind)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @reveal_option()
 @output_option

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cstool.cli.completion import complete_kind
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.core.duplicates import ON_DUPLICATE
 from cstool.core.errors import CstoolError
@@ -37,7 +38,7 @@ def progress_bar(total: int):
 
 
 @click.command("import")
-@click.argument("kind_name", metavar="KIND")
+@click.argument("kind_name", metavar="KIND", shell_complete=complete_kind)
 @click.argument("file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--map", "map_name", metavar="MAP.toml", help="Column and value map (a path, or a name in templates/import/)."

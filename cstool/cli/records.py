@@ -16,6 +16,7 @@ from cstool.cli.common import (
     show_record,
     status_title,
 )
+from cstool.cli.completion import complete_id, complete_kind
 from cstool.cli.output import emit_json, emit_json_with_items, emit_rows, format_option, json_item, reveal_option
 from cstool.cli.output_files import check_suffix, output_option, save_rows, show_rows
 from cstool.core.errors import CstoolError
@@ -46,7 +47,7 @@ def register(cli: click.Group) -> None:
 
 
 @click.command("record")
-@click.argument("kind_name", metavar="KIND")
+@click.argument("kind_name", metavar="KIND", shell_complete=complete_kind)
 @set_option
 @at_option
 @no_input_option
@@ -98,7 +99,7 @@ def selection(app, kind, statuses, first, last, conditions) -> Selection:
 
 
 @click.command("list")
-@click.argument("kind_name", metavar="KIND")
+@click.argument("kind_name", metavar="KIND", shell_complete=complete_kind)
 @click.option(
     "--where", multiple=True, metavar="FIELD=VALUE", help="Keep records whose FIELD equals VALUE (tags: contains)."
 )
@@ -204,7 +205,7 @@ def _list_json(app, kind, records, looked_up: list[str], reveal: bool) -> None:
 
 
 @click.command("show")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @format_option()
 @reveal_option()
 @click.pass_obj
@@ -260,7 +261,7 @@ def _history(app, kind, record) -> list[dict] | None:
 
 
 @click.command("update")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @set_option
 @at_option
 @no_input_option
@@ -276,7 +277,7 @@ def update_command(app, record_id, sets, at, no_input_here, fmt):
 
 
 @click.command("respond")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @at_option
 @click.option("--note", metavar="TEXT", help="What was said.")
 @format_option()
@@ -289,7 +290,7 @@ def respond_command(app, record_id, at, note, fmt):
 
 
 @click.command("status")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @click.argument("status_name", metavar="STATUS")
 @at_option
 @click.option("--note", metavar="TEXT")
@@ -303,7 +304,7 @@ def status_command(app, record_id, status_name, at, note, fmt):
 
 
 @click.command("void")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @click.option("--reason", required=True, metavar="TEXT", help="Why it was entered in error (kept in the trail).")
 @format_option()
 @click.pass_obj
@@ -315,7 +316,7 @@ def void_command(app, record_id, reason, fmt):
 
 
 @click.command("undo")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @format_option()
 @click.pass_obj
 def undo_command(app, record_id, fmt):
@@ -329,7 +330,7 @@ def undo_command(app, record_id, fmt):
 
 
 @click.command("assign")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @click.argument("owner", metavar="OWNER")
 @click.option("--department", metavar="D", help="Hand over to another department too.")
 @at_option

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cstool.cli.common import parse_day, parse_instant
+from cstool.cli.completion import complete_report
 from cstool.cli.output import REPORT_FORMATS, emit_json, emit_rows, format_option
 from cstool.cli.output_files import check_suffix, output_option, save_blocks
 from cstool.core.errors import CstoolError
@@ -19,7 +20,7 @@ def register(cli: click.Group) -> None:
 
 
 @click.command("report")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_report)
 @click.option("--since", metavar="D", help="From this date (YYYY-MM-DD), inclusive.")
 @click.option("--until", metavar="D", help="To this date, inclusive.")
 @click.option("--month", metavar="M", help="The month YYYY-MM (or last-month): --since and --until at once.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cstool.cli.common import parse_instant
+from cstool.cli.completion import complete_id
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.cli.output_files import output_option, show_rows
 from cstool.core.i18n import N_, _
@@ -34,7 +35,7 @@ def _short(text):
 
 
 @click.command("sla")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
 @click.option("--now", "now_text", metavar="T", help="Evaluate as of this instant (events after it are ignored).")
 @format_option()
 @click.pass_obj

@@ -143,7 +143,7 @@ def cstool_commands(cli):
         return {"at": when, "by": app.user, "type": type_, **{k: v for k, v in details.items() if v is not None}}
 
     @cli.command("propose")
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.option("--compensation", type=float, help="The compensation offered (拟赔偿金额).")
     @click.option("--resolution", "text", metavar="TEXT", help="The resolution proposed to the customer.")
     @format_option()
@@ -189,7 +189,7 @@ def cstool_commands(cli):
         return app.book.change(record_id, None, apply)
 
     @cli.command("approve")
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.option("--note", metavar="TEXT", help="A word with the approval.")
     @format_option()
     @click.pass_obj
@@ -198,7 +198,7 @@ def cstool_commands(cli):
         show_record(app, app.kinds.get(KIND), decide(app, record_id, "approved", note), fmt)
 
     @cli.command("reject")
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.option("--reason", required=True, metavar="TEXT", help="Why, for the next proposal.")
     @format_option()
     @click.pass_obj

@@ -228,7 +228,7 @@ def cstool_commands(cli):
         """Complaint department tools: printable forms."""
 
     @complaints_group.command("form")
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.argument("form", type=click.Choice(sorted(FORMS)))
     @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
     @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead of printing.")

@@ -388,7 +388,7 @@ def cstool_commands(cli):
         """Customer information: credit changes, deregistration, regrading."""
 
     @customers_group.command("credit")
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.argument("rating")
     @click.option("--reason", required=True, help="Why the rating changes (信用度变更原因).")
     @click.option("--approver", required=True, help="Who approved it (审批人).")
@@ -433,7 +433,7 @@ def cstool_commands(cli):
         )
 
     @customers_group.command("deregister")
-    @click.argument("record_id", metavar="ID")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.option("--reason", required=True, help="Why (e.g. the customer's request).")
     @click.pass_obj
     def deregister(app, record_id, reason):
