@@ -28,7 +28,9 @@ def test_every_flow_step(ws_cli):
         result = ws_cli("status", rid, status, "--at", f"2026-11-16 {at}")
         assert result.exit_code == 0, (status, result.stderr)
     refused = ws_cli("status", rid, "investigating", "--at", "2026-11-16 17:40")
-    assert refused.exit_code == 1 and "cannot go from closed to investigating; next: reopened" in refused.stderr
+    assert (
+        refused.exit_code == 1 and "cannot go from Closed to Investigating; next: Reopened (reopened)" in refused.stderr
+    )
 
 
 def test_guide_and_checklist_shown_whenever_worked_on(ws_cli):
@@ -114,7 +116,7 @@ def test_printable_forms(ws_cli, workspace, tmp_path, fmt):
         ws_cli("complaints", "form", rid, "investigation", "--format", fmt, "--output", out, "--reveal").exit_code == 0
     )
     text = out.read_text(encoding="utf-8")
-    assert "张伟" in text and "created" in text and "调查结果" in text  # revealed: the name in full
+    assert "张伟" in text and "Created" in text and "调查结果" in text  # revealed; the trail in the chosen language
     assert ws_cli("show", rid, "--format", "json").json()["events"][-1]["type"] == "revealed"
 
 

@@ -169,7 +169,7 @@ def test_chinese_prompts_headings_errors_and_explanations(ws_cli):
     sla = ws_cli("--lang", "zh", "sla", rid, "--now", "2026-11-16 10:00")
     assert "首次响应" in sla.stdout and "计时中" in sla.stdout and "开始计时" in sla.stdout
     english = ws_cli("--lang", "en", "sla", rid, "--now", "2026-11-16 10:00")
-    assert "first_response" in english.stdout and "Started" in english.stdout
+    assert "First response" in english.stdout and "Started" in english.stdout
     report = ws_cli("--lang", "zh", "report", "complaints", "--by", "channel")
     assert "合计" in report.stdout
 

@@ -135,10 +135,10 @@ def test_a_year_without_holiday_data_is_a_warning_not_an_error(ws_cli, monkeypat
     monkeypatch.setenv("CSTOOL_NOW", "2027-01-05T10:00:00+08:00")  # the default policy keeps 2026's holidays
     result = ws_cli("policy", "check")
     assert result.exit_code == 0 and "ok" in result.stdout
-    assert "Calendar office has no holidays or make-up workdays (overrides) for 2027" in result.stderr
+    assert "Calendar Office hours has no holidays or make-up workdays (overrides) for 2027" in result.stderr
     rid = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-12-30 10:00", "--format", "json").json()["id"]
     explain = ws_cli("sla", rid, "--format", "json").json()["explain"]
-    assert any("office has no holidays" in line and "2027" in line for line in explain), explain
+    assert any("Office hours has no holidays" in line and "2027" in line for line in explain), explain
     report = ws_cli("report", "sla", "--format", "json").json()
     assert any("2027" in note for note in report["notes"])
     monkeypatch.setenv("CSTOOL_NOW", "2026-06-01T10:00:00+08:00")

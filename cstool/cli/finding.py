@@ -149,7 +149,7 @@ def queue_command(app, owner, mine, department, kind_names, fmt, output, force):
     table = [
         [
             short_time(row["due_at"]),
-            _(row["state"]) if row["state"] else "",
+            app.shown(row["state"]) if row["state"] else "",
             app.shown(row["clock"]) if row["clock"] else "",
             row["id"],
             kind.title(lang),

@@ -9,6 +9,7 @@ through a symbolic link nor over an existing file without ``--force``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +144,8 @@ class Block:
 
 STYLE = """
 body { font-family: {fonts}; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: .5em 0 1em; }
+div.table { overflow-x: auto; max-width: 100%; margin: .5em 0 1em; }
+table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; }
 th { background: #f3f3f3; position: sticky; top: 0; word-break: keep-all; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
@@ -207,7 +209,11 @@ def _block_html(block: Block) -> str:
             css = ' class="totals"' if index >= len(shown) - block.totals else ""
             body.append(f"<tr{css}>" + "".join(td(v) for v in row) + "</tr>")
         head = "".join(f"<th>{escape(str(h))}</th>" for h in block.headers)
-        html.append(f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>")
+        html.append(  # a wide table (the staff assessment) scrolls sideways inside its own box
+            f'<div class="table"><table><thead><tr>{head}</tr></thead><tbody>\n'
+            + "\n".join(body)
+            + "\n</tbody></table></div>"
+        )
     else:
         html.append(f'<p class="empty">{escape(_("nothing in this period"))}</p>')
     html += [f'<p class="note">{escape(note)}</p>' for note in block.notes]
@@ -243,6 +249,8 @@ def _sheet(book, block: Block, name: str) -> None:
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#F3F3F3", "border": 1})
     total_format = book.add_format({"bold": True, "top": 2})
+    day_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     headers, rows, totals = block.headers, block.rows, block.totals
     widths = [max(8, _width(wcswidth, h)) for h in headers]
     for column, header in enumerate(headers):
@@ -254,6 +262,9 @@ def _sheet(book, block: Block, name: str) -> None:
                 sheet.write_number(index, column, value, style)
             elif value is None:
                 sheet.write_blank(index, column, None, style)
+            elif (when := _calendar_value(value)) is not None:  # a date a spreadsheet can sort and count
+                sheet.write_datetime(index, column, when, day_format if len(value) == 10 else time_format)
+                widths[column] = max(widths[column], 16) if column < len(widths) else 16
             else:
                 text = cell(value, None)
                 sheet.write_string(index, column, text, style)
@@ -270,6 +281,24 @@ def _sheet(book, block: Block, name: str) -> None:
     if block.plot is not None:  # the chart's data under the table, the chart beside it
         data_row = below + len(block.notes) + 1
         add_to_sheet(book, sheet, block.plot, block.title, data_row, _cell_name(0, len(headers) + 1))
+
+
+_DAY_OR_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$")
+
+
+def _calendar_value(value: Any):
+    """A date or an instant written as text (ISO 8601), as the wall-clock value a workbook
+    shows (instants are stored in the workspace's zone), else None."""
+    from datetime import date, datetime
+
+    if not isinstance(value, str) or not _DAY_OR_INSTANT.match(value):
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        return None
 
 
 def _cell_name(row: int, column: int) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field as dc_field, replace
 from typing import Any
 
 from cstool.core.errors import CstoolError
-from cstool.core.i18n import _
+from cstool.core.i18n import _, language
 
 PHASES = ("open", "pending", "resolved", "closed", "void")
 VOID = "void"  # the status every kind has for a record entered in error (SPEC 11): out of every figure
@@ -231,7 +231,7 @@ class KindRegistry:
                 meant = self._by_name.get(close[0]) or self._by_title()[close[0]]
                 raise CstoolError(
                     _("unknown kind {name!r}; did you mean {meant} ({title})?").format(
-                        name=name, meant=meant.name, title=meant.title("zh")
+                        name=name, meant=meant.name, title=meant.title(language())
                     )
                 )
             raise CstoolError(_("unknown kind {name!r}; kinds: {known}").format(name=name, known=known))

@@ -103,6 +103,11 @@ def imported_status_events(
     return events
 
 
+def _readable(instant: str) -> str:
+    """2026-11-24T10:00:00+08:00 as people read it: 2026-11-24 10:00."""
+    return instant[:16].replace("T", " ")
+
+
 def _status_title(kind: Kind, name: str) -> str:
     status = kind.status(name)
     return status.title(language()) if status is not None else name
@@ -393,13 +398,11 @@ class RecordBook:
         problems = []
         for name in stamped:
             if stored_instant(record[name]) < created:
+                at, created_at = (_readable(record[key]) for key in (name, "created_at"))
                 problems.append(
                     FieldError(
                         name,
-                        _("{at} is before the record was created ({created_at})").format(
-                            at=record[name][:16].replace("T", " "),
-                            created_at=record["created_at"][:16].replace("T", " "),
-                        ),
+                        _("{at} is before the record was created ({created_at})").format(at=at, created_at=created_at),
                     )
                 )
         phase = kind.stored_status(record["status"]).phase
@@ -653,12 +656,15 @@ class RecordBook:
             )
         allowed = kind.next_statuses(record["status"])
         if target.name not in allowed:
+            choices = [
+                _status_title(kind, name) + " (" + name + ")" for name in allowed
+            ]  # the name, and the id to type
             raise CstoolError(
                 _("{id} cannot go from {status} to {target}; next: {allowed}").format(
                     id=record["id"] or _("the record"),
                     status=_status_title(kind, record["status"]),
                     target=target.title(language()),
-                    allowed=", ".join(f"{_status_title(kind, name)} ({name})" for name in allowed) or _("none"),
+                    allowed=", ".join(choices) or _("none"),
                 )
             )
         before = kind.status(record["status"])

@@ -27,6 +27,7 @@ def monthly_report(request):
     for report in request.reports.values():
         for by in report.monthly:
             sections.append(api.Section(report.name, by, report.title, request.run(report.name, by)))
+    sections.insert(0, headline(request))
     totals = {"since": request.since.isoformat(), "until": request.until.isoformat(), "sections": len(sections)}
     return api.ReportResult([], [], totals, {}, _title(request), sections=sections)
 
@@ -53,6 +54,120 @@ def _months_before(last: date, count: int) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return months[::-1]
+
+
+# The figures a manager sends upward, each from the report that reckons it: (figure, report,
+# how to read it from that report's totals, the policy key of its target, higher is better).
+HEADLINE = (
+    ("volume", None, None, None, None),
+    (
+        "first_response_compliance_pct",
+        "sla",
+        ("first_response", "compliance_pct"),
+        "reports.compliance_target_pct",
+        True,
+    ),
+    ("resolution_compliance_pct", "sla", ("resolution", "compliance_pct"), "reports.compliance_target_pct", True),
+    ("breached_clocks", "sla", None, None, False),
+    (
+        "complaint_resolution_pct",
+        "complaint-summary",
+        ("resolution_rate_pct",),
+        "complaints.resolution_target_pct",
+        True,
+    ),
+    ("csat_pct", "surveys", ("csat_pct",), "reports.csat_target_pct", True),
+    ("phone_service_level_pct", "phone", ("service_level_pct",), "phone.service_level_target_pct", True),
+)
+HEADLINE_TITLES = {
+    "volume": label("Records received", "受理记录数"),
+    "first_response_compliance_pct": label("First response on time %", "首次响应达标率 %"),
+    "resolution_compliance_pct": label("Resolution on time %", "解决时限达标率 %"),
+    "breached_clocks": label("Clocks breached", "超时次数"),
+    "complaint_resolution_pct": label("Complaints resolved %", "投诉解决率 %"),
+    "csat_pct": label("Customers satisfied %", "客户满意率 %"),
+    "phone_service_level_pct": label("Calls answered in time %", "电话服务水平 %"),
+}
+
+
+def headline(request) -> api.Section:
+    """The period at a glance, first on the page: each headline figure against its target
+    (policy) and the period before (of the same length), each read from the report that
+    reckons it, so it is the same figure as that report's."""
+    length = request.until - request.since
+    before_until = request.since - timedelta(days=1)
+    before = request.for_period(before_until - length, before_until)
+    whole_months = request.since.day == 1 and request.until == _month_end(request.until)
+    if whole_months:  # a month is compared with the month before, whatever their lengths
+        months = (request.until.year - request.since.year) * 12 + request.until.month - request.since.month + 1
+        first = request.since
+        for _ in range(months):
+            first = (first - timedelta(days=1)).replace(day=1)
+        before = request.for_period(first, before_until)
+    ran: dict[tuple[int, str], dict] = {}
+
+    def totals(which: int, report: str) -> dict:
+        if (which, report) not in ran:
+            asked = request if which == 0 else before
+            ran[which, report] = asked.run(report).totals if report in request.reports else {}
+        return ran[which, report]
+
+    def figure(which: int, name: str, report, path) -> float | int | None:
+        if name == "volume":
+            return _received(request if which == 0 else before)
+        found = totals(which, report)
+        if name == "breached_clocks":
+            counted = [v.get("breached") for v in found.values() if isinstance(v, dict)]
+            return sum(n for n in counted if n is not None) if counted else None
+        for key in path:
+            found = found.get(key) if isinstance(found, dict) else None
+        return found
+
+    rows = []
+    for name, report, path, target_key, higher in HEADLINE:
+        if report is not None and report not in request.reports:
+            continue
+        now, then = figure(0, name, report, path), figure(1, name, report, path)
+        target = request.policy.get(target_key) if target_key else None
+        met = None if target is None or now is None else (now >= target if higher else now <= target)
+        rows.append(
+            {
+                "figure": name,
+                "title": HEADLINE_TITLES[name].get(request.lang, name),
+                "this_period": now,
+                "previous_period": then,
+                "change": round(now - then, 2) if now is not None and then is not None else None,
+                "target": target,
+                "met": met,
+            }
+        )
+    labels = {
+        "title": label("Figure", "指标"),
+        "this_period": label("This period", "本期"),
+        "previous_period": label("Period before", "上期"),
+        "change": label("Change", "变化"),
+        "target": label("Target", "目标"),
+        "met": label("Target met", "是否达标"),
+    }
+    title = label("At a glance", "本期要点")
+    columns = ["title", "this_period", "previous_period", "change", "target", "met"]
+    missed = sum(row["met"] is False for row in rows)
+    return api.Section(
+        "headline",
+        None,
+        title,
+        api.ReportResult(
+            columns,
+            rows,
+            {"targets_missed": missed},
+            {**labels, "targets_missed": label("Targets missed", "未达标指标数")},
+            title,
+        ),
+    )
+
+
+def _received(request) -> int:
+    return sum(sum(request.tally(kind.name, (api.MONTH,)).values()) for kind in request.kinds)
 
 
 def volume_trend(request):
@@ -112,6 +227,11 @@ def volume_by_day(request):
         title,
         api.ReportResult(["day", *(k.name for k in kinds), "total"], rows, totals, labels, title, chart),
     )
+
+
+@hookimpl
+def cstool_policy_keys():
+    return ["reports.csat_target_pct"]
 
 
 @hookimpl
