@@ -79,6 +79,9 @@ _LAZY = {
     "StoreError": "cstool.core.errors",
     "StoreConflict": "cstool.core.errors",
     "name_of": "cstool.core.names",
+    "OutputFormat": "cstool.cli.output_files",
+    "RecordSource": "cstool.core.importer",
+    "SourceRow": "cstool.core.importer",
     "complete_id": "cstool.cli.completion",
     "complete_kind": "cstool.cli.completion",
     "identity_number": "cstool.core.identifiers",
@@ -112,6 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover
         reveal_option as reveal_option,
     )
     from cstool.cli.output_files import (
+        OutputFormat as OutputFormat,
         output_option as output_option,
         save_rows as save_rows,
         show_rows as show_rows,
@@ -142,7 +146,12 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from cstool.core.forms import render_form as render_form
     from cstool.core.identifiers import identity_number as identity_number
-    from cstool.core.importer import ImportMap as ImportMap, load_map as load_map
+    from cstool.core.importer import (
+        ImportMap as ImportMap,
+        RecordSource as RecordSource,
+        SourceRow as SourceRow,
+        load_map as load_map,
+    )
     from cstool.core.names import name_of as name_of
     from cstool.core.policy import Policy as Policy, Problem as Problem
     from cstool.core.privacy import mask as mask

@@ -152,6 +152,34 @@ def cstool_reports():
     """
 
 
+@hookspec
+def cstool_output_formats():
+    """Add file formats for ``--output FILE`` (and a report's ``--format``), by suffix.
+
+    Called once per command when a file is written or a format is looked up.
+    Arguments: none.
+    Returns: a list of ``cstool.api.OutputFormat`` (``suffix``, ``label``, ``render(title,
+    blocks, json_value) -> bytes``). The core's own (csv, xlsx, html, md, json) come first; a
+    plugin's format with a suffix already taken is refused with a warning.
+    """
+
+
+# ---- record sources ---------------------------------------------------------------
+
+
+@hookspec
+def cstool_record_sources():
+    """Add places ``cstool import KIND SOURCE`` reads rows from (a mailbox, an API), beside files.
+
+    Called once per import, before anything is read.
+    Arguments: none.
+    Returns: a list of ``cstool.api.RecordSource`` (``name``, ``accepts(location) -> bool``,
+    ``read(location, encoding) -> (header or None, rows)``, rows as ``api.SourceRow``). The
+    first source that accepts the location reads it, plugins' before the core's files; its
+    rows go through the same map, validation, idempotency and all-or-nothing write as a file's.
+    """
+
+
 # ---- survey family ---------------------------------------------------------------
 
 

@@ -146,3 +146,57 @@ def test_an_outside_plugin_does_what_a_bundled_one_does(workspace, tmp_path):
     assert [(n["id"], n["level"]) for n in outbox] == [(record_id, "quality-check")]
     refused = cstool("quality", "nudge", record_id)
     assert refused.returncode == 1 and "nothing was stored" in refused.stderr
+
+
+FORMAT_AND_SOURCE = """
+from cstool import api
+from cstool.api import hookimpl, label
+
+
+def _tsv(title, blocks, json_value):
+    return "\\n\\n".join(
+        "\\t".join(map(str, block.headers)) + "\\n" + "\\n".join("\\t".join(map(str, row)) for row in block.rows)
+        for block in blocks
+    ).encode("utf-8")
+
+
+@hookimpl
+def cstool_output_formats():
+    return [api.OutputFormat("tsv", label("Tab-separated", "制表符分隔"), _tsv)]
+
+
+def _read(location, mapping, encoding):
+    count = int(location.removeprefix("numbers://").removesuffix("bad"))
+    rows = [
+        {"external_id": f"N-{i}", "customer_name": f"客户{i}", "channel": "phone",
+         "content": "坏了" if i != 3 or "bad" not in location else "", "created_at": "2026-11-16T10:00:00+08:00"}
+        for i in range(1, count + 1)
+    ]
+    return None, (api.SourceRow(i, i, values) for i, values in enumerate(rows, start=1))
+
+
+@hookimpl
+def cstool_record_sources():
+    return [api.RecordSource("numbers", lambda location: location.startswith("numbers://"), _read)]
+"""
+
+
+def test_a_plugin_adds_an_output_format_and_a_record_source(workspace, ws_cli):
+    """Each through one hook, touching nothing in cstool/cli or cstool/core."""
+    (workspace / "plugins" / "extras.py").write_text(FORMAT_AND_SOURCE, encoding="utf-8")
+    imported = ws_cli("import", "complaint", "numbers://5", "--format", "json")
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.json()["imported"] == 5
+    again = ws_cli("import", "complaint", "numbers://5", "--format", "json").json()
+    assert (again["imported"], again["duplicates"]) == (0, 5)  # idempotent by external_id, as a file
+    refused = ws_cli("import", "complaint", "numbers://8bad", "--format", "json")
+    assert refused.exit_code == 1 and refused.json()["imported"] == 0  # row 3 refused: nothing written
+    assert len(ws_cli("list", "complaint", "--format", "json").json()["records"]) == 5
+    out = workspace / "complaints.tsv"
+    assert ws_cli("list", "complaint", "--output", str(out)).exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6 and "\t" in lines[0]
+    unknown = ws_cli("import", "complaint", "nowhere://x")
+    assert unknown.exit_code == 1 and "no record source reads nowhere://" in unknown.stderr
+    broken = ws_cli("import", "complaint", "numbers://many")  # the source itself fails: named, not a traceback
+    assert broken.exit_code == 1 and "record source numbers" in broken.stderr and "internal error" not in broken.stderr

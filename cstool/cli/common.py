@@ -171,8 +171,9 @@ def _event_details(item: dict[str, Any], kind: Kind | None = None, named=lambda 
     titles and ids by their names (``named``)."""
 
     def shown(key: str, value: Any) -> str:
-        if key in ("from", "to") and kind is not None and isinstance(value, str) and kind.status(value):
-            return kind.status(value).title(language())
+        status = kind.status(value) if key in ("from", "to") and kind is not None and isinstance(value, str) else None
+        if status is not None:
+            return status.title(language())
         return _plain(value, named, kind)
 
     parts = []

@@ -38,7 +38,8 @@ def search_command(app, text, kind_names, fmt, output, force):
     if output is not None:
         check_suffix(output)
     kinds = [app.kinds.get(name) for name in kind_names] if kind_names else list(app.kinds)
-    found, looked_up = [], {}
+    found: list = []
+    looked_up: dict[str, tuple] = {}
     for kind in kinds:
         text_fields = [f.name for f in kind.fields if f.type == "text" and not f.personal]
         personal = dict(personal_fields(kind))

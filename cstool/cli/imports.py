@@ -11,7 +11,7 @@ from cstool.cli.completion import complete_kind
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.core.duplicates import ON_DUPLICATE
 from cstool.core.errors import CstoolError
-from cstool.core.i18n import _
+from cstool.core.i18n import N_, _
 
 SHOWN_ERRORS = 50
 
@@ -39,7 +39,7 @@ def progress_bar(total: int):
 
 @click.command("import")
 @click.argument("kind_name", metavar="KIND", shell_complete=complete_kind)
-@click.argument("file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", metavar="FILE|SOURCE")
 @click.option(
     "--map", "map_name", metavar="MAP.toml", help="Column and value map (a path, or a name in templates/import/)."
 )
@@ -58,7 +58,7 @@ def progress_bar(total: int):
 @format_option()
 @click.pass_obj
 def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_duplicate, encoding, fmt):
-    """Import records of KIND from CSV, JSON (an array) or JSON Lines.
+    """Import records of KIND from CSV, JSON (an array) or JSON Lines, or from a source a plugin adds.
 
     Every row is checked before anything is written; re-importing a file changes nothing.
     """
@@ -79,10 +79,20 @@ def import_command(app, kind_name, file, map_name, dry_run, skip_invalid, on_dup
     )
 
 
+# The import summary's lines, in the chosen language (JSON keeps these keys).
+COUNT_WORDS = {
+    "read": N_("read"),
+    "imported": N_("imported"),
+    "updated": N_("updated"),
+    "duplicates": N_("duplicates"),
+    "skipped": N_("skipped"),
+}
+
+
 def import_file(
     app,
     kind,
-    file: Path,
+    file: Path | str,
     mapping,
     *,
     dry_run: bool,
@@ -91,10 +101,11 @@ def import_file(
     encoding: str | None,
     fmt: str,
 ) -> None:
-    """Import ``file`` as ``kind`` with ``mapping`` and print the outcome; exit 1 when refused."""
-    from cstool.core.importer import run_import
+    """Import ``file`` (or a record source's location) as ``kind`` with ``mapping`` and print
+    the outcome; exit 1 when refused."""
+    from cstool.core.importer import FILES, run_import
 
-    if not file.is_file():
+    if FILES.accepts(str(file)) and not Path(str(file).removeprefix("file://")).is_file():
         raise CstoolError(_("{file}: no such file").format(file=file))
     outcome = run_import(
         app,
@@ -112,12 +123,13 @@ def import_file(
     if fmt == "json":
         emit_json(result)
     else:
-        counts = [[key, result[key]] for key in ("read", "imported", "updated", "duplicates", "skipped")]
-        emit_rows(fmt, ["", kind.name], counts)
+        counts = [[_(COUNT_WORDS[key]), result[key]] for key in COUNT_WORDS]
+        emit_rows(fmt, ["", kind.title(app.lang)], counts)
         if outcome.errors:
             click.echo(err=True)
             errors = [[e["row"], e["line"], e["field"], e["message"]] for e in result["errors"][:SHOWN_ERRORS]]
-            emit_rows(fmt if fmt != "csv" else "table", ["row", "line", "field", "message"], errors, width=None)
+            headers = [_("row"), _("line"), _("field"), _("message")]
+            emit_rows(fmt if fmt != "csv" else "table", headers, errors, width=None)
             if len(result["errors"]) > SHOWN_ERRORS:
                 click.echo(
                     _("… and {more} more (use --format json for all)").format(
@@ -127,7 +139,11 @@ def import_file(
                 )
     if refused:
         first = outcome.errors[0]
-        where = f"row {first.row} (line {first.line})" if first.row else f"line {first.line}"
+        where = (
+            _("row {row} (line {line})").format(row=first.row, line=first.line)
+            if first.row
+            else _("line {line}").format(line=first.line)
+        )
         raise CstoolError(
             _(
                 "{file}: {errors_count} error(s), first at {where}, field {field}: {message}; nothing was written"

@@ -153,7 +153,9 @@ def emit_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None
     click.echo(rows_as_markdown(headers, rows))
 
 
-def emit_rows(fmt: str, headers: Sequence[str], rows: list[Sequence[Any]], *, width: int | None = CELL_WIDTH) -> None:
+def emit_rows(
+    fmt: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, width: int | None = CELL_WIDTH
+) -> None:
     if fmt == "csv":
         emit_csv(headers, rows)
     elif fmt == "md":

@@ -10,7 +10,7 @@ through a symbolic link nor over an existing file without ``--force``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from cstool.cli.charts import Plot
 
 FONTS = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
-
-SUFFIXES = (".csv", ".xlsx", ".html", ".md", ".json")
 
 
 def output_option(command: Callable) -> Callable:
@@ -40,10 +38,11 @@ def output_option(command: Callable) -> Callable:
 
 
 def check_suffix(path: Path) -> None:
-    if path.suffix.lower() not in SUFFIXES:
+    suffixes = [f".{suffix}" for suffix in registered_formats()]
+    if path.suffix.lower() not in suffixes:
         raise click.BadParameter(
             _("{path}: the suffix says the format; use one of {suffixes}").format(
-                path=path, suffixes=", ".join(SUFFIXES)
+                path=path, suffixes=", ".join(suffixes)
             ),
             param_hint="--output",
         )
@@ -94,29 +93,77 @@ def save_blocks(path: Path, *, title: str, blocks: Sequence[Block], json_value: 
 
 
 def render(fmt: str, title: str, blocks: Sequence[Block], json_value: Any, subtitle: str = "") -> bytes:
-    """``blocks`` in format ``fmt`` (csv, md, html, xlsx, json) as the bytes of a file."""
-    from cstool.cli.output import rows_as_csv, rows_as_markdown
-
-    if fmt == "json":
-        return _json(json_value)
-    if fmt == "xlsx":
-        return workbook(blocks)
-    if fmt == "html":
+    """``blocks`` in format ``fmt`` (a suffix: csv, md, html, xlsx, json, or one a plugin
+    registered) as the bytes of a file."""
+    if fmt == "html":  # the one format with a subtitle (the report's period)
         return page_html(title, blocks, subtitle).encode("utf-8")
+    if fmt == "md" and subtitle:
+        return _markdown(title, blocks, subtitle)
+    return registered_formats()[fmt].render(title, blocks, json_value)
+
+
+def _csv(title: str, blocks: Sequence[Block], json_value: Any) -> bytes:
+    """A BOM for Excel; several tables one after another, each under its title."""
+    from cstool.cli.output import rows_as_csv
+
     single = len(blocks) == 1
-    if fmt == "csv":  # a BOM for Excel; several tables one after another, each under its title
-        text = "\n".join(
-            ("" if single else rows_as_csv([block.title], [])) + rows_as_csv(block.headers, block.rows)
-            for block in blocks
-        )
-        return "\ufeff".encode() + text.encode("utf-8")
+    text = "\n".join(
+        ("" if single else rows_as_csv([block.title], [])) + rows_as_csv(block.headers, block.rows) for block in blocks
+    )
+    return "\ufeff".encode() + text.encode("utf-8")
+
+
+def _markdown(title: str, blocks: Sequence[Block], subtitle: str = "") -> bytes:
+    from cstool.cli.output import rows_as_markdown
+
     parts = [f"# {title}\n"] + ([subtitle + "\n"] if subtitle else [])
     for block in blocks:
-        if not single:
+        if len(blocks) > 1:
             parts.append(f"## {block.title}\n")
         parts.append(rows_as_markdown(block.headers, block.rows) + "\n")
         parts += [f"{note}  " for note in block.notes]
     return "\n".join(parts).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """A file format for ``--output FILE`` (chosen by the file's suffix): ``render(title,
+    blocks, json_value)`` returns the file's bytes; ``blocks`` are the tables (``Block``:
+    title, headers, rows, totals, notes, plot), ``json_value`` what ``--format json`` prints."""
+
+    suffix: str  # without the dot
+    label: Mapping[str, str]
+    render: Callable[[str, Sequence[Block], Any], bytes]
+
+
+BUILT_IN_FORMATS = (
+    OutputFormat("csv", {"en": "CSV (UTF-8 with BOM, for Excel)", "zh": "CSV（带 BOM 的 UTF-8，供 Excel 打开）"}, _csv),
+    OutputFormat("xlsx", {"en": "Excel workbook", "zh": "Excel 工作簿"}, lambda t, blocks, j: workbook(blocks)),
+    OutputFormat(
+        "html", {"en": "a page that opens offline", "zh": "可离线打开的网页"}, lambda t, b, j: page_html(t, b).encode()
+    ),
+    OutputFormat("md", {"en": "Markdown", "zh": "Markdown"}, lambda t, b, j: _markdown(t, b)),
+    OutputFormat(
+        "json", {"en": "JSON, as --format json prints", "zh": "JSON（与 --format json 相同）"}, lambda t, b, j: _json(j)
+    ),
+)
+
+
+def registered_formats() -> dict[str, OutputFormat]:
+    """The core's formats and those the command's plugins add (``cstool_output_formats``);
+    a plugin's format never replaces one already there."""
+    found = {f.suffix: f for f in BUILT_IN_FORMATS}
+    context = click.get_current_context(silent=True)
+    app = context.find_root().obj if context is not None else None
+    if app is None:
+        return found
+    for declared in app.hook.cstool_output_formats():
+        for added in declared or []:
+            if added.suffix in found:
+                app.warn(_("output format .{suffix} is declared twice; the first is kept").format(suffix=added.suffix))
+            else:
+                found[added.suffix] = added
+    return found
 
 
 def _json(value: Any) -> bytes:

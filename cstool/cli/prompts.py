@@ -277,7 +277,7 @@ def _summary(app, kind: Kind, values: dict[str, Any], record: dict) -> None:
     from cstool.cli.output import emit_table
 
     lang = app.lang
-    rows = [[kind.field(n).title(lang) if kind.field(n) else n, app.shown(v)] for n, v in values.items()]
+    rows = [[_title_of(kind, n, lang), app.shown(v)] for n, v in values.items()]
     decided = _("(decided)")
     for field in kind.fields:
         value = record.get(field.name)
@@ -314,4 +314,11 @@ def _which_field(app, kind: Kind, values: dict[str, Any]) -> Field:
         for f in kind.fields
         if not f.update_via
     ]
-    return kind.field(choose(_("Which answer?"), options))
+    chosen = kind.field(choose(_("Which answer?"), options))
+    assert chosen is not None  # offered from kind.fields
+    return chosen
+
+
+def _title_of(kind: Kind, name: str, lang: str) -> str:
+    field = kind.field(name)
+    return field.title(lang) if field is not None else name

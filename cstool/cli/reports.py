@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from cstool.cli.common import parse_day, parse_instant
@@ -154,7 +156,7 @@ def _section_json(section, lang: str) -> dict:
     }
 
 
-def _parts(result, lang: str) -> list[tuple[str, object]]:
+def _parts(result, lang: str) -> list[tuple[str, Any]]:
     """(title, result) of each table: the sections of a report made of others, else itself."""
     if not result.sections:
         return [("", result)]

@@ -10,7 +10,7 @@ channels, callbacks). Every line is bilingual: Chinese first, English after.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -101,7 +101,7 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
 
 
 def render(
-    sections: list[tuple[Mapping[str, str], list[Mapping[str, str]]]], fmt: str, title: Mapping[str, Any]
+    sections: Sequence[tuple[Mapping[str, str], Sequence[Mapping[str, str]]]], fmt: str, title: Mapping[str, Any]
 ) -> str:
     """The page: Markdown, or a self-contained HTML page."""
     if fmt == "md":

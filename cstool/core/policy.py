@@ -403,13 +403,14 @@ def _name_problems(table: Any) -> list[Problem]:
 def _report_problems(policy: Policy, departments: dict) -> list[Problem]:
     """[reports]: the compliance target of the charts, and who ``report --send`` sends to."""
     problems = []
-    target = policy.get("reports.compliance_target_pct", 0)
-    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 100:
-        problems.append(Problem(("reports", "compliance_target_pct"), _("must be a percentage, 0 to 100")))
+    for key in ("compliance_target_pct", "csat_target_pct"):
+        target = policy.get(f"reports.{key}", 0)
+        if isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 100:
+            problems.append(Problem(("reports", key), _("must be a percentage, 0 to 100")))
     send = policy.get("reports.send", {})
     if not isinstance(send, dict):
         return [*problems, Problem(("reports", "send"), _("must be a table with department and recipients"))]
-    if "department" in send and send["department"] not in departments:
+    if "department" in send and not (isinstance(send["department"], str) and send["department"] in departments):
         problems.append(
             Problem(
                 ("reports", "send", "department"),

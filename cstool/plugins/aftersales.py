@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from cstool import api
 from cstool.api import Field, Kind, Status, _, hookimpl, label
@@ -283,7 +284,7 @@ def evaluation(request):
         for s in (request.records("survey") if "survey" in request.kinds.names() else [])
         if s.get("for_record") and s.get("csat") is not None
     }
-    groups = defaultdict(lambda: {"finished": 0, "scores": []})
+    groups: defaultdict[str, dict[str, Any]] = defaultdict(lambda: {"finished": 0, "scores": []})
     for record in _records(request):
         if record["status"] not in finished:
             continue
@@ -325,7 +326,7 @@ def outlet_load(request):
     """网点负荷: cases received per outlet in the period, open now, and the age of the open ones."""
     kind = request.kinds.get(KIND)
     open_statuses = {s.name for s in kind.statuses if s.phase in ("open", "pending")}
-    groups = defaultdict(lambda: {"received": 0, "ages": []})
+    groups: defaultdict[str, dict[str, Any]] = defaultdict(lambda: {"received": 0, "ages": []})
     for record in _records(request):
         group = groups[record.get("outlet") or "—"]
         group["received"] += 1

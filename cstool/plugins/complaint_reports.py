@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 from operator import itemgetter
+from typing import Any
 
 from cstool import api
 from cstool.api import hookimpl, label
@@ -144,7 +145,7 @@ def resolution_rate(request):
     tz = request.policy.timezone
     target = request.policy.get("complaints.resolution_target_pct")
     done = _done(request)
-    months = defaultdict(lambda: [0, 0, 0])
+    months: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for record in _in_period(request):
         tally = months[_month(record, tz)]
         tally[0] += 1
@@ -187,7 +188,8 @@ def tracking(request):
     kind = request.kinds.get(KIND)
     phases = {s.name: s.phase for s in kind.statuses}
     now = request.now
-    rows, undated = [], []
+    rows: list[dict] = []
+    undated: list[dict] = []
     for record in _in_period(request):
         if phases.get(record["status"]) in DONE:
             continue
@@ -279,14 +281,14 @@ def timeliness(request):
     """The source system's own promise: share of complaints it judged answered in time, per
     company (``subject``) or product (``category``); rows without that judgement are left out."""
     by = request.by or "subject"
-    groups = defaultdict(lambda: [0, 0])
+    groups: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for record in _in_period(request):
         if record.get("timely_response") is None:
             continue
         tally = groups[record.get(by) or "—"]
         tally[0] += 1
         tally[1] += bool(record["timely_response"])
-    rows = [
+    rows: list[dict[str, Any]] = [
         {by: name, "count": count, "timely": timely, "untimely": count - timely, "timely_pct": api.pct(timely, count)}
         for name, (count, timely) in sorted(groups.items(), key=lambda item: (-item[1][0], item[0]))
     ]

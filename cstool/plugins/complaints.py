@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 from cstool import api
 from cstool.api import Field, Kind, Status, _, hookimpl, label
@@ -264,13 +265,13 @@ def complaint_statistics(request):
     """投诉统计表: complaints received and resolved per group, with the resolution rate."""
     by = request.by or "category"
     phases = {s.name: s.phase for s in request.kinds.get(KIND).statuses}
-    groups = defaultdict(lambda: [0, 0])
+    groups: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     for (value, status), count in request.tally(KIND, (api.MONTH if by == "month" else by, "status")).items():
         counts = groups[value or "—"]
         counts[0] += count
         if phases.get(status) in RESOLVED_PHASES:
             counts[1] += count
-    rows = [
+    rows: list[dict[str, Any]] = [
         {by: name, "received": received, "resolved": resolved, "resolution_rate_pct": api.pct(resolved, received)}
         for name, (received, resolved) in sorted(groups.items(), key=_order(by))
     ]
@@ -378,7 +379,7 @@ def cstool_demo_records(rng, now, policy):
             "created_at": created.isoformat(),
             "owner": rng.choice(staff),
         }
-        steps = []
+        steps: list[tuple] = []
         age_minutes = (now - created).total_seconds() / 60
         outcome = rng.random()
         if outcome < 0.85 and age_minutes > 120:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 
 from cstool import api
 from cstool.api import Field, Kind, Status, _, hookimpl, label
@@ -197,7 +198,9 @@ def compliance_matrix(request):
     """Provider x customer: requests, resolution compliance and median resolution minutes."""
     import statistics  # here, not at plugin load: every command loads the plugin
 
-    cells = defaultdict(lambda: {"requests": 0, "met": 0, "breached": 0, "minutes": []})
+    cells: defaultdict[tuple, dict[str, Any]] = defaultdict(
+        lambda: {"requests": 0, "met": 0, "breached": 0, "minutes": []}
+    )
     for record in request.each(REQUEST):
         cell = cells[(record.get("department"), record.get("customer_department"))]
         cell["requests"] += 1

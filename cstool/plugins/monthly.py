@@ -14,6 +14,7 @@ are that report's, and a plugin's report joins by declaring ``monthly=(None,)``.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from cstool import api
 from cstool.api import hookimpl, label
@@ -115,10 +116,11 @@ def headline(request) -> api.Section:
     def figure(which: int, name: str, report, path) -> float | int | None:
         if name == "volume":
             return _received(request if which == 0 else before)
-        found = totals(which, report)
+        figures = totals(which, report)
         if name == "breached_clocks":
-            counted = [v.get("breached") for v in found.values() if isinstance(v, dict)]
+            counted = [v.get("breached") for v in figures.values() if isinstance(v, dict)]
             return sum(n for n in counted if n is not None) if counted else None
+        found: Any = figures
         for key in path:
             found = found.get(key) if isinstance(found, dict) else None
         return found
@@ -212,14 +214,17 @@ def volume_by_day(request):
         for kind in kinds:
             bucket[kind.name] += counts[kind.name].get((day.isoformat(),), 0)
         day += timedelta(days=1)
-    rows = [{"day": start, **figures, "total": sum(figures.values())} for start, figures in buckets.items()]
+    rows: list[dict[str, Any]] = [
+        {"day": start, **figures, "total": sum(figures.values())} for start, figures in buckets.items()
+    ]
     title = label("Volume per week", "每周记录量") if weekly else label("Volume per day", "每日记录量")
     labels = {
         "day": label("Week from", "周起始") if weekly else label("Day", "日期"),
         "total": label("All records", "合计"),
         **{k.name: k.label for k in kinds},
     }
-    totals = {"total": sum(row["total"] for row in rows), **{k.name: sum(r[k.name] for r in rows) for k in kinds}}
+    totals: dict[str, int] = {"total": sum(row["total"] for row in rows)}
+    totals.update({k.name: sum(r[k.name] for r in rows) for k in kinds})
     chart = api.Chart("line", x="day", y=("total", *(k.name for k in kinds)))
     return api.Section(
         "volume-by-day",

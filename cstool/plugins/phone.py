@@ -359,7 +359,7 @@ def phone_report(request):
     threshold = request.policy.get("phone.service_level_seconds", 20)
     short = request.policy.get("phone.short_abandon_seconds", 5)
     tz = request.policy.timezone
-    groups = defaultdict(_tally)
+    groups: defaultdict[str, dict] = defaultdict(_tally)
     everyone = _tally()
     for call in request.each(KIND):
         if call.get("direction") != "inbound":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
+from typing import Any
 
 from cstool import api
 from cstool.api import _, hookimpl
@@ -31,7 +32,7 @@ SCHEMA_LOCK = 0
 ACT_FOR_OTHERS_ROLE = "cstool_act_for_others"
 RETRIED_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
 
-SCHEMA = (
+SCHEMA: tuple[str, ...] = (
     """CREATE TABLE cstool_records (
         kind text NOT NULL,
         id text NOT NULL,
@@ -143,12 +144,12 @@ class PostgresStore:
         self.description = api.redact_url(url)
         self.partitioned = frozenset(partitioned)
         self.facets = {kind: tuple(names) for kind, names in (facets or {}).items()}
-        self._conn = None
+        self._conn: Any = None  # a psycopg connection, opened at first use
         self._depth = 0  # transactions open, outermost first
         self._held: set[str] = set()  # kinds locked by the open transaction
         self._loaded: dict[str, list[dict]] = {}
         self._remembering: dict[str, RememberedClocks] = {}  # kind -> its clocks, sent with its records
-        self._side = None  # a second connection, to keep clocks while the first streams records
+        self._side: Any = None  # a second connection, to keep clocks while the first streams records
 
     # ---- connecting ----------------------------------------------------------------
 
@@ -329,7 +330,8 @@ class PostgresStore:
     def _where(self, kind: str, selection) -> tuple[list[str], list]:
         """SQL conditions for ``selection``: statuses and the created range exactly, fields
         equal to a value as a first cut that ``selection.filter`` finishes (lists, blanks)."""
-        sql, params = ["kind = %s"], [kind]
+        sql: list[str] = ["kind = %s"]
+        params: list[Any] = [kind]
         if selection.statuses is not None:
             sql.append("status = ANY(%s)")
             params.append(sorted(selection.statuses))
@@ -628,7 +630,7 @@ class PostgresTransaction:
             store.conn.cursor().executemany(
                 "INSERT INTO cstool_sequences (kind, day, last) VALUES (%s, %s, %s) "
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
-                [(self.kind, day, self._sequences[day]) for day in sorted(self._counted)],
+                [(self.kind, day, self._counters()[day]) for day in sorted(self._counted)],
             )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from cstool import api
 from cstool.api import Field, Kind, Status, _, hookimpl, label
@@ -154,7 +155,7 @@ def sales_monthly(request):
     every = request.records(KIND)
     sums = {key: _totals([s for s in every if _in(s, *span)]) for key, span in months.items()}
     customers = _customers(request)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for customer_id in sorted(set().union(*sums.values())):
         figures = {key: _money(sums[key].get(customer_id, {}).get("amount", 0.0)) for key in months}
         customer = customers.get(customer_id, {})
@@ -169,7 +170,7 @@ def sales_monthly(request):
             }
         )
     rows.sort(key=lambda r: (str(r["region"] or ""), -r["amount"], r["customer_id"]))
-    totals = {key: _money(sum(r[key] for r in rows)) for key in months}
+    totals: dict[str, Any] = {key: _money(sum(r[key] for r in rows)) for key in months}
     totals["month_change_pct"] = api.pct(totals["amount"] - totals["previous_month"], totals["previous_month"])
     totals["year_change_pct"] = api.pct(totals["amount"] - totals["last_year"], totals["last_year"])
     totals["month"] = first.strftime("%Y-%m")

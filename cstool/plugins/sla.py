@@ -77,7 +77,7 @@ def _tally():
 def sla_report(request):
     by = request.by or "kind"
     default_priority = request.policy.default_priority
-    groups = defaultdict(_tally)
+    groups: defaultdict[tuple, dict] = defaultdict(_tally)
     for kind in request.kinds:
         counted, rest = request.clock_tally(kind.name, by)
         for key, figures in counted.items():  # what the store judged itself (a database)
@@ -97,7 +97,7 @@ def sla_report(request):
                     tally["breached_open"] += 1
                 if clock.name == "first_response" and api.closed_without_reply(record):
                     tally["closed_without_reply"] += 1
-    totals = defaultdict(_tally)
+    totals: defaultdict[str, dict] = defaultdict(_tally)
     for (_group, name), tally in groups.items():
         total = totals[name]
         for key in ("met", "breached", "breached_open", "running", "unknown", "closed_without_reply"):

@@ -85,7 +85,7 @@ LABELS = {
 
 def supervisors(policy) -> set[str]:
     """The managers and supervisors of every department: who may rate, and see every line."""
-    found = set()
+    found: set[str] = set()
     for department in (policy.get("departments") or {}).values():
         if isinstance(department, dict):
             found.update(department[role] for role in ("manager", "supervisor") if department.get(role))

@@ -424,7 +424,10 @@ def _figures(surveys):
         "answers": len(answered),
         "response_rate_pct": api.pct(len(answered), len(surveys)),
         "csat_pct": api.pct(sum(v >= 4 for v in csat), len(csat)),
-        "nps": round(api.pct(sum(v >= 9 for v in nps), len(nps)) - api.pct(sum(v <= 6 for v in nps), len(nps)), 2)
+        "nps": round(
+            (api.pct(sum(v >= 9 for v in nps), len(nps)) or 0.0) - (api.pct(sum(v <= 6 for v in nps), len(nps)) or 0.0),
+            2,
+        )
         if nps
         else None,
         "ces": round(sum(ces) / len(ces), 2) if ces else None,

@@ -140,7 +140,7 @@ def cstool_commands(cli):
         if fmt == "json" and output is None:
             emit_json(payload)
             return
-        headers = [HEADINGS[key].get(app.lang) for key in HEADINGS]
+        headers = [HEADINGS[key].get(app.lang) or key for key in HEADINGS]
         table = [[app.shown(row[key]) for key in HEADINGS] for row in rows]
         title = _("visits due by {day}").format(day=day.isoformat())
         show_rows(fmt, headers, table, output=output, force=force, title=title, json_value=payload)
