@@ -73,9 +73,9 @@ _LAZY = {
     "deliver": "cstool.core.escalation",
     "render_form": "cstool.core.forms",
     "format_datetime": "cstool.core.timeutil",
-    "RecordStore": "cstool.core.storage",
-    "Transaction": "cstool.core.storage",
-    "Selection": "cstool.core.storage",
+    "RecordStore": "cstool.stores.base",
+    "Transaction": "cstool.stores.base",
+    "Selection": "cstool.stores.base",
     "StoreError": "cstool.core.errors",
     "StoreConflict": "cstool.core.errors",
     "name_of": "cstool.core.names",
@@ -85,14 +85,15 @@ _LAZY = {
     "complete_id": "cstool.cli.completion",
     "complete_kind": "cstool.cli.completion",
     "identity_number": "cstool.core.identifiers",
-    "redact_url": "cstool.core.storage",
-    "redact_secrets": "cstool.core.storage",
-    "check_state_name": "cstool.core.storage",
-    "SharedState": "cstool.core.storage",
-    "day_of_id": "cstool.core.storage",
-    "count_values": "cstool.core.storage",
-    "MONTH": "cstool.core.storage",
-    "DAY": "cstool.core.storage",
+    "redact_url": "cstool.stores.base",
+    "redact_secrets": "cstool.stores.base",
+    "check_state_name": "cstool.stores.base",
+    "SharedState": "cstool.stores.base",
+    "RememberedEntries": "cstool.stores.base",
+    "day_of_id": "cstool.stores.base",
+    "count_values": "cstool.stores.base",
+    "MONTH": "cstool.stores.base",
+    "DAY": "cstool.stores.base",
     "parse_datetime": "cstool.core.timeutil",
 }
 
@@ -165,10 +166,16 @@ if TYPE_CHECKING:  # pragma: no cover
         pct as pct,
         summary as summary,
     )
-    from cstool.core.storage import (
+    from cstool.core.timeutil import (
+        format_datetime as format_datetime,
+        now_in as now_in,
+        parse_datetime as parse_datetime,
+    )
+    from cstool.stores.base import (
         DAY as DAY,
         MONTH as MONTH,
         RecordStore as RecordStore,
+        RememberedEntries as RememberedEntries,
         Selection as Selection,
         SharedState as SharedState,
         Transaction as Transaction,
@@ -177,11 +184,6 @@ if TYPE_CHECKING:  # pragma: no cover
         day_of_id as day_of_id,
         redact_secrets as redact_secrets,
         redact_url as redact_url,
-    )
-    from cstool.core.timeutil import (
-        format_datetime as format_datetime,
-        now_in as now_in,
-        parse_datetime as parse_datetime,
     )
 
 

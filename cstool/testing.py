@@ -42,7 +42,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["CliResult", "run_cli"]
+__all__ = ["CliResult", "StoreContract", "run_cli"]
 
 
 @dataclass
@@ -127,3 +127,134 @@ def cstool(cstool_workspace: Path, cstool_plugins: dict[str, object]) -> Callabl
         return run_cli("--workspace", str(cstool_workspace), *args, plugins=cstool_plugins, input=input)
 
     return run
+
+
+# ---- the store contract ----------------------------------------------------------
+
+
+class StoreContract:
+    """What every store must do (docs/storage.md), as tests a store's author runs on their own
+    store. Subclass it in a test module, naming the store by URL (None: the workspace's
+    folder) and the plugin that opens it::
+
+        from cstool.testing import StoreContract
+
+        class TestMemoryStore(StoreContract):
+            @pytest.fixture
+            def store_url(self):
+                return "memory://test"
+
+            @pytest.fixture
+            def cstool_plugins(self):
+                import cstool_memory_store
+                return {"memory-store": cstool_memory_store}
+
+    cstool runs the same class on its folder and on PostgreSQL (tests/test_store_contract.py).
+    """
+
+    @pytest.fixture
+    def store_url(self) -> str | None:
+        return None
+
+    @pytest.fixture
+    def app(self, cstool_workspace: Path, cstool_plugins: dict[str, object], store_url, monkeypatch):
+        from cstool.core.context import Context
+        from cstool.core.host import build_host
+
+        if store_url:
+            monkeypatch.setenv("CSTOOL_STORE_URL", store_url)
+        else:
+            monkeypatch.delenv("CSTOOL_STORE_URL", raising=False)
+        host = build_host(cstool_workspace, entry_points=False, extra=tuple(cstool_plugins.items()))
+        context = Context(host, cstool_workspace, lang="en")
+        yield context
+        context.finish()
+
+    @staticmethod
+    def _complaints(app, count: int) -> list[dict]:
+        kind = app.kinds.get("complaint")
+        return [
+            app.book.create(
+                kind,
+                {
+                    "customer_name": f"客户{i}",
+                    "channel": ("phone", "email")[i % 2],
+                    "content": f"第{i}件",
+                    "created_at": f"2026-11-{10 + i % 3}T09:00:00+08:00",
+                },  # fmt: skip
+            )
+            for i in range(count)
+        ]
+
+    def test_records_come_back_as_stored_by_every_way_of_reading(self, app):
+        from cstool.stores.base import EVERYTHING, Selection, count_values
+
+        made = self._complaints(app, 6)
+        store = app.store
+        kept = store.records("complaint", fresh=True)
+        assert sorted(r["id"] for r in kept) == sorted(r["id"] for r in made)
+        for record in made:
+            assert store.get("complaint", record["id"]) == record
+        email = Selection(equals=(("channel", "email"),))
+        wanted = [r for r in kept if r["channel"] == "email"]
+        assert store.select("complaint", email) == wanted
+        assert list(store.stream("complaint", email)) == wanted
+        assert store.tally("complaint", EVERYTHING, ("channel",), app.tz) == count_values(kept, ("channel",), app.tz)
+        assert store.get("complaint", "CMP-20991231-0001") is None
+
+    def test_a_failed_transaction_keeps_nothing(self, app):
+        self._complaints(app, 1)
+        before = (app.store.records("complaint", fresh=True), app.store.sequences("complaint"))
+        try:
+            with app.store.transaction("complaint") as tx:
+                record = dict(tx.all()[0], id=tx.new_id("CMP", "20261111"))
+                tx.insert([record])
+                raise RuntimeError("the body fails")
+        except RuntimeError:
+            pass
+        assert (app.store.records("complaint", fresh=True), app.store.sequences("complaint")) == before
+
+    def test_numbers_are_never_handed_out_again(self, app):
+        made = self._complaints(app, 2)
+        day = made[0]["id"].split("-")[1]
+        with app.store.transaction("complaint") as tx:
+            tx.keep_sequences({day: 40})
+        with app.store.transaction("complaint") as tx:
+            assert tx.new_id("CMP", day) == f"CMP-{day}-0041"
+
+    def test_replacing_a_record_that_is_not_there_is_refused(self, app):
+        from cstool.core.errors import StoreError
+
+        made = self._complaints(app, 1)[0]
+        with pytest.raises(StoreError):
+            with app.store.transaction("complaint") as tx:
+                tx.replace([dict(made, id="CMP-20991231-0001")])
+
+    def test_shared_values_and_logs(self, app):
+        store = app.store
+        with store.shared_state("contract-state") as state:
+            assert state.load() is None
+            state.save({"held": [1, 2]})
+        with store.shared_state("contract-state") as state:
+            assert state.load() == {"held": [1, 2]}
+        store.append_log("contract-log", [{"n": 1}, {"n": 2}])
+        store.append_log("contract-log", [{"n": 3}])
+        assert [e["n"] for e in store.read_log("contract-log")] == [1, 2, 3]
+        assert "contract-log" in store.log_names()
+        store.replace_log("contract-log", [{"n": 9}])
+        assert list(store.read_log("contract-log")) == [{"n": 9}]
+        assert all(isinstance(part, str) for part in store.workspace_parts())
+
+    def test_a_copy_into_a_folder_and_back_keeps_everything(self, app, tmp_path):
+        from cstool.stores.copying import copy_workspace, partitioned_kinds
+        from cstool.stores.folder import FolderStore
+
+        self._complaints(app, 4)
+        app.store.append_log("outbox", [{"at": "2026-11-10T09:00:00+08:00", "message": "通知"}])
+        kinds = app.kinds.names()
+        folder = FolderStore(tmp_path / "copy", partitioned_kinds(app))
+        folder.data_dir.mkdir(parents=True)
+        copy_workspace(app.store, folder, kinds)
+        assert folder.records("complaint", fresh=True) == app.store.records("complaint", fresh=True)
+        assert folder.sequences("complaint") == app.store.sequences("complaint")
+        assert list(folder.read_log("outbox")) == list(app.store.read_log("outbox"))

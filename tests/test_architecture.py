@@ -26,6 +26,11 @@ RULES = {
     "the command line imports no bundled plugin": ("cstool.cli", ("cstool.plugins",)),
     "the plugin API imports no bundled plugin": ("cstool.api", ("cstool.plugins",)),
     "bundled plugins use cstool.api, as outside plugins do": ("cstool.plugins", ("cstool.cli", "cstool.core")),
+    "the stores import neither the command line nor a plugin": ("cstool.stores", ("cstool.cli", "cstool.plugins")),
+    "the PostgreSQL store is a plugin like any other: cstool.api alone": (
+        "cstool.stores.postgresql",
+        ("cstool.cli", "cstool.core", "cstool.stores.base", "cstool.stores.folder", "cstool.stores.copying"),
+    ),
 }
 
 # Imports that break a rule, each by (importing module, imported module). None: keep it so.

@@ -200,7 +200,7 @@ def test_deregistration_reaches_indirect_links_and_free_text(ws_cli, workspace):
 
 @pytest.mark.parametrize("writes", range(4))
 def test_a_deregistration_cut_short_is_finished_by_running_it_again(ws_cli, workspace, monkeypatch, writes):
-    from cstool.core import store
+    from cstool.stores import folder as store
 
     cid = customer(ws_cli)["id"]
     _complaint, _call, _survey, phone = _linked_everywhere(ws_cli, cid)

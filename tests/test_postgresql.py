@@ -159,7 +159,7 @@ def test_a_copy_cut_short_leaves_the_database_empty(workspace, ws_cli, pg_url, m
         assert ws_cli("--no-input", "record", "complaint", *complaint_args()).exit_code == 0
     import psycopg
 
-    from cstool.plugins import postgresql
+    from cstool.stores import postgresql
 
     real_insert, calls = postgresql.PostgresTransaction.insert, []
 
@@ -284,7 +284,7 @@ def test_a_clock_due_at_closing_time_breaches_at_the_next_open_minute_in_sql_too
 def test_clocks_computed_from_a_record_changed_meanwhile_are_not_kept(workspace, ws_cli, pg):
     from cstool.core.context import Context
     from cstool.core.host import build_host
-    from cstool.core.storage import EVERYTHING
+    from cstool.stores.base import EVERYTHING
 
     made = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()
     reader = Context(build_host(workspace, entry_points=False), workspace)

@@ -100,8 +100,8 @@ def test_a_writer_killed_at_random_points_never_leaves_a_broken_file(workspace, 
             assert len(records) % 3000 == 0  # whole writes only: the old content or the new
             assert len({r["id"] for r in records.values()}) == len(records)
     assert counts and counts == sorted(counts)  # nothing ever lost
-    from cstool.core.store import FolderStore as Store
+    from cstool.stores.folder import FolderStore as Store
 
-    with Store(workspace / "data", {"complaint"}).transaction("complaint"):
+    with Store(workspace, {"complaint"}).transaction("complaint"):
         pass  # the next writer clears killed writers' temp files
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

@@ -125,10 +125,10 @@ def _months_csv(path: Path, months: int) -> Path:
 
 
 def test_a_lock_removed_while_months_are_written_refuses_the_whole_write(workspace, ws_cli, tmp_path, monkeypatch):
-    from cstool.core import store as store_module
     from cstool.core.context import Context
     from cstool.core.errors import StoreError
     from cstool.core.host import build_host
+    from cstool.stores import folder as store_module
 
     app = Context(build_host(workspace, entry_points=False), workspace, user="tester", lang="en")
     kind = app.kinds.get("complaint")
@@ -177,7 +177,7 @@ def test_an_import_over_many_months_killed_at_any_moment_keeps_all_or_nothing(wo
 
 
 def test_a_commit_cut_short_after_its_journal_is_finished_by_the_next_reader(workspace, tmp_path, monkeypatch):
-    from cstool.core import store as store_module
+    from cstool.stores import folder as store_module
 
     source = _months_csv(tmp_path / "months.csv", 5)
     real_replace, moved = os.replace, []

@@ -343,7 +343,7 @@ def test_a_full_disk_while_notices_go_out_loses_none(ws_cli, workspace, monkeypa
 
 def test_notices_that_cannot_be_kept_leave_their_levels_unfired(ws_cli, workspace, monkeypatch):
     from cstool.core.errors import StoreError
-    from cstool.core.store import FileState
+    from cstool.stores.folder import FileState
 
     make(ws_cli, "2026-11-16 09:00", severity="critical")
     before = data_snapshot(workspace)

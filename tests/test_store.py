@@ -13,7 +13,7 @@ import pytest
 from conftest import TEST_MONTH, complaint_args, invoke, permissions_bind_root, record_file, run_process, start_writer
 
 from cstool.core.errors import StoreError
-from cstool.core.store import SCHEMA_VERSION, FolderStore as Store
+from cstool.stores.folder import SCHEMA_VERSION, FolderStore as Store
 
 
 def invoke_in(workspace):
@@ -138,7 +138,7 @@ def test_ids_are_never_reused_after_a_record_leaves_the_file(ws_cli, workspace):
 
 
 def test_transaction_writes_nothing_when_its_body_fails(workspace):
-    store = Store(workspace / "data", {"complaint"})
+    store = Store(workspace, {"complaint"})
     with pytest.raises(RuntimeError):
         with store.transaction("complaint") as tx:
             tx.new_id("CMP", "20261120")
@@ -237,7 +237,7 @@ def test_loading_in_process_leaves_the_callers_heap_unfrozen(ws_cli, workspace):
 
     recorded(ws_cli)
     before = gc.get_freeze_count()
-    assert len(Store(workspace / "data", {"complaint"}).records("complaint")) == 1
+    assert len(Store(workspace, {"complaint"}).records("complaint")) == 1
     assert gc.get_freeze_count() == before
 
 

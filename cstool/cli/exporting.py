@@ -10,7 +10,7 @@ from cstool.cli.completion import complete_kind
 from cstool.cli.output import emit_json, reveal_option
 from cstool.cli.output_files import check_suffix, output_option, show_rows
 from cstool.core.i18n import _
-from cstool.core.storage import EVERYTHING
+from cstool.stores.base import EVERYTHING
 
 
 def register(cli: click.Group) -> None:

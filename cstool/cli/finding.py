@@ -13,7 +13,7 @@ from cstool.cli.common import personal_fields, short_time, status_title
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.cli.output_files import check_suffix, output_option, save_rows
 from cstool.core.i18n import _
-from cstool.core.storage import EVERYTHING, Selection
+from cstool.stores.base import EVERYTHING, Selection
 
 MOST_SHOWN = 200  # a search that finds more says how many, and shows the first
 OPEN_PHASES = ("open", "pending")

@@ -8,12 +8,16 @@ import click
 
 from cstool.cli.output import emit_json, format_option
 from cstool.cli.output_files import output_option, show_rows
-from cstool.core.i18n import _
+from cstool.core.i18n import N_, _
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(plugins_command)
     cli.add_command(plugin_group)
+
+
+# Where a plugin came from, for people (JSON keeps these words; an entry point or a file is named as it is).
+SOURCE_WORDS = {"bundled": N_("bundled"), "unknown": N_("unknown")}
 
 
 @click.command("plugins")
@@ -26,7 +30,8 @@ def plugins_command(app, fmt, output, force):
     if fmt == "json" and output is None:
         emit_json({"plugins": rows})
         return
-    table = [[r["name"], r["source"], _hooks_cell(r)] for r in rows]
+    table = [[r["name"], _(SOURCE_WORDS[r["source"]]) if r["source"] in SOURCE_WORDS else r["source"], _hooks_cell(r)]
+             for r in rows]  # fmt: skip
     headers = [_("plugin"), _("source"), _("hooks")]
     show_rows(fmt, headers, table, output=output, force=force, title=_("plugins"), json_value={"plugins": rows})
 

@@ -189,7 +189,7 @@ def ask_customer(app, kind: Kind, values: dict[str, Any], answered) -> None:
 
     from cstool.core.privacy import mask
     from cstool.core.search import phone_digits
-    from cstool.core.storage import EVERYTHING
+    from cstool.stores.base import EVERYTHING
 
     customers = app.kinds.get(CUSTOMER_KIND)
     while True:

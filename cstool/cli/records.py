@@ -21,8 +21,8 @@ from cstool.cli.output import emit_json, emit_json_with_items, emit_rows, format
 from cstool.cli.output_files import check_suffix, output_option, save_rows, show_rows
 from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
-from cstool.core.storage import Selection
 from cstool.core.timeutil import format_datetime
+from cstool.stores.base import Selection
 
 at_option = click.option("--at", metavar="T", help="When it happened (ISO 8601; default now). For back-dated entries.")
 no_input_option = click.option("--no-input", "no_input_here", is_flag=True, help="Never prompt.")

@@ -262,7 +262,7 @@ def _holiday_notes(app, first, last, today):
     levels) to its last (or today); and next year's, in December, when it reaches today."""
     from datetime import date
 
-    from cstool.core.storage import EVERYTHING, MONTH
+    from cstool.stores.base import EVERYTHING, MONTH
 
     if first is None:
         months = [

@@ -40,7 +40,7 @@ def copy_command(app, target):
     Afterwards `list --format json` and every report give the same bytes from either store.
     Point the workspace at the copy with `[workspace] store` or CSTOOL_STORE_URL.
     """
-    from cstool.core.storecopy import copy_to_folder, copy_workspace
+    from cstool.stores.copying import copy_to_folder, copy_workspace
 
     if "://" in target:
         destination = app.open_store(target)

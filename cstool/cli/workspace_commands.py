@@ -70,7 +70,7 @@ def init_command(app, folder, force, store_url):
     store = None
     if store_url:  # reached and its schema made before any file is written
         from cstool.core.errors import CstoolError
-        from cstool.core.storage import check_store_setting, redact_url
+        from cstool.stores.base import check_store_setting, redact_url
 
         refused = check_store_setting(store_url)
         if refused:

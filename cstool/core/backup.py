@@ -26,6 +26,7 @@ from cstool.core.i18n import _
 from cstool.core.staging import is_staging, make_staging
 from cstool.core.timeutil import local_now
 from cstool.core.workspace import RESTORE_JOURNAL as JOURNAL
+from cstool.stores import folder_layout
 
 OWN_PARTS = ("policy.toml", "templates", "plugins")  # the workspace's own files; the store names its parts
 KEPT = re.compile(r"before-restore-\d{8}-\d{6}(-\d+)?")
@@ -43,7 +44,7 @@ def backup(app, target: Path, *, replace: bool = False) -> int:
     the number of files archived. The store dumps what it holds into a folder store in a
     staging folder, holding every kind, so the archive is one moment of a store others are
     writing."""
-    from cstool.core.storecopy import dump_store
+    from cstool.stores.copying import dump_store
 
     root = app.workspace.root
     staging = make_staging(root, "backup")
@@ -74,10 +75,10 @@ def _check(unpacked: Path) -> int:
     """Problems stop the restore: every data file must load; the policy must parse."""
     from cstool.core.policy import load_policy
 
-    if not (unpacked / "policy.toml").is_file() or not (unpacked / "data").is_dir():
+    if not (unpacked / "policy.toml").is_file() or not folder_layout.present(unpacked):
         raise CstoolError(_("the archive holds no workspace (policy.toml and data/ are missing)"))
     load_policy(unpacked / "policy.toml")
-    files = sorted((unpacked / "data").rglob("*.json"))
+    files = folder_layout.data_files(unpacked)
     for path in files:
         data = load_json_file(path)
         if data is not None and not isinstance(data, dict):
@@ -105,8 +106,8 @@ def restore(app, source: Path, *, with_plugins: bool = False, with_store: bool =
     replaces the workspace's only ``with_plugins``; its ``[workspace] store`` is taken only
     ``with_store`` (the records then go into the store it names).
     """
-    from cstool.core.store import FolderStore
-    from cstool.core.storecopy import partitioned_kinds, replace_store_contents
+    from cstool.stores.copying import partitioned_kinds, replace_store_contents
+    from cstool.stores.folder import FolderStore
 
     root = app.workspace.root
     if not source.is_file():
@@ -121,12 +122,12 @@ def restore(app, source: Path, *, with_plugins: bool = False, with_store: bool =
         except CstoolError as exc:
             raise CstoolError(_("{source}: {exc}; nothing was restored").format(source=source, exc=exc)) from None
         store = _settle_store_setting(app, staging / "policy.toml", with_store)
-        archived = FolderStore(staging / "data", partitioned_kinds(app))
+        archived = FolderStore(staging, partitioned_kinds(app))
         parts = [part for part in OWN_PARTS if with_plugins or part != "plugins"]
         kept = _kept_folder(root)
         if not store.workspace_parts():
-            (kept / "data").mkdir(mode=DIR_MODE)
-            replace_store_contents(app, store, archived, FolderStore(kept / "data", partitioned_kinds(app)))
+            folder_layout.create(kept, DIR_MODE)
+            replace_store_contents(app, store, archived, FolderStore(kept, partitioned_kinds(app)))
         with store.kinds_locked(app.kinds.names()), locked(app.workspace.policy_path.with_name("policy.toml.lock")):
             if store.workspace_parts():  # the store's own files are swapped with the policy
                 parts += archived.workspace_parts()
@@ -175,10 +176,10 @@ def _settle_store_setting(app, policy_path: Path, with_store: bool):
     if not with_store or archived == app.policy.get("workspace.store"):
         return app.store
     if archived is None:
-        from cstool.core.store import FolderStore
-        from cstool.core.storecopy import partitioned_kinds
+        from cstool.stores.copying import partitioned_kinds
+        from cstool.stores.folder import FolderStore
 
-        return FolderStore(app.workspace.data_dir, partitioned_kinds(app))
+        return FolderStore(app.workspace.root, partitioned_kinds(app))
     return app.open_store(archived)
 
 
@@ -235,20 +236,6 @@ def _swap(root: Path, staging: Path, kept: Path, parts: list[str], removed: list
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _valid_part(name: object) -> bool:
-    from cstool.core.storage import check_state_name
-
-    if name in ("data", *OWN_PARTS):
-        return True
-    if not isinstance(name, str) or not name.endswith((".json", ".jsonl")):
-        return False
-    try:
-        check_state_name(name.rsplit(".", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
 def finish_interrupted_restore(root: Path) -> bool:
     """Finish a restore that was cut short in ``root`` (its journal is there); True if one was.
 
@@ -268,7 +255,7 @@ def finish_interrupted_restore(root: Path) -> bool:
             and is_staging(staging_name)
             and isinstance(kept_name, str)
             and KEPT.fullmatch(kept_name)
-            and all(_valid_part(part) for part in [*parts, *removed])
+            and all(part in OWN_PARTS or folder_layout.is_part(part) for part in [*parts, *removed])
         ):
             raise ValueError(_("it names paths outside this workspace's restore"))
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:

@@ -27,12 +27,15 @@ from collections.abc import Mapping, MutableMapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from cstool.core import calendar as calendar_module, clocks as clocks_module
 from cstool.core.clocks import Clock, SlaPolicy, resume, settle, with_promised
+
+if TYPE_CHECKING:
+    from cstool.stores.base import RememberedEntries
 
 FORMAT = 1  # the layout of the cache file
 RANKS = {"figures": 0, "due": 1, "instants": 2}  # "explain" has words in the current language: never kept
@@ -48,13 +51,14 @@ class KindClocks:
         sla: SlaPolicy,
         phases: Mapping[str, str],
         initial: str,
-        remembered: MutableMapping[str, list] | None = None,
+        remembered: RememberedEntries | None = None,
     ):
         """``remembered``: the entries as a store that keeps them itself gives them (a shared
         database, where a desk's file would hold every record of the department); else the
         file at ``path``."""
         self.path, self.fingerprint, self.sla, self.phases, self.initial = path, fingerprint, sla, phases, initial
         self.entries: MutableMapping[str, list] = {} if remembered is None else remembered
+        self.remembered = remembered
         self.in_store = remembered is not None
         self.changed = False
         self._now: tuple[datetime | None, float] = (None, 0.0)
@@ -98,8 +102,8 @@ class KindClocks:
         calendar, clocks, settled = settle(record, self.phases, self.initial, self.sla, now, detail)
         if settled is not None:
             entry = [checksum, rank, settled]
-            if self.in_store:
-                self.entries.keep(  # type: ignore[attr-defined]
+            if self.remembered is not None:
+                self.remembered.keep(
                     record["id"], entry, judged(record, clocks, self.sla.calendars[calendar], settled[0])
                 )
             else:
@@ -158,14 +162,15 @@ class ClockCache:
                 orjson.dumps([FORMAT, clock_code(), self._policy_text, initial, phases], option=orjson.OPT_SORT_KEYS),
                 digest_size=16,
             ).hexdigest()
-            keeper = getattr(store, "remembered_clocks", None)
+            from cstool.stores.base import RemembersClocks
+
             found = self._kinds[name] = KindClocks(
                 self.folder / f"clocks-{name}.json",
                 fingerprint,
                 self.sla,
                 phases,
                 initial,
-                keeper(name, fingerprint) if keeper is not None else None,
+                store.remembered_clocks(name, fingerprint) if isinstance(store, RemembersClocks) else None,
             )
         return found
 
@@ -178,8 +183,8 @@ class ClockCache:
         for kind in self._kinds.values():
             if not kind.changed:
                 continue
-            if kind.in_store:
-                kind.entries.save()  # type: ignore[attr-defined]
+            if kind.remembered is not None:
+                kind.remembered.save()
                 kind.changed = False
                 continue
             try:

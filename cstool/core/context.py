@@ -27,7 +27,7 @@ from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
 
 if TYPE_CHECKING:
-    from cstool.core.storage import RecordStore
+    from cstool.stores.base import RecordStore
 
 
 class Context:
@@ -124,7 +124,7 @@ class Context:
     def store_url(self) -> str | None:
         """The shared store this command uses: ``CSTOOL_STORE_URL``, else the policy's
         ``[workspace] store``; None for the workspace's own folder."""
-        from cstool.core.storage import STORE_URL_VARIABLE
+        from cstool.stores.base import STORE_URL_VARIABLE
 
         return os.environ.get(STORE_URL_VARIABLE) or self.policy.get("workspace.store") or None
 
@@ -132,15 +132,15 @@ class Context:
     def store(self) -> RecordStore:
         url = self.store_url
         if url is None:
-            from cstool.core.store import FolderStore
+            from cstool.stores.folder import FolderStore
 
             partitioned = {k.name for k in self.kinds if k.high_volume}
-            return FolderStore(self.workspace.data_dir, partitioned, warn=self.warn)
+            return FolderStore(self.workspace.root, partitioned, warn=self.warn)
         return self.open_store(url)
 
     def open_store(self, url: str) -> RecordStore:
         """The store ``url`` names, opened by the plugin that knows its scheme."""
-        from cstool.core.storage import redact_url
+        from cstool.stores.base import redact_url
 
         opened = self.hook.cstool_store(url=url, app=self)
         if opened is None:
@@ -179,19 +179,22 @@ class Context:
         ``selection`` of ``kind_name``'s records as of ``now``, per (value of ``by``, clock)
         (``default`` for a missing priority), and the records it leaves to be judged one by
         one. A store that counts none: ``({}, every record)``."""
-        count = getattr(self.store, "clock_tally", None)
-        if count is None:
+        from cstool.stores.base import CountsClocks
+
+        if not isinstance(self.store, CountsClocks):
             return {}, self.store.stream(kind_name, selection)
         kind = self.kinds.get(kind_name)
         clocks = self.clock_cache.kind(
             kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self.store
         )
-        return count(kind_name, selection, clocks.fingerprint, now, by, default)
+        return self.store.clock_tally(kind_name, selection, clocks.fingerprint, now, by, default)
 
     def prepare_clocks(self) -> None:
         """Before a pass over many records, when the store keeps remembered clocks itself:
         open each kind's, so that the store sends them along with the records."""
-        if hasattr(self.store, "remembered_clocks"):
+        from cstool.stores.base import RemembersClocks
+
+        if isinstance(self.store, RemembersClocks):
             for kind in self.kinds:
                 self.clock_cache.kind(
                     kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self.store

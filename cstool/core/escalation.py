@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cstool.core.records import event
-from cstool.core.storage import EVERYTHING, SharedState
 from cstool.core.timeutil import format_datetime
+from cstool.stores.base import EVERYTHING, SharedState
 
 PENDING = "notices-pending"  # the store's shared value of notices not yet taken by every notifier
 

@@ -40,7 +40,7 @@ BUNDLED = (
     "cstool.plugins.monthly",
     "cstool.plugins.outbox",
     "cstool.plugins.smtp",
-    "cstool.plugins.postgresql",
+    "cstool.stores.postgresql",
 )
 # Comma-separated plugin names not to load (tests and staff use it to switch one off).
 BLOCK_ENV = "CSTOOL_BLOCK_PLUGINS"

@@ -223,7 +223,9 @@ def read_source(
         raise SourceError(_("{path}: no such file").format(path=path)) from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        hint = " (a spreadsheet saved in mainland China? try --encoding gb18030)" if encoding.startswith("utf") else ""
+        hint = (
+            _(" (a spreadsheet saved in mainland China? try --encoding gb18030)") if encoding.startswith("utf") else ""
+        )
         raise SourceError(
             _("{path}:{line}: not valid {encoding} text{hint}").format(
                 path=path, line=line, encoding=encoding, hint=hint

@@ -327,7 +327,7 @@ def check_core(policy: Policy) -> list[Problem]:
     if not isinstance(workspace, dict):
         return [*problems, Problem(("workspace",), _("the [workspace] table is missing"))]
     if "store" in workspace:
-        from cstool.core.storage import check_store_setting
+        from cstool.stores.base import check_store_setting
 
         refused = check_store_setting(workspace["store"])
         if refused:

@@ -18,9 +18,9 @@ from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid,
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _, language
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
-from cstool.core.storage import EVERYTHING, retrying
 from cstool.core.timeutil import format_datetime, stored_instant
 from cstool.core.undo import remember, undone
+from cstool.stores.base import EVERYTHING, retrying
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
 STAMP_PHASES = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}  # a stamp needs one of these phases

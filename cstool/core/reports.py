@@ -75,7 +75,7 @@ class ReportRequest:
     @cached_property
     def period(self):
         """The Selection of records created from ``since`` to ``until``, in the workspace zone."""
-        from cstool.core.storage import Selection
+        from cstool.stores.base import Selection
 
         tz = self.policy.timezone
         return Selection(
@@ -102,7 +102,7 @@ class ReportRequest:
     def tally(self, kind: str, fields: tuple[str, ...]) -> dict[tuple, int]:
         """How many records of ``kind`` created in the period have each combination of
         values of ``fields`` (``cstool.api.MONTH``: the month of created_at, ``YYYY-MM``)."""
-        from cstool.core.storage import count_values
+        from cstool.stores.base import count_values
 
         if self.store is None:
             return count_values(self.each(kind), fields, self.policy.timezone)

@@ -11,6 +11,7 @@ from cstool.core import resources
 from cstool.core.errors import CstoolError, WorkspaceNotFound
 from cstool.core.files import DIR_MODE, FILE_MODE
 from cstool.core.i18n import _
+from cstool.stores import folder_layout
 
 NO_WORKSPACE = "no workspace: run `cstool init` or pass --workspace"
 
@@ -25,10 +26,6 @@ class Workspace:
     @property
     def policy_path(self) -> Path:
         return self.root / "policy.toml"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "data"
 
     @property
     def cache_dir(self) -> Path:
@@ -53,7 +50,7 @@ def _not_workspace_templates(folder: str, names: list[str]) -> set[str]:
 
 
 def is_workspace(path: Path) -> bool:
-    return (path / "policy.toml").is_file() and (path / "data").is_dir()
+    return (path / "policy.toml").is_file() and folder_layout.present(path)
 
 
 # Folders (separated by os.pathsep) that may be owned by someone else or be group-writable:
@@ -162,9 +159,10 @@ def init_workspace(target: Path, force: bool = False) -> tuple[Workspace, list[P
         )
     if target.exists() and not target.is_dir():
         raise CstoolError(_("{target} exists and is not a folder").format(target=target))
-    for folder in (target, target / "data", target / "plugins"):
+    for folder in (target, target / "plugins"):
         folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         os.chmod(folder, DIR_MODE)
+    folder_layout.create(target, DIR_MODE)  # records live in the folder until policy names a store
     policy = target / "policy.toml"
     templates = target / "templates"
     kept = _keep_before_reset(policy, templates)

@@ -42,7 +42,8 @@ from cstool.core.files import (
     staged_write,
 )
 from cstool.core.i18n import _
-from cstool.core.storage import (
+from cstool.stores import folder_layout
+from cstool.stores.base import (
     Selection,
     SharedState,
     Transaction,
@@ -291,11 +292,12 @@ class FolderStore:
 
     def __init__(
         self,
-        data_dir: Path,
+        root: Path,
         partitioned: frozenset[str] | set[str] = frozenset(),
         warn: Callable[[str], None] | None = None,
     ):
-        self.data_dir = data_dir
+        """The folder store of the workspace (or staging folder) ``root``."""
+        self.data_dir = folder_layout.data_dir(root)
         self._warn = warn  # told once, at the first write, when the folder is on a network share
         self.partitioned = frozenset(partitioned)
         self._loaded: dict[tuple[str, str | None], dict] = {}
@@ -535,15 +537,12 @@ class FolderStore:
 
     def workspace_parts(self) -> list[str]:
         """``data`` and the shared values and logs beside it (``<name>.json``, ``<name>.jsonl``)."""
-        shared = []
-        for path in sorted([*self.root.glob("*.json"), *self.root.glob("*.jsonl")]):
-            try:
-                check_state_name(path.stem)
-            except ValueError:
-                continue
-            if path.is_file() and not path.is_symlink():
-                shared.append(path.name)
-        return ["data", *shared]
+        shared = [
+            path.name
+            for path in sorted([*self.root.glob("*.json"), *self.root.glob("*.jsonl")])
+            if folder_layout.is_part(path.name) and path.is_file() and not path.is_symlink()
+        ]
+        return [folder_layout.DATA, *shared]
 
     def close(self) -> None:
         """Nothing is held between commands."""

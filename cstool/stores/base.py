@@ -1,7 +1,7 @@
 """The storage interface: what every backend of records provides, and the selection a
 command asks of it.
 
-Two backends ship: the folder (``cstool.core.store.FolderStore``, TinyDB JSON under
+Two backends ship: the folder (``cstool.stores.folder.FolderStore``, TinyDB JSON under
 ``data/``) and PostgreSQL (the bundled ``postgresql`` plugin). A plugin adds another by
 implementing the ``cstool_store`` hook. Everything outside a backend reads and writes
 records through this interface only.
@@ -13,7 +13,8 @@ that lists and reports are identical byte for byte after ``cstool store copy``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -136,6 +137,39 @@ class RecordStore(Protocol):
 
     def close(self) -> None:
         """Give back what the store holds (connections) at the end of a command."""
+
+
+# ---- what a store may do beyond the interface, declared ---------------------------
+
+
+class RememberedEntries(MutableMapping[str, list]):
+    """A kind's remembered clocks kept by the store (record id -> entry), which also takes an
+    entry with the figures the store counts by (``keep``) and writes what changed (``save``).
+    A store's own class states it by subclassing this."""
+
+    @abstractmethod
+    def keep(self, record_id: str, entry: list, figures: dict | None) -> None: ...
+
+    @abstractmethod
+    def save(self) -> None: ...
+
+
+@runtime_checkable
+class RemembersClocks(Protocol):
+    """A store that keeps every desk's remembered SLA clocks itself, beside the records
+    (PostgreSQL): a pass over the records brings each record's with it."""
+
+    def remembered_clocks(self, kind: str, fingerprint: str) -> RememberedEntries: ...
+
+
+@runtime_checkable
+class CountsClocks(Protocol):
+    """A store that counts the SLA report's figures itself (in the database) for the records
+    whose remembered clocks allow it, and hands back the rest to be judged one by one."""
+
+    def clock_tally(
+        self, kind: str, selection: Selection, fingerprint: str, now: datetime, by: str, default: str
+    ) -> tuple[dict, Iterator[dict]]: ...
 
 
 @dataclass(frozen=True)

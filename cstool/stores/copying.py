@@ -10,7 +10,8 @@ from pathlib import Path
 from cstool.core.errors import CstoolError
 from cstool.core.files import DIR_MODE, atomic_write
 from cstool.core.i18n import _
-from cstool.core.storage import RecordStore
+from cstool.stores import folder_layout
+from cstool.stores.base import RecordStore
 
 
 def holds_records(store: RecordStore, kinds: list[str]) -> list[str]:
@@ -68,8 +69,8 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     copy cut short leaves ``target`` as it was (a folder this copy made is removed)."""
     from cstool.core.policy import remove_key
     from cstool.core.staging import make_staging, remove_leftovers
-    from cstool.core.store import FolderStore
     from cstool.core.workspace import init_workspace, is_workspace
+    from cstool.stores.folder import FolderStore
 
     target = target.expanduser().resolve()
     if target.is_dir():
@@ -82,7 +83,7 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     kinds = app.kinds.names()
     partitioned = partitioned_kinds(app)
     if not made:
-        existing = FolderStore(target / "data", partitioned)
+        existing = FolderStore(target, partitioned)
         taken = holds_records(existing, kinds)
         if taken:
             raise CstoolError(
@@ -95,15 +96,16 @@ def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:
     staging = make_staging(target, "copy")
     done = False
     try:
-        (staging / "data").mkdir(mode=DIR_MODE)
-        staged = FolderStore(staging / "data", partitioned)
+        folder_layout.create(staging, DIR_MODE)
+        staged = FolderStore(staging, partitioned)
         copied = copy_workspace(app.store, staged, kinds)
         if made:
             init_workspace(target)
             policy = app.workspace.policy_path.read_text(encoding="utf-8")
             atomic_write(target / "policy.toml", remove_key(policy, "workspace.store").encode("utf-8"))
-        shutil.rmtree(target / "data")
         for part in staged.workspace_parts():  # the records, the notices and the logs (the outbox)
+            if (target / part).is_dir():
+                shutil.rmtree(target / part)
             os.replace(staging / part, target / part)
         done = True
     finally:
@@ -122,10 +124,10 @@ def dump_store(app, folder: Path):
     as the folder store keeps it, in ``folder`` (its ``data/`` and shared files): read
     holding every kind, so the dump is one moment of a store others are writing. The
     folder store of the dump."""
-    from cstool.core.store import FolderStore
+    from cstool.stores.folder import FolderStore
 
-    (folder / "data").mkdir(mode=DIR_MODE)
-    dumped = FolderStore(folder / "data", partitioned_kinds(app))
+    folder_layout.create(folder, DIR_MODE)
+    dumped = FolderStore(folder, partitioned_kinds(app))
     kinds = app.kinds.names()
     with app.store.kinds_locked(kinds):
         copy_workspace(app.store, dumped, kinds)

@@ -17,7 +17,7 @@ from the folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -659,7 +659,7 @@ class PostgresState:
             )
 
 
-class RememberedClocks(MutableMapping):
+class RememberedClocks(api.RememberedEntries):
     """One kind's remembered clocks as ``KindClocks`` reads them: the entry of the record
     the store's stream has just sent, and new entries written in batches through a
     second connection (the first is busy sending records)."""
