@@ -18,6 +18,7 @@ from cstool.core.i18n import _, language
 from cstool.core.kinds import Field, Kind, Status, label
 
 hookimpl = pluggy.HookimplMarker("cstool")
+hookspec = pluggy.HookspecMarker("cstool")  # for a plugin that declares hooks of its own (cstool_hookspecs)
 
 # Names loaded on first use: importing every module behind them at once costs each command
 # ~18 ms (benchmarks/bench_startup.py), and most commands use few of them.
@@ -196,4 +197,4 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["hookimpl", "Kind", "Field", "Status", "label", "_", "language", *_LAZY]
+__all__ = ["hookimpl", "hookspec", "Kind", "Field", "Status", "label", "_", "language", *_LAZY]

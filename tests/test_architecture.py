@@ -114,3 +114,19 @@ def test_the_lazy_names_of_the_plugin_api_are_the_ones_type_checkers_see():
     assert declared == cstool.api._LAZY
     for name in cstool.api._LAZY:
         assert getattr(cstool.api, name) is not None
+
+
+def test_no_two_modules_import_each_other():
+    """A pair that imports each other (even lazily) is one module pretending to be two: the
+    rendering of pages and charts, restore and the workspace, were such pairs once."""
+    graph = modules()
+    pairs = {
+        tuple(sorted((module, imported)))
+        for module, imported_names in graph.items()
+        for imported in imported_names
+        if imported in graph
+        and module in graph.get(imported, ())
+        and module != imported
+        and not (is_within(module, imported) or is_within(imported, module))  # a package and its own modules
+    }
+    assert not pairs, pairs

@@ -200,3 +200,103 @@ def test_a_plugin_adds_an_output_format_and_a_record_source(workspace, ws_cli):
     assert unknown.exit_code == 1 and "no record source reads nowhere://" in unknown.stderr
     broken = ws_cli("import", "complaint", "numbers://many")  # the source itself fails: named, not a traceback
     assert broken.exit_code == 1 and "record source numbers" in broken.stderr and "internal error" not in broken.stderr
+
+
+def test_a_workspace_plugin_may_be_a_package_of_modules(workspace, ws_cli):
+    package = workspace / "plugins" / "parcels"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from cstool.api import hookimpl\nfrom . import kinds\n\n\n@hookimpl\ndef cstool_kinds():\n    return [kinds.PARCEL]\n",
+        encoding="utf-8",
+    )
+    (package / "kinds.py").write_text(
+        "from cstool.api import Field, Kind, Status, label\n\n"
+        'PARCEL = Kind(name="parcel", prefix="PCL", label=label("Parcel", "包裹"),\n'
+        '              fields=(Field("carrier", "text", required=True, label=label("Carrier", "承运商")),),\n'
+        '              statuses=(Status("received", "open", label("Received", "已收到")),))\n',
+        encoding="utf-8",
+    )
+    made = ws_cli("--no-input", "record", "parcel", "--set", "carrier=顺丰", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    assert made.json()["id"].startswith("PCL-")
+    listed = ws_cli("plugins", "--format", "json").json()["plugins"]
+    assert any(p["name"] == "parcels" for p in listed)
+
+
+def test_a_module_of_a_plugin_package_others_can_write_refuses_the_workspace(workspace, ws_cli):
+    import os
+
+    package = workspace / "plugins" / "parcels"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "helpers.py").write_text("", encoding="utf-8")
+    os.chmod(package / "helpers.py", 0o666)
+    refused = ws_cli("list", "complaint")
+    assert refused.exit_code == 1 and "helpers.py" in refused.stderr
+
+
+DECLARES = '''
+import click
+
+from cstool import api
+from cstool.api import hookimpl
+
+
+class ParcelHooks:
+    @api.hookspec
+    def parcels_carriers(self):
+        """Offer carriers. Returns: a list of names."""
+
+
+cstool_hookspecs = ParcelHooks
+
+
+@hookimpl
+def cstool_commands(cli):
+    @cli.command("parcels")
+    @click.pass_obj
+    def parcels(app):
+        click.echo(", ".join(sorted(name for found in app.hook.parcels_carriers() for name in found)))
+'''
+
+IMPLEMENTS = """
+from pathlib import Path
+
+from cstool.api import hookimpl
+
+
+@hookimpl
+def parcels_carriers():
+    return ["顺丰", "EMS"]
+
+
+@hookimpl
+def cstool_questionnaires():
+    return [Path(__file__).with_name("parcel_followup.toml")]
+
+
+@hookimpl
+def cstool_survey_answered(record, answers, policy):
+    Path(__file__).with_name("answered.txt").write_text(f"{record['id']} {answers['ok']}", encoding="utf-8")
+"""
+
+
+def test_a_plugin_declares_hooks_that_another_implements(workspace, ws_cli):
+    """Hooks of a plugin's own (loaded in either order), and the survey family implemented
+    by a plugin from outside: a questionnaire it offers, and what it does with an answer."""
+    plugins = workspace / "plugins"
+    (plugins / "a_carriers.py").write_text(IMPLEMENTS, encoding="utf-8")  # loads before the declaring plugin
+    (plugins / "b_parcels.py").write_text(DECLARES, encoding="utf-8")
+    (plugins / "parcel_followup.toml").write_text(
+        'name = "parcel_followup"\ntitle = { en = "Parcel follow-up", zh = "包裹回访" }\nkinds = ["complaint"]\n\n'
+        '[[questions]]\nid = "ok"\ntype = "rating"\ntext = { en = "Satisfied?", zh = "满意吗？" }\n',
+        encoding="utf-8",
+    )
+    carriers = ws_cli("parcels")
+    assert carriers.exit_code == 0, carriers.stderr
+    assert carriers.stdout.strip() == "EMS, 顺丰"
+    case = ws_cli("--no-input", "record", "complaint", "--set", "customer_name=王芳", "--set", "channel=phone",
+                  "--set", "content=包裹破损", "--format", "json").json()["id"]  # fmt: skip
+    answered = ws_cli("--no-input", "survey", "run", "parcel_followup", "--for", case, "--answer", "ok=5", "--force")
+    assert answered.exit_code == 0, answered.stderr
+    assert (plugins / "answered.txt").read_text(encoding="utf-8") == f"{case} 5"

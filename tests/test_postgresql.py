@@ -241,6 +241,7 @@ def test_an_import_killed_midway_leaves_all_or_nothing(workspace, pg, pg_url, tm
     assert (count, sequences) in ((0, 0), (20000, 20000))
 
 
+@pytest.mark.slow
 def test_the_sla_report_counted_in_the_database_is_the_folder_s_to_the_byte(tmp_path, pg_url):
     """The demo's cases in every state (paused, answered, closed without reply, reopened),
     judged once record by record (which remembers them) and then in SQL."""

@@ -19,6 +19,7 @@ from cstool.core.files import load_json_file
 WRITTEN = "CMP-20261116-0001"  # the writers' records are created on 2026-11-16
 
 
+@pytest.mark.slow
 def test_eight_writers_two_hundred_records_each(workspace):
     procs = [start_writer(workspace, f"w{n}", 200) for n in range(8)]
     for proc in procs:

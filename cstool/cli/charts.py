@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cstool.cli.output_files import FONTS
 from cstool.core.i18n import _
+
+# The fonts of pages and charts: a Chinese one wherever the reader's system has one.
+FONTS = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 MOST_BARS = 30  # past this many x values a bar chart is unreadable: the first ones are drawn

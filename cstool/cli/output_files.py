@@ -22,8 +22,6 @@ from cstool.core.i18n import _
 if TYPE_CHECKING:
     from cstool.cli.charts import Plot
 
-FONTS = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
-
 
 def output_option(command: Callable) -> Callable:
     """``--output FILE`` and ``--force`` (to replace an existing FILE)."""
@@ -211,6 +209,7 @@ def page_html(title: str, blocks: Sequence[Block], subtitle: str = "") -> str:
     fetched from anywhere when it is opened; every value escaped, never run."""
     from html import escape
 
+    from cstool.cli.charts import FONTS
     from cstool.core.i18n import language
 
     parts = [f"<h1>{escape(title)}</h1>"]

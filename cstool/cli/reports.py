@@ -69,7 +69,7 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
     now = parse_instant(app, now_text, "--now") or app.now()
     first, last = _period(app, name, since, until, month, quarter, now.astimezone(app.tz).date())
     request = ReportRequest(
-        records=app.store.records,
+        stored=app.store.records,
         policy=app.policy,
         since=first,
         until=last,

@@ -23,9 +23,8 @@ import orjson
 from cstool.core.errors import CstoolError
 from cstool.core.files import DIR_MODE, FILE_MODE, atomic_write, load_json_file, locked, writing
 from cstool.core.i18n import _
-from cstool.core.staging import is_staging, make_staging
+from cstool.core.staging import RESTORE_JOURNAL as JOURNAL, is_staging, make_staging
 from cstool.core.timeutil import local_now
-from cstool.core.workspace import RESTORE_JOURNAL as JOURNAL
 from cstool.stores import folder_layout
 
 OWN_PARTS = ("policy.toml", "templates", "plugins")  # the workspace's own files; the store names its parts

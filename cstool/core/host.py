@@ -150,6 +150,9 @@ def _describe_error(exc: BaseException) -> str:
 
 def _register(host: Host, plugin: object, name: str, source: str) -> None:
     try:
+        declared = getattr(plugin, "cstool_hookspecs", None)  # a plugin's own hooks, for other plugins
+        if declared is not None:
+            host.pm.add_hookspecs(declared)
         host.pm.register(plugin, name=name)
     except Exception as exc:  # pluggy validation: wrong hook arguments and the like
         host.failures.append(PluginFailure(name, source, _describe_error(exc)))
@@ -157,9 +160,37 @@ def _register(host: Host, plugin: object, name: str, source: str) -> None:
     host.sources[name] = source
 
 
+WORKSPACE_PLUGINS = "cstool_workspace_plugins"  # the package workspace plugins are loaded under
+
+
+def workspace_plugin_paths(folder: Path) -> list[Path]:
+    """The plugins in a workspace's ``plugins/``: each ``NAME.py`` and each package ``NAME/``
+    (a folder with ``__init__.py``), by name; none starting with ``_`` or ``.``."""
+    if not folder.is_dir():
+        return []
+    found = [
+        path
+        for path in folder.iterdir()
+        if not path.name.startswith(("_", "."))
+        and ((path.suffix == ".py" and path.is_file()) or (path.is_dir() and (path / "__init__.py").is_file()))
+    ]
+    return sorted(found, key=lambda path: path.stem)
+
+
 def _load_workspace_plugin(path: Path) -> ModuleType:
-    module_name = f"cstool_workspace_plugins.{path.stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    """A workspace plugin: ``plugins/NAME.py``, or a package ``plugins/NAME/`` (its
+    ``__init__.py`` the plugin) whose modules import each other (``from . import kinds``)."""
+    module_name = f"{WORKSPACE_PLUGINS}.{path.stem}"
+    if WORKSPACE_PLUGINS not in sys.modules:  # the parent a package's relative imports go through
+        parent = ModuleType(WORKSPACE_PLUGINS)
+        parent.__path__ = []
+        sys.modules[WORKSPACE_PLUGINS] = parent
+    if path.is_dir():
+        spec = importlib.util.spec_from_file_location(
+            module_name, path / "__init__.py", submodule_search_locations=[str(path)]
+        )
+    else:
+        spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
@@ -292,10 +323,8 @@ def build_host(
     if folder is not None and reason is not None:  # never run code another user could have put there
         host.failures.append(PluginFailure("plugins/", str(folder), refusal(reason)))
     elif folder is not None:
-        for path in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+        for path in workspace_plugin_paths(folder):
             name = path.stem
-            if name.startswith("_"):
-                continue
             if name in blocked:
                 host.blocked[name] = str(path)
                 continue

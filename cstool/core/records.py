@@ -554,6 +554,37 @@ class RecordBook:
         self.app.hook.cstool_records_stored(kind=kind, records=[record], app=self.app)
         return record
 
+    def rewrite(
+        self,
+        kind_names: Sequence[str],
+        rewrite: Callable[[dict[str, list[dict]], str], dict[str, list[dict]]],
+    ) -> dict[str, list[dict]]:
+        """Change records of several kinds together (a customer's erasure, regrading): holding
+        every kind of ``kind_names``, ``rewrite(records_by_kind, at_text)`` is given each kind's
+        stored records (do not mutate them) and returns the changed copies per kind, which
+        are written kind by kind in the order of ``kind_names`` (the last written last, so a
+        change cut short is finished by running it again). Run again from the start when a
+        store reports a conflict; ``cstool_records_stored`` is called for each kind changed.
+        The changed records per kind."""
+        when = format_datetime(self.app.now())
+        store = self.app.store
+
+        def write() -> dict[str, list[dict]]:
+            with store.kinds_locked(kind_names):
+                current = {name: store.records(name, fresh=True) for name in kind_names}
+                changed = rewrite(current, when)
+                for name in kind_names:
+                    if changed.get(name):
+                        with store.transaction(name) as tx:
+                            tx.replace(changed[name])
+                return changed
+
+        changed = retrying(write)
+        for name in kind_names:
+            if changed.get(name):
+                self.app.hook.cstool_records_stored(kind=self.app.kinds.get(name), records=changed[name], app=self.app)
+        return changed
+
     def _not_before_the_trail(self, record: dict, now: datetime) -> datetime:
         """Now, or the record's latest event when the clock reads earlier (a clock set back,
         a desk whose clock runs slow): a change without --at is never refused for it, and

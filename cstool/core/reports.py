@@ -24,7 +24,7 @@ class ReportRequest:
     database). Both answer the same as reading ``records(kind)``.
     """
 
-    records: Callable[[str], list[dict]]
+    stored: Callable[[str], list[dict]]  # every stored record of a kind (the store's records)
     policy: Any
     since: date | None
     until: date | None
@@ -42,21 +42,18 @@ class ReportRequest:
     # who is asking, where the store knows it (a shared store's database user); None on a
     # folder, which one desk uses: a report showing people's figures may show a person theirs
     viewer: str | None = None
+    # kind -> its records less the void ones, shared by the copies run() and for_period() make
+    kept: dict[str, list[dict]] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        """Records entered in error (a void status) are in no figure: ``records``, ``each``
-        and ``tally`` leave them out."""
-        if getattr(self.records, "leaves_out_void", False) or not self.void:
-            return
-        stored, void, kept = self.records, self.void, {}
-
-        def records(kind: str) -> list[dict]:
-            if kind not in kept:
-                kept[kind] = [record for record in stored(kind) if record.get("status") not in void]
-            return kept[kind]
-
-        records.leaves_out_void = True  # type: ignore[attr-defined]
-        object.__setattr__(self, "records", records)
+    def records(self, kind: str) -> list[dict]:
+        """The stored records of ``kind`` (loaded once, shared: do not mutate), less those
+        entered in error: a void status is in no figure (``each`` and ``tally`` leave them
+        out too)."""
+        found = self.kept.get(kind)
+        if found is None:
+            void = self.void
+            found = self.kept[kind] = [record for record in self.stored(kind) if record.get("status") not in void]
+        return found
 
     @cached_property
     def void(self) -> frozenset[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cstool.core.files import DIR_MODE
 
+RESTORE_JOURNAL = ".restore-journal.json"  # inside a workspace while a restore swaps it in (core/backup.py)
 _STAGING = re.compile(r"\.staging-([a-z]+)-(\d+)-[0-9a-f]{12}")
 
 

@@ -11,6 +11,7 @@ from cstool.core import resources
 from cstool.core.errors import CstoolError, WorkspaceNotFound
 from cstool.core.files import DIR_MODE, FILE_MODE
 from cstool.core.i18n import _
+from cstool.core.staging import RESTORE_JOURNAL, remove_leftovers
 from cstool.stores import folder_layout
 
 NO_WORKSPACE = "no workspace: run `cstool init` or pass --workspace"
@@ -68,7 +69,9 @@ def distrust(root: Path) -> str | None:
     if root.resolve() in trusted:
         return None
     plugins = root / "plugins"
-    for path in [root, plugins, *sorted(plugins.glob("*.py"))] if plugins.is_dir() else [root]:
+    # every file of every plugin, packages' modules and folders too
+    code = sorted(plugins.rglob("*")) if plugins.is_dir() else []
+    for path in [root, plugins, *(p for p in code if p.suffix == ".py" or p.is_dir())] if plugins.is_dir() else [root]:
         try:
             found = path.stat()
         except OSError:
@@ -107,9 +110,6 @@ def locate(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path 
     return None
 
 
-RESTORE_JOURNAL = ".restore-journal.json"  # inside a workspace while a restore swaps it in
-
-
 def finish_restore(folder: Path) -> None:
     """Finish a restore cut short in ``folder`` (see core/backup.py), and only in a folder
     that is the current user's alone: a journal another user could have planted is never read."""
@@ -138,8 +138,6 @@ def open_workspace(path: Path | None) -> Workspace:
         finish_restore(path)
         if not is_workspace(path):
             raise WorkspaceNotFound(_("{path} is not a workspace (it needs policy.toml and data/)").format(path=path))
-    from cstool.core.staging import remove_leftovers
-
     return Workspace(path, tuple(remove_leftovers(path)))
 
 
@@ -177,7 +175,7 @@ def init_workspace(target: Path, force: bool = False) -> tuple[Workspace, list[P
     readme = target / "plugins" / "README.txt"
     if not readme.exists():
         readme.write_text(
-            "Single-file plugins for this workspace: every plugins/*.py is loaded as a cstool plugin.\n"
+            "Plugins of this workspace: every plugins/*.py, and every plugins/NAME/ package, is loaded as a cstool plugin.\n"
             "本文件夹中的每个 .py 文件都作为 cstool 插件加载。See docs/hooks.md.\n",
             encoding="utf-8",
         )

@@ -148,17 +148,22 @@ def cstool_kinds():
     return [CUSTOMER]
 
 
+def rederived(app, customers: list[dict], only: set[str] | None = None) -> list[dict]:
+    """Copies of ``customers`` (those of ``only``) whose region, complaint count or grade
+    derive() now sets otherwise."""
+    chosen = [copy.deepcopy(c) for c in customers if only is None or c["id"] in only]
+    before = [(c.get("region"), c.get("complaint_count"), c.get("grade")) for c in chosen]
+    derive(chosen, app.policy, app.book.lookup)
+    return [c for c, was in zip(chosen, before) if (c.get("region"), c.get("complaint_count"), c.get("grade")) != was]
+
+
 @hookimpl
 def cstool_records_stored(kind, records, app):
     """A complaint linked to a customer changes its count, and so perhaps its grade."""
     linked = {r["customer_id"] for r in records if r.get("customer_id")} if kind.name == "complaint" else set()
     if not linked:
         return
-    with app.store.transaction(KIND) as tx:
-        customers = [copy.deepcopy(c) for c in (tx.get(cid) for cid in sorted(linked)) if c is not None]
-        before = [(c.get("complaint_count"), c.get("grade")) for c in customers]
-        derive(customers, app.policy, app.book.lookup)
-        tx.replace([c for c, was in zip(customers, before) if (c.get("complaint_count"), c.get("grade")) != was])
+    app.book.rewrite([KIND], lambda stored, _when: {KIND: rederived(app, stored[KIND], linked)})
 
 
 @hookimpl
@@ -338,17 +343,16 @@ def erase_customer(app, customer_id: str, reason: str) -> int | None:
     own values from those records' free text, holding every kind's lock throughout. The
     customer is marked deregistered by the last write, so a run cut short at any point is
     finished by running it again; None when there was nothing left to do."""
-    when = api.format_datetime(app.now())
     kinds = {kind.name: kind for kind in app.kinds}
-    with app.store.kinds_locked(kinds):
-        records_by_kind = {name: app.store.records(name, fresh=True) for name in kinds}
+    order = sorted(kinds, key=lambda n: n == KIND)  # the customer's own kind written last
+
+    def erase(records_by_kind: dict[str, list[dict]], when: str) -> dict[str, list[dict]]:
         linked = linked_to(customer_id, records_by_kind)
         secrets = _personal_values(kinds, records_by_kind, linked)
         why = f"customer {customer_id} deregistered: {reason}"
-        touched = 0
-        for name in sorted(kinds, key=lambda n: n == KIND):  # the customer's own kind last
+        changed: dict[str, list[dict]] = {}
+        for name in order:
             kind = kinds[name]
-            changed = []
             for stored in records_by_kind[name]:
                 if stored["id"] not in linked:
                     continue
@@ -372,10 +376,10 @@ def erase_customer(app, customer_id: str, reason: str) -> int | None:
                     )
                     record["status"] = "deregistered"
                     record["closed_at"] = when
-                changed.append(record)
-            with app.store.transaction(name) as tx:
-                tx.replace(changed)
-            touched += len(changed)
+                changed.setdefault(name, []).append(record)
+        return changed
+
+    touched = sum(len(records) for records in app.book.rewrite(order, erase).values())
     return touched or None
 
 
@@ -454,14 +458,7 @@ def cstool_commands(cli):
     @click.pass_obj
     def regrade(app):
         """Recompute every customer's region, complaint count and grade (e.g. after imports)."""
-        with app.store.transaction(KIND) as tx:
-            records = [copy.deepcopy(r) for r in tx.all()]
-            before = {r["id"]: (r.get("region"), r.get("grade"), r.get("complaint_count")) for r in records}
-            derive(records, app.policy, app.book.lookup)
-            changed = [
-                r for r in records if before[r["id"]] != (r.get("region"), r.get("grade"), r.get("complaint_count"))
-            ]
-            tx.replace(changed)
+        changed = app.book.rewrite([KIND], lambda stored, _when: {KIND: rederived(app, stored[KIND])})[KIND]
         click.echo(_("{changed_count} customers regraded").format(changed_count=len(changed)))
 
 
