@@ -80,6 +80,7 @@ _LAZY = {
     "StoreError": "cstool.core.errors",
     "StoreConflict": "cstool.core.errors",
     "name_of": "cstool.core.names",
+    "catalogue_of": "cstool.core.i18n",
     "OutputFormat": "cstool.cli.output_files",
     "RecordSource": "cstool.core.importer",
     "SourceRow": "cstool.core.importer",
@@ -147,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover
         write_new_file as write_new_file,
     )
     from cstool.core.forms import render_form as render_form
+    from cstool.core.i18n import catalogue_of as catalogue_of
     from cstool.core.identifiers import identity_number as identity_number
     from cstool.core.importer import (
         ImportMap as ImportMap,

@@ -164,6 +164,20 @@ def cstool_output_formats():
     """
 
 
+@hookspec(firstresult=True)
+def cstool_plugin_files():
+    """The folder of files that ship with a plugin, laid out as a workspace's ``templates/``.
+
+    Called when a new workspace is made (``cstool init``: the plugin's ``policy.toml`` is
+    merged in), when a template is looked up by name (``import/NAME.toml`` for ``--map
+    NAME``, ``forms/...``), and when the command tree is built (``locale/<lang>/LC_MESSAGES/
+    <plugin>.mo``: its commands' help and, through ``api.catalogue_of``, its messages).
+    Arguments: none.
+    Returns: a ``pathlib.Path`` (usually ``Path(__file__).parent / "files"``), or None.
+    firstresult: cstool asks each plugin for its own (one plugin at a time).
+    """
+
+
 # ---- record sources ---------------------------------------------------------------
 
 

@@ -300,3 +300,77 @@ def test_a_plugin_declares_hooks_that_another_implements(workspace, ws_cli):
     answered = ws_cli("--no-input", "survey", "run", "parcel_followup", "--for", case, "--answer", "ok=5", "--force")
     assert answered.exit_code == 0, answered.stderr
     assert (plugins / "answered.txt").read_text(encoding="utf-8") == f"{case} 5"
+
+
+def _shipping_plugin(folder):
+    """A plugin that ships its default policy, an import map, a form and its messages."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    from cstool import api
+
+    (folder / "import").mkdir(parents=True)
+    (folder / "forms").mkdir()
+    (folder / "policy.toml").write_text(
+        '# 包裹承运商 The carriers parcels go with\n[parcels]\ncarriers = ["顺丰", "EMS"]\n', encoding="utf-8"
+    )
+    (folder / "import" / "parcels.toml").write_text(
+        '[columns]\n"单号" = "external_id"\n"客户" = "customer_name"\n"内容" = "content"\n\n[constants]\nchannel = "phone"\n',
+        encoding="utf-8",
+    )
+    (folder / "forms" / "parcel_note.md").write_text("# $id\n", encoding="utf-8")
+    catalog = Catalog(locale="zh")
+    catalog.add("Parcels of the department.", "部门的包裹。")
+    catalog.add("{count} carriers", "{count} 家承运商")
+    (folder / "locale" / "zh" / "LC_MESSAGES").mkdir(parents=True)
+    with open(folder / "locale" / "zh" / "LC_MESSAGES" / "parcels.mo", "wb") as out:
+        write_mo(out, catalog)
+    _ = api.catalogue_of(folder / "locale", "parcels")
+
+    class Parcels:
+        @staticmethod
+        @api.hookimpl
+        def cstool_plugin_files():
+            return folder
+
+        @staticmethod
+        @api.hookimpl
+        def cstool_policy_keys():
+            return ["parcels.carriers"]
+
+        @staticmethod
+        @api.hookimpl
+        def cstool_commands(cli):
+            import click
+
+            @cli.command("parcels")
+            @click.pass_obj
+            def parcels(app):
+                """Parcels of the department."""
+                click.echo(_("{count} carriers").format(count=len(app.policy.get("parcels.carriers"))))
+
+    return Parcels
+
+
+def test_a_plugin_ships_its_policy_maps_forms_and_messages(tmp_path, monkeypatch):
+    from cstool.testing import run_cli
+
+    plugin = {"parcels": _shipping_plugin(tmp_path / "files")}
+    workspace = tmp_path / "ws"
+    made = run_cli("init", str(workspace), plugins=plugin)
+    assert made.exit_code == 0, made.stderr
+    policy = (workspace / "policy.toml").read_text(encoding="utf-8")
+    assert '[parcels]\ncarriers = ["顺丰", "EMS"]' in policy and "# 包裹承运商" in policy  # comments kept
+    said = run_cli("--workspace", str(workspace), "--lang", "zh", "parcels", plugins=plugin)
+    assert said.exit_code == 0, said.stderr
+    assert said.stdout.strip() == "2 家承运商"
+    helped = run_cli("--workspace", str(workspace), "--lang", "zh", "parcels", "--help", plugins=plugin)
+    assert "部门的包裹。" in helped.stdout
+    source = tmp_path / "in.csv"
+    source.write_text("单号,客户,内容\nP-1,王芳,包裹破损\n", encoding="utf-8")
+    imported = run_cli("--workspace", str(workspace), "import", "complaint", str(source), "--map", "parcels",
+                       "--format", "json", plugins=plugin)  # fmt: skip
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.json()["imported"] == 1
+    again = run_cli("init", str(tmp_path / "ws2"), plugins=plugin)  # a department's own section wins
+    assert again.exit_code == 0

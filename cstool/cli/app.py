@@ -131,10 +131,20 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
     ):
         module.register(cli)
     core = dict(cli.commands)
-    host.hook.cstool_commands(cli=cli)
-    from cstool.core.i18n import translate_help
+    added_by: dict[str, str] = {}  # a plugin's command -> the plugin: its help in the plugin's own catalogue
+    for plugin in host.implementers("cstool_commands"):
+        before = set(cli.commands)
+        answer = host.call_plugin("cstool_commands", plugin, cli=cli)
+        if isinstance(answer, Exception):
+            raise answer
+        added_by.update(dict.fromkeys(set(cli.commands) - before, plugin))
+    from cstool.core.i18n import catalogue_of, translate_help
 
     translate_help(cli)
+    shipped = {plugin: folder / "locale" for plugin, folder in host.plugin_files() if (folder / "locale").is_dir()}
+    for name, plugin in added_by.items():
+        if plugin in shipped:
+            translate_help(cli.commands[name], catalogue_of(shipped[plugin], plugin))
     for name, command in core.items():  # a plugin may add commands, never replace a core one
         if cli.commands.get(name) is not command:
             click.echo(

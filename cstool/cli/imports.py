@@ -26,7 +26,7 @@ def find_map(app, name: str) -> Path:
     if path.is_file():
         return path
     stem = name if name.endswith(".toml") else f"{name}.toml"
-    candidate = app.workspace.template(f"import/{stem}")
+    candidate = app.template(f"import/{stem}")
     if candidate.is_file():
         return candidate
     raise CstoolError(_("{name}: no such map file (nor templates/import/{stem})").format(name=name, stem=stem))

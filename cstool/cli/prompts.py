@@ -134,7 +134,7 @@ def fill_record(app, kind: Kind, given: dict[str, Any], resume: bool = False) ->
             _("no unfinished {kind} entry to continue: a new one starts").format(kind=kind.title(app.lang)), err=True
         )
     if kind.script:
-        script = app.workspace.template(kind.script)
+        script = app.template(kind.script)
         if script.is_file():
             click.echo(script.read_text(encoding="utf-8"), err=True)
 

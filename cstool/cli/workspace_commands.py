@@ -78,6 +78,7 @@ def init_command(app, folder, force, store_url):
         store = app.open_store(store_url)
         store.sequences(app.kinds.names()[0])
     workspace, kept = init_workspace(folder or Path.cwd(), force=force)
+    _merge_plugin_policies(app, workspace.policy_path)
     click.echo(_("workspace ready: {root}").format(root=workspace.root))
     if store is not None:
         import json
@@ -100,6 +101,31 @@ def init_command(app, folder, force, store_url):
     for path in kept:
         click.echo("  " + _("the previous one is kept in {path}").format(path=path))
     click.echo("  " + _("edit its service standards in {policy_path}").format(policy_path=workspace.policy_path))
+
+
+def _merge_plugin_policies(app, policy_path: Path) -> None:
+    """The default policy of each plugin that ships one, added to the new workspace's."""
+    from cstool.core.files import atomic_write
+    from cstool.core.policy import with_fragments
+
+    fragments = [
+        (plugin, (folder / "policy.toml").read_text(encoding="utf-8"))
+        for plugin, folder in app.host.plugin_files()
+        if (folder / "policy.toml").is_file()
+    ]
+    if not fragments:
+        return
+    text, merged, left = with_fragments(policy_path.read_text(encoding="utf-8"), fragments)
+    if merged:
+        atomic_write(policy_path, text.encode("utf-8"))
+        click.echo("  " + _("with the default policy of {plugins}").format(plugins=", ".join(merged)))
+    for plugin in left:
+        click.echo(
+            _(
+                "warning: the default policy of {plugin} was not added (a section of it is there already, or it does not parse)"
+            ).format(plugin=plugin),
+            err=True,
+        )
 
 
 @click.command("demo")

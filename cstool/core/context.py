@@ -207,6 +207,17 @@ class Context:
             declared.extend(found or [])
         return declared
 
+    def template(self, relative: str) -> Path:
+        """A template by relative path (``import/cfpb.toml``, ``forms/...``): the workspace's
+        own copy, else the bundled one, else the first plugin that ships it."""
+        found = self.workspace.template(relative)
+        if found.exists():
+            return found
+        for _plugin, folder in self.host.plugin_files():
+            if (folder / relative).exists():
+                return folder / relative
+        return found
+
     def warn(self, message: str) -> None:
         """Something the person should know that does not stop the command."""
         self.warnings.append(message)

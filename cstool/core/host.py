@@ -86,7 +86,9 @@ class Host:
             found = self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
         except Exception as exc:
             return exc
-        return found[0] if isinstance(found, list) and found else None
+        if isinstance(found, list):  # a plain hook: the one plugin's answer, if it gave one
+            return found[0] if found else None
+        return found  # a firstresult hook answers with the value itself
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call hook ``hook_name`` once per implementing plugin, in pluggy's order, each call
@@ -99,6 +101,15 @@ class Host:
                 raise answer
             answers.append((name, answer))
         return answers
+
+    def plugin_files(self) -> list[tuple[str, Path]]:
+        """(plugin, folder) of every plugin that ships files (``cstool_plugin_files``), in pluggy's order."""
+        found = []
+        for name in self.implementers("cstool_plugin_files"):
+            folder = self.call_plugin("cstool_plugin_files", name)
+            if isinstance(folder, Path) and folder.is_dir():
+                found.append((name, folder))
+        return found
 
     def describe(self) -> list[dict]:
         rows = []

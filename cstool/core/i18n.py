@@ -59,6 +59,24 @@ def gettext(message: str, lang: str | None = None) -> str:
 _ = gettext
 
 
+def catalogue_of(folder, domain: str):
+    """``_`` for a plugin that ships its messages: ``folder/<lang>/LC_MESSAGES/<domain>.mo``,
+    in the language of the moment; a message it does not hold is looked up in cstool's
+    own, then shown as written."""
+    import gettext as stdlib_gettext
+
+    found: dict[str, object] = {}
+
+    def translated(message: str) -> str:
+        catalogue = found.get(_language)
+        if catalogue is None:
+            catalogue = found[_language] = stdlib_gettext.translation(domain, str(folder), [_language], fallback=True)
+        text = catalogue.gettext(message)  # type: ignore[attr-defined]
+        return text if text != message else gettext(message)
+
+    return translated
+
+
 LIBRARY_DOMAIN = "click"  # click's own messages, translated by hand in cstool/locale/zh/LC_MESSAGES/click.po
 
 
@@ -96,12 +114,15 @@ def translate_library_messages() -> None:
     stdlib_gettext.dgettext, stdlib_gettext.dngettext = dgettext, dngettext  # type: ignore[assignment]
 
 
-def translate_help(command) -> None:
+def translate_help(command, translated=None) -> None:
     """The --help of ``command`` and every command below it in the current language: the
     texts are the catalogue's messages (`make messages` extracts the docstrings of click
     commands and each option's ``help=``, see ``extract_messages``); a text it does not
-    hold (an outside plugin's) is shown as written."""
+    hold (an outside plugin's) is shown as written. ``translated``: a plugin's own catalogue
+    (``catalogue_of``) for the commands it added."""
     import inspect
+
+    translated = translated or gettext
 
     def translate(holder, name: str) -> None:
         # the text as declared is kept aside: commands are built again in one process (tests),
@@ -110,7 +131,7 @@ def translate_help(command) -> None:
         if not hasattr(holder, source):
             setattr(holder, source, getattr(holder, name, None))
         text = getattr(holder, source)
-        setattr(holder, name, gettext(inspect.cleandoc(text)) if text else text)
+        setattr(holder, name, translated(inspect.cleandoc(text)) if text else text)
 
     translate(command, "help")
     translate(command, "short_help")
@@ -118,7 +139,7 @@ def translate_help(command) -> None:
         if getattr(param, "help", None) is not None:
             translate(param, "help")
     for child in getattr(command, "commands", {}).values():
-        translate_help(child)
+        translate_help(child, translated)
 
 
 def extract_messages(fileobj, keywords, comment_tags, options):

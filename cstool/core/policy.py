@@ -486,3 +486,32 @@ def remove_key(text: str, key: str) -> str:
     if hasattr(node, "keys") and last in node:
         del node[last]
     return document.as_string()
+
+
+def with_fragments(text: str, fragments: Iterable[tuple[str, str]]) -> tuple[str, list[str], list[str]]:
+    """``text`` (a policy.toml) with each plugin's default policy (``(plugin, its
+    policy.toml)``) appended, as written, comments and all: (the new text, the plugins merged,
+    the plugins left out because the policy has a section of theirs already or theirs
+    does not parse). A department's own sections always win."""
+    import tomllib
+
+    taken = set(tomllib.loads(text))
+    merged, left = [], []
+    for plugin, fragment in fragments:
+        try:
+            sections = set(tomllib.loads(fragment))
+        except tomllib.TOMLDecodeError:
+            left.append(plugin)
+            continue
+        if not sections or sections & taken:
+            left.append(plugin)
+            continue
+        text = (
+            text.rstrip("\n")
+            + f"\n\n# ---- from the plugin {plugin} (its defaults: edit freely) ----\n"
+            + fragment.strip()
+            + "\n"
+        )
+        taken |= sections
+        merged.append(plugin)
+    return text, merged, left

@@ -246,9 +246,7 @@ def cstool_commands(cli):
         if kind.name != KIND:
             raise api.CstoolError(_("{record_id} is not a complaint").format(record_id=record_id))
         record = records_for_output(app, kind, [record], reveal)[0]
-        text = render_form(
-            app.workspace.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now())
-        )
+        text = render_form(app.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
         if output:
             write_new_file(Path(output), text.encode("utf-8"), replace=force)
             click.echo(_("written: {output}").format(output=output), err=True)
