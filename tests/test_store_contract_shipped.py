@@ -4,8 +4,11 @@ a reason where none answers)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from cstool import api
 from cstool.testing import (  # noqa: F401  the fixtures StoreContract asks for, as a store author's conftest gives them
     StoreContract,
     cstool_env,
@@ -23,3 +26,37 @@ class TestPostgresStore(StoreContract):
     @pytest.fixture
     def store_url(self, pg_url):
         return pg_url
+
+
+class SideStore:
+    """An outside plugin adding a store, through the one hook: ``side://FOLDER`` keeps the
+    records in a folder of its own (as a real one would in a service); nothing in
+    cstool/cli or cstool/core knows it."""
+
+    @staticmethod
+    @api.hookimpl
+    def cstool_store(url, app):
+        if not url.startswith("side://"):
+            return None
+        from cstool.stores.folder import FolderStore
+
+        root = Path(url.removeprefix("side://"))
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        store = FolderStore(root, {k.name for k in app.kinds if k.high_volume})
+        store.description = api.redact_url(url)
+        return store
+
+
+class TestAStorePluginFromOutside(StoreContract):
+    @pytest.fixture
+    def store_url(self, tmp_path):
+        return f"side://{tmp_path / 'elsewhere'}"
+
+    @pytest.fixture
+    def cstool_plugins(self):
+        return {"side-store": SideStore}
+
+    def test_the_records_live_where_the_plugin_keeps_them(self, app, tmp_path):
+        self._complaints(app, 1)
+        assert list((tmp_path / "elsewhere" / "data").rglob("*.json"))
+        assert not list((app.workspace.root / "data").rglob("*.json"))
