@@ -84,7 +84,13 @@ def translate_library_messages() -> None:
     """click marks its own messages (``Aborted!``, ``Usage:``, ``Invalid value for …``) with
     the standard library's ``gettext``, in the process-wide default domain. Route that
     domain to cstool's catalogue of them, in the current language, so a person who works in
-    Chinese never meets click's English; any other domain is left as it was."""
+    Chinese never meets click's English; any other domain is left as it was.
+
+    Why this and not ``gettext.install``/``bindtextdomain``: click reads the *default*
+    domain, which a process has one of; binding it to a catalogue would take it from any
+    other library in the process and fix the language at start-up, while --lang and the
+    workspace's policy choose it later. Wrapping the two functions costs one string
+    comparison a message and leaves every other domain untouched."""
     import gettext as stdlib_gettext
 
     if getattr(stdlib_gettext.dgettext, "cstool", False):
