@@ -196,6 +196,14 @@ def test_a_plugin_adds_an_output_format_and_a_record_source(workspace, ws_cli):
     assert ws_cli("list", "complaint", "--output", str(out)).exit_code == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6 and "\t" in lines[0]
+    printed = ws_cli("list", "complaint", "--format", "tsv")  # the same format on stdout
+    assert printed.exit_code == 0, printed.stderr
+    assert len(printed.stdout.splitlines()) == 6 and "\t" in printed.stdout.splitlines()[0]
+    report = ws_cli("report", "complaints", "--by", "channel", "--format", "tsv")
+    assert report.exit_code == 0, report.stderr
+    assert "\t" in report.stdout and "Phone" in report.stdout  # ids shown by their names, as for people
+    unknown = ws_cli("list", "complaint", "--format", "pdf")
+    assert unknown.exit_code == 2 and "pdf" in unknown.stderr
     unknown = ws_cli("import", "complaint", "nowhere://x")
     assert unknown.exit_code == 1 and "no record source reads nowhere://" in unknown.stderr
     broken = ws_cli("import", "complaint", "numbers://many")  # the source itself fails: named, not a traceback

@@ -24,9 +24,23 @@ CELL_WIDTH = 40
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 
 
+class FormatChoice(click.Choice):
+    """``--format``: the command's own formats, or a format a plugin registered
+    (``cstool_output_formats``), written to stdout as its file would be."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value not in self.choices and ctx is not None:
+            from cstool.cli.output_files import BUILT_IN_FORMATS, registered_formats
+
+            added = set(registered_formats()) - {f.suffix for f in BUILT_IN_FORMATS}
+            if value in added:
+                return value
+        return super().convert(value, param, ctx)
+
+
 def format_option(choices: Sequence[str] = FORMATS) -> Callable:
     return click.option(
-        "--format", "fmt", type=click.Choice(list(choices)), default="table", show_default=True, help="Output format."
+        "--format", "fmt", type=FormatChoice(list(choices)), default="table", show_default=True, help="Output format."
     )
 
 
@@ -156,6 +170,12 @@ def emit_markdown(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None
 def emit_rows(
     fmt: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, width: int | None = CELL_WIDTH
 ) -> None:
+    if fmt not in ("table", "csv", "md", "json"):  # a plugin's format (FormatChoice let it through)
+        from cstool.cli.output_files import Block, registered_formats
+
+        rendered = registered_formats()[fmt].render("", [Block("", headers, rows)], None)
+        click.echo(rendered.decode("utf-8"), nl=False)
+        return
     if fmt == "csv":
         emit_csv(headers, rows)
     elif fmt == "md":

@@ -110,10 +110,11 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
         save_blocks(output, title=heading, blocks=_blocks(app, result, "file", True), json_value=payload, force=force)
     elif fmt == "json":
         emit_json(payload)
-    elif fmt == "html":
+    elif fmt not in REPORT_FORMATS:  # a page, or a plugin's format: the file it would write, on stdout
         from cstool.cli.output_files import render
 
-        click.echo(render("html", title, _blocks(app, result, fmt, True), payload, period).decode("utf-8"), nl=False)
+        blocks = _blocks(app, result, fmt, True)
+        click.echo(render(fmt, title, blocks, payload, period).decode("utf-8"), nl=False)
     else:
         _print(app, result, title, period, fmt)
     for note in notes:  # beside the rows, not in them: stdout may be a file or a pipe
