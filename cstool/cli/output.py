@@ -29,13 +29,32 @@ class FormatChoice(click.Choice):
     (``cstool_output_formats``), written to stdout as its file would be."""
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and value not in self.choices and ctx is not None:
-            from cstool.cli.output_files import BUILT_IN_FORMATS, registered_formats
-
-            added = set(registered_formats()) - {f.suffix for f in BUILT_IN_FORMATS}
-            if value in added:
-                return value
+        if isinstance(value, str) and value not in self.choices and value in plugin_formats():
+            return value
         return super().convert(value, param, ctx)
+
+
+FILE_SUFFIXES = ("csv", "xlsx", "html", "md", "json")  # the core's file formats (cli/output_files.py)
+
+
+def plugin_formats(taken: set[str] | None = None) -> dict[str, Any]:
+    """The formats the command's plugins add (``cstool_output_formats``), by suffix; one whose
+    suffix is ``taken`` (by the core, or an earlier plugin) is refused with a warning."""
+    context = click.get_current_context(silent=True)
+    app = context.find_root().obj if context is not None else None
+    if app is None:
+        return {}
+    taken = set(FILE_SUFFIXES if taken is None else taken)
+    found: dict[str, Any] = {}
+    for declared in app.hook.cstool_output_formats():
+        for added in declared or []:
+            if added.suffix in taken or added.suffix in found:
+                said = _("output format .{suffix} is declared twice; the first is kept").format(suffix=added.suffix)
+                if said not in app.warnings:  # asked for more than once a command
+                    app.warn(said)
+            else:
+                found[added.suffix] = added
+    return found
 
 
 def format_option(choices: Sequence[str] = FORMATS) -> Callable:
@@ -171,9 +190,9 @@ def emit_rows(
     fmt: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, width: int | None = CELL_WIDTH
 ) -> None:
     if fmt not in ("table", "csv", "md", "json"):  # a plugin's format (FormatChoice let it through)
-        from cstool.cli.output_files import Block, registered_formats
+        from cstool.cli.blocks import Block
 
-        rendered = registered_formats()[fmt].render("", [Block("", headers, rows)], None)
+        rendered = plugin_formats()[fmt].render("", [Block("", headers, rows)], None)
         click.echo(rendered.decode("utf-8"), nl=False)
         return
     if fmt == "csv":

@@ -13,14 +13,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from cstool.cli.blocks import Block
 from cstool.core.i18n import _
-
-if TYPE_CHECKING:
-    from cstool.cli.charts import Plot
 
 
 def output_option(command: Callable) -> Callable:
@@ -150,17 +148,11 @@ BUILT_IN_FORMATS = (
 def registered_formats() -> dict[str, OutputFormat]:
     """The core's formats and those the command's plugins add (``cstool_output_formats``);
     a plugin's format never replaces one already there."""
+    from cstool.cli.output import plugin_formats
+
     found = {f.suffix: f for f in BUILT_IN_FORMATS}
-    context = click.get_current_context(silent=True)
-    app = context.find_root().obj if context is not None else None
-    if app is None:
-        return found
-    for declared in app.hook.cstool_output_formats():
-        for added in declared or []:
-            if added.suffix in found:
-                app.warn(_("output format .{suffix} is declared twice; the first is kept").format(suffix=added.suffix))
-            else:
-                found[added.suffix] = added
+    for suffix, added in plugin_formats(taken=set(found)).items():
+        found[suffix] = added
     return found
 
 
@@ -171,20 +163,6 @@ def _json(value: Any) -> bytes:
 
 
 PAGE_ROWS = 200  # a page is read, not searched: past this a table shows its first rows and says so
-
-
-@dataclass(frozen=True)
-class Block:
-    """One table of a page or workbook: its title, headings and rows (the last ``totals``
-    of them a totals row), figures of the whole that are no column (``notes``), and the
-    chart of its rows, if any."""
-
-    title: str
-    headers: Sequence[str]
-    rows: Sequence[Sequence[Any]]
-    totals: int = 0
-    notes: Sequence[str] = ()
-    plot: Plot | None = None
 
 
 STYLE = """

@@ -174,7 +174,7 @@ def _blocks(app, result, fmt: str, with_totals: bool):
     """Each table of ``result`` as a ``Block``: headings in the chosen language, ids shown
     by their names (but in CSV on stdout, which a script reads), totals rows, the figures
     of the whole that are no column, and its chart for a page or a workbook."""
-    from cstool.cli.output_files import Block
+    from cstool.cli.blocks import Block
 
     lang = app.lang
     named = app.shown if fmt != "csv" else (lambda value: value)
