@@ -110,7 +110,9 @@ def escalate_command(app, now_text, dry_run, fmt, output, force):
     app.prepare_clocks()
     with collector_paused():
         actions = escalate(app, now, dry_run)
-    delivered, held, failures = ([], [], []) if dry_run else deliver(app, actions, now)
+    # escalate() kept its notices pending inside its transaction: deliver what is pending and due
+    # (handing ``actions`` again would re-add notices another desk has delivered meanwhile)
+    delivered, held, failures = ([], [], []) if dry_run else deliver(app, [], now)
     for failure in failures:
         click.echo(
             _("warning: notifier {plugin!r} failed: {error}").format(plugin=failure.plugin, error=failure.error),
