@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PG_SERVER, complaint_args, data_snapshot, invoke, run_process
+from conftest import PG_SERVER, complaint_args, data_snapshot, invoke, record_file, run_process
 
 ATTACKER = 65534
 
@@ -201,9 +201,10 @@ def test_a_commit_cut_short_after_its_journal_is_finished_by_the_next_reader(wor
 
 
 def test_a_planted_commit_journal_moves_nothing(workspace, ws_cli):
-    ws_cli("record", "complaint", *complaint_args())
-    folder = next((workspace / "data" / "complaint").glob("*.json")).parent
-    (folder / ".commit-journal.json").write_text(json.dumps([["../../policy.toml", "2026-12.json"]]))
+    made = ws_cli("record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    month_file = record_file(workspace, made)  # found from the id, whatever month the suite runs in
+    plan = [["../../policy.toml", month_file.name]]
+    (month_file.parent / ".commit-journal.json").write_text(json.dumps(plan))
     before = data_snapshot(workspace)
     listed = run_process("--workspace", workspace, "list", "complaint")
     assert listed.returncode == 1 and "not a commit journal cstool wrote" in listed.stderr
@@ -437,7 +438,7 @@ def test_a_data_file_holding_null_is_refused_not_overwritten(workspace, ws_cli):
 
 def test_two_records_with_one_id_in_a_file_are_refused(workspace, ws_cli):
     made = ws_cli("record", "complaint", *complaint_args(), "--format", "json").json()["id"]
-    path = next((workspace / "data" / "complaint").glob("*.json"))
+    path = record_file(workspace, made)
     data = json.loads(path.read_text())
     data["complaint"]["2"] = dict(data["complaint"]["1"])
     path.write_text(json.dumps(data))
