@@ -20,11 +20,13 @@ Each test gets its own home folder and workspace, the bundled plugins and the pl
 ``cstool_plugins`` names, and none of the plugins installed on the machine: the test sees
 what it declares, whatever else the developer has installed.
 
-Each test also runs at a fixed instant, so that it passes on any day: cstool reads "now"
-from the environment variable ``CSTOOL_NOW`` (ISO 8601; read in UTC without an offset)
-wherever it would read the clock, in this process and in every process it starts. The
-``cstool_now`` fixture gives the instant; override it to test at another one, or set
-``CSTOOL_NOW`` yourself with ``monkeypatch.setenv`` inside a test::
+Each test also runs at a fixed instant, so that it passes on any day: under the tests
+cstool reads "now" from the environment variable ``CSTOOL_TEST_NOW`` (ISO 8601; read in
+UTC without an offset) wherever it would read the clock, in this process and in the
+processes a test starts with ``python -m cstool.testing ARGS`` (the ``cstool`` command
+itself never reads it: its events take the real clock). The ``cstool_now`` fixture gives
+the instant; override it to test at another one, or set ``CSTOOL_TEST_NOW`` yourself with
+``monkeypatch.setenv`` inside a test::
 
     @pytest.fixture
     def cstool_now():
@@ -81,7 +83,7 @@ def run_cli(
 
 @pytest.fixture
 def cstool_now() -> str:
-    """The instant the test runs at (``CSTOOL_NOW``). Override it in your conftest.py."""
+    """The instant the test runs at (``CSTOOL_TEST_NOW``). Override it in your conftest.py."""
     return "2026-12-01T10:00:00+08:00"
 
 
@@ -96,7 +98,10 @@ def cstool_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cstool_now: str)
     home.mkdir(exist_ok=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CSTOOL_USER", "tester")
-    monkeypatch.setenv("CSTOOL_NOW", cstool_now)
+    from cstool.core.timeutil import allow_test_clock
+
+    allow_test_clock()
+    monkeypatch.setenv("CSTOOL_TEST_NOW", cstool_now)
     for name in ("CSTOOL_WORKSPACE", "CSTOOL_LANG", "CSTOOL_BLOCK_PLUGINS", "CSTOOL_LOAD_ENTRYPOINTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -258,3 +263,11 @@ class StoreContract:
         assert folder.records("complaint", fresh=True) == app.store.records("complaint", fresh=True)
         assert folder.sequences("complaint") == app.store.sequences("complaint")
         assert list(folder.read_log("outbox")) == list(app.store.read_log("outbox"))
+
+
+if __name__ == "__main__":  # python -m cstool.testing ARGS: the cstool command, on the tests' clock
+    from cstool.cli import main
+    from cstool.core.timeutil import allow_test_clock
+
+    allow_test_clock()
+    main(prog_name="cstool")

@@ -14,17 +14,19 @@ from pathlib import Path
 import pytest
 
 from cstool.core.i18n import set_language
-from cstool.core.timeutil import fixed_now, zone
+from cstool.core.timeutil import allow_test_clock, fixed_now, zone
 from cstool.testing import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
-# The instant every test runs at: cstool reads no real clock while CSTOOL_NOW is set.
+# The instant every test runs at: under the tests (this process, and `python -m cstool.testing`
+# in the processes they start) cstool reads no real clock while CSTOOL_TEST_NOW is set.
 # `CSTOOL_TEST_NOW=2028-02-29T09:30+08:00 make test` runs the whole suite on another day;
 # `make test-dates` runs it on each of TEST_DATES in the Makefile.
 TEST_NOW = os.environ.get("CSTOOL_TEST_NOW") or "2026-12-01T10:00:00+08:00"
+allow_test_clock()
 TEST_MONTH = fixed_now(TEST_NOW).astimezone(zone("Asia/Shanghai")).strftime("%Y-%m")  # of the default policy's zone
 
 
@@ -32,7 +34,7 @@ TEST_MONTH = fixed_now(TEST_NOW).astimezone(zone("Asia/Shanghai")).strftime("%Y-
 def isolated(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("CSTOOL_NOW", TEST_NOW)
+    monkeypatch.setenv("CSTOOL_TEST_NOW", TEST_NOW)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CSTOOL_LOAD_ENTRYPOINTS", "0")
     monkeypatch.setenv("CSTOOL_USER", "tester")
@@ -55,7 +57,7 @@ def run_process(
     """Run cstool as a real process (behind ``prefix``, a command that runs it, when given)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "cstool", *map(str, args)],
+        [*prefix, sys.executable, "-m", "cstool.testing", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,

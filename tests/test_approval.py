@@ -63,7 +63,7 @@ def test_a_paused_wait_stops_the_clocks_and_is_shown_in_working_minutes(ws_cli, 
     assert proposed.exit_code == 0, proposed.stderr
     assert proposed.json()["status"] == "awaiting_approval"
     later = datetime.fromisoformat(TEST_NOW) + timedelta(days=5)  # some working days later, whatever the date
-    monkeypatch.setenv("CSTOOL_NOW", later.isoformat())
+    monkeypatch.setenv("CSTOOL_TEST_NOW", later.isoformat())
     approved = ws_cli("--as", "王经理", "approve", rid, "--format", "json").json()
     assert approved["status"] == "investigating"
     requested, decided = (e for e in approved["events"] if e["type"] in ("approval_requested", "approved"))

@@ -139,7 +139,7 @@ def test_writers_during_a_restore_lose_nothing_silently(ws_cli, workspace, tmp_p
 
     procs = [writer(n) for n in range(10)]
     restoring = subprocess.Popen(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "restore", archive],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "restore", archive],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 WORD = re.compile(r"(?<![A-Za-z0-9_\-.\[])([a-z][a-z_]+)(?![A-Za-z0-9_\-\]])")
 NAME_AND_ID = re.compile(r"(?<=[^\x00-\x7f]) \([a-z_]+\)")  # 电话 (phone)
-ENV = {"CSTOOL_NOW": TEST_NOW, "CSTOOL_LOAD_ENTRYPOINTS": "0", "CSTOOL_STORE_URL": ""}
+ENV = {"CSTOOL_TEST_NOW": TEST_NOW, "CSTOOL_LOAD_ENTRYPOINTS": "0", "CSTOOL_STORE_URL": ""}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_an_entry_at_the_prompts_reads_in_chinese(day, monkeypatch):
 
     folder, ids, _records, _reports = day
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
-    monkeypatch.setenv("CSTOOL_NOW", TEST_NOW)
+    monkeypatch.setenv("CSTOOL_TEST_NOW", TEST_NOW)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
         # no customer lookup answer (skip), the fields, then save
         pipe.send_text("\r" + "王芳\r" + "13812345678\r\r\r\r" + "烧水壶漏电\r" + "\r" * 5 + "\r")

@@ -31,7 +31,7 @@ def test_a_reader_that_goes_away_ends_the_program_quietly(tmp_path):
 
     invoke("demo", tmp_path / "demo")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cstool", "--workspace", str(tmp_path / "demo"), "list", "complaint"],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(tmp_path / "demo"), "list", "complaint"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"},

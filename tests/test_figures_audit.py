@@ -139,12 +139,12 @@ def test_the_outbox_reads_after_a_report_was_sent(ws_cli):
 def test_report_notes_name_the_years_counted_and_next_year_in_december(ws_cli, monkeypatch):
     # the suite's records are made "now"; one from 2025 makes the report count that year too
     assert ws_cli("record", "complaint", *complaint_args(), "--at", "2025-03-03 10:00").exit_code == 0
-    monkeypatch.setenv("CSTOOL_NOW", "2026-12-10T10:00:00+08:00")
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-12-10T10:00:00+08:00")
     notes = ws_cli("report", "sla", "--format", "json").json().get("notes", [])
     assert any("2025" in note for note in notes), notes  # a year the report counts (no overrides kept)
     assert any("2027" in note for note in notes), notes  # next year, said in December
     assert "2027" in ws_cli("policy", "check").stderr
-    monkeypatch.setenv("CSTOOL_NOW", "2026-06-10T10:00:00+08:00")
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-06-10T10:00:00+08:00")
     june = ws_cli("report", "sla", "--since", "2026-06-01", "--until", "2026-06-30", "--format", "json").json()
     assert not june.get("notes"), june.get("notes")
     assert json.dumps(june)  # a report of a month with every holiday known says nothing

@@ -254,7 +254,7 @@ def test_arguments_that_are_not_utf8_are_a_usage_error(workspace):
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "list", b"\xff\xfe"],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "list", b"\xff\xfe"],
         capture_output=True,
         env={**os.environ, "CSTOOL_LOAD_ENTRYPOINTS": "0"},
     )

@@ -21,7 +21,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def demo(tmp_path_factory):
     """One demo workspace for the module (its data lies around the fixed test now)."""
     folder = tmp_path_factory.mktemp("monthly") / "demo"
-    env = {"CSTOOL_NOW": TEST_NOW, "CSTOOL_LOAD_ENTRYPOINTS": "0", "CSTOOL_LANG": "en", "CSTOOL_STORE_URL": ""}
+    env = {"CSTOOL_TEST_NOW": TEST_NOW, "CSTOOL_LOAD_ENTRYPOINTS": "0", "CSTOOL_LANG": "en", "CSTOOL_STORE_URL": ""}
     made = run_process("demo", folder, env=env)
     assert made.returncode == 0, made.stderr
     return folder

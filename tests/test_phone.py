@@ -63,7 +63,7 @@ def test_a_callback_promised_for_ten_is_overdue_at_ten_to_ten_that_evening(ws_cl
                   "--at", "2026-11-24 08:00", "--format", "json")  # fmt: skip
     assert made.exit_code == 0, made.stderr
     for now, overdue in (("2026-11-24T09:59:00+08:00", False), ("2026-11-24T21:50:00+08:00", True)):
-        monkeypatch.setenv("CSTOOL_NOW", now)
+        monkeypatch.setenv("CSTOOL_TEST_NOW", now)
         listed = ws_cli("callbacks", "--date", "2026-11-24", "--format", "json").json()
         assert [item["overdue"] for item in listed["callbacks"]] == [overdue], now
 

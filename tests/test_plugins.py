@@ -188,7 +188,7 @@ def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace
     (broken / "entry_points.txt").write_text("[cstool]\nbroken = no_such_module_here\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(site), "CSTOOL_LOAD_ENTRYPOINTS": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "plugins", "--format", "json"],
         capture_output=True,
         text=True,
         env=env,
@@ -219,7 +219,7 @@ def test_an_installed_entry_point_plugin_loads_and_is_listed(tmp_path, workspace
     )
     assert recorded.returncode == 0 and json.loads(recorded.stdout)["id"].startswith("PCL-")
     blocked = subprocess.run(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "plugins", "--format", "json"],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "plugins", "--format", "json"],
         capture_output=True,
         text=True,
         env={**env, "CSTOOL_BLOCK_PLUGINS": "shipping,broken"},

@@ -132,7 +132,7 @@ def test_line_of_prefers_the_longest_known_prefix(tmp_path):
 
 
 def test_a_year_without_holiday_data_is_a_warning_not_an_error(ws_cli, monkeypatch):
-    monkeypatch.setenv("CSTOOL_NOW", "2027-01-05T10:00:00+08:00")  # the default policy keeps 2026's holidays
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2027-01-05T10:00:00+08:00")  # the default policy keeps 2026's holidays
     result = ws_cli("policy", "check")
     assert result.exit_code == 0 and "ok" in result.stdout
     assert "Calendar Office hours has no holidays or make-up workdays (overrides) for 2027" in result.stderr
@@ -141,7 +141,7 @@ def test_a_year_without_holiday_data_is_a_warning_not_an_error(ws_cli, monkeypat
     assert any("Office hours has no holidays" in line and "2027" in line for line in explain), explain
     report = ws_cli("report", "sla", "--format", "json").json()
     assert any("2027" in note for note in report["notes"])
-    monkeypatch.setenv("CSTOOL_NOW", "2026-06-01T10:00:00+08:00")
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-06-01T10:00:00+08:00")
     assert "warning" not in ws_cli("policy", "check").stderr
 
 
@@ -190,7 +190,7 @@ def test_a_toml_syntax_error_names_line_column_and_key_in_the_chosen_language(ws
 
 
 def test_the_published_commitments_are_the_policy_that_times_the_department(ws_cli, workspace, tmp_path, monkeypatch):
-    monkeypatch.setenv("CSTOOL_NOW", "2026-06-01T10:00:00+08:00")  # a year the default calendar has holidays for
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-06-01T10:00:00+08:00")  # a year the default calendar has holidays for
     page = ws_cli("commitments").stdout
     for text in (
         "客户服务承诺",
@@ -213,6 +213,6 @@ def test_the_published_commitments_are_the_policy_that_times_the_department(ws_c
     written = out.read_text(encoding="utf-8")
     assert written.startswith("<!doctype html>") and "first response within 15 minutes" in written
     assert ws_cli("commitments", "--format", "html", "--output", out).exit_code == 1  # no overwrite without --force
-    monkeypatch.setenv("CSTOOL_NOW", "2027-03-01T10:00:00+08:00")  # a year with no holiday data: said, not hidden
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2027-03-01T10:00:00+08:00")  # a year with no holiday data: said, not hidden
     later = ws_cli("commitments")
     assert "closed on 2027" not in later.stdout and "for 2027" in later.stderr

@@ -222,7 +222,7 @@ def test_an_import_killed_midway_leaves_all_or_nothing(workspace, pg, pg_url, tm
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     env = {**os.environ, "CSTOOL_STORE_URL": pg_url}
     importer = subprocess.Popen(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "import", "complaint", str(source)],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "import", "complaint", str(source)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -18,7 +18,7 @@ MONTHS = ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11")
 
 def cstool_process(workspace, *args) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), *map(str, args)],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), *map(str, args)],
         env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -216,7 +216,7 @@ def test_relative_dates_and_sorting_in_list_and_reports(ws_cli, monkeypatch):
         "last-month", wednesday, end=True
     ) == date(2026, 11, 30)
     assert relative_day("yesterday", wednesday) == date(2026, 12, 1) and relative_day("2026-12-01", wednesday) is None
-    monkeypatch.setenv("CSTOOL_NOW", "2026-12-02T10:00:00+08:00")
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-12-02T10:00:00+08:00")
     for at, name in (
         ("2026-11-16 09:00", "十一月"),
         ("2026-12-01 09:00", "十二月甲"),

@@ -159,7 +159,7 @@ def test_an_import_over_many_months_killed_at_any_moment_keeps_all_or_nothing(wo
     outcomes = []
     for delay in (0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cstool", "--workspace", str(workspace), "import", "complaint", str(source)],
+            [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "import", "complaint", str(source)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -387,7 +387,7 @@ def test_a_killed_restore_leaves_nothing_the_next_command_does_not_clear(workspa
     archive = tmp_path / "b.tar.gz"
     assert ws_cli("backup", archive).exit_code == 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "restore", str(archive)],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "restore", str(archive)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -517,7 +517,7 @@ def test_a_connection_lost_mid_import_says_nothing_was_written(workspace, tmp_pa
             writer.writerow([f"E-{i}", "2026-11-10T09:00:00+08:00", f"客户{i}", "phone", f"内容 {i}"])
     assert run_process("--workspace", workspace, "store", "info", env=env).returncode == 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cstool", "--workspace", str(workspace), "import", "complaint", str(source)],
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "import", "complaint", str(source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

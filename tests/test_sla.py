@@ -389,7 +389,7 @@ def test_escalating_into_the_future_is_only_a_dry_run(ws_cli, workspace):
 
 def test_a_clock_set_back_never_refuses_a_change_and_keeps_the_trail_in_order(ws_cli, workspace, monkeypatch):
     rid = ws_cli("record", "complaint", *complaint_args(), "--format", "json").json()["id"]  # at the suite's now
-    monkeypatch.setenv("CSTOOL_NOW", "2026-12-01T09:00:00+08:00")  # the desk's clock, an hour behind
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-12-01T09:00:00+08:00")  # the desk's clock, an hour behind
     for args in (
         ["respond", rid, "--note", "已联系"],
         ["update", rid, "--set", "remedy=退款"],

@@ -116,6 +116,15 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         chosen = requested_language(lang)
         set_language(chosen)  # else the workspace policy's language, once it is read
         ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug, policy=policy)
+        from cstool.core.timeutil import ignored_clock_setting
+
+        ignored = ignored_clock_setting()
+        if ignored:
+            ctx.obj.warn(
+                _("{variable} is set but ignored: only the tests fix the time; events take the real clock").format(
+                    variable=ignored
+                )
+            )
 
     for module in (
         workspace_commands,

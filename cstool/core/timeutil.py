@@ -13,7 +13,9 @@ from cstool.core.i18n import _
 
 # Fixes "now" for the whole program and every process it starts: tests, demos and
 # reproducible runs set it; nothing else in cstool reads the real clock.
-NOW_VARIABLE = "CSTOOL_NOW"
+NOW_VARIABLE = "CSTOOL_TEST_NOW"  # read only where tests run cstool (allow_test_clock)
+RETIRED_NOW_VARIABLE = "CSTOOL_NOW"  # its old name, which shipped commands also read until 0.3
+_test_clock = {"allowed": False}
 # Instants outside these years are refused where they come in: a clock counting from year 1
 # or to year 9999 runs off the end of the calendar.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
@@ -199,11 +201,32 @@ def format_datetime(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+def allow_test_clock() -> None:
+    """Let ``CSTOOL_TEST_NOW`` fix "now": called by the test harness (``cstool.testing``)
+    and by ``python -m cstool.testing``, never by the shipped ``cstool`` command, where the
+    time of an event is the machine's clock (the server's, on a shared store)."""
+    _test_clock["allowed"] = True
+
+
+def ignored_clock_setting() -> str | None:
+    """The name of a clock variable set where a shipped command does not read it, if any."""
+    if _test_clock["allowed"]:
+        return None
+    return next((name for name in (NOW_VARIABLE, RETIRED_NOW_VARIABLE) if os.environ.get(name)), None)
+
+
+def test_now() -> datetime | None:
+    """The instant the tests fix, or None outside tests (or when they fix none)."""
+    fixed = os.environ.get(NOW_VARIABLE) if _test_clock["allowed"] else None
+    return fixed_now(fixed) if fixed else None
+
+
 def now_in(tz: tzinfo) -> datetime:
-    """The current instant in ``tz``, to the second: ``CSTOOL_NOW`` when it is set, else the real clock."""
-    fixed = os.environ.get(NOW_VARIABLE)
-    if fixed:
-        return fixed_now(fixed).astimezone(tz)
+    """The current instant in ``tz``, to the second: the tests' fixed instant when they run,
+    else the real clock."""
+    fixed = test_now()
+    if fixed is not None:
+        return fixed.astimezone(tz)
     return datetime.now(tz).replace(microsecond=0)
 
 
@@ -214,7 +237,7 @@ def local_now() -> datetime:
 
 @lru_cache(maxsize=4)
 def fixed_now(text: str) -> datetime:
-    """The instant ``CSTOOL_NOW`` names: ISO 8601, read in UTC when it has no offset."""
+    """The instant ``CSTOOL_TEST_NOW`` names: ISO 8601, read in UTC when it has no offset."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
