@@ -38,6 +38,10 @@ _LAZY = {
     "pct": "cstool.core.reports",
     "summary": "cstool.core.reports",
     "mask": "cstool.core.privacy",
+    "erase_personal": "cstool.core.privacy",
+    "linked_to": "cstool.core.privacy",
+    "personal_values": "cstool.core.privacy",
+    "PermissionRefused": "cstool.core.access",
     "SlaPolicy": "cstool.core.clocks",
     "parse_target": "cstool.core.clocks",
     "record_clocks": "cstool.core.clocks",
@@ -130,6 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover
         choose_several as choose_several,
         fill_record as fill_record,
     )
+    from cstool.core.access import PermissionRefused as PermissionRefused
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
     from cstool.core.context import Context as Context
@@ -158,7 +163,12 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from cstool.core.names import name_of as name_of
     from cstool.core.policy import Policy as Policy, Problem as Problem
-    from cstool.core.privacy import mask as mask
+    from cstool.core.privacy import (
+        erase_personal as erase_personal,
+        linked_to as linked_to,
+        mask as mask,
+        personal_values as personal_values,
+    )
     from cstool.core.records import closed_without_reply as closed_without_reply
     from cstool.core.reports import (
         Chart as Chart,

@@ -293,6 +293,21 @@ def cstool_policy_keys():
 
 
 @hookspec
+def cstool_permissions():
+    """Declare the permissions your plugin checks (``app.require("refund")``), so that
+    ``[roles]`` may grant them and refusals say what they allow.
+
+    Called once a command, when the staff directory is first read (the acting person, a
+    permission check, ``cstool roles``, ``policy check``).
+    Arguments: none.
+    Returns: a dict of permission name to what it lets a person do, in English (the
+    plugin's catalogue translates it), e.g. ``{"refund": "pay a refund"}``. Every result is
+    collected; a name the core has already (``reveal``, ``export``, …) keeps the core's.
+    Only the administrator role holds a plugin's permission until ``[roles]`` grants it.
+    """
+
+
+@hookspec
 def cstool_check_policy(policy, kinds):
     """Check the policy sections your plugin reads.
 

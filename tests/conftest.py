@@ -99,6 +99,61 @@ def ws_cli(workspace):
     return run
 
 
+# A department of named people for tests of roles: this machine's login (and any database
+# superuser named in `admins`, and CSTOOL_USER=tester) is the administrator; the rest act through --as.
+DIRECTORY = """
+[people."管理员"]
+name = {{ en = "Admin" }}
+logins = {logins}
+role = "administrator"
+
+[people."王经理"]
+name = {{ en = "Manager Wang" }}
+logins = ["wang"]
+department = "customer_service"
+role = "manager"
+
+[people."李主管"]
+name = {{ en = "Supervisor Li" }}
+logins = ["li"]
+department = "customer_service"
+role = "supervisor"
+
+[people."小李"]
+name = {{ en = "Xiao Li" }}
+logins = ["xiaoli"]
+department = "customer_service"
+role = "agent"
+
+[people."小王"]
+name = {{ en = "Xiao Wang" }}
+logins = ["xiaowang"]
+department = "customer_service"
+role = "agent"
+
+[people."小陈"]
+name = {{ en = "Xiao Chen" }}
+logins = ["xiaochen"]
+department = "after_sales"
+role = "agent"
+
+[people."审计员"]
+name = {{ en = "Auditor" }}
+logins = ["audit"]
+role = "auditor"
+"""
+
+
+def add_directory(workspace: Path, admins: tuple[str, ...] = ()) -> None:
+    """Name the department's people in ``workspace``'s policy (DIRECTORY above)."""
+    from cstool.core.files import atomic_write
+    from cstool.stores.base import login_name
+
+    logins = "[" + ", ".join(f'"{name}"' for name in (login_name(), "tester", *admins)) + "]"
+    policy = workspace / "policy.toml"
+    atomic_write(policy, (policy.read_text(encoding="utf-8") + DIRECTORY.format(logins=logins)).encode())
+
+
 def complaint_args(**overrides: str) -> list[str]:
     values = {"customer_name": "张伟", "channel": "phone", "content": "电水壶漏水", "contact_phone": "13812341234"}
     values.update(overrides)

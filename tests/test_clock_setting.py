@@ -3,14 +3,12 @@ start through `python -m cstool.testing`; the shipped command never reads it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
-
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
-
 from conftest import complaint_args, run_process
 
 from cstool.core.timeutil import now_in
@@ -59,7 +57,18 @@ def test_the_shipped_command_ignores_the_test_clock_and_says_so(workspace):
     for variable in ("CSTOOL_TEST_NOW", "CSTOOL_NOW"):
         before = datetime.now(UTC).replace(microsecond=0)
         done = subprocess.run(
-            [sys.executable, "-m", "cstool", "--workspace", str(workspace), "record", "complaint", *complaint_args(), "--format", "json"],
+            [
+                sys.executable,
+                "-m",
+                "cstool",
+                "--workspace",
+                str(workspace),
+                "record",
+                "complaint",
+                *complaint_args(),
+                "--format",
+                "json",
+            ],
             capture_output=True,
             text=True,
             env={**{k: v for k, v in os.environ.items() if "NOW" not in k}, variable: "2028-02-29T09:30:00+08:00"},

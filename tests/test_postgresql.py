@@ -143,9 +143,10 @@ def test_a_clerk_writes_as_itself_and_may_not_act_for_a_colleague(workspace, ws_
             assert mine.returncode == 0, mine.stderr
             as_other = as_colleague()
             assert as_other.returncode == 1
-            assert f"database user {name}" in as_other.stderr and "GRANT cstool_act_for_others" in as_other.stderr
-            admin.execute("DO $$ BEGIN CREATE ROLE cstool_act_for_others; EXCEPTION WHEN duplicate_object THEN END $$")
-            admin.execute(f"GRANT cstool_act_for_others TO {name}")
+            assert f"{name} (agent) may not act as 小李" in as_other.stderr and "act_for_others" in as_other.stderr
+            assert "cstool_administrator" in as_other.stderr
+            admin.execute("DO $$ BEGIN CREATE ROLE cstool_administrator; EXCEPTION WHEN duplicate_object THEN END $$")
+            admin.execute(f"GRANT cstool_administrator TO {name}")
             allowed = as_colleague()
             assert allowed.returncode == 0, allowed.stderr
         finally:

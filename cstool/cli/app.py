@@ -75,6 +75,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``.
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
     from cstool.cli import (
+        audit_commands,
         exporting,
         finding,
         imports,
@@ -116,6 +117,9 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         chosen = requested_language(lang)
         set_language(chosen)  # else the workspace policy's language, once it is read
         ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug, policy=policy)
+        ctx.obj.command = ctx.invoked_subcommand
+        if user and ctx.get_parameter_source("user") == click.core.ParameterSource.COMMANDLINE:
+            ctx.obj.person  # noqa: B018 -- `--as` is refused at once, whatever the command reads
         from cstool.core.timeutil import ignored_clock_setting
 
         ignored = ignored_clock_setting()
@@ -137,6 +141,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         reports,
         sla,
         store_commands,
+        audit_commands,
     ):
         module.register(cli)
     core = dict(cli.commands)

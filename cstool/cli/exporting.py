@@ -42,6 +42,7 @@ def export_command(app, kind_name, fmt, reveal, output, force):
     trail); `cstool import KIND FILE` reads the file back with no map. The trail stays
     behind: `store copy` and `backup` move whole histories."""
     kind = app.kinds.get(kind_name)
+    app.require("export")
     if output is not None:
         check_suffix(output)
     columns = export_columns(kind)

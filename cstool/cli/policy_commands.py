@@ -90,6 +90,7 @@ def set_command(app, key, value):
     from cstool.core.policy import Policy, load_policy, read_text, set_value
 
     path = app.workspace.policy_path
+    app.require("change_policy")
     with locked(path.with_name(path.name + ".lock")):
         text = load_policy(path).text
         new_text = set_value(path, text, key, value)

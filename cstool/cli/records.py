@@ -211,7 +211,14 @@ def _list_json(app, kind, records, looked_up: list[str], reveal: bool) -> None:
 @click.pass_obj
 def show_command(app, record_id, fmt, reveal):
     """Show one record with its audit trail."""
+    from cstool.core.trail import broken
+
     kind, record = app.book.get(record_id)
+    flaw = broken(record, kind.name)
+    if flaw is not None and flaw[0] != "unsealed":
+        app.warn(
+            _("{id}: its trail fails its seal: {detail} (cstool audit verify)").format(id=record["id"], detail=flaw[1])
+        )
     if reveal:
         records_for_output(app, kind, [record], True)
         kind, record = app.book.get(record_id)  # with the reveal in its trail

@@ -165,8 +165,17 @@ def demo_command(click_ctx, folder, force):
     from cstool.core.files import write_new_file
 
     write_new_file(workspace.root / DEMO_MARK, b"made by cstool demo: `cstool demo --force` may rebuild it\n")
+    from cstool.core.demo import demo_directory
+    from cstool.core.files import atomic_write
+    from cstool.core.policy import load_policy
+    from cstool.stores.base import login_name
+
+    policy = load_policy(workspace.policy_path)
+    staff = demo_directory(policy.get("departments") or {}, login_name())
+    atomic_write(workspace.policy_path, (policy.text + staff).encode("utf-8"))
     # The demo workspace is new: load its plugins and policy, not the caller's.
-    demo = Context(build_host(workspace.root), workspace.root, user=app._asked_user, lang=app._lang)
+    # built by its administrator (whoever runs this), the work done in its staff's names
+    demo = Context(build_host(workspace.root), workspace.root, user=login_name(), lang=app._lang)
     from cstool.core.escalation import deliver, escalate
 
     now = demo.now()

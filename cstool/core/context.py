@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,8 +51,10 @@ class Context:
         self.no_input = no_input
         self.debug = debug
         self._parsed_policy = policy
+        self.command: str | None = None  # the command running (named in the access records it writes)
         self.warnings: list[str] = []  # for the person at the end of the command (the CLI prints them)
         self._clocks: dict = {}  # kind name -> its KindClocks
+        self._clock_offset: timedelta | None = None  # the shared store's clock ahead of this machine's
 
     @property
     def hook(self):
@@ -83,6 +85,18 @@ class Context:
 
         problems = [Problem(path, message) for path, message in check_sla_policy(policy, self.kinds.names())]
         problems += check_department_names(policy)
+        from cstool.core.access import PERMISSIONS, check_directory
+
+        permissions = [*PERMISSIONS, *self.plugin_permissions()]
+        departments = policy.get("departments")
+        names = list(departments) if isinstance(departments, dict) else []
+        problems += check_directory(policy.data, names, permissions)
+        from cstool.core.retention import retention_days
+
+        try:
+            retention_days(policy)
+        except PolicyError as exc:
+            problems.append(Problem(("privacy", "retain_closed_days"), str(exc)))
         # With every plugin loaded an unread key is a mistake; with one blocked or broken it
         # may be that plugin's, so only a near miss of a known key (a typo) is refused then.
         everyone = not self.host.failures and not self.host.blocked
@@ -115,10 +129,94 @@ class Context:
         return KindRegistry(kinds)
 
     @cached_property
+    def directory(self):
+        """The staff directory and roles of the policy (``[people]``, ``[roles]``)."""
+        from cstool.core.access import Directory
+
+        return Directory(self.policy.get("people"), self.policy.get("roles"), self.plugin_permissions())
+
+    def plugin_permissions(self) -> dict[str, str]:
+        """The permissions the loaded plugins declare (``cstool_permissions``), with what each allows."""
+        from cstool.core.access import PERMISSIONS
+
+        declared: dict[str, str] = {}
+        for found in self.hook.cstool_permissions():
+            declared.update({name: text for name, text in (found or {}).items() if name not in PERMISSIONS})
+        return declared
+
+    @cached_property
+    def login_person(self):
+        """Who is at this command: the store's login (the OS user on a folder, the database
+        role on PostgreSQL) as the directory names them."""
+        login, owner = self.store.login()
+        person = self.directory.person_for_login(login, owner)
+        if not person.listed:
+            self._tell_unlisted_once(login)
+        return person
+
+    @cached_property
+    def person(self):
+        """Who events are written by: the login's person, or whom ``--as`` (CSTOOL_USER)
+        names when the login's role may act for others."""
+        from cstool.core.access import Person
+
+        me = self.login_person
+        asked = self._asked_user
+        if asked is None or asked == me.key or asked in me.logins:
+            return me
+        if not self.directory.may(me, "act_for_others"):
+            raise self.directory.refusal(
+                me, "act_for_others", _("act as {asked} (--as or CSTOOL_USER)").format(asked=asked)
+            )
+        if not self.directory:  # a workspace of one: names are labels, the owner acts under any
+            return Person(asked, me.role, logins=(asked,))
+        return self.directory.find(asked) or Person(asked, "agent", logins=(asked,), listed=False)
+
+    @property
     def user(self) -> str:
-        """Who is written into events: ``--as`` (or CSTOOL_USER, else the login name); on a
-        shared store, the store decides (the database user, unless allowed to act for others)."""
-        return self.store.acting_user(self._asked_user)
+        """The name written into events: the acting person's."""
+        return self.person.key
+
+    def may(self, permission: str) -> bool:
+        """Whether the acting person's role holds ``permission`` (one of ``cstool roles``)."""
+        return self.directory.may(self.person, permission)
+
+    def require(self, permission: str, doing: str | None = None) -> None:
+        """Refuse, naming ``permission`` and who holds it, unless the acting person may."""
+        if not self.may(permission):
+            raise self.directory.refusal(self.person, permission, doing)
+
+    def require_for_record(self, record: Mapping[str, Any]) -> None:
+        """A change to ``record``: one of another department needs ``other_departments``."""
+        department = record.get("department")
+        if department and department != self.person.department and not self.may("other_departments"):
+            raise self.directory.refusal(
+                self.person,
+                "other_departments",
+                _("change {id} of {department}").format(id=record.get("id"), department=self.shown(department)),
+            )
+
+    def _tell_unlisted_once(self, login: str) -> None:
+        """A login the directory does not name is told once (per workspace, in their own
+        home) that they work as an agent of no department."""
+        import hashlib
+
+        from cstool.core.resources import user_state_dir
+
+        marker = user_state_dir() / ("unlisted-" + hashlib.sha256(str(self.workspace.root).encode()).hexdigest()[:16])
+        if marker.exists():
+            return
+        self.warn(
+            _(
+                "{login} is not in the staff directory ([people] of policy.toml): you work as an agent of no "
+                "department until an administrator adds you"
+            ).format(login=login)
+        )
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
 
     @property
     def store_url(self) -> str | None:
@@ -257,6 +355,20 @@ class Context:
         return self.policy.timezone
 
     def now(self) -> datetime:
+        """Now in the workspace's zone: on a store that keeps time (PostgreSQL), the server's
+        clock, read once a command and carried on by this machine's; the tests' fixed instant
+        under the tests."""
+        from cstool.core.timeutil import test_now
+
+        if test_now() is None and self.store_url is not None:
+            from cstool.stores.base import KeepsTime
+
+            if self._clock_offset is None:
+                store = self.store
+                self._clock_offset = (
+                    store.server_now() - datetime.now(UTC) if isinstance(store, KeepsTime) else timedelta(0)
+                )
+            return (datetime.now(UTC) + self._clock_offset).astimezone(self.tz).replace(microsecond=0)
         return now_in(self.tz)
 
     @cached_property

@@ -81,6 +81,40 @@ def _by_staff(app, record: dict, rng: random.Random) -> None:
             entry["by"] = record.get("owner") or actor
 
 
+def demo_directory(departments: dict[str, Any], administrator_login: str) -> str:
+    """The demo's staff directory as policy.toml text: each department's manager,
+    supervisor and members in their roles, an auditor, and whoever ran ``cstool demo`` as
+    its administrator (管理员), so that every role can be tried with ``--as``."""
+    import json
+
+    lines = [
+        "",
+        "# ---- 员工名录 staff directory (cstool demo) -----------------------------------------",
+        "# Who works here, their logins (OS users; database roles on PostgreSQL), department",
+        "# and role; `cstool roles` shows what each role may do.",
+    ]
+
+    def person(name: str, role: str, department: str | None = None, logins: tuple[str, ...] = ()) -> None:
+        lines.append(f"[people.{json.dumps(name, ensure_ascii=False)}]")
+        if logins:
+            lines.append("logins = " + json.dumps(list(logins), ensure_ascii=False))
+        if department:
+            lines.append(f'department = "{department}"')
+        lines.extend([f'role = "{role}"', ""])
+
+    person("管理员", "administrator", logins=(administrator_login,))
+    person("审计员", "auditor")
+    named = {"管理员", "审计员"}
+    for key, department in departments.items():
+        staff = [(department.get("manager"), "manager"), (department.get("supervisor"), "supervisor")]
+        staff += [(member, "agent") for member in department.get("members") or []]
+        for name, role in staff:
+            if name and name not in named:
+                named.add(name)
+                person(name, role, key)
+    return "\n".join(lines)
+
+
 def _resolved(value: Any, made: dict[str, list[dict]]) -> Any:
     if not isinstance(value, DemoLink):
         return value

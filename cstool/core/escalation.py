@@ -12,6 +12,7 @@ from datetime import datetime
 
 from cstool.core.records import event
 from cstool.core.timeutil import format_datetime
+from cstool.core.trail import seal
 from cstool.stores.base import EVERYTHING, SharedState
 
 PENDING = "notices-pending"  # the store's shared value of notices not yet taken by every notifier
@@ -74,7 +75,8 @@ def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
         with app.store.transaction(kind.name) as tx:
             changed, batch = [], []
             for record_id, _ in pending:
-                record = copy.deepcopy(tx.get(record_id))
+                stored = tx.get(record_id)
+                record = copy.deepcopy(stored)
                 actions = actions_for(app, record, now)  # again, inside the lock: another run may have written
                 for action in actions:
                     record["events"].append(
@@ -89,6 +91,7 @@ def escalate(app, now: datetime, dry_run: bool) -> list[dict]:
                         )
                     )
                 if actions:
+                    seal(record, stored)
                     changed.append(record)
                     batch += actions
             # the notices are kept before the events that remember their levels are written

@@ -23,6 +23,7 @@ from cstool.core.fields import is_blank
 from cstool.core.i18n import _
 from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
+from cstool.core.trail import seal
 
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options", "events")
 MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
@@ -708,6 +709,7 @@ def apply_import(
                 if changed is None:
                     outcome.duplicates += 1
                 else:
+                    seal(changed, stored[external])
                     updates.append(changed)
             else:
                 outcome.duplicates += 1
@@ -737,6 +739,7 @@ def apply_import(
         if tally(new, updates) and (new or updates):
             for record in new:
                 record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
+                seal(record)
             tx.insert(new)
             tx.replace(updates)
             outcome.written = True

@@ -235,6 +235,9 @@ CORE_KEYS = (
     "reports.compliance_target_pct",
     "reports.send",
     "names",
+    "people",
+    "roles",
+    "privacy.retain_closed_days",
 )
 
 

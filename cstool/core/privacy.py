@@ -1,4 +1,5 @@
-"""Masking personal data on output (客户信息保密): 13812341234 → 138****1234."""
+"""Personal data (客户信息保密): masked on output (13812341234 → 138****1234), erased on
+request or at the end of retention, and the records that hold one person's."""
 
 from __future__ import annotations
 
@@ -57,3 +58,83 @@ def _masked_changes(entry: dict, types: dict[str, str]) -> dict:
         for name, values in changes.items()
     }
     return {**entry, "changes": masked}
+
+
+# ---- erasing -----------------------------------------------------------------------
+
+
+def _holds_any(value, secrets: list[str]) -> bool:
+    if isinstance(value, list):
+        return any(_holds_any(item, secrets) for item in value)
+    return isinstance(value, str) and any(secret in value for secret in secrets)
+
+
+def _cleared(value, secrets: list[str]):
+    """``value`` (free text, or a list of it) with each secret replaced by [erased]."""
+    if isinstance(value, list):
+        return [_cleared(item, secrets) for item in value]
+    for secret in secrets:
+        value = value.replace(secret, "[erased]")
+    return value
+
+
+def erase_personal(kind, record: dict, secrets: list[str], marker: str = "[erased]") -> list[str]:
+    """Blank the record's personal fields and their values in its trail, and every one of the
+    customer's ``secrets`` (name, phone, …) in its free text: the names of what was erased.
+    A required text field keeps ``marker``, so the record stays valid and says why."""
+    erased = []
+    for field in kind.fields:
+        value = record.get(field.name)
+        if field.personal:
+            blank = marker if field.required and field.type == "text" else None
+            if value not in (None, "", blank):
+                erased.append(field.name)
+                record[field.name] = blank  # a required text keeps a marker, so the record stays valid and says why
+        elif _holds_any(value, secrets):
+            record[field.name] = _cleared(value, secrets)
+            erased.append(field.name)
+    personal = {f.name for f in kind.fields if f.personal}
+    for entry in record["events"]:
+        for name, values in (entry.get("changes") or {}).items():
+            if (name in personal or _holds_any(values, secrets)) and values != ["[erased]", "[erased]"]:
+                entry["changes"][name] = ["[erased]", "[erased]"]
+                erased.append(name)
+        for key in ("note", "reason"):
+            if _holds_any(entry.get(key), secrets):
+                entry[key] = _cleared(entry[key], secrets)
+                erased.append(f"events.{key}")
+    return sorted(set(erased))
+
+
+def linked_to(customer_id: str, records_by_kind: dict[str, list[dict]]) -> set[str]:
+    """The customer and every record linked to it, directly (``customer_id``) or through
+    another linked record (a call about a complaint, a survey of it, a follow-up of the survey)."""
+    linked = {customer_id}
+    while True:
+        more = {
+            record["id"]
+            for records in records_by_kind.values()
+            for record in records
+            if record.get("id") not in linked
+            and any(isinstance(value, str) and value in linked for key, value in record.items() if key != "id")
+        }
+        if not more:
+            return linked
+        linked |= more
+
+
+def personal_values(kinds, records_by_kind, linked: set[str], marker: str = "[erased]") -> list[str]:
+    """Every personal value the linked records hold or held (in their trails' changes), longest
+    first, so that free text copying one of them can be cleared of it too."""
+    found = set()
+    for name, records in records_by_kind.items():
+        personal = {f.name for f in kinds[name].fields if f.personal}
+        for record in records:
+            if record["id"] not in linked:
+                continue
+            found |= {str(record[n]) for n in personal if record.get(n) not in (None, "")}
+            for entry in record.get("events", []):
+                for field, values in (entry.get("changes") or {}).items():
+                    if field in personal:
+                        found |= {str(v) for v in values if v not in (None, "")}
+    return sorted((v for v in found - {marker, "[erased]"} if len(v) >= 2), key=len, reverse=True)

@@ -19,6 +19,7 @@ from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _, language
 from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
 from cstool.core.timeutil import format_datetime, stored_instant
+from cstool.core.trail import seal
 from cstool.core.undo import remember, undone
 from cstool.stores.base import EVERYTHING, retrying
 
@@ -493,6 +494,7 @@ class RecordBook:
             with self.app.store.transaction(kind.name) as tx:
                 for record in records:
                     record["id"] = tx.new_id(kind.prefix, self.day_of(record["created_at"]))
+                    seal(record)
                 tx.insert(records)
 
         retrying(store)
@@ -538,6 +540,7 @@ class RecordBook:
                 stored = tx.get(record_id.upper())
                 if stored is None:
                     raise NotFound(_("no record {record_id}").format(record_id=record_id))
+                self.app.require_for_record(stored)
                 record = copy.deepcopy(stored)
                 if at is None:  # now, or the latest event when the clock reads earlier: in order, never refused
                     when = self._not_before_the_trail(record, now)
@@ -547,6 +550,7 @@ class RecordBook:
                 first_new = len(record["events"])
                 apply(kind, record, format_datetime(when))
                 remember(stored, record, first_new, [f.name for f in kind.fields if f.personal])
+                seal(record, stored)
                 tx.replace([record])
             return record
 
@@ -575,6 +579,9 @@ class RecordBook:
                 changed = rewrite(current, when)
                 for name in kind_names:
                     if changed.get(name):
+                        before = {record["id"]: record for record in current[name]}
+                        for record in changed[name]:
+                            seal(record, before.get(record["id"]))
                         with store.transaction(name) as tx:
                             tx.replace(changed[name])
                 return changed
@@ -736,6 +743,10 @@ class RecordBook:
 
         def apply(kind: Kind, record: dict, when: str) -> None:
             void = next(s for s in kind.statuses if s.phase == "void")
+            if record.get("owner") not in (None, self.app.user):
+                self.app.require(
+                    "void_others", _("void {id}, which {owner} owns").format(id=record["id"], owner=record["owner"])
+                )
             if record["status"] == void.name:
                 raise CstoolError(_("{id} is void already").format(id=record["id"]))
             record["events"].append(
@@ -759,7 +770,8 @@ class RecordBook:
         taken: list[dict] = []
 
         def apply(kind: Kind, record: dict, when: str) -> None:
-            restored, removed = undone(record, self.app.user, [f.name for f in kind.fields if f.personal])
+            personal = [f.name for f in kind.fields if f.personal]
+            restored, removed = undone(record, self.app.user, personal, self.app.may("undo_others"))
             record.clear()
             record.update(restored)
             record["events"].append(
@@ -827,6 +839,9 @@ class RecordBook:
                         raise NotFound(_("no record {record_id}").format(record_id=record_id))
                     chosen.append(stored)
             changed = self.classify(kind, chosen, at=when, in_place=False)
+            before = {record["id"]: record for record in chosen}
+            for record in changed:
+                seal(record, before[record["id"]])
             tx.replace(changed)
         return changed
 
@@ -863,7 +878,10 @@ class RecordBook:
 
     def record_reveal(self, kind: Kind, ids: list[str], fields: list[str], via: str | None = None) -> None:
         """Write who saw personal data unmasked, and when, into each record's trail. ``via``
-        names a lookup that confirmed a value without showing it (``--where phone=…``)."""
+        names a lookup that confirmed a value without showing it (``--where phone=…``); a
+        reveal itself needs the permission ``reveal``."""
+        if via is None:
+            self.app.require("reveal")
         when = format_datetime(self.app.now())
         with self.app.store.transaction(kind.name) as tx:
             revealed = []
@@ -872,6 +890,10 @@ class RecordBook:
                 if stored is None:
                     continue
                 record = dict(stored)
-                record["events"] = [*stored["events"], event("revealed", when, self.app.user, fields=fields, via=via)]
+                record["events"] = [
+                    *stored["events"],
+                    event("revealed", when, self.app.user, fields=fields, via=via, command=self.app.command),
+                ]
+                seal(record, stored)
                 revealed.append(record)
             tx.replace(revealed)

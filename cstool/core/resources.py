@@ -28,3 +28,12 @@ def default_policy_path() -> Path:
 
 def templates_dir() -> Path:
     return bundled_root() / "templates"
+
+
+def user_state_dir() -> Path:
+    """This person's own cstool state (what they have been told), never in a shared workspace:
+    ``$XDG_STATE_HOME/cstool``, else ``~/.local/state/cstool``."""
+    import os
+
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "cstool"

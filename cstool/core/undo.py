@@ -19,7 +19,7 @@ from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 
 UNDO = "undo"
-NOT_VALUES = ("events", "updated_at")
+NOT_VALUES = ("events", "updated_at", "trail")
 CHANGES_NOTHING = ("revealed",)
 
 
@@ -34,9 +34,10 @@ def remember(before: Mapping[str, Any], record: dict, first_new: int, personal: 
     new[0][UNDO] = {"events": len(new), "values": values, **({"added": added} if added else {})}
 
 
-def undone(record: dict, user: str, personal: Collection[str]) -> tuple[dict, list[dict]]:
+def undone(record: dict, user: str, personal: Collection[str], others_allowed: bool = False) -> tuple[dict, list[dict]]:
     """``record`` with its last change taken back, and the events taken out; a clear
-    refusal when there is none, it is someone else's, or something happened since."""
+    refusal when there is none, it is someone else's (unless ``others_allowed``: the
+    permission ``undo_others``), or something happened since."""
     events = record.get("events") or []
     last = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("type") not in CHANGES_NOTHING), None)
     start = next((i for i in range(len(events) - 1, -1, -1) if UNDO in events[i]), None)
@@ -51,7 +52,7 @@ def undone(record: dict, user: str, personal: Collection[str]) -> tuple[dict, li
             )
         )
     others = {item.get("by") for item in taken} - {user}
-    if others:
+    if others and not others_allowed:
         raise CstoolError(
             _("{id}: its last change was made by {by}; only your own last change can be undone").format(
                 id=record["id"], by=", ".join(sorted(map(str, others)))

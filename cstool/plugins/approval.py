@@ -169,6 +169,8 @@ def cstool_commands(cli):
         show_record(app, app.kinds.get(KIND), record, fmt)
 
     def decide(app, record_id, decision, note):
+        app.require("approve")
+
         def apply(kind, record, when):
             allowed, department = deciders(app.policy, record), record.get("department")
             if app.user not in allowed:

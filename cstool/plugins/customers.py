@@ -262,82 +262,6 @@ def cstool_check_policy(policy):
 # ---- commands ---------------------------------------------------------------------
 
 
-def _holds_any(value, secrets: list[str]) -> bool:
-    if isinstance(value, list):
-        return any(_holds_any(item, secrets) for item in value)
-    return isinstance(value, str) and any(secret in value for secret in secrets)
-
-
-def _cleared(value, secrets: list[str]):
-    """``value`` (free text, or a list of it) with each secret replaced by [erased]."""
-    if isinstance(value, list):
-        return [_cleared(item, secrets) for item in value]
-    for secret in secrets:
-        value = value.replace(secret, "[erased]")
-    return value
-
-
-def _erase(kind, record: dict, secrets: list[str]) -> list[str]:
-    """Blank the record's personal fields and their values in its trail, and every one of the
-    customer's ``secrets`` (name, phone, …) in its free text: the names of what was erased."""
-    erased = []
-    for field in kind.fields:
-        value = record.get(field.name)
-        if field.personal:
-            blank = ERASED if field.required and field.type == "text" else None
-            if value not in (None, "", blank):
-                erased.append(field.name)
-                record[field.name] = blank  # a required text keeps a marker, so the record stays valid and says why
-        elif _holds_any(value, secrets):
-            record[field.name] = _cleared(value, secrets)
-            erased.append(field.name)
-    personal = {f.name for f in kind.fields if f.personal}
-    for entry in record["events"]:
-        for name, values in (entry.get("changes") or {}).items():
-            if (name in personal or _holds_any(values, secrets)) and values != ["[erased]", "[erased]"]:
-                entry["changes"][name] = ["[erased]", "[erased]"]
-                erased.append(name)
-        for key in ("note", "reason"):
-            if _holds_any(entry.get(key), secrets):
-                entry[key] = _cleared(entry[key], secrets)
-                erased.append(f"events.{key}")
-    return sorted(set(erased))
-
-
-def linked_to(customer_id: str, records_by_kind: dict[str, list[dict]]) -> set[str]:
-    """The customer and every record linked to it, directly (``customer_id``) or through
-    another linked record (a call about a complaint, a survey of it, a follow-up of the survey)."""
-    linked = {customer_id}
-    while True:
-        more = {
-            record["id"]
-            for records in records_by_kind.values()
-            for record in records
-            if record.get("id") not in linked
-            and any(isinstance(value, str) and value in linked for key, value in record.items() if key != "id")
-        }
-        if not more:
-            return linked
-        linked |= more
-
-
-def _personal_values(kinds, records_by_kind, linked: set[str]) -> list[str]:
-    """Every personal value the linked records hold or held (in their trails' changes), longest
-    first, so that free text copying one of them can be cleared of it too."""
-    found = set()
-    for name, records in records_by_kind.items():
-        personal = {f.name for f in kinds[name].fields if f.personal}
-        for record in records:
-            if record["id"] not in linked:
-                continue
-            found |= {str(record[n]) for n in personal if record.get(n) not in (None, "")}
-            for entry in record.get("events", []):
-                for field, values in (entry.get("changes") or {}).items():
-                    if field in personal:
-                        found |= {str(v) for v in values if v not in (None, "")}
-    return sorted((v for v in found - {ERASED, "[erased]"} if len(v) >= 2), key=len, reverse=True)
-
-
 def erase_customer(app, customer_id: str, reason: str) -> int | None:
     """Erase a customer's personal data from every record linked to it, and the customer's
     own values from those records' free text, holding every kind's lock throughout. The
@@ -347,8 +271,8 @@ def erase_customer(app, customer_id: str, reason: str) -> int | None:
     order = sorted(kinds, key=lambda n: n == KIND)  # the customer's own kind written last
 
     def erase(records_by_kind: dict[str, list[dict]], when: str) -> dict[str, list[dict]]:
-        linked = linked_to(customer_id, records_by_kind)
-        secrets = _personal_values(kinds, records_by_kind, linked)
+        linked = api.linked_to(customer_id, records_by_kind)
+        secrets = api.personal_values(kinds, records_by_kind, linked)
         why = f"customer {customer_id} deregistered: {reason}"
         changed: dict[str, list[dict]] = {}
         for name in order:
@@ -357,7 +281,7 @@ def erase_customer(app, customer_id: str, reason: str) -> int | None:
                 if stored["id"] not in linked:
                     continue
                 record = copy.deepcopy(stored)
-                erased = _erase(kind, record, secrets)
+                erased = api.erase_personal(kind, record, secrets, ERASED)
                 finishing = record["id"] == customer_id and record["status"] != "deregistered"
                 if not erased and not finishing:
                     continue
@@ -442,6 +366,7 @@ def cstool_commands(cli):
     @click.pass_obj
     def deregister(app, record_id, reason):
         """客户注销: erase the customer's personal data everywhere; keep figures and links."""
+        app.require("deregister")
         kind, customer = app.book.get(record_id)
         if kind.name != KIND:
             raise api.CstoolError(_("{record_id} is not a customer").format(record_id=record_id))
@@ -453,6 +378,41 @@ def cstool_commands(cli):
                 record_id=record_id, touched=touched
             )
         )
+
+    @customers_group.command("data")
+    @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
+    @click.option("--output", "output", required=True, metavar="FILE", help="The JSON file to write.")
+    @click.option("--force", is_flag=True, help="Replace FILE when it exists.")
+    @click.pass_obj
+    def data(app, record_id, output, force):
+        """Everything held about one customer, unmasked, with every trail (个人信息查阅复制,
+        PIPL Art. 45): the customer's record and each record linked to it. The request is
+        written into each record's trail, so `cstool audit who-saw` lists it."""
+        from pathlib import Path
+
+        import orjson
+
+        app.require("reveal", _("copy a customer's personal data (customers data)"))
+        app.require("export", _("copy a customer's personal data (customers data)"))
+        kind, customer = app.book.get(record_id)
+        if kind.name != KIND:
+            raise api.CstoolError(_("{record_id} is not a customer").format(record_id=record_id))
+        by_kind = {k.name: app.store.records(k.name) for k in app.kinds}
+        linked = api.linked_to(customer["id"], by_kind)
+        held = {name: [r for r in records if r["id"] in linked] for name, records in by_kind.items()}
+        payload = {
+            "customer": customer["id"],
+            "written_at": api.format_datetime(app.now()),
+            "written_by": app.user,
+            "records": {name: records for name, records in held.items() if records},
+        }
+        for name, records in held.items():  # the access is on record before the data leaves
+            personal = [f.name for f in app.kinds.get(name).fields if f.personal]
+            if records and personal:
+                app.book.record_reveal(app.kinds.get(name), [r["id"] for r in records], personal, via="data request")
+        api.write_new_file(Path(output), orjson.dumps(payload, option=orjson.OPT_INDENT_2), replace=force)
+        count = sum(len(records) for records in held.values())
+        click.echo(_("{id}: {count} records written to {output}").format(id=customer["id"], count=count, output=output))
 
     @customers_group.command("regrade")
     @click.pass_obj

@@ -108,9 +108,11 @@ class RecordStore(Protocol):
         """Hold several kinds against other writers (taken in the order of their names),
         for a change that reads one kind and writes others; transactions inside join it."""
 
-    def acting_user(self, asked: str | None) -> str:
-        """Who is written into events when ``asked`` (``--as``, may be None) asks to be:
-        a shared store answers with its own user and refuses a name it may not act for."""
+    def login(self) -> tuple[str, bool]:
+        """Who is at this command as the store knows them, and whether they own the store
+        (its administrator while the staff directory names nobody): the folder's OS login
+        and whether it owns the folder; a database's role and whether it is a superuser
+        or a member of ``cstool_administrator``."""
 
     def shared_state(self, name: str) -> AbstractContextManager[SharedState]:
         """Hold the shared value ``name`` (the notices ``escalate`` keeps until every
@@ -170,6 +172,14 @@ class CountsClocks(Protocol):
     def clock_tally(
         self, kind: str, selection: Selection, fingerprint: str, now: datetime, by: str, default: str
     ) -> tuple[dict, Iterator[dict]]: ...
+
+
+@runtime_checkable
+class KeepsTime(Protocol):
+    """A store shared by desks whose clock is the one every event is stamped by (the
+    database server's): a desk whose own clock is wrong still writes the right time."""
+
+    def server_now(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -310,12 +320,22 @@ def check_store_setting(url: str) -> str | None:
 
 
 def login_name() -> str:
-    import getpass
+    """The name of the account this process runs as. Read from the account database by
+    the effective user id, never from LOGNAME or USER, which anyone can set to a
+    colleague's name."""
+    import os
 
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "staff"
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):  # no account entry in some containers; Windows
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except Exception:
+            return "staff"
 
 
 Result = TypeVar("Result")

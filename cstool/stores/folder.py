@@ -489,9 +489,13 @@ class FolderStore:
         db = TinyDB(storage=make_storage)
         return FileTransaction(kind, db, storage_holder[0])
 
-    def acting_user(self, asked: str | None) -> str:
-        """A folder knows no users: whoever ``--as`` names, else the login name."""
-        return asked or login_name()
+    def login(self) -> tuple[str, bool]:
+        """The OS login, and whether it owns the workspace folder."""
+        try:
+            owner = self.root.stat().st_uid == os.geteuid()
+        except OSError:
+            owner = False
+        return login_name(), owner
 
     # ---- what the desks share besides records: files in the workspace folder ---------
 

@@ -29,7 +29,7 @@ LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and
 STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
 LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
 SCHEMA_LOCK = 0
-ACT_FOR_OTHERS_ROLE = "cstool_act_for_others"
+ADMINISTRATOR_ROLE = "cstool_administrator"  # its members administer a store without a staff directory
 RETRIED_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
 
 SCHEMA: tuple[str, ...] = (
@@ -295,21 +295,19 @@ class PostgresStore:
 
     # ---- who is writing --------------------------------------------------------------
 
-    def acting_user(self, asked: str | None) -> str:
+    def login(self) -> tuple[str, bool]:
         with self._errors():
-            user, may_act = self.conn.execute(
+            user, owner = self.conn.execute(
                 "SELECT current_user::text, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR EXISTS "
                 "(SELECT 1 FROM pg_roles r WHERE r.rolname = %s AND pg_has_role(current_user, r.oid, 'member'))",
-                (ACT_FOR_OTHERS_ROLE,),
+                (ADMINISTRATOR_ROLE,),
             ).fetchone()
-        if asked is None or asked == user or may_act:
-            return asked or user
-        raise api.StoreError(
-            _(
-                "--as {asked}: the store records who did what as its database user {user}, who may not act for "
-                "others (an administrator grants that with: GRANT {role} TO {user})"
-            ).format(asked=asked, user=user, role=ACT_FOR_OTHERS_ROLE)
-        )
+        return user, bool(owner)
+
+    def server_now(self):
+        """The server's clock: every desk's events are stamped by one clock."""
+        with self._errors():
+            return self.conn.execute("SELECT clock_timestamp()").fetchone()[0]
 
     # ---- reading ---------------------------------------------------------------------
 
