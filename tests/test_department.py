@@ -275,3 +275,109 @@ def test_purge_anonymises_closed_records_past_retention_and_figures_stay(demo):
     case = orjson.loads(cstool("show", planned["complaint"][0], "--reveal", "--format", "json").stdout)
     assert case["contact_phone"] is None and case["events"][-2]["type"] == "purged"
     assert cstool("audit", "verify").returncode == 0
+
+
+# ---- what the database enforces ------------------------------------------------------------
+
+
+@pytest.fixture
+def clerk(workspace, ws_cli, pg_url, monkeypatch):
+    """A database role the directory names 小李 (an agent of customer service), granted
+    with `store grant`; yields (its URL, a connection as it)."""
+    import psycopg
+
+    monkeypatch.setenv("CSTOOL_STORE_URL", pg_url)
+    name = f"clerk_{uuid.uuid4().hex[:8]}"
+    add_directory(workspace, admins=("postgres",))
+    policy = workspace / "policy.toml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace('logins = ["xiaoli"]', f'logins = ["{name}"]'))
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {name} LOGIN")
+        try:
+            granted = ws_cli("store", "grant", name)
+            assert granted.exit_code == 0, granted.stderr
+            assert "agent of Customer service" in granted.stdout
+            url = pg_url.replace("postgres@", f"{name}@")
+            with psycopg.connect(url, autocommit=True) as conn:
+                yield url, conn
+        finally:
+            admin.execute(f"DROP OWNED BY {name}")
+            admin.execute(f"DROP ROLE {name}")
+
+
+def test_a_clerk_works_through_cstool_but_cannot_rewrite_history_in_psql(workspace, ws_cli, clerk):
+    import psycopg
+
+    url, conn = clerk
+    as_clerk = {"CSTOOL_STORE_URL": url, "CSTOOL_USER": ""}
+
+    def cstool(*args):
+        return run_process("--workspace", workspace, "--no-input", *args, env=as_clerk)
+
+    made = cstool("record", "complaint", *complaint_args(), "--format", "json")
+    assert made.returncode == 0, made.stderr
+    rid = orjson.loads(made.stdout)["id"]
+    for args in (("respond", rid, "--note", "已致电"), ("update", rid, "--set", "severity=major"), ("undo", rid)):
+        done = cstool(*args)
+        assert done.returncode == 0, (args, done.stderr)
+    assert ws_cli("audit", "verify").exit_code == 0
+
+    forbidden = [
+        (
+            "UPDATE cstool_records SET doc = jsonb_set(doc::jsonb, '{events,0,by}', '\"x\"')::json WHERE id = %s",
+            "trail",
+        ),
+        ("UPDATE cstool_records SET doc = jsonb_set(doc::jsonb, '{events}', '[]')::json WHERE id = %s", "trail"),
+        ("UPDATE cstool_records SET kind = 'aftersales' WHERE id = %s", "kind"),
+        ("DELETE FROM cstool_records WHERE id = %s", "delete"),
+        ("UPDATE cstool_sequences SET last = 0 WHERE kind = 'complaint' AND %s::text IS NOT NULL", "sequence"),
+        ("DELETE FROM cstool_sequences WHERE %s::text IS NOT NULL", "sequence"),
+        ("DELETE FROM cstool_log WHERE %s::text IS NOT NULL", "log"),
+    ]
+    for statement, what in forbidden:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement, (rid,))
+    appended = conn.execute(  # appending is what cstool does too: allowed
+        "UPDATE cstool_records SET doc = jsonb_set(doc::jsonb, '{events}', (doc::jsonb -> 'events') || "
+        '\'[{"at": "2026-12-01T10:00:00+08:00", "by": "x", "type": "note"}]\')::json WHERE id = %s',
+        (rid,),
+    )
+    assert appended.rowcount == 1
+    found = {p["id"]: p["problem"] for p in ws_cli("audit", "verify", "--format", "json").json()["problems"]}
+    assert found == {rid: "count"}  # and audit verify names the event cstool did not write
+
+
+def test_own_department_only_hides_other_departments_rows_from_a_clerk_s_select(workspace, ws_cli, clerk):
+    url, conn = clerk
+    ours = recorded(ws_cli)
+    theirs = recorded(ws_cli, department="after_sales")
+    seen = lambda: {row[0] for row in conn.execute("SELECT id FROM cstool_records")}  # noqa: E731
+    assert seen() == {ours, theirs}
+    assert ws_cli("policy", "set", "privacy.own_department_only", "true").exit_code == 0
+    clerk_name = url.split("//")[1].split("@")[0]
+    assert ws_cli("store", "grant", clerk_name).exit_code == 0  # applies the policy to the database
+    assert seen() == {ours}
+    listed = run_process(
+        "--workspace",
+        workspace,
+        "list",
+        "complaint",
+        "--format",
+        "json",
+        env={"CSTOOL_STORE_URL": url, "CSTOOL_USER": ""},
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert {r["id"] for r in orjson.loads(listed.stdout)["records"]} == {ours}
+
+
+def test_own_department_only_on_the_folder_store(ws_cli, workspace):
+    add_directory(workspace)
+    ours, theirs = recorded(ws_cli), recorded(ws_cli, department="after_sales")
+    assert ws_cli("policy", "set", "privacy.own_department_only", "true").exit_code == 0
+    listed = ws_cli("--as", "小陈", "list", "complaint", "--format", "json").json()["records"]
+    assert [r["id"] for r in listed] == [theirs]
+    assert refused(ws_cli("--as", "小陈", "show", ours), "see_other_departments")
+    assert {r["id"] for r in ws_cli("--as", "李主管", "list", "complaint", "--format", "json").json()["records"]} == {
+        ours,
+        theirs,
+    }  # a supervisor sees every department's

@@ -46,7 +46,7 @@ def export_command(app, kind_name, fmt, reveal, output, force):
     if output is not None:
         check_suffix(output)
     columns = export_columns(kind)
-    records = records_for_output(app, kind, list(app.store.stream(kind.name, EVERYTHING)), reveal)
+    records = records_for_output(app, kind, list(app.store.stream(kind.name, app.visible(EVERYTHING))), reveal)
     rows = [export_row(record, columns) for record in records]
     if fmt == "json" and output is None:
         emit_json(rows)

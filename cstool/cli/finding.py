@@ -43,7 +43,7 @@ def search_command(app, text, kind_names, fmt, output, force):
     for kind in kinds:
         text_fields = [f.name for f in kind.fields if f.type == "text" and not f.personal]
         personal = dict(personal_fields(kind))
-        for record in app.store.stream(kind.name, EVERYTHING):
+        for record in app.store.stream(kind.name, app.visible(EVERYTHING)):
             matched = hits(record, text_fields, personal, text)
             if not matched:
                 continue
@@ -132,7 +132,7 @@ def queue_command(app, owner, mine, department, kind_names, fmt, output, force):
     items = []
     for kind in kinds:
         waiting = frozenset(s.name for s in kind.statuses if s.phase in OPEN_PHASES)
-        for record in app.store.stream(kind.name, Selection(statuses=waiting)):
+        for record in app.store.stream(kind.name, app.visible(Selection(statuses=waiting))):
             if (owner and record.get("owner") != owner) or (department and record.get("department") != department):
                 continue
             _calendar, clocks = app.clocks(record, now, detail="due")

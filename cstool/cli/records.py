@@ -90,12 +90,13 @@ def selection(app, kind, statuses, first, last, conditions) -> Selection:
         else:  # an envelope value without choices (a department, a category a rule set): by its name too
             wanted = app.names.id_of(wanted) or wanted
         equals.append((name, wanted))
-    return Selection(
+    wanted = Selection(
         statuses=frozenset(statuses) if statuses is not None else None,
         created_from=datetime.combine(first, time.min, tz) if first else None,
         created_before=datetime.combine(last + timedelta(days=1), time.min, tz) if last else None,
         equals=tuple(equals),
     )
+    return app.visible(wanted)
 
 
 @click.command("list")
@@ -214,6 +215,7 @@ def show_command(app, record_id, fmt, reveal):
     from cstool.core.trail import broken
 
     kind, record = app.book.get(record_id)
+    app.require_to_see(record)
     flaw = broken(record, kind.name)
     if flaw is not None and flaw[0] != "unsealed":
         app.warn(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cstool.core.errors import CstoolError
 from cstool.core.i18n import _
 
 
@@ -57,3 +58,43 @@ def copy_command(app, target):
     for kind, count in copied.items():
         if count:
             click.echo(f"  {kind}: {count}")
+
+
+@store_group.command("grant")
+@click.argument("role", metavar="ROLE")
+@click.option(
+    "--as",
+    "as_role",
+    type=click.Choice(["agent", "supervisor", "manager", "auditor", "administrator"]),
+    help="The cstool role (else the staff directory's for the person whose logins name ROLE).",
+)
+@click.option("--department", metavar="NAME", help="Its department (else the directory's).")
+@click.pass_obj
+def grant_command(app, role, as_role, department):
+    """Give the database role ROLE what its cstool role needs on the shared store, and no
+    more: a clerk appends to trails but cannot edit, delete or reorder them, nor take an id
+    counter back; with [privacy] own_department_only it sees only its department's rows."""
+    from cstool.stores.base import GrantsRoles
+
+    app.require("grant")
+    store = app.store
+    where = store.description
+    if not isinstance(store, GrantsRoles):
+        raise CstoolError(
+            _("the folder store has no database roles: who may read and write it is its files' permissions")
+        )
+    person = app.directory.find(role)
+    as_role = as_role or (person.role if person is not None else None)
+    if as_role is None:
+        raise CstoolError(_("{role} is not in the staff directory: say which role with --as").format(role=role))
+    department = department or (person.department if person is not None else None)
+    if department and department not in (app.policy.get("departments") or {}):
+        raise CstoolError(_("{name!r} is not a department").format(name=department))
+    sees_all = "see_other_departments" in app.directory.roles.get(as_role, frozenset())
+    store.grant(role, as_role, department, sees_all)
+    store.own_department_only(bool(app.policy.get("privacy.own_department_only")))
+    click.echo(
+        _("{role}: {as_role} of {department} on {store}").format(
+            role=role, as_role=as_role, department=app.shown(department) if department else "-", store=where
+        )
+    )

@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, str] = {
     "see_other_departments": N_("see other departments' records"),
     "audit": N_("read the audit reports (audit verify, who-saw) and a customer's data"),
     "purge": N_("anonymise closed records past retention (privacy purge)"),
+    "grant": N_("give database roles their cstool role (store grant)"),
 }
 DEFAULT_ROLES: dict[str, tuple[str, ...]] = {
     "agent": (),

@@ -196,6 +196,28 @@ class Context:
                 _("change {id} of {department}").format(id=record.get("id"), department=self.shown(department)),
             )
 
+    def visible(self, selection):
+        """``selection`` narrowed to the departments the acting person may see: with
+        ``[privacy] own_department_only``, their own (and records of none) unless their role
+        may see others'."""
+        from dataclasses import replace
+
+        if not self.policy.get("privacy.own_department_only") or self.may("see_other_departments"):
+            return selection
+        department = self.person.department
+        return replace(selection, departments=frozenset([department] if department else []))
+
+    def require_to_see(self, record: Mapping[str, Any]) -> None:
+        """Refuse to show a record ``visible`` would leave out."""
+        from cstool.stores.base import EVERYTHING
+
+        if not self.visible(EVERYTHING).keeps(record):
+            raise self.directory.refusal(
+                self.person,
+                "see_other_departments",
+                _("see {id} of {department}").format(id=record.get("id"), department=self.shown(record["department"])),
+            )
+
     def _tell_unlisted_once(self, login: str) -> None:
         """A login the directory does not name is told once (per workspace, in their own
         home) that they work as an agent of no department."""

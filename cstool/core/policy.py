@@ -238,6 +238,7 @@ CORE_KEYS = (
     "people",
     "roles",
     "privacy.retain_closed_days",
+    "privacy.own_department_only",
 )
 
 

@@ -175,6 +175,16 @@ class CountsClocks(Protocol):
 
 
 @runtime_checkable
+class GrantsRoles(Protocol):
+    """A store whose users are the database's roles, which it gives a cstool role's grants
+    (``cstool store grant``) and, when policy says so, shows only their department's rows."""
+
+    def grant(self, role: str, as_role: str, department: str | None, sees_all: bool) -> None: ...
+
+    def own_department_only(self, on: bool) -> None: ...
+
+
+@runtime_checkable
 class KeepsTime(Protocol):
     """A store shared by desks whose clock is the one every event is stamped by (the
     database server's): a desk whose own clock is wrong still writes the right time."""
@@ -192,8 +202,11 @@ class Selection:
     created_before: datetime | None = None  # exclusive
     equals: tuple[tuple[str, str], ...] = field(default=())
     excluded: frozenset[str] = frozenset()  # statuses left out whatever else matches (void)
+    departments: frozenset[str] | None = None  # only these departments' records and those of none
 
     def keeps(self, record: Mapping[str, Any]) -> bool:
+        if self.departments is not None and record.get("department") and record["department"] not in self.departments:
+            return False
         if self.statuses is not None and record.get("status") not in self.statuses:
             return False
         if record.get("status") in self.excluded:

@@ -23,8 +23,9 @@ from typing import Any
 
 from cstool import api
 from cstool.api import _, hookimpl
+from cstool.stores.postgresql_access import GROUPS, GUARDS, group_grants
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and of the schema
 STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
 LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
@@ -82,10 +83,10 @@ SHARED_STATE = (
         PRIMARY KEY (name, pos)
     )""",
 )
-SCHEMA += IN_ROW + SHARED_STATE
+SCHEMA += IN_ROW + SHARED_STATE + GUARDS
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
 # changes apply to rows written afterwards; remembering clocks rewrites clock_key.)
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE, 2: GUARDS}
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
@@ -304,6 +305,39 @@ class PostgresStore:
             ).fetchone()
         return user, bool(owner)
 
+    def grant(self, role: str, as_role: str, department: str | None, sees_all: bool) -> None:
+        """Make the database role ``role`` a member of the group role of ``as_role`` (made
+        with its grants if need be), working on ``department``'s records."""
+        from psycopg import sql
+
+        group = GROUPS[as_role]
+        with self._transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, SCHEMA_LOCK))
+            for name in GROUPS.values():
+                exists = self.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+                if not exists:
+                    self.conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+            schema = self.conn.execute("SELECT current_schema()").fetchone()[0]
+            for statement in group_grants(sql.Identifier(schema).as_string(self.conn)):
+                self.conn.execute(statement)
+            if not self.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                raise api.StoreError(_("there is no database role {role}: create it first").format(role=role))
+            for other in GROUPS.values():
+                if other != group:
+                    self.conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), sql.Identifier(role)))
+            self.conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(role)))
+            self.conn.execute(
+                "INSERT INTO cstool_staff (login, department, sees_all) VALUES (%s, %s, %s) ON CONFLICT (login) "
+                "DO UPDATE SET department = excluded.department, sees_all = excluded.sees_all",
+                (role, department, sees_all),
+            )
+
+    def own_department_only(self, on: bool) -> None:
+        """Turn row-level security on the records on or off (policy ``[privacy] own_department_only``)."""
+        with self._transaction():
+            state = "ENABLE" if on else "DISABLE"
+            self.conn.execute(f"ALTER TABLE cstool_records {state} ROW LEVEL SECURITY")
+
     def server_now(self):
         """The server's clock: every desk's events are stamped by one clock."""
         with self._errors():
@@ -342,6 +376,9 @@ class PostgresStore:
         if selection.created_before is not None:
             sql.append("created_at < %s")
             params.append(selection.created_before)
+        if selection.departments is not None:
+            sql.append("(coalesce(facets->>'department', '') = '' OR facets->>'department' = ANY(%s))")
+            params.append(sorted(selection.departments))
         facets = self.facets.get(kind, ())
         for name, wanted in selection.equals:
             if wanted:
