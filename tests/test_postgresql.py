@@ -249,7 +249,7 @@ def test_the_sla_report_counted_in_the_database_is_the_folder_s_to_the_byte(tmp_
     demo = tmp_path / "demo"
     assert run_process("demo", demo).returncode == 0
     assert run_process("--workspace", demo, "store", "copy", "--to", pg_url).returncode == 0
-    on_pg = {"CSTOOL_STORE_URL": pg_url}
+    on_pg = {"CSTOOL_STORE_URL": pg_url, "CSTOOL_USER": ""}  # the database role, not in the demo's directory
     for by in ("kind", "priority", "department", "owner"):
         for now in ("now", "now-24h", "now-720h"):  # the demo is built around the test's now
             args = ("--workspace", demo, "report", "sla", "--by", by, "--now", now, "--format", "json")
@@ -304,7 +304,7 @@ def test_a_store_of_schema_version_1_is_brought_up_to_date_by_the_next_command(w
     pg.execute("DROP TABLE cstool_state, cstool_log")  # as a store made before the shared notices and outbox
     pg.execute("UPDATE cstool_schema SET version = 1")
     assert ws_cli("list", "complaint", "--format", "json").json()["count"] == 1
-    assert pg.execute("SELECT version FROM cstool_schema").fetchall() == [(2,)]
+    assert pg.execute("SELECT version FROM cstool_schema").fetchall() == [(3,)]
     escalated = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
     assert escalated["delivered"] == len(escalated["actions"]) > 0
     assert pg.execute("SELECT count(*) FROM cstool_log WHERE name = 'outbox'").fetchone()[0] == escalated["delivered"]

@@ -22,6 +22,7 @@ from cstool.core.policy import (
     check_department_names,
     check_keys,
     load_policy,
+    read_text,
 )
 from cstool.core.timeutil import now_in
 from cstool.core.workspace import Workspace, open_workspace
@@ -54,7 +55,10 @@ class Context:
         self.command: str | None = None  # the command running (named in the access records it writes)
         self.warnings: list[str] = []  # for the person at the end of the command (the CLI prints them)
         self._clocks: dict = {}  # kind name -> its KindClocks
-        self._clock_offset: timedelta | None = None  # the shared store's clock ahead of this machine's
+        self._clock_offset: timedelta | None = None
+        self.policy_version: int | None = (
+            None  # the shared store's version in force, if any  # the shared store's clock ahead of this machine's
+        )
 
     @property
     def hook(self):
@@ -65,11 +69,29 @@ class Context:
         return open_workspace(self.workspace_path)
 
     @cached_property
-    def policy(self) -> Policy:
-        """The workspace's policy, checked: parsed once a command (the caller may hand it in)."""
+    def local_policy(self) -> Policy:
+        """This desk's policy.toml, parsed once a command (the caller may hand it in), unchecked."""
         policy = self._parsed_policy
         if policy is None or policy.path != self.workspace.policy_path:
             policy = load_policy(self.workspace.policy_path)
+        return policy
+
+    @cached_property
+    def policy(self) -> Policy:
+        """The policy in force, checked: on a shared store the department's current version
+        (with this desk's personal keys, ``policy_history.PERSONAL_KEYS``), else policy.toml."""
+        policy = self.local_policy
+        if self.store_url is not None:
+            from cstool.core import policy_history
+
+            shared = policy_history.current(self.store)
+            if shared is not None:
+                self.policy_version = shared["version"]
+                where = Path(
+                    _("policy v{version} of {store}").format(version=shared["version"], store=self.store.description)
+                )
+                data = policy_history.with_personal(read_text(where, shared["text"]), policy.data)
+                policy = Policy(where, shared["text"], data)
         problems = self.check_policy(policy)
         if self._lang is None:
             set_language(policy.language)
@@ -246,7 +268,7 @@ class Context:
         ``[workspace] store``; None for the workspace's own folder."""
         from cstool.stores.base import STORE_URL_VARIABLE
 
-        return os.environ.get(STORE_URL_VARIABLE) or self.policy.get("workspace.store") or None
+        return os.environ.get(STORE_URL_VARIABLE) or self.local_policy.get("workspace.store") or None
 
     @cached_property
     def store(self) -> RecordStore:

@@ -42,8 +42,9 @@ def copy_records(source: RecordStore, target: RecordStore, kinds: list[str]) -> 
 
 
 def copy_workspace(source: RecordStore, target: RecordStore, kinds: list[str]) -> dict[str, int]:
-    """``copy_records``, and with them what the desks share besides: the pending notices
-    and every log (the outbox), in the same hold of the target."""
+    """``copy_records``, and with them what the desks share besides: the pending notices,
+    the policy's current version and every log (the outbox, the policy's history), in the
+    same hold of the target."""
     with target.kinds_locked(kinds):
         copied = copy_records(source, target, kinds)
         _copy_shared(source, target)
@@ -52,11 +53,13 @@ def copy_workspace(source: RecordStore, target: RecordStore, kinds: list[str]) -
 
 def _copy_shared(source: RecordStore, target: RecordStore) -> None:
     from cstool.core.escalation import PENDING
+    from cstool.core.policy_history import CURRENT
 
-    with source.shared_state(PENDING) as held, target.shared_state(PENDING) as kept:
-        pending = held.load()
-        if pending or kept.load() is not None:
-            kept.save(pending)
+    for name in (PENDING, CURRENT):
+        with source.shared_state(name) as held, target.shared_state(name) as kept:
+            value = held.load()
+            if value or kept.load() is not None:
+                kept.save(value)
     names = set(source.log_names())
     for name in sorted(names | set(target.log_names())):
         target.replace_log(name, list(source.read_log(name)) if name in names else [])

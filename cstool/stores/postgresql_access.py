@@ -37,8 +37,9 @@ _PRIVILEGED_SQL = """(
                               'member')
 )"""
 
+# Each statement may run again (a migration over a store an older version half made).
 GUARDS: tuple[str, ...] = (
-    """CREATE TABLE cstool_staff (
+    """CREATE TABLE IF NOT EXISTS cstool_staff (
         login text PRIMARY KEY,      -- a database role
         department text,             -- the department whose records it works on
         sees_all boolean NOT NULL DEFAULT false  -- its role may see other departments' records
@@ -90,6 +91,7 @@ GUARDS: tuple[str, ...] = (
         RAISE EXCEPTION 'cstool: % may only append to the trail of record %', current_user, OLD.id
             USING ERRCODE = '42501';
     END $$""",
+    "DROP TRIGGER IF EXISTS cstool_guard_records ON cstool_records",
     """CREATE TRIGGER cstool_guard_records BEFORE UPDATE OF doc, kind, id OR DELETE ON cstool_records
         FOR EACH ROW EXECUTE FUNCTION cstool_guard_records()""",
     f"""CREATE OR REPLACE FUNCTION cstool_guard_sequences() RETURNS trigger
@@ -105,6 +107,7 @@ GUARDS: tuple[str, ...] = (
         END IF;
         RETURN NEW;
     END $$""",
+    "DROP TRIGGER IF EXISTS cstool_guard_sequences ON cstool_sequences",
     """CREATE TRIGGER cstool_guard_sequences BEFORE UPDATE OR DELETE ON cstool_sequences
         FOR EACH ROW EXECUTE FUNCTION cstool_guard_sequences()""",
     f"""CREATE OR REPLACE FUNCTION cstool_guard_log() RETURNS trigger
@@ -115,17 +118,22 @@ GUARDS: tuple[str, ...] = (
         END IF;
         RAISE EXCEPTION 'cstool: % may only append to the log %', current_user, OLD.name USING ERRCODE = '42501';
     END $$""",
+    "DROP TRIGGER IF EXISTS cstool_guard_log ON cstool_log",
     """CREATE TRIGGER cstool_guard_log BEFORE UPDATE OR DELETE ON cstool_log
         FOR EACH ROW EXECUTE FUNCTION cstool_guard_log()""",
     # Row-level security, in force only while `own_department_only` turns it on (ENABLE);
     # the owner of the tables is never held by it.
+    "DROP POLICY IF EXISTS cstool_add ON cstool_records",
     "CREATE POLICY cstool_add ON cstool_records FOR INSERT WITH CHECK (true)",
+    "DROP POLICY IF EXISTS cstool_remove ON cstool_records",
     "CREATE POLICY cstool_remove ON cstool_records FOR DELETE USING (true)",
+    "DROP POLICY IF EXISTS cstool_own_department ON cstool_records",
     """CREATE POLICY cstool_own_department ON cstool_records FOR SELECT USING (
         facets ->> 'department' IS NULL
         OR EXISTS (SELECT 1 FROM cstool_staff s WHERE s.login = current_user
                    AND (s.sees_all OR s.department = cstool_records.facets ->> 'department'))
     )""",
+    "DROP POLICY IF EXISTS cstool_own_department_changes ON cstool_records",
     """CREATE POLICY cstool_own_department_changes ON cstool_records FOR UPDATE USING (
         facets ->> 'department' IS NULL
         OR EXISTS (SELECT 1 FROM cstool_staff s WHERE s.login = current_user
