@@ -41,7 +41,7 @@ test: lint
 	$(BIN)/python -m coverage run -m pytest -q
 	@$(BIN)/python -m coverage report --format=total | sed 's/^/coverage of cstool\/ (in-process tests): /; s/$$/ %/'
 
-# The suite on other days: the tests fix "now" (CSTOOL_NOW) and must pass whatever it is.
+# The suite on other days: the tests fix "now" (CSTOOL_TEST_NOW) and must pass whatever it is.
 # CI runs it with TEST_ARGS='-m "not slow"': the slow tests are about processes and long property
 # searches over instants of their own, none about today's date.
 TEST_DATES ?= 2026-12-31T23:59:00+08:00 2027-01-01T00:00:00+08:00 2028-02-29T12:00:00+08:00

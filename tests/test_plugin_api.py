@@ -142,6 +142,28 @@ def test_domain_helpers():
     )
 
 
+def test_personal_data_helpers():
+    kind = api.Kind(
+        "parcel",
+        "PCL",
+        fields=(api.Field("sender", "text", personal=True, required=True), api.Field("note", "text")),
+        statuses=(api.Status("open", "open"), api.Status("void", "void")),
+    )
+    records = {
+        "customer": [{"id": "CUS-1"}],
+        "parcel": [{"id": "PCL-1", "customer_id": "CUS-1", "sender": "张伟", "note": "张伟 寄出", "events": []}],
+        "other": [{"id": "X-1", "about": "PCL-1"}, {"id": "X-2", "about": "nothing"}],
+    }
+    linked = api.linked_to("CUS-1", records)
+    assert linked == {"CUS-1", "PCL-1", "X-1"}
+    secrets = api.personal_values({"customer": kind, "parcel": kind, "other": kind}, records, linked)
+    assert secrets == ["张伟"]
+    parcel = records["parcel"][0]
+    assert api.erase_personal(kind, parcel, secrets, "[gone]") == ["note", "sender"]
+    assert parcel["sender"] == "[gone]" and parcel["note"] == "[erased] 寄出"
+    assert issubclass(api.PermissionRefused, api.CstoolError)
+
+
 def test_name_of_and_completion(workspace):
     from cstool.core.policy import load_policy
 
