@@ -194,6 +194,56 @@ def pg_url():
         admin.close()
 
 
+@pytest.fixture
+def pgbouncer_url():
+    """A URL for an empty database of the test server reached through Debian's PgBouncer in
+    transaction mode (how a department's 200 desk processes share one server), started on a
+    free port for the test. A database, not a schema: PgBouncer passes no search_path."""
+    import uuid
+
+    binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+    if binary is None:
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer; .ci/run does)")
+    admin = _pg_admin()
+    database = f"cstool_bouncer_{uuid.uuid4().hex[:10]}"
+    admin.execute(f"CREATE DATABASE {database}")
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="cstool-pgbouncer-"))  # not under tmp_path: nobody must reach it
+    port = free_port()
+    (folder / "users.txt").write_text('"postgres" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\npool_mode = transaction\n"
+        "max_client_conn = 200\ndefault_pool_size = 4\nignore_startup_parameters = extra_float_digits\n"
+        f"logfile = {folder / 'pgbouncer.log'}\n"
+    )
+    for path in (folder, *folder.iterdir()):
+        path.chmod(0o777 if path.is_dir() else 0o666)  # PgBouncer refuses to run as root: it runs as nobody
+    command = [binary, str(folder / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        command[1:1] = ["-u", "nobody"]
+    bouncer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            log = (folder / "pgbouncer.log").read_text(errors="replace") if (folder / "pgbouncer.log").exists() else ""
+            pytest.fail(f"pgbouncer did not start: {log[-500:]}")
+        yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
+    finally:
+        bouncer.terminate()
+        bouncer.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+        admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
+        admin.close()
+
+
 @pytest.fixture(params=["folder", "postgresql"])
 def backend(request, monkeypatch) -> str:
     """Run the test on each store: the folder, and PostgreSQL through CSTOOL_STORE_URL."""

@@ -451,3 +451,21 @@ def test_policy_edit_checks_before_it_writes(ws_cli, workspace, tmp_path, monkey
         "as found in policy.toml",
         "edited",
     ]
+
+
+def test_store_copy_carries_the_policy_and_its_history(ws_cli, workspace, pg_url, monkeypatch):
+    assert ws_cli("policy", "set", "complaints.approval.above_compensation", "800").exit_code == 0
+    before = ws_cli("policy", "history", "--format", "json").json()
+    assert ws_cli("store", "copy", "--to", pg_url).exit_code == 0
+    monkeypatch.setenv("CSTOOL_STORE_URL", pg_url)
+    assert ws_cli("policy", "history", "--format", "json").json() == before
+    shown = ws_cli("policy", "show", "--format", "json")
+    assert shown.json()["complaints"]["approval"]["above_compensation"] == 800 and "version 2" in shown.stderr
+
+
+def test_names_of_the_staff_are_shown_in_their_language(ws_cli, workspace):
+    add_directory(workspace)
+    rid = recorded(ws_cli, "--as", "小李")
+    shown = ws_cli("--lang", "en", "show", rid)
+    assert "Xiao Li" in shown.stdout and "trail" not in shown.stdout.lower().split("events")[0]
+    assert "小李" in ws_cli("--lang", "zh", "show", rid).stdout

@@ -308,3 +308,26 @@ def test_a_store_of_schema_version_1_is_brought_up_to_date_by_the_next_command(w
     escalated = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
     assert escalated["delivered"] == len(escalated["actions"]) > 0
     assert pg.execute("SELECT count(*) FROM cstool_log WHERE name = 'outbox'").fetchone()[0] == escalated["delivered"]
+
+
+def test_many_desks_through_pgbouncer_in_transaction_mode_keep_every_record(workspace, ws_cli, pgbouncer_url):
+    """Six writers share four server connections: statements of one client run on whichever
+    connection is free, so nothing may rely on a session (locks, prepared statements)."""
+    env = {**os.environ, "CSTOOL_STORE_URL": pgbouncer_url}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(workspace), f"desk{n}", "40"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+        )
+        for n in range(6)
+    ]
+    for writer in writers:
+        assert writer.wait(timeout=300) == 0, writer.stderr.read().decode()
+    escalated = run_process("--workspace", workspace, "escalate", "--now", "2026-11-20 10:00", env=env)
+    assert escalated.returncode == 0, escalated.stderr
+    import psycopg
+
+    with psycopg.connect(pgbouncer_url.replace(pgbouncer_url.split("@")[1].split("/")[0], "127.0.0.1:5432")) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM cstool_records WHERE kind = 'complaint'")]
+        notices = conn.execute("SELECT count(*) FROM cstool_log WHERE name = 'outbox'").fetchone()[0]
+    assert len(ids) == len(set(ids)) == 240
+    assert notices > 0

@@ -272,3 +272,21 @@ def test_a_workspace_on_a_network_share_is_warned_about(ws_cli, workspace, monke
     assert "network file system" not in ws_cli("list", "complaint").stderr  # reading is not warned about
     fresh = invoke("init", tmp_path / "other")
     assert fresh.exit_code == 0 and "network file system (nfs4)" in fresh.stderr
+
+
+def test_store_watch_tells_of_changes_made_by_another_desk(workspace, backend):
+    """A real listener process sees records saved by another process, a line per change."""
+    import time
+
+    command = [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "store", "watch"]
+    listener = subprocess.Popen(
+        [*command, "--changes", "1", "--for", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while listener.poll() is None and time.monotonic() < deadline:  # until it has started listening and seen one
+        made = run_process("--workspace", workspace, "--no-input", "record", "complaint", *complaint_args())
+        assert made.returncode == 0, made.stderr
+        time.sleep(0.5)
+    out, err = listener.communicate(timeout=60)
+    assert listener.returncode == 0, err
+    assert [orjson.loads(line)["kinds"] for line in out.splitlines()] == [["complaint"]]

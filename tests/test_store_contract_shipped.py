@@ -28,6 +28,15 @@ class TestPostgresStore(StoreContract):
         return pg_url
 
 
+class TestPostgresThroughPgBouncer(StoreContract):
+    """The same contract with 200 desks' pooler between cstool and the server: no lock or
+    prepared statement may outlive a transaction."""
+
+    @pytest.fixture
+    def store_url(self, pgbouncer_url):
+        return pgbouncer_url
+
+
 class SideStore:
     """An outside plugin adding a store, through the one hook: ``side://FOLDER`` keeps the
     records in a folder of its own (as a real one would in a service); nothing in

@@ -109,7 +109,7 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
         emit_json(record)
         return
     lang = app.lang
-    names = [n for n in record if n not in ("events", "classified")]
+    names = [n for n in record if n not in ("events", "classified", "trail")]
     rows = []
     for name in names:
         value = record[name]
@@ -128,7 +128,7 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
             click.echo(f"\n【{title}】\n{text}")
     click.echo()
     events = [
-        [short_time(e.get("at")), e.get("by"), app.shown(e.get("type")), _event_details(e, kind, app.shown)]
+        [short_time(e.get("at")), app.shown(e.get("by")), app.shown(e.get("type")), _event_details(e, kind, app.shown)]
         for e in record.get("events", [])
     ]
     emit_table([_("At"), _("By"), _("Event"), _("Details")], events, width=None)

@@ -98,3 +98,37 @@ def grant_command(app, role, as_role, department):
             role=role, as_role=as_role, department=app.shown(department) if department else "-", store=where
         )
     )
+
+
+@store_group.command("watch")
+@click.option("--for", "seconds", type=float, metavar="SECONDS", help="Stop after this long (else run until Ctrl-C).")
+@click.option("--changes", type=int, metavar="N", help="Stop after N changes.")
+@click.pass_obj
+def watch_command(app, seconds, changes):
+    """Print a line of JSON each time records change, from any desk: {"at", "kinds"}.
+    For scripts that act on new work (the desk and the worker use the same feed)."""
+    import sys
+    import time
+
+    import orjson
+
+    from cstool.core.timeutil import format_datetime
+    from cstool.stores.base import FeedsChanges
+
+    store = app.store
+    if not isinstance(store, FeedsChanges):
+        raise CstoolError(_("the store at {store} tells nobody what changes").format(store=store.description))
+    feed = store.watch()
+    deadline = None if seconds is None else time.monotonic() + seconds
+    seen = 0
+    try:
+        while (deadline is None or time.monotonic() < deadline) and (changes is None or seen < changes):
+            wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+            kinds = feed.wait(wait)
+            if kinds:
+                seen += 1
+                line = {"at": format_datetime(app.now()), "kinds": sorted(kinds)}
+                sys.stdout.buffer.write(orjson.dumps(line) + b"\n")
+                sys.stdout.flush()
+    finally:
+        feed.close()

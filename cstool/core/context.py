@@ -429,6 +429,9 @@ class Context:
                 table = self.policy.get(field.choices_from) if field.choices_from else None
                 if isinstance(table, dict):
                     named.update({k: v for k, v in table.items() if isinstance(v, dict) and {"en", "zh"} & set(v)})
+        for key, person in (self.policy.get("people") or {}).items():  # the staff, by their names
+            if isinstance(person, dict) and isinstance(person.get("name"), dict):
+                named[key] = {"zh": key, **person["name"]}
         return Names({**named, **(self.policy.get("names") or {})})
 
     def shown(self, value: Any) -> Any:

@@ -174,6 +174,26 @@ class CountsClocks(Protocol):
     ) -> tuple[dict, Iterator[dict]]: ...
 
 
+class ChangeFeed(Protocol):
+    """What changed in a store since the feed was opened or last asked (``watch``)."""
+
+    def wait(self, timeout: float) -> set[str]:
+        """The kinds whose records were added, changed or removed since the last call
+        (the first: since the feed opened), waiting up to ``timeout`` seconds for one;
+        empty when none changed in that time."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class FeedsChanges(Protocol):
+    """A store that tells listeners what changed (the desk, the worker, ``cstool watch``):
+    PostgreSQL through LISTEN/NOTIFY (one notification per kind per transaction), the
+    folder by its data files changing."""
+
+    def watch(self) -> ChangeFeed: ...
+
+
 @runtime_checkable
 class GrantsRoles(Protocol):
     """A store whose users are the database's roles, which it gives a cstool role's grants

@@ -489,6 +489,10 @@ class FolderStore:
         db = TinyDB(storage=make_storage)
         return FileTransaction(kind, db, storage_holder[0])
 
+    def watch(self) -> FolderFeed:
+        """The data files, looked at again and again: a write replaces a file whole."""
+        return FolderFeed(self.root)
+
     def login(self) -> tuple[str, bool]:
         """The OS login, and whether it owns the workspace folder."""
         try:
@@ -672,3 +676,40 @@ def _remove_stale_temps(path: Path) -> None:
             stale.unlink()
         except OSError:
             pass
+
+
+class FolderFeed:
+    """Changes to a folder store, found by looking at its data files (each write replaces
+    one whole, so its inode, size or time changes) every ``POLL`` seconds."""
+
+    POLL = 0.2
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._seen = self._look()
+
+    def _look(self) -> dict[Path, tuple[int, int, int]]:
+        found = {}
+        for path in folder_layout.data_files(self.root):
+            try:
+                info = path.stat()
+            except OSError:  # replaced or removed between listing and looking
+                continue
+            found[path] = (info.st_ino, info.st_size, info.st_mtime_ns)
+        return found
+
+    def wait(self, timeout: float) -> set[str]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            now = self._look()
+            changed = {path for path in set(now) | set(self._seen) if now.get(path) != self._seen.get(path)}
+            self._seen = now
+            kinds = {kind for path in changed if (kind := folder_layout.kind_of_data_file(self.root, path))}
+            if kinds or time.monotonic() >= deadline:
+                return kinds
+            time.sleep(min(self.POLL, max(0.0, deadline - time.monotonic())))
+
+    def close(self) -> None:
+        pass

@@ -32,6 +32,7 @@ LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
 SCHEMA_LOCK = 0
 ADMINISTRATOR_ROLE = "cstool_administrator"  # its members administer a store without a staff directory
 RETRIED_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
+CHANGES_CHANNEL = "cstool_changes"
 
 SCHEMA: tuple[str, ...] = (
     """CREATE TABLE cstool_records (
@@ -83,10 +84,24 @@ SHARED_STATE = (
         PRIMARY KEY (name, pos)
     )""",
 )
-SCHEMA += IN_ROW + SHARED_STATE + GUARDS
+# The change feed: a notification per kind changed, which PostgreSQL folds into one per
+# transaction (an import of 100,000 rows tells listeners once). Remembered clocks are not
+# a change (UPDATE OF doc).
+FEED: tuple[str, ...] = (
+    f"""CREATE OR REPLACE FUNCTION cstool_notify_change() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    BEGIN
+        PERFORM pg_notify('{CHANGES_CHANNEL}', coalesce(NEW.kind, OLD.kind));
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS cstool_notify_change ON cstool_records",
+    """CREATE TRIGGER cstool_notify_change AFTER INSERT OR UPDATE OF doc OR DELETE ON cstool_records
+        FOR EACH ROW EXECUTE FUNCTION cstool_notify_change()""",
+)
+SCHEMA += IN_ROW + SHARED_STATE + GUARDS + FEED
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
 # changes apply to rows written afterwards; remembering clocks rewrites clock_key.)
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE, 2: GUARDS}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE, 2: GUARDS + FEED}
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
@@ -159,7 +174,9 @@ class PostgresStore:
         if self._conn is None:
             psycopg = _driver()
             try:
-                self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+                # no server-side prepared statements: they belong to a session, which a pooler
+                # in transaction mode (PgBouncer) does not keep for one client
+                self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, prepare_threshold=None)
             except psycopg.Error as exc:
                 raise api.StoreError(
                     _("cannot open the store at {url}: {reason}").format(
@@ -234,29 +251,22 @@ class PostgresStore:
     def side_connection(self):
         if self._side is None:
             with self._errors():
-                self._side = _driver().connect(self.url, autocommit=True, connect_timeout=10)
+                self._side = _driver().connect(self.url, autocommit=True, connect_timeout=10, prepare_threshold=None)
         return self._side
 
     # ---- what the desks share besides records ---------------------------------------
 
     @contextmanager
     def shared_state(self, name: str) -> Iterator[PostgresState]:
-        """The row ``name`` of ``cstool_state`` under an advisory lock: inside a transaction
-        the lock and the saves are the transaction's; outside, the lock is the session's and
-        each save commits at once."""
+        """The row ``name`` of ``cstool_state`` under a transaction's advisory lock: the
+        saves commit together at the end (inside an open transaction, with it). Never a
+        session's lock, which a pooler in transaction mode (PgBouncer) would hand to
+        another client's session."""
         api.check_state_name(name)
-        with self._errors():
-            if self._depth:
+        with self._transaction():
+            with self._errors():
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
-                yield PostgresState(self, name)
-                return
-            self.conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
-        try:
             yield PostgresState(self, name)
-        finally:
-            if not self.conn.closed:
-                with self._errors():
-                    self.conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
 
     def append_log(self, name: str, entries: list[dict]) -> None:
         if not entries:
@@ -337,6 +347,14 @@ class PostgresStore:
         with self._transaction():
             state = "ENABLE" if on else "DISABLE"
             self.conn.execute(f"ALTER TABLE cstool_records {state} ROW LEVEL SECURITY")
+
+    def watch(self) -> PostgresFeed:
+        """Listen for changes on a connection of the feed's own (the store's may be busy)."""
+        with self._errors():
+            self.conn  # noqa: B018 -- the schema (and its trigger) made before anyone listens
+            listener = _driver().connect(self.url, autocommit=True, connect_timeout=10, prepare_threshold=None)
+            listener.execute(f"LISTEN {CHANGES_CHANNEL}")
+        return PostgresFeed(self, listener)
 
     def server_now(self):
         """The server's clock: every desk's events are stamped by one clock."""
@@ -667,6 +685,23 @@ class PostgresTransaction:
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
                 [(self.kind, day, self._counters()[day]) for day in sorted(self._counted)],
             )
+
+
+class PostgresFeed:
+    """Notifications of ``cstool_changes`` on a connection that listens for nothing else."""
+
+    def __init__(self, store: PostgresStore, connection):
+        self._store, self._connection = store, connection
+
+    def wait(self, timeout: float) -> set[str]:
+        with self._store._errors():
+            kinds = {note.payload for note in self._connection.notifies(timeout=timeout, stop_after=1)}
+            # what else arrived meanwhile, without waiting
+            kinds |= {note.payload for note in self._connection.notifies(timeout=0)}
+        return kinds
+
+    def close(self) -> None:
+        self._connection.close()
 
 
 class PostgresState:
