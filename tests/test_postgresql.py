@@ -331,3 +331,45 @@ def test_many_desks_through_pgbouncer_in_transaction_mode_keep_every_record(work
         notices = conn.execute("SELECT count(*) FROM cstool_log WHERE name = 'outbox'").fetchone()[0]
     assert len(ids) == len(set(ids)) == 240
     assert notices > 0
+
+
+def test_an_agent_saves_a_complaint_while_an_import_is_in_progress(workspace, ws_cli, pg, pg_url, tmp_path):
+    """The import holds its kind (against a second import) for its whole transaction; an
+    agent's `record` takes only its own day's id counter and goes through meanwhile. The
+    import is held mid-transaction by a lock on its day's counter, so the overlap is sure."""
+    import time
+
+    import psycopg
+
+    assert ws_cli("--no-input", "record", "complaint", *complaint_args()).exit_code == 0  # the schema
+    source = tmp_path / "old.csv"
+    rows = ["customer_name,channel,content,contact_phone,created_at"]
+    rows += [f"客户{i},phone,历史投诉,1380000{i:04d},2026-11-16 09:{i % 60:02d}" for i in range(200)]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pg.execute("INSERT INTO cstool_sequences (kind, day, last) VALUES ('complaint', '20261116', 0)")
+    env = {**os.environ, "CSTOOL_STORE_URL": pg_url}
+    with psycopg.connect(pg_url) as holder:  # a transaction holding the import's day
+        holder.execute("SELECT * FROM cstool_sequences WHERE kind = 'complaint' AND day = '20261116' FOR UPDATE")
+        importing = subprocess.Popen(
+            [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "import", "complaint", str(source)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(600):  # until the import waits inside its transaction, its kind held
+            waiting = pg.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'INSERT INTO cstool_sequences%%'"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.1)
+        assert waiting, importing.communicate(timeout=5)
+        started = time.monotonic()
+        saved = run_process("--workspace", workspace, "--no-input", "record", "complaint", *complaint_args(), env=env)
+        assert saved.returncode == 0, saved.stderr
+        assert time.monotonic() - started < 30 and importing.poll() is None  # saved while the import waits
+        holder.rollback()
+    out, err = importing.communicate(timeout=120)
+    assert importing.returncode == 0, err.decode()
+    assert pg.execute("SELECT count(*) FROM cstool_records WHERE kind = 'complaint'").fetchone()[0] == 202

@@ -24,6 +24,7 @@ from cstool.core.i18n import _
 from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
 from cstool.core.trail import seal
+from cstool.stores.base import retrying
 
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options", "events")
 MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
@@ -730,19 +731,26 @@ def apply_import(
     if dry_run:
         tally(*sort_out(app.store.records(kind.name)))
         return outcome
+
     # Duplicates are checked across every record of the kind inside one transaction, then
     # each file (each month of a kind stored by month) is written once. A crash between
     # months leaves whole months written; re-running the import completes it (rows match by
     # external_id).
-    with app.store.transaction(kind.name) as tx:
-        new, updates = sort_out(tx.all())
-        if tally(new, updates) and (new or updates):
-            for record in new:
-                record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
-                seal(record)
-            tx.insert(new)
-            tx.replace(updates)
-            outcome.written = True
+    # A store whose writers of one record take no lock of the kind (PostgreSQL) reports a
+    # record changed meanwhile: the whole write runs again from a fresh read.
+    def write() -> list[dict]:
+        with app.store.transaction(kind.name) as tx:
+            new, updates = sort_out(tx.all())
+            if tally(new, updates) and (new or updates):
+                for record in new:
+                    record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
+                    seal(record)
+                tx.insert(new)
+                tx.replace(updates)
+                outcome.written = True
+        return new
+
+    new = retrying(write)
     if outcome.written and new:
         app.hook.cstool_records_stored(kind=kind, records=new, app=app)
     return outcome

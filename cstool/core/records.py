@@ -828,22 +828,27 @@ class RecordBook:
     def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
         """Run classification again over some records of ``kind`` (all when ids is None)."""
         when = format_datetime(self.app.now())
-        with self.app.store.transaction(kind.name) as tx:
-            if ids is None:
-                chosen = tx.all()
-            else:
-                chosen = []
-                for record_id in ids:
-                    stored = tx.get(record_id.upper())
-                    if stored is None:
-                        raise NotFound(_("no record {record_id}").format(record_id=record_id))
-                    chosen.append(stored)
-            changed = self.classify(kind, chosen, at=when, in_place=False)
-            before = {record["id"]: record for record in chosen}
-            for record in changed:
-                seal(record, before[record["id"]])
-            tx.replace(changed)
-        return changed
+        wanted = None if ids is None else list(ids)
+
+        def write() -> list[dict]:
+            with self.app.store.transaction(kind.name) as tx:
+                if wanted is None:
+                    chosen = tx.all()
+                else:
+                    chosen = []
+                    for record_id in wanted:
+                        stored = tx.get(record_id.upper())
+                        if stored is None:
+                            raise NotFound(_("no record {record_id}").format(record_id=record_id))
+                        chosen.append(stored)
+                changed = self.classify(kind, chosen, at=when, in_place=False)
+                before = {record["id"]: record for record in chosen}
+                for record in changed:
+                    seal(record, before[record["id"]])
+                tx.replace(changed)
+            return changed
+
+        return retrying(write)
 
     def merge_import(self, kind: Kind, stored: dict, incoming: dict, provided: Iterable[str]) -> dict | None:
         """``stored`` with the values a re-imported row gives (``--on-duplicate update``), or None if equal."""

@@ -371,9 +371,13 @@ class PostgresStore:
         return [orjson.loads(doc) for (doc,) in rows]
 
     def records(self, kind: str, fresh: bool = False) -> list[dict]:
+        """Every record of ``kind``; ``fresh`` inside a transaction that holds kinds
+        (``kinds_locked``: a change of many records of several kinds) also locks their rows
+        against single-record writers, who take no kind lock."""
         if fresh or kind not in self._loaded:
+            locking = " FOR UPDATE" if fresh and kind in self._held else ""
             self._loaded[kind] = self._fetch(
-                "SELECT doc::text FROM cstool_records WHERE kind = %s ORDER BY part, pos", (kind,)
+                f"SELECT doc::text FROM cstool_records WHERE kind = %s ORDER BY part, pos{locking}", (kind,)
             )
         return self._loaded[kind]
 
@@ -566,8 +570,11 @@ class PostgresStore:
 
     @contextmanager
     def transaction(self, kind: str) -> Iterator[PostgresTransaction]:
+        """Writes of ``kind`` in one transaction. The kind's lock is taken only by what
+        needs every record still (``all``: an import, a reclassification); one record is
+        locked by its row (``get``), new ids by their day's counter row, so that an agent
+        saving a case never waits for an import of 100,000 rows."""
         with self._transaction():
-            self._lock(kind)
             transaction = PostgresTransaction(self, kind)
             yield transaction
             transaction.flush()
@@ -586,31 +593,65 @@ class PostgresTransaction:
     def __init__(self, store: PostgresStore, kind: str):
         self.kind = kind
         self._store = store
-        self._sequences: dict[str, int] | None = None
+        self._counters: dict[str, int] = {}  # day -> last number, for the days this transaction holds
         self._counted: set[str] = set()  # days whose counter this transaction moved
+        self._versions: dict[str, int] = {}  # id -> the version read, checked when it is replaced
 
     def all(self) -> list[dict]:
-        return self._store.records(self.kind, fresh=True)
+        """Every record, the kind held against other whole-kind writers (a second import);
+        rows are not locked: each is replaced only if no one changed it meanwhile."""
+        import orjson
+
+        store = self._store
+        store._lock(self.kind)
+        with store._errors():
+            rows = store.conn.execute(
+                "SELECT doc::text, version FROM cstool_records WHERE kind = %s ORDER BY part, pos", (self.kind,)
+            ).fetchall()
+        records = []
+        for doc, version in rows:
+            record = orjson.loads(doc)
+            self._versions[record["id"]] = version
+            records.append(record)
+        return records
 
     def get(self, record_id: str) -> dict | None:
-        return self._store.get(self.kind, record_id)
+        """One record, its row locked until the transaction ends."""
+        import orjson
 
-    def _counters(self) -> dict[str, int]:
-        if self._sequences is None:
-            self._sequences = self._store.sequences(self.kind)
-        return self._sequences
+        store = self._store
+        with store._errors():
+            row = store.conn.execute(
+                "SELECT doc::text, version FROM cstool_records WHERE kind = %s AND id = %s FOR UPDATE",
+                (self.kind, record_id),
+            ).fetchone()
+        if row is None:
+            return None
+        self._versions[record_id] = row[1]
+        return orjson.loads(row[0])
+
+    def _hold_day(self, day: str) -> int:
+        """The day's last number, its counter row locked until the transaction ends."""
+        if day not in self._counters:
+            store = self._store
+            with store._errors():
+                self._counters[day] = store.conn.execute(
+                    "INSERT INTO cstool_sequences (kind, day, last) VALUES (%s, %s, 0) "
+                    "ON CONFLICT (kind, day) DO UPDATE SET last = cstool_sequences.last RETURNING last",
+                    (self.kind, day),
+                ).fetchone()[0]
+        return self._counters[day]
 
     def new_id(self, prefix: str, day: str) -> str:
-        counters = self._counters()
-        counters[day] = counters.get(day, 0) + 1
+        number = self._hold_day(day) + 1
+        self._counters[day] = number
         self._counted.add(day)
-        return f"{prefix}-{day}-{counters[day]:04d}"
+        return f"{prefix}-{day}-{number:04d}"
 
     def keep_sequences(self, sequences: Mapping[str, int]) -> None:
-        counters = self._counters()
         for day, number in sequences.items():
-            if number > counters.get(day, 0):
-                counters[day] = number
+            if number > self._hold_day(day):
+                self._counters[day] = number
                 self._counted.add(day)
 
     def insert(self, records: list[dict]) -> None:
@@ -644,16 +685,34 @@ class PostgresTransaction:
         store = self._store
         with store._errors():
             cursor = store.conn.cursor()
+            # a record read by this transaction is replaced only at the version it read:
+            # one an agent changed meanwhile makes the whole transaction run again
             cursor.executemany(
                 "UPDATE cstool_records SET doc = %s, facets = %s, status = %s, created_at = %s, clocks = NULL, "
                 "clock_figures = NULL, clock_latest = NULL, version = version + 1 "
-                "WHERE kind = %s AND id = %s",
+                "WHERE kind = %s AND id = %s AND (%s::int IS NULL OR version = %s::int)",
                 [
-                    (orjson.dumps(r).decode(), self._facets(r), r.get("status"), r["created_at"], self.kind, r["id"])
+                    (
+                        orjson.dumps(r).decode(),
+                        self._facets(r),
+                        r.get("status"),
+                        r["created_at"],
+                        self.kind,
+                        r["id"],
+                        self._versions.get(r["id"]),
+                        self._versions.get(r["id"]),
+                    )
                     for r in records
                 ],
+                returning=False,
             )
             changed = cursor.rowcount
+        if changed != len(records) and any(r["id"] in self._versions for r in records):
+            missing = [r["id"] for r in records if store.get(self.kind, r["id"]) is None]
+            if not missing:
+                raise api.StoreConflict(
+                    _("a record of {kind} changed while this was written; run it again").format(kind=self.kind)
+                )
         if changed != len(records):
             raise api.StoreError(
                 _("{count} of the records to replace are not in the store ({kind})").format(
@@ -663,10 +722,11 @@ class PostgresTransaction:
 
     def remove_all(self) -> None:
         store = self._store
+        store._lock(self.kind)
         with store._errors():
             store.conn.execute("DELETE FROM cstool_records WHERE kind = %s", (self.kind,))
             store.conn.execute("DELETE FROM cstool_sequences WHERE kind = %s", (self.kind,))
-        self._sequences, self._counted = {}, set()
+        self._counters, self._counted = {}, set()
 
     def _facets(self, record: dict) -> str:
         import orjson
@@ -683,7 +743,7 @@ class PostgresTransaction:
             store.conn.cursor().executemany(
                 "INSERT INTO cstool_sequences (kind, day, last) VALUES (%s, %s, %s) "
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
-                [(self.kind, day, self._counters()[day]) for day in sorted(self._counted)],
+                [(self.kind, day, self._counters[day]) for day in sorted(self._counted)],
             )
 
 
