@@ -1,3 +1,3 @@
 """cstool: a plugin-based command-line toolkit for customer-service departments."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
