@@ -93,8 +93,8 @@ def timed(fn, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([*CSTOOL, *args], capture_output=True, env=ENV)
+def run(*args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    done = subprocess.run([*CSTOOL, *args], capture_output=True, env=env or ENV)
     if check and done.returncode != 0:
         raise SystemExit(f"cstool {' '.join(args)} failed: {done.stderr.decode()}")
     return done

@@ -38,6 +38,8 @@ _LAZY = {
     "pct": "cstool.core.reports",
     "summary": "cstool.core.reports",
     "mask": "cstool.core.privacy",
+    "query_grams": "cstool.core.search",
+    "search_grams": "cstool.core.search",
     "erase_personal": "cstool.core.privacy",
     "linked_to": "cstool.core.privacy",
     "personal_values": "cstool.core.privacy",
@@ -179,6 +181,7 @@ if TYPE_CHECKING:  # pragma: no cover
         pct as pct,
         summary as summary,
     )
+    from cstool.core.search import query_grams as query_grams, search_grams as search_grams
     from cstool.core.timeutil import (
         format_datetime as format_datetime,
         now_in as now_in,

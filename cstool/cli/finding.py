@@ -13,7 +13,7 @@ from cstool.cli.common import personal_fields, short_time, status_title
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.cli.output_files import check_suffix, output_option, save_rows
 from cstool.core.i18n import _
-from cstool.stores.base import EVERYTHING, Selection
+from cstool.stores.base import EVERYTHING, SearchesText, Selection
 
 MOST_SHOWN = 200  # a search that finds more says how many, and shows the first
 OPEN_PHASES = ("open", "pending")
@@ -40,10 +40,13 @@ def search_command(app, text, kind_names, fmt, output, force):
     kinds = [app.kinds.get(name) for name in kind_names] if kind_names else list(app.kinds)
     found: list = []
     looked_up: dict[str, tuple] = {}
+    indexed = app.store if isinstance(app.store, SearchesText) else None
     for kind in kinds:
         text_fields = [f.name for f in kind.fields if f.type == "text" and not f.personal]
         personal = dict(personal_fields(kind))
-        for record in app.store.stream(kind.name, app.visible(EVERYTHING)):
+        wanted = app.visible(EVERYTHING)
+        candidates = indexed.search(kind.name, text, wanted) if indexed is not None else None
+        for record in candidates if candidates is not None else app.store.stream(kind.name, wanted):
             matched = hits(record, text_fields, personal, text)
             if not matched:
                 continue

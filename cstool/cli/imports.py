@@ -120,6 +120,7 @@ def import_file(
     )
     result = outcome.as_dict()
     refused = bool(outcome.errors) and not skip_invalid
+    _hint_search_index(app, outcome.imported + outcome.updated)
     if fmt == "json":
         emit_json(result)
     else:
@@ -151,3 +152,18 @@ def import_file(
         )
     if dry_run:
         click.echo(_("dry run: nothing was written"), err=True)
+
+
+def _hint_search_index(app, written: int) -> None:
+    """A bulk write leaves its records out of the search index: say how to put them in."""
+    from cstool.stores.base import SearchesText
+
+    store = app.store
+    if written > 0 and isinstance(store, SearchesText):
+        waiting = store.unindexed()
+        if waiting:
+            app.warn(
+                _(
+                    "{count} records wait for the search index: run `cstool store index` (search reads them whole till then)"
+                ).format(count=waiting)
+            )

@@ -55,6 +55,8 @@ def copy_command(app, target):
         where = str(folder)
     total = sum(copied.values())
     click.echo(_("copied {total} records into {where}").format(total=total, where=where))
+    if "://" in target:
+        click.echo(_("run `cstool store index` there to put them in the search index"), err=True)
     for kind, count in copied.items():
         if count:
             click.echo(f"  {kind}: {count}")
@@ -132,3 +134,16 @@ def watch_command(app, seconds, changes):
                 sys.stdout.flush()
     finally:
         feed.close()
+
+
+@store_group.command("index")
+@click.pass_obj
+def index_command(app):
+    """Put the records a bulk write (an import, a copy) left out into the search index, in
+    batches: until then `search` of a Chinese word reads those records whole."""
+    from cstool.stores.base import SearchesText
+
+    store = app.store
+    if not isinstance(store, SearchesText):
+        raise CstoolError(_("the store at {store} keeps no search index").format(store=store.description))
+    click.echo(_("{count} records indexed for search").format(count=store.index_pending()))

@@ -195,6 +195,22 @@ class FeedsChanges(Protocol):
 
 
 @runtime_checkable
+class SearchesText(Protocol):
+    """A store that keeps an index of what ``cstool search`` matches (PostgreSQL: each
+    record's grams, ``cstool.core.search.search_grams``) and narrows a search with it."""
+
+    def search(self, kind: str, query: str, selection: Selection) -> Iterator[dict] | None:
+        """The records ``selection`` keeps that may match ``query`` (every one that does,
+        perhaps more: the caller checks each); None when the index cannot narrow it."""
+
+    def unindexed(self) -> int:
+        """How many records a bulk write left for ``index_pending`` (a search reads them whole)."""
+
+    def index_pending(self) -> int:
+        """Index what bulk writes left, in batches; how many records it indexed."""
+
+
+@runtime_checkable
 class GrantsRoles(Protocol):
     """A store whose users are the database's roles, which it gives a cstool role's grants
     (``cstool store grant``) and, when policy says so, shows only their department's rows."""
