@@ -188,6 +188,7 @@ class PostgresStore:
         self._loaded: dict[str, list[dict]] = {}
         self._remembering: dict[str, RememberedClocks] = {}  # kind -> its clocks, sent with its records
         self._side: Any = None  # a second connection, to keep clocks while the first streams records
+        self._added = 0  # records added or indexed since the table's statistics were last taken
 
     # ---- connecting ----------------------------------------------------------------
 
@@ -572,6 +573,7 @@ class PostgresStore:
                     "LIMIT %s FOR UPDATE SKIP LOCKED",
                     (INDEX_BATCH,),
                 ).fetchall()
+                self._added += len(rows)
                 self.conn.cursor().executemany(
                     "UPDATE cstool_records SET grams = %s WHERE kind = %s AND id = %s",
                     [(self.grams_of(kind, orjson.loads(doc)), kind, record_id) for kind, record_id, doc in rows],
@@ -610,12 +612,22 @@ class PostgresStore:
                 finally:
                     self._depth = 0
                     self._held.clear()
+            self._analyze_after_bulk()
         except api.StoreConflict:
             raise  # run again by the record book
         except api.StoreError as exc:
             if _("nothing was written") in str(exc):
                 raise
             raise api.StoreError(_("{reason}; nothing was written").format(reason=exc)) from None
+
+    def _analyze_after_bulk(self) -> None:
+        """Take the planner's figures again after many records were added or indexed, before
+        autovacuum gets round to it: with an empty table's figures a search reads every row
+        instead of the grams index (2.2 s against 1.8 ms at 100,000)."""
+        if self._added >= ANALYZE_AFTER:
+            self._added = 0
+            with self._errors():
+                self.conn.execute("ANALYZE cstool_records")
 
     def _lock(self, kind: str) -> None:
         if kind not in self._held:
@@ -640,11 +652,6 @@ class PostgresStore:
             yield transaction
             transaction.flush()
         self._loaded.pop(kind, None)
-        if transaction.inserted >= ANALYZE_AFTER and not self._depth:
-            # the planner's figures, before autovacuum gets round to it: with the figures of
-            # an empty table, a search reads every row instead of the grams index
-            with self._errors():
-                self.conn.execute("ANALYZE cstool_records")
 
     def part_of(self, kind: str, record_id: str) -> str:
         if kind not in self.partitioned:
@@ -662,7 +669,6 @@ class PostgresTransaction:
         self._counters: dict[str, int] = {}  # day -> last number, for the days this transaction holds
         self._counted: set[str] = set()  # days whose counter this transaction moved
         self._versions: dict[str, int] = {}  # id -> the version read, checked when it is replaced
-        self.inserted = 0
 
     def all(self) -> list[dict]:
         """Every record, the kind held against other whole-kind writers (a second import);
@@ -726,8 +732,8 @@ class PostgresTransaction:
             return
         import orjson
 
-        self.inserted += len(records)
         store = self._store
+        store._added += len(records)
         with store._errors():
             cursor = store.conn.cursor()
             columns = "kind, id, part, created_at, status, facets, doc, grams"
