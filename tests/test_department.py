@@ -8,7 +8,7 @@ import uuid
 
 import orjson
 import pytest
-from conftest import add_directory, complaint_args, record_file, run_process
+from conftest import TEST_NOW, add_directory, complaint_args, record_file, run_process
 
 
 def recorded(ws_cli, *who: str, **values) -> str:
@@ -256,7 +256,11 @@ def test_who_saw_a_customer_and_their_data_on_request_on_the_demo(demo, tmp_path
 
 
 def test_purge_anonymises_closed_records_past_retention_and_figures_stay(demo):
-    later = {"CSTOOL_TEST_NOW": "2027-12-01T10:00:00+08:00"}
+    from datetime import timedelta
+
+    from cstool.core.timeutil import fixed_now
+
+    later = {"CSTOOL_TEST_NOW": (fixed_now(TEST_NOW) + timedelta(days=400)).isoformat()}  # the demo is built at now
 
     def cstool(*args):
         return run_process("--workspace", demo, *args, env={"CSTOOL_USER": "", **later})
