@@ -473,3 +473,10 @@ def test_names_of_the_staff_are_shown_in_their_language(ws_cli, workspace):
     shown = ws_cli("--lang", "en", "show", rid)
     assert "Xiao Li" in shown.stdout and "trail" not in shown.stdout.lower().split("events")[0]
     assert "小李" in ws_cli("--lang", "zh", "show", rid).stdout
+
+
+def test_as_does_not_stop_the_commands_that_make_a_workspace(tmp_path):
+    made = run_process("--as", "王经理", "init", tmp_path / "new")
+    assert made.returncode == 0, made.stderr
+    outside = run_process("--as", "王经理", "plugins", cwd=tmp_path)
+    assert "may not act" not in outside.stderr

@@ -71,6 +71,19 @@ class CstoolGroup(click.Group):
         return sorted(self.commands)
 
 
+MAKE_WORKSPACES = ("init", "demo")  # commands that make a workspace: nobody acts in one yet
+
+
+def _check_acting(app) -> None:
+    """``--as`` is refused at once, whatever the command reads, in the workspace it runs in
+    (none found: the command says so itself, or needs none)."""
+    try:
+        app.workspace  # noqa: B018
+    except CstoolError:
+        return
+    app.person  # noqa: B018
+
+
 def build_cli(host, workspace_path, policy=None) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``.
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
@@ -118,8 +131,12 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         set_language(chosen)  # else the workspace policy's language, once it is read
         ctx.obj = Context(host, workspace_path, user=user, lang=chosen, no_input=no_input, debug=debug, policy=policy)
         ctx.obj.command = ctx.invoked_subcommand
-        if user and ctx.get_parameter_source("user") == click.core.ParameterSource.COMMANDLINE:
-            ctx.obj.person  # noqa: B018 -- `--as` is refused at once, whatever the command reads
+        if (
+            user
+            and ctx.get_parameter_source("user") == click.core.ParameterSource.COMMANDLINE
+            and ctx.invoked_subcommand not in MAKE_WORKSPACES
+        ):
+            _check_acting(ctx.obj)
         from cstool.core.timeutil import ignored_clock_setting
 
         ignored = ignored_clock_setting()

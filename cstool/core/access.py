@@ -47,28 +47,19 @@ PERMISSIONS: dict[str, str] = {
     "purge": N_("anonymise closed records past retention (privacy purge)"),
     "grant": N_("give database roles their cstool role (store grant)"),
 }
+_SUPERVISOR = (
+    "reveal",
+    "approve",
+    "void_others",
+    "undo_others",
+    "other_departments",
+    "see_other_departments",
+    "export",
+)
 DEFAULT_ROLES: dict[str, tuple[str, ...]] = {
     "agent": (),
-    "supervisor": (
-        "reveal",
-        "approve",
-        "void_others",
-        "undo_others",
-        "other_departments",
-        "see_other_departments",
-        "export",
-    ),
-    "manager": (
-        "reveal",
-        "approve",
-        "void_others",
-        "undo_others",
-        "other_departments",
-        "see_other_departments",
-        "export",
-        "deregister",
-        "change_policy",
-    ),
+    "supervisor": _SUPERVISOR,
+    "manager": (*_SUPERVISOR, "deregister", "change_policy"),
     "auditor": ("see_other_departments", "audit", "export"),
     "administrator": tuple(PERMISSIONS),  # and every plugin's: see Directory
 }

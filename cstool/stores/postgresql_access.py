@@ -37,6 +37,14 @@ _PRIVILEGED_SQL = """(
                               'member')
 )"""
 
+# A row a role sees (and changes) under `own_department_only`: of no department, of its own,
+# or any when its role may see other departments'.
+_OWN_DEPARTMENT = """(
+    facets ->> 'department' IS NULL
+    OR EXISTS (SELECT 1 FROM cstool_staff s WHERE s.login = current_user
+               AND (s.sees_all OR s.department = cstool_records.facets ->> 'department'))
+)"""
+
 # Each statement may run again (a migration over a store an older version half made).
 GUARDS: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS cstool_staff (
@@ -128,17 +136,9 @@ GUARDS: tuple[str, ...] = (
     "DROP POLICY IF EXISTS cstool_remove ON cstool_records",
     "CREATE POLICY cstool_remove ON cstool_records FOR DELETE USING (true)",
     "DROP POLICY IF EXISTS cstool_own_department ON cstool_records",
-    """CREATE POLICY cstool_own_department ON cstool_records FOR SELECT USING (
-        facets ->> 'department' IS NULL
-        OR EXISTS (SELECT 1 FROM cstool_staff s WHERE s.login = current_user
-                   AND (s.sees_all OR s.department = cstool_records.facets ->> 'department'))
-    )""",
+    f"CREATE POLICY cstool_own_department ON cstool_records FOR SELECT USING {_OWN_DEPARTMENT}",
     "DROP POLICY IF EXISTS cstool_own_department_changes ON cstool_records",
-    """CREATE POLICY cstool_own_department_changes ON cstool_records FOR UPDATE USING (
-        facets ->> 'department' IS NULL
-        OR EXISTS (SELECT 1 FROM cstool_staff s WHERE s.login = current_user
-                   AND (s.sees_all OR s.department = cstool_records.facets ->> 'department'))
-    )""",
+    f"CREATE POLICY cstool_own_department_changes ON cstool_records FOR UPDATE USING {_OWN_DEPARTMENT}",
 )
 
 
