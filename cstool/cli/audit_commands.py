@@ -116,6 +116,8 @@ def purge_command(app, dry_run, fmt):
 @click.pass_obj
 def roles_command(app, fmt):
     """Who you are, each role's permissions, and the staff directory ([people], [roles])."""
+    from cstool.core.access import role_title
+
     directory = app.directory
     me = app.person
     people = [
@@ -141,14 +143,20 @@ def roles_command(app, fmt):
         return
     department = app.shown(me.department) if me.department else _("no department")
     click.echo(
-        _("you: {name} ({role}, {department})").format(name=me.shown(app.lang), role=me.role, department=department)
+        _("you: {name} ({role}, {department})").format(
+            name=me.shown(app.lang), role=role_title(me.role), department=department
+        )
     )
     click.echo()
     emit_rows(
         "table",
         [_("permission"), _("allows"), _("roles")],
         [
-            [name, _(text) if text else "", ", ".join(role for role, grants in roles.items() if name in grants)]
+            [
+                name,
+                _(text) if text else "",
+                ", ".join(role_title(role) for role, grants in roles.items() if name in grants),
+            ]
             for name, text in directory.permissions.items()
         ],
     )
@@ -158,7 +166,12 @@ def roles_command(app, fmt):
             "table",
             [_("name"), _("logins"), _("department"), _("role")],
             [
-                [p["shown"], ", ".join(p["logins"]), app.shown(p["department"]) if p["department"] else "", p["role"]]
+                [
+                    p["shown"],
+                    ", ".join(p["logins"]),
+                    app.shown(p["department"]) if p["department"] else "",
+                    role_title(p["role"]),
+                ]
                 for p in people
             ],
         )

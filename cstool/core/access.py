@@ -27,6 +27,19 @@ from cstool.core.i18n import N_, _
 from cstool.core.policy import Problem
 
 ROLES = ("agent", "supervisor", "manager", "auditor", "administrator")
+ROLE_TITLES = {  # as people read them; a role policy adds is shown by its id
+    "agent": N_("agent"),
+    "supervisor": N_("supervisor"),
+    "manager": N_("manager"),
+    "auditor": N_("auditor"),
+    "administrator": N_("administrator"),
+}
+
+
+def role_title(role: str) -> str:
+    return _(ROLE_TITLES[role]) if role in ROLE_TITLES else role
+
+
 NO_DIRECTORY_ADMIN = "administrator"
 SHOWN_HOLDERS = 5  # a refusal names this many who may, those of the person's department first
 
@@ -160,7 +173,7 @@ class Directory:
         return PermissionRefused(
             message.format(
                 person=person.key,
-                role=person.role,
+                role=role_title(person.role),
                 doing=doing,
                 permission=permission,
                 described=_(described),
