@@ -46,6 +46,9 @@ _OWN_DEPARTMENT = """(
 )"""
 
 # Each statement may run again (a migration over a store an older version half made).
+# The first statement of every guard: what a privileged role does passes untouched.
+_PRIVILEGED_PASS = f"IF {_PRIVILEGED_SQL} THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;"
+
 GUARDS: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS cstool_staff (
         login text PRIMARY KEY,      -- a database role
@@ -57,9 +60,7 @@ GUARDS: tuple[str, ...] = (
     DECLARE
         old_events jsonb; new_events jsonb; n_old int; n_new int; taken int; start int;
     BEGIN
-        IF {_PRIVILEGED_SQL} THEN
-            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-        END IF;
+        {_PRIVILEGED_PASS}
         IF TG_OP = 'DELETE' THEN
             RAISE EXCEPTION 'cstool: % may not delete record %', current_user, OLD.id USING ERRCODE = '42501';
         END IF;
@@ -105,9 +106,7 @@ GUARDS: tuple[str, ...] = (
     f"""CREATE OR REPLACE FUNCTION cstool_guard_sequences() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
     BEGIN
-        IF {_PRIVILEGED_SQL} THEN
-            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-        END IF;
+        {_PRIVILEGED_PASS}
         IF TG_OP = 'DELETE' OR NEW.kind IS DISTINCT FROM OLD.kind OR NEW.day IS DISTINCT FROM OLD.day
            OR NEW.last < OLD.last THEN
             RAISE EXCEPTION 'cstool: % may not take an id counter back (% %)', current_user, OLD.kind, OLD.day
@@ -121,9 +120,7 @@ GUARDS: tuple[str, ...] = (
     f"""CREATE OR REPLACE FUNCTION cstool_guard_log() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
     BEGIN
-        IF {_PRIVILEGED_SQL} THEN
-            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-        END IF;
+        {_PRIVILEGED_PASS}
         RAISE EXCEPTION 'cstool: % may only append to the log %', current_user, OLD.name USING ERRCODE = '42501';
     END $$""",
     "DROP TRIGGER IF EXISTS cstool_guard_log ON cstool_log",
