@@ -26,6 +26,10 @@ PERSONAL_KEYS = (("workspace", "language"), ("workspace", "store"), ("plugins", 
 def current(store) -> dict[str, Any] | None:
     """The current version (``version``, ``at``, ``by``, ``note``, ``text``), or None when
     the store has none yet."""
+    from cstool.stores.base import ReadsState
+
+    if isinstance(store, ReadsState):
+        return store.read_state(CURRENT)
     with store.shared_state(CURRENT) as state:
         return state.load()
 

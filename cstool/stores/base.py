@@ -195,6 +195,14 @@ class FeedsChanges(Protocol):
 
 
 @runtime_checkable
+class ReadsState(Protocol):
+    """A store that reads a shared value without holding it (a value replaced whole is
+    read whole): for readers that change nothing, such as the policy every command reads."""
+
+    def read_state(self, name: str) -> Any: ...
+
+
+@runtime_checkable
 class SearchesText(Protocol):
     """A store that keeps an index of what ``cstool search`` matches (PostgreSQL: each
     record's grams, ``cstool.core.search.search_grams``) and narrows a search with it."""

@@ -514,6 +514,10 @@ class FolderStore:
         with locked(path.with_name(path.name + ".lock")):
             yield FileState(path)
 
+    def read_state(self, name: str) -> Any:
+        """The shared value ``name`` as last saved (each save replaces its file whole)."""
+        return FileState(self.root / f"{check_state_name(name)}.json").load()
+
     def append_log(self, name: str, entries: list[dict]) -> None:
         """``<workspace>/<name>.jsonl``: one JSON line per entry, appended under its lock."""
         if not entries:

@@ -291,6 +291,12 @@ class PostgresStore:
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (STATE_LOCK_CLASS, name))
             yield PostgresState(self, name)
 
+    def read_state(self, name: str):
+        """The row ``name`` of ``cstool_state`` as committed, without its lock: every command
+        reads the policy, and a lock there would make each one wait behind a policy change."""
+        api.check_state_name(name)
+        return PostgresState(self, name).load()
+
     def append_log(self, name: str, entries: list[dict]) -> None:
         if not entries:
             return
