@@ -251,7 +251,8 @@ def cstool_commitments(policy):
 def cstool_records_stored(kind, records, app):
     """React to records just stored: keep something derived from them up to date.
 
-    Called after ``record``, ``import`` (once for all the rows it stored) and every change
+    Called after ``record``, ``import`` (once per batch of up to 5,000 of the records it
+    added, read back from the store after its commit) and every change
     to a record (``update``, ``respond``, ``status``, ``assign``) has been written, outside
     its kind's lock. Not called by ``--dry-run``.
     Arguments: ``kind`` (Kind), ``records`` (the records as stored), ``app`` (the command's

@@ -219,6 +219,39 @@ class StoreContract:
             pass
         assert (app.store.records("complaint", fresh=True), app.store.sequences("complaint")) == before
 
+    def test_records_are_found_by_external_id_with_this_transaction_s_own(self, app):
+        """An import looks up each batch with one call: stored records as they stand, and
+        the ones this transaction wrote, told apart."""
+        stored = dict(self._complaints(app, 2)[0])
+        stored["external_id"] = "EXT-STORED"
+        with app.store.transaction("complaint") as tx:
+            tx.replace([stored])
+        with app.store.transaction("complaint") as tx:
+            assert tx.by_external_id(["EXT-STORED", "EXT-NEW"]) == {"EXT-STORED": (stored, False)}
+            added = dict(stored, id=tx.new_id("CMP", "20261111"), external_id="EXT-NEW")
+            tx.insert([added])
+            found = tx.by_external_id(["EXT-NEW", "EXT-STORED"])
+            assert found == {"EXT-NEW": (added, True), "EXT-STORED": (stored, False)}
+            assert tx.by_external_id([]) == {}
+
+    def test_a_selection_between_two_instants_of_a_stamp(self, app):
+        from datetime import datetime, timedelta, timezone
+
+        from cstool.stores.base import Selection
+
+        made = self._complaints(app, 3)
+        closed = [dict(made[0], closed_at="2026-11-20T09:00:00+08:00"), dict(made[1], closed_at="2026-11-21T01:00:00Z")]
+        with app.store.transaction("complaint") as tx:
+            tx.replace(closed)
+        utc = timezone.utc
+        late = Selection(between=(("closed_at", datetime(2026, 11, 20, 12, tzinfo=utc), None),))
+        assert [r["id"] for r in app.store.select("complaint", late)] == [made[1]["id"]]
+        before = datetime(2026, 11, 20, 9, tzinfo=timezone(timedelta(hours=8)))
+        early = Selection(between=(("closed_at", None, before),))
+        assert app.store.select("complaint", early) == []
+        every = Selection(between=(("closed_at", None, None),))
+        assert sorted(r["id"] for r in app.store.select("complaint", every)) == sorted(r["id"] for r in closed)
+
     def test_numbers_are_never_handed_out_again(self, app):
         made = self._complaints(app, 2)
         day = made[0]["id"].split("-")[1]

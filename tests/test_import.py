@@ -243,8 +243,8 @@ def test_progress_advances_over_every_checked_row(workspace, tmp_path, map_file)
     seen = []
 
     @contextmanager
-    def progress(total):
-        seen.append(("total", total))
+    def progress():
+        seen.append("start")
 
         class Bar:
             def update(self, n):
@@ -257,4 +257,45 @@ def test_progress_advances_over_every_checked_row(workspace, tmp_path, map_file)
     source = write_csv(tmp_path / "in.csv", make_rows(rows))
     outcome = run_import(ctx, ctx.kinds.get("complaint"), source, load_map(map_file), progress=progress)
     assert outcome.imported == rows
-    assert seen == [("total", rows), ("update", CHUNK_ROWS), ("update", 7)]
+    assert seen == ["start", ("update", CHUNK_ROWS), ("update", 7)]
+
+
+def test_an_import_of_several_batches_is_still_all_or_nothing(backend, ws_cli, tmp_path, map_file):
+    """Rows are checked and written a batch at a time inside one transaction: a repeat of a
+    row of the first batch in the last one is still found, and a bad row in the last batch
+    leaves nothing of the first visible, on either store."""
+    from cstool.core.importer import CHUNK_ROWS
+
+    rows = make_rows(CHUNK_ROWS + 10)
+    repeated = write_csv(tmp_path / "repeat.csv", [*rows, rows[0]])
+    args = ("import", "complaint", repeated, "--map", map_file, "--format", "json")
+    refused = ws_cli(*args, "--on-duplicate", "error")
+    assert refused.exit_code == 1 and refused.json()["errors"][0]["row"] == CHUNK_ROWS + 11
+    assert "'EXT-1' repeats an earlier row of this import (imported as CMP-" in refused.json()["errors"][0]["message"]
+    dry = ws_cli(*args, "--dry-run").json()
+    assert (dry["imported"], dry["duplicates"]) == (CHUNK_ROWS + 10, 1)
+    assert ws_cli("list", "complaint", "--format", "json").json()["count"] == 0
+
+    rows[-1][1] = "2026-02-30 09:00"
+    broken = ws_cli("import", "complaint", write_csv(tmp_path / "bad.csv", rows), "--map", map_file)
+    assert broken.exit_code == 1 and "nothing was written" in broken.stderr
+    assert ws_cli("list", "complaint", "--format", "json").json()["count"] == 0
+
+    rows[-1][1] = "2026-02-28 09:00"
+    done = ws_cli(*args).json()
+    assert (done["imported"], done["duplicates"]) == (CHUNK_ROWS + 10, 1)
+    again = ws_cli(*args, "--on-duplicate", "update").json()
+    assert (again["imported"], again["updated"], again["duplicates"]) == (0, 0, CHUNK_ROWS + 11)
+
+
+def test_text_not_in_the_encoding_far_into_the_file_names_its_line(backend, ws_cli, tmp_path, map_file):
+    """The file is decoded as it is read: a bad byte past the first megabyte is still said
+    with its line, and nothing of the rows before it is written."""
+    source = write_csv(tmp_path / "in.csv", make_rows(30_000))
+    data = source.read_bytes().split(b"\n")
+    data[25_000] = data[25_000].replace("客户".encode(), "客户".encode("gb18030"), 1)
+    source.write_bytes(b"\n".join(data))
+    assert source.stat().st_size > 1 << 20
+    result = ws_cli("import", "complaint", source, "--map", map_file)
+    assert result.exit_code == 1 and f"in.csv:{25_001}: not valid utf-8-sig text" in result.stderr, result.stderr
+    assert ws_cli("list", "complaint", "--format", "json").json()["count"] == 0

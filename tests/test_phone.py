@@ -245,3 +245,34 @@ def test_a_message_taken_for_a_colleague_is_passed_on_and_acknowledged(ws_cli):
     trail = ws_cli("show", rid, "--format", "json").json()["events"]
     assert [e.get("to") for e in trail if e["type"] == "status"] == ["passed_on", "acknowledged"]
     assert trail[-1]["by"] == "李主管"
+
+
+def test_the_earliest_closing_of_a_period_s_callbacks_is_exact_to_the_minute():
+    """A month's callback plan reads only the cases closed from the earliest closing whose
+    callback can fall due in the month: a closing a minute earlier is due before the month,
+    one at it or later is not (3 working days over the National Day holiday, and hours)."""
+    from datetime import datetime, timedelta, timezone
+
+    from hypothesis import given, settings, strategies as st
+
+    from cstool.core.clocks import SlaPolicy, parse_target
+    from cstool.core.policy import load_policy
+    from cstool.core.resources import default_policy_path
+    from cstool.plugins.phone import earliest_closing
+
+    calendar = SlaPolicy(load_policy(default_policy_path())).calendars["office"]
+    start = datetime(2026, 9, 20, tzinfo=timezone(timedelta(hours=8)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.integers(0, 60 * 24 * 40), st.sampled_from(["3wd", "1wd", "10wd", "4h", "90m"]))
+    def check(offset, within):
+        target = parse_target(within)
+
+        def due_of(closed):
+            return calendar.add_minutes(closed, target.minutes(calendar, closed))
+
+        due_from = start + timedelta(minutes=offset)
+        earliest = earliest_closing(due_of, due_from)
+        assert due_of(earliest) < due_from <= due_of(earliest + timedelta(minutes=1))
+
+    check()

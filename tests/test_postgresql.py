@@ -301,10 +301,14 @@ def test_clocks_computed_from_a_record_changed_meanwhile_are_not_kept(workspace,
 
 def test_a_store_of_schema_version_1_is_brought_up_to_date_by_the_next_command(workspace, ws_cli, pg):
     ws_cli("--no-input", "record", "complaint", *complaint_args(severity="critical"), "--at", "2026-11-16 09:00")
+    from cstool.stores.postgresql import SCHEMA_VERSION
+
     pg.execute("DROP TABLE cstool_state, cstool_log")  # as a store made before the shared notices and outbox
+    pg.execute("DROP INDEX cstool_records_external")  # and before imports looked rows up by external id
     pg.execute("UPDATE cstool_schema SET version = 1")
     assert ws_cli("list", "complaint", "--format", "json").json()["count"] == 1
-    assert pg.execute("SELECT version FROM cstool_schema").fetchall() == [(3,)]
+    assert pg.execute("SELECT version FROM cstool_schema").fetchall() == [(SCHEMA_VERSION,)]
+    assert pg.execute("SELECT to_regclass('cstool_records_external')").fetchone()[0] is not None
     escalated = ws_cli("escalate", "--now", "2026-11-17 10:00", "--format", "json").json()
     assert escalated["delivered"] == len(escalated["actions"]) > 0
     assert pg.execute("SELECT count(*) FROM cstool_log WHERE name = 'outbox'").fetchone()[0] == escalated["delivered"]

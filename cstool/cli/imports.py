@@ -32,9 +32,25 @@ def find_map(app, name: str) -> Path:
     raise CstoolError(_("{name}: no such map file (nor templates/import/{stem})").format(name=name, stem=stem))
 
 
-def progress_bar(total: int):
-    """A bar on the terminal's stderr while rows are checked (the slow part of an import)."""
-    return click.progressbar(length=total, label="checking rows / 校验中", file=sys.stderr, show_pos=True)
+class RowCounter:
+    """The rows checked so far, on the terminal's stderr while an import runs (it reads the
+    file as it goes, so how many rows there are is known only at the end)."""
+
+    label = "checking rows / 校验中"
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    def __enter__(self) -> RowCounter:
+        return self
+
+    def update(self, rows: int) -> None:
+        self.done += rows
+        click.echo(f"\r{self.label}: {self.done:,}", nl=False, err=True)
+
+    def __exit__(self, *_exc) -> None:
+        if self.done:
+            click.echo(err=True)
 
 
 @click.command("import")
@@ -116,7 +132,7 @@ def import_file(
         skip_invalid=skip_invalid,
         on_duplicate=on_duplicate,
         encoding=encoding,
-        progress=progress_bar if sys.stderr.isatty() else None,
+        progress=RowCounter if sys.stderr.isatty() else None,
     )
     result = outcome.as_dict()
     refused = bool(outcome.errors) and not skip_invalid

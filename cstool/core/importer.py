@@ -12,7 +12,7 @@ import contextlib
 import csv
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from cstool.core.i18n import _
 from cstool.core.kinds import Kind
 from cstool.core.timeutil import zone
 from cstool.core.trail import seal
-from cstool.stores.base import retrying
+from cstool.stores.base import get_records, retrying
 
 MAP_SECTIONS = ("columns", "values", "formats", "constants", "joins", "options", "events")
 MAP_OPTIONS = ("timezone", "encoding", "format", "null", "ignore", "ignore_unmapped", "delimiter")
@@ -218,30 +218,68 @@ def detect_format(path: Path, declared: str | None) -> str:
 def read_source(
     path: Path, fmt: str, encoding: str, delimiter: str | None = None
 ) -> tuple[list[str] | None, Iterator[SourceRow]]:
-    """The header (CSV) and the rows of a file. Decoding problems raise SourceError."""
+    """The header (CSV) and the rows of a file, read as they are asked for (CSV and JSON
+    Lines: a file of any size in flat memory; a JSON array is read whole). Text that is
+    not in ``encoding`` raises SourceError naming the line, when it is met."""
+    import codecs
+
     try:
-        text = path.read_bytes().decode(encoding)
-    except FileNotFoundError:
-        raise SourceError(_("{path}: no such file").format(path=path)) from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        hint = (
-            _(" (a spreadsheet saved in mainland China? try --encoding gb18030)") if encoding.startswith("utf") else ""
-        )
-        raise SourceError(
-            _("{path}:{line}: not valid {encoding} text{hint}").format(
-                path=path, line=line, encoding=encoding, hint=hint
-            )
-        ) from None
+        codecs.lookup(encoding)
     except LookupError:
         raise SourceError(_("unknown encoding {encoding!r}").format(encoding=encoding)) from None
+    try:
+        if fmt == "json":
+            return None, _read_json(path, path.read_bytes().decode(encoding))
+        handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the rows' reader
+    except FileNotFoundError:
+        raise SourceError(_("{path}: no such file").format(path=path)) from None
+    except UnicodeDecodeError:
+        raise _not_text(path, encoding) from None
     except OSError as exc:
         raise SourceError(_("{path}: cannot read ({strerror})").format(path=path, strerror=exc.strerror)) from None
-    if fmt == "csv":
-        return _read_csv(path, text, delimiter)
-    if fmt == "jsonl":
-        return None, _read_jsonl(path, text)
-    return None, _read_json(path, text)
+    try:
+        if fmt == "jsonl":
+            return None, _decoded(path, encoding, handle, _read_jsonl(handle))
+        header, rows = _read_csv(path, handle, delimiter)
+    except UnicodeDecodeError:
+        handle.close()
+        raise _not_text(path, encoding) from None
+    except BaseException:
+        handle.close()
+        raise
+    return header, _decoded(path, encoding, handle, rows)
+
+
+def _decoded(path: Path, encoding: str, handle, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
+    """``rows``, the file closed when they end; text not in ``encoding`` said with its line."""
+    with handle:
+        try:
+            yield from rows
+        except UnicodeDecodeError:
+            raise _not_text(path, encoding) from None
+
+
+def _not_text(path: Path, encoding: str) -> SourceError:
+    """The error for a file that is not ``encoding`` text, naming the line of the first bad byte."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with open(path, "rb") as raw:
+        while True:
+            chunk = raw.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: exc.start].count(b"\n")
+                break
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+    hint = _(" (a spreadsheet saved in mainland China? try --encoding gb18030)") if encoding.startswith("utf") else ""
+    return SourceError(
+        _("{path}:{line}: not valid {encoding} text{hint}").format(path=path, line=line, encoding=encoding, hint=hint)
+    )
 
 
 def _sample(text: str, size: int = 16384) -> str:
@@ -250,26 +288,28 @@ def _sample(text: str, size: int = 16384) -> str:
     for 64 KB, 5 ms for 16 KB)."""
     head = text[:size]
     end = head.rfind("\n")
-    return head[: end + 1] if end > 0 and len(text) > size else head
+    return head[: end + 1] if end > 0 and len(text) >= size else head
 
 
-def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], Iterator[SourceRow]]:
-    if text.startswith("\ufeff"):
-        text = text[1:]
+def _read_csv(path: Path, handle, delimiter: str | None) -> tuple[list[str], Iterator[SourceRow]]:
     if delimiter is None:
+        sample_size = 16384
         try:
-            delimiter = csv.Sniffer().sniff(_sample(text), delimiters=",;\t|").delimiter
+            delimiter = (
+                csv.Sniffer().sniff(_sample(handle.read(sample_size), sample_size), delimiters=",;\t|").delimiter
+            )
         except csv.Error:
             delimiter = ","
-    reader = csv.reader(
-        text.splitlines(keepends=True), delimiter=delimiter, quotechar='"', doublequote=True, strict=True
-    )
+        handle.seek(0)
+    reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise SourceError(_("{path}: the file is empty").format(path=path)) from None
     except csv.Error as exc:
         raise SourceError(_("{path}:1: {exc}").format(path=path, exc=exc)) from None
+    if header:
+        header[0] = header[0].removeprefix("\ufeff")
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
         raise SourceError(
@@ -303,11 +343,11 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[list[str], 
     return header, rows()
 
 
-def _read_jsonl(path: Path, text: str) -> Iterator[SourceRow]:
+def _read_jsonl(lines: Iterable[str]) -> Iterator[SourceRow]:
     import orjson
 
     number = 0
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         number += 1
@@ -462,7 +502,22 @@ class ImportOutcome:
         }
 
 
-CHUNK_ROWS = 5000  # rows validated per batch of hook calls; progress advances per chunk
+CHUNK_ROWS = 5000  # rows checked and written per batch: an import holds one batch, whatever its size
+
+
+@dataclass
+class PreparedRow:
+    """A source row on its way in: its raw values by field, what is wrong with it so far,
+    and, for an event log, the steps its later rows took (to become its events)."""
+
+    source: SourceRow
+    raw: dict[str, Any]
+    problems: list[FieldError]
+    steps: list | None = None
+
+
+class _RolledBack(Exception):
+    """A dry run or a refused import leaves the store's transaction undone."""
 
 
 def run_import(
@@ -475,60 +530,82 @@ def run_import(
     skip_invalid: bool = False,
     on_duplicate: str = "skip",
     encoding: str | None = None,
-    progress: Callable[[int], Any] | None = None,
+    progress: Callable[[], Any] | None = None,
 ) -> ImportOutcome:
     """Import the rows at ``location`` (a file's path, or what a record source reads).
-    ``progress(total)``, when given, returns a context manager with ``update(n)``
-    (click.progressbar fits), advanced as rows are checked."""
+
+    Rows are read, checked and written a batch at a time inside one transaction of the
+    store, so memory holds a batch, not the file; nothing is visible to anyone until every
+    row is checked, and a refused import or a dry run undoes the transaction (a dry run
+    so sees exactly what the import would do, repeats within the file included).
+    ``progress()``, when given, returns a context manager with ``update(n)``, advanced as
+    rows are checked. A store that reports a record changed meanwhile (PostgreSQL, an
+    agent updating a record the import also updates) makes the whole import run again."""
     from cstool.core.files import collector_paused
 
+    importer = _Import(app, kind, mapping, dry_run=dry_run, skip_invalid=skip_invalid, on_duplicate=on_duplicate)
     with collector_paused():
-        return _run_import(
-            app,
-            kind,
-            str(location),
-            mapping,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-            on_duplicate=on_duplicate,
-            encoding=encoding,
-            progress=progress,
-        )
+        outcome, added = retrying(lambda: importer.run(str(location), encoding, progress))
+    for first in range(0, len(added), CHUNK_ROWS):
+        # told a batch at a time, read back from the store: the import keeps only their ids
+        chunk = get_records(app.store, kind.name, added[first : first + CHUNK_ROWS])
+        app.hook.cstool_records_stored(kind=kind, records=chunk, app=app)
+    return outcome
 
 
-def _run_import(
-    app,
-    kind: Kind,
-    location: str,
-    mapping: ImportMap,
-    *,
-    dry_run: bool,
-    skip_invalid: bool,
-    on_duplicate: str,
-    encoding: str | None,
-    progress: Callable[[int], Any] | None,
-) -> ImportOutcome:
-    reader = find_source(app, location)
-    try:
-        header, rows = reader.read(location, mapping, encoding or mapping.encoding or "utf-8-sig")
-    except CstoolError:
-        raise
-    except Exception as exc:  # a plugin's source that failed: said as its failure, nothing written
-        raise SourceError(_("record source {name}: {error}").format(name=reader.name, error=exc)) from None
-    rows = _guarded(reader, rows)
-    outcome = ImportOutcome(kind.name)
-    if header is not None:
-        outcome.errors.extend(check_columns(kind, header, mapping))
-        if outcome.errors:
-            return outcome
-    tz = zone(mapping.timezone) if mapping.timezone else app.tz
-    plan = ColumnPlan(mapping)
-    sources: list[SourceRow] = []
-    raw_rows: list[dict[str, Any]] = []
-    early: dict[int, list[FieldError]] = {}
-    for source in rows:
+class _Import:
+    """One import's settings and the steps of a run: prepare each row, then write a batch."""
+
+    def __init__(self, app, kind: Kind, mapping: ImportMap, *, dry_run: bool, skip_invalid: bool, on_duplicate: str):
+        self.app, self.kind, self.mapping = app, kind, mapping
+        self.dry_run, self.skip_invalid, self.on_duplicate = dry_run, skip_invalid, on_duplicate
+        self.tz = zone(mapping.timezone) if mapping.timezone else app.tz
+
+    def run(self, location: str, encoding: str | None, progress) -> tuple[ImportOutcome, list[str]]:
+        """One attempt: the outcome and the ids of the records it added (none unless kept)."""
+        outcome = ImportOutcome(self.kind.name)
+        reader = find_source(self.app, location)
+        try:
+            header, rows = reader.read(location, self.mapping, encoding or self.mapping.encoding or "utf-8-sig")
+        except CstoolError:
+            raise
+        except Exception as exc:  # a plugin's source that failed: said as its failure, nothing written
+            raise SourceError(_("record source {name}: {error}").format(name=reader.name, error=exc)) from None
+        if header is not None:
+            outcome.errors.extend(check_columns(self.kind, header, self.mapping))
+            if outcome.errors:
+                return outcome, []
+        prepared = self._prepare(_guarded(reader, rows), outcome)
+        added: list[str] = []
+        try:
+            with (
+                self.app.store.transaction(self.kind.name) as tx,
+                progress() if progress else contextlib.nullcontext() as bar,
+            ):
+                for batch in _batches(prepared, CHUNK_ROWS):
+                    self._write(tx, batch, outcome, added)
+                    if bar is not None:
+                        bar.update(len(batch))
+                refused = bool(outcome.errors) and not self.skip_invalid
+                if refused:
+                    outcome.imported = outcome.updated = outcome.duplicates = 0
+                if refused or self.dry_run:
+                    raise _RolledBack
+                outcome.written = bool(outcome.imported or outcome.updated)
+        except _RolledBack:
+            return outcome, []
+        return outcome, added
+
+    def _prepare(self, rows: Iterator[SourceRow], outcome: ImportOutcome) -> Iterator[PreparedRow]:
+        plan = ColumnPlan(self.mapping)
+        prepared = (self._mapped(plan, source, outcome) for source in rows)
+        if self.mapping.events is None:
+            return prepared
+        return _fold_histories(self.app, self.kind, self.mapping, list(prepared), self.tz)
+
+    @staticmethod
+    def _mapped(plan: ColumnPlan, source: SourceRow, outcome: ImportOutcome) -> PreparedRow:
         outcome.read += 1
-        sources.append(source)
         values = source.values
         problem = None
         if not isinstance(values, dict):
@@ -538,72 +615,121 @@ def _run_import(
         elif "__json_error__" in values:
             problem = f"not valid JSON: {values['__json_error__']}"
         if problem:
-            early[len(raw_rows)] = [FieldError(None, problem)]
-            raw_rows.append({})
-            continue
+            return PreparedRow(source, {}, [FieldError(None, problem)])
         mapped, problems = plan.apply(values)
-        if problems:
-            early[len(raw_rows)] = problems
-        raw_rows.append(mapped)
-    histories = None
-    if mapping.events is not None:
-        histories = _fold_histories(app, kind, mapping, sources, raw_rows, early, tz)
-    return apply_import(
-        app,
-        kind,
-        sources,
-        raw_rows,
-        early,
-        outcome,
-        tz=tz,
-        formats=mapping.formats,
-        dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        on_duplicate=on_duplicate,
-        progress=progress,
-        histories=histories,
-    )
+        return PreparedRow(source, mapped, problems)
+
+    def _write(self, tx, batch: list[PreparedRow], outcome: ImportOutcome, added: list[str]) -> None:
+        """Check a batch (build, then match each row to a stored record by external id) and
+        write what it adds and changes into the open transaction."""
+        app, kind, book = self.app, self.kind, self.app.book
+        candidates = [row for row in batch if not row.problems]
+        built = book.build(
+            kind, [row.raw for row in candidates], tz=self.tz, formats=self.mapping.formats, history=True
+        )
+        for position, error in built.errors:
+            candidates[position].problems.append(error)
+        records = [(row, record) for row, record in zip(candidates, built.records) if record is not None]
+        for row, record in records:
+            if row.steps is not None and len(row.steps) > 1:
+                _replay(kind, record, row.steps, app.user)
+        found = tx.by_external_id([r["external_id"] for _row, r in records if r.get("external_id") is not None])
+        this_batch: dict[str, dict] = {}
+        new, updates = [], []
+        for row, record in records:
+            external = record.get("external_id")
+            if external is None:
+                new.append(record)
+                continue
+            stored, written_here = found.get(external, (None, False))
+            earlier = this_batch.get(external) or (stored if written_here else None)
+            if earlier is not None:  # the file names the record twice: its first row counts
+                if self.on_duplicate == "error":
+                    message = _("{external!r} repeats an earlier row of this import (imported as {id})")
+                    row.problems.append(FieldError("external_id", message.format(external=external, id=earlier["id"])))
+                else:
+                    outcome.duplicates += 1
+            elif stored is None:
+                new.append(record)
+                this_batch[external] = record
+            elif self.on_duplicate == "error":
+                message = _("{external!r} is already imported as {id}")
+                row.problems.append(FieldError("external_id", message.format(external=external, id=stored["id"])))
+            elif self.on_duplicate == "update":
+                changed = book.merge_import(kind, stored, record, row.raw.keys())
+                this_batch[external] = stored
+                if changed is None:
+                    outcome.duplicates += 1
+                else:
+                    seal(changed, stored)
+                    updates.append(changed)
+            else:
+                outcome.duplicates += 1
+        for record in new:
+            record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
+            seal(record)
+        tx.insert(new)
+        tx.replace(updates)
+        outcome.imported += len(new)
+        outcome.updated += len(updates)
+        added.extend(record["id"] for record in new)
+        refused = [row for row in batch if row.problems]
+        outcome.skipped += len(refused) if self.skip_invalid else 0
+        outcome.errors.extend(
+            RowError(row.source.row, row.source.line, e.field, e.message) for row in refused for e in row.problems
+        )
+
+
+def _batches(rows: Iterator[PreparedRow], size: int) -> Iterator[list[PreparedRow]]:
+    batch: list[PreparedRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 FOLDED: list[FieldError] = []  # a later row of an event log: folded into its record's first row
 
 
-def _fold_histories(app, kind, mapping, sources, raw_rows, early, tz) -> dict[int, list]:
+def _fold_histories(app, kind, mapping, rows: list[PreparedRow], tz) -> Iterator[PreparedRow]:
     """An event log's rows of one record, folded into its first row: that row becomes the
-    record as the last row left it, and the steps in between are kept to become events."""
+    record as the last row left it, and the steps in between are kept to become events
+    (the whole log is read first: a record's rows may lie anywhere in it)."""
     from cstool.core.eventlog import group_rows
 
-    groups, bad = group_rows(mapping.events, sources, tz)
-    early.update(bad)
-    histories = {}
-    for first, rows in groups.items():
+    groups, bad = group_rows(mapping.events, [row.source for row in rows], tz)
+    for index, problems in bad.items():
+        rows[index].problems = problems
+    for first, group in groups.items():
         steps = []
-        for when, index in rows:
-            if index in early:
+        for when, index in group:
+            if rows[index].problems:
                 continue
-            values, problems = app.book.parse_row(kind, raw_rows[index], tz=tz, formats=mapping.formats)
+            values, problems = app.book.parse_row(kind, rows[index].raw, tz=tz, formats=mapping.formats)
             if problems:
-                early[index] = problems
+                rows[index].problems = problems
                 continue
             steps.append((when, values))
-        last = rows[-1][1]
-        for _when, index in rows:
-            if index != first:
-                early.setdefault(index, FOLDED)
-        if first in early and early[first] is not FOLDED:
+        last = group[-1][1]
+        for _when, index in group:
+            if index != first and not rows[index].problems:
+                rows[index].problems = FOLDED
+        if rows[first].problems:
             continue
         # The record starts as the first row says, and becomes what the last row says. A
         # first row already resolved or closed was so at its own time (unless the source's
         # own resolved_at / closed_at columns, mapped, say when).
-        raw_rows[first] = {
-            **raw_rows[last],
-            "created_at": raw_rows[first].get("created_at"),
-            "status": raw_rows[first].get("status"),
-            **_first_stamps(kind, steps, raw_rows[last], mapping.formats),
+        rows[first].raw = {
+            **rows[last].raw,
+            "created_at": rows[first].raw.get("created_at"),
+            "status": rows[first].raw.get("status"),
+            **_first_stamps(kind, steps, rows[last].raw, mapping.formats),
         }
-        early.pop(first, None)
-        histories[first] = steps
-    return histories
+        rows[first].steps = steps
+    return (row for row in rows if row.problems is not FOLDED)
 
 
 def _first_stamps(kind, steps: list, last_row: dict, formats: Mapping[str, str]) -> dict:
@@ -646,111 +772,3 @@ def _replay(kind, record: dict, steps: list, by: str) -> None:
     record.update(stamps)
     if events:
         record["updated_at"] = events[-1]["at"]
-
-
-def apply_import(
-    app,
-    kind: Kind,
-    sources: list[SourceRow],
-    raw_rows: list[dict],
-    early: dict[int, list[FieldError]],
-    outcome: ImportOutcome,
-    *,
-    tz,
-    formats: Mapping[str, str],
-    dry_run: bool,
-    skip_invalid: bool,
-    on_duplicate: str,
-    progress: Callable[[int], Any] | None = None,
-    histories: dict[int, list] | None = None,
-) -> ImportOutcome:
-    book = app.book
-    candidates = [i for i in range(len(raw_rows)) if i not in early]
-    problems: dict[int, list[FieldError]] = {i: list(e) for i, e in early.items() if e is not FOLDED}
-    records: dict[int, dict] = {}
-    with progress(len(candidates)) if progress else contextlib.nullcontext() as bar:
-        for first in range(0, len(candidates), CHUNK_ROWS):
-            chunk = candidates[first : first + CHUNK_ROWS]
-            built = book.build(kind, [raw_rows[i] for i in chunk], tz=tz, formats=formats, history=True)
-            for position, error in built.errors:
-                problems.setdefault(chunk[position], []).append(error)
-            records.update((chunk[p], r) for p, r in enumerate(built.records) if r is not None)
-            if bar is not None:
-                bar.update(len(chunk))
-    for index, steps in (histories or {}).items():
-        if index in records and len(steps) > 1:
-            _replay(kind, records[index], steps, app.user)
-
-    def sort_out(existing: list[dict]) -> tuple[list[dict], list[dict]]:
-        """Split valid rows into new records and updates; count or refuse duplicates."""
-        stored = {r["external_id"]: r for r in existing if r.get("external_id") is not None}
-        seen: dict[str, int] = {}
-        new, updates = [], []
-        outcome.duplicates = 0
-        for index in sorted(records):
-            record = records[index]
-            external = record.get("external_id")
-            if external is None or (external not in stored and external not in seen):
-                if external is not None:
-                    seen[external] = sources[index].row
-                new.append(record)
-                continue
-            if on_duplicate == "error":
-                duplicate = (
-                    _("{external!r} is already imported as {id}")
-                    if external in stored
-                    else _("{external!r} repeats row {row}")
-                )
-                message = duplicate.format(
-                    external=external, id=stored.get(external, {}).get("id"), row=seen.get(external)
-                )
-                problems.setdefault(index, []).append(FieldError("external_id", message))
-            elif on_duplicate == "update" and external in stored:
-                changed = book.merge_import(kind, stored[external], record, raw_rows[index].keys())
-                if changed is None:
-                    outcome.duplicates += 1
-                else:
-                    seal(changed, stored[external])
-                    updates.append(changed)
-            else:
-                outcome.duplicates += 1
-        return new, updates
-
-    def tally(new: list[dict], updates: list[dict]) -> bool:
-        """Count the outcome; False when errors refuse the whole import."""
-        outcome.errors = [
-            RowError(sources[i].row, sources[i].line, e.field, e.message) for i in sorted(problems) for e in problems[i]
-        ]
-        outcome.skipped = len(problems) if skip_invalid else 0
-        if problems and not skip_invalid:
-            outcome.duplicates = 0
-            return False
-        outcome.imported, outcome.updated = len(new), len(updates)
-        return True
-
-    if dry_run:
-        tally(*sort_out(app.store.records(kind.name)))
-        return outcome
-
-    # Duplicates are checked across every record of the kind inside one transaction, then
-    # each file (each month of a kind stored by month) is written once. A crash between
-    # months leaves whole months written; re-running the import completes it (rows match by
-    # external_id).
-    # A store whose writers of one record take no lock of the kind (PostgreSQL) reports a
-    # record changed meanwhile: the whole write runs again from a fresh read.
-    def write() -> list[dict]:
-        with app.store.transaction(kind.name) as tx:
-            new, updates = sort_out(tx.all())
-            if tally(new, updates) and (new or updates):
-                for record in new:
-                    record["id"] = tx.new_id(kind.prefix, book.day_of(record["created_at"]))
-                    seal(record)
-                tx.insert(new)
-                tx.replace(updates)
-                outcome.written = True
-        return new
-
-    new = retrying(write)
-    if outcome.written and new:
-        app.hook.cstool_records_stored(kind=kind, records=new, app=app)
-    return outcome

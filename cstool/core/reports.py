@@ -87,6 +87,14 @@ class ReportRequest:
             return (record for record in self.records(kind) if self.in_period(record))
         return self.store.stream(kind, self.period)
 
+    def select(self, kind: str, selection) -> list[dict]:
+        """The records of ``kind`` that ``selection`` keeps, whenever created (the store does
+        the work where the records are), less the void ones."""
+        selection = replace(selection, excluded=selection.excluded | self.void)
+        if self.store is None:
+            return list(selection.filter(self.records(kind)))
+        return self.store.select(kind, selection)
+
     def clock_tally(self, kind: str, by: str) -> tuple[dict[tuple[Any, str], dict], Iterator[dict]]:
         """SLA figures a store counts where the records are: ``({(group, clock): {"met",
         "breached", "breached_open", "running", "unknown", "closed_without_reply": counts,

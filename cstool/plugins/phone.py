@@ -195,31 +195,41 @@ def cstool_check_policy(policy):
 # ---- the callback plan ------------------------------------------------------------
 
 
-def callback_plan(records_of, kinds, policy):
+def callback_plan(select, kinds, policy, due_from=None, due_before=None):
     """Every callback to make: the ``callback`` records (a call a customer asked for at a
     time, or one a supervisor planned), and one per closed case of the kinds policy lists,
     due within ``phone.callbacks.within`` of its closing; each done by an outbound call
-    linked to it."""
+    linked to it. ``select(kind, selection)`` reads records; with ``due_from`` /
+    ``due_before`` (instants), only the records that can hold a callback due from one to
+    the other are read (a month's plan of a store of a million cases reads that month's
+    closings, not every case); the caller keeps the entries due in its period."""
     settings = policy.get("phone.callbacks") or {}
-    plan = _planned_calls(records_of, kinds)
+    plan = _planned_calls(select, kinds, due_from, due_before)
     if not settings:
         return plan
     sla = api.SlaPolicy(policy)
     calendar = sla.calendars[settings["calendar"]]
     target = api.parse_target(settings["within"])
+
+    def due_of(closed):
+        return calendar.add_minutes(closed, target.minutes(calendar, closed))
+
+    closed_from = earliest_closing(due_of, due_from) if due_from is not None else None
     calls = defaultdict(list)
-    for call in records_of(KIND):
+    outbound = api.Selection(created_from=closed_from, equals=(("direction", "outbound"),))
+    for call in select(KIND, outbound):
         if call.get("direction") == "outbound" and call.get("linked_record"):
             calls[call["linked_record"]].append(call)
+    closed = api.Selection(between=(("closed_at", closed_from, due_before),))
     for kind_name in settings.get("kinds", []):
         if kind_name not in kinds.names():
             continue
-        for case in records_of(kind_name):
-            closed = _at(case.get("closed_at"))
-            if closed is None:
+        for case in select(kind_name, closed):
+            closed_at = _at(case.get("closed_at"))
+            if closed_at is None:
                 continue
-            due = calendar.add_minutes(closed, target.minutes(calendar, closed)).astimezone(policy.timezone)
-            made = sorted(_at(c["created_at"]) for c in calls.get(case["id"], []) if _at(c["created_at"]) >= closed)
+            due = due_of(closed_at).astimezone(policy.timezone)
+            made = sorted(_at(c["created_at"]) for c in calls.get(case["id"], []) if _at(c["created_at"]) >= closed_at)
             plan.append(
                 {
                     "id": case["id"],
@@ -227,7 +237,7 @@ def callback_plan(records_of, kinds, policy):
                     "agent": case.get("owner"),
                     "customer": case.get("customer_name"),
                     "phone": case.get("contact_phone"),
-                    "closed_at": closed,
+                    "closed_at": closed_at,
                     "due": due,
                     "done_at": made[0] if made else None,
                 }
@@ -235,7 +245,30 @@ def callback_plan(records_of, kinds, policy):
     return plan
 
 
-def _planned_calls(records_of, kinds) -> list[dict]:
+def earliest_closing(due_of, due_from: datetime) -> datetime:
+    """The earliest closing whose callback can fall due at ``due_from`` or later, to the
+    minute (a closing before it is due earlier). ``due_of`` never goes back as the closing
+    moves on (a later closing is never due sooner), so the answer is found by halving a
+    span reaching back far enough: twice as far each time until a closing in it is due
+    before ``due_from``."""
+    from datetime import timedelta
+
+    span = timedelta(days=31)
+    while due_of(due_from - span) >= due_from:
+        if span > timedelta(days=3660 * 2):  # beyond the longest target (ten years)
+            return due_from - span
+        span *= 2
+    early, late = due_from - span, due_from  # due_of(early) < due_from <= due_of(late)
+    while late - early > timedelta(minutes=1):
+        middle = early + (late - early) / 2
+        if due_of(middle) >= due_from:
+            late = middle
+        else:
+            early = middle
+    return early
+
+
+def _planned_calls(select, kinds, due_from=None, due_before=None) -> list[dict]:
     """The ``callback`` records as plan entries: due when the customer asked, done when
     the call linked to it was logged."""
     if CALLBACK_KIND not in kinds.names():
@@ -251,8 +284,8 @@ def _planned_calls(records_of, kinds) -> list[dict]:
             "due": _at(planned["promised_at"]),
             "done_at": _at(planned.get("resolved_at")),
         }
-        for planned in records_of(CALLBACK_KIND)
-        if planned.get("status") != "cancelled" and planned.get("promised_at")
+        for planned in select(CALLBACK_KIND, api.Selection(between=(("promised_at", due_from, due_before),)))
+        if planned.get("status") != "cancelled"
     ]
 
 
@@ -306,7 +339,7 @@ def cstool_commands(cli):
         day = parse_day(day_text, "--date", today=now.date()) or now.date()
         plan = [
             p
-            for p in callback_plan(app.store.records, app.kinds, app.policy)
+            for p in callback_plan(app.store.select, app.kinds, app.policy)
             if p["done_at"] is None
             and p["due"].astimezone(app.tz).date() <= day
             and (agent is None or p["agent"] == agent)
@@ -383,7 +416,10 @@ def phone_report(request):
                 tally["waits"].append(wait)
                 tally["handles"].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
     if by == "agent":
-        for item in callback_plan(request.records, request.kinds, request.policy):
+        period = request.period
+        for item in callback_plan(
+            request.select, request.kinds, request.policy, period.created_from, period.created_before
+        ):
             due_day = item["due"].astimezone(tz).date()
             if (request.since and due_day < request.since) or (request.until and due_day > request.until):
                 continue  # a callback counts in the period it was due in

@@ -50,6 +50,12 @@ class Transaction(Protocol):
     def keep_sequences(self, sequences: Mapping[str, int]) -> None:
         """Never hand out again a number that ``sequences`` (day -> last number) already gave."""
 
+    def by_external_id(self, values: list[str]) -> dict[str, tuple[dict, bool]]:
+        """The records whose ``external_id`` is one of ``values``, as they stand now (this
+        transaction's own writes included), each with whether this transaction wrote it;
+        the kind held against other whole-kind writers (a second import), not against
+        writers of one record. An import looks up each batch of rows with one call."""
+
     def insert(self, records: list[dict]) -> None:
         """Add new records (their ids from ``new_id``)."""
 
@@ -195,6 +201,20 @@ class FeedsChanges(Protocol):
 
 
 @runtime_checkable
+class ReadsMany(Protocol):
+    """A store that reads many records by id in one go (a database: one query, not one per id)."""
+
+    def get_many(self, kind: str, record_ids: list[str]) -> list[dict]: ...
+
+
+def get_records(store: RecordStore, kind: str, record_ids: list[str]) -> list[dict]:
+    """The records of ``kind`` with these ids, in their order (ids not stored left out)."""
+    if isinstance(store, ReadsMany):
+        return store.get_many(kind, record_ids)
+    return [record for record in (store.get(kind, record_id) for record_id in record_ids) if record is not None]
+
+
+@runtime_checkable
 class ReadsState(Protocol):
     """A store that reads a shared value without holding it (a value replaced whole is
     read whole): for readers that change nothing, such as the policy every command reads."""
@@ -247,6 +267,9 @@ class Selection:
     equals: tuple[tuple[str, str], ...] = field(default=())
     excluded: frozenset[str] = frozenset()  # statuses left out whatever else matches (void)
     departments: frozenset[str] | None = None  # only these departments' records and those of none
+    # (stamp, from, before): the instant field ``stamp`` (closed_at, promised_at…) is set and
+    # lies from ``from`` (inclusive, None: any) to ``before`` (exclusive, None: any)
+    between: tuple[tuple[str, datetime | None, datetime | None], ...] = field(default=())
 
     def keeps(self, record: Mapping[str, Any]) -> bool:
         if self.departments is not None and record.get("department") and record["department"] not in self.departments:
@@ -260,6 +283,13 @@ class Selection:
             if (self.created_from and created < self.created_from) or (
                 self.created_before and created >= self.created_before
             ):
+                return False
+        for stamp, start, before in self.between:
+            value = record.get(stamp)
+            if not value:
+                return False
+            instant = datetime.fromisoformat(value)
+            if (start and instant < start) or (before and instant >= before):
                 return False
         return all(value_equals(record.get(name), wanted) for name, wanted in self.equals)
 

@@ -581,6 +581,8 @@ class FolderTransaction:
         self.kind = kind
         self._store = store
         self.files: dict[str | None, FileTransaction] = {}
+        self._externals: dict[str, str] | None = None  # external_id -> id, once asked for
+        self._written: set[str] = set()  # ids this transaction inserted or replaced
 
     def _file(self, partition: str | None) -> FileTransaction:
         found = self.files.get(partition)
@@ -601,6 +603,17 @@ class FolderTransaction:
             return None
         return self._file(partition).get(record_id)
 
+    def by_external_id(self, values: list[str]) -> dict[str, tuple[dict, bool]]:
+        if self._externals is None:
+            self._externals = {r["external_id"]: r["id"] for r in self.all() if r.get("external_id") is not None}
+        found = {}
+        for value in values:
+            record_id = self._externals.get(value)
+            record = None if record_id is None else self.get(record_id)
+            if record is not None:
+                found[value] = (record, record_id in self._written)
+        return found
+
     def new_id(self, prefix: str, day: str) -> str:
         return self._file(self._store.partition_of_day(self.kind, day)).new_id(prefix, day)
 
@@ -614,6 +627,7 @@ class FolderTransaction:
     def remove_all(self) -> None:
         for partition in self._store.partitions(self.kind):
             self._file(partition).remove_all()
+        self._externals = None
 
     def _by_partition(self, records: list[dict]) -> dict[str | None, list[dict]]:
         groups: dict[str | None, list[dict]] = {}
@@ -621,13 +635,21 @@ class FolderTransaction:
             groups.setdefault(self._store.partition_of_id(self.kind, record["id"]), []).append(record)
         return groups
 
+    def _note_written(self, records: list[dict]) -> None:
+        for record in records:
+            self._written.add(record["id"])
+            if self._externals is not None and record.get("external_id") is not None:
+                self._externals[record["external_id"]] = record["id"]
+
     def insert(self, records: list[dict]) -> None:
         for partition, group in self._by_partition(records).items():
             self._file(partition).insert(group)
+        self._note_written(records)
 
     def replace(self, records: list[dict]) -> None:
         for partition, group in self._by_partition(records).items():
             self._file(partition).replace(group)
+        self._note_written(records)
 
 
 def _refuse_links(*steps: Path) -> None:
