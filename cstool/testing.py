@@ -39,6 +39,7 @@ import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,7 @@ class StoreContract:
         closed = [dict(made[0], closed_at="2026-11-20T09:00:00+08:00"), dict(made[1], closed_at="2026-11-21T01:00:00Z")]
         with app.store.transaction("complaint") as tx:
             tx.replace(closed)
-        utc = timezone.utc
+        utc = UTC
         late = Selection(between=(("closed_at", datetime(2026, 11, 20, 12, tzinfo=utc), None),))
         assert [r["id"] for r in app.store.select("complaint", late)] == [made[1]["id"]]
         before = datetime(2026, 11, 20, 9, tzinfo=timezone(timedelta(hours=8)))
