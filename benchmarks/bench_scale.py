@@ -57,10 +57,13 @@ def main(sizes: list[int]) -> bool:
         psql(url, "CREATE TABLE plain (ref text, received text, name text, phone text, how text, text text)")
         copy = measured(["psql", "-q", url, "-c", f"\\copy plain FROM '{source}' WITH (FORMAT csv, HEADER true)"])
         line("floor: psql \\copy into a plain table", copy[0], None)
-        if shutil.which("sqlite-utils"):
+        sqlite_utils = shutil.which("sqlite-utils") or shutil.which(
+            "sqlite-utils", path=os.path.dirname(sys.executable)
+        )
+        if sqlite_utils:
             database = WORK / f"scale-{rows}.db"
             database.unlink(missing_ok=True)
-            peer = measured(["sqlite-utils", "insert", str(database), "complaints", str(source), "--csv"])
+            peer = measured([sqlite_utils, "insert", str(database), "complaints", str(source), "--csv"])
             line("peer: sqlite-utils insert --csv", *peer)
 
         workspace = fresh_workspace(f"scale-{rows}")
@@ -69,7 +72,7 @@ def main(sizes: list[int]) -> bool:
         line("cstool import into PostgreSQL", seconds, rss, f"{seconds / copy[0]:.1f}x \\copy; <= 300 MB", rss <= 300)
         results.append(rss <= 300)
         folder = fresh_workspace(f"scale-folder-{rows}")
-        seconds, rss = measured([*imported[:3], str(folder), *imported[4:]], {**ENV, "CSTOOL_STORE_URL": ""})
+        seconds, rss = measured([*imported[:4], str(folder), *imported[5:]], {**ENV, "CSTOOL_STORE_URL": ""})
         line("cstool import into the folder", seconds, rss, "(flat memory not yet: see performance.md)")
 
         pg_env = {**ENV, "CSTOOL_STORE_URL": url}

@@ -89,6 +89,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
     from cstool.cli import (
         audit_commands,
+        desk_command,
         exporting,
         finding,
         imports,
@@ -159,6 +160,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         sla,
         store_commands,
         audit_commands,
+        desk_command,
     ):
         module.register(cli)
     core = dict(cli.commands)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 
 import click
 
@@ -13,10 +12,9 @@ from cstool.cli.common import personal_fields, short_time, status_title
 from cstool.cli.output import emit_json, emit_rows, format_option
 from cstool.cli.output_files import check_suffix, output_option, save_rows
 from cstool.core.i18n import _
-from cstool.stores.base import EVERYTHING, SearchesText, Selection
+from cstool.stores.base import EVERYTHING, SearchesText
 
 MOST_SHOWN = 200  # a search that finds more says how many, and shows the first
-OPEN_PHASES = ("open", "pending")
 
 
 def register(cli: click.Group) -> None:
@@ -132,22 +130,11 @@ def queue_command(app, owner, mine, department, kind_names, fmt, output, force):
         owner = app.user
     if department:
         department = app.names.id_of(department) or department  # 客户服务部 as well as customer_service
+    from cstool.core.work import open_work
+
     now = app.now()
-    timed = set(app.policy.get("sla") or {})  # kinds whose open records are work with a due time
-    kinds = [app.kinds.get(name) for name in kind_names] if kind_names else [k for k in app.kinds if k.name in timed]
-    app.prepare_clocks()
-    items = []
-    for kind in kinds:
-        waiting = frozenset(s.name for s in kind.statuses if s.phase in OPEN_PHASES)
-        for record in app.store.stream(kind.name, app.visible(Selection(statuses=waiting))):
-            if (owner and record.get("owner") != owner) or (department and record.get("department") != department):
-                continue
-            _calendar, clocks = app.clocks(record, now, detail="due")
-            running = [c for c in clocks if c.stopped_at is None and c.due_at is not None]
-            nearest = min(running, key=lambda c: c.due_at, default=None)
-            items.append((kind, record, nearest))
-    items.sort(key=lambda item: _urgency(item[2]))
-    rows = [_queue_row(kind, record, clock) for kind, record, clock in items]
+    items = open_work(app, now, owner=owner, department=department, kind_names=kind_names)
+    rows = [item.as_row() for item in items]
     payload = {"now": now.isoformat(timespec="seconds"), "count": len(rows), "queue": rows}
     if fmt == "json" and output is None:
         emit_json(payload)
@@ -165,7 +152,7 @@ def queue_command(app, owner, mine, department, kind_names, fmt, output, force):
             row["owner"],
             app.shown(row["department"]),
         ]
-        for (kind, _record, _clock), row in zip(items, rows)
+        for kind, row in ((item.kind, row) for item, row in zip(items, rows))
     ]
     if output is not None:
         save_rows(output, title=_("queue"), headers=headers, rows=table, json_value=payload, force=force)
@@ -176,25 +163,6 @@ def queue_command(app, owner, mine, department, kind_names, fmt, output, force):
     if fmt == "table":
         breached = sum(row["state"] == "breached" for row in rows)
         click.echo("\n" + _("{count} open, {breached} breached").format(count=len(rows), breached=breached), err=True)
-
-
-def _urgency(clock) -> tuple:
-    if clock is None:
-        return (2, datetime.max.isoformat())
-    return (0 if clock.state == "breached" else 1, clock.due_at.isoformat())
-
-
-def _queue_row(kind, record: dict, clock) -> dict:
-    return {
-        "id": record["id"],
-        "kind": kind.name,
-        "status": record.get("status"),
-        "owner": record.get("owner"),
-        "department": record.get("department"),
-        "clock": clock.name if clock else None,
-        "due_at": clock.due_at.isoformat(timespec="seconds") if clock else None,
-        "state": clock.state if clock else None,
-    }
 
 
 def _colour_wanted() -> bool:

@@ -13,6 +13,7 @@ import click
 from cstool.core.fields import parse_value
 from cstool.core.i18n import _
 from cstool.core.kinds import Field, Kind
+from cstool.core.work import CUSTOMER_KIND, TAIL_DIGITS, contact_values, find_customers
 
 SKIP = "—"
 
@@ -165,10 +166,6 @@ def fill_record(app, kind: Kind, given: dict[str, Any], resume: bool = False) ->
         answered(field, ask_field(app, field, kind, values))
 
 
-CUSTOMER_KIND = "customer"
-TAIL_DIGITS = 4  # the fewest digits of a phone a person may look a customer up by
-
-
 def ask_customer(app, kind: Kind, values: dict[str, Any], answered) -> None:
     """For a kind that takes a customer's contact (a complaint, an after-sales case), asked
     first: which registered customer it is, found by whole name or the tail of a phone
@@ -189,9 +186,7 @@ def ask_customer(app, kind: Kind, values: dict[str, Any], answered) -> None:
 
     from cstool.core.privacy import mask
     from cstool.core.search import phone_digits
-    from cstool.stores.base import EVERYTHING
 
-    customers = app.kinds.get(CUSTOMER_KIND)
     while True:
         query = questionary.text(
             _("Customer: name, or the last {n}+ digits of a phone (Enter to skip)").format(n=TAIL_DIGITS)
@@ -202,23 +197,10 @@ def ask_customer(app, kind: Kind, values: dict[str, Any], answered) -> None:
         if not wanted.isdigit() and digits and len(digits) < TAIL_DIGITS:
             click.echo(_("give at least {n} digits of the phone").format(n=TAIL_DIGITS), err=True)
             continue
-        found = [
-            record
-            for record in app.store.stream(CUSTOMER_KIND, EVERYTHING)
-            if record.get("status") != "deregistered"
-            and (
-                str(record.get("name") or "").strip().casefold() == wanted
-                or (
-                    len(digits) >= TAIL_DIGITS
-                    and digits == wanted.replace(" ", "").replace("-", "")
-                    and phone_digits(str(record.get("phone") or "")).endswith(digits)
-                )
-            )
-        ]
+        found = find_customers(app, query)
         if not found:
             click.echo(_("no customer matches {query!r}").format(query=query), err=True)
             continue
-        app.book.record_reveal(customers, [c["id"] for c in found], ["name", "phone"], via="lookup")
         none = "—"
         options = [
             questionary.Choice(f"{c['id']}  {mask(c.get('name'))}  {mask(c.get('phone'), 'phone')}", value=c["id"])
@@ -228,12 +210,8 @@ def ask_customer(app, kind: Kind, values: dict[str, Any], answered) -> None:
         if chosen != none:
             answered(field, chosen)
             customer = next(c for c in found if c["id"] == chosen)
-            for contact in kind.fields:  # the contact fields a person would type from the profile
-                source = {"text": "name", "phone": "phone"}.get(contact.type) if contact.personal else None
-                if source and contact.name not in values and customer.get(source) and contact.ask:
-                    if contact.type == "text" and "name" not in contact.name:
-                        continue
-                    answered(contact, customer[source])
+            for name, value in contact_values(kind, customer, values).items():
+                answered(kind.field(name), value)
             return
 
 

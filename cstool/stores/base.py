@@ -201,6 +201,14 @@ class FeedsChanges(Protocol):
 
 
 @runtime_checkable
+class ReadsAfresh(Protocol):
+    """A store that keeps what it read for the rest of a command, and can drop it: a process
+    that runs all day (``cstool desk``) reads afresh after the change feed says so."""
+
+    def forget(self) -> None: ...
+
+
+@runtime_checkable
 class ReadsMany(Protocol):
     """A store that reads many records by id in one go (a database: one query, not one per id)."""
 

@@ -489,6 +489,11 @@ class FolderStore:
         db = TinyDB(storage=make_storage)
         return FileTransaction(kind, db, storage_holder[0])
 
+    def forget(self) -> None:
+        self._loaded.clear()
+        self._index.clear()
+        self._settled.clear()
+
     def watch(self) -> FolderFeed:
         """The data files, looked at again and again: a write replaces a file whole."""
         return FolderFeed(self.root)

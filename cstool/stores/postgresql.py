@@ -386,6 +386,15 @@ class PostgresStore:
             state = "ENABLE" if on else "DISABLE"
             self.conn.execute(f"ALTER TABLE cstool_records {state} ROW LEVEL SECURITY")
 
+    def forget(self) -> None:
+        """Drop what was read; a connection the server or the network lost is opened again
+        at the next use (a desk that runs all day outlives a database restart)."""
+        self._loaded.clear()
+        for name in ("_conn", "_side"):
+            connection = getattr(self, name)
+            if connection is not None and (connection.closed or connection.broken):
+                setattr(self, name, None)
+
     def watch(self) -> PostgresFeed:
         """Listen for changes on a connection of the feed's own (the store's may be busy)."""
         with self._errors():
