@@ -248,3 +248,21 @@ def test_in_a_real_terminal_a_killed_desk_keeps_the_draft(workspace, tmp_path):
     values = run(resume())
     context.finish()
     assert "Zhang Wei" in values
+
+
+def test_a_customer_s_words_are_never_read_as_screen_markup(workspace, ws_cli):
+    """Text from a record (a complaint's content, a name) is drawn as typed: brackets that
+    look like markup neither style the screen nor stop it."""
+    made = ws_cli("--no-input", "record", "complaint", *complaint_args(customer_name="[b]王[/x]", content="[red]坏了[/]"),
+                  "--format", "json").json()  # fmt: skip
+    app, context = desk_of(workspace, lang="en")
+
+    async def look():
+        async with app.run_test(size=(100, 40)) as pilot:
+            app.open_case(made["id"])
+            await pilot.pause()
+            return str(app.screen.query_one("#case-body").render())
+
+    body = run(look())
+    context.finish()
+    assert "[red]坏了[/]" in body

@@ -10,6 +10,8 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -70,7 +72,7 @@ class Choose(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask"):
             yield Label(self.question)
-            yield OptionList(*[Option(title, id=value) for title, value in self.choices], id="choices")
+            yield OptionList(*[Option(Text(title), id=value) for title, value in self.choices], id="choices")
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -148,9 +150,8 @@ class QueueScreen(Screen):
             elif line.state == "warning":
                 left = f"[yellow]{left}[/]" if not self.app.no_color else left
             due = line.due_at.strftime("%m-%d %H:%M") if line.due_at else ""
-            table.add_row(
-                due, left, line.id, line.kind_title, line.status_title, line.customer, line.owner, key=line.id
-            )
+            cells = (line.id, line.kind_title, line.status_title, line.customer, line.owner)
+            table.add_row(due, Text.from_markup(left), *(Text(cell) for cell in cells), key=line.id)
         if self.lines:
             table.move_cursor(row=min(keep, len(self.lines) - 1))
         person = self.app.person_title  # type: ignore[attr-defined]
@@ -164,7 +165,7 @@ class QueueScreen(Screen):
         )  # fmt: skip
         said = list(desk.reminders.said.values())[-REMINDERS_SHOWN:]
         heading = _("Reminders")
-        self.query_one("#reminders", Static).update(f"[b]{heading}[/b]  " + "\n".join(reversed(said)))
+        self.query_one("#reminders", Static).update(f"[b]{heading}[/b]  " + "\n".join(map(escape, reversed(said))))
 
     def current_id(self) -> str | None:
         table = self.query_one("#queue", DataTable)
@@ -261,20 +262,23 @@ class CaseScreen(Screen):
         self.revealed = False  # a reveal shows once, written in the trail; the next draw masks again
         view = self.view
         lang = self.desk.app.lang
-        self.query_one("#case-title", Static).update(f"[b]{view.record['id']}[/b] · {view.kind.title(lang)}")
-        parts = ["\n".join(f"{title}: {value}" for title, value in view.fields)]
+        # everything from a record is escaped: a customer's text is never read as markup
+        self.query_one("#case-title", Static).update(f"[b]{escape(view.record['id'])}[/b] · {view.kind.title(lang)}")
+        parts = ["\n".join(escape(f"{title}: {value}") for title, value in view.fields)]
         for title, text in view.notes:
-            parts.append(f"[b]【{title}】[/b]\n{text}")
+            parts.append(f"[b]【{escape(title)}】[/b]\n{escape(text)}")
+        clocks_title, due_word, trail_title = _("Clocks"), _("due"), _("Trail")
         if view.clocks:
             parts.append(
-                f"[b]{_('Clocks')}[/b]\n"
+                f"[b]{clocks_title}[/b]\n"
                 + "\n".join(
-                    f"{name} · {state} · {_('due')} {due} {stopped}" for name, state, due, stopped in view.clocks
+                    escape(f"{name} · {state} · {due_word} {due} {stopped}")
+                    for name, state, due, stopped in view.clocks
                 )
             )
         parts.append(
-            f"[b]{_('Trail')}[/b]\n"
-            + "\n".join(f"{at}  {by}  {what}  {details}" for at, by, what, details in view.trail)
+            f"[b]{trail_title}[/b]\n"
+            + "\n".join(escape(f"{at}  {by}  {what}  {details}") for at, by, what, details in view.trail)
         )
         self.query_one("#case-body", Static).update("\n\n".join(parts))
 
@@ -362,7 +366,7 @@ class SearchScreen(Screen):
             self.app.notify(str(exc), severity="error")
             return
         for row in rows:
-            table.add_row(*row, key=row[0])
+            table.add_row(*(Text(cell) for cell in row), key=row[0])
         self.app.notify(_("{count} found").format(count=len(rows)))
         if rows:
             table.focus()
@@ -398,7 +402,8 @@ class EntryScreen(Screen):
         kept = self.desk.drafts().load(kind.name)
         self.answers: dict[str, Any] = dict(kept[0]) if kept else {}
         note = _("draft of {at} taken up").format(at=kept[1].replace("T", " ")) if kept else ""
-        yield Static(f"[b]{_('New')} {kind.title(app.lang)}[/b]  {note}", id="entry-title")
+        heading = _("New {kind}").format(kind=kind.title(app.lang))
+        yield Static(f"[b]{escape(heading)}[/b]  {escape(note)}", id="entry-title")
         with VerticalScroll():
             if kind.field("customer_id") is not None and "customer" in app.kinds.names():
                 yield Label(_("Customer: whole name or the last 4+ digits of a phone, Enter to look up"))
@@ -448,7 +453,7 @@ class EntryScreen(Screen):
         for customer in found:
             listing.add_option(
                 Option(
-                    f"{customer['id']}  {mask(customer.get('name'))}  {mask(customer.get('phone'), 'phone')}",
+                    Text(f"{customer['id']}  {mask(customer.get('name'))}  {mask(customer.get('phone'), 'phone')}"),
                     id=customer["id"],
                 )
             )
@@ -553,6 +558,10 @@ class DeskApp(App):
                 screen.reload()
             elif isinstance(screen, CaseScreen) and screen.view is not None:
                 screen.reload()
+
+    def notify(self, message: str, **options: Any) -> None:
+        """A message to the person; never read as markup (an error may quote a customer's text)."""
+        super().notify(message, markup=False, **options)
 
     def open_case(self, record_id: str) -> None:
         self.push_screen(CaseScreen(record_id))

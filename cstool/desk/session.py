@@ -181,6 +181,8 @@ class DeskSession:
                 value = status.title(lang) if status else value
             elif isinstance(value, list):
                 value = ", ".join(str(app.shown(v)) for v in value)
+            elif name.endswith("_at") and isinstance(value, str):
+                value = short_time(value)
             else:
                 value = app.shown(value)
             fields.append((field_title(kind, name, lang), str(value)))
