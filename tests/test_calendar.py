@@ -220,3 +220,18 @@ def test_years_without_overrides_are_named_only_for_a_calendar_that_keeps_them()
     assert OFFICE.years_without_overrides(date(2026, 1, 1), date(2026, 12, 31)) == []
     assert HOTLINE.years_without_overrides(date(2027, 1, 1), date(2027, 1, 1)) == []
     assert NEW_YORK.years_without_overrides(date(2027, 1, 1), date(2027, 1, 1)) == []  # it keeps no holidays at all
+
+
+def test_a_calendar_asked_all_day_keeps_its_memory_bounded():
+    """A desk asks one calendar about a new instant every few seconds all day: what it
+    remembers per instant stays under its bound, and answers do not change when it starts
+    again (100,000 queries once made it 32 MB)."""
+    from cstool.core.calendar import COUNTS_KEPT
+
+    calendar = OFFICE
+    start = at("2026-11-02 08:00")
+    expected = calendar.business_minutes(start, start + timedelta(days=3))
+    for minute in range(100_000):
+        calendar.business_minutes(start + timedelta(minutes=minute), start + timedelta(days=120))
+        assert len(calendar._counts) <= COUNTS_KEPT
+    assert calendar.business_minutes(start, start + timedelta(days=3)) == expected > 0

@@ -64,7 +64,9 @@ def open_work(
     items = []
     for kind in kinds:
         waiting = frozenset(s.name for s in kind.statuses if s.phase in OPEN_PHASES)
-        for record in app.store.stream(kind.name, app.visible(Selection(statuses=waiting))):
+        # the owner and the department are facets: a database keeps the rest of the work back
+        equals = tuple((name, value) for name, value in (("owner", owner), ("department", department)) if value)
+        for record in app.store.stream(kind.name, app.visible(Selection(statuses=waiting, equals=equals))):
             if (owner and record.get("owner") != owner) or (department and record.get("department") != department):
                 continue
             _calendar, clocks = app.clocks(record, now, detail="due")
