@@ -92,6 +92,7 @@ def main(sizes: list[int]) -> bool:
         results.append(ok)
 
         sla = [*CSTOOL, "--workspace", str(workspace), "report", "sla", "--format", "json", "--now", NOW]
+        measured(sla, pg_env)  # remembers every clock
         remembered = measured(sla, pg_env)
         psql(url, "UPDATE cstool_records SET clocks = NULL, clock_key = NULL")
         psql(url, "VACUUM cstool_records")

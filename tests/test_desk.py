@@ -195,7 +195,15 @@ def test_in_a_real_terminal_a_killed_desk_keeps_the_draft(workspace, tmp_path):
     """Keys typed into a real terminal (tmux); the desk killed mid-entry (SIGKILL); the
     draft holds what was typed, and the next entry takes it up."""
     session = f"cstool-desk-{time.monotonic_ns()}"
-    command = f"{sys.executable} -m cstool.testing --workspace {workspace} --lang en desk"
+    import os
+    import shlex
+
+    # a tmux server already running keeps its own environment: the test's is passed on
+    kept = {k: v for k, v in os.environ.items() if k.startswith(("CSTOOL", "XDG_", "HOME", "PATH", "LANG"))}
+    command = shlex.join(
+        ["env", *(f"{k}={v}" for k, v in kept.items()), sys.executable, "-m", "cstool.testing",
+         "--workspace", str(workspace), "--lang", "en", "desk"]
+    )  # fmt: skip
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
     try:
 
