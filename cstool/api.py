@@ -89,6 +89,7 @@ _LAZY = {
     "catalogue_of": "cstool.core.i18n",
     "OutputFormat": "cstool.cli.output_files",
     "RecordSource": "cstool.core.importer",
+    "CaseAction": "cstool.core.case_actions",
     "SourceRow": "cstool.core.importer",
     "complete_id": "cstool.cli.completion",
     "complete_kind": "cstool.cli.completion",
@@ -137,6 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover
         fill_record as fill_record,
     )
     from cstool.core.access import PermissionRefused as PermissionRefused
+    from cstool.core.case_actions import CaseAction as CaseAction
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
     from cstool.core.context import Context as Context

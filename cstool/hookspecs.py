@@ -72,6 +72,20 @@ def cstool_record_notes(kind, record, policy, lang):
     """
 
 
+@hookspec
+def cstool_case_actions(kind, record, app):
+    """Offer actions on one record at the desk (``cstool desk``: key ``p`` on a case).
+
+    Called when a person at the desk asks for the actions of ``record`` (of ``kind``).
+    Arguments: ``kind`` (Kind), ``record`` (the record as stored: do not mutate), ``app``
+    (the desk's Context: ``app.book`` changes records, ``app.may`` tells what the person may).
+    Returns: a list of ``cstool.api.CaseAction`` (``name``, ``label``, ``run(app, record_id,
+    text) -> record or a line to show``, ``ask``: the question for one line of text, or
+    None), or None. Every
+    implementation is called; the actions are listed in hook order.
+    """
+
+
 # ---- classify family -------------------------------------------------------------
 
 

@@ -224,14 +224,16 @@ def test_in_a_real_terminal_a_killed_desk_keeps_the_draft(workspace, tmp_path):
         wait_for("New record of which kind")
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # the first kind: complaint
         wait_for("New Complaint")
-        time.sleep(1)  # the form takes its focus once drawn
-        subprocess.run(["tmux", "send-keys", "-t", session, "Tab"], check=True)  # past the customer lookup
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "Zhang Wei"], check=True)
-        deadline = time.monotonic() + 10
         drafts: list = []
-        while time.monotonic() < deadline and not drafts:
-            drafts = [p for p in (workspace / ".drafts").glob("complaint-*.json") if b"Zhang Wei" in p.read_bytes()]
-            time.sleep(0.2)
+        for _attempt in range(3):  # a loaded machine may take the first Tab before the form has its focus
+            subprocess.run(["tmux", "send-keys", "-t", session, "Tab"], check=True)  # past the customer lookup
+            subprocess.run(["tmux", "send-keys", "-t", session, "-l", "Zhang Wei"], check=True)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not drafts:
+                drafts = [p for p in (workspace / ".drafts").glob("complaint-*.json") if b"Zhang Wei" in p.read_bytes()]
+                time.sleep(0.2)
+            if drafts:
+                break
         shown_last = screen()
         pane_pid = subprocess.run(
             ["tmux", "display-message", "-p", "-t", session, "#{pane_pid}"], capture_output=True, text=True
@@ -274,3 +276,73 @@ def test_a_customer_s_words_are_never_read_as_screen_markup(workspace, ws_cli):
     body = run(look())
     context.finish()
     assert "[red]坏了[/]" in body
+
+
+def test_a_plugin_s_actions_are_offered_on_a_case_propose_then_approve(workspace, ws_cli):
+    """The approval plugin offers its commands at the desk (``cstool_case_actions``): a
+    proposal above the amount asks for approval; the supervisor approves it at their desk."""
+    rid = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    assert ws_cli("update", rid, "--set", "compensation=800").exit_code == 0
+
+    async def choose_action(app, pilot, downs: int, text: str):
+        app.open_case(rid)
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        for _ in range(downs):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        await type_text(pilot, text)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    for user, downs, text in ((None, 0, "退款并补偿"), ("李主管", 1, "同意")):
+        app, context = desk_of(workspace, user=user)
+
+        async def act(app=app, downs=downs, text=text):
+            async with app.run_test(size=(100, 30)) as pilot:
+                await choose_action(app, pilot, downs, text)
+
+        run(act())
+        context.finish()
+    events = ws_cli("show", rid, "--format", "json").json()["events"]
+    steps = [(e["type"], e["by"]) for e in events if e["type"] in ("approval_requested", "approved")]
+    assert [step for step, _by in steps] == ["approval_requested", "approved"] and steps[1][1] == "李主管"
+    assert ws_cli("respond", rid).exit_code == 0  # approved: the reply may go
+
+
+def test_a_complaint_s_form_is_written_from_the_desk_masked(workspace, ws_cli, tmp_path):
+    rid = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    app, context = desk_of(workspace, lang="en")
+    target = tmp_path / "通知单.html"
+    shown = []
+
+    async def write():
+        async with app.run_test(size=(100, 30)) as pilot:
+            original = app.notify
+
+            def kept(message, **options):
+                shown.append(message)
+                original(message, **options)
+
+            app.notify = kept  # type: ignore[method-assign]
+            app.open_case(rid)
+            await pilot.pause()
+            await pilot.press("p")
+            await pilot.pause()
+            titles = [str(o.prompt) for o in app.screen.query_one("#choices").options]
+            index = next(i for i, title in enumerate(titles) if "handling notice" in title)
+            for _ in range(index):
+                await pilot.press("down")
+            await pilot.press("enter")
+            await pilot.pause()
+            await type_text(pilot, str(target))
+            await pilot.press("enter")
+            await pilot.pause()
+
+    run(write())
+    context.finish()
+    assert any(f"written: {target}" in line for line in shown), shown
+    page = target.read_text(encoding="utf-8")
+    assert rid in page and "138****1234" in page and "13812341234" not in page

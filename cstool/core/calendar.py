@@ -65,6 +65,7 @@ def parse_hours(text: str) -> tuple[Interval, ...]:
 # often); beyond it the memory starts again: 100,000 queries had made it 32 MB.
 COUNTS_KEPT = 20_000
 
+
 @dataclass(frozen=True)
 class Calendar:
     name: str

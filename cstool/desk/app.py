@@ -91,7 +91,7 @@ class KeysScreen(ModalScreen[None]):
             "",
             _("Queue: Enter open · / search · n new record · m my work / my department / everyone's"),
             _("       k kind · g read again · ? keys · q quit"),
-            _("Case: r respond · s status · a hand over · x void · u undo · v reveal · Esc back"),
+            _("Case: r respond · s status · a hand over · x void · u undo · v reveal · p more · Esc back"),
             _("Search: type an id, words, a whole name or phone, or a phone's last 4+ digits; Enter"),
             _("New record: Tab next field · Ctrl+S save · Esc leave (the draft is kept)"),
         ]
@@ -230,6 +230,7 @@ class CaseScreen(Screen):
         Binding("x", "void", _("void")),
         Binding("u", "undo", _("undo")),
         Binding("v", "reveal", _("reveal")),
+        Binding("p", "more", _("more")),
         Binding("question_mark", "keys", _("keys")),
     ]
 
@@ -287,8 +288,8 @@ class CaseScreen(Screen):
         the case read again, so what is on the screen is what is stored."""
         assert self.view is not None
         try:
-            change(self.view, *args)
-            self.app.notify(_("saved"))
+            done = change(self.view, *args)
+            self.app.notify(done if isinstance(done, str) else _("saved"))
         except CstoolError as exc:
             self.app.notify(str(exc), severity="error", timeout=8)
         self.desk.refresh()
@@ -328,6 +329,30 @@ class CaseScreen(Screen):
 
     def action_undo(self) -> None:
         self._act(self.desk.undo)
+
+    def action_more(self) -> None:
+        """The plugins' actions on this case (propose, approve, reject…)."""
+        if self.view is None:
+            return
+        lang = self.desk.app.lang
+        self.offered = {action.name: action for action in self.desk.actions(self.view)}
+        if not self.offered:
+            self.app.notify(_("no other actions for this case"))
+            return
+        choices = [(action.title(lang), name) for name, action in self.offered.items()]
+        self.app.push_screen(Choose(_("Which action?"), choices), self._more_chosen)
+
+    def _more_chosen(self, name: str | None) -> None:
+        action = self.offered.get(name or "")
+        if action is None:
+            return
+        if action.ask is None:
+            self._act(self.desk.run_action, action, None)
+            return
+        question = action.ask.get(self.desk.app.lang) or action.ask.get("en") or action.name
+        self.app.push_screen(
+            Ask(question), lambda text: self._act(self.desk.run_action, action, text) if text is not None else None
+        )
 
     def action_reveal(self) -> None:
         if not self.desk.app.may("reveal"):

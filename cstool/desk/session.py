@@ -245,6 +245,16 @@ class DeskSession:
         self._unchanged_since(view)
         return self.app.book.undo(view.record["id"])[0]
 
+    def actions(self, view: CaseView) -> list:
+        """What the plugins offer to do to this case (``cstool_case_actions``)."""
+        app = self.app
+        found = app.hook.cstool_case_actions(kind=view.kind, record=view.record, app=app)
+        return [action for offered in found for action in offered or []]
+
+    def run_action(self, view: CaseView, action, text: str | None) -> dict | str:
+        self._unchanged_since(view)
+        return action.run(self.app, view.record["id"], text)
+
     def statuses(self, view: CaseView) -> list[tuple[str, str]]:
         """(title, name) of the statuses a case may move to (all but its own and void)."""
         lang = self.app.lang

@@ -133,14 +133,89 @@ def cstool_policy_keys():
     return [f"complaints.approval.{key}" for key in ("above_compensation", "complainant_types", "wait")]
 
 
+def _step(app, when: str, type_: str, **details) -> dict:
+    return {"at": when, "by": app.user, "type": type_, **{k: v for k, v in details.items() if v is not None}}
+
+
+def propose(app, record_id: str, values: dict) -> dict:
+    """Set the proposed resolution (``values``: compensation, resolution) and, when policy
+    says it needs approval, ask for it and hold the reply until a supervisor decides."""
+    if values:
+        app.book.update(record_id, values, None)
+
+    def ask(kind, record, when):
+        if not needs_approval(record, app.policy):
+            return
+        if (approval_step(record) or {}).get("type") == "approval_requested":
+            raise api.CstoolError(_("{id} awaits approval already").format(id=record["id"]))
+        record["events"].append(_step(app, when, "approval_requested", compensation=record.get("compensation")))
+        if (app.policy.get("complaints.approval.wait") or "counted") == "paused" and record["status"] != WAITING:
+            app.book.apply_status(kind, record, WAITING, when, _("waiting for approval"))
+        record["updated_at"] = when
+
+    return app.book.change(record_id, None, ask)
+
+
+def decide(app, record_id: str, decision: str, note: str | None) -> dict:
+    """Approve or reject the proposal awaiting approval (only its department's deciders)."""
+    app.require("approve")
+
+    def apply(kind, record, when):
+        allowed, department = deciders(app.policy, record), record.get("department")
+        if app.user not in allowed:
+            names = ", ".join(sorted(allowed)) or _("nobody")
+            raise api.CstoolError(
+                _("only the manager or supervisor of {department} decides ({names}); --as names who decides").format(
+                    department=app.shown(department), names=names
+                )
+            )
+        if (approval_step(record) or {}).get("type") != "approval_requested":
+            raise api.CstoolError(_("{id} has no proposal awaiting approval").format(id=record["id"]))
+        details = {"note": note} if decision == "approved" else {"reason": note}
+        record["events"].append(_step(app, when, decision, **details))
+        if record["status"] == WAITING:
+            app.book.apply_status(kind, record, BACK_TO, when, None)
+        record["updated_at"] = when
+
+    return app.book.change(record_id, None, apply)
+
+
+@hookimpl
+def cstool_case_actions(kind, record, app):
+    """At the desk: propose a resolution, approve or reject it."""
+    if kind.name != KIND:
+        return None
+    actions = [
+        api.CaseAction(
+            "propose",
+            {"en": "Propose a resolution", "zh": "提出处理方案"},
+            lambda app, record_id, text: propose(app, record_id, {"resolution": text} if text else {}),
+            ask={"en": "The resolution proposed to the customer:", "zh": "向客户提出的处理方案："},
+        )
+    ]
+    if (approval_step(record) or {}).get("type") == "approval_requested":
+        actions += [
+            api.CaseAction(
+                "approve",
+                {"en": "Approve the proposal", "zh": "批准处理方案"},
+                lambda app, record_id, text: decide(app, record_id, "approved", text or None),
+                ask={"en": "A word with the approval (may be empty):", "zh": "批准意见（可空）："},
+            ),
+            api.CaseAction(
+                "reject",
+                {"en": "Reject the proposal", "zh": "驳回处理方案"},
+                lambda app, record_id, text: decide(app, record_id, "rejected", text or _("rejected")),
+                ask={"en": "Why (for the next proposal):", "zh": "驳回理由："},
+            ),
+        ]
+    return actions
+
+
 @hookimpl
 def cstool_commands(cli):
     import click
 
     from cstool.api import format_option, show_record
-
-    def step(app, when: str, type_: str, **details) -> dict:
-        return {"at": when, "by": app.user, "type": type_, **{k: v for k, v in details.items() if v is not None}}
 
     @cli.command("propose")
     @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
@@ -148,54 +223,18 @@ def cstool_commands(cli):
     @click.option("--resolution", "text", metavar="TEXT", help="The resolution proposed to the customer.")
     @format_option()
     @click.pass_obj
-    def propose(app, record_id, compensation, text, fmt):
+    def propose_command(app, record_id, compensation, text, fmt):
         """Propose a complaint's resolution; when policy says it needs approval, ask for it
         ([complaints.approval]) and hold the reply until a supervisor decides."""
         values = {k: v for k, v in (("compensation", compensation), ("resolution", text)) if v is not None}
-        if values:
-            app.book.update(record_id, values, None)
-
-        def ask(kind, record, when):
-            if not needs_approval(record, app.policy):
-                return
-            if (approval_step(record) or {}).get("type") == "approval_requested":
-                raise api.CstoolError(_("{id} awaits approval already").format(id=record["id"]))
-            record["events"].append(step(app, when, "approval_requested", compensation=record.get("compensation")))
-            if (app.policy.get("complaints.approval.wait") or "counted") == "paused" and record["status"] != WAITING:
-                app.book.apply_status(kind, record, WAITING, when, _("waiting for approval"))
-            record["updated_at"] = when
-
-        record = app.book.change(record_id, None, ask)
-        show_record(app, app.kinds.get(KIND), record, fmt)
-
-    def decide(app, record_id, decision, note):
-        app.require("approve")
-
-        def apply(kind, record, when):
-            allowed, department = deciders(app.policy, record), record.get("department")
-            if app.user not in allowed:
-                names = ", ".join(sorted(allowed)) or _("nobody")
-                raise api.CstoolError(
-                    _(
-                        "only the manager or supervisor of {department} decides ({names}); --as names who decides"
-                    ).format(department=app.shown(department), names=names)
-                )
-            if (approval_step(record) or {}).get("type") != "approval_requested":
-                raise api.CstoolError(_("{id} has no proposal awaiting approval").format(id=record["id"]))
-            details = {"note": note} if decision == "approved" else {"reason": note}
-            record["events"].append(step(app, when, decision, **details))
-            if record["status"] == WAITING:
-                app.book.apply_status(kind, record, BACK_TO, when, None)
-            record["updated_at"] = when
-
-        return app.book.change(record_id, None, apply)
+        show_record(app, app.kinds.get(KIND), propose(app, record_id, values), fmt)
 
     @cli.command("approve")
     @click.argument("record_id", metavar="ID", shell_complete=api.complete_id)
     @click.option("--note", metavar="TEXT", help="A word with the approval.")
     @format_option()
     @click.pass_obj
-    def approve(app, record_id, note, fmt):
+    def approve_command(app, record_id, note, fmt):
         """Approve a complaint's proposed resolution (申请领导批准): the reply may go."""
         show_record(app, app.kinds.get(KIND), decide(app, record_id, "approved", note), fmt)
 
@@ -204,7 +243,7 @@ def cstool_commands(cli):
     @click.option("--reason", required=True, metavar="TEXT", help="Why, for the next proposal.")
     @format_option()
     @click.pass_obj
-    def reject(app, record_id, reason, fmt):
+    def reject_command(app, record_id, reason, fmt):
         """Reject a complaint's proposed resolution: the reply waits for another proposal."""
         show_record(app, app.kinds.get(KIND), decide(app, record_id, "rejected", reason), fmt)
 

@@ -220,6 +220,59 @@ def form_values(app, kind, record, now):
     }
 
 
+FORM_TITLES = {
+    "notice": {"en": "Write the handling notice (处理通知单)", "zh": "输出处理通知单"},
+    "investigation": {"en": "Write the investigation form (调查表)", "zh": "输出调查表"},
+}
+FORM_FILE = {"en": "File to write (.html or .md; empty: {name}):", "zh": "写入的文件（.html 或 .md；留空：{name}）："}
+
+
+def write_form(
+    app, record_id: str, form: str, fmt: str, output: str | None, reveal: bool = False, replace: bool = False
+) -> str:
+    """The form ``form`` of complaint ``record_id`` in ``fmt`` (md or html), written to
+    ``output`` when given (never over a file unless ``replace``); personal data masked
+    unless ``reveal`` (recorded in the trail)."""
+    from pathlib import Path
+
+    from cstool.api import records_for_output, render_form, write_new_file
+
+    kind, record = app.book.get(record_id)
+    if kind.name != KIND:
+        raise api.CstoolError(_("{record_id} is not a complaint").format(record_id=record_id))
+    record = records_for_output(app, kind, [record], reveal)[0]
+    text = render_form(app.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
+    if output:
+        write_new_file(Path(output), text.encode("utf-8"), replace=replace)
+    return text
+
+
+@hookimpl
+def cstool_case_actions(kind, record, app):
+    """At the desk: write either form of the complaint to a file (masked)."""
+    if kind.name != KIND:
+        return None
+
+    def writer(form: str):
+        def run(app, record_id, text):
+            output = (text or "").strip() or f"{record_id}-{form}.html"
+            fmt = "md" if output.lower().endswith(".md") else "html"
+            write_form(app, record_id, form, fmt, output)
+            return _("written: {output}").format(output=output)
+
+        return run
+
+    return [
+        api.CaseAction(
+            f"form-{form}",
+            FORM_TITLES[form],
+            writer(form),
+            ask={lang: question.format(name=f"{record['id']}-{form}.html") for lang, question in FORM_FILE.items()},
+        )
+        for form in FORMS
+    ]
+
+
 @hookimpl
 def cstool_commands(cli):
     import click
@@ -238,17 +291,8 @@ def cstool_commands(cli):
     @click.pass_obj
     def form(app, record_id, form, fmt, output, reveal, force):
         """Render a handling notice (处理通知单) or an investigation form (调查表) for ID."""
-        from pathlib import Path
-
-        from cstool.api import records_for_output, render_form, write_new_file
-
-        kind, record = app.book.get(record_id)
-        if kind.name != KIND:
-            raise api.CstoolError(_("{record_id} is not a complaint").format(record_id=record_id))
-        record = records_for_output(app, kind, [record], reveal)[0]
-        text = render_form(app.template(f"forms/{FORMS[form]}.{fmt}"), form_values(app, kind, record, app.now()))
+        text = write_form(app, record_id, form, fmt, output, reveal, force)
         if output:
-            write_new_file(Path(output), text.encode("utf-8"), replace=force)
             click.echo(_("written: {output}").format(output=output), err=True)
         else:
             click.echo(text)
