@@ -86,6 +86,19 @@ def cstool_case_actions(kind, record, app):
     """
 
 
+@hookspec
+def cstool_reminders(kind, record, app):
+    """Say what a person at the desk should know now about one record of their open work.
+
+    Called by ``cstool desk`` for each record of the queue it shows, each time it reads the
+    queue (at a change, or ``g``); each reminder is shown once (by its key).
+    Arguments: ``kind`` (Kind), ``record`` (as stored), ``app`` (the desk's Context:
+    ``app.user`` is who is at the desk, ``app.may`` what they may do).
+    Returns: a list of ``(key, text)`` pairs (the key names the reminder, so it is said once),
+    or None. Every implementation is called.
+    """
+
+
 # ---- classify family -------------------------------------------------------------
 
 

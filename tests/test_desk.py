@@ -17,14 +17,14 @@ from conftest import add_directory, complaint_args, run_process
 pytest.importorskip("textual")
 
 
-def desk_of(workspace, user=None, lang="zh", watch=False):
+def desk_of(workspace, user=None, lang="zh", watch=False, extra=()):
     from cstool.core.context import Context
     from cstool.core.host import build_host
     from cstool.core.i18n import set_language
     from cstool.desk.app import DeskApp
 
     set_language(lang)  # as the command line sets it before the desk is drawn
-    context = Context(build_host(workspace, entry_points=False), workspace, user=user, lang=lang)
+    context = Context(build_host(workspace, entry_points=False, extra=extra), workspace, user=user, lang=lang)
     return DeskApp(context, watch=watch), context
 
 
@@ -346,3 +346,57 @@ def test_a_complaint_s_form_is_written_from_the_desk_masked(workspace, ws_cli, t
     assert any(f"written: {target}" in line for line in shown), shown
     page = target.read_text(encoding="utf-8")
     assert rid in page and "138****1234" in page and "13812341234" not in page
+
+
+def test_a_proposal_waiting_for_approval_is_a_reminder_at_the_decider_s_desk(workspace, ws_cli):
+    rid = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    assert ws_cli("update", rid, "--set", "compensation=800").exit_code == 0
+    assert ws_cli("propose", rid, "--resolution", "退款").exit_code == 0
+    said = {}
+    for user in ("李主管", "小张"):
+        app, context = desk_of(workspace, user=user, lang="en")
+
+        async def look(app=app):
+            async with app.run_test(size=(100, 30)) as pilot:
+                await pilot.pause()
+                app.session.scope = "all"  # whoever owns the case
+                app.session.queue(app.now())
+                return list(app.session.reminders.said.values())
+
+        said[user] = run(look())
+        context.finish()
+    assert any(f"{rid}: a proposal waits for your approval" in text for text in said["李主管"])
+    assert not any("approval" in text for text in said["小张"])
+
+
+def test_an_outside_plugin_s_action_runs_at_the_desk_with_the_record_book(workspace, ws_cli):
+    """A plugin's ``cstool_case_actions`` as docs/hooks.md shows it: asked one line, run
+    through ``app.book``, its change in the trail like a command's."""
+    from cstool import api
+
+    class Priority:
+        @api.hookimpl
+        def cstool_case_actions(self, kind, record, app):
+            def urgent(app, record_id, text):
+                return app.book.update(record_id, {"severity": "critical"}, None)
+
+            return [api.CaseAction("urgent", {"en": "Make it critical", "zh": "设为特急"}, urgent)]
+
+    rid = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    app, context = desk_of(workspace, lang="en", extra=(("priority", Priority()),))
+
+    async def act():
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.open_case(rid)
+            await pilot.pause()
+            await pilot.press("p")
+            await pilot.pause()
+            titles = [str(o.prompt) for o in app.screen.query_one("#choices").options]
+            for _ in range(titles.index("Make it critical")):
+                await pilot.press("down")
+            await pilot.press("enter")
+            await pilot.pause()
+
+    run(act())
+    context.finish()
+    assert ws_cli("show", rid, "--format", "json").json()["severity"] == "critical"

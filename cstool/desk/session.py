@@ -156,6 +156,10 @@ class DeskSession:
                         id=record["id"], clock=self.app.shown(clock.name), time=clock.due_at.strftime("%H:%M")
                     ),
                 )
+        for item in items:  # what the plugins would have the person know (an approval waiting…)
+            for said in self.app.hook.cstool_reminders(kind=item.kind, record=item.record, app=self.app):
+                for key, text in said or []:
+                    self.reminders.add(str(key), str(text))
         if self._mine is not None:
             for record_id in sorted(mine_now - self._mine):
                 self.reminders.add(f"handed:{record_id}", _("{id} was handed to you").format(id=record_id))

@@ -181,6 +181,17 @@ def decide(app, record_id: str, decision: str, note: str | None) -> dict:
 
 
 @hookimpl
+def cstool_reminders(kind, record, app):
+    """At the desk of one who decides: a proposal waiting for their approval."""
+    if kind.name != KIND or (approval_step(record) or {}).get("type") != "approval_requested":
+        return None
+    if not app.may("approve") or app.user not in deciders(app.policy, record):
+        return None
+    text = _("{id}: a proposal waits for your approval (p on the case)").format(id=record["id"])
+    return [(f"approval:{record['id']}:{len(record['events'])}", text)]
+
+
+@hookimpl
 def cstool_case_actions(kind, record, app):
     """At the desk: propose a resolution, approve or reject it."""
     if kind.name != KIND:
