@@ -118,7 +118,8 @@ def main(rows: int) -> bool:
         )
     finally:
         tmux("kill-session", "-t", session)
-    return first < 1 and worst < 2 and hour_of_use(workspace, url)
+    used = hour_of_use(workspace, url)
+    return first < 1 and worst < 2 and used
 
 
 def hour_of_use(workspace: Path, url: str) -> bool:

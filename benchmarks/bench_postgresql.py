@@ -107,7 +107,7 @@ def prepare(rows: int, base: int) -> tuple[str, str]:
         exists = admin.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.cstool_records",)).fetchone()[0]
         if exists:
             count = admin.execute(f"SELECT count(*) FROM {schema}.cstool_records").fetchone()[0]
-            if count == rows:
+            if rows <= count < rows + 1000:  # the records other benchmarks added are no reason to build it again
                 return url, str(folder)
         admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         admin.execute(f"CREATE SCHEMA {schema}")
