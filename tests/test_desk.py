@@ -400,3 +400,34 @@ def test_an_outside_plugin_s_action_runs_at_the_desk_with_the_record_book(worksp
     run(act())
     context.finish()
     assert ws_cli("show", rid, "--format", "json").json()["severity"] == "critical"
+
+
+def test_the_queue_is_filtered_by_status_owner_and_department(workspace, ws_cli):
+    first = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    second = ws_cli("--no-input", "record", "complaint", *complaint_args(), "--format", "json").json()["id"]
+    assert ws_cli("assign", second, "小李").exit_code == 0
+    app, context = desk_of(workspace, lang="en")
+
+    async def filtered():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            everyone = queue_ids(app)
+            await pilot.press("f")
+            await type_text(pilot, "owner=小李")
+            await pilot.press("enter")
+            await pilot.pause()
+            mine = queue_ids(app)
+            refused = []
+            app.notify = lambda message, **_kw: refused.append(message)  # type: ignore[method-assign]
+            await pilot.press("f")
+            for _ in range(20):
+                await pilot.press("backspace")
+            await type_text(pilot, "colour=red")
+            await pilot.press("enter")
+            await pilot.pause()
+            return everyone, mine, refused
+
+    everyone, mine, refused = run(filtered())
+    context.finish()
+    assert {first, second} <= set(everyone) and mine == [second]
+    assert refused and "filter by status, owner, department" in refused[0]

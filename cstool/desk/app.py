@@ -90,7 +90,7 @@ class KeysScreen(ModalScreen[None]):
             _("Keys"),
             "",
             _("Queue: Enter open · / search · n new record · m my work / my department / everyone's"),
-            _("       k kind · g read again · ? keys · q quit"),
+            _("       k kind · f filter (status, owner, department) · g read again · ? keys · q quit"),
             _("Case: r respond · s status · a hand over · x void · u undo · v reveal · p more · Esc back"),
             _("Search: type an id, words, a whole name or phone, or a phone's last 4+ digits; Enter"),
             _("New record: Tab next field · Ctrl+S save · Esc leave (the draft is kept)"),
@@ -108,6 +108,7 @@ class QueueScreen(Screen):
         Binding("n", "new", _("new")),
         Binding("m", "scope", _("mine/dept/all")),
         Binding("k", "kind", _("kind")),
+        Binding("f", "filter", _("filter")),
         Binding("g", "reload", _("read again")),
         Binding("question_mark", "keys", _("keys")),
         Binding("q", "quit", _("quit")),
@@ -157,6 +158,7 @@ class QueueScreen(Screen):
         person = self.app.person_title  # type: ignore[attr-defined]
         breached = sum(1 for line in self.lines if line.state == "breached")
         kind = f" · {desk.kind_filter}" if desk.kind_filter else ""
+        kind += "".join(f" · {name}={value}" for name, value in desk.filters.items())
         self.query_one("#title", Static).update(
             _("cstool desk · {person} · {scope}{kind} · {count} open, {breached} breached · {time}").format(
                 person=person, scope=desk.scope_title(), kind=kind, count=len(self.lines), breached=breached,
@@ -209,6 +211,21 @@ class QueueScreen(Screen):
         if name is not None:
             self.desk.kind_filter = name or None
             self.reload()
+
+    def action_filter(self) -> None:
+        now = " ".join(f"{k}={v}" for k, v in self.desk.filters.items())
+        question = _("Filter, e.g. status=调查中 owner=小李 department=售后部 (empty: none):")
+        self.app.push_screen(Ask(question, now), self._filtered)
+
+    def _filtered(self, text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            self.desk.set_filters(text)
+        except CstoolError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.reload()
 
     def action_reload(self) -> None:
         self.desk.refresh()

@@ -16,6 +16,7 @@ from cstool.core.kinds import Kind
 from cstool.core.work import WorkItem, find_by_phone_tail, find_customers, open_work, tail_wanted
 
 SCOPES = ("mine", "department", "all")
+FILTERS = ("status", "owner", "department")
 SOON = timedelta(minutes=30)  # a running clock due within this is a reminder
 MOST_REMINDERS = 50  # the panel keeps the newest; a day's reminders never grow without end
 MOST_FOUND = 200
@@ -87,6 +88,7 @@ class DeskSession:
         person = app.person
         self.scope = "mine" if person.role == "agent" else "department" if person.department else "all"
         self.kind_filter: str | None = None
+        self.filters: dict[str, str] = {}  # status, owner, department: see set_filters
         self.reminders = Reminders()
         self._mine: set[str] | None = None  # the ids owned by me when last looked at
 
@@ -106,15 +108,36 @@ class DeskSession:
         if isinstance(self.app.store, ReadsAfresh):
             self.app.store.forget()
 
+    def set_filters(self, text: str) -> dict[str, str]:
+        """``status=调查中 owner=小李 department=售后部`` (names or ids; empty clears): the
+        queue keeps only what matches each; an unknown name is refused."""
+        filters = {}
+        for part in text.split():
+            name, sep, value = part.partition("=")
+            if not sep or name not in FILTERS or not value:
+                raise CstoolError(
+                    _("{part!r}: filter by {names}, as name=value").format(part=part, names=", ".join(FILTERS))
+                )
+            filters[name] = self.app.names.id_of(value) or value
+        self.filters = filters
+        return filters
+
     def queue(self, now: datetime) -> list[QueueLine]:
         app = self.app
         person = app.person
-        owner = app.user if self.scope == "mine" else None
-        department = person.department if self.scope == "department" else None
+        owner = self.filters.get("owner") or (app.user if self.scope == "mine" else None)
+        department = self.filters.get("department") or (person.department if self.scope == "department" else None)
         kinds = (self.kind_filter,) if self.kind_filter else ()
         items = open_work(app, now, owner=owner, department=department, kind_names=kinds)
+        wanted = self.filters.get("status")
+        if wanted:
+            items = [item for item in items if wanted in (item.record.get("status"), self._status_title(item))]
         self._remind(items, now)
         return [self._line(item) for item in items]
+
+    def _status_title(self, item: WorkItem) -> str:
+        status = item.kind.status(item.record.get("status") or "")
+        return status.title(self.app.lang) if status else ""
 
     def _line(self, item: WorkItem) -> QueueLine:
         from cstool.cli.common import status_title
