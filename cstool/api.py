@@ -77,6 +77,7 @@ _LAZY = {
     "import_file": "cstool.cli.imports",
     "ImportMap": "cstool.core.importer",
     "load_map": "cstool.core.importer",
+    "run_import": "cstool.core.importer",
     "deliver": "cstool.core.escalation",
     "render_form": "cstool.core.forms",
     "format_datetime": "cstool.core.timeutil",
@@ -90,6 +91,7 @@ _LAZY = {
     "OutputFormat": "cstool.cli.output_files",
     "RecordSource": "cstool.core.importer",
     "CaseAction": "cstool.core.case_actions",
+    "WorkerJob": "cstool.core.worker",
     "SourceRow": "cstool.core.importer",
     "complete_id": "cstool.cli.completion",
     "complete_kind": "cstool.cli.completion",
@@ -164,6 +166,7 @@ if TYPE_CHECKING:  # pragma: no cover
         RecordSource as RecordSource,
         SourceRow as SourceRow,
         load_map as load_map,
+        run_import as run_import,
     )
     from cstool.core.names import name_of as name_of
     from cstool.core.policy import Policy as Policy, Problem as Problem
@@ -189,6 +192,7 @@ if TYPE_CHECKING:  # pragma: no cover
         now_in as now_in,
         parse_datetime as parse_datetime,
     )
+    from cstool.core.worker import WorkerJob as WorkerJob
     from cstool.stores.base import (
         DAY as DAY,
         MONTH as MONTH,

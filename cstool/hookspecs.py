@@ -221,6 +221,26 @@ def cstool_record_sources():
     """
 
 
+# ---- the worker ------------------------------------------------------------------
+
+
+@hookspec
+def cstool_worker_jobs():
+    """Add jobs to ``cstool worker``, which runs a department's work on its own.
+
+    Called once when the worker starts.
+    Arguments: none.
+    Returns: a list of ``cstool.api.WorkerJob(name, args, every, summary=None, needs=None)``:
+    the cstool command the job runs (``args`` without ``cstool``; ``{month}`` replaced with
+    the month a monthly job covers), its default interval (``"1m"``, ``"1h"``, ``"1d"``,
+    ``"monthly"``; ``[worker] NAME = "…"`` or ``"off"`` in policy overrides), the line to log
+    from the command's JSON output, and a policy key without which it does not run. Each job
+    runs as its own process, as the command would from cron, by the one worker of the store
+    that leads. Every result is collected; a name already taken (the core's ``escalate``,
+    ``purge``) is refused with a warning.
+    """
+
+
 # ---- survey family ---------------------------------------------------------------
 
 

@@ -99,6 +99,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         reports,
         sla,
         store_commands,
+        worker_command,
         workspace_commands,
     )
 
@@ -161,6 +162,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         store_commands,
         audit_commands,
         desk_command,
+        worker_command,
     ):
         module.register(cli)
     core = dict(cli.commands)

@@ -163,6 +163,9 @@ DETAIL_WORDS = {
     "undone": N_("undone"),
     "voided": N_("voided"),
     "closed_without_reply": N_("closed without reply"),
+    "inbox": N_("inbox"),
+    "received_at": N_("received"),
+    "subject": N_("subject"),
 }
 
 

@@ -309,13 +309,13 @@ def locked(lock_path: Path) -> Iterator[HeldLock]:
             )
         ) from None
     try:
-        held = HeldLock(lock_path, _identity(lock_path))
+        held = HeldLock(lock_path, file_identity(lock_path))
         yield held
     finally:
         lock.release()
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def file_identity(path: Path) -> tuple[int, int] | None:
     try:
         found = os.stat(path)
     except OSError:
@@ -331,7 +331,7 @@ class HeldLock:
 
     def check(self) -> None:
         """Refuse to go on when the lock file is no longer the one this process locked."""
-        if self.identity is None or _identity(self.path) != self.identity:
+        if self.identity is None or file_identity(self.path) != self.identity:
             raise StoreError(
                 _("{lock_path} was removed or replaced while this command held it; nothing was written").format(
                     lock_path=self.path

@@ -40,6 +40,7 @@ BUNDLED = (
     "cstool.plugins.monthly",
     "cstool.plugins.outbox",
     "cstool.plugins.smtp",
+    "cstool.plugins.mail",
     "cstool.stores.postgresql",
 )
 # Comma-separated plugin names not to load (tests and staff use it to switch one off).

@@ -140,6 +140,7 @@ class SourceRow:
     row: int  # data rows counted from 1
     line: int  # the file line where the row starts
     values: dict[str, Any]
+    problem: str | None = None  # why the source could not read this row (said as the row's error)
 
 
 @dataclass
@@ -489,6 +490,7 @@ class ImportOutcome:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    added: list[str] = field(default_factory=list)  # the new records' ids, in row order (not in the JSON)
 
     def as_dict(self) -> dict:
         return {
@@ -531,8 +533,10 @@ def run_import(
     on_duplicate: str = "skip",
     encoding: str | None = None,
     progress: Callable[[], Any] | None = None,
+    source: RecordSource | None = None,
 ) -> ImportOutcome:
-    """Import the rows at ``location`` (a file's path, or what a record source reads).
+    """Import the rows at ``location`` (a file's path, or what a record source reads; ``source``
+    names the source instead of looking it up, as a command that has its rows at hand does).
 
     Rows are read, checked and written a batch at a time inside one transaction of the
     store, so memory holds a batch, not the file; nothing is visible to anyone until every
@@ -545,7 +549,8 @@ def run_import(
 
     importer = _Import(app, kind, mapping, dry_run=dry_run, skip_invalid=skip_invalid, on_duplicate=on_duplicate)
     with collector_paused():
-        outcome, added = retrying(lambda: importer.run(str(location), encoding, progress))
+        outcome, added = retrying(lambda: importer.run(str(location), encoding, progress, source))
+    outcome.added = added
     for first in range(0, len(added), CHUNK_ROWS):
         # told a batch at a time, read back from the store: the import keeps only their ids
         chunk = get_records(app.store, kind.name, added[first : first + CHUNK_ROWS])
@@ -561,10 +566,12 @@ class _Import:
         self.dry_run, self.skip_invalid, self.on_duplicate = dry_run, skip_invalid, on_duplicate
         self.tz = zone(mapping.timezone) if mapping.timezone else app.tz
 
-    def run(self, location: str, encoding: str | None, progress) -> tuple[ImportOutcome, list[str]]:
+    def run(
+        self, location: str, encoding: str | None, progress, source: RecordSource | None
+    ) -> tuple[ImportOutcome, list[str]]:
         """One attempt: the outcome and the ids of the records it added (none unless kept)."""
         outcome = ImportOutcome(self.kind.name)
-        reader = find_source(self.app, location)
+        reader = source or find_source(self.app, location)
         try:
             header, rows = reader.read(location, self.mapping, encoding or self.mapping.encoding or "utf-8-sig")
         except CstoolError:
@@ -607,13 +614,7 @@ class _Import:
     def _mapped(plan: ColumnPlan, source: SourceRow, outcome: ImportOutcome) -> PreparedRow:
         outcome.read += 1
         values = source.values
-        problem = None
-        if not isinstance(values, dict):
-            problem = f"is not a JSON object (it is {type(values).__name__})"
-        elif "__width__" in values:
-            problem = "the row has {} values but the header has {}".format(*values["__width__"])
-        elif "__json_error__" in values:
-            problem = f"not valid JSON: {values['__json_error__']}"
+        problem = source.problem or _row_problem(values)
         if problem:
             return PreparedRow(source, {}, [FieldError(None, problem)])
         mapped, problems = plan.apply(values)
@@ -678,6 +679,17 @@ class _Import:
         outcome.errors.extend(
             RowError(row.source.row, row.source.line, e.field, e.message) for row in refused for e in row.problems
         )
+
+
+def _row_problem(values: Any) -> str | None:
+    """What the reader found wrong with a row of a file, before any field is looked at."""
+    if not isinstance(values, dict):
+        return f"is not a JSON object (it is {type(values).__name__})"
+    if "__width__" in values:
+        return "the row has {} values but the header has {}".format(*values["__width__"])
+    if "__json_error__" in values:
+        return f"not valid JSON: {values['__json_error__']}"
+    return None
 
 
 def _batches(rows: Iterator[PreparedRow], size: int) -> Iterator[list[PreparedRow]]:

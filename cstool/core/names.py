@@ -37,6 +37,7 @@ BUILT_IN = {
     "approved": {"zh": "已批准", "en": "Approved"},
     "rejected": {"zh": "已驳回", "en": "Rejected"},
     "note": {"zh": "备注", "en": "Note"},
+    "mail_received": {"zh": "客户来信", "en": "Customer's mail"},
     # the states of a clock
     "met": {"zh": "达标", "en": "Met"},
     "breached": {"zh": "已超时", "en": "Breached"},

@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from cstool.core.errors import PolicyError
+from cstool.core.errors import CstoolError, PolicyError
 from cstool.core.i18n import LANGUAGES, _
 
 KeyPath = tuple[Any, ...]  # ("escalation", "levels", 1, "at")
@@ -239,6 +239,7 @@ CORE_KEYS = (
     "roles",
     "privacy.retain_closed_days",
     "privacy.own_department_only",
+    "worker",
 )
 
 
@@ -383,7 +384,12 @@ def check_core(policy: Policy) -> list[Problem]:
     blocked = policy.get("plugins.blocked", [])
     if not (isinstance(blocked, list) and all(isinstance(name, str) for name in blocked)):
         problems.append(Problem(("plugins", "blocked"), _('must be a list of plugin names, such as ["smtp"]')))
-    return problems + _report_problems(policy, departments) + _name_problems(policy.get("names", {}))
+    return (
+        problems
+        + _report_problems(policy, departments)
+        + _name_problems(policy.get("names", {}))
+        + _worker_problems(policy.get("worker", {}))
+    )
 
 
 def _name_problems(table: Any) -> list[Problem]:
@@ -402,6 +408,21 @@ def _name_problems(table: Any) -> list[Problem]:
             and all(isinstance(v, str) and v.strip() for v in value.values())
         )
     ]
+
+
+def _worker_problems(settings: Any) -> list[Problem]:
+    """[worker]: each job's interval (the jobs are the core's and the plugins': named at start)."""
+    from cstool.core.worker import parse_every
+
+    if not isinstance(settings, dict):
+        return [Problem(("worker",), _('must be a table of job = interval, e.g. mail = "1m"'))]
+    problems = []
+    for name, every in settings.items():
+        try:
+            parse_every(every)
+        except CstoolError as exc:
+            problems.append(Problem(("worker", name), str(exc)))
+    return problems
 
 
 def _report_problems(policy: Policy, departments: dict) -> list[Problem]:

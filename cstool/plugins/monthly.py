@@ -242,3 +242,9 @@ def cstool_policy_keys():
 @hookimpl
 def cstool_reports():
     return [api.Report("monthly", label("Monthly report (all departments)", "月报（全部门）"), monthly_report)]
+
+
+@hookimpl
+def cstool_worker_jobs():
+    # on the 1st (the first run in a month), last month's report to [reports.send]
+    return [api.WorkerJob("monthly", ("report", "monthly", "--month", "{month}", "--send"), "monthly")]

@@ -208,6 +208,24 @@ class ReadsAfresh(Protocol):
     def forget(self) -> None: ...
 
 
+class Lease(Protocol):
+    """Leadership held (``Leads.lead``): ``held()`` is False once it is lost (the connection
+    that held it gone, the lock file taken away), and the holder must stop leading."""
+
+    def held(self) -> bool: ...
+    def release(self) -> None: ...
+
+
+@runtime_checkable
+class Leads(Protocol):
+    """A store on which one process at a time leads (``cstool worker``: of several workers on
+    one store, the leader runs the jobs and the others wait to take over)."""
+
+    def lead(self, name: str) -> Lease | None:
+        """Leadership ``name`` if nobody holds it, at once (never waits), else None."""
+        ...
+
+
 @runtime_checkable
 class ReadsMany(Protocol):
     """A store that reads many records by id in one go (a database: one query, not one per id)."""

@@ -33,9 +33,11 @@ from tinydb.storages import Storage
 from cstool.core.errors import StoreError
 from cstool.core.files import (
     DIR_MODE,
+    FILE_MODE,
     HeldLock,
     append_durably,
     atomic_write,
+    file_identity,
     load_json_file,
     locked,
     network_share_warning,
@@ -498,6 +500,20 @@ class FolderStore:
         """The data files, looked at again and again: a write replaces a file whole."""
         return FolderFeed(self.root)
 
+    def lead(self, name: str) -> FolderLease | None:
+        """A lock file of its own, ``.lead-NAME.lock``, held without waiting."""
+        from filelock import FileLock, Timeout
+
+        path = self.root / f".lead-{check_state_name(name)}.lock"
+        lock = FileLock(str(path), timeout=0, mode=FILE_MODE)
+        try:
+            lock.acquire()
+        except Timeout:
+            return None
+        except OSError as exc:
+            raise StoreError(_("{path}: cannot lock ({strerror})").format(path=path, strerror=exc.strerror)) from None
+        return FolderLease(lock, path)
+
     def login(self) -> tuple[str, bool]:
         """The OS login, and whether it owns the workspace folder."""
         try:
@@ -744,3 +760,16 @@ class FolderFeed:
 
     def close(self) -> None:
         pass
+
+
+class FolderLease:
+    def __init__(self, lock, path: Path):
+        self.lock, self.path = lock, path
+        self.identity = file_identity(path)
+
+    def held(self) -> bool:
+        """Held while the lock file is the one locked (not removed or replaced by hand)."""
+        return self.lock.is_locked and self.identity is not None and file_identity(self.path) == self.identity
+
+    def release(self) -> None:
+        self.lock.release()

@@ -29,6 +29,7 @@ SCHEMA_VERSION = 4
 LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and of the schema
 STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
 LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
+LEAD_LOCK_CLASS = LOCK_CLASS + 3  # a leadership (cstool worker): held by one session
 SCHEMA_LOCK = 0
 ADMINISTRATOR_ROLE = "cstool_administrator"  # its members administer a store without a staff directory
 RETRIED_SQLSTATES = ("40001", "40P01")  # serialization failure, deadlock
@@ -408,6 +409,22 @@ class PostgresStore:
             listener = _driver().connect(self.url, autocommit=True, connect_timeout=10, prepare_threshold=None)
             listener.execute(f"LISTEN {CHANGES_CHANNEL}")
         return PostgresFeed(self, listener)
+
+    def lead(self, name: str) -> PostgresLease | None:
+        """A session's advisory lock on a connection of the lease's own: the server frees it the
+        moment that session ends (a worker killed, the network gone), so another takes over.
+        A session lock needs a session: point a worker at the server, not at PgBouncer in
+        transaction mode."""
+        with self._errors():
+            self.conn  # noqa: B018 -- the schema checked before anyone leads
+            connection = _driver().connect(self.url, autocommit=True, connect_timeout=10, prepare_threshold=None)
+            taken = connection.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LEAD_LOCK_CLASS, name)
+            ).fetchone()[0]
+        if not taken:
+            connection.close()
+            return None
+        return PostgresLease(connection)
 
     def server_now(self):
         """The server's clock: every desk's events are stamped by one clock."""
@@ -895,6 +912,25 @@ class PostgresTransaction:
                 "ON CONFLICT (kind, day) DO UPDATE SET last = greatest(cstool_sequences.last, excluded.last)",
                 [(self.kind, day, self._counters[day]) for day in sorted(self._counted)],
             )
+
+
+class PostgresLease:
+    def __init__(self, connection):
+        self.connection = connection
+
+    def held(self) -> bool:
+        """Held while its session lives: asked of the server, which ends a lost session's locks."""
+        try:
+            self.connection.execute("SELECT 1")
+        except Exception:  # any failure of the connection: the lock is gone with its session
+            return False
+        return True
+
+    def release(self) -> None:
+        try:
+            self.connection.close()  # the session's locks end with it
+        except Exception:
+            pass
 
 
 class PostgresFeed:

@@ -1,0 +1,258 @@
+"""Mail into cases: each message a person wrote becomes a new record of the inbox's kind, or is
+added to the case it answers; nothing else opens a case.
+
+A reply finds its case by its thread (In-Reply-To, then References, nearest first: a message
+of a case is the case's first message, its ``external_id``, or one added to it before, kept in
+the ``mail`` log), then by the case id in its subject, ``[CMP-20261204-0001]``, but only when
+the sender is that case's customer: a subject alone never joins strangers. A message is
+marked seen only once what it became is stored, so one that fails stays unseen for another
+try; fetching again adds nothing (the Message-ID is the new record's external id and is
+written on every reply)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from cstool.api import CstoolError, ImportMap, RecordSource, SourceRow, _, mask, now_in, run_import
+
+from .mailboxes import Incoming, Mailbox
+from .message import Mail, MailUnreadable, read_message
+
+LOG = "mail"  # message id → the case it was added to: replies to replies find their case
+EVENT = "mail_received"
+
+
+@dataclass
+class InboxOutcome:
+    inbox: str
+    new: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    automatic: int = 0
+    duplicates: int = 0
+    failed: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "inbox": self.inbox,
+            "new": self.new,
+            "replies": self.replies,
+            "automatic": self.automatic,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+        }
+
+
+@dataclass(frozen=True)
+class Inbox:
+    name: str
+    kind: Any  # cstool.api.Kind
+    mapping: ImportMap  # message → fields: templates/import/mail.toml unless the inbox names another
+    most_bytes: int
+
+
+def message_row(mail: Mail, arrived_at: str) -> dict[str, Any]:
+    """A message as the columns of a row (an import's, a new case's)."""
+    return {
+        "message_id": mail.message_id,
+        "from_name": mail.sender_name or mail.sender_address,
+        "from_address": mail.sender_address or None,
+        "subject": mail.subject or None,
+        "text": mail.text or None,
+        "attachments": attachments_line(mail),
+        "arrived_at": arrived_at,
+    }
+
+
+def attachments_line(mail: Mail) -> str | None:
+    listed = ", ".join(f"{a.name} ({_size(a.size)})" for a in mail.attachments)
+    return _("Attachments (not kept): {names}").format(names=listed) if listed else None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def masked_sender(address: str) -> str:
+    return mask(address, "email") if address else "?"
+
+
+class Intake:
+    """One fetch of one inbox into the store (``dry_run``: what it would do, nothing written
+    and nothing marked seen)."""
+
+    def __init__(self, app, inbox: Inbox, *, dry_run: bool = False):
+        self.app, self.inbox, self.dry_run = app, inbox, dry_run
+        self.outcome = InboxOutcome(inbox.name)
+        self.known = {e["message_id"]: e["id"] for e in app.store.read_log(LOG) if e.get("message_id")}
+
+    def run(self, mailbox: Mailbox) -> InboxOutcome:
+        for batch in mailbox.unseen(self.inbox.most_bytes):
+            seen = self._batch(batch)
+            if seen and not self.dry_run:
+                mailbox.mark_seen(seen)
+        return self.outcome
+
+    def _batch(self, batch: list[Incoming]) -> list[str]:
+        """File a batch; the keys of the messages now stored (or never to be: automatic, repeats)."""
+        seen: list[str] = []
+        waiting: list[tuple[Incoming, Mail]] = []  # new cases, imported together
+        for item in batch:
+            mail = self._read(item)
+            if mail is None:
+                continue
+            if mail.automatic:
+                self.outcome.automatic += 1
+                seen.append(item.key)
+                continue
+            if mail.message_id in self.known:
+                self.outcome.duplicates += 1
+                seen.append(item.key)
+                continue
+            if any(ref in {m.message_id for _i, m in waiting} for ref in mail.replies_to):
+                seen += self._open_cases(waiting)  # its case is in this batch: store that first
+                waiting = []
+            case = self._case_of(mail)
+            if case is None:
+                waiting.append((item, mail))
+            elif self._add_reply(case, item, mail):
+                seen.append(item.key)
+        return seen + self._open_cases(waiting)
+
+    def _arrival(self, item: Incoming) -> str:
+        """When the mailbox received it, never after now (a mail server's clock may run ahead)."""
+        return min(item.arrived, self.app.now()).astimezone(self.app.tz).isoformat(timespec="seconds")
+
+    def _read(self, item: Incoming) -> Mail | None:
+        if item.raw is None:
+            self._failed(item.key, None, _("larger than the limit ({size})").format(size=_size(item.size)))
+            return None
+        try:
+            return read_message(item.raw)
+        except MailUnreadable as exc:
+            self._failed(item.key, None, str(exc))
+            return None
+
+    def _failed(self, key: str, mail: Mail | None, reason: str) -> None:
+        self.outcome.failed.append(
+            {
+                "message": key,
+                "message_id": mail.message_id if mail else None,
+                "sender": masked_sender(mail.sender_address) if mail else None,
+                "reason": reason,
+            }
+        )
+
+    # ---- which case ---------------------------------------------------------------------
+
+    def _case_of(self, mail: Mail) -> str | None:
+        thread = [ref for ref in mail.replies_to]
+        for ref in thread:
+            if ref in self.known:
+                return self.known[ref]
+        if thread:
+            kind = self.inbox.kind
+            with self.app.store.transaction(kind.name) as tx:
+                found = tx.by_external_id(thread)
+            for ref in thread:  # nearest first
+                if ref in found:
+                    return found[ref][0]["id"]
+        token = mail.case_token
+        if token and mail.sender_address:
+            try:
+                kind = self.app.kinds.kind_of_id(token)
+            except CstoolError:
+                return None
+            record = self.app.store.get(kind.name, token)
+            if record is not None and mail.sender_address in _addresses(kind, record):
+                return token
+        return None
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def _add_reply(self, case: str, item: Incoming, mail: Mail) -> bool:
+        if self.dry_run:
+            self.outcome.replies.append(case)
+            return True
+        arrived = self._arrival(item)
+
+        def add(kind, record: dict, when: str) -> None:
+            if any(e.get("message_id") == mail.message_id for e in record["events"]):
+                return  # added by a fetch that stopped before marking it seen
+            details = {
+                "inbox": self.inbox.name,
+                "message_id": mail.message_id,
+                "received_at": arrived,
+                "subject": mail.subject,
+                "note": "\n".join(v for v in (mail.text, attachments_line(mail)) if v),
+            }
+            record["events"].append({"type": EVENT, "at": when, "by": self.app.user, **details})
+
+        try:
+            self.app.book.change(case, None, add)
+        except CstoolError as exc:
+            self._failed(item.key, mail, _("{id}: {error}").format(id=case, error=exc))
+            return False
+        stamp = now_in(UTC).isoformat(timespec="seconds")
+        self.app.store.append_log(
+            LOG, [{"at": stamp, "inbox": self.inbox.name, "message_id": mail.message_id, "id": case}]
+        )
+        self.known[mail.message_id] = case
+        self.outcome.replies.append(case)
+        return True
+
+    def _open_cases(self, waiting: list[tuple[Incoming, Mail]]) -> list[str]:
+        """Import the waiting messages as new cases: the same checks, classification and
+        clocks as any import; a row refused stays unseen and is said."""
+        if not waiting:
+            return []
+        rows = [SourceRow(n, n, message_row(mail, self._arrival(item))) for n, (item, mail) in enumerate(waiting, 1)]
+        source = RecordSource(f"mail:{self.inbox.name}", lambda _location: True, lambda *_args: (None, iter(rows)))
+        result = run_import(
+            self.app,
+            self.inbox.kind,
+            f"mail:{self.inbox.name}",
+            self.inbox.mapping,
+            dry_run=self.dry_run,
+            skip_invalid=True,
+            on_duplicate="skip",
+            source=source,
+        )
+        refused: dict[int, list[str]] = {}
+        for error in result.errors:
+            refused.setdefault(error.row or 0, []).append(
+                f"{error.field}: {error.message}" if error.field else error.message
+            )
+        for n, (item, mail) in enumerate(waiting, 1):
+            if n in refused:
+                self._failed(item.key, mail, "; ".join(refused[n]))
+        self.outcome.new += result.added
+        self.outcome.duplicates += result.duplicates
+        return [item.key for n, (item, _mail) in enumerate(waiting, 1) if n not in refused]
+
+
+def _addresses(kind, record: dict) -> set[str]:
+    return {str(record[f.name]).strip().lower() for f in kind.fields if f.type == "email" and record.get(f.name)}
+
+
+def rows_of(mailbox: Mailbox, most_bytes: int) -> Iterator[SourceRow]:
+    """Every unseen message a person wrote, as rows (``cstool import KIND imap://…``): read,
+    never marked seen; automatic mail skipped, an unreadable message a row that says why."""
+    n = 0
+    try:
+        for batch in mailbox.unseen(most_bytes):
+            for item in batch:
+                n += 1
+                try:
+                    if item.raw is None:
+                        raise MailUnreadable(_("larger than the limit ({size})").format(size=_size(item.size)))
+                    mail = read_message(item.raw)
+                except MailUnreadable as exc:
+                    yield SourceRow(n, n, {}, problem=str(exc))
+                    continue
+                if mail.automatic is None:
+                    yield SourceRow(n, n, message_row(mail, item.arrived.isoformat(timespec="seconds")))
+    finally:
+        mailbox.close()
