@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import TEST_NOW, _pg_admin
 from hypothesis import given, strategies as st
 
-from conftest import TEST_NOW, _pg_admin
 from cstool.core.errors import CstoolError
 from cstool.core.timeutil import fixed_now, zone
 from cstool.core.worker import MONTHLY, Schedule, WorkerJob, month_before, parse_every, planned
@@ -172,15 +172,21 @@ def test_a_wrong_interval_is_refused_before_anything_runs(workspace, ws_cli):
     assert "worker.escalate" in result.stderr and "not an interval" in result.stderr
 
 
-def test_the_worker_files_mail_on_its_own(imap_server, workspace, ws_cli, monkeypatch):
+def test_the_worker_files_mail_and_acknowledges_it_on_its_own(imap_server, smtp_server, workspace, ws_cli, monkeypatch):
+    from test_customer_mail import NOTICES, sent
     from test_mail import BEFORE_NOW, message
 
     user, password = imap_server.mailbox()
     monkeypatch.setenv("CSTOOL_MAIL_PASSWORD", password)
     with (workspace / "policy.toml").open("a", encoding="utf-8") as policy:
         policy.write(f'\n[mail.inboxes.support]\nlocation = "imap://{user}@127.0.0.1:{imap_server.port}/INBOX"\n')
+        policy.write(
+            NOTICES + f'\n[notify.smtp]\nhost = "127.0.0.1"\nport = {smtp_server[0]}\nsender = "kefu@x.example"\n'
+        )
     set_worker(workspace, monthly="off")
-    imap_server.deliver(user, password, message("Broken fridge", "It does not cool.", message_id="<w1@x>"), at=BEFORE_NOW)
+    imap_server.deliver(
+        user, password, message("Broken fridge", "It does not cool.", message_id="<w1@x>"), at=BEFORE_NOW
+    )
     done = subprocess.run(
         [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "worker", "--once"],
         capture_output=True,
@@ -190,4 +196,6 @@ def test_the_worker_files_mail_on_its_own(imap_server, workspace, ws_cli, monkey
     )
     assert done.returncode == 0, done.stderr
     assert "mail: 1 new cases, 0 replies" in done.stdout
+    assert "notices: 1 notices sent, 0 dropped, 0 failed" in done.stdout
+    assert [letter["To"] for letter in sent(smtp_server[1])] == ["zhang.san@example.cn"]
     assert ws_cli("list", "complaint", "--format", "json").json()["count"] == 1

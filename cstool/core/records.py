@@ -784,7 +784,7 @@ class RecordBook:
 
     def respond(self, record_id: str, at: datetime | None, note: str | None) -> dict:
         def apply(kind: Kind, record: dict, when: str) -> None:
-            self._check_reply(kind, record)
+            self.check_reply(kind, record)
             self.apply_response(record, when, note)
 
         return self.change(record_id, at, apply, not_before_status=False)
@@ -793,12 +793,12 @@ class RecordBook:
         def apply(kind: Kind, record: dict, when: str) -> None:
             target = kind.status(name)
             if target is not None and target.phase == "resolved":  # a resolution is a reply too
-                self._check_reply(kind, record)
+                self.check_reply(kind, record)
             self.apply_status(kind, record, name, when, note)
 
         return self.change(record_id, at, apply)
 
-    def _check_reply(self, kind: Kind, record: dict) -> None:
+    def check_reply(self, kind: Kind, record: dict) -> None:
         """A plugin may hold the reply (``cstool_check_reply``): a supervisor's approval first."""
         for held in self.app.hook.cstool_check_reply(kind=kind, record=record, policy=self.app.policy):
             if held:

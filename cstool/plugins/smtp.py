@@ -40,7 +40,7 @@ def _message(action, sender, to, policy):
     return message
 
 
-def _connected(settings):
+def connected(settings):
     import smtplib
 
     password = os.environ.get(settings.get("password_env", ""), "") if settings.get("password_env") else ""
@@ -58,7 +58,7 @@ def cstool_notify(actions, policy):
     if not settings:
         return
     addresses = settings.get("addresses", {})
-    with _connected(settings) as smtp:
+    with connected(settings) as smtp:
         for action in actions:
             to = [addresses[name] for name in action["recipients"] if name in addresses]
             if to:
@@ -85,7 +85,7 @@ def cstool_send_report(path, title, recipients, policy):
     kind, _encoding = mimetypes.guess_type(path.name)
     main, sub = (kind or "application/octet-stream").split("/")
     message.add_attachment(path.read_bytes(), maintype=main, subtype=sub, filename=path.name)
-    with _connected(settings) as smtp:
+    with connected(settings) as smtp:
         smtp.send_message(message)
     return _("e-mailed to {sent} of {count} recipients ({addresses})").format(
         sent=len(to), count=len(recipients), addresses=", ".join(to)

@@ -81,66 +81,16 @@ def cstool_record_sources():
 
 @hookimpl
 def cstool_commands(cli):
-    import click
+    from .commands import register
 
-    from cstool.api import CstoolError, emit_json, emit_rows, format_option
+    register(cli)
 
-    @cli.group("mail")
-    def mail():
-        """邮件: customers' e-mail into cases ([mail.inboxes] in policy)."""
 
-    @mail.command("fetch")
-    @click.option("--inbox", "only", metavar="NAME", help="Only this inbox of [mail.inboxes].")
-    @click.option(
-        "--dry-run", is_flag=True, help="Say what each message would become; write nothing, mark nothing seen."
-    )
-    @format_option()
-    @click.pass_obj
-    def mail_fetch(app, only, dry_run, fmt):
-        """Read each inbox's unseen mail: a new message opens a case, a reply joins its case,
-        auto-replies, bounces and list mail open nothing; a message that cannot be filed is
-        said and left unseen. Fetching again adds nothing."""
-        from .mailboxes import MailboxRefused
+@hookimpl
+def cstool_records_stored(kind, records, app):
+    from .notices import queue
 
-        configured = inboxes(app.policy)
-        if not configured:
-            raise CstoolError(_("policy.toml has no [mail.inboxes.NAME]: nothing to fetch (see docs/mail.md)"))
-        if only is not None and only not in configured:
-            raise CstoolError(_("no inbox {name!r}; inboxes: {known}").format(name=only, known=", ".join(configured)))
-        outcomes, refused = [], []
-        for name, settings in configured.items():
-            if only is not None and name != only:
-                continue
-            try:
-                outcomes.append(fetch(app, name, settings, dry_run=dry_run).as_dict())
-            except MailboxRefused as exc:
-                refused.append({"inbox": name, "error": str(exc)})
-        failed = [f for o in outcomes for f in o["failed"]]
-        if fmt == "json":
-            emit_json({"dry_run": dry_run, "inboxes": outcomes, "refused": refused})
-        else:
-            headers = [_("inbox"), _("new cases"), _("replies"), _("automatic"), _("duplicates"), _("not filed")]
-            rows = [
-                [o["inbox"], len(o["new"]), len(o["replies"]), o["automatic"], o["duplicates"], len(o["failed"])]
-                for o in outcomes
-            ]
-            emit_rows(fmt, headers, rows)
-            for outcome in outcomes:
-                for failure in outcome["failed"]:
-                    click.echo(
-                        _("{inbox}: message {message} {message_id} from {sender}: {reason} (left unseen)").format(
-                            inbox=outcome["inbox"],
-                            message=failure["message"],
-                            message_id=failure["message_id"] or "",
-                            sender=failure["sender"] or "?",
-                            reason=failure["reason"],
-                        ),
-                        err=True,
-                    )
-        for problem in refused:
-            click.echo(_("{inbox}: {error}").format(inbox=problem["inbox"], error=problem["error"]), err=True)
-        if failed or refused:
-            raise SystemExit(1)
+    queue(app, kind, records)
 
 
 @hookimpl
@@ -156,12 +106,20 @@ def cstool_worker_jobs():
             failed=sum(len(i["failed"]) for i in inboxes),
         )
 
-    return [WorkerJob("mail", ("mail", "fetch", "--format", "json"), "1m", summary, needs="mail.inboxes")]
+    def notices(result) -> str:
+        return _("{sent} notices sent, {dropped} dropped, {failed} failed").format(
+            sent=len(result["sent"]), dropped=len(result["dropped"]), failed=len(result["failed"])
+        )
+
+    return [
+        WorkerJob("mail", ("mail", "fetch", "--format", "json"), "1m", summary, needs="mail.inboxes"),
+        WorkerJob("notices", ("mail", "notify", "--format", "json"), "1m", notices, needs="notify.customer"),
+    ]
 
 
 @hookimpl
 def cstool_policy_keys():
-    return ["mail.max_message_mb", "mail.inboxes"]
+    return ["mail.max_message_mb", "mail.inboxes", "mail.sender", "notify.customer"]
 
 
 @hookimpl
@@ -172,6 +130,10 @@ def cstool_check_policy(policy, kinds):
     most = policy.get("mail.max_message_mb")
     if most is not None and (isinstance(most, bool) or not isinstance(most, int | float) or most <= 0):
         problems.append(Problem(("mail", "max_message_mb"), _("must be a number of megabytes above 0")))
+    problems += _notice_problems(policy.get("notify.customer"), kinds)
+    sender = policy.get("mail.sender")
+    if sender is not None and not (isinstance(sender, str) and "@" in sender):
+        problems.append(Problem(("mail", "sender"), _("must be an e-mail address, in quotes")))
     configured = policy.get("mail.inboxes")
     if configured is None:
         return problems
@@ -211,4 +173,36 @@ def cstool_check_policy(policy, kinds):
                 problems.append(Problem((*base, key), _("must be text, in quotes")))
         if "starttls" in settings and not isinstance(settings["starttls"], bool):
             problems.append(Problem((*base, "starttls"), _("must be true or false")))
+    return problems
+
+
+def _notice_problems(rules, kinds) -> list:
+    from cstool.api import Problem
+
+    from .notices import EVENTS
+
+    if rules is None:
+        return []
+    if not isinstance(rules, list):
+        return [
+            Problem(
+                ("notify", "customer"), _('must be [[notify.customer]] tables: on = "registered", template = "ack"')
+            )
+        ]
+    problems = []
+    for index, rule in enumerate(rules):
+        base = ("notify", "customer", index)
+        if not isinstance(rule, dict):
+            problems.append(Problem(base, _("must be a table with on and template")))
+            continue
+        for key in rule:
+            if key not in ("on", "template", "kinds"):
+                problems.append(Problem((*base, key), _("unknown key; keys are on, template, kinds")))
+        if rule.get("on") not in EVENTS:
+            problems.append(Problem((*base, "on"), _("must be one of {events}").format(events=", ".join(EVENTS))))
+        if not isinstance(rule.get("template"), str):
+            problems.append(Problem((*base, "template"), _("names a template of templates/replies/, in quotes")))
+        for kind in rule.get("kinds") or []:
+            if kind not in kinds.names():
+                problems.append(Problem((*base, "kinds"), _("{kind!r} is not a kind").format(kind=kind)))
     return problems

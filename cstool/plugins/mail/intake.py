@@ -195,10 +195,7 @@ class Intake:
         except CstoolError as exc:
             self._failed(item.key, mail, _("{id}: {error}").format(id=case, error=exc))
             return False
-        stamp = now_in(UTC).isoformat(timespec="seconds")
-        self.app.store.append_log(
-            LOG, [{"at": stamp, "inbox": self.inbox.name, "message_id": mail.message_id, "id": case}]
-        )
+        remember_thread(self.app, mail.message_id, case)
         self.known[mail.message_id] = case
         self.outcome.replies.append(case)
         return True
@@ -231,6 +228,13 @@ class Intake:
         self.outcome.new += result.added
         self.outcome.duplicates += result.duplicates
         return [item.key for n, (item, _mail) in enumerate(waiting, 1) if n not in refused]
+
+
+def remember_thread(app, message_id: str, case: str) -> None:
+    """A message of a case (the customer's, or one sent from it), so that mail answering it
+    finds the case by its In-Reply-To alone."""
+    stamp = now_in(UTC).isoformat(timespec="seconds")
+    app.store.append_log(LOG, [{"at": stamp, "message_id": message_id, "id": case}])
 
 
 def _addresses(kind, record: dict) -> set[str]:
