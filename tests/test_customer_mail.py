@@ -9,7 +9,6 @@ from email import message_from_bytes, policy as email_policy
 from pathlib import Path
 
 import pytest
-
 from conftest import complaint_args
 from test_mail import BEFORE_NOW, gb2312_message, message, outlook_reply
 
