@@ -92,6 +92,9 @@ _LAZY = {
     "RecordSource": "cstool.core.importer",
     "CaseAction": "cstool.core.case_actions",
     "WorkerJob": "cstool.core.worker",
+    "attach": "cstool.core.attachments",
+    "check_attachment": "cstool.core.attachments",
+    "remove_unheld_files": "cstool.core.attachments",
     "SourceRow": "cstool.core.importer",
     "complete_id": "cstool.cli.completion",
     "complete_kind": "cstool.cli.completion",
@@ -140,6 +143,11 @@ if TYPE_CHECKING:  # pragma: no cover
         fill_record as fill_record,
     )
     from cstool.core.access import PermissionRefused as PermissionRefused
+    from cstool.core.attachments import (
+        attach as attach,
+        check_attachment as check_attachment,
+        remove_unheld_files as remove_unheld_files,
+    )
     from cstool.core.case_actions import CaseAction as CaseAction
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
     from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks

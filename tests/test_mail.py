@@ -17,6 +17,7 @@ from conftest import TEST_NOW
 from cstool.core.timeutil import fixed_now
 from cstool.plugins.mail.message import Mail, own_words, read_message
 
+JPEG = b"\xff\xd8\xff\xe0"  # how every JPEG file begins
 BEFORE_NOW = fixed_now(TEST_NOW).timestamp() - 3 * 3600  # mail arrives before the suite's now
 
 
@@ -184,7 +185,9 @@ def test_a_message_that_cannot_be_filed_is_said_and_left_unseen_the_rest_filed(i
         b"From: b@example.cn\r\nSubject: y\r\nMessage-ID: <bad-charset@x>\r\n"
         b"Content-Type: text/plain; charset=x-klingon\r\n\r\nqapla\r\n"
     )
-    too_large = message("Photos", "see attached", message_id="<large@x>", attachment=("big.jpg", b"\xff" * 80_000))
+    too_large = message(
+        "Photos", "see attached", message_id="<large@x>", attachment=("big.jpg", JPEG + b"\x00" * 80_000)
+    )
     good = message("Broken fridge", "It does not cool.", message_id="<good@x>")
     server.deliver(user, password, broken_mime, unknown_charset, too_large, good, at=BEFORE_NOW)
     result = fetch(ws_cli)
@@ -225,7 +228,12 @@ def test_html_only_big5_mail_and_attachments_are_read(inbox, ws_cli):
         user,
         password,
         message(
-            "冷氣機", html, message_id="<b5@x>", charset="big5", html=True, attachment=("發票.jpg", b"\xff" * 2048)
+            "冷氣機",
+            html,
+            message_id="<b5@x>",
+            charset="big5",
+            html=True,
+            attachment=("發票.jpg", JPEG + b"\x00" * 2044),
         ),
         at=BEFORE_NOW,
     )
@@ -233,6 +241,25 @@ def test_html_only_big5_mail_and_attachments_are_read(inbox, ws_cli):
     content = ws_cli("show", case, "--format", "json").json()["content"]
     assert "冷氣機壞了\n\n請儘快處理&回覆" in content and "p{}" not in content
     assert "發票.jpg (2 KB)" in content
+    listed = ws_cli("attachment", "list", case, "--format", "json").json()["attachments"]
+    assert [(a["name"], a["type"], a["size"]) for a in listed] == [("發票.jpg", "image/jpeg", 2048)]
+    saved = ws_cli("attachment", "save", case, "1", "--output", "invoice.jpg")
+    assert saved.exit_code == 0, saved.stderr
+    assert Path("invoice.jpg").read_bytes() == JPEG + b"\x00" * 2044
+
+
+def test_an_attachment_of_a_refused_type_keeps_its_message_back(inbox, ws_cli):
+    server, user, password = inbox
+    program = message("Invoice", "see attached", message_id="<exe@x>", attachment=("invoice.jpg", b"MZ\x90\x00" * 100))
+    server.deliver(user, password, program, message("Hello", "a question", message_id="<fine@x>"), at=BEFORE_NOW)
+    result = fetch(ws_cli)
+    assert result.exit_code == 1
+    outcome = result.json()["inboxes"][0]
+    assert len(outcome["new"]) == 1
+    [failure] = outcome["failed"]
+    assert failure["message_id"] == "<exe@x>" and "not the image/jpeg its name says" in failure["reason"]
+    assert failure["sender"] == "z***@example.cn"
+    assert server.unseen(user, password) == 1
 
 
 def test_a_maildir_is_a_mailbox_for_fetch_and_for_import(workspace, ws_cli, tmp_path):

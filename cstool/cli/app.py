@@ -88,6 +88,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
     """The command tree: core commands, then each plugin's through ``cstool_commands``.
     ``policy`` is the workspace's, when it was parsed already (to load plugins)."""
     from cstool.cli import (
+        attachment_commands,
         audit_commands,
         desk_command,
         exporting,
@@ -163,6 +164,7 @@ def build_cli(host, workspace_path, policy=None) -> click.Group:
         audit_commands,
         desk_command,
         worker_command,
+        attachment_commands,
     ):
         module.register(cli)
     core = dict(cli.commands)

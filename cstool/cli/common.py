@@ -123,6 +123,10 @@ def show_record(app, kind: Kind, record: dict, fmt: str, *, reveal: bool = False
         emit_rows("csv", ["field", "value"], [[n, record[n]] for n in names])
         return
     emit_table(None, rows, width=None)
+    if record.get("attachments"):
+        from cstool.core.attachments import listed
+
+        click.echo(f"\n【{_('Attachments')}】\n" + "\n".join(listed(record)))
     for notes in app.hook.cstool_record_notes(kind=kind, record=record, policy=app.policy, lang=lang):
         for title, text in notes or []:
             click.echo(f"\n【{title}】\n{text}")

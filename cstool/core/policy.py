@@ -240,6 +240,8 @@ CORE_KEYS = (
     "privacy.retain_closed_days",
     "privacy.own_department_only",
     "worker",
+    "attachments.max_mb",
+    "attachments.types",
 )
 
 
@@ -389,6 +391,7 @@ def check_core(policy: Policy) -> list[Problem]:
         + _report_problems(policy, departments)
         + _name_problems(policy.get("names", {}))
         + _worker_problems(policy.get("worker", {}))
+        + _attachment_problems(policy.get("attachments", {}))
     )
 
 
@@ -408,6 +411,22 @@ def _name_problems(table: Any) -> list[Problem]:
             and all(isinstance(v, str) and v.strip() for v in value.values())
         )
     ]
+
+
+def _attachment_problems(settings: Any) -> list[Problem]:
+    """[attachments]: a file's largest size and the types taken."""
+    if not isinstance(settings, dict):
+        return [Problem(("attachments",), _("must be a table with max_mb and types"))]
+    problems = []
+    most = settings.get("max_mb", 1)
+    if isinstance(most, bool) or not isinstance(most, int | float) or most <= 0:
+        problems.append(Problem(("attachments", "max_mb"), _("must be a number of megabytes above 0")))
+    types = settings.get("types", [])
+    if not (isinstance(types, list) and all(isinstance(t, str) and "/" in t for t in types)):
+        problems.append(
+            Problem(("attachments", "types"), _('must be a list of types, e.g. ["image/jpeg", "application/pdf"]'))
+        )
+    return problems
 
 
 def _worker_problems(settings: Any) -> list[Problem]:

@@ -93,6 +93,10 @@ def erase_personal(kind, record: dict, secrets: list[str], marker: str = "[erase
         elif _holds_any(value, secrets):
             record[field.name] = _cleared(value, secrets)
             erased.append(field.name)
+    from cstool.core.attachments import erase as erase_attachments
+
+    if erase_attachments(record):
+        erased.append("attachments")
     personal = {f.name for f in kind.fields if f.personal}
     for entry in record["events"]:
         for name, values in (entry.get("changes") or {}).items():

@@ -78,5 +78,8 @@ def purge(app, now: datetime, dry_run: bool) -> dict[str, list[str]]:
     if dry_run:
         found = anonymise({kind.name: app.store.records(kind.name) for kind in kinds}, "")
     else:
+        from cstool.core.attachments import remove_unheld_files
+
         found = app.book.rewrite([kind.name for kind in kinds], anonymise)
+        remove_unheld_files(app)
     return {name: [record["id"] for record in records] for name, records in found.items() if records}

@@ -304,6 +304,7 @@ def erase_customer(app, customer_id: str, reason: str) -> int | None:
         return changed
 
     touched = sum(len(records) for records in app.book.rewrite(order, erase).values())
+    api.remove_unheld_files(app)  # the erased records' attachments, unless another record holds the same
     return touched or None
 
 

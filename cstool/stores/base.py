@@ -208,6 +208,28 @@ class ReadsAfresh(Protocol):
     def forget(self) -> None: ...
 
 
+@runtime_checkable
+class KeepsFiles(Protocol):
+    """A store that keeps attachments by the SHA-256 of their content (one copy however many
+    records hold it). Both shipped stores do; records name their attachments by digest."""
+
+    def put_file(self, data: bytes) -> str:
+        """Keep ``data`` (with the open transaction, if any); its digest (SHA-256, hex)."""
+        ...
+
+    def get_file(self, digest: str) -> bytes | None:
+        """The content kept under ``digest`` (checked against it), or None."""
+        ...
+
+    def file_digests(self) -> list[str]:
+        """Every digest kept (for a copy, a backup, a clean-up)."""
+        ...
+
+    def remove_files(self, digests: Iterable[str]) -> None:
+        """Forget these contents (an erasure, a purge): the caller knows no record holds them."""
+        ...
+
+
 class Lease(Protocol):
     """Leadership held (``Leads.lead``): ``held()`` is False once it is lost (the connection
     that held it gone, the lock file taken away), and the holder must stop leading."""

@@ -11,7 +11,7 @@ from cstool.core.errors import CstoolError
 from cstool.core.files import DIR_MODE, atomic_write
 from cstool.core.i18n import _
 from cstool.stores import folder_layout
-from cstool.stores.base import RecordStore
+from cstool.stores.base import KeepsFiles, RecordStore
 
 
 def holds_records(store: RecordStore, kinds: list[str]) -> list[str]:
@@ -63,6 +63,20 @@ def _copy_shared(source: RecordStore, target: RecordStore) -> None:
     names = set(source.log_names())
     for name in sorted(names | set(target.log_names())):
         target.replace_log(name, list(source.read_log(name)) if name in names else [])
+    _copy_files(source, target)
+
+
+def _copy_files(source: RecordStore, target: RecordStore) -> None:
+    """The attachments, one at a time (memory holds one file); a target's own that the
+    source lacks are forgotten (a restore: nothing of the replaced records stays behind)."""
+    if not (isinstance(source, KeepsFiles) and isinstance(target, KeepsFiles)):
+        return
+    wanted = source.file_digests()
+    for digest in sorted(set(wanted) - set(target.file_digests())):
+        data = source.get_file(digest)
+        if data is not None:
+            target.put_file(data)
+    target.remove_files(sorted(set(target.file_digests()) - set(wanted)))
 
 
 def copy_to_folder(app, target: Path) -> tuple[Path, dict[str, int]]:

@@ -42,6 +42,7 @@ from cstool.core.files import (
     locked,
     network_share_warning,
     staged_write,
+    write_new_file,
 )
 from cstool.core.i18n import _
 from cstool.stores import folder_layout
@@ -56,6 +57,7 @@ from cstool.stores.base import (
 )
 
 SCHEMA_VERSION = 1
+FILES_FOLDER = "files"  # attachments, under data/
 META_TABLE = "_meta"
 COMMIT_JOURNAL = ".commit-journal.json"  # in a kind's months folder while a commit of several months moves them in
 _STAGED_MONTH = re.compile(r"\.(\d{4}-\d{2}\.json)\.[0-9a-f]{12}\.tmp")
@@ -499,6 +501,54 @@ class FolderStore:
     def watch(self) -> FolderFeed:
         """The data files, looked at again and again: a write replaces a file whole."""
         return FolderFeed(self.root)
+
+    # ---- attachments: data/files/<2 hex>/<SHA-256>, written once, checked when read ----------
+
+    def _file_path(self, digest: str) -> Path:
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            raise StoreError(_("{digest!r} is not the SHA-256 of an attachment").format(digest=digest))
+        return folder_layout.data_dir(self.root) / FILES_FOLDER / digest[:2] / digest
+
+    def put_file(self, data: bytes) -> str:
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._file_path(digest)
+        if not path.exists():
+            path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            try:
+                write_new_file(path, data)
+            except StoreError:
+                if not path.exists():
+                    raise
+        self.get_file(digest)  # there already, or another desk's meanwhile: the same bytes, or refused
+        return digest
+
+    def get_file(self, digest: str) -> bytes | None:
+        import hashlib
+
+        path = self._file_path(digest)
+        try:
+            handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(_("{path}: cannot read ({strerror})").format(path=path, strerror=exc.strerror)) from None
+        with os.fdopen(handle, "rb") as opened:
+            data = opened.read()
+        if hashlib.sha256(data).hexdigest() != digest:  # changed on disk: never handed out as the attachment
+            raise StoreError(_("{path} is not the attachment it is named for (changed on disk)").format(path=path))
+        return data
+
+    def file_digests(self) -> list[str]:
+        folder = folder_layout.data_dir(self.root) / FILES_FOLDER
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.glob("??/*") if len(p.name) == 64 and p.is_file())
+
+    def remove_files(self, digests: Iterable[str]) -> None:
+        for digest in digests:
+            self._file_path(digest).unlink(missing_ok=True)
 
     def lead(self, name: str) -> FolderLease | None:
         """A lock file of its own, ``.lead-NAME.lock``, held without waiting."""

@@ -17,6 +17,7 @@ from the folder.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -25,7 +26,7 @@ from cstool import api
 from cstool.api import _, hookimpl
 from cstool.stores.postgresql_access import GROUPS, GUARDS, group_grants
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and of the schema
 STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
 LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
@@ -127,10 +128,20 @@ SCALE: tuple[str, ...] = (
         for name in INDEXED_FACETS
     ),
 )
-SCHEMA += IN_ROW + SHARED_STATE + GUARDS + FEED + SEARCH + SCALE
+# Attachments, by the SHA-256 of their content: one row however many records hold it.
+FILES: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS cstool_files (
+        digest text PRIMARY KEY,     -- SHA-256 of data, hex
+        size bigint NOT NULL,
+        data bytea NOT NULL
+    )""",
+    # photos and PDFs are compressed already: kept out of line as they are
+    "ALTER TABLE cstool_files ALTER COLUMN data SET STORAGE EXTERNAL",
+)
+SCHEMA += IN_ROW + SHARED_STATE + GUARDS + FEED + SEARCH + SCALE + FILES
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
 # changes apply to rows written afterwards; remembering clocks rewrites clock_key.)
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE, 2: GUARDS + FEED + SEARCH, 3: SCALE}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE, 2: GUARDS + FEED + SEARCH, 3: SCALE, 4: FILES}
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
@@ -425,6 +436,32 @@ class PostgresStore:
             connection.close()
             return None
         return PostgresLease(connection)
+
+    # ---- attachments ---------------------------------------------------------------------
+
+    def put_file(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        with self._errors():
+            self.conn.execute(
+                "INSERT INTO cstool_files (digest, size, data) VALUES (%s, %s, %s) ON CONFLICT (digest) DO NOTHING",
+                (digest, len(data), data),
+            )
+        return digest
+
+    def get_file(self, digest: str) -> bytes | None:
+        with self._errors():
+            row = self.conn.execute("SELECT data FROM cstool_files WHERE digest = %s", (digest,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def file_digests(self) -> list[str]:
+        with self._errors():
+            return [row[0] for row in self.conn.execute("SELECT digest FROM cstool_files ORDER BY digest")]
+
+    def remove_files(self, digests: Iterable[str]) -> None:
+        wanted = list(digests)
+        if wanted:
+            with self._errors():
+                self.conn.execute("DELETE FROM cstool_files WHERE digest = ANY(%s)", (wanted,))
 
     def server_now(self):
         """The server's clock: every desk's events are stamped by one clock."""

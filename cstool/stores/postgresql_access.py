@@ -147,8 +147,10 @@ def group_grants(schema: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA {schema} TO {groups}",
         f"GRANT SELECT ON cstool_schema, cstool_staff TO {groups}",
         f"GRANT SELECT, INSERT, UPDATE ON cstool_records, cstool_sequences, cstool_state TO {groups}",
-        f"GRANT SELECT, INSERT ON cstool_log TO {groups}",
+        f"GRANT SELECT, INSERT ON cstool_log, cstool_files TO {groups}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {groups}",
         f"GRANT DELETE ON cstool_records, cstool_sequences, cstool_state, cstool_log TO {GROUPS['administrator']}",
         f"GRANT INSERT, UPDATE, DELETE ON cstool_staff TO {GROUPS['administrator']}",
+        # an attachment goes with a customer's erasure (a manager's) or a purge past retention
+        f"GRANT DELETE ON cstool_files TO {GROUPS['manager']}, {GROUPS['administrator']}",
     ]

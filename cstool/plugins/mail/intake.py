@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from cstool.api import CstoolError, ImportMap, RecordSource, SourceRow, _, mask, now_in, run_import
+from cstool.api import (
+    CstoolError,
+    ImportMap,
+    RecordSource,
+    SourceRow,
+    _,
+    attach,
+    check_attachment,
+    mask,
+    now_in,
+    run_import,
+)
 
 from .mailboxes import Incoming, Mailbox
 from .message import Mail, MailUnreadable, read_message
@@ -68,7 +79,7 @@ def message_row(mail: Mail, arrived_at: str) -> dict[str, Any]:
 
 def attachments_line(mail: Mail) -> str | None:
     listed = ", ".join(f"{a.name} ({_size(a.size)})" for a in mail.attachments)
-    return _("Attachments (not kept): {names}").format(names=listed) if listed else None
+    return _("Attachments: {names}").format(names=listed) if listed else None
 
 
 def _size(size: int) -> str:
@@ -130,10 +141,18 @@ class Intake:
             self._failed(item.key, None, _("larger than the limit ({size})").format(size=_size(item.size)))
             return None
         try:
-            return read_message(item.raw)
+            mail = read_message(item.raw)
         except MailUnreadable as exc:
             self._failed(item.key, None, str(exc))
             return None
+        if mail.automatic is None:
+            for attachment in mail.attachments:  # a refused one keeps the whole message back, unseen
+                try:
+                    check_attachment(self.app.policy, attachment.name, attachment.data, attachment.content_type)
+                except CstoolError as exc:
+                    self._failed(item.key, mail, str(exc))
+                    return None
+        return mail
 
     def _failed(self, key: str, mail: Mail | None, reason: str) -> None:
         self.outcome.failed.append(
@@ -192,6 +211,7 @@ class Intake:
 
         try:
             self.app.book.change(case, None, add)
+            self._attach(case, mail)
         except CstoolError as exc:
             self._failed(item.key, mail, _("{id}: {error}").format(id=case, error=exc))
             return False
@@ -227,7 +247,25 @@ class Intake:
                 self._failed(item.key, mail, "; ".join(refused[n]))
         self.outcome.new += result.added
         self.outcome.duplicates += result.duplicates
-        return [item.key for n, (item, _mail) in enumerate(waiting, 1) if n not in refused]
+        stored = [(item, mail) for n, (item, mail) in enumerate(waiting, 1) if n not in refused]
+        with_files = [mail for _item, mail in stored if mail.attachments]
+        if with_files and not self.dry_run:
+            # by the Message-ID: a new case's, or a case a fetch cut short opened before
+            with self.app.store.transaction(self.inbox.kind.name) as tx:
+                cases = tx.by_external_id([mail.message_id for mail in with_files])
+            for mail in with_files:
+                if mail.message_id in cases:
+                    try:
+                        self._attach(cases[mail.message_id][0]["id"], mail)
+                    except CstoolError as exc:
+                        item = next(i for i, m in stored if m is mail)
+                        self._failed(item.key, mail, str(exc))
+                        stored.remove((item, mail))
+        return [item.key for item, _mail in stored]
+
+    def _attach(self, case: str, mail: Mail) -> None:
+        if mail.attachments and not self.dry_run:
+            attach(self.app, case, [(a.name, a.data, a.content_type) for a in mail.attachments])
 
 
 def remember_thread(app, message_id: str, case: str) -> None:

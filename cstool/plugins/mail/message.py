@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.header import decode_header
@@ -52,7 +52,11 @@ class MailUnreadable(CstoolError):
 class Attachment:
     name: str
     content_type: str
-    size: int
+    data: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def _body(message: Message) -> tuple[str, list[Attachment]]:
         content_type = part.get_content_type()
         if disposition == "attachment" or (filename and not content_type.startswith("text/")):
             payload = _payload(part)
-            attachments.append(Attachment(header_text(filename) or _("(unnamed)"), content_type, len(payload)))
+            attachments.append(Attachment(header_text(filename) or _("(unnamed)"), content_type, payload))
             continue
         if content_type not in ("text/plain", "text/html"):
             continue
