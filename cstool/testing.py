@@ -284,6 +284,42 @@ class StoreContract:
         assert list(store.read_log("contract-log")) == [{"n": 9}]
         assert all(isinstance(part, str) for part in store.workspace_parts())
 
+    def test_files_are_kept_by_their_content(self, app):
+        """Optional (``KeepsFiles``): a store without it keeps no attachments."""
+        import hashlib
+
+        from cstool.stores.base import KeepsFiles
+
+        store = app.store
+        if not isinstance(store, KeepsFiles):
+            pytest.skip("this store keeps no attachments")
+        data = b"\xff\xd8\xff\xe0 a photo of an invoice"
+        digest = store.put_file(data)
+        assert digest == hashlib.sha256(data).hexdigest() and store.put_file(data) == digest
+        assert store.get_file(digest) == data and digest in store.file_digests()
+        store.remove_files([digest])
+        assert store.get_file(digest) is None and digest not in store.file_digests()
+
+    def test_one_leads_at_a_time(self, app):
+        """Optional (``Leads``): ``cstool worker`` runs one leader per store."""
+        from cstool.core.context import Context
+        from cstool.stores.base import Leads
+
+        store = app.store
+        if not isinstance(store, Leads):
+            pytest.skip("this store elects no leader")
+        other_app = Context(app.host, app.workspace_path, lang="en")  # another worker's process
+        other = other_app.store
+        assert isinstance(other, Leads)
+        lease = store.lead("contract")
+        assert lease is not None and lease.held()
+        assert other.lead("contract") is None
+        lease.release()
+        second = other.lead("contract")
+        assert second is not None and second.held()
+        second.release()
+        other_app.finish()
+
     def test_a_copy_into_a_folder_and_back_keeps_everything(self, app, tmp_path):
         from cstool.stores.copying import copy_workspace, partitioned_kinds
         from cstool.stores.folder import FolderStore
@@ -297,6 +333,14 @@ class StoreContract:
         assert folder.records("complaint", fresh=True) == app.store.records("complaint", fresh=True)
         assert folder.sequences("complaint") == app.store.sequences("complaint")
         assert list(folder.read_log("outbox")) == list(app.store.read_log("outbox"))
+        from cstool.stores.base import KeepsFiles, RecordStore
+
+        source: RecordStore = app.store
+        if isinstance(source, KeepsFiles):
+            digest = source.put_file(b"%PDF-1.7 kept")
+            (tmp_path / "copy2" / "data").mkdir(parents=True)
+            copy_workspace(source, FolderStore(tmp_path / "copy2", partitioned_kinds(app)), kinds)
+            assert FolderStore(tmp_path / "copy2", set()).get_file(digest) == b"%PDF-1.7 kept"
 
 
 if __name__ == "__main__":  # python -m cstool.testing ARGS: the cstool command, on the tests' clock

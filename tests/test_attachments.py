@@ -138,3 +138,22 @@ def test_deregistering_the_customer_erases_their_attachments(backend, ws_cli, wo
     if backend == "folder":
         kept_files = sorted(p.name for p in (workspace / "data" / "files").glob("*/*"))
         assert kept_files == [hashlib.sha256(PDF).hexdigest()]
+
+
+def test_the_plugin_api_checks_a_file_and_forgets_contents_no_record_holds(workspace, ws_cli, tmp_path):
+    import pytest
+
+    from cstool import api
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
+
+    app = Context(build_host(workspace, entry_points=False), workspace)
+    assert api.check_attachment(app.policy, "scan.pdf", PDF) == "application/pdf"
+    with pytest.raises(api.CstoolError, match="not the application/pdf its name says"):
+        api.check_attachment(app.policy, "scan.pdf", JPEG)
+    case = new_complaint(ws_cli)
+    api.attach(app, case, [("invoice.jpg", JPEG, None)])
+    orphan = app.store.put_file(b"no record lists me")
+    assert api.remove_unheld_files(app) == 1
+    assert app.store.get_file(orphan) is None and app.store.get_file(hashlib.sha256(JPEG).hexdigest()) == JPEG
+    app.finish()
