@@ -407,124 +407,15 @@ def smtp_server(tmp_path):
     server.wait(timeout=10)
 
 
-@dataclass
-class ImapServer:
-    """Debian's dovecot started for the tests: a user of its own per test (``mailbox()``)."""
-
-    port: int
-    passwd: Path
-    homes: Path
-
-    def mailbox(self) -> tuple[str, str]:
-        """A new user with an empty INBOX: (user, password)."""
-        import uuid
-
-        user = f"u{uuid.uuid4().hex[:10]}"
-        # a file per user: dovecot notices a new file at once, a changed one only a second later
-        (self.passwd / user).write_text(f"{user}:{{PLAIN}}secret-{user}\n")
-        return user, f"secret-{user}"
-
-    def connect(self, user: str, password: str):
-        import imaplib
-
-        imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        imap.login(user, password)
-        imap.select("INBOX")
-        return imap
-
-    def deliver(self, user: str, password: str, *messages: bytes, at: float | None = None) -> None:
-        import imaplib
-
-        imap = self.connect(user, password)
-        for raw in messages:
-            imap.append("INBOX", None, imaplib.Time2Internaldate(at or time.time()), raw)
-        imap.logout()
-
-    def unseen(self, user: str, password: str) -> int:
-        imap = self.connect(user, password)
-        found = imap.uid("SEARCH", None, "UNSEEN")[1][0].split()
-        imap.logout()
-        return len(found)
-
-
 @pytest.fixture(scope="session")
 def imap_server():
     """A real IMAP server (dovecot) on a free port, with a configuration of its own under a
     temporary folder; no system service touched. Skipped with a reason where there is none."""
-    import pwd
+    from mailserver import DovecotUnavailable, start_dovecot
 
-    binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
-    if binary is None:
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)")
-    import tempfile
-
-    # not under pytest's own folder (0700): dovecot's auth process, another user, reads in here
-    folder = Path(tempfile.mkdtemp(prefix="cstool-dovecot-"))
-    folder.chmod(0o755)
-    homes = folder / "home"
-    homes.mkdir()
-    passwd = folder / "passwd.d"
-    passwd.mkdir()
-    if os.geteuid() == 0:  # dovecot never serves mail as root: the mail belongs to its own user
-        owner = pwd.getpwnam("dovecot")
-        internal, login = "dovecot", "dovenull"
-        os.chown(homes, owner.pw_uid, owner.pw_gid)
-        uid, gid = owner.pw_uid, owner.pw_gid
-    else:
-        internal = login = pwd.getpwuid(os.getuid()).pw_name
-        uid, gid = os.getuid(), os.getgid()
-    port = free_port()
-    config = folder / "dovecot.conf"
-    config.write_text(
-        f"""protocols = imap
-listen = 127.0.0.1
-base_dir = {folder}/run
-state_dir = {folder}/state
-log_path = {folder}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
-first_valid_uid = 1
-default_internal_user = {internal}
-default_login_user = {login}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {passwd}/%u
-}}
-userdb {{
-  driver = static
-  args = uid={uid} gid={gid} home={homes}/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-  chroot =
-}}
-service anvil {{
-  chroot =
-}}
-"""
-    )
-    server = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if server.poll() is not None:
-                pytest.skip("dovecot would not start here: " + server.stdout.read().decode()[-300:])
-            time.sleep(0.1)
-    else:
-        server.kill()
-        pytest.skip("dovecot did not start listening within 15 s")
-    yield ImapServer(port, passwd, homes)
-    server.terminate()
-    server.wait(timeout=15)
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        server, stop = start_dovecot()
+    except DovecotUnavailable as exc:
+        pytest.skip(str(exc))
+    yield server
+    stop()

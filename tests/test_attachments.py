@@ -147,7 +147,7 @@ def test_the_plugin_api_checks_a_file_and_forgets_contents_no_record_holds(works
     from cstool.core.context import Context
     from cstool.core.host import build_host
 
-    app = Context(build_host(workspace, entry_points=False), workspace)
+    app = Context(build_host(workspace, entry_points=False), workspace, lang="en")
     assert api.check_attachment(app.policy, "scan.pdf", PDF) == "application/pdf"
     with pytest.raises(api.CstoolError, match="not the application/pdf its name says"):
         api.check_attachment(app.policy, "scan.pdf", JPEG)

@@ -163,6 +163,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "monthly",
         "outbox",
         "smtp",
+        "mail",
         "postgresql",
     ]
 

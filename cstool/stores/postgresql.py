@@ -17,7 +17,6 @@ from the folder.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -440,6 +439,8 @@ class PostgresStore:
     # ---- attachments ---------------------------------------------------------------------
 
     def put_file(self, data: bytes) -> str:
+        import hashlib  # here: `cstool --help` loads this plugin and nothing it does not need
+
         digest = hashlib.sha256(data).hexdigest()
         with self._errors():
             self.conn.execute(

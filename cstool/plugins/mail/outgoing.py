@@ -155,8 +155,9 @@ def send(policy, message: EmailMessage) -> None:
         with connected(settings) as smtp:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
+        host = settings.get("host")
         raise CstoolError(
-            _("the mail server {host} did not take the message: {error}").format(host=settings.get("host"), error=exc)
+            _("the mail server {host} did not take the message: {error}").format(host=host, error=exc)
         ) from None
 
 
