@@ -30,6 +30,8 @@ class ImapServer:
     port: int
     passwd: Path
     homes: Path
+    tls_port: int | None = None  # IMAPS, when a certificate could be made
+    cafile: Path | None = None  # the certificate a client trusts for both IMAPS and STARTTLS
 
     def mailbox(self) -> tuple[str, str]:
         """A new user with an empty INBOX: (user, password)."""
@@ -87,7 +89,9 @@ def start_dovecot():
     else:
         internal = login = pwd.getpwuid(os.getuid()).pw_name
         uid, gid = os.getuid(), os.getgid()
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    cafile = _self_signed(folder)  # IMAPS and STARTTLS with a certificate the tests trust, when openssl is here
+    tls = f"ssl = yes\nssl_cert = <{folder}/cert.pem\nssl_key = <{folder}/key.pem\n" if cafile else "ssl = no\n"
     config = folder / "dovecot.conf"
     config.write_text(
         f"""protocols = imap
@@ -95,8 +99,7 @@ listen = 127.0.0.1
 base_dir = {folder}/run
 state_dir = {folder}/state
 log_path = {folder}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{tls}disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
@@ -116,7 +119,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port if cafile else 0}
   }}
   chroot =
 }}
@@ -146,4 +150,21 @@ service anvil {{
         server.wait(timeout=15)
         shutil.rmtree(folder, ignore_errors=True)
 
-    return ImapServer(port, passwd, homes), stop
+    return ImapServer(port, passwd, homes, tls_port if cafile else None, cafile), stop
+
+
+def _self_signed(folder: Path) -> Path | None:
+    """A certificate for 127.0.0.1 (its own CA), or None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    made = subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        capture_output=True,
+        check=False,
+    )  # fmt: skip
+    return folder / "cert.pem" if made.returncode == 0 else None

@@ -325,3 +325,31 @@ def test_a_message_without_message_id_is_named_by_its_bytes(tmp_path: Path):
     raw = b"From: a@example.cn\r\nSubject: x\r\n\r\nbody\r\n"
     assert read_message(raw).message_id == read_message(raw).message_id
     assert read_message(raw).message_id != read_message(raw + b"more").message_id
+
+
+@pytest.mark.parametrize("how", ["imaps", "starttls"])
+def test_mail_over_tls_with_the_department_s_own_certificate(imap_server, workspace, ws_cli, monkeypatch, how):
+    if imap_server.cafile is None:
+        pytest.skip("no certificate could be made here (openssl missing)")
+    user, password = imap_server.mailbox()
+    monkeypatch.setenv("CSTOOL_MAIL_PASSWORD", password)
+    location = (
+        f"imaps://{user}@127.0.0.1:{imap_server.tls_port}/INBOX"
+        if how == "imaps"
+        else f"imap://{user}@127.0.0.1:{imap_server.port}/INBOX"
+    )
+    starttls = "starttls = true\n" if how == "starttls" else ""
+    with (workspace / "policy.toml").open("a", encoding="utf-8") as policy:
+        policy.write(f'\n[mail.inboxes.support]\nlocation = "{location}"\n{starttls}')
+    imap_server.deliver(
+        user, password, message("Broken fridge", "It does not cool.", message_id="<tls@x>"), at=BEFORE_NOW
+    )
+    untrusted = ws_cli("mail", "fetch")  # the system does not know this certificate: refused, said
+    assert (
+        untrusted.exit_code == 1 and "cannot connect" in untrusted.stderr and "CERTIFICATE" in untrusted.stderr.upper()
+    )
+    with (workspace / "policy.toml").open("a", encoding="utf-8") as policy:
+        policy.write(f'cafile = "{imap_server.cafile}"\n')
+    trusted = fetch(ws_cli)
+    assert trusted.exit_code == 0, trusted.stderr
+    assert len(trusted.json()["inboxes"][0]["new"]) == 1

@@ -9,6 +9,7 @@ max_message_mb = 25                      # larger messages are left unseen and s
 [mail.inboxes.support]
 location = "imaps://cs@mail.example.com/INBOX"   # or imap://… (starttls = true), maildir:///srv/mail/cs
 password_env = "CSTOOL_MAIL_PASSWORD"    # the password comes from the environment, never policy
+cafile = "/etc/ssl/our-ca.pem"           # optional: a department's own CA (else the system's)
 kind = "complaint"
 channel = "email"
 department = "customer_service"
@@ -21,7 +22,7 @@ import os
 
 from cstool.api import _, hookimpl
 
-INBOX_KEYS = ("location", "password_env", "starttls", "kind", "channel", "department", "map")
+INBOX_KEYS = ("location", "password_env", "starttls", "cafile", "kind", "channel", "department", "map")
 DEFAULT_MOST_MB = 25
 DEFAULT_PASSWORD_ENV = "CSTOOL_MAIL_PASSWORD"
 
@@ -38,7 +39,12 @@ def open_inbox(settings: dict):
     from .mailboxes import open_mailbox
 
     password = os.environ.get(settings.get("password_env") or DEFAULT_PASSWORD_ENV)
-    return open_mailbox(settings["location"], password=password, starttls=bool(settings.get("starttls")))
+    return open_mailbox(
+        settings["location"],
+        password=password,
+        starttls=bool(settings.get("starttls")),
+        cafile=settings.get("cafile"),
+    )
 
 
 def fetch(app, name: str, settings: dict, *, dry_run: bool = False):
@@ -168,7 +174,7 @@ def cstool_check_policy(policy, kinds):
                     _("{kind!r} is not a kind; kinds: {known}").format(kind=kind, known=", ".join(kinds.names())),
                 )
             )
-        for key in ("password_env", "channel", "department", "map"):
+        for key in ("password_env", "channel", "department", "map", "cafile"):
             if key in settings and not isinstance(settings[key], str):
                 problems.append(Problem((*base, key), _("must be text, in quotes")))
         if "starttls" in settings and not isinstance(settings["starttls"], bool):

@@ -49,7 +49,14 @@ def shown_location(location: str) -> str:
     return location.replace(":" + parts.password + "@", ":***@", 1)
 
 
-def open_mailbox(location: str, *, password: str | None = None, starttls: bool = False, timeout: float = 30) -> Mailbox:
+def open_mailbox(
+    location: str,
+    *,
+    password: str | None = None,
+    starttls: bool = False,
+    cafile: str | None = None,
+    timeout: float = 30,
+) -> Mailbox:
     parts = urlsplit(location)
     scheme = parts.scheme.lower()
     if scheme == "maildir":
@@ -64,6 +71,7 @@ def open_mailbox(location: str, *, password: str | None = None, starttls: bool =
         folder=unquote(parts.path.lstrip("/")) or "INBOX",
         ssl=scheme == "imaps",
         starttls=starttls,
+        cafile=cafile,
         timeout=timeout,
         shown=shown_location(location),
     )
@@ -73,20 +81,22 @@ FETCHED = re.compile(rb"UID (\d+)|INTERNALDATE \"([^\"]+)\"|RFC822\.SIZE (\d+)")
 
 
 class ImapMailbox:
-    def __init__(self, *, host, port, user, password, folder, ssl, starttls, timeout, shown):
+    def __init__(self, *, host, port, user, password, folder, ssl, starttls, cafile, timeout, shown):
         import imaplib
         import ssl as tls
 
         self.shown = shown
         self.imap: imaplib.IMAP4
         try:
+            # the system's trusted certificates, or a department's own CA (cafile): verified either way
+            context = tls.create_default_context(cafile=cafile)
             if ssl:
-                self.imap = imaplib.IMAP4_SSL(host, port, ssl_context=tls.create_default_context(), timeout=timeout)
+                self.imap = imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
             else:
                 self.imap = imaplib.IMAP4(host, port, timeout=timeout)
                 if starttls:
-                    self.imap.starttls(tls.create_default_context())
-        except (OSError, imaplib.IMAP4.error) as exc:
+                    self.imap.starttls(context)
+        except (OSError, imaplib.IMAP4.error, tls.SSLError) as exc:
             raise MailboxRefused(_("{mailbox}: cannot connect ({error})").format(mailbox=shown, error=exc)) from None
         try:
             self.imap.login(user, password)
