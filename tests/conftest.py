@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mailserver import free_port, listening
 
 from cstool.core.i18n import set_language
 from cstool.core.timeutil import allow_test_clock, fixed_now, zone
@@ -367,12 +368,6 @@ def make_venv(folder: Path, *, with_checkout: bool) -> Venv:
 # ---- a real SMTP server (aiosmtpd in its own process), for the notifiers ----------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server(tmp_path):
     port = free_port()
@@ -392,14 +387,7 @@ def smtp_server(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    if not listening(port, server):
         server.kill()
         pytest.fail("the SMTP server did not start: " + server.stderr.read().decode())
     yield port, mailbox

@@ -17,6 +17,20 @@ class DovecotUnavailable(Exception):
     """No dovecot here, or it would not start: the caller skips, saying why."""
 
 
+def listening(port: int, process: subprocess.Popen, within: float = 15) -> bool:
+    """Whether ``process`` listens on ``port`` within ``within`` seconds (False once it has ended)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            if process.poll() is not None:
+                return False
+            time.sleep(0.1)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -130,20 +144,10 @@ service anvil {{
 """
     )
     server = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise DovecotUnavailable(
-                    "dovecot would not start here: " + server.stdout.read().decode()[-300:]
-                ) from None
-            time.sleep(0.1)
-    else:
+    if not listening(port, server):
+        said = server.stdout.read().decode()[-300:] if server.poll() is not None else "nothing listened within 15 s"
         server.kill()
-        raise DovecotUnavailable("dovecot did not start listening within 15 s")
+        raise DovecotUnavailable("dovecot would not start here: " + said)
 
     def stop() -> None:
         server.terminate()

@@ -77,6 +77,16 @@ def start_worker(workspace: Path, log: Path, *args: str) -> subprocess.Popen:
     )
 
 
+def worker_once(workspace: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "worker", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CSTOOL_USER": "tester"},
+    )
+
+
 def wait_for(log: Path, text: str, timeout: float = 60, count: int = 1) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -153,13 +163,7 @@ def test_a_job_that_fails_is_logged_and_the_worker_goes_on(workspace, tmp_path):
     set_worker(workspace, escalate="10s", monthly="off")
     with (workspace / "policy.toml").open("a", encoding="utf-8") as policy:
         policy.write('\n[mail.inboxes.support]\nlocation = "imap://nobody@127.0.0.1:1/INBOX"\n')
-    done = subprocess.run(
-        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "worker", "--once"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CSTOOL_USER": "tester"},
-    )
+    done = worker_once(workspace)
     assert done.returncode == 0, done.stderr
     assert "mail: failed" in done.stdout and "cannot connect" in done.stdout
     assert "escalate: 0 escalated" in done.stdout and "worker stopped" in done.stdout
@@ -187,13 +191,7 @@ def test_the_worker_files_mail_and_acknowledges_it_on_its_own(imap_server, smtp_
     imap_server.deliver(
         user, password, message("Broken fridge", "It does not cool.", message_id="<w1@x>"), at=BEFORE_NOW
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "cstool.testing", "--workspace", str(workspace), "worker", "--once"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CSTOOL_USER": "tester"},
-    )
+    done = worker_once(workspace)
     assert done.returncode == 0, done.stderr
     assert "mail: 1 new cases, 0 replies" in done.stdout
     assert "notices: 1 notices sent, 0 dropped, 0 failed" in done.stdout
