@@ -191,3 +191,21 @@ def test_a_notice_that_cannot_be_sent_stays_queued(workspace, ws_cli):
         "failed"
     ][0]["error"]
     assert [n["id"] for n in ws_cli("mail", "notify", "--dry-run", "--format", "json").json()["sent"]] == [case]
+
+
+def test_the_desk_offers_a_reply_by_e_mail(mailed, ws_cli, workspace):
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
+
+    inbox, delivered = mailed
+    case = opened_by_mail(ws_cli, inbox, gb2312_message("<desk@example.cn>"))
+    app = Context(build_host(workspace, entry_points=False), workspace, lang="en")
+    kind, record = app.book.get(case)
+    actions = [a for found in app.hook.cstool_case_actions(kind=kind, record=record, app=app) for a in found or []]
+    [email_reply] = [a for a in actions if a.name == "email"]
+    said = email_reply.run(app, case, "师傅明天上午上门。")
+    app.finish()
+    assert said.startswith("e-mailed to z***@example.cn")
+    [letter] = sent(delivered)
+    assert "师傅明天上午上门" in letter.get_content() and letter["In-Reply-To"] == "<desk@example.cn>"
+    assert ws_cli("show", case, "--format", "json").json()["events"][-1]["via"] == "email"

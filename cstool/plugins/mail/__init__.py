@@ -93,6 +93,30 @@ def cstool_commands(cli):
 
 
 @hookimpl
+def cstool_case_actions(kind, record, app):
+    """At the desk: answer the customer by e-mail, in their thread (as ``cstool reply``)."""
+    from cstool.api import CaseAction
+
+    from .outgoing import customer_address, draft_reply, send_reply
+
+    if customer_address(kind, record) is None or not app.policy.get("notify.smtp"):
+        return None
+
+    def run(app, record_id, text):
+        shown = send_reply(app, draft_reply(app, record_id, "reply", text or None))
+        return _("e-mailed to {to}: {subject}").format(to=shown["to"], subject=shown["subject"])
+
+    return [
+        CaseAction(
+            "email",
+            {"en": "Reply by e-mail", "zh": "邮件答复客户"},
+            run,
+            ask={"en": "The reply (empty: the reply template as it is):", "zh": "答复内容（留空：按答复模板）："},
+        )
+    ]
+
+
+@hookimpl
 def cstool_records_stored(kind, records, app):
     from .notices import queue
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cstool.api import CstoolError, _, emit_json, emit_rows, format_option, mask
+from cstool.api import CstoolError, _, emit_json, emit_rows, format_option
 
 
 def register(cli: click.Group) -> None:
@@ -109,78 +109,22 @@ def reply(app, record_id, template, text, edit, dry_run, fmt):
     thread; written in the trail as the response (it stops the first-response clock)."""
     from cstool.api import can_prompt
 
-    from .intake import remember_thread
-    from .outgoing import (
-        Letter,
-        compose,
-        customer_address,
-        event_details,
-        fill,
-        send,
-        sender_of,
-        template_text,
-        values_of,
-    )
+    from .outgoing import draft_reply, send_reply
 
-    kind, record = app.book.get(record_id)
-    app.require_for_record(record)
-    app.book.check_reply(kind, record)
-    to = customer_address(kind, record)
-    if to is None:
-        raise CstoolError(
-            _("{id} has no customer e-mail address (or its customer is deregistered): nothing sent").format(
-                id=record["id"]
-            )
-        )
-    path, template_body = template_text(app, template, app.lang)
-    subject, body = fill(path, template_body, values_of(app, kind, record, app.lang))
-    if text is not None:
-        body = text.rstrip() + "\n"
+    draft = draft_reply(app, record_id, template, text)
     if edit or (edit is None and text is None and can_prompt(app)):
-        edited = click.edit(f"Subject: {subject}\n\n{body}", extension=".txt")
+        edited = click.edit(f"Subject: {draft.subject}\n\n{draft.body}", extension=".txt")
         if edited is None or not edited.strip():
             raise CstoolError(_("the message was left empty: nothing sent"))
-        first, _newline, rest = edited.partition("\n")
-        if first.lower().startswith("subject:"):
-            subject, body = first.split(":", 1)[1].strip(), rest.lstrip("\n")
-        else:
-            body = edited
-    message = compose(sender_of(app.policy), Letter(to, subject, body), record, automatic=False, now=app.now())
-    shown = {
-        "id": record["id"],
-        "to": mask(to, "email"),
-        "subject": str(message["Subject"]),
-        "message_id": str(message["Message-ID"]),
-        "in_reply_to": message["In-Reply-To"],
-        "body": body,
-        "sent": False,
-    }
-    if not dry_run:
-        send(app.policy, message)
-        details = event_details(message, body, template if text is None else None)
-
-        def answered(_kind, stored: dict, when: str) -> None:
-            app.book.apply_response(stored, when)
-            stored["events"][-1].update(details)
-
-        try:
-            app.book.change(record["id"], None, answered, not_before_status=False)
-        except CstoolError as exc:
-            raise CstoolError(
-                _(
-                    "the mail was sent ({message_id}) but the trail could not be written: {error}; "
-                    "write it with cstool respond {id}"
-                ).format(message_id=shown["message_id"], error=exc, id=record["id"])
-            ) from None
-        remember_thread(app, shown["message_id"], record["id"])
-        shown["sent"] = True
+        draft = draft.edited(edited)
+    shown = send_reply(app, draft, dry_run=dry_run)
     if fmt == "json":
         emit_json(shown)
         return
-    click.echo(f"To: {shown['to']}\nSubject: {shown['subject']}\n\n{body}")
+    click.echo(f"To: {shown['to']}\nSubject: {shown['subject']}\n\n{shown['body']}")
     click.echo(
         (_("sent to {to}; written in {id}'s trail") if shown["sent"] else _("not sent (--dry-run)")).format(
-            to=shown["to"], id=record["id"]
+            to=shown["to"], id=shown["id"]
         ),
         err=True,
     )

@@ -7,12 +7,12 @@ customer's answer finds its case), to the case's own customer and nobody else.""
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from cstool.api import CstoolError, _
+from cstool.api import CstoolError, _, mask
 
 from .message import MESSAGE_ID
 
@@ -169,3 +169,83 @@ def event_details(message: EmailMessage, body: str, template: str | None) -> dic
         "template": template,
         "note": body.strip(),
     }
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reply about to go: the case, its customer's address, the subject and body (from a
+    template, or as written), the template it came from (None when written whole)."""
+
+    record_id: str
+    to: str
+    subject: str
+    body: str
+    template: str | None
+
+    def edited(self, text: str) -> Draft:
+        """The draft as a person left it in the editor (``Subject:`` on the first line, optionally)."""
+        first, _newline, rest = text.partition("\n")
+        if first.lower().startswith("subject:"):
+            return replace(self, subject=first.split(":", 1)[1].strip(), body=rest.lstrip("\n"))
+        return replace(self, body=text)
+
+
+def draft_reply(app, record_id: str, template: str = "reply", text: str | None = None) -> Draft:
+    """A reply to the case's customer from ``template`` (its body replaced by ``text`` when
+    given), after the checks a reply takes: the person may work on the case, a plugin does
+    not hold the reply (a supervisor's approval), the customer has an address."""
+    kind, record = app.book.get(record_id)
+    app.require_for_record(record)
+    app.book.check_reply(kind, record)
+    to = customer_address(kind, record)
+    if to is None:
+        raise CstoolError(
+            _("{id} has no customer e-mail address (or its customer is deregistered): nothing sent").format(
+                id=record["id"]
+            )
+        )
+    path, template_body = template_text(app, template, app.lang)
+    subject, body = fill(path, template_body, values_of(app, kind, record, app.lang))
+    if text is not None:
+        body = text.rstrip() + "\n"
+    return Draft(record["id"], to, subject, body, template if text is None else None)
+
+
+def send_reply(app, draft: Draft, *, dry_run: bool = False) -> dict[str, Any]:
+    """Send ``draft`` in the case's thread and write it in the trail as the response; what
+    was (or, with ``dry_run``, would be) sent, the address masked."""
+    from .intake import remember_thread
+
+    _kind, record = app.book.get(draft.record_id)
+    message = compose(
+        sender_of(app.policy), Letter(draft.to, draft.subject, draft.body), record, automatic=False, now=app.now()
+    )
+    shown = {
+        "id": record["id"],
+        "to": mask(draft.to, "email"),
+        "subject": str(message["Subject"]),
+        "message_id": str(message["Message-ID"]),
+        "in_reply_to": message["In-Reply-To"],
+        "body": draft.body,
+        "sent": False,
+    }
+    if dry_run:
+        return shown
+    send(app.policy, message)
+    details = event_details(message, draft.body, draft.template)
+
+    def answered(_kind, stored: dict, when: str) -> None:
+        app.book.apply_response(stored, when)
+        stored["events"][-1].update(details)
+
+    try:
+        app.book.change(record["id"], None, answered, not_before_status=False)
+    except CstoolError as exc:
+        raise CstoolError(
+            _(
+                "the mail was sent ({message_id}) but the trail could not be written: {error}; "
+                "write it with cstool respond {id}"
+            ).format(message_id=shown["message_id"], error=exc, id=record["id"])
+        ) from None
+    remember_thread(app, shown["message_id"], record["id"])
+    return {**shown, "sent": True}
