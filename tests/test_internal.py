@@ -106,3 +106,20 @@ def test_policy_checks_agreements(ws_cli, workspace):
     assert ws_cli("policy", "set", "internal.agreements.hr-it.provider", "marketing").exit_code == 1
     assert ws_cli("policy", "set", "internal.agreements.hr-it.items.onboarding.resolution", "3x").exit_code == 1
     assert ws_cli("policy", "set", "sla.internal_request.targets_at", "nowhere").exit_code == 1
+
+
+def test_an_agreement_may_serve_several_departments_and_a_request_says_which_asks(ws_cli):
+    # 文件：一项服务协议可同时服务多个需求部门（如人力部为财务部与信息部办理入职）
+    assert ws_cli("policy", "set", "internal.agreements.hr-it.customer", '["finance", "it"]').exit_code == 0
+    assert ws_cli("policy", "check").exit_code == 0
+    unsaid = request(ws_cli, agreement="hr-it", item="onboarding")
+    assert unsaid.exit_code == 1 and "serves finance, it: say which asks" in unsaid.stderr
+    asked = request(ws_cli, agreement="hr-it", item="onboarding", customer_department="finance")
+    assert asked.exit_code == 0, asked.stderr
+    assert (asked.json()["department"], asked.json()["customer_department"]) == ("hr", "finance")
+    report = ws_cli("report", "internal-matrix", "--now", "2026-11-17 12:00", "--format", "json").json()
+    assert [(r["provider"], r["customer"], r["requests"]) for r in report["rows"] if r["provider"] == "hr"] == [
+        ("hr", "finance", 1)
+    ]
+    wrong = ws_cli("policy", "set", "internal.agreements.hr-it.customer", '["finance", "marketing"]')
+    assert wrong.exit_code == 1 and "'marketing'" in wrong.stderr

@@ -117,6 +117,18 @@ def cstool_validate_records(kind, records, policy):
     refused = []
     if kind.name == REQUEST:
         for index, record in enumerate(records):
+            served = customers_of(policy.get(("internal", "agreements", record["agreement"])) or {})
+            asked = record.get("customer_department")
+            if len(served) > 1 and asked not in served:
+                refused.append(
+                    (
+                        index,
+                        "customer_department",
+                        _("agreement {agreement} serves {served}: say which asks, customer_department=…").format(
+                            agreement=record["agreement"], served=", ".join(served)
+                        ),
+                    )
+                )
             items = policy.get(("internal", "agreements", record["agreement"], "items")) or {}
             if record["item"] not in items:
                 refused.append(
@@ -145,7 +157,15 @@ def cstool_enrich_records(kind, records, policy):
     for record in records:
         agreement = policy.get(("internal", "agreements", record["agreement"])) or {}
         record["department"] = agreement.get("provider")
-        record["customer_department"] = agreement.get("customer")
+        served = customers_of(agreement)
+        if len(served) == 1 or record.get("customer_department") not in served:
+            record["customer_department"] = served[0] if served else None
+
+
+def customers_of(agreement: dict) -> list[str]:
+    """The departments an agreement serves: ``customer = "finance"`` or ``["finance", "it"]``."""
+    customer = agreement.get("customer")
+    return [customer] if isinstance(customer, str) else [c for c in customer or [] if isinstance(c, str)]
 
 
 @hookimpl
@@ -160,14 +180,23 @@ def cstool_check_policy(policy):
         if not isinstance(agreement, dict):
             problems.append(api.Problem(here, _("must be a table with provider, customer and items")))
             continue
-        for role in ("provider", "customer"):
-            if agreement.get(role) not in departments:
-                problems.append(
-                    api.Problem(
-                        (*here, role),
-                        _("must name a department in [departments]; not {value!r}").format(value=agreement.get(role)),
-                    )
+        if agreement.get("provider") not in departments:
+            problems.append(
+                api.Problem(
+                    (*here, "provider"),
+                    _("must name a department in [departments]; not {value!r}").format(value=agreement.get("provider")),
                 )
+            )
+        customer = agreement.get("customer")
+        named = [customer] if isinstance(customer, str) else customer if isinstance(customer, list) else [customer]
+        unknown = [value for value in named if value not in departments] or ([] if named else [None])
+        for value in unknown:
+            problems.append(
+                api.Problem(
+                    (*here, "customer"),
+                    _("must name a department in [departments] (or a list of them); not {value!r}").format(value=value),
+                )
+            )
         items = agreement.get("items")
         if not isinstance(items, dict) or not items:
             problems.append(api.Problem((*here, "items"), _("must hold one table per service item with its targets")))
