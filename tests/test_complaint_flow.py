@@ -41,7 +41,7 @@ def test_guide_and_checklist_shown_whenever_worked_on(ws_cli):
         ["update", rid, "--set", "handling_steps=listen,apologise"],
     ):
         out = ws_cli("--lang", "zh", *args).stdout
-        assert "权利要挟型 · 处理指引" in out and "法律依据" in out, args
+        assert "权利要挟型 · 处理指引" in out and "以权压人" in out, args
     assert "☑ 倾听  ☐ 共情  ☑ 致歉" in ws_cli("--lang", "zh", "show", rid).stdout
     assert "Handling steps" in ws_cli("--lang", "en", "show", rid).stdout
     bad = ws_cli("update", rid, "--set", "handling_steps=dance")
@@ -108,7 +108,7 @@ def test_printable_forms(ws_cli, workspace, tmp_path, fmt):
     notice = ws_cli("complaints", "form", rid, "notice", "--format", fmt)
     assert notice.exit_code == 0, notice.stderr
     assert rid in notice.stdout and "138****1234" in notice.stdout and "13812341234" not in notice.stdout
-    assert "承认合理之处" in notice.stdout and "2026-11-16 14:30" in notice.stdout  # guide, first response due
+    assert "肯定他的行为" in notice.stdout and "2026-11-16 14:30" in notice.stdout  # guide, first response due
     if fmt == "html":
         assert "&lt;b&gt;坏了&lt;/b&gt; &amp; 漏水" in notice.stdout and "<html" in notice.stdout
     out = tmp_path / f"investigation.{fmt}"
@@ -138,3 +138,25 @@ def test_rule_counts_report(ws_cli):
     }
     assert rows["billing and charges"]["count"] == 1 and rows["safety hazard"]["count"] == 1
     assert rows["delivery"]["count"] == 0 and rows["billing and charges"]["share_pct"] == 50.0
+
+
+@pytest.mark.parametrize(
+    ("complainant_type", "words"),
+    [
+        # 顾客投诉与处理意见, in the department's own guide
+        ("通情达理型", ["一定不要有欺瞒行为", "按三包规定热情接待", "感谢顾客的合作"]),
+        ("权利要挟型", ["一视同仁", "宣传三包规定", "对以权压人绝不屈服"]),
+        ("据理力争型", ["肯定他的行为", "宣传商品退换原则"]),
+        ("胡搅蛮缠型", ["耐心周旋", "消费者权益保护法", "请质检部门评断", "双方适当让步"]),
+        ("撒泼耍赖型", ["坚持原则", "软中带硬", "与供应商寻求“三亏”满意处理意见"]),
+    ],
+)
+def test_each_complainant_type_is_guided_as_the_department_s_document_says(ws_cli, complainant_type, words):
+    rid = make(ws_cli, "2026-11-16 09:00", complainant_type=complainant_type)
+    shown = ws_cli("--lang", "zh", "show", rid).stdout
+    assert all(word in shown for word in words), shown
+    assert "媒体" not in shown  # 权利要挟型 is someone leaning on their position, not the press
+
+
+def test_the_compliance_target_is_the_standards_met_in_full(ws_cli):
+    assert ws_cli("policy", "show", "--format", "json").json()["reports"]["compliance_target_pct"] == 100
