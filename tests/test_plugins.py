@@ -156,6 +156,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "sales",
         "phone",
         "internal",
+        "feedback",
         "surveys",
         "dashboard",
         "sla",

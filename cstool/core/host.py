@@ -33,6 +33,7 @@ BUNDLED = (
     "cstool.plugins.sales",
     "cstool.plugins.phone",
     "cstool.plugins.internal",
+    "cstool.plugins.feedback",
     "cstool.plugins.surveys",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",

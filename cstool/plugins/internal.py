@@ -180,13 +180,10 @@ def cstool_check_policy(policy):
         if not isinstance(agreement, dict):
             problems.append(api.Problem(here, _("must be a table with provider, customer and items")))
             continue
-        if agreement.get("provider") not in departments:
-            problems.append(
-                api.Problem(
-                    (*here, "provider"),
-                    _("must name a department in [departments]; not {value!r}").format(value=agreement.get("provider")),
-                )
-            )
+        provider = agreement.get("provider")
+        if provider not in departments:
+            message = _("must name a department in [departments]; not {value!r}").format(value=provider)
+            problems.append(api.Problem((*here, "provider"), message))
         customer = agreement.get("customer")
         named = [customer] if isinstance(customer, str) else customer if isinstance(customer, list) else [customer]
         unknown = [value for value in named if value not in departments] or ([] if named else [None])
