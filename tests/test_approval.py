@@ -79,3 +79,15 @@ def test_the_approval_policy_is_checked(ws_cli, workspace):
     )
     checked = ws_cli("policy", "check")
     assert checked.exit_code == 1 and "complaints.approval.wait" in checked.stdout + checked.stderr
+
+
+def test_every_reply_may_wait_for_a_leader_as_the_documents_procedure_says(ws_cli):
+    # 投诉处理程序：调查核实后，申请领导批准后答复客户
+    assert ws_cli("policy", "set", "complaints.approval.every_reply", "true").exit_code == 0
+    rid = made(ws_cli)  # no compensation, an ordinary complainant: approval all the same
+    early = ws_cli("respond", rid)
+    assert early.exit_code == 1 and "needs a supervisor's approval" in early.stderr
+    assert ws_cli("propose", rid, "--resolution", "更换新品").exit_code == 0
+    assert ws_cli("--as", "李主管", "approve", rid).exit_code == 0
+    assert ws_cli("respond", rid).exit_code == 0
+    assert ws_cli("policy", "set", "complaints.approval.every_reply", "yes").exit_code == 1

@@ -32,6 +32,8 @@ STEPS = ("approval_requested", "approved", "rejected")
 def needs_approval(record: dict, policy) -> bool:
     """Whether policy wants a supervisor to approve this case's proposal before the reply."""
     rules = policy.get("complaints.approval") or {}
+    if rules.get("every_reply"):  # 申请领导批准后答复: the documents' procedure, for every complaint
+        return True
     above = rules.get("above_compensation")
     if above is not None and (record.get("compensation") or 0) > above:
         return True
@@ -120,6 +122,8 @@ def cstool_check_policy(policy):
     above = rules.get("above_compensation", 0)
     if isinstance(above, bool) or not isinstance(above, int | float) or above < 0:
         problems.append(api.Problem((*base, "above_compensation"), _("must be an amount, 0 or more")))
+    if not isinstance(rules.get("every_reply", False), bool):
+        problems.append(api.Problem((*base, "every_reply"), _("must be true or false")))
     if rules.get("wait", "counted") not in ("counted", "paused"):
         problems.append(api.Problem((*base, "wait"), _('must be "counted" or "paused"')))
     types = rules.get("complainant_types", [])
@@ -130,7 +134,7 @@ def cstool_check_policy(policy):
 
 @hookimpl
 def cstool_policy_keys():
-    return [f"complaints.approval.{key}" for key in ("above_compensation", "complainant_types", "wait")]
+    return [f"complaints.approval.{key}" for key in ("every_reply", "above_compensation", "complainant_types", "wait")]
 
 
 def _step(app, when: str, type_: str, **details) -> dict:
