@@ -157,6 +157,7 @@ def test_entry_point_plugins_are_skipped_in_tests(monkeypatch):
         "phone",
         "internal",
         "feedback",
+        "knowledge",
         "surveys",
         "dashboard",
         "sla",

@@ -34,6 +34,7 @@ BUNDLED = (
     "cstool.plugins.phone",
     "cstool.plugins.internal",
     "cstool.plugins.feedback",
+    "cstool.plugins.knowledge",
     "cstool.plugins.surveys",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
