@@ -72,6 +72,17 @@ class ImapServer:
             imap.append("INBOX", None, imaplib.Time2Internaldate(at or time.time()), raw)
         imap.logout()
 
+    def arrivals(self, user: str, password: str) -> list:
+        """When the server says each message arrived (INTERNALDATE), in its order: it keeps the
+        date a client gives, but not one ahead of its own clock."""
+        import imaplib
+        from datetime import datetime
+
+        imap = self.connect(user, password)
+        found = imap.fetch("1:*", "(INTERNALDATE)")[1]
+        imap.logout()
+        return [datetime(*imaplib.Internaldate2tuple(line)[:6]).astimezone() for line in found if line]
+
     def unseen(self, user: str, password: str) -> int:
         imap = self.connect(user, password)
         found = imap.uid("SEARCH", None, "UNSEEN")[1][0].split()
