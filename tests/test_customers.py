@@ -228,3 +228,20 @@ def test_a_linked_complaint_counts_at_once(ws_cli):
     ws_cli("record", "complaint", *complaint_args(customer_id=cid))
     ws_cli("record", "complaint", *complaint_args(customer_id=cid, contact_phone="13900000000"))
     assert ws_cli("show", cid, "--format", "json").json()["complaint_count"] == 2  # no regrade needed
+
+
+def test_a_credit_change_is_approved_by_someone_who_may_approve(ws_cli, workspace):
+    from conftest import add_directory
+
+    cid = customer(ws_cli)["id"]
+    add_directory(workspace)
+    clerk = ws_cli("customers", "credit", cid, "B", "--reason", "连续逾期付款", "--approver", "小李")
+    assert clerk.exit_code == 1 and "小李 may not approve a credit change" in clerk.stderr and "王经理" in clerk.stderr
+    stranger = ws_cli("customers", "credit", cid, "B", "--reason", "连续逾期付款", "--approver", "随便写的名字")
+    assert stranger.exit_code == 1
+    done = ws_cli(
+        "customers", "credit", cid, "B", "--reason", "连续逾期付款", "--approver", "li"
+    )  # a login names them too
+    assert done.exit_code == 0, done.stderr
+    change = ws_cli("report", "credit-changes", "--format", "json").json()["rows"][0]
+    assert change["approver"] == "李主管"

@@ -325,6 +325,18 @@ def cstool_commands(cli):
     def credit(app, record_id, rating, reason, approver):
         """Change a customer's credit rating, with the reason and the approver (信用度变更表)."""
         ratings = app.policy.choices("customers.credit_ratings")
+        directory = app.directory
+        if directory:  # a department with named staff: the approver is one of them who may approve
+            person = directory.find(approver)
+            if person is None or not directory.may(person, "approve"):
+                _roles, holders = directory.holders("approve")
+                raise api.CstoolError(
+                    _("{approver} may not approve a credit change: approvers are {holders}").format(
+                        approver=approver,
+                        holders=", ".join(holders) or _("nobody (no one holds the permission approve)"),
+                    )
+                )
+            approver = person.key
         if rating not in ratings:
             raise api.CstoolError(
                 _("{rating!r} is not a credit rating; ratings: {ratings}").format(
