@@ -106,12 +106,14 @@ def test_the_call_script_is_shown_before_the_prompts(workspace, monkeypatch):
 
     monkeypatch.setattr(prompts, "stdin_is_terminal", lambda: True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        # direction (select), number, outcome (select), agent (select, optional), topic, linked_record, notes, save
-        pipe.send_text("\r" + "13800001111\r" + "\r" + "\x1b[B\r" + "账单查询\r" + "\r" + "\r" + "\r")
+        # direction (select), number, caller's name, address, outcome (select), agent (select, optional),
+        # topic, linked_record, notes, save
+        pipe.send_text("\r" + "13800001111\r" + "王先生\r" + "\r" + "\r" + "\x1b[B\r" + "账单查询\r" + "\r\r\r")
         pipe.close()
         result = invoke("--workspace", workspace, "record", "call", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert "您好，这里是客户服务部" in result.stderr and "非常理解您的心情" in result.stderr
+    assert "师傅未到" in result.stderr and "向技术人员确认" in result.stderr  # the documents' lines for such calls
     assert result.json()["agent"] == "小王" and result.json()["topic"] == "账单查询"
 
 

@@ -147,6 +147,8 @@ def test_a_wrong_link_is_refused_as_it_is_typed_and_nothing_else_is_lost(termina
         answers(
             ENTER,  # direction: inbound
             "13800001111" + ENTER,
+            "王芳" + ENTER,  # caller's name
+            ENTER,  # address
             ENTER,  # outcome: answered
             DOWN + ENTER,  # agent
             "回访" + ENTER,  # topic
@@ -159,6 +161,7 @@ def test_a_wrong_link_is_refused_as_it_is_typed_and_nothing_else_is_lost(termina
     result = invoke("--workspace", workspace, "--lang", "en", "record", "call", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.json()["linked_record"] == case and result.json()["topic"] == "回访"
+    assert result.json()["caller_name"] == "王*"  # personal: masked in what is printed
 
 
 def test_an_item_the_agreement_lacks_is_asked_again_from_its_items(terminal, workspace):

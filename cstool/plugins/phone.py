@@ -37,6 +37,8 @@ CALL = Kind(
             label=label("Direction", "呼入 / 呼出"),
         ),
         Field("number", "phone", personal=True, label=label("Phone number", "电话号码")),
+        Field("caller_name", "text", personal=True, label=label("Caller's name", "来电人姓名")),
+        Field("address", "text", personal=True, label=label("Address", "地址")),
         Field("outcome", "choice", required=True, choices=OUTCOMES, label=label("Outcome", "结果")),
         Field("agent", "choice", choices_from="phone.agents", label=label("Agent", "话务员")),
         Field("topic", "text", label=label("Topic", "主题")),
