@@ -198,6 +198,8 @@ def test_a_message_that_cannot_be_filed_is_said_and_left_unseen_the_rest_filed(i
     reasons = {f["message_id"] or f["message"]: f["reason"] for f in outcome["failed"]}
     assert len(reasons) == 3
     assert any("x-klingon" in reason for reason in reasons.values())
+    assert "<bad-charset@x>" in reasons and "<bad-mime@x>" in reasons  # named by their Message-ID
+    assert {f["sender"] for f in outcome["failed"] if f["message_id"] == "<bad-charset@x>"} == {"***@example.cn"}
     assert any("larger than the limit" in reason for reason in reasons.values())
     assert any("MIME" in reason for reason in reasons.values())
     assert server.unseen(user, password) == 3  # left for another try

@@ -30,7 +30,7 @@ from cstool.api import (
 )
 
 from .mailboxes import Incoming, Mailbox
-from .message import Mail, MailUnreadable, read_message
+from .message import Mail, MailUnreadable, identity, read_message
 
 LOG = "mail"  # message id → the case it was added to: replies to replies find their case
 EVENT = "mail_received"
@@ -143,7 +143,8 @@ class Intake:
         try:
             mail = read_message(item.raw)
         except MailUnreadable as exc:
-            self._failed(item.key, None, str(exc))
+            message_id, sender = identity(item.raw)
+            self._failed(item.key, None, str(exc), message_id, sender)
             return None
         if mail.automatic is None:
             for attachment in mail.attachments:  # a refused one keeps the whole message back, unseen
@@ -154,12 +155,18 @@ class Intake:
                     return None
         return mail
 
-    def _failed(self, key: str, mail: Mail | None, reason: str) -> None:
+    def _failed(
+        self, key: str, mail: Mail | None, reason: str, message_id: str | None = None, sender: str = ""
+    ) -> None:
+        """A message not filed, named by its Message-ID and its sender masked (what its headers
+        say of them when it could not be read whole), left unseen."""
+        if mail is not None:
+            message_id, sender = mail.message_id, mail.sender_address
         self.outcome.failed.append(
             {
                 "message": key,
-                "message_id": mail.message_id if mail else None,
-                "sender": masked_sender(mail.sender_address) if mail else None,
+                "message_id": message_id,
+                "sender": masked_sender(sender) if sender else None,
                 "reason": reason,
             }
         )
@@ -167,7 +174,7 @@ class Intake:
     # ---- which case ---------------------------------------------------------------------
 
     def _case_of(self, mail: Mail) -> str | None:
-        thread = [ref for ref in mail.replies_to]
+        thread = list(mail.replies_to)
         for ref in thread:
             if ref in self.known:
                 return self.known[ref]

@@ -231,6 +231,20 @@ def _body(message: Message) -> tuple[str, list[Attachment]]:
     return (plain or "").replace("\r\n", "\n"), attachments
 
 
+def identity(raw: bytes) -> tuple[str | None, str]:
+    """The Message-ID and sender's address of a message that cannot be read whole, as far as
+    its headers say (to name it where it is refused)."""
+    from email.parser import BytesHeaderParser
+
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    except Exception:  # nothing to name it by: the mailbox's own key names it
+        return None, ""
+    message_id = next(iter(MESSAGE_ID.findall(str(headers.get("Message-ID", "")))), None)
+    addresses = getaddresses([str(headers.get("From", ""))])
+    return message_id, (addresses[0][1].strip().lower() if addresses else "")
+
+
 def read_message(raw: bytes) -> Mail:
     """A message's bytes as a ``Mail``; ``MailUnreadable`` says why it cannot be."""
     try:
