@@ -532,31 +532,57 @@ class RecordBook:
         ``at`` (--at) must not be earlier than created_at nor the last status event,
         nor in the future.
         """
-        kind = self.app.kinds.kind_of_id(record_id)
+        return self.change_many([record_id], at, apply, not_before_status=not_before_status)[0]
+
+    def change_many(
+        self,
+        record_ids: Sequence[str],
+        at: datetime | None,
+        apply: Callable[[Kind, dict, str], None],
+        *,
+        not_before_status: bool = True,
+    ) -> list[dict]:
+        """``change`` for several records of one kind in one transaction (one write of the
+        store, all or none): what a command changing many at once (mail replies) needs; the
+        same checks for each, ``apply`` once per id in order (an id twice: applied twice)."""
+        kind = self.app.kinds.kind_of_id(record_ids[0])
+        if any(self.app.kinds.kind_of_id(rid).name != kind.name for rid in record_ids):
+            raise CstoolError(_("records of several kinds cannot change in one transaction"))
         now = self.app.now()
+        personal = [f.name for f in kind.fields if f.personal]
 
-        def store() -> dict:
+        def store() -> list[dict]:
+            changed: dict[str, dict] = {}
+            stored_of: dict[str, dict] = {}
             with self.app.store.transaction(kind.name) as tx:
-                stored = tx.get(record_id.upper())
-                if stored is None:
-                    raise NotFound(_("no record {record_id}").format(record_id=record_id))
-                self.app.require_for_record(stored)
-                record = copy.deepcopy(stored)
-                if at is None:  # now, or the latest event when the clock reads earlier: in order, never refused
-                    when = self._not_before_the_trail(record, now)
-                else:
-                    when = at
-                    self._check_at(record, when, now, not_before_status)
-                first_new = len(record["events"])
-                apply(kind, record, format_datetime(when))
-                remember(stored, record, first_new, [f.name for f in kind.fields if f.personal])
-                seal(record, stored)
-                tx.replace([record])
-            return record
+                for record_id in record_ids:
+                    key = record_id.upper()
+                    if key in changed:  # a second change of it: undo takes back this one alone
+                        before = copy.deepcopy(changed[key])
+                    else:
+                        before = tx.get(key)
+                        if before is None:
+                            raise NotFound(_("no record {record_id}").format(record_id=record_id))
+                        self.app.require_for_record(before)
+                        stored_of[key], changed[key] = before, copy.deepcopy(before)
+                    record = changed[key]
+                    if at is None:  # now, or the latest event when the clock reads earlier: in order, never refused
+                        when = self._not_before_the_trail(record, now)
+                    else:
+                        when = at
+                        self._check_at(record, when, now, not_before_status)
+                    first_new = len(record["events"])
+                    apply(kind, record, format_datetime(when))
+                    remember(before, record, first_new, personal)
+                for key, record in changed.items():
+                    seal(record, stored_of[key])
+                tx.replace(list(changed.values()))
+            return list(changed.values())
 
-        record = retrying(store)
-        self.app.hook.cstool_records_stored(kind=kind, records=[record], app=self.app)
-        return record
+        records = retrying(store)
+        self.app.hook.cstool_records_stored(kind=kind, records=records, app=self.app)
+        by_id = {record["id"]: record for record in records}
+        return [by_id[record_id.upper()] for record_id in record_ids]
 
     def rewrite(
         self,

@@ -110,6 +110,7 @@ class Intake:
         """File a batch; the keys of the messages now stored (or never to be: automatic, repeats)."""
         seen: list[str] = []
         waiting: list[tuple[Incoming, Mail]] = []  # new cases, imported together
+        replies: list[tuple[str, Incoming, Mail]] = []  # (case, message): added together
         for item in batch:
             mail = self._read(item)
             if mail is None:
@@ -128,9 +129,10 @@ class Intake:
             case = self._case_of(mail)
             if case is None:
                 waiting.append((item, mail))
-            elif self._add_reply(case, item, mail):
-                seen.append(item.key)
-        return seen + self._open_cases(waiting)
+            else:
+                replies.append((case, item, mail))
+                self.known[mail.message_id] = case  # a reply to this reply, later in the batch, finds it
+        return seen + self._add_replies(replies) + self._open_cases(waiting)
 
     def _arrival(self, item: Incoming) -> str:
         """When the mailbox received it, never after now (a mail server's clock may run ahead)."""
@@ -198,34 +200,64 @@ class Intake:
 
     # ---- writing ------------------------------------------------------------------------
 
-    def _add_reply(self, case: str, item: Incoming, mail: Mail) -> bool:
+    def _add_replies(self, replies: list[tuple[str, Incoming, Mail]]) -> list[str]:
+        """Add the batch's replies to their cases, one transaction per kind (a busy month's
+        file is written once, not once per reply); the keys of the messages now stored."""
+        if not replies:
+            return []
         if self.dry_run:
-            self.outcome.replies.append(case)
-            return True
-        arrived = self._arrival(item)
+            self.outcome.replies += [case for case, _item, _mail in replies]
+            return [item.key for _case, item, _mail in replies]
+        by_kind: dict[str, list[tuple[str, Incoming, Mail]]] = {}
+        for reply in replies:
+            by_kind.setdefault(self.app.kinds.kind_of_id(reply[0]).name, []).append(reply)
+        stored: list[tuple[str, Incoming, Mail]] = []
+        for group in by_kind.values():
+            events: dict[str, list[dict]] = {}
+            for case, item, mail in group:
+                events.setdefault(case.upper(), []).append(self._reply_event(item, mail))
+            stored += self._store_replies(group, events)
+        kept = []
+        for case, item, mail in stored:
+            try:
+                self._attach(case, mail)
+            except CstoolError as exc:
+                self._failed(item.key, mail, _("{id}: {error}").format(id=case, error=exc))
+                continue
+            kept.append((case, item, mail))
+        stamp = now_in(UTC).isoformat(timespec="seconds")
+        self.app.store.append_log(LOG, [{"at": stamp, "message_id": m.message_id, "id": c} for c, _i, m in kept])
+        self.outcome.replies += [case for case, _item, _mail in kept]
+        return [item.key for _case, item, _mail in kept]
 
-        def add(kind, record: dict, when: str) -> None:
-            if any(e.get("message_id") == mail.message_id for e in record["events"]):
-                return  # added by a fetch that stopped before marking it seen
-            details = {
-                "inbox": self.inbox.name,
-                "message_id": mail.message_id,
-                "received_at": arrived,
-                "subject": mail.subject,
-                "note": "\n".join(v for v in (mail.text, attachments_line(mail)) if v),
-            }
-            record["events"].append({"type": EVENT, "at": when, "by": self.app.user, **details})
+    def _store_replies(self, group: list, events: dict[str, list[dict]]) -> list:
+        """One kind's replies in one change: each call of ``add`` writes the next of the
+        record's messages not on its trail yet (so a retried transaction, or a fetch that
+        stopped before marking them seen, adds each once)."""
+
+        def add(_kind, record: dict, when: str) -> None:
+            held = {e.get("message_id") for e in record["events"]}
+            event = next((e for e in events[record["id"]] if e["message_id"] not in held), None)
+            if event is not None:
+                record["events"].append({"type": EVENT, "at": when, "by": self.app.user, **event})
 
         try:
-            self.app.book.change(case, None, add)
-            self._attach(case, mail)
+            self.app.book.change_many([case for case, _item, _mail in group], None, add)
         except CstoolError as exc:
-            self._failed(item.key, mail, _("{id}: {error}").format(id=case, error=exc))
-            return False
-        remember_thread(self.app, mail.message_id, case)
-        self.known[mail.message_id] = case
-        self.outcome.replies.append(case)
-        return True
+            for case, item, mail in group:
+                self.known.pop(mail.message_id, None)
+                self._failed(item.key, mail, _("{id}: {error}").format(id=case, error=exc))
+            return []
+        return group
+
+    def _reply_event(self, item: Incoming, mail: Mail) -> dict:
+        return {
+            "inbox": self.inbox.name,
+            "message_id": mail.message_id,
+            "received_at": self._arrival(item),
+            "subject": mail.subject,
+            "note": "\n".join(v for v in (mail.text, attachments_line(mail)) if v),
+        }
 
     def _open_cases(self, waiting: list[tuple[Incoming, Mail]]) -> list[str]:
         """Import the waiting messages as new cases: the same checks, classification and

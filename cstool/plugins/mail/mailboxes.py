@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from cstool.api import CstoolError, _
 
-BATCH = 100  # messages fetched at a time: memory holds a batch, not the mailbox
+BATCH = 500  # messages fetched at a time: memory holds a batch, not the mailbox,
+BATCH_BYTES = 64 * 1024 * 1024  # and a batch holds at most this much mail
 SCHEMES = ("imap", "imaps", "maildir")
 
 
@@ -135,17 +136,18 @@ class ImapMailbox:
                 uid, arrived, size = _fetched(line if isinstance(line, bytes) else line[0])
                 if uid:
                     heads[uid] = (arrived, size)
-            small = [uid for uid, (_arrived, size) in heads.items() if size <= most_bytes]
-            bodies = {}
-            if small:
-                for item in self._uid("FETCH", ",".join(small), "(UID BODY.PEEK[])"):
-                    if isinstance(item, tuple):
-                        uid, _arrived, _size = _fetched(item[0])
-                        bodies[uid] = item[1]
-            yield [
-                Incoming(uid, size, arrived, bodies.get(uid) if size <= most_bytes else None)
-                for uid, (arrived, size) in heads.items()
-            ]
+            for group in _by_bytes(list(heads.items()), most_bytes):
+                small = [uid for uid, (_arrived, size) in group if size <= most_bytes]
+                bodies = {}
+                if small:
+                    for item in self._uid("FETCH", ",".join(small), "(UID BODY.PEEK[])"):
+                        if isinstance(item, tuple):
+                            uid, _arrived, _size = _fetched(item[0])
+                            bodies[uid] = item[1]
+                yield [
+                    Incoming(uid, size, arrived, bodies.get(uid) if size <= most_bytes else None)
+                    for uid, (arrived, size) in group
+                ]
 
     def mark_seen(self, keys: list[str]) -> None:
         for first in range(0, len(keys), BATCH):
@@ -156,6 +158,20 @@ class ImapMailbox:
             self.imap.logout()
         except Exception:  # closing a connection that already failed: nothing more to say
             pass
+
+
+def _by_bytes(heads: list, most_bytes: int) -> list[list]:
+    """The messages in groups of at most BATCH_BYTES of mail (one too large to fetch counts nothing)."""
+    groups: list[list] = [[]]
+    held = 0
+    for uid, (arrived, size) in heads:
+        counted = size if size <= most_bytes else 0
+        if groups[-1] and held + counted > BATCH_BYTES:
+            groups.append([])
+            held = 0
+        groups[-1].append((uid, (arrived, size)))
+        held += counted
+    return [group for group in groups if group]
 
 
 def _fetched(line: bytes) -> tuple[str, datetime, int]:
@@ -207,6 +223,7 @@ class FolderMailbox:
 
     def unseen(self, most_bytes: int) -> Iterator[list[Incoming]]:
         batch: list[Incoming] = []
+        held = 0
         for key, file in self._files():
             try:  # never through a link: a folder others deliver into must not make cstool read elsewhere
                 handle = os.open(file, os.O_RDONLY | os.O_NOFOLLOW)
@@ -216,9 +233,10 @@ class FolderMailbox:
                 facts = os.fstat(opened.fileno())
                 raw = opened.read() if facts.st_size <= most_bytes else None
             batch.append(Incoming(key, facts.st_size, datetime.fromtimestamp(facts.st_mtime, UTC), raw))
-            if len(batch) == BATCH:
+            held += len(raw or b"")
+            if len(batch) == BATCH or held >= BATCH_BYTES:
                 yield batch
-                batch = []
+                batch, held = [], 0
         if batch:
             yield batch
 
