@@ -4,7 +4,8 @@ and `cstool worker` left running (issue 36).
     .venv/bin/python benchmarks/bench_mail.py [MESSAGES] [WORKER_MINUTES]   # default 10000, 10
 
 Side by side in one run: the floor (the same messages fetched over IMAP and parsed by the
-standard library, nothing stored), `cstool mail fetch` into a folder workspace, and the
+standard library, nothing stored), `cstool mail fetch` into a folder workspace and into
+PostgreSQL (a schema of the bench server, CSTOOL_BENCH_PG), and the
 peak memory of each at two sizes (a tenth, and all): memory must not grow with the
 mailbox. Goal: at least 100 messages/s, memory flat. Then the worker, with its jobs every
 10 s (escalate, mail), for WORKER_MINUTES: its memory at the start and the end.
@@ -78,7 +79,7 @@ print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_m
     return float(out[0]), int(out[1]) // 1024
 
 
-def fetch(workspace: Path, password: str) -> tuple[float, int, str]:
+def fetch(workspace: Path, password: str, store: str | None = None) -> tuple[float, int, str]:
     """(seconds, its own peak RSS in MB, what it filed) of one `mail fetch`."""
     import json
 
@@ -88,7 +89,7 @@ def fetch(workspace: Path, password: str) -> tuple[float, int, str]:
         process = subprocess.Popen(
             [*CSTOOL, "--workspace", str(workspace), "mail", "fetch", "--format", "json"],
             stdout=written,
-            env={**ENV, "CSTOOL_MAIL_PASSWORD": password},
+            env={**ENV, "CSTOOL_MAIL_PASSWORD": password, **({"CSTOOL_STORE_URL": store} if store else {})},
         )
         _pid, status, usage = os.wait4(process.pid, 0)
     took = time.perf_counter() - start
@@ -107,6 +108,21 @@ def workspace_for(server, user: str, name: str) -> Path:
     with (folder / "policy.toml").open("a", encoding="utf-8") as policy:
         policy.write(f'\n[mail.inboxes.support]\nlocation = "imap://{user}@127.0.0.1:{server.port}/INBOX"\n')
     return folder
+
+
+def postgres_schema(name: str) -> str | None:
+    """A fresh schema of the bench server, as a store URL (None without a server)."""
+    server = os.environ.get("CSTOOL_BENCH_PG", "postgresql://postgres@127.0.0.1/test")
+    try:
+        import psycopg
+
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            admin.execute(f"CREATE SCHEMA {name}")
+    except Exception as exc:  # no server here: the folder alone is measured
+        print(f"(PostgreSQL skipped: {exc})")
+        return None
+    return f"{server}?options=-csearch_path%3D{name}"
 
 
 def rss_mb(pid: int) -> float:
@@ -138,7 +154,7 @@ def worker(server, minutes: float) -> None:
         readings.append(rss_mb(process.pid))
     process.terminate()
     process.wait(timeout=120)
-    runs = log.read_text(encoding="utf-8").count("mail:")
+    runs = sum(1 for line in log.read_text(encoding="utf-8").splitlines() if line[20:].startswith("mail"))
     print(f"worker, jobs every 10 s for {minutes:g} min ({runs} mail runs, a message every 10 s):")
     print(
         f"  RSS first {readings[0]:.1f} MB, after a minute {readings[min(5, len(readings) - 1)]:.1f} MB, last {readings[-1]:.1f} MB, max {max(readings):.1f} MB"
@@ -162,6 +178,15 @@ def main() -> None:
             print(f"{size:>9} {'cstool mail fetch (folder)':<34} {took:>8.1f} {size / took:>7.0f} {peak:>8}  {said}")
             took_again, _peak, said_again = fetch(workspace, password)
             print(f"{size:>9} {'again (nothing unseen)':<34} {took_again:>8.1f} {'':>7} {'':>8}  {said_again}")
+            store = postgres_schema(f"cstool_bench_mail_{size}")
+            if store:
+                user, password = server.mailbox()
+                fill(server, user, password, size)
+                workspace = workspace_for(server, user, f"mail-pg-{size}")
+                took, peak, said = fetch(workspace, password, store)
+                print(
+                    f"{size:>9} {'cstool mail fetch (PostgreSQL)':<34} {took:>8.1f} {size / took:>7.0f} {peak:>8}  {said}"
+                )
             print(f"          (filled by IMAP APPEND in {filled:.1f} s)")
         if minutes > 0:
             worker(server, minutes)
