@@ -118,6 +118,8 @@ def cstool_case_actions(kind, record, app):
 
 @hookimpl
 def cstool_records_stored(kind, records, app):
+    if not app.policy.get("notify.customer"):
+        return  # every stored record passes here: without notices, load nothing of the mail code
     from .notices import queue
 
     queue(app, kind, records)
