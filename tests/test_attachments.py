@@ -157,3 +157,16 @@ def test_the_plugin_api_checks_a_file_and_forgets_contents_no_record_holds(works
     assert api.remove_unheld_files(app) == 1
     assert app.store.get_file(orphan) is None and app.store.get_file(hashlib.sha256(JPEG).hexdigest()) == JPEG
     app.finish()
+
+
+def test_saving_an_attachment_is_a_reveal_an_agent_may_not_make(ws_cli, workspace, tmp_path):
+    from conftest import add_directory
+
+    case = new_complaint(ws_cli)
+    ws_cli("attach", case, *files(tmp_path, invoice_jpg=JPEG))
+    add_directory(workspace)
+    agent = ws_cli("--as", "小李", "attachment", "save", case, "1", "--output", str(tmp_path / "a.jpg"))
+    assert agent.exit_code == 1 and "reveal" in agent.stderr and not (tmp_path / "a.jpg").exists()
+    assert ws_cli("--as", "李主管", "attachment", "save", case, "1", "--output", str(tmp_path / "b.jpg")).exit_code == 0
+    trail = ws_cli("show", case, "--format", "json").json()["events"]
+    assert [e.get("fields") for e in trail if e["type"] == "revealed"] == [["attachments"]]

@@ -85,13 +85,17 @@ def attachment_list(app, record_id, fmt):
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.pass_obj
 def attachment_save(app, record_id, number, output, force):
-    """Save attachment N of a record to a file, as it was kept (never opened or run)."""
+    """Save attachment N of a record to a file, as it was kept (never opened or run); it
+    needs the permission to reveal personal data, and is written in the record's trail."""
     from cstool.core.attachments import read
     from cstool.core.files import write_new_file
 
-    _kind, record = app.book.get(record_id)
+    kind, record = app.book.get(record_id)
     app.require_to_see(record)
     entry, data = read(app, record, number)
+    # an invoice or a photo holds a customer's name and address: saved as a reveal is, by
+    # a person who may reveal, and written in the record's trail before the file is
+    app.book.record_reveal(kind, [record["id"]], ["attachments"])
     write_new_file(output, data, replace=force)
     click.echo(
         _("{name} ({size} bytes) saved to {output}").format(name=entry["name"], size=len(data), output=output), err=True
