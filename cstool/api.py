@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 from cstool.core.i18n import _, language
-from cstool.core.kinds import Field, Kind, Status, label
+from cstool.core.kinds import CUSTOMER_GRADE, Field, Kind, Status, label
 
 hookimpl = pluggy.HookimplMarker("cstool")
 hookspec = pluggy.HookspecMarker("cstool")  # for a plugin that declares hooks of its own (cstool_hookspecs)
@@ -47,6 +47,7 @@ _LAZY = {
     "SlaPolicy": "cstool.core.clocks",
     "parse_target": "cstool.core.clocks",
     "record_clocks": "cstool.core.clocks",
+    "first_taker": "cstool.core.clocks",
     "compile_rules": "cstool.core.classify",
     "suggest": "cstool.core.classify",
     "check_rules": "cstool.core.classify",
@@ -226,4 +227,4 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = ["hookimpl", "hookspec", "Kind", "Field", "Status", "label", "_", "language", *_LAZY]
+__all__ = ["hookimpl", "hookspec", "Kind", "Field", "CUSTOMER_GRADE", "Status", "label", "_", "language", *_LAZY]

@@ -38,6 +38,7 @@ def register(cli: click.Group) -> None:
         respond_command,
         status_command,
         assign_command,
+        report_up_command,
         void_command,
         undo_command,
         kinds_command,
@@ -364,6 +365,40 @@ def assign_command(app, record_id, owner, department, at, fmt):
     record = app.book.assign(record_id, owner, department, parse_instant(app, at, "--at"))
     kind = app.kinds.get(record["kind"])
     show_record(app, kind, record, fmt)
+
+
+@click.command("report-up")
+@click.argument("record_id", metavar="ID", shell_complete=complete_id)
+@click.option("--reason", required=True, metavar="TEXT", help="Why it cannot wait (written in the trail).")
+@click.option(
+    "--to",
+    "role",
+    type=click.Choice(["supervisor", "manager"]),
+    default="supervisor",
+    show_default=True,
+    help="Whom of the case's department to tell.",
+)
+@at_option
+@format_option()
+@click.pass_obj
+def report_up_command(app, record_id, reason, role, at, fmt):
+    """上报: put a case before the supervisor (or manager) now, without waiting for its clocks;
+    the owner keeps it (首问负责到底)."""
+    from cstool.core.escalation import deliver, keep_pending
+
+    record, notice = app.book.report_up(record_id, role, reason, parse_instant(app, at, "--at"))
+    now = app.now()
+    keep_pending(app, [notice], now)
+    _delivered, held, failures = deliver(app, [], now)
+    for failure in failures:
+        click.echo(
+            _("warning: notifier {plugin!r} failed: {error}").format(plugin=failure.plugin, error=failure.error),
+            err=True,
+        )
+    if fmt != "json":
+        told = ", ".join(notice["recipients"])
+        click.echo(_("{id} reported up to {names}").format(id=record["id"], names=told), err=True)
+    show_record(app, app.kinds.get(record["kind"]), record, fmt)
 
 
 def _staff(departments: dict) -> set[str]:

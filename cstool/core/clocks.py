@@ -18,7 +18,7 @@ from cstool.core.calendar import Calendar, calendar_from_policy, check_calendar
 from cstool.core.i18n import _, language
 from cstool.core.names import Names
 
-CLOCKS = ("first_response", "resolution")
+CLOCKS = ("dispatch", "first_response", "resolution")
 ROLES = ("owner", "supervisor", "manager")
 TERMINAL = ("resolved", "closed", "void")  # a void record's clocks stop where it was voided
 _TARGET = re.compile(r"^\s*(\d+)\s*(m|h|wd)\s*$")
@@ -29,6 +29,10 @@ class Target:
     text: str
     amount: int
     unit: str  # m, h or wd
+    # Set where a channel's or a customer grade's standard (docs/procedures.md) gave this
+    # target: the calendar it counts on, when not the plan's, and where it came from.
+    calendar: Calendar | None = field(default=None, compare=False)
+    source: str | None = None
 
     def minutes(self, calendar: Calendar, created: datetime) -> float:
         if self.unit == "m":
@@ -124,7 +128,62 @@ class SlaPolicy:
     def plan_for(self, record: Mapping[str, Any]) -> tuple[Calendar, dict[str, Target], str] | None:
         """The calendar and targets of a record: by its priority, or, when the kind's section
         has ``targets_at``, from that policy path filled with the record's fields
-        (``internal.agreements.{agreement}.items.{item}``)."""
+        (``internal.agreements.{agreement}.items.{item}``); then, clock by clock, its
+        channel's and its customer grade's standards where one of them comes due first
+        (docs/procedures.md, "Which target a clock keeps")."""
+        base = self._base_plan(record)
+        standards = self._standards(record)
+        return self._strictest(record, base, standards) if standards else base
+
+    def _standards(self, record: Mapping[str, Any]) -> list[tuple[str, dict[str, Target]]]:
+        """The targets ``[sla.KIND.channels.CHANNEL]`` and ``[sla.KIND.grades.GRADE]`` set for
+        this record's channel and customer grade, each with the words naming where it is."""
+        found = []
+        for table, field_name in (("channels", "channel"), ("grades", "customer_grade")):
+            value = record.get(field_name)
+            if not isinstance(value, str) or not value:
+                continue
+            key = (record["kind"], table, value)
+            if key not in self._plans:
+                section = self.sla.get(record["kind"])
+                entry = ((section.get(table) or {}).get(value) if isinstance(section, dict) else None) or {}
+                calendar = self.calendars.get(entry.get("calendar")) if isinstance(entry, dict) else None
+                self._plans[key] = {
+                    name: Target(target.text, target.amount, target.unit, calendar, f"{table}.{value}")
+                    for name in CLOCKS
+                    if isinstance(entry, dict) and name in entry and (target := parse_target(entry[name]))
+                }
+            if self._plans[key]:
+                found.append((f"{table}.{value}", self._plans[key]))
+        return found
+
+    def _strictest(self, record, base, standards):
+        """Each clock keeps, of the priority's target and the standards', the one whose due
+        time (counted on its own calendar, pauses aside) comes first; a tie keeps the
+        earlier in that order."""
+        section = self.sla.get(record["kind"])
+        calendar = base[0] if base else self.calendars.get(section.get("calendar") if isinstance(section, dict) else None)
+        targets = dict(base[1]) if base else {}
+        created = _instant(record["created_at"])
+
+        def due(target: Target) -> datetime:
+            on = target.calendar or calendar
+            return on.add_minutes(created, target.minutes(on, created))
+
+        for _where, entry in standards:
+            for name, target in entry.items():
+                if target.calendar is None and calendar is None:
+                    continue  # nothing to count it on: policy check names it
+                kept = targets.get(name)
+                if kept is None or due(target) < due(kept):
+                    targets[name] = target
+        if calendar is None:  # no priority target nor the kind's calendar: the standards' own
+            calendar = next((t.calendar for t in targets.values() if t.calendar is not None), None)
+        if not targets or calendar is None:
+            return base
+        return calendar, {name: targets[name] for name in CLOCKS if name in targets}, base[2] if base else ""
+
+    def _base_plan(self, record: Mapping[str, Any]) -> tuple[Calendar, dict[str, Target], str] | None:
         by_priority = (record["kind"], record.get("priority"))
         found = self._by_priority.get(by_priority, _UNPLANNED)  # asked once per record by every clock-reading command
         if found is not _UNPLANNED:
@@ -224,7 +283,8 @@ class Timeline:
     """What a record's events say about its clocks, as of an instant."""
 
     created: datetime
-    first_response: tuple[datetime, bool, str] | None  # (when, unknown?, what stopped it)
+    dispatch: tuple[datetime, bool, str] | None  # (when, unknown?, what stopped it)
+    first_response: tuple[datetime, bool, str] | None
     resolution_stop: tuple[datetime, bool, str] | None
     pauses: list[tuple[datetime, datetime | None, str]]  # (from, to or None while open, status)
     latest: datetime  # the last instant anything moves a clock, later than ``now`` or not
@@ -235,16 +295,19 @@ _instant = datetime.fromisoformat  # stored instants are ISO 8601 with their off
 
 def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str, now: datetime) -> Timeline:
     created = _instant(record["created_at"])
-    # Only responses and status changes move clocks; each instant is parsed once.
-    timed = [(_instant(e["at"]), e) for e in record.get("events", []) if e.get("type") in ("response", "status")]
+    # Only responses, status changes and hand-overs move clocks; each instant is parsed once.
+    timed = [(_instant(e["at"]), e) for e in record.get("events", []) if e.get("type") in MOVES_CLOCKS]
     latest = max(created, max((at for at, _event in timed), default=created))
     timed = [pair for pair in timed if pair[0] <= now]
     timed.sort(key=lambda pair: pair[0])
     segments: list[list] = []  # [phase, status, start, end, start_unknown]
     current = [phases.get(initial, "open"), initial, created, None, False]
     first_response = None
+    dispatch = _dispatched_at_intake(record, created)
     for at, item in timed:
         kind = item["type"]
+        if dispatch is None and kind in HANDED_ON:
+            dispatch = (at, False, "@" + kind)
         if kind == "response" and first_response is None:
             first_response = (at, False, RESPONDED)
         elif kind == "status" and item.get("to") is not None:
@@ -253,6 +316,8 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
             current = [phases.get(item["to"], "open"), item["to"], at, None, bool(item.get("at_unknown"))]
             if first_response is None and current[0] in TERMINAL:
                 first_response = (at, bool(current[4]), f"{BEFORE_RESPONSE}{item['to']}")
+            if dispatch is None and current[0] in TERMINAL:
+                dispatch = (at, bool(current[4]), item["to"])
     segments.append(current)
     trailing = len(segments)
     while trailing > 0 and segments[trailing - 1][0] in TERMINAL:
@@ -262,7 +327,29 @@ def timeline(record: Mapping[str, Any], phases: Mapping[str, str], initial: str,
         first_terminal = segments[trailing]
         stop = (first_terminal[2], first_terminal[4], first_terminal[1])
     pauses = [(s[2], s[3], s[1]) for s in segments[:trailing] if s[0] == "pending" or s[0] in TERMINAL]
-    return Timeline(created, first_response, stop, pauses, latest)
+    return Timeline(created, dispatch, first_response, stop, pauses, latest)
+
+
+MOVES_CLOCKS = frozenset(("response", "status", "assigned", "reported_up"))
+HANDED_ON = frozenset(("response", "assigned", "reported_up"))  # what stops the dispatch clock
+
+
+def first_taker(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Who registered ``record`` and whose it was first (首问负责人): the owner before the first
+    hand-over, or the owner now when it was never handed over."""
+    events = record.get("events") or []
+    registrant = events[0].get("by") if events and events[0].get("type") == "created" else None
+    handed = next((e for e in events if e.get("type") == "assigned"), None)
+    return registrant, handed.get("from") if handed else record.get("owner")
+
+
+def _dispatched_at_intake(record: Mapping[str, Any], created: datetime) -> tuple[datetime, bool, str] | None:
+    """A record registered straight to someone other than whoever registered it (a routing
+    rule, ``--owner``) was passed on as it was made: its dispatch clock stops at once."""
+    registrant, first_owner = first_taker(record)
+    if registrant and first_owner and first_owner != registrant:
+        return (created, False, "@routed")
+    return None
 
 
 # What stopped a clock, as a timeline keeps it: the first response, a status (its id), or a
@@ -274,6 +361,12 @@ BEFORE_RESPONSE = "@before-response:"
 def _stopped_by(reason: str, shown: Callable[[str], str]) -> str:
     if reason == RESPONDED:
         return _("the first response")
+    if reason == "@assigned":
+        return _("the hand-over to whoever deals with it")
+    if reason == "@reported_up":
+        return _("the report to the supervisor")
+    if reason == "@routed":
+        return _("registration straight to whoever deals with it")
     if reason.startswith(BEFORE_RESPONSE):
         return _("status {status} before any response").format(status=shown(reason[len(BEFORE_RESPONSE) :]))
     return _("status {status}").format(status=shown(reason))
@@ -324,6 +417,12 @@ def evaluate(
                 text=target.text, target_minutes=_minutes(target_minutes)
             )
         )
+        if target.source:
+            explain.append(
+                _("This target is the standard for {source}: it comes due before the priority's").format(
+                    source=target.source
+                )
+            )
     if stop is not None and stop[1]:
         due = calendar.add_minutes(created, target_minutes).astimezone(calendar.tz) if due_wanted else None
         explain.append(
@@ -578,11 +677,17 @@ def settle(
         target = targets.get(name)
         if target is None:
             continue
-        stop, pauses = (line.first_response, []) if name == "first_response" else (line.resolution_stop, line.pauses)
-        clocks.append(evaluate(name, target, calendar, line.created, stop, pauses, sla.levels, now, detail, sla.shown))
+        stop, pauses = {
+            "dispatch": (line.dispatch, []),
+            "first_response": (line.first_response, []),
+        }.get(name, (line.resolution_stop, line.pauses))
+        on = target.calendar or calendar
+        clocks.append(evaluate(name, target, on, line.created, stop, pauses, sla.levels, now, detail, sla.shown))
     if not keep or line.latest > now or any(b is None for _a, b, _status in line.pauses) or detail == "explain":
         return calendar.name, clocks, None
-    running = any(clock.stopped_at is None and not clock.stop_unknown for clock in clocks)
+    running = any(
+        clock.stopped_at is None and not clock.stop_unknown and clock.target.calendar is None for clock in clocks
+    )
     return (
         calendar.name,
         clocks,
@@ -634,6 +739,13 @@ def resume(
             if instants and level_instants is not None
             else None
         )
+        if elapsed is None and state != "unknown" and target.calendar is not None:  # a standard's own calendar
+            on = target.calendar
+            elapsed = on.business_minutes(_instant(record["created_at"]), now) - paused
+            clocks.append(
+                judge(name, target, on, target_minutes, None, elapsed, paused, due, level_instants, sla.levels)
+            )
+            continue
         if elapsed is None and state != "unknown":  # running: counted up to now, less the pauses (all closed)
             if counted is None:
                 counted = (
@@ -652,7 +764,7 @@ def resume(
         clocks.append(
             Clock(
                 name,
-                calendar.name,
+                (target.calendar or calendar).name,
                 target,
                 target_minutes,
                 None,
@@ -675,6 +787,12 @@ def resume(
 def _names(value: Any, table: Mapping) -> bool:
     """``value`` is the name of an entry of ``table`` (a list or a table is not a name)."""
     return isinstance(value, str) and value in table
+
+
+def grade_names(policy) -> list[str]:
+    """The names of ``[[customers.grades]]``."""
+    grades = policy.get("customers.grades") or []
+    return [g["name"] for g in grades if isinstance(g, dict) and isinstance(g.get("name"), str)]
 
 
 def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str]]:
@@ -724,11 +842,26 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
             )
         if not isinstance(section.get("escalate_promised", False), bool):
             problems.append(((*base, "escalate_promised"), _("must be true or false")))
-        for priority, entry in section.items():
-            if priority in ("calendar", "targets_at", "escalate_promised"):
+        entries = [(priority, entry, (*base, priority)) for priority, entry in section.items()]
+        for table, known in (("channels", policy.choices("complaints.channels")), ("grades", grade_names(policy))):
+            standards = section.get(table, {})
+            if not isinstance(standards, dict):
+                problems.append(((*base, table), _("must be a table: one entry of targets per name")))
                 continue
-            here = (*base, priority)
-            if priority not in priorities:
+            for name, entry in standards.items():
+                if name not in known:
+                    problems.append(
+                        (
+                            (*base, table, name),
+                            _("{name!r} is not one of {names}").format(name=name, names=", ".join(known) or "—"),
+                        )
+                    )
+                else:
+                    entries.append((table, entry, (*base, table, name)))
+        for priority, entry, here in entries:
+            if len(here) == 3 and priority in ("calendar", "targets_at", "escalate_promised", "channels", "grades"):
+                continue
+            if len(here) == 3 and priority not in priorities:
                 problems.append(
                     (
                         here,

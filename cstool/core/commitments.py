@@ -28,7 +28,12 @@ DAY_NAMES = {
     "sun": ("周日", "Sun"),
 }
 UNITS = {"m": ("分钟", "minute"), "h": ("小时", "hour"), "wd": ("个工作日", "working day")}
-CLOCK_NAMES = {"first_response": ("首次响应", "first response"), "resolution": ("解决", "resolution")}
+CLOCK_NAMES = {
+    "dispatch": ("转交相关人员", "passed on to whoever deals with it"),
+    "first_response": ("首次响应", "first response"),
+    "resolution": ("解决", "resolution"),
+}
+STANDARD_TABLES = {"channels": ("渠道", "by"), "grades": ("客户等级", "customers graded")}
 
 
 def within(text: str) -> dict[str, str]:
@@ -81,18 +86,31 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
         section = sla.get(kind.name)
         if not isinstance(section, dict):
             continue
-        for priority in priorities:
-            entry = section.get(priority)
+        entries = [
+            ({lang: name_of(policy, priority, lang) for lang in ("zh", "en")}, section.get(priority))
+            for priority in priorities
+        ]
+        for table, (zh_word, en_word) in STANDARD_TABLES.items():
+            standards = section.get(table)
+            entries += [
+                (
+                    {
+                        "zh": f"{zh_word}：{name_of(policy, name, 'zh')}",
+                        "en": f"{en_word} {name_of(policy, name, 'en')}",
+                    },
+                    entry,
+                )
+                for name, entry in (standards.items() if isinstance(standards, dict) else ())
+            ]
+        for named, entry in entries:
             if not isinstance(entry, dict):
                 continue
-            parts = [(CLOCK_NAMES[c], within(entry[c])) for c in ("first_response", "resolution") if c in entry]
+            parts = [(CLOCK_NAMES[c], within(entry[c])) for c in CLOCK_NAMES if c in entry]
             if parts:
                 time_lines.append(
                     {
-                        "zh": f"{kind.title('zh')}（{name_of(policy, priority, 'zh')}）："
-                        + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
-                        "en": f"{kind.title('en')} ({name_of(policy, priority, 'en')}): "
-                        + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
+                        "zh": f"{kind.title('zh')}（{named['zh']}）：" + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
+                        "en": f"{kind.title('en')} ({named['en']}): " + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
                     }
                 )
     if time_lines:

@@ -172,6 +172,13 @@ ENVELOPE_FIELDS: tuple[Field, ...] = (
     Field("tags", "list", label=label("Tags", "标签")),
     Field("external_id", "text", label=label("External id", "外部编号")),
 )
+# A kind that includes this field is timed by [sla.KIND.grades.GRADE] as well (分级对待): the
+# customers plugin fills it from the linked customer's grade when the record is made, and
+# it stays as it was then (a later regrade does not re-time old cases); a walk-in VIP
+# without a customer record can be given it by hand.
+CUSTOMER_GRADE = Field(
+    "customer_grade", "text", ask=False, label=label("Customer grade at intake", "客户等级（受理时）")
+)
 ENVELOPE_NAMES = (
     "id",
     "kind",

@@ -18,6 +18,7 @@ from typing import Any
 
 # Ids the core itself hands out: the SLA clocks and their states, and the events of a record's trail.
 BUILT_IN = {
+    "dispatch": {"zh": "转交时限", "en": "Dispatch"},
     "first_response": {"zh": "首次响应", "en": "First response"},
     "resolution": {"zh": "解决", "en": "Resolution"},
     "promised": {"zh": "承诺时限", "en": "Promised"},
@@ -25,6 +26,7 @@ BUILT_IN = {
     "status": {"zh": "状态变更", "en": "Status"},
     "response": {"zh": "答复", "en": "Response"},
     "assigned": {"zh": "移交", "en": "Assigned"},
+    "reported_up": {"zh": "上报", "en": "Reported up"},
     "updated": {"zh": "修改", "en": "Updated"},
     "classified": {"zh": "自动分类", "en": "Classified"},
     "escalated": {"zh": "升级", "en": "Escalated"},

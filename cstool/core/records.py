@@ -851,6 +851,38 @@ class RecordBook:
 
         return self.change(record_id, at, apply, not_before_status=False)
 
+    def report_up(self, record_id: str, role: str, reason: str, at: datetime | None) -> tuple[dict, dict]:
+        """上报: put a case before the department's ``role`` (supervisor or manager) at once.
+        The owner stays (首问负责到底: whoever took it first sees it through); the event names
+        who was told. Returns the record and the notice for the notifiers."""
+        if not reason.strip():
+            raise CstoolError(_("say why it goes up (--reason)"))
+        notice: dict[str, Any] = {}
+
+        def apply(kind: Kind, record: dict, when: str) -> None:
+            recipients = self.app.sla.recipients([role], record)
+            if not recipients:
+                raise CstoolError(
+                    _("department {department} names no {role} in policy ([departments.{department}])").format(
+                        department=record.get("department"), role=role
+                    )
+                )
+            record["events"].append(event("reported_up", when, self.app.user, to=role, recipients=recipients, note=reason))
+            record["updated_at"] = when
+            notice.update(
+                id=record["id"],
+                clock="reported_up",
+                level=role,
+                notify=[role],
+                recipients=recipients,
+                at=when,
+                by=self.app.user,
+                note=reason,
+            )
+
+        record = self.change(record_id, at, apply, not_before_status=False)
+        return record, notice
+
     def reclassify(self, kind: Kind, ids: Iterable[str] | None) -> list[dict]:
         """Run classification again over some records of ``kind`` (all when ids is None)."""
         when = format_datetime(self.app.now())

@@ -179,6 +179,15 @@ class DeskSession:
                         id=record["id"], clock=self.app.shown(clock.name), time=clock.due_at.strftime("%H:%M")
                     ),
                 )
+        for item in items:  # cases put before me by 上报 (cstool report-up)
+            for entry in item.record.get("events", []):
+                if entry.get("type") == "reported_up" and me in (entry.get("recipients") or ()):
+                    self.reminders.add(
+                        f"reported:{item.record['id']}:{entry['at']}",
+                        _("{id} was reported up to you: {reason}").format(
+                            id=item.record["id"], reason=entry.get("note") or ""
+                        ),
+                    )
         for item in items:  # what the plugins would have the person know (an approval waiting…)
             for said in self.app.hook.cstool_reminders(kind=item.kind, record=item.record, app=self.app):
                 for key, text in said or []:

@@ -10,6 +10,7 @@ gets the service asked for when its window is open, else the best one still open
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -55,6 +56,7 @@ AFTERSALES = Kind(
         Field("outlet", "choice", choices_from="aftersales.outlets", label=label("Service outlet", "服务网点")),
         Field("entitlement", "choice", choices=ENTITLEMENTS, ask=False, label=label("Entitled to", "三包权益")),
         Field("entitlement_reason", "text", ask=False, label=label("Why", "依据")),
+        Field("earlier_repairs", "list", ask=False, label=label("Earlier repairs of this unit", "此前三包维修")),
         Field("override_reason", "text", ask=False, label=label("Override reason", "例外处理原因")),
         Field(
             "evaluation_score",
@@ -90,11 +92,39 @@ AFTERSALES = Kind(
 )
 
 
-def entitlement(windows: dict, purchased: date, registered: date, requested: str) -> tuple[str, dict[str, str]]:
-    """What the customer is entitled to, and why (in each language), under the product line's windows."""
-    day = (registered - purchased).days
+@dataclass(frozen=True)
+class Repair:
+    """An earlier repair of the same unit (same serial number): its case and the days it
+    took, registration to completion (still open: to the new case's registration)."""
+
+    case: str
+    days: int
+
+
+def entitlement(
+    windows: dict,
+    purchased: date,
+    registered: date,
+    requested: str,
+    repairs: tuple[Repair, ...] = (),
+    repairs_before_exchange: int = 2,
+) -> tuple[str, dict[str, str]]:
+    """What the customer is entitled to, and why (in each language), under the product line's
+    windows. ``repairs``: the unit's earlier repairs under 三包, whose days do not count
+    toward the windows (修理占用和待修的时间不计入三包有效期), and after
+    ``repairs_before_exchange`` of them a unit still failing may be exchanged or returned
+    (两次修理仍不能正常使用的，可以调换或者退货)."""
+    extension = sum(repair.days for repair in repairs)
+    day = (registered - purchased).days - extension
     if requested == "consultation":
         return "consultation", {"en": "Consultation only: no warranty decision.", "zh": "咨询服务，无需三包判断。"}
+    cases = "、".join(repair.case for repair in repairs)
+    if repairs_before_exchange and len(repairs) >= repairs_before_exchange and day <= windows.get("warranty_days", 0):
+        granted = "return" if requested == "return" else "exchange"
+        return granted, {
+            "en": f"Repaired {len(repairs)} times already ({cases}) and failing again: {NAMES[granted][0]} allowed.",
+            "zh": f"已修理 {len(repairs)} 次（{cases}）仍不能正常使用：可{NAMES[granted][1]}。",
+        }
     opened = [name for name, key in WINDOWS if day <= windows.get(key, 0)]
     order = [name for name, _ in WINDOWS]
     allowed = [name for name in order[order.index(requested) :] if name in opened] if requested in order else opened
@@ -109,20 +139,65 @@ def entitlement(windows: dict, purchased: date, registered: date, requested: str
             f"Day {day} after purchase: {NAMES[requested][0]} is no longer allowed; {NAMES[granted][0]} is ({limits})."
         )
         why_zh = f"购买后第{day}天：已超过{NAMES[requested][1]}期限，可{NAMES[granted][1]}（{limits_zh}）。"
+    if extension:
+        why += f" {extension} days of earlier repairs ({cases}) do not count."
+        why_zh += f"此前维修 {extension} 天（{cases}）不计入三包期。"
     return granted, {"en": why, "zh": why_zh}
+
+
+REPAIRED = ("repair", "paid_repair")
+
+
+def earlier_repairs(record: dict, cases: list[dict], policy) -> tuple[Repair, ...]:
+    """The unit's repairs under 三包 registered before ``record`` (same product line and
+    serial number), each with its days from registration to completion."""
+    serial = (record.get("serial_number") or "").strip().upper()
+    if not serial:
+        return ()
+    registered = _registered_on(record, policy)
+    found = []
+    for case in cases:
+        if (
+            case.get("id") != record.get("id")
+            and case.get("status") != "void"
+            and case.get("entitlement") == "repair"
+            and (case.get("serial_number") or "").strip().upper() == serial
+            and case.get("product_line") == record.get("product_line")
+            and datetime.fromisoformat(case["created_at"]) < datetime.fromisoformat(record["created_at"])
+        ):
+            finished = case.get("resolved_at") or case.get("closed_at")
+            until = _day(finished, policy) if finished else registered
+            found.append(Repair(case["id"], max(0, (min(until, registered) - _registered_on(case, policy)).days)))
+    return tuple(sorted(found, key=lambda repair: repair.case))
+
+
+def _day(instant: str, policy) -> date:
+    return datetime.fromisoformat(instant).astimezone(policy.timezone).date()
 
 
 def _registered_on(record, policy) -> date:
     return datetime.fromisoformat(record["created_at"]).astimezone(policy.timezone).date()
 
 
-def _rule(record, policy):
+def _rule(record, policy, cases: list[dict] | None = None):
+    """The 三包 rule for ``record``; ``cases``: the stored after-sales cases, for the unit's
+    earlier repairs (None: a record with no serial number needs none)."""
     windows = policy.get(("aftersales", "product_lines", record.get("product_line") or ""))
     if not isinstance(windows, dict) or not record.get("purchase_date") or not record.get("service"):
         return None
     return entitlement(
-        windows, date.fromisoformat(record["purchase_date"]), _registered_on(record, policy), record["service"]
+        windows,
+        date.fromisoformat(record["purchase_date"]),
+        _registered_on(record, policy),
+        record["service"],
+        earlier_repairs(record, cases or [], policy),
+        policy.get("aftersales.repairs_before_exchange", 2),
     )
+
+
+def _stored_cases(records, lookup) -> list[dict]:
+    """The stored cases, read only when a record names its unit's serial number."""
+    return lookup(KIND) if any(r and r.get("serial_number") for r in records) else []
 
 
 @hookimpl
@@ -131,15 +206,16 @@ def cstool_kinds():
 
 
 @hookimpl
-def cstool_validate_records(kind, records, policy):
+def cstool_validate_records(kind, records, policy, lookup):
     if kind.name != KIND:
         return None
     refused = []
+    cases = _stored_cases(records, lookup)
     for index, record in enumerate(records):
         if record.get("purchase_date") and date.fromisoformat(record["purchase_date"]) > _registered_on(record, policy):
             refused.append((index, "purchase_date", _("is after the registration date")))
             continue
-        rule = _rule(record, policy)
+        rule = _rule(record, policy, cases)
         given = record.get("entitlement")
         if rule and given and given != rule[0] and not record.get("override_reason"):
             refused.append(
@@ -156,12 +232,16 @@ def cstool_validate_records(kind, records, policy):
 
 
 @hookimpl
-def cstool_enrich_records(kind, records, policy):
+def cstool_enrich_records(kind, records, policy, lookup):
     if kind.name != KIND:
         return
     outlets = policy.get("aftersales.outlets") or {}
+    cases = _stored_cases(records, lookup)
     for record in records:
-        rule = _rule(record, policy)
+        rule = _rule(record, policy, cases)
+        repairs = earlier_repairs(record, cases, policy)
+        if repairs:
+            record["earlier_repairs"] = [repair.case for repair in repairs]
         if rule:
             if not record.get("entitlement") or (
                 record["entitlement"] == rule[0] and not record.get("override_reason")
@@ -218,6 +298,10 @@ def cstool_check_policy(policy, kinds):
             windows["return_days"] <= windows["exchange_days"] <= windows["warranty_days"]
         ):
             problems.append(api.Problem(here, _("needs return_days <= exchange_days <= warranty_days")))
+    for key in ("repair_limit_days", "parts_limit_days", "repairs_before_exchange"):
+        value = section.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(api.Problem(("aftersales", key), _("must be a whole number (0 or more)")))
     outlets = section.get("outlets", {})
     if not isinstance(outlets, dict):
         problems.append(api.Problem(("aftersales", "outlets"), _("must hold one table per outlet, with regions")))
@@ -357,6 +441,88 @@ def outlet_load(request):
     )
 
 
+def days_in_status(record: dict, status: str, until: datetime) -> float:
+    """Days (real time) ``record`` has spent in ``status``, up to ``until``."""
+    spent, since = 0.0, None
+    for event in record.get("events", []):
+        if event.get("type") != "status" or not event.get("to"):
+            continue
+        at = datetime.fromisoformat(event["at"])
+        if at > until:
+            break
+        if since is not None:
+            spent += (at - since) / timedelta(days=1)
+            since = None
+        if event["to"] == status:
+            since = at
+    if since is not None:
+        spent += max(0.0, (until - since) / timedelta(days=1))
+    return spent
+
+
+def repair_limits(request):
+    """三包时限: free repairs (三包) of the period that took, or have taken so far, longer than
+    ``[aftersales] repair_limit_days`` from registration to completion (修理期限), or waited
+    longer than ``parts_limit_days`` for parts; and how many units were exchanged or returned
+    after failed repairs."""
+    repair_limit = request.policy.get("aftersales.repair_limit_days", 30)
+    parts_limit = request.policy.get("aftersales.parts_limit_days", 90)
+    rows: list[dict[str, Any]] = []
+    totals = Counter()
+    for record in _records(request):
+        if record.get("status") == "void":
+            continue
+        if record.get("entitlement") in ("exchange", "return") and len(record.get("earlier_repairs") or ()) >= (
+            request.policy.get("aftersales.repairs_before_exchange", 2) or len(record.get("earlier_repairs") or ()) + 1
+        ):
+            totals["after_failed_repairs"] += 1
+        if record.get("entitlement") != "repair":
+            continue
+        totals["repairs"] += 1
+        finished = record.get("resolved_at") or record.get("closed_at")
+        if finished and datetime.fromisoformat(finished) > request.now:
+            finished = None  # as of --now, still in repair
+        end = datetime.fromisoformat(finished) if finished else request.now
+        repair_days = (end.date() - datetime.fromisoformat(record["created_at"]).date()).days
+        parts_days = days_in_status(record, "awaiting_parts", end)
+        over = [name for name, late in (("repair", repair_days > repair_limit), ("parts", parts_days > parts_limit)) if late]
+        for name in over:
+            totals[f"over_{name}"] += 1
+        if over:
+            rows.append(
+                {
+                    "id": record["id"],
+                    "product": record.get("product"),
+                    "serial_number": record.get("serial_number"),
+                    "registered": record["created_at"][:10],
+                    "finished": finished[:10] if finished else None,
+                    "repair_days": repair_days,
+                    "parts_days": round(parts_days, 1),
+                    "over": ", ".join(over),
+                }
+            )
+    return api.ReportResult(
+        ["id", "product", "serial_number", "registered", "finished", "repair_days", "parts_days", "over"],
+        rows,
+        {key: totals[key] for key in ("repairs", "over_repair", "over_parts", "after_failed_repairs")},
+        {
+            "id": label("Case", "单号"),
+            "product": label("Product", "产品"),
+            "serial_number": label("Serial number", "序列号"),
+            "registered": label("Registered", "送修日期"),
+            "finished": label("Finished", "修复日期"),
+            "repair_days": label("Days in repair", "维修天数"),
+            "parts_days": label("Days waiting for parts", "待配件天数"),
+            "over": label("Over the limit", "超出时限"),
+            "repairs": label("Free repairs", "三包维修"),
+            "over_repair": label(f"Repair over {repair_limit} days", f"维修超过 {repair_limit} 天"),
+            "over_parts": label(f"Parts over {parts_limit} days", f"待配件超过 {parts_limit} 天"),
+            "after_failed_repairs": label("Exchanged or returned after failed repairs", "多次修理后换货或退货"),
+        },
+        label("三包 time limits", "三包时限"),
+    )
+
+
 @hookimpl
 def cstool_reports():
     return [
@@ -368,6 +534,7 @@ def cstool_reports():
         ),
         api.Report("aftersales-evaluation", label("After-sales evaluation", "售后服务评价表"), evaluation),
         api.Report("aftersales-outlets", label("Outlet load", "网点负荷"), outlet_load),
+        api.Report("aftersales-limits", label("三包 time limits", "三包时限"), repair_limits, monthly=(None,)),
     ]
 
 
@@ -445,5 +612,8 @@ def cstool_policy_keys():
     return [
         "aftersales.department",
         "aftersales.outlets",
+        "aftersales.parts_limit_days",
         "aftersales.product_lines",
+        "aftersales.repair_limit_days",
+        "aftersales.repairs_before_exchange",
     ]

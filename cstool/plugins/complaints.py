@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from cstool import api
-from cstool.api import Field, Kind, Status, _, hookimpl, label
+from cstool.api import CUSTOMER_GRADE, Field, Kind, Status, _, hookimpl, label
 
 KIND = "complaint"
 RESOLVED_PHASES = ("resolved", "closed")
@@ -40,6 +40,7 @@ COMPLAINT = Kind(
             label=label("Complainant type", "投诉人类型"),
         ),
         Field("severity", "choice", choices_from="complaints.severities", label=label("Severity", "严重程度")),
+        CUSTOMER_GRADE,
         Field("received_by", "text", label=label("Received by", "受理人")),
         Field("region", "text", label=label("Region", "地区")),
         Field("resolution", "text", multiline=True, ask=False, label=label("Resolution", "处理结果")),

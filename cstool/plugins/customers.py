@@ -210,6 +210,18 @@ def cstool_validate_records(kind, records, lookup):
 def cstool_enrich_records(kind, records, policy, lookup):
     if kind.name == KIND:
         derive(records, policy, lookup)
+    elif any(f.name == api.CUSTOMER_GRADE.name for f in kind.fields):
+        stamp_grades(records, lookup)
+
+
+def stamp_grades(records: list[dict], lookup) -> None:
+    """A new record linked to a customer keeps that customer's grade as it is now, which
+    ``[sla.KIND.grades]`` times it by (分级对待); set once, by hand or here."""
+    for record in records:
+        if record.get("customer_id") and not record.get("customer_grade") and not record.get("id"):
+            customer = lookup.get(KIND, record["customer_id"])
+            if customer and customer.get("grade"):
+                record["customer_grade"] = customer["grade"]
 
 
 @hookimpl

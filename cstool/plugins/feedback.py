@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from cstool import api
-from cstool.api import Field, Kind, Status, hookimpl, label
+from cstool.api import CUSTOMER_GRADE, Field, Kind, Status, hookimpl, label
 
 INQUIRY = "inquiry"
 SUGGESTION = "suggestion"
@@ -35,6 +35,7 @@ INQUIRY_KIND = Kind(
         Field("contact_email", "email", personal=True, label=label("E-mail", "电子邮箱")),
         Field("channel", "choice", required=True, choices_from="complaints.channels", label=label("Channel", "渠道")),
         Field("topic", "choice", choices_from="inquiries.topics", label=label("Topic", "咨询类别")),
+        CUSTOMER_GRADE,
         Field("question", "text", required=True, multiline=True, label=label("Question", "咨询内容")),
         Field("answer", "text", multiline=True, ask=False, label=label("Answer", "答复内容")),
     ),

@@ -15,6 +15,14 @@ def message(action: dict, policy) -> str:
     """A notice as a person reads it, in the workspace's language: the clock and the level by their names."""
     from cstool.api import language, name_of
 
+    if action["clock"] == "reported_up":  # 上报 (cstool report-up), not a clock's level
+        return _("{id} reported up by {by} at {at}, for {recipients}: {reason}").format(
+            id=action["id"],
+            by=action.get("by") or "",
+            at=action["at"][:16].replace("T", " "),
+            recipients=", ".join(action.get("recipients") or []),
+            reason=action.get("note") or "",
+        )
     return _("{id}: {clock} passed escalation level {level} at {at}; for {recipients}").format(
         id=action["id"],
         clock=name_of(policy, action["clock"], language()),

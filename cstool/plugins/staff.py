@@ -285,12 +285,63 @@ def cstool_policy_keys():
     return ["staff.attitude_categories", "staff.targets"]
 
 
+FIRST_CONTACT = ("taken_first", "kept", "handed_on", "reported_up", "finished", "open", "finished_pct")
+
+
+def first_contact_report(request):
+    """首问负责: per person, the cases they took first (registered) in the period, whether they
+    kept them or handed them on, reported them up, and how many are finished: the first
+    taker answers for a case to its end, whoever works it now."""
+    from collections import Counter
+
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for kind_name in CASE_KINDS:
+        if kind_name not in request.kinds.names():
+            continue
+        phases = {s.name: s.phase for s in request.kinds.get(kind_name).statuses}
+        for record in request.each(kind_name):
+            registrant, _first_owner = api.first_taker(record)
+            if not registrant or record.get("status") == "void":
+                continue
+            counts = groups[registrant]
+            counts["taken_first"] += 1
+            counts["kept" if record.get("owner") == registrant else "handed_on"] += 1
+            counts["reported_up"] += any(e.get("type") == "reported_up" for e in record.get("events", []))
+            counts["finished" if phases.get(record["status"]) in ("resolved", "closed") else "open"] += 1
+    rows = [
+        {"person": person, **{k: counts[k] for k in FIRST_CONTACT[:-1]}} for person, counts in sorted(groups.items())
+    ]
+    for row in rows:
+        row["finished_pct"] = api.pct(row["finished"], row["taken_first"])
+    totals = {k: sum(row[k] for row in rows) for k in FIRST_CONTACT[:-1]}
+    totals["finished_pct"] = api.pct(totals["finished"], totals["taken_first"])
+    return api.ReportResult(
+        ["person", *FIRST_CONTACT],
+        rows,
+        totals,
+        {
+            "person": label("First taker", "首问负责人"),
+            "taken_first": label("Taken first", "首问受理"),
+            "kept": label("Kept", "自行处理"),
+            "handed_on": label("Handed on", "已移交"),
+            "reported_up": label("Reported up", "已上报"),
+            "finished": label("Finished", "已办结"),
+            "open": label("Open", "未办结"),
+            "finished_pct": label("Finished %", "办结率 %"),
+        },
+        label("First-contact responsibility", "首问负责统计"),
+    )
+
+
 @hookimpl
 def cstool_reports():
     return [
         api.Report(
             "staff", label("Staff assessment: figures, rating, score", "员工月度考核"), staff_report, monthly=(None,)
-        )
+        ),
+        api.Report(
+            "first-contact", label("First-contact responsibility", "首问负责统计"), first_contact_report, monthly=(None,)
+        ),
     ]
 
 
