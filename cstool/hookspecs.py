@@ -103,12 +103,14 @@ def cstool_reminders(kind, record, app):
 
 
 @hookspec
-def cstool_check_reply(kind, record, policy):
-    """Hold a reply to the customer until a condition is met (a supervisor's approval).
+def cstool_check_reply(kind, record, policy, reply):
+    """Hold a reply to the customer until a condition is met (a supervisor's approval), or
+    refuse what it says (an apology where the company is not at fault).
 
     Called by ``cstool respond`` and by a ``status`` move into a resolved phase, inside the
     record's change, before the reply is written.
-    Arguments: ``kind`` (Kind), ``record`` (the record as stored), ``policy`` (Policy).
+    Arguments: ``kind`` (Kind), ``record`` (the record as stored), ``policy`` (Policy),
+    ``reply`` (the words of the reply: the ``--note`` of respond or status; None without).
     Returns: a message saying why the reply must wait, or None. Every implementation is
     asked; the first message refuses the change (exit 1, nothing written).
     """

@@ -159,7 +159,9 @@ def test_repairs_over_thirty_days_and_parts_over_ninety_are_reported(ws_cli):
     rows = {r["id"]: r for r in report.json()["rows"]}
     assert set(rows) == {parts["id"]}  # as of 09-10 the slow one is on day 9
     assert rows[parts["id"]]["over"] == "repair, parts" and rows[parts["id"]]["parts_days"] == 100.0
-    later = ws_cli("report", "aftersales-limits", "--since", "2026-01-01", "--now", "2026-10-10 10:00", "--format", "json")
+    later = ws_cli(
+        "report", "aftersales-limits", "--since", "2026-01-01", "--now", "2026-10-10 10:00", "--format", "json"
+    )
     rows = {r["id"]: r for r in later.json()["rows"]}
     assert set(rows) == {slow["id"], parts["id"]} and rows[slow["id"]]["repair_days"] == 34
     assert later.json()["totals"]["repairs"] == 3 and later.json()["totals"]["over_repair"] == 2
@@ -196,3 +198,106 @@ def test_first_contact_responsibility_is_counted_after_a_hand_over(ws_cli):
     assert shown.exit_code == 0, shown.stderr
     (row,) = shown.json()["rows"]
     assert (row["taken_first"], row["kept"], row["handed_on"], row["finished"], row["open"]) == (2, 1, 1, 1, 1)
+
+
+# ---- 分类并分配给相应的解决团队 -------------------------------------------------------------
+
+
+def test_a_rule_routes_a_new_complaint_to_its_team_but_never_moves_one_by_hand(ws_cli):
+    routed = ws_cli(
+        "record", "complaint", *complaint_args(content="维修师傅没来，约好的上门维修"), "--at", "2026-11-16 10:00",
+        "--no-input", "--format", "json",
+    ).json()  # fmt: skip
+    assert (routed["department"], routed["category"]) == ("after_sales", "aftersales_service")
+    assert routed["events"][-1]["type"] == "classified" and routed["events"][-1]["set"]["department"] == "after_sales"
+    chosen = ws_cli(
+        "record", "complaint", *complaint_args(content="维修师傅没来", department="logistics"),
+        "--at", "2026-11-16 10:00", "--no-input", "--format", "json",
+    ).json()  # fmt: skip
+    assert chosen["department"] == "logistics"  # named at intake: kept
+    assert ws_cli("policy", "set", "classify.complaint[0].set.owner", "小陈").exit_code == 0
+    owned = ws_cli(
+        "record", "complaint", *complaint_args(content="插头冒烟"), "--at", "2026-11-16 10:00",
+        "--no-input", "--format", "json",
+    ).json()  # fmt: skip
+    assert owned["owner"] == "小陈"
+    assert clocks(ws_cli, owned["id"], "2026-11-16 12:00")["dispatch"]["state"] == "met"  # routed as it was made
+    bad = ws_cli("policy", "set", "classify.complaint[0].set.department", "nowhere")
+    assert bad.exit_code == 1 and "nowhere" in bad.stderr
+    stored = ws_cli("classify", "--all", "--kind", "complaint", "--format", "json")
+    assert stored.exit_code == 0
+    assert ws_cli("show", chosen["id"], "--format", "json").json()["department"] == "logistics"
+
+
+# ---- 原因分析, 责任, 整改措施, 质检评断; 如果不是本公司的责任，决不要说出致歉的话语 ----------------
+
+
+def test_no_apology_where_the_company_is_not_at_fault(ws_cli):
+    misuse = complaint(ws_cli, "2026-11-16 10:00", company_at_fault="false", fault_nature="misuse")
+    refused = ws_cli("respond", misuse, "--note", "非常抱歉给您带来不便")
+    assert refused.exit_code == 1 and "company_at_fault" in refused.stderr
+    assert ws_cli("status", misuse, "responded", "--note", "Sorry for the trouble").exit_code == 1
+    assert ws_cli("respond", misuse, "--note", "经检测为干烧所致，建议按说明书使用").exit_code == 0
+    ours = complaint(ws_cli, "2026-11-16 10:00", company_at_fault="true")
+    assert ws_cli("respond", ours, "--note", "诚恳道歉，立即为您更换").exit_code == 0
+    assert "do not apologise" in ws_cli("show", misuse).stdout
+    assert "不致歉" in ws_cli("--lang", "zh", "show", misuse).stdout
+
+
+def test_the_improvement_loop_is_counted_as_reckoned_by_hand(ws_cli):
+    plan = [  # nature, at fault, corrective action, due, verified, referred, judged
+        ("product_quality", "true", "返检该批次", "2026-11-20", "2026-11-19", None, None),
+        ("product_quality", "true", "增加密封检查", "2026-11-20", None, None, None),  # overdue on the 25th
+        ("product_quality", None, "待评断后更换", "2026-12-20", None, "2026-11-18", "质量问题成立"),
+        ("misuse", "false", None, None, None, None, None),
+        ("service", "true", "话术培训", "2026-11-30", None, None, None),  # not yet due
+    ]
+    for nature, fault, action, due, verified, referred, judged in plan:
+        values = {"fault_nature": nature, "root_cause": "已分析"}
+        for key, value in (
+            ("company_at_fault", fault), ("corrective_action", action), ("corrective_due", due),
+            ("verified_on", verified), ("inspection_referred_on", referred), ("inspection_result", judged),
+        ):  # fmt: skip
+            if value:
+                values[key] = value
+        complaint(ws_cli, "2026-11-16 10:00", **values)
+    refused = ws_cli(
+        "record", "complaint", *complaint_args(verified_on="2026-11-19"), "--no-input", "--at", "2026-11-16 10:00"
+    )
+    assert refused.exit_code == 1 and "corrective_action" in refused.stderr
+    shown = ws_cli("report", "improvements", "--since", "2026-11-01", "--now", "2026-11-25 10:00", "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    rows = {r["fault_nature"]: r for r in shown.json()["rows"]}
+    quality = rows["product_quality"]
+    assert (quality["complaints"], quality["at_fault"], quality["corrective_actions"]) == (3, 2, 3)
+    assert (quality["verified"], quality["overdue"], quality["referred"], quality["judged"]) == (1, 1, 1, 1)
+    assert (rows["misuse"]["not_at_fault"], rows["service"]["overdue"]) == (1, 0)
+    assert shown.json()["totals"]["verified_pct"] == round(100 * 1 / 4, 2)
+
+
+def test_each_section_s_monthly_self_check_and_the_spot_checks(ws_cli):
+    def check(kind, department, month, checked, met):
+        done = ws_cli(
+            "record", "quality_check", "--set", f"check_type={kind}", "--set", f"checked_department={department}",
+            "--set", f"month={month}", "--set", "checked_by=李主管", "--set", f"items_checked={checked}",
+            "--set", f"items_met={met}", "--no-input", "--at", "2026-11-28 10:00",
+        )  # fmt: skip
+        return done
+
+    assert check("self_check", "customer_service", "2026-10", 20, 18).exit_code == 0
+    assert check("self_check", "customer_service", "2026-11", 20, 20).exit_code == 0
+    assert check("self_check", "after_sales", "2026-10", 10, 9).exit_code == 0
+    assert check("spot_check", "after_sales", "2026-11", 10, 7).exit_code == 0
+    assert check("spot_check", "after_sales", "2026-11", 5, 6).exit_code == 1  # more met than checked
+    assert check("self_check", "after_sales", "2026-13", 5, 5).exit_code == 1
+    shown = ws_cli(
+        "report", "quality-checks", "--since", "2026-10-01", "--until", "2026-11-30", "--now", "2026-12-02 10:00",
+        "--format", "json",
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    rows = {(r["month"], r["department"]): r for r in shown.json()["rows"]}
+    assert rows[("2026-11", "after_sales")]["self_check_owed"] is True  # a spot check is no self-check
+    assert rows[("2026-11", "after_sales")]["met_pct"] == 70.0
+    assert not rows[("2026-10", "after_sales")]["self_check_owed"]
+    totals = shown.json()["totals"]
+    assert (totals["self_check_owed"], totals["items_checked"], totals["items_met"]) == (1, 60, 54)

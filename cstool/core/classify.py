@@ -8,14 +8,19 @@ A rule (``[[classify.<kind>]]`` in policy.toml)::
     when = { channel = ["phone", "visit"] } # every condition must hold (value or list of values)
     unless = ["退款已到账"]                 # phrases inside which a keyword does not count
     set = { category = "billing", priority = "high", tags = ["money"] }
+    set = { department = "after_sales", owner = "小陈" }   # routing: only as a record is made
 
+A rule matches when every ``when`` condition holds and, if it has keywords, one of them
+occurs outside every ``unless`` phrase
 A rule matches when every ``when`` condition holds and, if it has keywords, one of them
 occurs outside every ``unless`` phrase (``烧`` with ``unless = ["烧水"]`` finds "插头烧了"
 but not "烧水时不加热"; "烧水时插头烧焦" still matches). Keywords ignore case. Chinese (any non-ASCII) keywords match anywhere in the
 text, as Chinese has no word boundaries; ASCII keywords match whole words (``fee`` does
 not match "coffee"), a trailing ``*`` matches a stem (``overcharg*``), and several words
 match as a phrase (``stopped working``). Over all matching rules: the first category
-wins, the most urgent priority wins, tags are joined in rule order.
+wins, the most urgent priority wins, tags are joined in rule order, the first department
+and the first owner win. Department and owner route a record as it is made (分类并分配给
+相应的解决团队), where the input named neither; afterwards only ``cstool assign`` moves it.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from typing import Any
 from cstool.core.i18n import _
 from cstool.core.policy import Problem
 
-SETTABLE = ("category", "priority", "tags")
+SETTABLE = ("category", "priority", "tags", "department", "owner")
+ROUTING = ("department", "owner")
 RULE_KEYS = ("name", "keywords", "fields", "when", "unless", "set")
 
 
@@ -43,6 +49,8 @@ class Rule:
     priority: str | None
     tags: tuple[str, ...]
     unless: tuple[str, ...] = ()  # lower-cased phrases inside which a keyword does not count
+    department: str | None = None
+    owner: str | None = None
 
     def holds(self, record: Mapping[str, Any]) -> bool:
         """Whether every ``when`` condition holds (keywords aside)."""
@@ -226,11 +234,15 @@ class Suggestion:
     priority: str | None = None
     tags: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    department: str | None = None
+    owner: str | None = None
 
     def as_dict(self) -> dict | None:
-        if not (self.category or self.priority or self.tags):
+        if not (self.category or self.priority or self.tags or self.department or self.owner):
             return None
-        return {"category": self.category, "priority": self.priority, "tags": self.tags, "rules": self.rules}
+        offer = {"category": self.category, "priority": self.priority, "tags": self.tags, "rules": self.rules}
+        offer.update({name: getattr(self, name) for name in ROUTING if getattr(self, name)})
+        return offer
 
 
 def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
@@ -254,6 +266,8 @@ def compile_rules(raw_rules: Iterable[Mapping[str, Any]]) -> RuleSet:
                 priority=sets.get("priority"),
                 tags=tuple(sets.get("tags", ())),
                 unless=tuple(str(u).lower() for u in raw.get("unless", []) if str(u)),
+                department=sets.get("department"),
+                owner=sets.get("owner"),
             )
         )
     return RuleSet(rules)
@@ -266,15 +280,25 @@ def suggest(
     for rule in rules.candidates(record, default_fields):
         if rule.holds(record) and rules.found_outside_exceptions(rule, record, default_fields):
             suggestion.rules.append(rule.name)
-            merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities)
+            merge_into(suggestion, rule.category, rule.priority, rule.tags, priorities, rule.department, rule.owner)
     return suggestion
 
 
 def merge_into(
-    target: Suggestion, category: str | None, priority: str | None, tags: Iterable[str], priorities: Sequence[str]
+    target: Suggestion,
+    category: str | None,
+    priority: str | None,
+    tags: Iterable[str],
+    priorities: Sequence[str],
+    department: str | None = None,
+    owner: str | None = None,
 ) -> None:
     if category and not target.category:
         target.category = category
+    if department and not target.department:
+        target.department = department
+    if owner and not target.owner:
+        target.owner = owner
     if priority and priority in priorities:
         if target.priority is None or priorities.index(priority) < priorities.index(target.priority):
             target.priority = priority
@@ -299,7 +323,13 @@ def merge_answers(
         for offered in offers:
             if offered:
                 merge_into(
-                    suggestion, offered.get("category"), offered.get("priority"), offered.get("tags") or [], priorities
+                    suggestion,
+                    offered.get("category"),
+                    offered.get("priority"),
+                    offered.get("tags") or [],
+                    priorities,
+                    offered.get("department"),
+                    offered.get("owner"),
                 )
                 suggestion.rules.extend(r for r in offered.get("rules") or [] if r not in suggestion.rules)
         merged.append(suggestion.as_dict())
@@ -321,6 +351,25 @@ def changes_for(record: Mapping[str, Any], offered: Mapping[str, Any], prioritie
     added = [t for t in offered.get("tags") or () if t not in tags]
     if added:
         changes["tags"] = list(dict.fromkeys([*tags, *added]))
+    return changes
+
+
+def routing_for(record: Mapping[str, Any], offered: Mapping[str, Any], default_department: str | None) -> dict:
+    """The department and owner an offer routes a record being made to: each only where the
+    input left it as it comes (the kind's department; the owner is whoever registers it)."""
+    changes: dict[str, Any] = {}
+    events = record.get("events") or []
+    registrant = events[0].get("by") if events else None
+    department = offered.get("department")
+    if (
+        department
+        and record.get("department") in (None, "", default_department)
+        and department != record.get("department")
+    ):
+        changes["department"] = department
+    owner = offered.get("owner")
+    if owner and record.get("owner") in (None, "", registrant) and owner != record.get("owner"):
+        changes["owner"] = owner
     return changes
 
 
@@ -399,6 +448,6 @@ def check_rules(
                 )
             elif key == "tags" and not (isinstance(value, list) and all(isinstance(t, str) for t in value)):
                 problems.append(Problem((*here, "set", key), _("must be a list of tags")))
-            elif key == "category" and not isinstance(value, str):
-                problems.append(Problem((*here, "set", key), _("must be a category name in quotes")))
+            elif key in ("category", "department", "owner") and not (isinstance(value, str) and value):
+                problems.append(Problem((*here, "set", key), _("must be a name in quotes")))
     return problems

@@ -162,7 +162,9 @@ class SlaPolicy:
         time (counted on its own calendar, pauses aside) comes first; a tie keeps the
         earlier in that order."""
         section = self.sla.get(record["kind"])
-        calendar = base[0] if base else self.calendars.get(section.get("calendar") if isinstance(section, dict) else None)
+        calendar = (
+            base[0] if base else self.calendars.get(section.get("calendar") if isinstance(section, dict) else None)
+        )
         targets = dict(base[1]) if base else {}
         created = _instant(record["created_at"])
 

@@ -109,8 +109,10 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
             if parts:
                 time_lines.append(
                     {
-                        "zh": f"{kind.title('zh')}（{named['zh']}）：" + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
-                        "en": f"{kind.title('en')} ({named['en']}): " + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
+                        "zh": f"{kind.title('zh')}（{named['zh']}）："
+                        + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
+                        "en": f"{kind.title('en')} ({named['en']}): "
+                        + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
                     }
                 )
     if time_lines:

@@ -35,6 +35,7 @@ BUNDLED = (
     "cstool.plugins.internal",
     "cstool.plugins.feedback",
     "cstool.plugins.knowledge",
+    "cstool.plugins.improvement",
     "cstool.plugins.surveys",
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",

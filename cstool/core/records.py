@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import Any
 
-from cstool.core.classify import changes_for, merge_answers
+from cstool.core.classify import changes_for, merge_answers, routing_for
 from cstool.core.errors import CstoolError, FieldError, NotFound, RecordInvalid, StoreError
 from cstool.core.fields import is_blank, make_parser
 from cstool.core.i18n import _, language
@@ -464,6 +464,8 @@ class RecordBook:
             if not offered:
                 continue
             changes = changes_for(record, offered, priorities)
+            if at is None and not record.get("id"):  # being made: rules may route it (classify.py)
+                changes.update(routing_for(record, offered, kind.department))
             if not changes:
                 continue
             if not in_place:
@@ -810,7 +812,7 @@ class RecordBook:
 
     def respond(self, record_id: str, at: datetime | None, note: str | None) -> dict:
         def apply(kind: Kind, record: dict, when: str) -> None:
-            self.check_reply(kind, record)
+            self.check_reply(kind, record, note)
             self.apply_response(record, when, note)
 
         return self.change(record_id, at, apply, not_before_status=False)
@@ -819,14 +821,14 @@ class RecordBook:
         def apply(kind: Kind, record: dict, when: str) -> None:
             target = kind.status(name)
             if target is not None and target.phase == "resolved":  # a resolution is a reply too
-                self.check_reply(kind, record)
+                self.check_reply(kind, record, note)
             self.apply_status(kind, record, name, when, note)
 
         return self.change(record_id, at, apply)
 
-    def check_reply(self, kind: Kind, record: dict) -> None:
+    def check_reply(self, kind: Kind, record: dict, reply: str | None) -> None:
         """A plugin may hold the reply (``cstool_check_reply``): a supervisor's approval first."""
-        for held in self.app.hook.cstool_check_reply(kind=kind, record=record, policy=self.app.policy):
+        for held in self.app.hook.cstool_check_reply(kind=kind, record=record, policy=self.app.policy, reply=reply):
             if held:
                 raise CstoolError(held)
 
@@ -867,7 +869,9 @@ class RecordBook:
                         department=record.get("department"), role=role
                     )
                 )
-            record["events"].append(event("reported_up", when, self.app.user, to=role, recipients=recipients, note=reason))
+            record["events"].append(
+                event("reported_up", when, self.app.user, to=role, recipients=recipients, note=reason)
+            )
             record["updated_at"] = when
             notice.update(
                 id=record["id"],

@@ -485,7 +485,9 @@ def repair_limits(request):
         end = datetime.fromisoformat(finished) if finished else request.now
         repair_days = (end.date() - datetime.fromisoformat(record["created_at"]).date()).days
         parts_days = days_in_status(record, "awaiting_parts", end)
-        over = [name for name, late in (("repair", repair_days > repair_limit), ("parts", parts_days > parts_limit)) if late]
+        over = [
+            name for name, late in (("repair", repair_days > repair_limit), ("parts", parts_days > parts_limit)) if late
+        ]
         for name in over:
             totals[f"over_{name}"] += 1
         if over:

@@ -12,6 +12,8 @@ from cstool.api import CUSTOMER_GRADE, Field, Kind, Status, _, hookimpl, label
 KIND = "complaint"
 RESOLVED_PHASES = ("resolved", "closed")
 
+FAULT_NATURES = ("product_quality", "misuse", "service", "other")  # 商品质量, 使用不当, 服务, 其他
+
 COMPLAINT = Kind(
     name=KIND,
     prefix="CMP",
@@ -48,6 +50,24 @@ COMPLAINT = Kind(
         # date it was sent to the company, and whether the company answered in time).
         Field("forwarded_at", "date", ask=False, label=label("Sent to the company", "转交企业日期")),
         Field("timely_response", "bool", ask=False, label=label("Timely response (source)", "及时答复（来源系统）")),
+        # The improvement loop (原因分析, 责任, 整改措施 and its verification, 质检评断): data,
+        # not blank lines on a printed form; plugins/improvement.py checks and counts it.
+        Field("root_cause", "text", multiline=True, ask=False, label=label("Root cause", "原因分析")),
+        Field(
+            "fault_nature",
+            "choice",
+            choices=FAULT_NATURES,
+            ask=False,
+            label=label("Nature of the problem", "问题性质"),
+        ),
+        Field("responsible_party", "text", ask=False, label=label("Responsible party", "责任方")),
+        Field("company_at_fault", "bool", ask=False, label=label("Company at fault", "本公司责任")),
+        Field("corrective_action", "text", multiline=True, ask=False, label=label("Corrective action", "整改措施")),
+        Field("corrective_due", "date", ask=False, label=label("Corrective action due", "整改期限")),
+        Field("verified_on", "date", ask=False, label=label("Correction verified on", "整改验证日期")),
+        Field("verification", "text", ask=False, label=label("Verification", "验证结果")),
+        Field("inspection_referred_on", "date", ask=False, label=label("Referred to inspection", "提交质检评断")),
+        Field("inspection_result", "text", ask=False, label=label("Inspection's judgement", "质检评断结果")),
         Field(
             "handling_steps",
             "list",

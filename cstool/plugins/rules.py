@@ -47,6 +47,46 @@ def cstool_check_policy(policy, kinds):
         kind = kinds.get(kind_name)
         field_names = [f.name for f in kind.fields] + ["category", "priority", "tags", "department", "status"]
         problems.extend(api.check_rules(kind_name, raw_rules, policy.priorities, field_names))
+        problems.extend(routing_problems(kind_name, raw_rules, policy))
+    return problems
+
+
+def routing_problems(kind_name, raw_rules, policy):
+    """A rule routes only to a department of the policy, and to a person it names."""
+    departments = policy.get("departments") or {}
+    staff = {
+        name
+        for table in departments.values()
+        if isinstance(table, dict)
+        for name in [table.get("manager"), table.get("supervisor"), *(table.get("members") or [])]
+        if isinstance(name, str)
+    }
+    problems = []
+    for index, rule in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+        sets = rule.get("set") if isinstance(rule, dict) else None
+        if not isinstance(sets, dict):
+            continue
+        here = ("classify", kind_name, index, "set")
+        department = sets.get("department")
+        if isinstance(department, str) and department not in departments:
+            problems.append(
+                api.Problem(
+                    (*here, "department"),
+                    _("no department {department!r} in policy; departments: {known}").format(
+                        department=department, known=", ".join(departments)
+                    ),
+                )
+            )
+        owner = sets.get("owner")
+        if isinstance(owner, str) and staff and owner not in staff:
+            problems.append(
+                api.Problem(
+                    (*here, "owner"),
+                    _("{owner!r} is in no department of the policy; staff: {known}").format(
+                        owner=owner, known=", ".join(sorted(staff))
+                    ),
+                )
+            )
     return problems
 
 

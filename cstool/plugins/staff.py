@@ -340,7 +340,10 @@ def cstool_reports():
             "staff", label("Staff assessment: figures, rating, score", "员工月度考核"), staff_report, monthly=(None,)
         ),
         api.Report(
-            "first-contact", label("First-contact responsibility", "首问负责统计"), first_contact_report, monthly=(None,)
+            "first-contact",
+            label("First-contact responsibility", "首问负责统计"),
+            first_contact_report,
+            monthly=(None,),
         ),
     ]
 

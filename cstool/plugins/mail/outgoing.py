@@ -196,7 +196,7 @@ def draft_reply(app, record_id: str, template: str = "reply", text: str | None =
     not hold the reply (a supervisor's approval), the customer has an address."""
     kind, record = app.book.get(record_id)
     app.require_for_record(record)
-    app.book.check_reply(kind, record)
+    app.book.check_reply(kind, record, text)
     to = customer_address(kind, record)
     if to is None:
         raise CstoolError(
@@ -216,7 +216,8 @@ def send_reply(app, draft: Draft, *, dry_run: bool = False) -> dict[str, Any]:
     was (or, with ``dry_run``, would be) sent, the address masked."""
     from .intake import remember_thread
 
-    _kind, record = app.book.get(draft.record_id)
+    kind, record = app.book.get(draft.record_id)
+    app.book.check_reply(kind, record, draft.body)  # the words as edited: an apology where none is due
     message = compose(
         sender_of(app.policy), Letter(draft.to, draft.subject, draft.body), record, automatic=False, now=app.now()
     )
