@@ -301,3 +301,32 @@ def test_each_section_s_monthly_self_check_and_the_spot_checks(ws_cli):
     assert not rows[("2026-10", "after_sales")]["self_check_owed"]
     totals = shown.json()["totals"]
     assert (totals["self_check_owed"], totals["items_checked"], totals["items_met"]) == (1, 60, 54)
+
+
+# ---- 咨询: a call becomes an inquiry -------------------------------------------------------
+
+
+def test_a_call_becomes_an_inquiry_that_keeps_the_caller_and_links_back(ws_cli):
+    call = ws_cli(
+        "record", "call", "--set", "direction=inbound", "--set", "outcome=answered", "--set", "number=13912345678",
+        "--set", "caller_name=王女士", "--set", "notes=问三包期多久", "--at", "2026-11-16 10:00",
+        "--no-input", "--format", "json",
+    ).json()  # fmt: skip
+    made = ws_cli("call-to", call["id"], "inquiry", "--set", "topic=warranty_terms", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    inquiry = made.json()
+    assert (inquiry["customer_name"], inquiry["contact_phone"], inquiry["channel"], inquiry["question"]) == (
+        "王女士", "13912345678", "phone", "问三包期多久",
+    )  # fmt: skip
+    assert inquiry["created_at"].startswith("2026-11-16T10:00")  # timed from the call
+    assert ws_cli("show", call["id"], "--format", "json").json()["linked_record"] == inquiry["id"]
+    again = ws_cli("call-to", call["id"], "complaint")
+    assert again.exit_code == 1 and inquiry["id"] in again.stderr
+    silent = ws_cli(
+        "record", "call", "--set", "direction=inbound", "--set", "outcome=answered", "--no-input", "--format", "json"
+    ).json()
+    missing = ws_cli("call-to", silent["id"], "complaint")
+    assert missing.exit_code == 1 and "customer_name" in missing.stderr
+    assert "linked_record" not in ws_cli("show", silent["id"], "--format", "json").json() or not ws_cli(
+        "show", silent["id"], "--format", "json"
+    ).json().get("linked_record")

@@ -321,11 +321,73 @@ CALLBACK_HEADINGS = {
 }
 
 
+# What a call gives the record it becomes: the new kind's field ← the call's.
+FROM_CALL = {
+    "customer_name": "caller_name",
+    "submitted_by": "caller_name",
+    "contact_phone": "number",
+    "address": "address",
+    "question": "notes",
+    "content": "notes",
+    "customer_id": "customer_id",
+}
+
+
+def from_call(call: dict, kind) -> dict:
+    """The values a new record of ``kind`` takes from ``call`` (as text, as typed in)."""
+    fields = {f.name for f in kind.fields} | {"customer_id"}
+    values = {name: call[source] for name, source in FROM_CALL.items() if name in fields and call.get(source)}
+    if "channel" in fields:
+        values["channel"] = "phone"
+    if "source" in fields:
+        values["source"] = "customers"
+    if "suggestion_type" in fields:
+        values["suggestion_type"] = "opinion"
+    values["created_at"] = call.get("answered_at") or call["created_at"]
+    if call.get("agent"):
+        values["owner"] = call["agent"]
+    return values
+
+
 @hookimpl
 def cstool_commands(cli):
     import click
 
     from cstool.api import emit_json, format_option, output_option, parse_day, show_rows
+
+    @cli.command("call-to")
+    @click.argument("call_id", metavar="CALL-ID")
+    @click.argument("kind_name", metavar="KIND", type=click.Choice(["inquiry", "complaint", "suggestion"]))
+    @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="A field of the new record; repeat.")
+    @format_option()
+    @click.pass_obj
+    def call_to(app, call_id, kind_name, sets, fmt):
+        """A call becomes an inquiry (咨询), a complaint or a suggestion: the new record takes the
+        caller, number, address and time of the call, and the call links to it."""
+        from cstool.api import CstoolError, parse_sets
+
+        kind = app.kinds.get(kind_name)
+        call_kind, call = app.book.get(call_id)
+        if call_kind.name != KIND:
+            raise CstoolError(_("{id} is not a call").format(id=call_id))
+        if call.get("linked_record"):
+            raise CstoolError(
+                _("{id} is already about {linked}").format(id=call["id"], linked=call["linked_record"])
+            )
+        if kind_name not in (app.policy.get("phone.link_kinds") or []):  # refused before anything is made
+            raise CstoolError(
+                _("a call may not link to a {kind}: add it to [phone] link_kinds in policy.toml").format(
+                    kind=kind_name
+                )
+            )
+        values = from_call(call, kind)
+        values.update(parse_sets(sets))
+        made = app.book.create(kind, values)
+        app.book.update(call["id"], {"linked_record": made["id"]}, None)
+        if fmt == "json":
+            emit_json(made)
+        else:
+            click.echo(_("{call} → {id}").format(call=call["id"], id=made["id"]))
 
     @cli.command("callbacks")
     @click.option("--date", "day_text", metavar="D", help="Due on or before this day (default today).")
