@@ -330,3 +330,86 @@ def test_a_call_becomes_an_inquiry_that_keeps_the_caller_and_links_back(ws_cli):
     assert "linked_record" not in ws_cli("show", silent["id"], "--format", "json").json() or not ws_cli(
         "show", silent["id"], "--format", "json"
     ).json().get("linked_record")
+
+
+# ---- 客服个人素质考核标准 (ten criteria), 月度自评, 分类管理 (tiers) ------------------------------
+
+
+def test_ratings_score_the_policy_s_criteria_and_an_agent_assesses_themselves(ws_cli):
+    ten = "语言能力=4；专业知识=5；综合能力=4；心理素质=4；沟通能力=5；耐心和友善=5；团队合作=4；诚信和责任=5；自我反思和学习能力=4；解决问题和创新能力=4"
+    rated = ws_cli(
+        "--as", "李主管", "--no-input", "record", "staff_rating", "--set", "agent=小王", "--set", "month=2026-11",
+        "--set", f"scores={ten}", "--format", "json",
+    )  # fmt: skip
+    assert rated.exit_code == 0, rated.stderr
+    assert rated.json()["scores"].startswith("language=4; knowledge=5; analysis=4")  # kept by id, policy order
+    short = ws_cli(
+        "--as", "李主管", "--no-input", "record", "staff_rating", "--set", "agent=小王", "--set", "month=2026-11",
+        "--set", "scores=language=4; knowledge=5",
+    )  # fmt: skip
+    assert short.exit_code == 1 and "teamwork" in short.stderr  # every criterion is scored
+    by_other = ws_cli(
+        "--as", "小李", "--no-input", "record", "staff_rating", "--set", "agent=小王", "--set", "month=2026-11",
+        "--set", "assessment=self", "--set", f"scores={ten}",
+    )  # fmt: skip
+    assert by_other.exit_code == 1 and "self-assessment" in by_other.stderr
+    own = ws_cli(
+        "--as", "小王", "--no-input", "record", "staff_rating", "--set", "agent=小王", "--set", "month=2026-11",
+        "--set", "assessment=self", "--set", "scores=" + "; ".join(f"{c}=3" for c in (
+            "language", "knowledge", "analysis", "composure", "communication", "patience", "teamwork",
+            "integrity", "learning", "innovation")),
+    )  # fmt: skip
+    assert own.exit_code == 0, own.stderr
+    report = ws_cli("report", "staff", "--month", "2026-11", "--format", "json").json()
+    (wang,) = [row for row in report["rows"] if row["agent"] == "小王"]
+    assert (wang["rating"], wang["self_rating"]) == (4.4, 3.0)
+    expected = [t for t, floor in (("优秀客服", 90), ("合格客服", 70), ("待提高", 0)) if (wang["score"] or 0) >= floor]
+    assert wang["tier"] == (expected[0] if wang["score"] is not None else None)
+
+
+# ---- 日工作报表, 表彰, 每日一练 ----------------------------------------------------------------
+
+
+def test_daily_work_reports_are_the_writer_s_own_and_the_days_owed_are_counted(ws_cli):
+    def log(day, by="小王", **extra):
+        args = [
+            a for k, v in {"day": day, "contacts": "20", "summary": "接听来电"}.items() for a in ("--set", f"{k}={v}")
+        ]
+        args += [a for k, v in extra.items() for a in ("--set", f"{k}={v}")]
+        return ws_cli("--as", by, "--no-input", "record", "work_log", *args, "--at", f"{day} 17:40", "--format", "json")
+
+    first = log("2026-11-16")
+    assert first.exit_code == 0, first.stderr and first.json()["agent"] == "小王"
+    assert log("2026-11-17").exit_code == 0
+    assert log("2026-11-19").exit_code == 0
+    assert log("2026-11-17", by="小李", agent="小王").exit_code == 1  # not in another's name
+    assert ws_cli("--as", "王经理", "status", first.json()["id"], "read").exit_code == 0
+    shown = ws_cli(
+        "report", "work-logs", "--since", "2026-11-16", "--until", "2026-11-20", "--now", "2026-11-23 09:00",
+        "--format", "json",
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    rows = {row["agent"]: row for row in shown.json()["rows"]}
+    # Mon-Fri 16-20 Nov are working days; 小王 reported Mon, Tue, Thu
+    assert (rows["小王"]["reported"], rows["小王"]["read"], rows["小王"]["owed"]) == (3, 1, 2)
+    assert rows["小王"]["owed_days"] == "11-18, 11-20" and rows["小王"]["contacts"] == 60
+
+
+def test_practice_and_commendations_are_counted(ws_cli):
+    for questions, correct in ((5, 4), (5, 5), (10, 6)):
+        done = ws_cli(
+            "--no-input", "record", "training", "--set", "agent=小王", "--set", "topic=三包规定",
+            "--set", f"questions={questions}", "--set", f"correct={correct}", "--at", "2026-11-16 08:50",
+        )  # fmt: skip
+        assert done.exit_code == 0, done.stderr
+    assert ws_cli("--no-input", "record", "training", "--set", "agent=小王", "--set", "topic=x",
+                  "--set", "questions=3", "--set", "correct=4").exit_code == 1  # fmt: skip
+    refused = ws_cli("--as", "小李", "--no-input", "record", "commendation", "--set", "agent=小王",
+                     "--set", "form=public_praise", "--set", "reason=客户表扬")  # fmt: skip
+    assert refused.exit_code == 1
+    given = ws_cli("--as", "王经理", "--no-input", "record", "commendation", "--set", "agent=小王",
+                   "--set", "form=public_praise", "--set", "reason=客户表扬", "--at", "2026-11-16 10:00")  # fmt: skip
+    assert given.exit_code == 0, given.stderr
+    (row,) = ws_cli("report", "training", "--since", "2026-11-01", "--format", "json").json()["rows"]
+    assert (row["days_practised"], row["questions"], row["correct"], row["public_praise"]) == (1, 20, 15, 1)
+    assert row["correct_pct"] == 75.0

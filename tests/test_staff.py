@@ -21,11 +21,26 @@ def run(ws_cli, *args):
     return result
 
 
-def rate(ws_cli, agent: str, *scores: int, by: str = "李主管"):
-    values = dict(zip(("language", "knowledge", "attitude", "results"), scores))
-    args = [arg for name, value in values.items() for arg in ("--set", f"{name}={value}")]
+CRITERIA = (
+    "language",
+    "knowledge",
+    "analysis",
+    "composure",
+    "communication",
+    "patience",
+    "teamwork",
+    "integrity",
+    "learning",
+    "innovation",
+)  # fmt: skip  (policy.toml's [staff.criteria])
+
+
+def rate(ws_cli, agent: str, *scores: int, by: str = "李主管", assessment: str = "supervisor"):
+    """Scores for the policy's ten criteria: those given, then the last repeated."""
+    given = [*scores, *[scores[-1]] * (len(CRITERIA) - len(scores))]
+    text = "; ".join(f"{name}={value}" for name, value in zip(CRITERIA, given))
     return ws_cli("--as", by, "--no-input", "record", "staff_rating", "--set", f"agent={agent}",
-                  "--set", "month=2026-11", *args)  # fmt: skip
+                  "--set", "month=2026-11", "--set", f"scores={text}", "--set", f"assessment={assessment}")  # fmt: skip
 
 
 def test_the_figures_and_the_score_are_the_ones_reckoned_here(ws_cli):
@@ -43,7 +58,7 @@ def test_the_figures_and_the_score_are_the_ones_reckoned_here(ws_cli):
     case(ws_cli, "2026-11-18 09:00", "小王", content="客服小李态度恶劣，直接挂断了我的电话")
     run(ws_cli, "--no-input", "record", "call", "--set", "direction=outbound", "--set", "outcome=answered",
         "--set", "agent=小王", "--set", f"linked_record={fast}", "--at", "2026-11-16 09:45")  # fmt: skip
-    assert rate(ws_cli, "小王", 4, 4, 5, 3).exit_code == 0
+    assert rate(ws_cli, "小王", 4, 4, 5, 3, 4).exit_code == 0  # mean 4.0
     report = run(ws_cli, "report", "staff", "--since", "2026-11-01", "--until", "2026-11-30", "--now",
                  "2026-11-30 18:00", "--format", "json").json()  # fmt: skip
     rows = {row["agent"]: row for row in report["rows"]}
@@ -97,8 +112,7 @@ def test_only_a_supervisor_rates_and_a_rating_is_checked(ws_cli):
     out_of_range = rate(ws_cli, "小王", 6, 4, 4, 4)
     assert out_of_range.exit_code == 1 and "language" in out_of_range.stderr
     bad_month = ws_cli("--as", "李主管", "--no-input", "record", "staff_rating", "--set", "agent=小王",
-                       "--set", "month=11/2026", *[a for c in ("language", "knowledge", "attitude", "results")
-                                                   for a in ("--set", f"{c}=4")])  # fmt: skip
+                       "--set", "month=11/2026", "--set", "scores=" + "; ".join(f"{c}=4" for c in CRITERIA))  # fmt: skip
     assert bad_month.exit_code == 1 and "is not a month" in bad_month.stderr
 
 

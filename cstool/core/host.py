@@ -40,6 +40,7 @@ BUNDLED = (
     "cstool.plugins.dashboard",
     "cstool.plugins.sla",
     "cstool.plugins.staff",
+    "cstool.plugins.staff_records",
     "cstool.plugins.monthly",
     "cstool.plugins.outbox",
     "cstool.plugins.smtp",

@@ -371,14 +371,10 @@ def cstool_commands(cli):
         if call_kind.name != KIND:
             raise CstoolError(_("{id} is not a call").format(id=call_id))
         if call.get("linked_record"):
-            raise CstoolError(
-                _("{id} is already about {linked}").format(id=call["id"], linked=call["linked_record"])
-            )
+            raise CstoolError(_("{id} is already about {linked}").format(id=call["id"], linked=call["linked_record"]))
         if kind_name not in (app.policy.get("phone.link_kinds") or []):  # refused before anything is made
             raise CstoolError(
-                _("a call may not link to a {kind}: add it to [phone] link_kinds in policy.toml").format(
-                    kind=kind_name
-                )
+                _("a call may not link to a {kind}: add it to [phone] link_kinds in policy.toml").format(kind=kind_name)
             )
         values = from_call(call, kind)
         values.update(parse_sets(sets))

@@ -1,9 +1,14 @@
 """Staff assessment (月度考核, 月度自评, 客服职业评定): each agent's month from the records, and
-a supervisor's rating on the four criteria of the staff standard, weighed against targets.
+ratings on the criteria of ``[staff.criteria]`` (the bundled policy: the ten of 客服个人素质
+考核标准; without it, 客服职业评定方案's four), by a supervisor or by the agent themselves,
+weighed against targets, and the tier (``[[staff.tiers]]``) each score reaches.
 
     cstool record staff_rating --as 李主管 --set agent=小王 --set month=2026-11 \\
-        --set language=4 --set knowledge=5 --set attitude=4 --set results=4
+        --set scores="language=4; knowledge=5; …"          # by id or name, 1-5 each
+    cstool record staff_rating --as 小王 --set agent=小王 --set month=2026-11 \\
+        --set assessment=self --set scores="…"              # 月度自评
     cstool report staff --month 2026-11
+    cstool report first-contact                             # 首问负责: cases each person took first
 
 Figures per agent (the owner of a case), over the cases created in the period:
 ``cases``; ``first_response_pct`` and ``resolution_pct`` (met / (met + breached) of the
@@ -12,8 +17,8 @@ SLA clocks); ``reopen_pct`` (cases moved back from resolved or closed to an open
 resolved case: how many back-and-forths one problem took); ``complaints_against``
 (complaints whose category is one of ``[staff] attitude_categories`` and whose text names
 the agent); ``csat_pct`` (surveys about the agent's cases answering 4 or 5);
-``calls`` and ``aht_seconds`` (the agent's answered calls); ``rating`` (the mean of the
-supervisor's four criteria, 1-5, for the month).
+``calls`` and ``aht_seconds`` (the agent's answered calls); ``rating`` (the mean score of
+the supervisors' ratings for the month); ``self_rating`` (the mean of the agent's own).
 
 Score: each figure with a target in ``[staff.targets]`` (``at_least`` or ``at_most``, and a
 ``weight``) earns its weight times its attainment (value / target, or target / value, at
@@ -32,7 +37,16 @@ from cstool.api import Field, Kind, Status, _, hookimpl, label
 
 KIND = "staff_rating"
 CASE_KINDS = ("complaint", "aftersales", "internal_request")
-CRITERIA = ("language", "knowledge", "attitude", "results")
+# 客服职业评定方案's four: used where policy names no [staff.criteria] (the bundled policy
+# names the ten of 客服个人素质考核标准).
+DEFAULT_CRITERIA = {
+    "language": label("Language expression", "语言表达"),
+    "knowledge": label("Knowledge and skills", "知识技能"),
+    "attitude": label("Service attitude", "服务态度"),
+    "results": label("Work results", "工作业绩"),
+}
+ASSESSMENTS = ("supervisor", "self")  # 主管评定, 月度自评
+_SCORE = re.compile(r"^\s*([^=：:]+?)\s*[=：:]\s*(\d+)\s*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 RATING = Kind(
@@ -42,14 +56,27 @@ RATING = Kind(
     fields=(
         Field("agent", "text", required=True, label=label("Agent", "员工")),
         Field("month", "text", required=True, label=label("Month (YYYY-MM)", "月份（YYYY-MM）")),
-        Field("language", "int", required=True, min=1, max=5, label=label("Language expression (1-5)", "语言表达")),
-        Field("knowledge", "int", required=True, min=1, max=5, label=label("Knowledge and skills (1-5)", "知识技能")),
-        Field("attitude", "int", required=True, min=1, max=5, label=label("Service attitude (1-5)", "服务态度")),
-        Field("results", "int", required=True, min=1, max=5, label=label("Work results (1-5)", "工作业绩")),
+        Field(
+            "assessment",
+            "choice",
+            choices=ASSESSMENTS,
+            default="supervisor",
+            label=label(
+                "Rated by (supervisor, or the agent's own monthly self-assessment)", "评定方式（主管评定/月度自评）"
+            ),
+        ),
+        Field(
+            "scores",
+            "text",
+            required=True,
+            label=label(
+                "Scores 1-5 by criterion (language=4; knowledge=5; …)", "各项评分 1-5（语言能力=4；专业知识=5；…）"
+            ),
+        ),
         Field("notes", "text", multiline=True, label=label("Notes", "评语")),
     ),
     statuses=(Status("rated", "closed", label("Rated", "已评定")),),
-    list_columns=("agent", "month", "language", "knowledge", "attitude", "results"),
+    list_columns=("agent", "month", "assessment", "scores"),
     transitions={"rated": ()},
 )
 FIGURES = (
@@ -63,6 +90,7 @@ FIGURES = (
     "calls",
     "aht_seconds",
     "rating",
+    "self_rating",
 )
 LABELS = {
     "agent": label("Agent", "员工"),
@@ -78,9 +106,63 @@ LABELS = {
     "calls": label("Calls answered", "接听电话"),
     "aht_seconds": label("AHT (s)", "平均处理时长(秒)"),
     "rating": label("Supervisor's rating (1-5)", "主管评分（1-5）"),
+    "self_rating": label("Self-assessment (1-5)", "月度自评（1-5）"),
+    "tier": label("Tier", "评定等级"),
     "targets_missed": label("Targets missed", "未达标项目"),
     "not_measured": label("Not measured (no data)", "无数据项目"),
 }
+
+
+def criteria(policy) -> dict[str, dict[str, str]]:
+    """The assessment criteria: ``[staff.criteria]`` (id = { zh = "…", en = "…" }), else the four."""
+    table = policy.get("staff.criteria")
+    if isinstance(table, dict) and table:
+        return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in table.items()}
+    return {k: dict(v) for k, v in DEFAULT_CRITERIA.items()}
+
+
+def parse_scores(text: str, known: dict[str, dict[str, str]]) -> tuple[dict[str, int], list[str]]:
+    """``language=4; 专业知识=5`` (by id or either name; ``;``, ``,``, ``；`` or lines between)
+    as scores by criterion id, and the problems found: every criterion once, 1-5."""
+    by_name = {name: cid for cid, names in known.items() for name in (cid, *names.values())}
+    scores: dict[str, int] = {}
+    problems = []
+    for part in re.split(r"[;,；，\n]+", text or ""):
+        if not part.strip():
+            continue
+        match = _SCORE.match(part)
+        cid = by_name.get(match.group(1)) if match else None
+        if match is None:
+            problems.append(_("{part!r} is not criterion=score").format(part=part.strip()))
+        elif cid is None:
+            problems.append(
+                _("{name!r} is not a criterion; criteria: {names}").format(name=match.group(1), names=", ".join(known))
+            )
+        elif cid in scores:
+            problems.append(_("{name} is scored twice").format(name=cid))
+        elif not 1 <= int(match.group(2)) <= 5:
+            problems.append(_("{name}: {score} is not a score from 1 to 5").format(name=cid, score=match.group(2)))
+        else:
+            scores[cid] = int(match.group(2))
+    missing = [cid for cid in known if cid not in scores]
+    if missing and not problems:
+        problems.append(_("not scored: {names}").format(names=", ".join(missing)))
+    return scores, problems
+
+
+def rating_of(record: dict) -> float | None:
+    """The mean score of a rating (as stored: ``scores``; an older record: its four fields)."""
+    values = [int(v) for v in re.findall(r"=(\d+)", record.get("scores") or "")]
+    values = values or [record[c] for c in DEFAULT_CRITERIA if isinstance(record.get(c), int)]
+    return sum(values) / len(values) if values else None
+
+
+def tier_of(score_value: float | None, tiers) -> str | None:
+    """The first of ``[[staff.tiers]]`` (highest ``min_score`` first) the score reaches."""
+    if score_value is None:
+        return None
+    ordered = sorted((t for t in tiers or [] if isinstance(t, dict)), key=lambda t: -float(t.get("min_score", 0)))
+    return next((t["name"] for t in ordered if score_value >= float(t.get("min_score", 0))), None)
 
 
 def supervisors(policy) -> set[str]:
@@ -173,10 +255,12 @@ def staff_report(request):
                 scores[agent].append(survey["csat"])
     month = request.since.strftime("%Y-%m") if request.since else None
     ratings: dict[str, list[float]] = defaultdict(list)
+    own: dict[str, list[float]] = defaultdict(list)  # 月度自评
     for rating in request.records(KIND):
-        if month is None or rating.get("month") == month:
-            ratings[rating["agent"]].append(statistics.fmean(rating[c] for c in CRITERIA))
-    agents = sorted(set(tally) | set(calls) | set(ratings))
+        mean = rating_of(rating)
+        if (month is None or rating.get("month") == month) and mean is not None:
+            (own if rating.get("assessment") == "self" else ratings)[rating["agent"]].append(mean)
+    agents = sorted(set(tally) | set(calls) | set(ratings) | set(own))
     targets = policy.get("staff.targets") or {}
     rows = []
     for agent in agents:
@@ -197,9 +281,19 @@ def staff_report(request):
             "calls": len(calls[agent]),
             "aht_seconds": round(statistics.fmean(calls[agent]), 1) if calls[agent] else None,
             "rating": round(statistics.fmean(ratings[agent]), 2) if ratings[agent] else None,
+            "self_rating": round(statistics.fmean(own[agent]), 2) if own[agent] else None,
         }
         total, missed, unmeasured = score(figures, targets)
-        rows.append({"agent": agent, "score": total, **figures, "missed": missed, "unmeasured": unmeasured})
+        rows.append(
+            {
+                "agent": agent,
+                "score": total,
+                "tier": tier_of(total, policy.get("staff.tiers")),
+                **figures,
+                "missed": missed,
+                "unmeasured": unmeasured,
+            }
+        )
     rows.sort(key=lambda row: (-(row["score"] or 0), row["agent"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
@@ -216,7 +310,7 @@ def staff_report(request):
         and (request.until.month == request.since.month and request.until.year == request.since.year)
     )
     return api.ReportResult(
-        ["rank", "agent", "score", *FIGURES, "targets_missed", "not_measured"],
+        ["rank", "agent", "score", "tier", *FIGURES, "targets_missed", "not_measured"],
         rows,
         {"agents": len(rows), "targets": len(targets)},
         {**LABELS, "agents": label("Agents", "员工数"), "targets": label("Targets", "考核指标数")},
@@ -235,11 +329,22 @@ def cstool_validate_records(kind, records, policy):
     if kind.name != KIND:
         return None
     allowed = supervisors(policy)
+    known = criteria(policy)
     refused = []
     for index, record in enumerate(records):
         if not _MONTH.match(record.get("month") or ""):
             refused.append((index, "month", _("{month!r} is not a month (YYYY-MM)").format(month=record.get("month"))))
-        if record.get("owner") not in allowed:
+        refused += [(index, "scores", problem) for problem in parse_scores(record.get("scores") or "", known)[1]]
+        if record.get("assessment") == "self":
+            if record.get("owner") != record.get("agent"):
+                refused.append(
+                    (
+                        index,
+                        "owner",
+                        _("a self-assessment is the agent's own: --as {agent}").format(agent=record.get("agent")),
+                    )
+                )
+        elif record.get("owner") not in allowed:
             refused.append(
                 (
                     index,
@@ -253,11 +358,44 @@ def cstool_validate_records(kind, records, policy):
 
 
 @hookimpl
+def cstool_enrich_records(kind, records, policy):
+    """Scores kept by criterion id, in the policy's order, whatever names they were typed with."""
+    if kind.name != KIND:
+        return
+    known = criteria(policy)
+    for record in records:
+        scores, problems = parse_scores(record.get("scores") or "", known)
+        if not problems:
+            record["scores"] = "; ".join(f"{cid}={scores[cid]}" for cid in known)
+
+
+def check_criteria_and_tiers(policy) -> list:
+    problems = []
+    table = policy.get("staff.criteria")
+    if table is not None and not (
+        isinstance(table, dict) and table and all(isinstance(v, dict) for v in table.values())
+    ):
+        problems.append(api.Problem(("staff", "criteria"), _('must be a table: id = { zh = "…", en = "…" }')))
+    tiers = policy.get("staff.tiers")
+    if tiers is not None and not (
+        isinstance(tiers, list)
+        and all(
+            isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("min_score"), int | float)
+            for t in tiers
+        )
+    ):
+        problems.append(
+            api.Problem(("staff", "tiers"), _('must be [[staff.tiers]] tables with name = "…" and min_score = N'))
+        )
+    return problems
+
+
+@hookimpl
 def cstool_check_policy(policy):
+    problems = check_criteria_and_tiers(policy)
     targets = policy.get("staff.targets")
     if targets is None:
-        return []
-    problems = []
+        return problems
     if not isinstance(targets, dict):
         return [api.Problem(("staff", "targets"), _("must be a table: figure = { at_least = N, weight = W }"))]
     for name, target in targets.items():
@@ -282,7 +420,7 @@ def cstool_check_policy(policy):
 
 @hookimpl
 def cstool_policy_keys():
-    return ["staff.attitude_categories", "staff.targets"]
+    return ["staff.attitude_categories", "staff.criteria", "staff.targets", "staff.tiers"]
 
 
 FIRST_CONTACT = ("taken_first", "kept", "handed_on", "reported_up", "finished", "open", "finished_pct")
@@ -357,16 +495,19 @@ def cstool_demo_records(rng, now, policy):
     rater = next(iter(sorted(supervisors(policy))), None)
     if rater is None:
         return []
+    known = criteria(policy)
     return [
         api.DemoRecord(
             KIND,
             {
                 "agent": agent,
                 "month": first.strftime("%Y-%m"),
-                **{criterion: rng.randint(3, 5) for criterion in CRITERIA},
-                "owner": rater,
+                "assessment": assessment,
+                "scores": "; ".join(f"{cid}={rng.randint(3, 5)}" for cid in known),
+                "owner": rater if assessment == "supervisor" else agent,
                 "created_at": (now - timedelta(hours=2)).isoformat(),
             },
         )
         for agent in policy.get("phone.agents") or []
+        for assessment in ASSESSMENTS
     ]
