@@ -151,7 +151,12 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from cstool.core.case_actions import CaseAction as CaseAction
     from cstool.core.classify import check_rules as check_rules, compile_rules as compile_rules, suggest as suggest
-    from cstool.core.clocks import SlaPolicy as SlaPolicy, parse_target as parse_target, record_clocks as record_clocks
+    from cstool.core.clocks import (
+        SlaPolicy as SlaPolicy,
+        first_taker as first_taker,
+        parse_target as parse_target,
+        record_clocks as record_clocks,
+    )
     from cstool.core.context import Context as Context
     from cstool.core.demo import DemoLink as DemoLink, DemoRecord as DemoRecord
     from cstool.core.errors import (

@@ -413,3 +413,67 @@ def test_practice_and_commendations_are_counted(ws_cli):
     (row,) = ws_cli("report", "training", "--since", "2026-11-01", "--format", "json").json()["rows"]
     assert (row["days_practised"], row["questions"], row["correct"], row["public_praise"]) == (1, 20, 15, 1)
     assert row["correct_pct"] == 75.0
+
+
+# ---- 维修网点, 公开服务电话; 维修人员去之前会提前给您打电话通知 ------------------------------------
+
+
+def test_outlets_publish_their_address_and_phone_and_a_visit_is_phoned_first(ws_cli):
+    case = aftersales(ws_cli, "2026-11-16 10:00", region="浦东", serial_number="V1")
+    assert case["outlet"] == "浦东服务站"
+    assert "021-5888 1000" in ws_cli("show", case["id"]).stdout
+    page = ws_cli("commitments").stdout
+    assert "浦东服务站：上海市浦东新区张杨路 1000 号 · 021-5888 1000" in page
+    booked = ws_cli("update", case["id"], "--set", "technician=张师傅", "--set", "visit_at=2026-11-18 14:00")
+    assert booked.exit_code == 0, booked.stderr
+    assert "phone the customer before the visit" in ws_cli("show", case["id"]).stdout
+    late = ws_cli("update", case["id"], "--set", "visit_call_at=2026-11-18 15:00")
+    assert late.exit_code == 1 and "visit_call_at" in late.stderr
+    assert ws_cli("update", case["id"], "--set", "visit_call_at=2026-11-18 09:30").exit_code == 0
+    other = aftersales(ws_cli, "2026-11-16 10:00", region="浦东", serial_number="V2")
+    assert ws_cli("update", other["id"], "--set", "visit_at=2026-11-19 10:00").exit_code == 0
+    shown = ws_cli("report", "aftersales-outlets", "--format", "json").json()
+    row = next(r for r in shown["rows"] if r["outlet"] == "浦东服务站")
+    assert (row["visits"], row["phoned_before_pct"]) == (2, 50.0)
+
+
+# ---- 重点客户: 为客户提供月度统计分析表 --------------------------------------------------------
+
+
+def test_a_key_account_gets_its_monthly_statistics_and_its_own_statement(ws_cli, tmp_path):
+    values = {
+        "customer_type": "corporate", "name": "上海某某科技有限公司", "phone": "13800138000",
+        "city": "上海", "purchase_volume": "1500000", "credit_rating": "AA",
+    }  # fmt: skip
+    args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
+    vip = ws_cli("record", "customer", *args, "--at", "2026-10-01 09:00", "--format", "json").json()
+    small = ws_cli(
+        "record", "customer", "--set", "customer_type=individual", "--set", "name=李娜", "--set", "phone=13900000000",
+        "--at", "2026-10-01 09:00", "--format", "json",
+    ).json()  # fmt: skip
+    on_time = complaint(ws_cli, "2026-11-16 10:00", customer_id=vip["id"], channel="letter")
+    assert ws_cli("respond", on_time, "--at", "2026-11-16 10:30").exit_code == 0
+    assert ws_cli("status", on_time, "responded", "--at", "2026-11-16 16:00").exit_code == 0
+    late = complaint(ws_cli, "2026-11-17 10:00", customer_id=vip["id"], channel="letter")
+    assert ws_cli("status", late, "responded", "--at", "2026-11-24 16:00").exit_code == 0  # VIP: 1wd, long past
+    complaint(ws_cli, "2026-11-18 10:00", customer_id=vip["id"], channel="letter")  # still open
+    complaint(ws_cli, "2026-10-18 10:00", customer_id=vip["id"], channel="letter")  # another month
+    complaint(ws_cli, "2026-11-18 10:00", customer_id=small["id"], channel="letter")  # not a key account
+    shown = ws_cli("report", "key-accounts", "--month", "2026-11", "--now", "2026-11-30 10:00", "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    (row,) = shown.json()["rows"]
+    # late: one finished after its day, one still open past it (VIP: 1wd)
+    assert (row["customer_id"], row["complaint"], row["finished"], row["on_time"], row["late"]) == (
+        vip["id"], 3, 2, 1, 2,
+    )  # fmt: skip
+    assert row["on_time_pct"] == round(100 / 3, 2)
+    statement = ws_cli("statement", vip["id"], "--month", "2026-11", "--format", "json")
+    assert statement.exit_code == 0, statement.stderr
+    assert [case["id"] for case in statement.json()["cases"]] == sorted(
+        [on_time, late, statement.json()["cases"][2]["id"]]
+    )
+    assert statement.json()["figures"]["complaint"] == 3
+    page = tmp_path / "statement.html"
+    assert ws_cli("--lang", "zh", "statement", vip["id"], "--month", "2026-11", "--output", str(page)).exit_code == 0
+    assert on_time in page.read_text(encoding="utf-8")
+    assert ws_cli("statement", "CUS-20261001-9999", "--month", "2026-11").exit_code == 1

@@ -29,6 +29,7 @@ BUNDLED = (
     "cstool.plugins.approval",
     "cstool.plugins.aftersales",
     "cstool.plugins.customers",
+    "cstool.plugins.key_accounts",
     "cstool.plugins.visits",
     "cstool.plugins.sales",
     "cstool.plugins.phone",

@@ -54,6 +54,12 @@ AFTERSALES = Kind(
         Field("fault", "text", required=True, multiline=True, label=label("Fault description", "故障描述")),
         Field("service", "choice", required=True, choices=SERVICES, label=label("Service requested", "申请服务")),
         Field("outlet", "choice", choices_from="aftersales.outlets", label=label("Service outlet", "服务网点")),
+        # 维修人员去之前会提前给您打电话通知: the appointment, and the call before it
+        Field("technician", "text", ask=False, label=label("Technician", "维修人员")),
+        Field("visit_at", "datetime", ask=False, label=label("Visit booked for", "预约上门时间")),
+        Field(
+            "visit_call_at", "datetime", ask=False, label=label("Customer phoned before the visit", "上门前电话通知")
+        ),
         Field("entitlement", "choice", choices=ENTITLEMENTS, ask=False, label=label("Entitled to", "三包权益")),
         Field("entitlement_reason", "text", ask=False, label=label("Why", "依据")),
         Field("earlier_repairs", "list", ask=False, label=label("Earlier repairs of this unit", "此前三包维修")),
@@ -215,6 +221,10 @@ def cstool_validate_records(kind, records, policy, lookup):
         if record.get("purchase_date") and date.fromisoformat(record["purchase_date"]) > _registered_on(record, policy):
             refused.append((index, "purchase_date", _("is after the registration date")))
             continue
+        if record.get("visit_call_at") and record.get("visit_at") and record["visit_call_at"] > record["visit_at"]:
+            refused.append((index, "visit_call_at", _("is after the visit: the customer is phoned before it")))
+        if record.get("visit_call_at") and not record.get("visit_at"):
+            refused.append((index, "visit_at", _("is needed: the call tells the customer when the technician comes")))
         rule = _rule(record, policy, cases)
         given = record.get("entitlement")
         if rule and given and given != rule[0] and not record.get("override_reason"):
@@ -266,11 +276,56 @@ def cstool_enrich_records(kind, records, policy, lookup):
 
 @hookimpl
 def cstool_record_notes(kind, record, policy, lang):
-    if kind.name != KIND or not record.get("entitlement"):
+    if kind.name != KIND:
         return None
-    title = "三包权益" if lang == "zh" else "Entitlement (三包)"
-    name = NAMES.get(record["entitlement"], (record["entitlement"],) * 2)[0 if lang == "en" else 1]
-    return [(title, f"{name}: {record.get('entitlement_reason') or ''}")]
+    notes = []
+    if record.get("entitlement"):
+        title = "三包权益" if lang == "zh" else "Entitlement (三包)"
+        name = NAMES.get(record["entitlement"], (record["entitlement"],) * 2)[0 if lang == "en" else 1]
+        notes.append((title, f"{name}: {record.get('entitlement_reason') or ''}"))
+    outlet = (policy.get("aftersales.outlets") or {}).get(record.get("outlet") or "")
+    if isinstance(outlet, dict) and (outlet.get("address") or outlet.get("phone")):
+        where = " · ".join(str(outlet[key]) for key in ("address", "phone") if outlet.get(key))
+        notes.append(("服务网点" if lang == "zh" else "Outlet", f"{record['outlet']}: {where}"))
+    if record.get("visit_at"):
+        visit = record["visit_at"][:16].replace("T", " ")
+        called = record.get("visit_call_at")
+        if called:
+            text = (
+                (f"{visit}，已于 {called[:16].replace('T', ' ')} 电话通知客户")
+                if lang == "zh"
+                else (f"{visit}; the customer was phoned at {called[:16].replace('T', ' ')}")
+            )
+        else:
+            text = (
+                f"{visit}，上门前请先电话通知客户" if lang == "zh" else f"{visit}; phone the customer before the visit"
+            )
+        notes.append(("预约上门" if lang == "zh" else "Technician's visit", text))
+    return notes or None
+
+
+VISIT_CALL_HOURS = 24  # a visit this close with no call yet is a reminder at the desk
+
+
+@hookimpl
+def cstool_reminders(kind, record, app):
+    """维修人员去之前会提前给您打电话通知: a booked visit within a day, the customer not yet phoned."""
+    if kind.name != KIND or not record.get("visit_at") or record.get("visit_call_at"):
+        return None
+    if record.get("owner") != app.user:
+        return None
+    visit = datetime.fromisoformat(record["visit_at"])
+    now = app.now()
+    if now <= visit <= now + timedelta(hours=VISIT_CALL_HOURS):
+        return [
+            (
+                f"visit-call:{record['id']}:{record['visit_at']}",
+                _("{id}: phone the customer before the technician's visit at {at}").format(
+                    id=record["id"], at=visit.astimezone(app.tz).strftime("%m-%d %H:%M")
+                ),
+            )
+        ]
+    return None
 
 
 @hookimpl
@@ -312,6 +367,9 @@ def cstool_check_policy(policy, kinds):
             problems.append(
                 api.Problem(("aftersales", "outlets", name, "regions"), _("must be a list of region names"))
             )
+        for key in ("address", "phone"):
+            if isinstance(entry, dict) and key in entry and not (isinstance(entry[key], str) and entry[key]):
+                problems.append(api.Problem(("aftersales", "outlets", name, key), _("must be text in quotes")))
     return problems
 
 
@@ -410,10 +468,15 @@ def outlet_load(request):
     """网点负荷: cases received per outlet in the period, open now, and the age of the open ones."""
     kind = request.kinds.get(KIND)
     open_statuses = {s.name for s in kind.statuses if s.phase in ("open", "pending")}
-    groups: defaultdict[str, dict[str, Any]] = defaultdict(lambda: {"received": 0, "ages": []})
+    groups: defaultdict[str, dict[str, Any]] = defaultdict(
+        lambda: {"received": 0, "ages": [], "visits": 0, "phoned": 0}
+    )
     for record in _records(request):
         group = groups[record.get("outlet") or "—"]
         group["received"] += 1
+        if record.get("visit_at"):
+            group["visits"] += 1
+            group["phoned"] += bool(record.get("visit_call_at"))
         if record["status"] in open_statuses:
             group["ages"].append((request.now - datetime.fromisoformat(record["created_at"])) / timedelta(days=1))
     rows = [
@@ -423,19 +486,29 @@ def outlet_load(request):
             "open": len(g["ages"]),
             "mean_open_age_days": round(sum(g["ages"]) / len(g["ages"]), 1) if g["ages"] else None,
             "oldest_open_days": round(max(g["ages"]), 1) if g["ages"] else None,
+            "visits": g["visits"],
+            "phoned_before_pct": api.pct(g["phoned"], g["visits"]),
         }
         for name, g in sorted(groups.items(), key=lambda item: -len(item[1]["ages"]))
     ]
+    visits = sum(g["visits"] for g in groups.values())
     return api.ReportResult(
-        ["outlet", "received", "open", "mean_open_age_days", "oldest_open_days"],
+        ["outlet", "received", "open", "mean_open_age_days", "oldest_open_days", "visits", "phoned_before_pct"],
         rows,
-        {"received": sum(r["received"] for r in rows), "open": sum(r["open"] for r in rows)},
+        {
+            "received": sum(r["received"] for r in rows),
+            "open": sum(r["open"] for r in rows),
+            "visits": visits,
+            "phoned_before_pct": api.pct(sum(g["phoned"] for g in groups.values()), visits),
+        },
         {
             "outlet": label("Outlet", "网点"),
             "received": label("Received", "受理"),
             "open": label("Open", "未完成"),
             "mean_open_age_days": label("Mean age (days)", "平均天数"),
             "oldest_open_days": label("Oldest (days)", "最长天数"),
+            "visits": label("Technician visits booked", "预约上门"),
+            "phoned_before_pct": label("Customer phoned before %", "上门前电话通知率 %"),
         },
         label("Outlet load", "网点负荷"),
     )
@@ -606,7 +679,18 @@ def cstool_commitments(policy):
                     f"{zh}：购买之日起 {r} 天内可退货，{e} 天内可换货，{w} 天内免费维修",
                 )
             )
-    return [(label("Returns, exchanges and repairs (三包)", "三包服务"), lines)] if lines else None
+    sections = [(label("Returns, exchanges and repairs (三包)", "三包服务"), lines)] if lines else []
+    outlets = [  # 合理设置维修网点，公开服务电话
+        label(
+            f"{name}: {entry.get('address', '')} · {entry.get('phone', '')}".rstrip(" ·"),
+            f"{name}：{entry.get('address', '')} · {entry.get('phone', '')}".rstrip(" ·"),
+        )
+        for name, entry in sorted((policy.get("aftersales.outlets") or {}).items())
+        if isinstance(entry, dict) and (entry.get("address") or entry.get("phone"))
+    ]
+    if outlets:
+        sections.append((label("Service outlets", "服务网点与电话"), outlets))
+    return sections or None
 
 
 @hookimpl
