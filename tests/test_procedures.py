@@ -477,3 +477,33 @@ def test_a_key_account_gets_its_monthly_statistics_and_its_own_statement(ws_cli,
     assert ws_cli("--lang", "zh", "statement", vip["id"], "--month", "2026-11", "--output", str(page)).exit_code == 0
     assert on_time in page.read_text(encoding="utf-8")
     assert ws_cli("statement", "CUS-20261001-9999", "--month", "2026-11").exit_code == 1
+
+
+# ---- 部门内岗位间服务; 定期交付 (提交人力分析报告) ----------------------------------------------------
+
+
+def test_a_position_serves_a_position_with_a_monthly_deliverable(ws_cli, monkeypatch):
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-11-02T09:00:00+08:00")  # the worker opens it early in the month
+    opened = ws_cli("deliverables", "--open", "--month", "2026-11", "--format", "json")
+    assert opened.exit_code == 0, opened.stderr
+    (owed,) = opened.json()["deliverables"]
+    assert (owed["provider"], owed["customer"], owed["due"]) == ("hr_manager", "general_manager", "2026-11-05")
+    assert opened.json()["opened"] == [owed["id"]]
+    again = ws_cli("deliverables", "--open", "--month", "2026-11", "--format", "json").json()
+    assert again["opened"] == [] and again["deliverables"][0]["id"] == owed["id"]  # once a month, however often
+    request = ws_cli("show", owed["id"], "--format", "json").json()
+    assert (request["provider_position"], request["customer_position"], request["period"]) == (
+        "hr_manager", "general_manager", "2026-11",
+    )  # fmt: skip
+    assert request["promised_at"].startswith("2026-11-05T18:00")  # the due day's close
+    monkeypatch.setenv("CSTOOL_TEST_NOW", "2026-11-09T09:00:00+08:00")
+    assert ws_cli("deliverables", "--open", "--month", "2026-12").exit_code == 1  # not begun
+    assert ws_cli("status", owed["id"], "done", "--at", "2026-11-06 10:00").exit_code == 0
+    late = ws_cli("deliverables", "--month", "2026-11", "--format", "json").json()["deliverables"][0]
+    assert late["on_time"] == "breached"
+    matrix = ws_cli("report", "internal-matrix", "--format", "json").json()
+    assert any(r["provider"] == "hr_manager" and r["customer"] == "general_manager" for r in matrix["rows"])
+    bad = ws_cli("policy", "set", "internal.agreements.hr_manager-general_manager.customer_position", "hr_manager")
+    assert bad.exit_code == 1 and "hr_manager" in bad.stderr  # that position is not in the customer's department
+    bad_day = ws_cli("policy", "set", "internal.agreements.hr_manager-general_manager.items.hr_analysis.due_day", "31")
+    assert bad_day.exit_code == 1 and "due_day" in bad_day.stderr

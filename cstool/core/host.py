@@ -34,6 +34,7 @@ BUNDLED = (
     "cstool.plugins.sales",
     "cstool.plugins.phone",
     "cstool.plugins.internal",
+    "cstool.plugins.deliverables",
     "cstool.plugins.feedback",
     "cstool.plugins.knowledge",
     "cstool.plugins.improvement",

@@ -42,6 +42,10 @@ INTERNAL_REQUEST = Kind(
         Field("subject", "text", required=True, label=label("Subject", "事项")),
         Field("details", "text", multiline=True, label=label("Details", "详细说明")),
         Field("customer_department", "text", ask=False, label=label("Customer department", "需求部门")),
+        # service between positions (部门内岗位间服务): the agreement's positions, when it names them
+        Field("provider_position", "text", ask=False, label=label("Serving position", "服务岗位")),
+        Field("customer_position", "text", ask=False, label=label("Served position", "服务对象岗位")),
+        Field("period", "text", ask=False, label=label("Period delivered for (YYYY-MM)", "交付期间")),
         Field(
             "evaluation_score",
             "int",
@@ -157,9 +161,55 @@ def cstool_enrich_records(kind, records, policy):
     for record in records:
         agreement = policy.get(("internal", "agreements", record["agreement"])) or {}
         record["department"] = agreement.get("provider")
+        for key in ("provider_position", "customer_position"):
+            if agreement.get(key):
+                record[key] = agreement[key]
         served = customers_of(agreement)
         if len(served) == 1 or record.get("customer_department") not in served:
             record["customer_department"] = served[0] if served else None
+
+
+def position_problems(policy, here: tuple, agreement: dict, customers: list) -> list:
+    """``provider_position`` / ``customer_position`` name a ``[positions.ID]`` of the
+    agreement's provider / customer department (总部人力部经理 serves 总经理)."""
+    positions = policy.get("positions") or {}
+    problems = []
+    for key, departments in (("provider_position", [agreement.get("provider")]), ("customer_position", customers)):
+        position = agreement.get(key)
+        if position is None:
+            continue
+        entry = positions.get(position) if isinstance(position, str) else None
+        if not isinstance(entry, dict):
+            problems.append(
+                api.Problem(
+                    (*here, key),
+                    _("no position {position!r} in [positions]; positions: {known}").format(
+                        position=position, known=", ".join(positions) or "—"
+                    ),
+                )
+            )
+        elif entry.get("department") not in departments:
+            problems.append(
+                api.Problem(
+                    (*here, key),
+                    _("position {position} is in {department}, not in {expected}").format(
+                        position=position, department=entry.get("department"), expected=", ".join(map(str, departments))
+                    ),
+                )
+            )
+    return problems
+
+
+def recurring_problems(here: tuple, targets: Any) -> list:
+    """A recurring deliverable: ``every = "month"`` and ``due_day = 1-28``, both or neither."""
+    if not isinstance(targets, dict) or ("every" not in targets and "due_day" not in targets):
+        return []
+    if targets.get("every") != "month":
+        return [api.Problem((*here, "every"), _('must be "month" (a deliverable due each month)'))]
+    day = targets.get("due_day")
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+        return [api.Problem((*here, "due_day"), _("must be the day of the month it is due, 1 to 28"))]
+    return []
 
 
 def customers_of(agreement: dict) -> list[str]:
@@ -194,18 +244,25 @@ def cstool_check_policy(policy):
                     _("must name a department in [departments] (or a list of them); not {value!r}").format(value=value),
                 )
             )
+        problems += position_problems(policy, here, agreement, named)
         items = agreement.get("items")
         if not isinstance(items, dict) or not items:
             problems.append(api.Problem((*here, "items"), _("must hold one table per service item with its targets")))
             continue
         for item, targets in items.items():
+            problems += recurring_problems((*here, "items", item), targets)
             for clock, text in targets.items() if isinstance(targets, dict) else ():
-                if clock == "calendar":
+                if clock in ("calendar", "every", "due_day"):
                     continue
                 try:
                     api.parse_target(text)
                 except ValueError as exc:
                     problems.append(api.Problem((*here, "items", item, clock), str(exc)))
+    for name, entry in (policy.get("positions") or {}).items():
+        if not (isinstance(entry, dict) and entry.get("department") in departments):
+            problems.append(
+                api.Problem(("positions", name, "department"), _("must name a department in [departments]"))
+            )
     for index, department in enumerate(section.get("chain", [])):
         if department not in departments:
             problems.append(
@@ -228,7 +285,12 @@ def compliance_matrix(request):
         lambda: {"requests": 0, "met": 0, "breached": 0, "minutes": []}
     )
     for record in request.each(REQUEST):
-        cell = cells[(record.get("department"), record.get("customer_department"))]
+        cell = cells[
+            (
+                record.get("provider_position") or record.get("department"),
+                record.get("customer_position") or record.get("customer_department"),
+            )
+        ]
         cell["requests"] += 1
         for clock in request.clocks(record, detail="figures")[1]:
             if clock.name != "resolution":
@@ -442,4 +504,5 @@ def cstool_policy_keys():
     return [
         "internal.agreements",
         "internal.chain",
+        "positions",
     ]
