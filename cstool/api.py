@@ -52,6 +52,7 @@ _LAZY = {
     "suggest": "cstool.core.classify",
     "check_rules": "cstool.core.classify",
     "now_in": "cstool.core.timeutil",
+    "month_period": "cstool.core.timeutil",
     "closed_without_reply": "cstool.core.records",
     "locked": "cstool.core.files",
     "append_durably": "cstool.core.files",
@@ -203,6 +204,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.search import query_grams as query_grams, search_grams as search_grams
     from cstool.core.timeutil import (
         format_datetime as format_datetime,
+        month_period as month_period,
         now_in as now_in,
         parse_datetime as parse_datetime,
     )

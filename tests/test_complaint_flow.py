@@ -52,7 +52,7 @@ def test_guide_and_checklist_shown_whenever_worked_on(ws_cli):
 def test_complaint_reports(ws_cli):
     a = make(ws_cli, "2026-10-05 09:00", content="charged twice", contact_phone="13800000001")
     make(ws_cli, "2026-10-20 09:00", content="refund please", contact_phone="13800000001")
-    c = make(ws_cli, "2026-11-16 09:00", content="parcel never arrived", contact_phone="13800000002")
+    c = make(ws_cli, "2026-11-16 09:00", content="parcel never arrived", contact_phone="13800000002", channel="web")
     ws_cli("status", a, "closed", "--at", "2026-10-06 09:00", "--note", "客户撤诉")
     causes = ws_cli("report", "complaint-causes", "--format", "json").json()
     assert causes["rows"][0] == {"category": "billing", "count": 2, "share_pct": 66.67}

@@ -15,7 +15,7 @@ COMPLAINT = (
     "--set",
     "customer_name=张伟",
     "--set",
-    "channel=phone",
+    "channel=letter",  # one clock: by phone its dispatch standard would escalate too
     "--set",
     "content=电水壶漏水",
     "--set",

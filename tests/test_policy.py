@@ -34,10 +34,10 @@ def test_set_changes_one_value_and_keeps_every_other_byte(ws_cli, workspace):
 
 
 def test_set_reads_toml_values_else_strings(ws_cli, workspace):
-    ws_cli("policy", "set", "complaints.channels", '["phone", "wechat"]')
+    ws_cli("policy", "set", "complaints.channels", '["phone", "email", "referral", "wechat"]')  # the standards' own
     ws_cli("policy", "set", "departments.customer_service.manager", "陈经理")
     data = ws_cli("policy", "show", "--format", "json").json()
-    assert data["complaints"]["channels"] == ["phone", "wechat"]
+    assert data["complaints"]["channels"] == ["phone", "email", "referral", "wechat"]
     assert data["departments"]["customer_service"]["manager"] == "陈经理"
 
 
@@ -102,7 +102,7 @@ def test_plugin_sections_are_checked_at_their_lines(ws_cli, workspace):
     severity_line = next(i + 1 for i, text in enumerate(lines) if text.startswith("default_severity"))
     when_line = next(i + 1 for i, text in enumerate(lines) if "severity_level" in text)
     assert f"policy.toml:{severity_line}: complaints.default_severity" in result.stderr
-    assert f"policy.toml:{when_line}: classify.complaint[11].when: unknown field 'severity_level'" in result.stderr
+    assert f"policy.toml:{when_line}: classify.complaint[12].when: unknown field 'severity_level'" in result.stderr
 
 
 def test_policy_show_prints_the_file_as_written(ws_cli, workspace):

@@ -507,3 +507,19 @@ def test_a_position_serves_a_position_with_a_monthly_deliverable(ws_cli, monkeyp
     assert bad.exit_code == 1 and "hr_manager" in bad.stderr  # that position is not in the customer's department
     bad_day = ws_cli("policy", "set", "internal.agreements.hr_manager-general_manager.items.hr_analysis.due_day", "31")
     assert bad_day.exit_code == 1 and "due_day" in bad_day.stderr
+
+
+def test_the_plugin_api_gives_the_procedures_names_to_outside_plugins():
+    from datetime import date
+
+    from cstool import api
+
+    handed = {
+        "owner": "小李",
+        "events": [{"type": "created", "by": "小王"}, {"type": "assigned", "from": "小王", "to": "小李"}],
+    }
+    assert api.first_taker(handed) == ("小王", "小王")  # 首问: registered by 小王, and theirs first
+    routed = {"owner": "小陈", "events": [{"type": "created", "by": "小王"}]}
+    assert api.first_taker(routed) == ("小王", "小陈")
+    assert api.CUSTOMER_GRADE.name == "customer_grade" and not api.CUSTOMER_GRADE.ask
+    assert api.month_period("2026-11", date(2026, 12, 5)) == (date(2026, 11, 1), date(2026, 11, 30))

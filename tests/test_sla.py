@@ -17,6 +17,8 @@ from conftest import complaint_args, data_snapshot
 
 
 def make(ws_cli, at, **fields):
+    # by letter: a phone complaint has a dispatch standard too (test_procedures.py); these are about the priority's
+    fields.setdefault("channel", "letter")
     result = ws_cli("record", "complaint", *complaint_args(**fields), "--at", at, "--format", "json")
     assert result.exit_code == 0, result.stderr
     return result.json()["id"]

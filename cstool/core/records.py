@@ -864,9 +864,10 @@ class RecordBook:
         def apply(kind: Kind, record: dict, when: str) -> None:
             recipients = self.app.sla.recipients([role], record)
             if not recipients:
+                department = record["department"]
                 raise CstoolError(
                     _("department {department} names no {role} in policy ([departments.{department}])").format(
-                        department=record.get("department"), role=role
+                        department=department, role=role
                     )
                 )
             record["events"].append(

@@ -662,6 +662,51 @@ def cstool_demo_records(rng, now, policy):
                 values["evaluation_score"] = rng.choice([5, 5, 4, 4, 3, 2])
                 steps.append(("status", "closed", 5000))
         records.append(api.DemoRecord(KIND, values, [s for s in steps if s[-1] < age]))
+    base = {
+        "customer_name": "周丽",
+        "contact_phone": "13900002222",
+        "region": regions[0] if regions else None,
+        "product_line": "large_appliances",
+        "product": "空调 AC-35",
+        "model": "AC-35",
+        "fault": "压缩机不启动",
+        "service": "repair",
+    }
+    waiting = (now - timedelta(days=40)).replace(hour=10, minute=0, second=0, microsecond=0)
+    records.append(  # 三包时限: a repair waiting for parts for more than 30 days
+        api.DemoRecord(
+            KIND,
+            {
+                **base,
+                "serial_number": "SN-AC35-0042",
+                "purchase_date": (waiting.date() - timedelta(days=300)).isoformat(),
+                "created_at": waiting.isoformat(),
+            },
+            [("respond", 30), ("status", "inspecting", 60), ("status", "awaiting_parts", 60 * 24)],
+        )
+    )
+    visit = (now + timedelta(days=1)).replace(hour=14, minute=0, second=0, microsecond=0)
+    for number, called in enumerate((None, now - timedelta(hours=1))):  # 预约上门, one phoned before it
+        booked = (now - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        records.append(
+            api.DemoRecord(
+                KIND,
+                {
+                    **base,
+                    "product_line": "appliances",
+                    "product": "洗衣机 W-8",
+                    "fault": "不排水",
+                    "serial_number": f"SN-W8-00{number}",
+                    "purchase_date": (booked.date() - timedelta(days=90)).isoformat(),
+                    "technician": "张师傅",
+                    "visit_at": visit.isoformat(),
+                    **({"visit_call_at": called.isoformat()} if called else {}),
+                    "created_at": booked.isoformat(),
+                    "owner": staff[0],
+                },
+                [("respond", 20)],
+            )
+        )
     return records
 
 

@@ -453,6 +453,32 @@ def cstool_demo_records(rng, now, policy):
                 if outcome < 0.6:
                     steps.append(("status", "closed", rng.randint(3001, 3900)))
         records.append(api.DemoRecord(KIND, values, [s for s in steps if s[-1] < age_minutes]))
+    supervisor = policy.get("departments.customer_service.supervisor")
+    if supervisor:  # 上报: a case put before the supervisor at once, the first taker keeping it
+        created = (now - timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+        records.append(
+            api.DemoRecord(
+                KIND,
+                {
+                    "customer_name": "钱先生",
+                    "contact_phone": "13700001234",
+                    "channel": "phone",
+                    "content": "热水器漏电，家人被电到，要求公司领导出面。",
+                    "remedy": "赔偿并书面道歉",
+                    "complainant_type": types[0] if types else None,
+                    "created_at": created.isoformat(),
+                },
+                [
+                    (
+                        "event",
+                        "reported_up",
+                        {"to": "supervisor", "recipients": [supervisor], "note": "涉及人身安全"},
+                        12,
+                    ),
+                    ("respond", 40),
+                ],
+            )
+        )
     return records
 
 

@@ -55,6 +55,41 @@ def due_instant(policy, day: date) -> datetime:
 
 
 @hookimpl
+def cstool_demo_records(rng, now, policy):
+    """The last two months' deliverables: one delivered by its day, one late."""
+    from datetime import timedelta
+
+    records = []
+    month = now.replace(day=1)
+    for back, late in ((2, False), (1, True)):
+        first = month
+        for _month in range(back):
+            first = (first - timedelta(days=1)).replace(day=1)
+        period = first.strftime("%Y-%m")
+        for entry in owed(policy, period):
+            due = due_instant(policy, entry["due"])
+            opened = datetime.combine(first, time(9, 0), due.tzinfo)
+            done = (due - opened).total_seconds() / 60 + (60 * 24 * 2 if late else -60 * 24)
+            records.append(
+                api.DemoRecord(
+                    REQUEST,
+                    {
+                        "agreement": entry["agreement"],
+                        "item": entry["item"],
+                        "requested_by": "总经理",
+                        "subject": f"{api.name_of(policy, entry['item'], 'zh')} {period}",
+                        "period": period,
+                        "promised_at": due.isoformat(),
+                        "external_id": entry["external_id"],
+                        "created_at": opened.isoformat(),
+                    },
+                    [("status", "accepted", 30), ("status", "done", done)],
+                )
+            )
+    return records
+
+
+@hookimpl
 def cstool_worker_jobs():
     return [
         api.WorkerJob(
@@ -81,12 +116,11 @@ def cstool_commands(cli):
     def deliverables(app, month, open_them, fmt, output, force):
         """Recurring deliverables (every = "month" items of internal agreements): due, opened, done on time."""
         from cstool.api import CstoolError, Selection
-        from cstool.core.timeutil import month_period
 
         now = app.now()
         today = now.astimezone(app.tz).date()
         try:
-            first, _last = month_period(month or today.strftime("%Y-%m"), today)
+            first, _last = api.month_period(month or today.strftime("%Y-%m"), today)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--month") from None
         period = first.strftime("%Y-%m")

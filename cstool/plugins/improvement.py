@@ -208,9 +208,14 @@ def quality_checks(request):
     each department of ``[improvement] self_check_departments`` that owes a month's
     self-check (a completed month without one)."""
     today = request.now.astimezone(request.policy.timezone).date()
-    months = _months(request.since, request.until or today)
+    checks = request.records(CHECK)
+    since = request.since
+    if since is None:  # no period asked: from the first month any check was recorded for
+        recorded = [r["month"] for r in checks if _MONTH.match(r.get("month") or "")]
+        since = date.fromisoformat(min(recorded) + "-01") if recorded else None
+    months = _months(since, request.until or today)
     groups: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for record in request.records(CHECK):  # by the month checked, not the day it was written down
+    for record in checks:  # by the month checked, not the day it was written down
         if record.get("month") not in months or record.get("status") == "void":
             continue
         counts = groups[(record["month"], record["checked_department"])]

@@ -188,12 +188,13 @@ def position_problems(policy, here: tuple, agreement: dict, customers: list) -> 
                     ),
                 )
             )
-        elif entry.get("department") not in departments:
+        elif (department := entry.get("department")) not in departments:
+            expected = ", ".join(map(str, departments))
             problems.append(
                 api.Problem(
                     (*here, key),
                     _("position {position} is in {department}, not in {expected}").format(
-                        position=position, department=entry.get("department"), expected=", ".join(map(str, departments))
+                        position=position, department=department, expected=expected
                     ),
                 )
             )

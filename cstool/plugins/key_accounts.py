@@ -132,14 +132,13 @@ def cstool_commands(cli):
         """为客户提供月度统计分析表: a customer's own cases of a month, each with where it stands
         and whether it was finished in time, to send them."""
         from cstool.api import CstoolError, Selection, records_for_output, show_rows
-        from cstool.core.timeutil import month_period
 
         customer = app.book.lookup.get("customer", customer_id)
         if customer is None:
             raise CstoolError(_("no customer {id}").format(id=customer_id))
         now = app.now()
         try:
-            first, last = month_period(month, now.astimezone(app.tz).date())
+            first, last = api.month_period(month, now.astimezone(app.tz).date())
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--month") from None
         selection = Selection(

@@ -603,6 +603,25 @@ def cstool_demo_records(rng, now, policy):
                 [("status", "passed_on", 20)] if number else [],
             )
         )
+    # a question taken by phone that became an inquiry (cstool call-to CALL-ID inquiry)
+    records.append(
+        api.DemoRecord(
+            KIND,
+            {
+                "direction": "inbound",
+                "number": "13912345678",
+                "caller_name": "王女士",
+                "outcome": "answered",
+                "agent": agents[0] if agents else None,
+                "topic": "三包期",
+                "notes": "问电水壶三包期多久",
+                "queue_seconds": 8,
+                "talk_seconds": 95,
+                "linked_record": api.DemoLink("inquiry", 0),
+                "created_at": (now - timedelta(days=1)).replace(hour=10, minute=5).isoformat(),
+            },
+        )
+    )
     return records
 
 

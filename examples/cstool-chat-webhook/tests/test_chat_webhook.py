@@ -4,7 +4,7 @@ COMPLAINT = (
     "--set",
     "customer_name=张伟",
     "--set",
-    "channel=phone",
+    "channel=letter",  # one clock: by phone a dispatch standard (30m) would escalate too
     "--set",
     "content=电水壶漏水",
     "--set",
