@@ -99,7 +99,7 @@ class SlaPolicy:
         self.departments = policy.get("departments") or {}
         self._policy = policy
         self._names = names if names is not None else Names(policy.get("names"))
-        self._plans: dict[tuple[str, str], Any] = {}
+        self._plans: dict[tuple[str, ...], Any] = {}
         self._by_priority: dict[tuple[str, str | None], Any] = {}  # kinds without targets_at
 
     def shown(self, value: str) -> str:
@@ -170,6 +170,7 @@ class SlaPolicy:
 
         def due(target: Target) -> datetime:
             on = target.calendar or calendar
+            assert on is not None  # a target with neither is passed over below
             return on.add_minutes(created, target.minutes(on, created))
 
         for _where, entry in standards:
@@ -844,7 +845,9 @@ def check_sla_policy(policy, kind_names: Sequence[str]) -> list[tuple[tuple, str
             )
         if not isinstance(section.get("escalate_promised", False), bool):
             problems.append(((*base, "escalate_promised"), _("must be true or false")))
-        entries = [(priority, entry, (*base, priority)) for priority, entry in section.items()]
+        entries: list[tuple[str, Any, tuple]] = [
+            (priority, entry, (*base, priority)) for priority, entry in section.items()
+        ]
         for table, known in (("channels", policy.choices("complaints.channels")), ("grades", grade_names(policy))):
             standards = section.get(table, {})
             if not isinstance(standards, dict):

@@ -102,16 +102,16 @@ def core_sections(policy, kinds, today: date) -> list[tuple[dict, list[dict]]]:
                 )
                 for name, entry in (standards.items() if isinstance(standards, dict) else ())
             ]
-        for named, entry in entries:
+        for heading, entry in entries:
             if not isinstance(entry, dict):
                 continue
             parts = [(CLOCK_NAMES[c], within(entry[c])) for c in CLOCK_NAMES if c in entry]
             if parts:
                 time_lines.append(
                     {
-                        "zh": f"{kind.title('zh')}（{named['zh']}）："
+                        "zh": f"{kind.title('zh')}（{heading['zh']}）："
                         + "，".join(f"{n[0]} {w['zh']}" for n, w in parts),
-                        "en": f"{kind.title('en')} ({named['en']}): "
+                        "en": f"{kind.title('en')} ({heading['en']}): "
                         + ", ".join(f"{n[1]} {w['en']}" for n, w in parts),
                     }
                 )

@@ -541,7 +541,7 @@ def repair_limits(request):
     repair_limit = request.policy.get("aftersales.repair_limit_days", 30)
     parts_limit = request.policy.get("aftersales.parts_limit_days", 90)
     rows: list[dict[str, Any]] = []
-    totals = Counter()
+    totals: Counter = Counter()
     for record in _records(request):
         if record.get("status") == "void":
             continue

@@ -147,7 +147,8 @@ def cstool_commands(cli):
             equals=(("customer_id", customer["id"]),),
             excluded=frozenset(["void"]),
         )
-        rows, counts = [], Counter()
+        rows: list[list[Any]] = []
+        counts: Counter = Counter()
         for kind_name in CASES:
             if kind_name not in app.kinds.names():
                 continue

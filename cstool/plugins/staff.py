@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 
 from cstool import api
 from cstool.api import Field, Kind, Status, _, hookimpl, label
@@ -446,12 +447,12 @@ def first_contact_report(request):
             counts["kept" if record.get("owner") == registrant else "handed_on"] += 1
             counts["reported_up"] += any(e.get("type") == "reported_up" for e in record.get("events", []))
             counts["finished" if phases.get(record["status"]) in ("resolved", "closed") else "open"] += 1
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"person": person, **{k: counts[k] for k in FIRST_CONTACT[:-1]}} for person, counts in sorted(groups.items())
     ]
     for row in rows:
         row["finished_pct"] = api.pct(row["finished"], row["taken_first"])
-    totals = {k: sum(row[k] for row in rows) for k in FIRST_CONTACT[:-1]}
+    totals: dict[str, Any] = {k: sum(row[k] for row in rows) for k in FIRST_CONTACT[:-1]}
     totals["finished_pct"] = api.pct(totals["finished"], totals["taken_first"])
     return api.ReportResult(
         ["person", *FIRST_CONTACT],
