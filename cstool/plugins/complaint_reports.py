@@ -20,12 +20,25 @@ def _month(record, tz):
 
 
 def _in_period(request):
-    return list(request.each(KIND))
+    return request.each(KIND)  # one at a time: a month of a large store is never held whole
 
 
 def _done(request):
     phases = {s.name: s.phase for s in request.kinds.get(KIND).statuses}
     return lambda record: phases.get(record["status"]) in DONE
+
+
+def _done_statuses(request) -> set[str]:
+    return {s.name for s in request.kinds.get(KIND).statuses if s.phase in DONE}
+
+
+def _people(request) -> Counter:
+    """Complaints per complainant (``complainant_key``), counted where the records are."""
+    people: Counter = Counter()
+    for (customer, phone), n in request.tally(KIND, ("customer_id", "contact_phone")).items():
+        if customer or phone:
+            people[customer or phone] += n
+    return people
 
 
 def complainant_key(record):
@@ -36,14 +49,16 @@ def complainant_key(record):
 
 
 def causes(request):
-    """Top causes: complaints per category, with their share."""
-    records = _in_period(request)
-    counts = Counter(r.get("category") or "—" for r in records)
-    rows = [{"category": name, "count": n, "share_pct": api.pct(n, len(records))} for name, n in counts.most_common()]
+    """Top causes: complaints per category, with their share (counted where the records are)."""
+    counts: Counter = Counter()
+    for (category,), n in request.tally(KIND, ("category",)).items():
+        counts[category or "—"] += n
+    total = sum(counts.values())
+    rows = [{"category": name, "count": n, "share_pct": api.pct(n, total)} for name, n in counts.most_common()]
     return api.ReportResult(
         ["category", "count", "share_pct"],
         rows,
-        {"count": len(records)},
+        {"count": total},
         {
             "category": label("Cause (category)", "原因（类别）"),
             "count": label("Complaints", "投诉数"),
@@ -55,11 +70,13 @@ def causes(request):
 
 
 def repeats(request):
-    """Repeat complainants: people with more than one complaint in the period (names masked)."""
+    """Repeat complainants: people with more than one complaint in the period (names masked).
+    Who repeats is counted where the records are; only their complaints are then read."""
+    repeated = {key for key, n in _people(request).items() if n > 1}
     by_person = defaultdict(list)
-    for record in _in_period(request):
+    for record in _in_period(request) if repeated else ():
         key = complainant_key(record)
-        if key:
+        if key in repeated:
             by_person[key].append(record)
     rows = []
     for group in sorted(by_person.values(), key=lambda g: (-len(g), g[0]["created_at"])):
@@ -96,23 +113,23 @@ def repeats(request):
 
 def trend(request):
     """Trend by month: received, resolved, resolution rate, and the most common cause."""
-    tz = request.policy.timezone
-    done = _done(request)
-    months = defaultdict(list)
-    for record in _in_period(request):
-        months[_month(record, tz)].append(record)
+    done = _done_statuses(request)
+    months: defaultdict[str, list] = defaultdict(lambda: [0, 0, Counter()])
+    for (month, status, category), n in request.tally(KIND, (api.MONTH, "status", "category")).items():
+        figures = months[month]
+        figures[0] += n
+        figures[1] += n if status in done else 0
+        figures[2][category or "—"] += n
     rows = []
     for month in sorted(months):
-        group = months[month]
-        resolved = sum(map(done, group))
-        top = Counter(r.get("category") or "—" for r in group).most_common(1)[0][0]
+        received, resolved, causes_of_month = months[month]
         rows.append(
             {
                 "month": month,
-                "received": len(group),
+                "received": received,
                 "resolved": resolved,
-                "resolution_rate_pct": api.pct(resolved, len(group)),
-                "top_cause": top,
+                "resolution_rate_pct": api.pct(resolved, received),
+                "top_cause": min(causes_of_month.items(), key=lambda item: (-item[1], item[0]))[0],
             }
         )
     return api.ReportResult(
@@ -142,15 +159,19 @@ def _rate_totals(rows):
 
 def resolution_rate(request):
     """投诉解决率 = resolved or closed / received in the period, per month, against the policy target."""
+    from dataclasses import replace
+
     tz = request.policy.timezone
     target = request.policy.get("complaints.resolution_target_pct")
-    done = _done(request)
+    done = _done_statuses(request)
     months: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for record in _in_period(request):
-        tally = months[_month(record, tz)]
-        tally[0] += 1
-        tally[1] += done(record)
-        tally[2] += api.closed_without_reply(record)
+    for (month, status), n in request.tally(KIND, (api.MONTH, "status")).items():
+        months[month][0] += n
+        months[month][1] += n if status in done else 0
+    # closed without a reply: only a finished case that never had one can be (read just those)
+    unanswered = replace(request.period, statuses=frozenset(done), equals=(("first_response_at", ""),))
+    for record in request.select(KIND, unanswered):
+        months[_month(record, tz)][2] += api.closed_without_reply(record)
     rows = []
     for month in sorted(months):
         received, resolved, unanswered = months[month]
@@ -238,18 +259,22 @@ _SEVERITY = {"running": 0, "warning": 1, "breached": 2}
 
 
 def summary(request):
-    """总结表: the period in figures."""
-    records = _in_period(request)
-    done = _done(request)
-    resolved = sum(map(done, records))
-    top = Counter(r.get("category") or "—" for r in records).most_common(3)
-    people = Counter(complainant_key(r) for r in records if complainant_key(r))
+    """总结表: the period in figures (counted where the records are)."""
+    done = _done_statuses(request)
+    received = resolved = 0
+    categories: Counter = Counter()
+    for (status, category), n in request.tally(KIND, ("status", "category")).items():
+        received += n
+        resolved += n if status in done else 0
+        categories[category or "—"] += n
+    top = sorted(categories.items(), key=lambda item: (-item[1], item[0]))[:3]
+    people = _people(request)
     figures = {
-        "received": len(records),
+        "received": received,
         "resolved": resolved,
-        "resolution_rate_pct": api.pct(resolved, len(records)),
+        "resolution_rate_pct": api.pct(resolved, received),
         "target_pct": request.policy.get("complaints.resolution_target_pct"),
-        "open": len(records) - resolved,
+        "open": received - resolved,
         "repeat_complainants": sum(1 for n in people.values() if n > 1),
         "top_causes": [name for name, _n in top],  # the three most frequent categories, ids; shown by their names
     }
