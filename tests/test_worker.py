@@ -117,7 +117,7 @@ def test_two_workers_one_leads_and_the_other_takes_over_at_sigterm(backend, work
         second = start_worker(workspace, second_log)
         try:
             wait_for(second_log, "another worker leads this store")
-            wait_for(first_log, "monthly")
+            wait_for(first_log, "monthly 20")  # its run, not its name in the start line
             first.send_signal(signal.SIGTERM)
             assert first.wait(timeout=90) == 0
             assert "worker stopped" in first_log.read_text(encoding="utf-8")
@@ -168,6 +168,26 @@ def test_a_job_that_fails_is_logged_and_the_worker_goes_on(workspace, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "mail: failed" in done.stdout and "cannot connect" in done.stdout
     assert "escalate: 0 escalated" in done.stdout and "worker stopped" in done.stdout
+
+
+def test_after_a_policy_change_the_worker_judges_the_clocks_again_before_anyone_asks(workspace, ws_cli):
+    import json
+
+    from conftest import complaint_args
+
+    made = ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-16 09:00", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    cache = workspace / ".cache" / "clocks-complaint.json"
+    assert ws_cli("report", "sla").exit_code == 0 and made.json()["id"] in json.loads(cache.read_text())["entries"]
+    before = json.loads(cache.read_text())["fingerprint"]
+    assert ws_cli("policy", "set", "sla.complaint.normal.first_response", "2h").exit_code == 0
+    set_worker(workspace, escalate="off", monthly="off", deliverables="off")
+    done = worker_once(workspace)
+    assert done.returncode == 0, done.stderr
+    assert "clocks: 3 clocks judged and remembered" in done.stdout  # dispatch (by phone), first response, resolution
+    remembered = json.loads(cache.read_text())
+    # judged again under the new policy, ready for the next reader
+    assert remembered["fingerprint"] != before and made.json()["id"] in remembered["entries"]
 
 
 def test_a_wrong_interval_is_refused_before_anything_runs(workspace, ws_cli):

@@ -110,7 +110,15 @@ def core_jobs() -> list[WorkerJob]:
     def purged(result: Mapping[str, Any]) -> str:
         return _("{count} records anonymised").format(count=sum(len(ids) for ids in result.get("records", {}).values()))
 
+    def judged(result: Mapping[str, Any]) -> str:
+        return _("{count} clocks judged and remembered").format(
+            count=sum(row.get("count", 0) for row in result.get("rows", []))
+        )
+
     return [
         WorkerJob("escalate", ("escalate", "--format", "json"), "5m", escalated),
+        # every clock judged and remembered ahead of the people who read them: after a policy
+        # change, the first `report sla` or monthly report of the day is not the one that waits
+        WorkerJob("clocks", ("report", "sla", "--format", "json"), "1h", judged),
         WorkerJob("purge", ("privacy", "purge", "--format", "json"), "1d", purged, needs="privacy.retain_closed_days"),
     ]
