@@ -12,6 +12,18 @@ def complaint(ws_cli, at: str, **fields) -> str:
     return done.json()["id"]
 
 
+def vip_customer(ws_cli, at: str) -> dict:
+    """A company whose purchases and credit make it VIP under the bundled [[customers.grades]]."""
+    values = {
+        "customer_type": "corporate", "name": "上海某某科技有限公司", "phone": "13800138000",
+        "city": "上海", "purchase_volume": "1500000", "credit_rating": "AA",
+    }  # fmt: skip
+    args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
+    made = ws_cli("record", "customer", *args, "--at", at, "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    return made.json()
+
+
 def clocks(ws_cli, record_id: str, now: str) -> dict:
     shown = ws_cli("sla", record_id, "--now", now, "--format", "json")
     assert shown.exit_code == 0, shown.stderr
@@ -68,14 +80,9 @@ def test_the_standard_that_comes_due_first_times_each_clock(ws_cli):
 
 
 def test_a_vip_customer_s_case_is_timed_by_the_vip_standard(ws_cli, workspace):
-    values = {
-        "customer_type": "corporate", "name": "上海某某科技有限公司", "phone": "13800138000",
-        "city": "上海", "purchase_volume": "1500000", "credit_rating": "AA",
-    }  # fmt: skip
-    args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
-    made = ws_cli("record", "customer", *args, "--at", "2026-11-16 09:00", "--format", "json")
-    assert made.json()["grade"] == "VIP"
-    vip = complaint(ws_cli, "2026-11-16 10:00", customer_id=made.json()["id"], channel="letter")
+    made = vip_customer(ws_cli, "2026-11-16 09:00")
+    assert made["grade"] == "VIP"
+    vip = complaint(ws_cli, "2026-11-16 10:00", customer_id=made["id"], channel="letter")
     shown = ws_cli("show", vip, "--format", "json").json()
     assert shown["customer_grade"] == "VIP"  # kept as it was at intake
     timed = clocks(ws_cli, vip, "2026-11-16 10:30")
@@ -441,12 +448,7 @@ def test_outlets_publish_their_address_and_phone_and_a_visit_is_phoned_first(ws_
 
 
 def test_a_key_account_gets_its_monthly_statistics_and_its_own_statement(ws_cli, tmp_path):
-    values = {
-        "customer_type": "corporate", "name": "上海某某科技有限公司", "phone": "13800138000",
-        "city": "上海", "purchase_volume": "1500000", "credit_rating": "AA",
-    }  # fmt: skip
-    args = [a for name, value in values.items() for a in ("--set", f"{name}={value}")]
-    vip = ws_cli("record", "customer", *args, "--at", "2026-10-01 09:00", "--format", "json").json()
+    vip = vip_customer(ws_cli, "2026-10-01 09:00")
     small = ws_cli(
         "record", "customer", "--set", "customer_type=individual", "--set", "name=李娜", "--set", "phone=13900000000",
         "--at", "2026-10-01 09:00", "--format", "json",
