@@ -3,6 +3,7 @@ document line it follows and reckons the figure by hand (docs/procedures.md)."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import complaint_args
 
 
@@ -525,3 +526,16 @@ def test_the_plugin_api_gives_the_procedures_names_to_outside_plugins():
     assert api.first_taker(routed) == ("小王", "小陈")
     assert api.CUSTOMER_GRADE.name == "customer_grade" and not api.CUSTOMER_GRADE.ask
     assert api.month_period("2026-11", date(2026, 12, 5)) == (date(2026, 11, 1), date(2026, 11, 30))
+
+
+@pytest.mark.usefixtures("pg_url")
+def test_a_standard_on_its_own_calendar_breaches_on_it_where_the_database_counts(ws_cli, pg_url, monkeypatch):
+    # an e-mail at Friday 17:00 is due Saturday 17:00 (24 real hours), not at Monday's opening
+    monkeypatch.setenv("CSTOOL_STORE_URL", pg_url)
+    mail = complaint(ws_cli, "2026-11-20 17:00", channel="email")
+    for now, expected in (("2026-11-21 16:00", "warning"), ("2026-11-22 10:00", "breached")):
+        assert ws_cli("report", "sla", "--now", now, "--format", "json").exit_code == 0  # remembered, then counted
+        rows = ws_cli("report", "sla", "--now", now, "--format", "json").json()["rows"]
+        (first,) = [r for r in rows if r["clock"] == "first_response"]
+        assert (first["running"], first["breached_open"]) == ((1, 0) if expected == "warning" else (0, 1)), now
+        assert clocks(ws_cli, mail, now)["first_response"]["state"] == expected

@@ -131,7 +131,8 @@ def judged(record: Mapping[str, Any], clocks: list[Clock], calendar, latest: flo
             found[clock.name] = [clock.state, clock.elapsed, None]
         else:
             assert clock.due_at is not None  # settled at detail "due" or more
-            found[clock.name] = ["running", None, calendar.next_open(clock.due_at).timestamp()]
+            on = clock.target.calendar or calendar  # a channel's standard may count on its own calendar
+            found[clock.name] = ["running", None, on.next_open(clock.due_at).timestamp()]
     return {"latest": latest, "cwr": closed_without_reply(record), "clocks": found}
 
 
