@@ -38,7 +38,8 @@ def cstool_validate_records(kind, records, policy, lookup):
     Arguments: ``kind`` (Kind), ``records`` (list of record dicts, not yet saved: new
     records have ``id`` None), ``policy`` (Policy), ``lookup`` (read-only, for checking
     links: ``lookup.get(kind_name, id)`` one stored record or None, ``lookup.count(
-    kind_name, field)`` records per value of a field, ``lookup(kind_name)`` every record).
+    kind_name, field)`` records per value of a field, ``lookup.where(kind_name, field,
+    value)`` the records with that value, ``lookup(kind_name)`` every record).
     Returns: a list of ``(index, field, message)`` for the records at ``index`` in
     ``records`` that are refused, or None. Every plugin's answers are collected; any
     refusal stops the command (or, in an import, that row) and nothing is written.

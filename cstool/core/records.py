@@ -21,7 +21,7 @@ from cstool.core.kinds import ENVELOPE_NAMES, UPDATABLE_ENVELOPE, Kind, Status
 from cstool.core.timeutil import format_datetime, stored_instant
 from cstool.core.trail import seal
 from cstool.core.undo import remember, undone
-from cstool.stores.base import EVERYTHING, retrying
+from cstool.stores.base import EVERYTHING, Selection, retrying
 
 STAMPS = ("first_response_at", "resolved_at", "closed_at")
 STAMP_PHASES = {"closed_at": ("closed",), "resolved_at": ("resolved", "closed")}  # a stamp needs one of these phases
@@ -145,9 +145,10 @@ def last_status_at(record: Mapping[str, Any]) -> str | None:
 class Lookup:
     """Stored records for hooks, read-only. ``lookup(kind_name)``: every record of a kind
     (loaded once); ``lookup.get(kind_name, id)``: one record, or None; ``lookup.count(
-    kind_name, field)``: how many records have each value of ``field``. ``get`` and
-    ``count`` ask the store for only that, so a check of one link stays quick however
-    many records a shared store holds."""
+    kind_name, field)``: how many records have each value of ``field``; ``lookup.where(
+    kind_name, field, value)``: the records whose ``field`` equals ``value`` (case aside).
+    ``get``, ``count`` and ``where`` ask the store for only that, so a check of one link
+    stays quick however many records a shared store holds."""
 
     def __init__(self, app):
         self.app = app
@@ -164,6 +165,11 @@ class Lookup:
             return self.app.store.get(kind_name, str(record_id).upper())
         except StoreError:  # not an id at all: no such record
             return None
+
+    def where(self, kind_name: str, field_name: str, value: str) -> list[dict]:
+        if kind_name not in self.app.kinds.names():
+            return []
+        return self.app.store.select(kind_name, Selection(equals=((field_name, value),)))
 
     def count(self, kind_name: str, field_name: str) -> dict[Any, int]:
         if kind_name not in self.app.kinds.names():

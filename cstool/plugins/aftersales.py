@@ -185,9 +185,8 @@ def _registered_on(record, policy) -> date:
     return datetime.fromisoformat(record["created_at"]).astimezone(policy.timezone).date()
 
 
-def _rule(record, policy, cases: list[dict] | None = None):
-    """The 三包 rule for ``record``; ``cases``: the stored after-sales cases, for the unit's
-    earlier repairs (None: a record with no serial number needs none)."""
+def _rule(record, policy, repairs: tuple[Repair, ...] = ()):
+    """The 三包 rule for ``record``, given the unit's earlier repairs (``earlier_repairs``)."""
     windows = policy.get(("aftersales", "product_lines", record.get("product_line") or ""))
     if not isinstance(windows, dict) or not record.get("purchase_date") or not record.get("service"):
         return None
@@ -196,14 +195,16 @@ def _rule(record, policy, cases: list[dict] | None = None):
         date.fromisoformat(record["purchase_date"]),
         _registered_on(record, policy),
         record["service"],
-        earlier_repairs(record, cases or [], policy),
+        repairs,
         policy.get("aftersales.repairs_before_exchange", 2),
     )
 
 
 def _stored_cases(records, lookup) -> list[dict]:
-    """The stored cases, read only when a record names its unit's serial number."""
-    return lookup(KIND) if any(r and r.get("serial_number") for r in records) else []
+    """The stored cases of the units the records name (by serial number), asked of the store
+    unit by unit: a repair's history, never the whole kind."""
+    serials = {r["serial_number"].strip() for r in records if r and (r.get("serial_number") or "").strip()}
+    return [case for serial in sorted(serials) for case in lookup.where(KIND, "serial_number", serial)]
 
 
 @hookimpl
@@ -225,7 +226,7 @@ def cstool_validate_records(kind, records, policy, lookup):
             refused.append((index, "visit_call_at", _("is after the visit: the customer is phoned before it")))
         if record.get("visit_call_at") and not record.get("visit_at"):
             refused.append((index, "visit_at", _("is needed: the call tells the customer when the technician comes")))
-        rule = _rule(record, policy, cases)
+        rule = _rule(record, policy, earlier_repairs(record, cases, policy))
         given = record.get("entitlement")
         if rule and given and given != rule[0] and not record.get("override_reason"):
             refused.append(
@@ -248,8 +249,8 @@ def cstool_enrich_records(kind, records, policy, lookup):
     outlets = policy.get("aftersales.outlets") or {}
     cases = _stored_cases(records, lookup)
     for record in records:
-        rule = _rule(record, policy, cases)
         repairs = earlier_repairs(record, cases, policy)
+        rule = _rule(record, policy, repairs)
         if repairs:
             record["earlier_repairs"] = [repair.case for repair in repairs]
         if rule:
