@@ -107,6 +107,7 @@ _LAZY = {
     "SharedState": "cstool.stores.base",
     "RememberedEntries": "cstool.stores.base",
     "day_of_id": "cstool.stores.base",
+    "part_of_id": "cstool.stores.base",
     "count_values": "cstool.stores.base",
     "MONTH": "cstool.stores.base",
     "DAY": "cstool.stores.base",
@@ -220,6 +221,7 @@ if TYPE_CHECKING:  # pragma: no cover
         check_state_name as check_state_name,
         count_values as count_values,
         day_of_id as day_of_id,
+        part_of_id as part_of_id,
         redact_secrets as redact_secrets,
         redact_url as redact_url,
     )

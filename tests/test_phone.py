@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from conftest import complaint_args, record_file
 
+from cstool.api import day_of_id
+
 
 def call(ws_cli, *extra, at="2026-11-16 09:00", **fields):
     values = {"direction": "inbound", "outcome": "answered", "agent": "小王"}
@@ -117,7 +119,7 @@ def test_the_call_script_is_shown_before_the_prompts(workspace, monkeypatch):
     assert result.json()["agent"] == "小王" and result.json()["topic"] == "账单查询"
 
 
-def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
+def test_calls_are_stored_one_file_per_day(ws_cli, workspace, tmp_path):
     import json
 
     first = call(ws_cli, at="2026-10-30 09:00").json()["id"]
@@ -128,7 +130,7 @@ def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
     assert [r["id"] for r in json.loads(october.read_text(encoding="utf-8"))["call"].values()] == [first]
     before = october.read_bytes()
     assert ws_cli("update", second, "--set", "topic=账单").exit_code == 0
-    assert october.read_bytes() == before  # another month is not rewritten
+    assert october.read_bytes() == before  # another day is not rewritten
     assert ws_cli("show", first, "--format", "json").json()["id"] == first
     assert ws_cli("list", "call", "--format", "json").json()["count"] == 2
     assert ws_cli("show", "CALL-20260101-0001").exit_code == 1
@@ -143,7 +145,7 @@ def test_calls_are_stored_one_file_per_month(ws_cli, workspace, tmp_path):
     ids = [r["id"] for r in ws_cli("list", "call", "--format", "json").json()["records"]]
     assert len(ids) == len(set(ids)) == 32
     assert sorted(folder.glob("*.json")) == sorted({record_file(workspace, rid) for rid in ids})
-    assert len(list(folder.glob("*.json"))) == 4  # August to November
+    assert len(list(folder.glob("*.json"))) == len({day_of_id(rid) for rid in ids}) == 11  # nine days, and two
 
 
 def test_two_processes_logging_calls_keep_every_call(workspace):

@@ -377,3 +377,21 @@ def test_an_agent_saves_a_complaint_while_an_import_is_in_progress(workspace, ws
     out, err = importing.communicate(timeout=120)
     assert importing.returncode == 0, err.decode()
     assert pg.execute("SELECT count(*) FROM cstool_records WHERE kind = 'complaint'").fetchone()[0] == 202
+
+
+def test_a_store_of_schema_version_5_orders_a_busy_kind_by_the_folders_parts(workspace, ws_cli, pg):
+    made = [
+        ws_cli("--no-input", "record", "complaint", *complaint_args(), "--at", at, "--format", "json").json()["id"]
+        for at in ("2026-11-16 09:00", "2026-11-03 09:00")
+    ]
+    pg.execute("UPDATE cstool_records SET part = '2026-11' WHERE kind = 'complaint'")  # by month, as before
+    pg.execute("UPDATE cstool_schema SET version = 5")
+    assert [r["id"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]] == made[::-1]
+    parts = pg.execute("SELECT id, part FROM cstool_records WHERE kind = 'complaint' ORDER BY id").fetchall()
+    assert parts == [(made[1], "2026-11-03"), (made[0], "2026-11-16")]
+    pg.execute("UPDATE cstool_records SET id = 'CMP-20261103-1234' WHERE id = %s", (made[1],))
+    pg.execute("UPDATE cstool_schema SET version = 5")
+    assert ws_cli("list", "complaint").exit_code == 0
+    assert pg.execute("SELECT part FROM cstool_records WHERE id = 'CMP-20261103-1234'").fetchone() == (
+        "2026-11-03.0001",
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -15,6 +14,7 @@ import pytest
 from conftest import ROOT, record_file, start_writer
 
 from cstool.core.files import load_json_file
+from cstool.stores.folder import FolderStore as Store
 
 WRITTEN = "CMP-20261116-0001"  # the writers' records are created on 2026-11-16
 
@@ -24,12 +24,12 @@ def test_eight_writers_two_hundred_records_each(workspace):
     procs = [start_writer(workspace, f"w{n}", 200) for n in range(8)]
     for proc in procs:
         assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()
-    data = json.loads(record_file(workspace, WRITTEN).read_text(encoding="utf-8"))
-    records = list(data["complaint"].values())
+    store = Store(workspace, {"complaint"})
+    records = store.records("complaint")  # one day's 1,600: two parts (numbers 1-999, 1000-1600)
     assert len(records) == 1600
-    assert len({r["id"] for r in records}) == 1600
+    assert [r["id"] for r in records] == [f"CMP-20261116-{n:04d}" for n in range(1, 1601)]
     assert {r["customer_name"] for r in records} == {f"w{n}-{i}" for n in range(8) for i in range(200)}
-    assert data["_meta"]["1"]["sequences"] == {"20261116": 1600}
+    assert store.sequences("complaint") == {"20261116": 1600}
 
 
 def test_concurrent_updates_of_one_record_keep_every_change(ws_cli, workspace):
@@ -83,7 +83,7 @@ BIG_WRITER = textwrap.dedent("""
 def test_a_writer_killed_at_random_points_never_leaves_a_broken_file(workspace, tmp_path):
     script = tmp_path / "big.py"
     script.write_text(BIG_WRITER, encoding="utf-8")
-    path = record_file(workspace, WRITTEN)
+    folder = record_file(workspace, WRITTEN).parent
     rng = random.Random(7)
     counts = []
     for _ in range(50):
@@ -94,15 +94,15 @@ def test_a_writer_killed_at_random_points_never_leaves_a_broken_file(workspace, 
         time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        if path.exists():
-            data = load_json_file(path)  # raises if the file is not whole JSON
-            records = data["complaint"]
+        if folder.exists():
+            for part in folder.glob("*.json"):
+                load_json_file(part)  # raises if a file is not whole JSON
+            records = Store(workspace, {"complaint"}).records("complaint")  # a write cut short is finished
             counts.append(len(records))
-            assert len(records) % 3000 == 0  # whole writes only: the old content or the new
-            assert len({r["id"] for r in records.values()}) == len(records)
+            assert len(records) % 3000 == 0  # whole writes only (each spans four parts): the old or the new
+            assert len({r["id"] for r in records}) == len(records)
     assert counts and counts == sorted(counts)  # nothing ever lost
-    from cstool.stores.folder import FolderStore as Store
 
     with Store(workspace, {"complaint"}).transaction("complaint"):
         pass  # the next writer clears killed writers' temp files
-    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []

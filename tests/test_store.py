@@ -7,11 +7,14 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import date
 
 import orjson
 import pytest
 from conftest import TEST_MONTH, complaint_args, invoke, permissions_bind_root, record_file, run_process, start_writer
+from hypothesis import given, strategies as st
 
+from cstool.api import day_of_id, part_of_id
 from cstool.core.errors import StoreError
 from cstool.stores.folder import SCHEMA_VERSION, FolderStore as Store
 
@@ -290,3 +293,153 @@ def test_store_watch_tells_of_changes_made_by_another_desk(workspace, backend):
     out, err = listener.communicate(timeout=60)
     assert listener.returncode == 0, err
     assert [orjson.loads(line)["kinds"] for line in out.splitlines()] == [["complaint"]]
+
+
+def _numbered(tx, day: str, count: int) -> list[dict]:
+    at = f"{day[:4]}-{day[4:6]}-{day[6:]}T09:00:00+08:00"
+    return [{"id": tx.new_id("CMP", day), "created_at": at, "status": "registered"} for _ in range(count)]
+
+
+def test_a_busy_day_is_kept_in_parts_of_a_thousand_numbers(workspace):
+    """A day of 1,205 complaints is two files, and a record costs its part, not its day."""
+    folder = workspace / "data" / "complaint"
+    store = Store(workspace, {"complaint"})
+    with store.transaction("complaint") as tx:
+        tx.insert(_numbered(tx, "20261116", 1205))
+    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-11-16.0001.json", "2026-11-16.json"]
+    first, later = (
+        orjson.loads((folder / name).read_bytes())["complaint"] for name in ("2026-11-16.json", "2026-11-16.0001.json")
+    )
+    assert len(first) == 999 and len(later) == 206
+    assert [r["id"] for r in later.values()][:2] == ["CMP-20261116-1000", "CMP-20261116-1001"]
+
+    again = Store(workspace, {"complaint"})  # another command: the day's number is read from its last part
+    assert again.get("complaint", "CMP-20261116-1100")["status"] == "registered"
+    assert list(again._loaded) == [("complaint", "2026-11-16.0001")]  # the day's first part was not read
+    with again.transaction("complaint") as tx:
+        assert tx.new_id("CMP", "20261116") == "CMP-20261116-1206"
+    ids = [r["id"] for r in Store(workspace, {"complaint"}).records("complaint")]
+    assert ids == [f"CMP-20261116-{n:04d}" for n in range(1, 1206)]  # in the order they were numbered
+
+
+def _older_layout(workspace, kind: str, month: str) -> None:
+    """The month's parts put back into one file, as a cstool before schema 2 kept them."""
+    folder = workspace / "data" / kind
+    records, sequences = {}, {}
+    for part in sorted(folder.glob(f"{month}-*.json")):
+        data = orjson.loads(part.read_bytes())
+        for record in data[kind].values():
+            records[str(len(records) + 1)] = record
+        sequences.update(data["_meta"]["1"]["sequences"])
+        part.unlink()
+    sequences[month.replace("-", "") + "20"] = 41  # a day whose records were all purged since
+    meta = {"schema": 1, "kind": kind, "sequences": sequences}
+    (folder / f"{month}.json").write_bytes(orjson.dumps({kind: records, "_meta": {"1": meta}}))
+
+
+def test_a_workspace_of_the_older_layout_is_split_into_days_by_the_next_command(ws_cli, workspace):
+    made = [recorded(ws_cli, "--at", at) for at in ("2026-11-03 09:00", "2026-11-03 10:00", "2026-11-16 09:00")]
+    updated = ws_cli("update", made[0], "--set", "remedy=换货", "--format", "json").json()
+    _older_layout(workspace, "complaint", "2026-11")
+    folder = workspace / "data" / "complaint"
+    assert [p.name for p in folder.glob("*.json")] == ["2026-11.json"]
+
+    listed = ws_cli("list", "complaint", "--format", "json").json()["records"]  # a reader: it splits, then reads
+    assert [r["id"] for r in listed] == made
+    parts = ["2026-11-03.json", "2026-11-16.json", "2026-11-20.json"]  # the last: the purged day's number
+    assert sorted(p.name for p in folder.glob("*.json")) == parts
+    assert ws_cli("show", made[0], "--format", "json").json()["remedy"] == updated["remedy"] == "换货"
+    assert recorded(ws_cli, "--at", "2026-11-20 09:00") == "CMP-20261120-0042"  # a purged day's numbers stay used
+    assert recorded(ws_cli, "--at", "2026-11-03 11:00") == "CMP-20261103-0003"
+
+
+def test_a_split_cut_short_is_finished_and_a_journal_may_remove_only_a_month(ws_cli, workspace, monkeypatch):
+    from cstool.stores import folder as store_module
+
+    made = [recorded(ws_cli, "--at", at) for at in ("2026-11-03 09:00", "2026-11-16 09:00")]
+    _older_layout(workspace, "complaint", "2026-11")
+    folder = workspace / "data" / "complaint"
+    real_unlink = os.unlink
+
+    def killed_before_the_month_goes(path, *args, **kwargs):
+        if str(path).endswith("2026-11.json"):
+            raise KeyboardInterrupt  # the process ends here, as a kill would
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.os, "unlink", killed_before_the_month_goes)
+    with pytest.raises(KeyboardInterrupt):
+        Store(workspace, {"complaint"}).records("complaint")
+    monkeypatch.setattr(store_module.os, "unlink", real_unlink)
+    assert (folder / ".commit-journal.json").exists() and (folder / "2026-11.json").exists()
+    assert [r["id"] for r in Store(workspace, {"complaint"}).records("complaint")] == made  # finished, not doubled
+    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-11-03.json", "2026-11-16.json", "2026-11-20.json"]
+
+    (folder / ".commit-journal.json").write_text(json.dumps([[None, "2026-11-03.json"]]))  # a day is not a month
+    with pytest.raises(StoreError, match="not a commit journal"):
+        Store(workspace, {"complaint"}).records("complaint")
+    assert (folder / "2026-11-03.json").exists()
+
+
+def _rows_over_days(path, count: int, bad_last: bool = False):
+    """Rows naming 28 days in turn (as an export sorted by something else than the date)."""
+    lines = ["external_id,created_at,customer_name,channel,content"]
+    lines += [f"R{i},2026-10-{1 + i % 28:02d} 09:00,客户{i},phone,问题{i}" for i in range(count)]
+    if bad_last:
+        lines.append(f"R{count},2026-10-40 09:00,客户,phone,问题")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_large_import_holds_a_bounded_number_of_records_and_is_still_all_or_nothing(workspace, tmp_path, monkeypatch):
+    """With room for 40 records, an import of 600 over 28 days keeps its rows pending beside
+    their parts and sets parts aside as it goes: refused, nothing of it stays; kept, every
+    row is in its day's part, numbered in the order of the file."""
+    from cstool.stores import folder as store_module
+
+    monkeypatch.setattr(store_module, "HELD_RECORDS", 40)
+    ws = invoke_in(workspace)
+    first = recorded(ws, "--at", "2026-10-05 08:00")
+    before = {p.name: p.read_bytes() for p in (workspace / "data" / "complaint").iterdir()}
+    set_aside = []
+    real_stage = store_module.FileTransaction.stage
+    monkeypatch.setattr(store_module.FileTransaction, "stage", lambda self: set_aside.append(1) or real_stage(self))
+
+    refused = ws("import", "complaint", _rows_over_days(tmp_path / "bad.csv", 600, bad_last=True))
+    assert refused.exit_code == 1 and "2026-10-40" in refused.stderr
+    assert {p.name: p.read_bytes() for p in (workspace / "data" / "complaint").iterdir()} == before
+
+    kept = ws("import", "complaint", _rows_over_days(tmp_path / "good.csv", 600), "--format", "json").json()
+    assert kept["imported"] == 600 and set_aside  # parts were written aside before the commit
+    records = Store(workspace, {"complaint"}).records("complaint")
+    assert len(records) == 601 and records[0]["id"] == "CMP-20261001-0001"
+    assert [r["external_id"] for r in records if r["id"].startswith("CMP-20261005-")][:3] == [None, "R4", "R32"]
+    assert [r["id"] for r in records if r.get("external_id") == "R32"] == ["CMP-20261005-0003"]
+    assert first == "CMP-20261005-0001"
+    names = sorted(p.name for p in (workspace / "data" / "complaint").iterdir())
+    assert names == [f"2026-10-{day:02d}.json" for day in range(1, 29)]  # nothing pending, nothing aside
+
+    again = ws("import", "complaint", tmp_path / "good.csv", "--on-duplicate", "update", "--format", "json").json()
+    assert (again["imported"], again["duplicates"]) == (0, 600)
+
+
+def test_records_left_pending_by_a_killed_import_are_never_merged(ws_cli, workspace):
+    recorded(ws_cli, "--at", "2026-10-05 08:00")
+    folder = workspace / "data" / "complaint"
+    planted = {"id": "CMP-20261005-0009", "created_at": "2026-10-05T09:00:00+08:00", "status": "registered"}
+    (folder / ".2026-10-05.json.pending").write_bytes(orjson.dumps(planted) + b"\n")
+    assert recorded(ws_cli, "--at", "2026-10-05 10:00") == "CMP-20261005-0002"
+    assert [r["id"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]] == [
+        "CMP-20261005-0001",
+        "CMP-20261005-0002",
+    ]
+    assert not (folder / ".2026-10-05.json.pending").exists()
+
+
+@given(st.lists(st.tuples(st.dates(date(1000, 1, 1)), st.integers(1, 99_999)), min_size=2, max_size=20))
+def test_parts_sort_as_the_days_and_numbers_of_their_records(numbered):
+    """The folder lists parts by name and PostgreSQL orders by the same text: both then give
+    records in the order of their day and number (a thousand numbers to a part)."""
+    ids = [f"CMP-{day:%Y%m%d}-{number:04d}" for day, number in numbered]
+    by_part = sorted(ids, key=lambda record_id: (part_of_id(record_id), int(record_id.rsplit("-", 1)[1])))
+    assert by_part == sorted(ids, key=lambda record_id: (day_of_id(record_id), int(record_id.rsplit("-", 1)[1])))
+    assert part_of_id("CMP-20261116-0999") == "2026-11-16" and part_of_id("CMP-20261116-1000") == "2026-11-16.0001"

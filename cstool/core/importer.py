@@ -551,10 +551,12 @@ def run_import(
     with collector_paused():
         outcome, added = retrying(lambda: importer.run(str(location), encoding, progress, source))
     outcome.added = added
-    for first in range(0, len(added), CHUNK_ROWS):
-        # told a batch at a time, read back from the store: the import keeps only their ids
-        chunk = get_records(app.store, kind.name, added[first : first + CHUNK_ROWS])
+    in_store_order = sorted(added)  # a batch then reads a few of the folder's parts, not all
+    for first in range(0, len(in_store_order), CHUNK_ROWS):
+        # told a batch at a time, read back from the store and then let go: memory holds a batch
+        chunk = get_records(app.store, kind.name, in_store_order[first : first + CHUNK_ROWS])
         app.hook.cstool_records_stored(kind=kind, records=chunk, app=app)
+        app.store.forget()
     return outcome
 
 

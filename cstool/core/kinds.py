@@ -89,7 +89,7 @@ class Kind:
     history_field: str | None = None  # records of any kind whose this field equals our id are our history
     script: str | None = None  # a template shown before the prompts (e.g. a call script)
     # many records a day: a store keeps them so that one change never rewrites them all
-    # (how is the store's business: the folder writes one file per month)
+    # (how is the store's business: the folder keeps parts of at most a thousand of a day)
     high_volume: bool = False
     requires: tuple[str, ...] = ()  # envelope fields its records must have (a sale names its customer_id)
     plugin: str = ""

@@ -44,6 +44,9 @@ class ReportRequest:
     viewer: str | None = None
     # kind -> its records less the void ones, shared by the copies run() and for_period() make
     kept: dict[str, list[dict]] = field(default_factory=dict, repr=False, compare=False)
+    # (kind, fields, since, until) -> counts, shared alike: the monthly report's sections ask
+    # the same count (complaints per complainant) several times, the store answers once
+    counted: dict[tuple, dict[tuple, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def records(self, kind: str) -> list[dict]:
         """The stored records of ``kind`` (loaded once, shared: do not mutate), less those
@@ -106,12 +109,17 @@ class ReportRequest:
 
     def tally(self, kind: str, fields: tuple[str, ...]) -> dict[tuple, int]:
         """How many records of ``kind`` created in the period have each combination of
-        values of ``fields`` (``cstool.api.MONTH``: the month of created_at, ``YYYY-MM``)."""
+        values of ``fields`` (``cstool.api.MONTH``: the month of created_at, ``YYYY-MM``).
+        Counted once per command and period (shared: do not change it)."""
         from cstool.stores.base import count_values
 
-        if self.store is None:
-            return count_values(self.each(kind), fields, self.policy.timezone)
-        return self.store.tally(kind, self.period, fields, self.policy.timezone)
+        key = (kind, fields, self.since, self.until)
+        if key not in self.counted:
+            if self.store is None:
+                self.counted[key] = count_values(self.each(kind), fields, self.policy.timezone)
+            else:
+                self.counted[key] = self.store.tally(kind, self.period, fields, self.policy.timezone)
+        return self.counted[key]
 
     def clocks(self, record: Mapping[str, Any], detail: str = "figures") -> tuple[str | None, list]:
         """The calendar name and SLA clocks of ``record`` as of ``now``. ``detail``:

@@ -490,3 +490,23 @@ def retrying(operation: Callable[[], Result], attempts: int = 8) -> Result:
                 raise
             time.sleep(random.uniform(0, 0.02 * 2**attempt))
     raise AssertionError("unreachable")
+
+
+PART_SIZE = 1000  # records of one day in one part: a busy day's record costs a part, not the day
+
+
+def part_of_number(day: str, number: int) -> str:
+    """The part of a busy kind that holds the ``number``-th record of ``day`` (YYYYMMDD):
+    ``2026-11-16`` for its first 999, then ``2026-11-16.0001``, ``2026-11-16.0002``… Parts sort
+    as text in the order their records were numbered (a day, then its later parts)."""
+    name = f"{day[:4]}-{day[4:6]}-{day[6:8]}"
+    bucket = number // PART_SIZE
+    return f"{name}.{bucket:04d}" if bucket else name
+
+
+def part_of_id(record_id: str) -> str:
+    """``CALL-20261116-0007`` → ``2026-11-16``; ``CALL-20261116-1234`` → ``2026-11-16.0001``.
+    Both stores keep (the folder) or order (PostgreSQL) a busy kind's records by it."""
+    day = day_of_id(record_id)
+    number = record_id.split("-")[2]
+    return part_of_number(day, int(number) if number.isdigit() else 0)

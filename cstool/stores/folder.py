@@ -2,10 +2,14 @@
 
 Layout: ``data/<kind>.json`` holds the TinyDB table ``<kind>`` (the records) and the
 table ``_meta`` (schema version and id sequences). One file per kind keeps a busy call
-log from making every complaint save rewrite it. A high-volume kind is partitioned by
-month: ``data/<kind>/<YYYY-MM>.json``, one such file per month of ``created_at`` (the
-month is in the id: ``CALL-20261116-0007`` lives in ``2026-11``), so logging a call or
-updating a complaint rewrites that month, not the whole history. Reads span every partition.
+log from making every complaint save rewrite it. A high-volume kind is kept in parts of at
+most a thousand records of one day: ``data/<kind>/<YYYY-MM-DD>[.NNNN].json``, named from the
+id (``CALL-20261116-0007`` lives in ``2026-11-16``, ``CALL-20261116-1234`` in
+``2026-11-16.0001``: ``part_of_id``), so showing, logging or updating one record reads and
+rewrites at most a thousand records whatever the month's size, and the parts, sorted by
+name, hold the records in the order they were numbered. Reads span every part. A workspace
+of the older layout (one file a month) is split into parts the first time a writer of the
+kind takes its lock.
 
 Guarantees:
 - a write goes to a temp file, is fsynced, renamed over the old file and the folder is
@@ -52,15 +56,19 @@ from cstool.stores.base import (
     Transaction,
     check_state_name,
     count_values,
-    day_of_id,
     login_name,
+    part_of_id,
+    part_of_number,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a busy kind in parts of a day (1: a file a month), so an older cstool refuses them
 FILES_FOLDER = "files"  # attachments, under data/
 META_TABLE = "_meta"
-COMMIT_JOURNAL = ".commit-journal.json"  # in a kind's months folder while a commit of several months moves them in
-_STAGED_MONTH = re.compile(r"\.(\d{4}-\d{2}\.json)\.[0-9a-f]{12}\.tmp")
+COMMIT_JOURNAL = ".commit-journal.json"  # in a kind's folder while a commit of several parts moves them in
+# a part staged beside its place (a month: staged by a cstool of the older layout)
+_STAGED_PART = re.compile(r"\.(\d{4}-\d{2}(?:-\d{2}(?:\.\d{4})?)?\.json)\.[0-9a-f]{12}\.tmp")
+_OLD_MONTH = re.compile(r"\d{4}-\d{2}\.json")  # the older layout's file of a month
+_LATER_PART = re.compile(r"\.\d{4}")  # what follows a day's name in the name of its later parts
 
 
 class BufferedAtomicStorage(Storage):
@@ -70,15 +78,18 @@ class BufferedAtomicStorage(Storage):
     a transaction of many operations into one read and one write.
     """
 
-    def __init__(self, path: str | Path, **_ignored: Any):
+    def __init__(self, path: str | Path, source: Path | None = None, **_ignored: Any):
+        """The file at ``path``, read from ``source`` instead when given (a part that a
+        transaction set aside, written but not yet in place)."""
         self.path = Path(path)
+        self._source = source or self.path
         self._data: dict | None = None
         self._loaded = False
         self._dirty = False
 
     def read(self) -> dict | None:
         if not self._loaded:
-            self._data = _load_object(self.path)
+            self._data = _load_object(self._source)
             self._loaded = True
         return self._data
 
@@ -93,7 +104,7 @@ class BufferedAtomicStorage(Storage):
 
     def flush(self) -> None:
         if self._dirty:
-            self.path.parent.mkdir(mode=DIR_MODE, exist_ok=True)  # a kind's first month: its folder
+            self.path.parent.mkdir(mode=DIR_MODE, exist_ok=True)  # a kind's first part: its folder
             atomic_write(self.path, orjson.dumps(self._data))
             self._dirty = False
 
@@ -200,19 +211,9 @@ class FileTransaction:
         return None if doc_id is None else self._raw[str(doc_id)]
 
     # writing
-    def new_id(self, prefix: str, day: str) -> str:
-        """The next id for ``day`` (YYYYMMDD), never one handed out before."""
-        sequences = self._meta["sequences"]
-        index = self._index()
-        number = sequences.get(day, 0)
-        while True:
-            number += 1
-            candidate = f"{prefix}-{day}-{number:04d}"
-            if candidate not in index:
-                break
-        sequences[day] = number
-        self._meta_dirty = True
-        return candidate
+    def last_number(self, day: str) -> int:
+        """The last number this file handed out for ``day`` (YYYYMMDD)."""
+        return self._meta["sequences"].get(day, 0)
 
     def keep_sequences(self, sequences: Mapping[str, int]) -> None:
         """Never hand out again a number ``sequences`` (day -> last number) already gave."""
@@ -261,6 +262,11 @@ class FileTransaction:
     def changed(self) -> bool:
         return self._meta_dirty or self._storage.dirty
 
+    @property
+    def size(self) -> int:
+        """How many records the file holds (what it costs in memory)."""
+        return len(self._raw)
+
     def final_data(self) -> dict:
         """The file's content as the transaction leaves it."""
         data = self._storage.read() or {}
@@ -278,18 +284,14 @@ class FileTransaction:
 
     def stage(self) -> Path:
         """The changed file written beside its place (not yet in it), for a commit of several."""
+        self._storage.path.parent.mkdir(mode=DIR_MODE, exist_ok=True)  # a kind's first parts: its folder
         return staged_write(self._storage.path, orjson.dumps(self.final_data()))
-
-
-def month_of_day(day: str) -> str:
-    """``20261116`` → ``2026-11``."""
-    return f"{day[:4]}-{day[4:6]}"
 
 
 class FolderStore:
     """The records of a workspace in its ``data/`` folder. Each file is loaded at most once per command.
 
-    ``partitioned`` names the kinds stored one file per month.
+    ``partitioned`` names the kinds stored in parts (``part_of_id``).
     """
 
     description = "folder"
@@ -307,14 +309,14 @@ class FolderStore:
         self._loaded: dict[tuple[str, str | None], dict] = {}
         self._index: dict[tuple[str, str | None], dict[str, dict]] = {}
         self._held: dict[str, HeldLock] = {}  # kind -> the lock this store holds for it
-        self._settled: set[str] = set()  # kinds whose months' commit journal was looked for
+        self._settled: set[str] = set()  # kinds whose parts' commit journal was looked for
 
     def path(self, kind: str, partition: str | None = None) -> Path:
-        """The file of ``kind`` (of its month ``partition``), refused when the data folder, the
+        """The file of ``kind`` (of its part ``partition``), refused when the data folder, the
         kind's folder or the file is a symbolic link: records never leave the workspace."""
         if kind in self.partitioned:
             if partition is None:
-                raise StoreError(_("kind {kind} is stored by month: a partition is needed").format(kind=kind))
+                raise StoreError(_("kind {kind} is stored in parts: a part is needed").format(kind=kind))
             path = self.data_dir / kind / f"{partition}.json"
         else:
             path = self.data_dir / f"{kind}.json"
@@ -322,12 +324,14 @@ class FolderStore:
         return path
 
     def partition_of_id(self, kind: str, record_id: str) -> str | None:
-        if kind not in self.partitioned:
-            return None
-        return month_of_day(day_of_id(record_id))
+        return part_of_id(record_id) if kind in self.partitioned else None
 
-    def partition_of_day(self, kind: str, day: str) -> str | None:
-        return month_of_day(day) if kind in self.partitioned else None
+    def parts_of_day(self, kind: str, day: str) -> list[str]:
+        """The parts of ``kind`` on disk that hold records of ``day`` (YYYYMMDD), in order."""
+        first = part_of_number(day, 0)
+        folder = self.data_dir / kind
+        found = [p.stem for p in folder.glob(f"{first}*.json")] if folder.is_dir() else []
+        return sorted(name for name in found if name == first or _LATER_PART.fullmatch(name[len(first) :]))
 
     def partitions(self, kind: str) -> list[str | None]:
         """The partitions of ``kind`` on disk (``[None]`` for a kind kept in one file)."""
@@ -335,10 +339,10 @@ class FolderStore:
             return [None]
         self._settle(kind)
         folder = self.data_dir / kind
-        months: list[str | None] = []
+        parts: list[str | None] = []
         if folder.is_dir():
-            months.extend(sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")))
-        return months
+            parts.extend(sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith(".")))
+        return parts
 
     def _data(self, kind: str, partition: str | None = None, fresh: bool = False) -> dict:
         key = (kind, partition)
@@ -389,21 +393,55 @@ class FolderStore:
         """The one lock of ``kind``: every write of the kind takes it. It stays when released:
         removing a lock file another process waits on would let two writers in at once."""
         if kind in self.partitioned:
-            return self.data_dir / f"{kind}.lock"  # beside the months' folder, made only by a first month
+            return self.data_dir / f"{kind}.lock"  # beside the parts' folder
         return self.data_dir / f"{kind}.json.lock"
 
     def journal_path(self, kind: str) -> Path:
-        """Where a commit of several months of ``kind`` lists its files while it moves them in."""
+        """Where a commit of several parts of ``kind`` lists its files while it moves them in."""
         return self.data_dir / kind / COMMIT_JOURNAL
 
     def _settle(self, kind: str) -> None:
-        """Before ``kind`` is read: a commit of several months cut short is finished first (it
-        takes the kind's lock, so it never meets a commit still under way)."""
+        """Before ``kind`` is read: a commit of several parts cut short is finished, and the
+        older layout's months split, first (it takes the kind's lock, so it never meets a
+        commit still under way)."""
         if kind in self.partitioned and kind not in self._settled:
-            if kind not in self._held and self.journal_path(kind).exists():
+            if kind not in self._held and (self.journal_path(kind).exists() or self._old_months(kind)):
                 with self.kind_lock(kind):
                     pass
             self._settled.add(kind)
+
+    def _old_months(self, kind: str) -> list[Path]:
+        folder = self.data_dir / kind
+        return sorted(p for p in folder.glob("*.json") if _OLD_MONTH.fullmatch(p.name)) if folder.is_dir() else []
+
+    def _split_old_months(self, kind: str, held: HeldLock) -> None:
+        """Each file of a month (the older layout, or one an older cstool wrote since) split
+        into the parts its records belong in, merged with any part already there: the parts
+        and the month's removal are one commit, so a kill leaves the month or its parts."""
+        for month in self._old_months(kind):
+            data = load_data_file(month)
+            parts: dict[str | None, FileTransaction] = {}
+            by_part: dict[str, list[dict]] = {}
+            for record in data.get(kind, {}).values():
+                by_part.setdefault(part_of_id(record["id"]), []).append(record)
+            meta = data.get(META_TABLE, {}).get("1") or {}
+            for day, number in meta.get("sequences", {}).items():
+                by_part.setdefault(part_of_number(day, number), [])
+            for name, records in by_part.items():
+                part = parts[name] = self.open_file(kind, name)
+                twice = [r["id"] for r in records if part.get(r["id"]) is not None]
+                if twice:
+                    raise StoreError(
+                        _(
+                            "{month} (written by an older cstool) and {part} both hold {ids}: nothing was "
+                            "changed; keep the right one of each, remove the other by hand, and upgrade every desk"
+                        ).format(month=month, part=self.path(kind, name), ids=", ".join(twice[:5]))
+                    )
+                part.insert(records)
+            for day, number in meta.get("sequences", {}).items():
+                parts[part_of_number(day, number)].keep_sequences({day: number})
+            self._commit_parts(kind, parts, held, remove=month.name)
+            self._loaded.pop((kind, month.stem), None)
 
     @contextmanager
     def kind_lock(self, kind: str) -> Iterator[HeldLock]:
@@ -427,6 +465,9 @@ class FolderStore:
             try:
                 if kind in self.partitioned:
                     finish_commit(self.data_dir / kind)
+                    for stale in (self.data_dir / kind).glob(f".*.json{PENDING}"):  # a writer killed
+                        stale.unlink()
+                    self._split_old_months(kind, held)
                     self._settled.add(kind)
                 yield held
             finally:
@@ -446,34 +487,55 @@ class FolderStore:
         """Lock ``kind``, yield a transaction that reads its files afresh as it touches them,
         then write each changed file once. Nothing is written when the body raises.
 
-        A change of one file replaces it atomically. A change of several months is all or
-        nothing: each month is first written beside its place, then (the lock checked once
+        A change of one file replaces it atomically. A change of several parts is all or
+        nothing: each part is first written beside its place, then (the lock checked once
         more, so a lock file removed meanwhile refuses the change) a journal naming them is
         written, and only then are they moved in. A kill before the journal leaves the old
-        months; after it, whoever reads the kind next finishes the move (``finish_commit``)."""
+        parts; after it, whoever reads the kind next finishes the move (``finish_commit``)."""
         with self.kind_lock(kind) as held:
             transaction = FolderTransaction(self, kind)
-            yield transaction
-            changed = {partition: done for partition, done in transaction.files.items() if done.changed}
-            if len(changed) > 1:
-                self._commit_months(kind, changed, held)
-            else:
-                held.check()
-                for done in changed.values():
-                    done.commit()
+            try:
+                yield transaction
+                transaction.settle()
+                changed = {partition: done for partition, done in transaction.files.items() if done.changed}
+                if len(changed) + len(transaction.set_aside) > 1:
+                    self._commit_parts(kind, changed, held, set_aside=transaction.set_aside)
+                else:
+                    held.check()
+                    for done in changed.values():
+                        done.commit()
+            finally:
+                transaction.discard()
+            for partition in transaction.set_aside:
+                self._loaded.pop((kind, partition), None)
+                self._index.pop((kind, partition), None)
             for partition, done in transaction.files.items():
                 self._loaded[(kind, partition)] = done.final_data()
                 self._index.pop((kind, partition), None)
 
-    def _commit_months(self, kind: str, changed: dict[str | None, FileTransaction], held: HeldLock) -> None:
+    def _commit_parts(
+        self,
+        kind: str,
+        changed: dict[str | None, FileTransaction],
+        held: HeldLock,
+        remove: str | None = None,
+        set_aside: Mapping[str | None, Path] | None = None,
+    ) -> None:
+        """Several parts in at once (those ``changed`` and those already written beside their
+        place), and the older layout's month ``remove`` gone with them."""
         folder = self.data_dir / kind
-        folder.mkdir(mode=DIR_MODE, exist_ok=True)  # the kind's first months
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)  # the kind's first parts
         staged: list[tuple[Path, Path]] = []
         try:
             for partition, done in changed.items():
                 staged.append((done.stage(), self.path(kind, partition)))
+            for partition, path in (set_aside or {}).items():
+                if partition not in changed:
+                    staged.append((path, self.path(kind, partition)))
             held.check()
-            plan = [[tmp.name, final.name] for tmp, final in staged]
+            plan: list[list[str | None]] = [[tmp.name, final.name] for tmp, final in staged]
+            if remove is not None:
+                plan.append([None, remove])
             atomic_write(folder / COMMIT_JOURNAL, orjson.dumps(plan))
         except BaseException:
             for tmp, _final in staged:
@@ -481,13 +543,16 @@ class FolderStore:
             raise
         finish_commit(folder)
 
-    def open_file(self, kind: str, partition: str | None) -> FileTransaction:
+    def open_file(self, kind: str, partition: str | None, set_aside: Path | None = None) -> FileTransaction:
+        """A file of ``kind`` to change under its lock (as the transaction left it beside its
+        place, when it set it aside)."""
         path = self.path(kind, partition)
-        _remove_stale_temps(path)
+        if set_aside is None:
+            _remove_stale_temps(path)
         storage_holder: list[BufferedAtomicStorage] = []
 
         def make_storage(*args: Any, **kwargs: Any) -> BufferedAtomicStorage:
-            storage_holder.append(BufferedAtomicStorage(path))
+            storage_holder.append(BufferedAtomicStorage(path, set_aside))
             return storage_holder[0]
 
         db = TinyDB(storage=make_storage)
@@ -645,60 +710,212 @@ class FileState:
             atomic_write(self.path, orjson.dumps(value))
 
 
+HELD_RECORDS = 10_000  # records a transaction keeps in memory before it sets changed parts aside
+PENDING = ".pending"  # after a part's file name: the records a transaction added to it, not yet merged
+
+
 class FolderTransaction:
-    """One kind's changes in the folder: each file is opened (read afresh) when first touched."""
+    """One kind's changes in the folder: each file is opened (read afresh) when first touched.
+
+    Memory stays flat however much a transaction changes (an import of a million rows). The
+    records it adds to a part of a busy kind that it has not opened are appended to a file
+    beside the part (``.<part>.json.pending``) and merged into it when the part is next
+    opened, at the latest by the commit; and once the files it holds open hold more than
+    ``HELD_RECORDS`` records, the least recently used are let go, a changed one first written
+    beside its place (set aside, as a commit of several parts stages them) and read from
+    there if touched again. The commit moves the set-aside parts in with the others; a
+    transaction undone removes them and the pending records."""
 
     def __init__(self, store: FolderStore, kind: str):
         self.kind = kind
         self._store = store
-        self.files: dict[str | None, FileTransaction] = {}
+        self.files: dict[str | None, FileTransaction] = {}  # open, least recently used first
+        self.set_aside: dict[str | None, Path] = {}
+        self._pending: dict[str | None, Path] = {}  # part -> its file of added records
+        self._reserved: dict[str | None, dict[str, int]] = {}  # part -> day -> a number handed out
         self._externals: dict[str, str] | None = None  # external_id -> id, once asked for
         self._written: set[str] = set()  # ids this transaction inserted or replaced
+        self._numbers: dict[str, int] = {}  # day -> the last number handed out, for the days asked
 
     def _file(self, partition: str | None) -> FileTransaction:
-        found = self.files.get(partition)
+        found = self.files.pop(partition, None)
         if found is None:
-            found = self.files[partition] = self._store.open_file(self.kind, partition)
+            found = self._store.open_file(self.kind, partition, self.set_aside.get(partition))
+            pending = self._pending.pop(partition, None)
+            if pending is not None:
+                with pending.open("rb") as lines:
+                    found.insert([orjson.loads(line) for line in lines])
+                pending.unlink()
+            found.keep_sequences(self._reserved.pop(partition, {}))
+        self.files[partition] = found  # the most recently used, last
         return found
 
+    def _let_go(self) -> None:
+        """Keep at most ``HELD_RECORDS`` records open (and always the last file touched)."""
+        held = sum(done.size for done in self.files.values())
+        while held > HELD_RECORDS and len(self.files) > 1:
+            partition = next(iter(self.files))
+            done = self.files.pop(partition)
+            held -= done.size
+            if done.changed:
+                earlier = self.set_aside.get(partition)
+                self.set_aside[partition] = done.stage()
+                if earlier is not None:
+                    earlier.unlink(missing_ok=True)
+
+    def _add_pending(self, partition: str, records: list[dict]) -> None:
+        path = self._store.path(self.kind, partition)
+        path = path.with_name(f".{path.name}{PENDING}")
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        if partition not in self._pending:
+            path.parent.mkdir(mode=DIR_MODE, exist_ok=True)  # a kind's first parts: its folder
+            flags |= os.O_TRUNC
+        fd = os.open(path, flags, FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            out.write(b"".join(orjson.dumps(record) + b"\n" for record in records))
+        self._pending[partition] = path
+
+    def settle(self) -> None:
+        """Before the commit: every pending record merged into its part (a part at a time)."""
+        for partition in [*self._pending, *self._reserved]:
+            if partition in self._pending or partition in self._reserved:
+                self._file(partition)
+                self._let_go()
+
+    def discard(self) -> None:
+        """Remove what the commit did not move in: parts set aside, records pending (all of
+        them, when the transaction is undone)."""
+        for path in [*self.set_aside.values(), *self._pending.values()]:
+            path.unlink(missing_ok=True)
+
+    def _parts(self) -> list[str | None]:
+        on_disk = self._store.partitions(self.kind)
+        if self.kind not in self._store.partitioned:
+            return on_disk
+        return sorted({*on_disk, *self.files, *self.set_aside, *self._pending, *self._reserved})  # type: ignore[type-var]
+
+    def _touched(self, partition: str | None) -> bool:
+        return partition in self.files or partition in self._pending or partition in self._reserved
+
+    def _each_part(self) -> Iterator[list[dict]]:
+        """Every part's records, as this transaction has them, without keeping them all open."""
+        for partition in self._parts():
+            if self._touched(partition):
+                records = self._file(partition).all()
+                self._let_go()
+                yield records
+            else:
+                yield list(self._peek(partition).get(self.kind, {}).values())
+
+    def _peek(self, partition: str | None) -> dict:
+        """A part as this transaction last left it (beside its place, or in it), not kept."""
+        return load_data_file(self.set_aside.get(partition) or self._store.path(self.kind, partition))
+
     def all(self) -> list[dict]:
-        return [record for partition in self._store.partitions(self.kind) for record in self._file(partition).all()]
+        return [record for records in self._each_part() for record in records]
+
+    def _exists(self, partition: str | None) -> bool:
+        return (
+            partition is None
+            or self._touched(partition)
+            or partition in self.set_aside
+            or self._store.path(self.kind, partition).exists()
+        )
 
     def get(self, record_id: str) -> dict | None:
-        partition = self._store.partition_of_id(self.kind, record_id)
-        if (
-            partition not in self.files
-            and partition is not None
-            and not self._store.path(self.kind, partition).exists()
-        ):
-            return None
-        return self._file(partition).get(record_id)
+        return next(iter(list(self._get_many([record_id]))), None)
 
     def by_external_id(self, values: list[str]) -> dict[str, tuple[dict, bool]]:
         if self._externals is None:
-            self._externals = {r["external_id"]: r["id"] for r in self.all() if r.get("external_id") is not None}
-        found = {}
-        for value in values:
-            record_id = self._externals.get(value)
-            record = None if record_id is None else self.get(record_id)
-            if record is not None:
-                found[value] = (record, record_id in self._written)
-        return found
+            self._externals = {
+                r["external_id"]: r["id"]
+                for records in self._each_part()
+                for r in records
+                if r.get("external_id") is not None
+            }
+        ids = {value: self._externals[value] for value in values if value in self._externals}
+        stored = {record["id"]: record for record in self._get_many(ids.values())}
+        return {
+            value: (stored[record_id], record_id in self._written)
+            for value, record_id in ids.items()
+            if record_id in stored
+        }
+
+    def _get_many(self, record_ids: Iterable[str]) -> Iterator[dict]:
+        """The records with these ids, each part opened once (rows of an import name records
+        of every month in turn: one at a time, the parts held open would all be let go)."""
+        by_partition: dict[str | None, list[str]] = {}
+        for record_id in record_ids:
+            by_partition.setdefault(self._store.partition_of_id(self.kind, record_id), []).append(record_id)
+        for partition, wanted in by_partition.items():
+            if not self._exists(partition):
+                continue
+            part = self._file(partition)
+            found = [record for record in map(part.get, wanted) if record is not None]
+            self._let_go()
+            yield from found
+
+    def _part_of_number(self, day: str, number: int) -> str | None:
+        return part_of_number(day, number) if self.kind in self._store.partitioned else None
+
+    def _last_number(self, day: str) -> int:
+        """A number is kept in the part it names, so a day's last part knows its last number
+        (read without keeping the part open: an import numbers rows of many days)."""
+        if day not in self._numbers:
+            if self.kind not in self._store.partitioned:
+                self._numbers[day] = self._file(None).last_number(day)
+                return self._numbers[day]
+            first = part_of_number(day, 0)
+            names = set(self._store.parts_of_day(self.kind, day))
+            names.update(n for n in self._parts_touched() if n and n.startswith(first))
+            last = max(names, default=first)
+            if last in self.files:
+                number = self.files[last].last_number(day)
+            elif last in self.set_aside or self._store.path(self.kind, last).exists():
+                meta = self._peek(last).get(META_TABLE, {}).get("1") or {}
+                number = meta.get("sequences", {}).get(day, 0)
+            else:
+                number = 0
+            self._numbers[day] = max(number, self._reserved.get(last, {}).get(day, 0))
+        return self._numbers[day]
+
+    def _parts_touched(self) -> set[str | None]:
+        return {*self.files, *self.set_aside, *self._pending, *self._reserved}
+
+    def _reserve(self, partition: str | None, day: str, number: int) -> None:
+        """``number`` of ``day`` handed out: kept in its part's sequences when the part is written."""
+        if partition in self.files:
+            self.files[partition].keep_sequences({day: number})
+        else:
+            numbers = self._reserved.setdefault(partition, {})
+            numbers[day] = max(number, numbers.get(day, 0))
+        self._numbers[day] = max(number, self._numbers.get(day, 0))
 
     def new_id(self, prefix: str, day: str) -> str:
-        return self._file(self._store.partition_of_day(self.kind, day)).new_id(prefix, day)
+        """The next id of ``day`` (YYYYMMDD), never one handed out before (a part this
+        transaction holds open is also asked, in case its sequence fell behind its records)."""
+        number = self._last_number(day)
+        while True:
+            number += 1
+            candidate = f"{prefix}-{day}-{number:04d}"
+            partition = self._part_of_number(day, number)
+            if partition is None:
+                self._file(None)
+            if partition not in self.files or self.files[partition].get(candidate) is None:
+                break
+        self._reserve(partition, day, number)
+        return candidate
 
     def keep_sequences(self, sequences: Mapping[str, int]) -> None:
-        by_partition: dict[str | None, dict[str, int]] = {}
         for day, number in sequences.items():
-            by_partition.setdefault(self._store.partition_of_day(self.kind, day), {})[day] = number
-        for partition, group in by_partition.items():
-            self._file(partition).keep_sequences(group)
+            self._reserve(self._part_of_number(day, number), day, number)
 
     def remove_all(self) -> None:
-        for partition in self._store.partitions(self.kind):
+        for partition in self._parts():
             self._file(partition).remove_all()
+            self._let_go()
         self._externals = None
+        self._numbers.clear()
 
     def _by_partition(self, records: list[dict]) -> dict[str | None, list[dict]]:
         groups: dict[str | None, list[dict]] = {}
@@ -714,12 +931,17 @@ class FolderTransaction:
 
     def insert(self, records: list[dict]) -> None:
         for partition, group in self._by_partition(records).items():
-            self._file(partition).insert(group)
+            if partition is None or partition in self.files:
+                self._file(partition).insert(group)
+                self._let_go()
+            else:
+                self._add_pending(partition, group)
         self._note_written(records)
 
     def replace(self, records: list[dict]) -> None:
         for partition, group in self._by_partition(records).items():
             self._file(partition).replace(group)
+            self._let_go()
         self._note_written(records)
 
 
@@ -732,21 +954,15 @@ def _refuse_links(*steps: Path) -> None:
 
 
 def finish_commit(folder: Path) -> None:
-    """Move in the months a commit journal in ``folder`` names, then remove it (see
-    ``FolderStore.transaction``). Called holding the kind's lock. The journal may name only
-    staged months of this folder, each to its own month: anything else is refused untouched."""
+    """Move in the parts a commit journal in ``folder`` names, remove the older layout's
+    month it names, then remove the journal (see ``FolderStore.transaction``). Called holding
+    the kind's lock. The journal may name only staged parts of this folder, each to its own
+    place, and months of the older layout: anything else is refused untouched."""
     journal = folder / COMMIT_JOURNAL
     plan = load_json_file(journal)
     if plan is None:
         return
-    if not isinstance(plan, list) or not all(
-        isinstance(step, list)
-        and len(step) == 2
-        and all(isinstance(name, str) for name in step)
-        and (match := _STAGED_MONTH.fullmatch(step[0])) is not None
-        and match.group(1) == step[1]
-        for step in plan
-    ):
+    if not isinstance(plan, list) or not all(_journal_step(step) for step in plan):
         raise StoreError(
             _("{path} is not a commit journal cstool wrote; nothing was moved (remove it to go on)").format(
                 path=journal
@@ -754,15 +970,27 @@ def finish_commit(folder: Path) -> None:
         )
     for staged, final in plan:
         try:
-            os.replace(folder / staged, folder / final)
+            if staged is None:
+                os.unlink(folder / final)  # only once every part it held is in
+            else:
+                os.replace(folder / staged, folder / final)
         except FileNotFoundError:
-            pass  # moved in before the kill
+            pass  # done before the kill
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
     journal.unlink()
+
+
+def _journal_step(step: object) -> bool:
+    """A step cstool writes: [staged part, its part], or [None, a month of the older layout]."""
+    if not isinstance(step, list) or len(step) != 2 or not isinstance(step[1], str):
+        return False
+    if step[0] is None:
+        return _OLD_MONTH.fullmatch(step[1]) is not None
+    return isinstance(step[0], str) and (match := _STAGED_PART.fullmatch(step[0])) is not None and match[1] == step[1]
 
 
 def _remove_stale_temps(path: Path) -> None:

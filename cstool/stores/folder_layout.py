@@ -1,8 +1,8 @@
 """Where the folder store keeps things in a workspace, and nothing else (light: read by
 every command that looks for a workspace, before anything is loaded).
 
-``<workspace>/data/`` holds the records (``<kind>.json``, or ``<kind>/<YYYY-MM>.json`` for a
-busy kind) and their locks; ``<workspace>/<name>.json`` a value every desk shares (the
+``<workspace>/data/`` holds the records (``<kind>.json``, or ``<kind>/<YYYY-MM-DD>[.NNNN].json``
+for a busy kind) and their locks; ``<workspace>/<name>.json`` a value every desk shares (the
 pending notices) and ``<workspace>/<name>.jsonl`` a log (the outbox). Everything outside
 the folder store asks here instead of naming these itself.
 """
@@ -44,7 +44,7 @@ def is_part(name: object) -> bool:
 
 
 def kind_of_data_file(root: Path, path: Path) -> str | None:
-    """The kind a data file holds (``data/<kind>.json``, ``data/<kind>/<month>.json``)."""
+    """The kind a data file holds (``data/<kind>.json``, ``data/<kind>/<part>.json``)."""
     try:
         parts = path.relative_to(root / DATA).parts
     except ValueError:

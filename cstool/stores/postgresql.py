@@ -25,7 +25,7 @@ from cstool import api
 from cstool.api import _, hookimpl
 from cstool.stores.postgresql_access import GROUPS, GUARDS, group_grants
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and of the schema
 STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
 LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
@@ -45,7 +45,7 @@ SCHEMA: tuple[str, ...] = (
     """CREATE TABLE cstool_records (
         kind text NOT NULL,
         id text NOT NULL,
-        part text NOT NULL,          -- the month of the id for a kind kept by month, else ''
+        part text NOT NULL,          -- api.part_of_id for a busy kind (a day's part), else ''
         pos bigserial,               -- the order records were stored in
         created_at timestamptz NOT NULL,
         status text,
@@ -137,10 +137,26 @@ FILES: tuple[str, ...] = (
     # photos and PDFs are compressed already: kept out of line as they are
     "ALTER TABLE cstool_files ALTER COLUMN data SET STORAGE EXTERNAL",
 )
+# A busy kind's records are ordered by the part of the day their number puts them in (the
+# folder's files, ``api.part_of_id``), not by month: both stores list them alike.
+_DAY = "split_part(id, '-', 2)"
+_NUMBER = "split_part(id, '-', 3)"
+DAY_PARTS: tuple[str, ...] = (
+    f"""UPDATE cstool_records SET part = substr({_DAY}, 1, 4) || '-' || substr({_DAY}, 5, 2) || '-'
+        || substr({_DAY}, 7, 2) || CASE WHEN {_NUMBER} !~ '^[0-9]{{4,9}}$' THEN ''
+            WHEN {_NUMBER}::int < 1000 THEN '' ELSE '.' || lpad(({_NUMBER}::int / 1000)::text, 4, '0') END
+    WHERE part <> ''""",
+)
 SCHEMA += IN_ROW + SHARED_STATE + GUARDS + FEED + SEARCH + SCALE + FILES
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
 # changes apply to rows written afterwards; remembering clocks rewrites clock_key.)
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: IN_ROW + SHARED_STATE, 2: GUARDS + FEED + SEARCH, 3: SCALE, 4: FILES}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: IN_ROW + SHARED_STATE,
+    2: GUARDS + FEED + SEARCH,
+    3: SCALE,
+    4: FILES,
+    5: DAY_PARTS,
+}
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
@@ -760,10 +776,7 @@ class PostgresStore:
         self._loaded.pop(kind, None)
 
     def part_of(self, kind: str, record_id: str) -> str:
-        if kind not in self.partitioned:
-            return ""
-        day = api.day_of_id(record_id)
-        return f"{day[:4]}-{day[4:6]}"
+        return api.part_of_id(record_id) if kind in self.partitioned else ""
 
 
 class PostgresTransaction:
