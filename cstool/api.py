@@ -44,6 +44,7 @@ _LAZY = {
     "linked_to": "cstool.core.privacy",
     "personal_values": "cstool.core.privacy",
     "PermissionRefused": "cstool.core.access",
+    "department_leaders": "cstool.core.access",
     "SlaPolicy": "cstool.core.clocks",
     "parse_target": "cstool.core.clocks",
     "record_clocks": "cstool.core.clocks",
@@ -145,7 +146,7 @@ if TYPE_CHECKING:  # pragma: no cover
         choose_several as choose_several,
         fill_record as fill_record,
     )
-    from cstool.core.access import PermissionRefused as PermissionRefused
+    from cstool.core.access import PermissionRefused as PermissionRefused, department_leaders as department_leaders
     from cstool.core.attachments import (
         attach as attach,
         check_attachment as check_attachment,

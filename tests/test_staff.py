@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import complaint_args
 
+from cstool.api import department_leaders
+
 
 def case(ws_cli, at: str, owner: str, **values) -> str:
     result = ws_cli("--no-input", "record", "complaint", *complaint_args(**values), "--at", at, "--format", "json")
@@ -125,3 +127,15 @@ def test_on_a_shared_store_an_agent_sees_only_their_own_line(ws_cli, pg_url, mon
     assert [row["agent"] for row in mine["rows"]] == ["小王"]
     everyone = run(ws_cli, "--as", "李主管", "report", "staff", "--month", "2026-11", "--format", "json").json()
     assert {row["agent"] for row in everyone["rows"]} >= {"小王", "小李"}
+
+
+def test_department_leaders_are_the_managers_and_supervisors_the_policy_names():
+    policy = {
+        "departments": {
+            "hotline": {"manager": "王经理", "supervisor": "李主管", "staff": ["小王"]},
+            "after_sales": {"manager": "王经理", "supervisor": ""},  # a post not yet filled
+            "note": "not a department",
+        }
+    }
+    assert department_leaders(policy) == {"王经理", "李主管"}
+    assert department_leaders({}) == set()

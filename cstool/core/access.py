@@ -40,6 +40,18 @@ def role_title(role: str) -> str:
     return _(ROLE_TITLES[role]) if role in ROLE_TITLES else role
 
 
+def department_leaders(policy) -> set[str]:
+    """The managers and supervisors ``[departments]`` names, of every department: who rates,
+    commends and reads every person's line."""
+    return {
+        table[role]
+        for table in (policy.get("departments") or {}).values()
+        if isinstance(table, dict)
+        for role in ("manager", "supervisor")
+        if isinstance(table.get(role), str) and table[role]
+    }
+
+
 NO_DIRECTORY_ADMIN = "administrator"
 SHOWN_HOLDERS = 5  # a refusal names this many who may, those of the person's department first
 

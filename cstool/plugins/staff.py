@@ -166,15 +166,6 @@ def tier_of(score_value: float | None, tiers) -> str | None:
     return next((t["name"] for t in ordered if score_value >= float(t.get("min_score", 0))), None)
 
 
-def supervisors(policy) -> set[str]:
-    """The managers and supervisors of every department: who may rate, and see every line."""
-    found: set[str] = set()
-    for department in (policy.get("departments") or {}).values():
-        if isinstance(department, dict):
-            found.update(department[role] for role in ("manager", "supervisor") if department.get(role))
-    return found
-
-
 def score(figures: dict, targets: dict) -> tuple[float | None, list[str], list[str]]:
     """(score 0-100, the figures whose target was missed, those with no value), as the module says."""
     earned = total = 0.0
@@ -299,7 +290,7 @@ def staff_report(request):
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     viewer = request.viewer
-    if viewer is not None and viewer not in supervisors(policy):  # an agent sees their own line
+    if viewer is not None and viewer not in api.department_leaders(policy):  # an agent sees their own line
         rows = [row for row in rows if row["agent"] == viewer]
     for row in rows:  # for people: the targets by their names; JSON keeps the figure ids
         row["targets_missed"] = ", ".join(LABELS[name].get(request.lang, name) for name in row["missed"])
@@ -329,7 +320,7 @@ def cstool_kinds():
 def cstool_validate_records(kind, records, policy):
     if kind.name != KIND:
         return None
-    allowed = supervisors(policy)
+    allowed = api.department_leaders(policy)
     known = criteria(policy)
     refused = []
     for index, record in enumerate(records):
@@ -493,7 +484,7 @@ def cstool_demo_records(rng, now, policy):
     from datetime import timedelta
 
     first = now.replace(day=1) - timedelta(days=1)
-    rater = next(iter(sorted(supervisors(policy))), None)
+    rater = next(iter(sorted(api.department_leaders(policy))), None)
     if rater is None:
         return []
     known = criteria(policy)

@@ -87,16 +87,6 @@ def cstool_kinds():
     return [WORK_LOG_KIND, COMMENDATION_KIND, TRAINING_KIND]
 
 
-def _leaders(policy) -> set[str]:
-    return {
-        table[role]
-        for table in (policy.get("departments") or {}).values()
-        if isinstance(table, dict)
-        for role in ("manager", "supervisor")
-        if isinstance(table.get(role), str)
-    }
-
-
 @hookimpl
 def cstool_enrich_records(kind, records):
     if kind.name == WORK_LOG:
@@ -118,7 +108,7 @@ def cstool_validate_records(kind, records, policy):
             if (record.get("correct") or 0) > (record.get("questions") or 0):
                 refused.append((index, "correct", _("is more than questions")))
     elif kind.name == COMMENDATION:
-        leaders = _leaders(policy)
+        leaders = api.department_leaders(policy)
         for index, record in enumerate(records):
             if leaders and record.get("owner") not in leaders:
                 refused.append(

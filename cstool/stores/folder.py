@@ -777,10 +777,9 @@ class FolderTransaction:
 
     def settle(self) -> None:
         """Before the commit: every pending record merged into its part (a part at a time)."""
-        for partition in [*self._pending, *self._reserved]:
-            if partition in self._pending or partition in self._reserved:
-                self._file(partition)
-                self._let_go()
+        for partition in {*self._pending, *self._reserved}:
+            self._file(partition)  # merges what is pending for it, and keeps its numbers
+            self._let_go()
 
     def discard(self) -> None:
         """Remove what the commit did not move in: parts set aside, records pending (all of
@@ -842,8 +841,8 @@ class FolderTransaction:
         }
 
     def _get_many(self, record_ids: Iterable[str]) -> Iterator[dict]:
-        """The records with these ids, each part opened once (rows of an import name records
-        of every month in turn: one at a time, the parts held open would all be let go)."""
+        """The records with these ids, each part opened once (rows of an import may name a
+        record of another day on every row: one at a time, every part held would be let go)."""
         by_partition: dict[str | None, list[str]] = {}
         for record_id in record_ids:
             by_partition.setdefault(self._store.partition_of_id(self.kind, record_id), []).append(record_id)
@@ -859,8 +858,7 @@ class FolderTransaction:
         return part_of_number(day, number) if self.kind in self._store.partitioned else None
 
     def _last_number(self, day: str) -> int:
-        """A number is kept in the part it names, so a day's last part knows its last number
-        (read without keeping the part open: an import numbers rows of many days)."""
+        """A number is kept in the part it names, so a day's last part knows its last number."""
         if day not in self._numbers:
             if self.kind not in self._store.partitioned:
                 self._numbers[day] = self._file(None).last_number(day)
@@ -868,15 +866,9 @@ class FolderTransaction:
             first = part_of_number(day, 0)
             names = set(self._store.parts_of_day(self.kind, day))
             names.update(n for n in self._parts_touched() if n and n.startswith(first))
-            last = max(names, default=first)
-            if last in self.files:
-                number = self.files[last].last_number(day)
-            elif last in self.set_aside or self._store.path(self.kind, last).exists():
-                meta = self._peek(last).get(META_TABLE, {}).get("1") or {}
-                number = meta.get("sequences", {}).get(day, 0)
-            else:
-                number = 0
-            self._numbers[day] = max(number, self._reserved.get(last, {}).get(day, 0))
+            last = self._file(max(names, default=first))  # where the day's next record most likely goes
+            self._numbers[day] = last.last_number(day)
+            self._let_go()
         return self._numbers[day]
 
     def _parts_touched(self) -> set[str | None]:
@@ -1004,8 +996,11 @@ def _remove_stale_temps(path: Path) -> None:
 
 
 class FolderFeed:
-    """Changes to a folder store, found by looking at its data files (each write replaces
-    one whole, so its inode, size or time changes) every ``POLL`` seconds."""
+    """Changes to a folder store, found every ``POLL`` seconds by looking at the files of the
+    kinds kept whole and at the folders of the kinds kept in parts: every write replaces a
+    file whole (a rename into its folder), so the file's inode, size or time changes, and its
+    folder's time with it. A folder, not its parts: years of a busy kind are a thousand
+    parts, too many to look at five times a second."""
 
     POLL = 0.2
 
@@ -1013,14 +1008,22 @@ class FolderFeed:
         self.root = root
         self._seen = self._look()
 
-    def _look(self) -> dict[Path, tuple[int, int, int]]:
-        found = {}
-        for path in folder_layout.data_files(self.root):
+    def _look(self) -> dict[str, tuple[int, int, int]]:
+        """kind -> what its file or folder looks like now"""
+        found: dict[str, tuple[int, int, int]] = {}
+        try:
+            entries = list(os.scandir(folder_layout.data_dir(self.root)))
+        except OSError:
+            return found
+        for entry in entries:
+            is_part_folder = entry.is_dir(follow_symlinks=False) and entry.name != FILES_FOLDER
+            if not (is_part_folder or entry.name.endswith(".json")) or entry.name.startswith("."):
+                continue
             try:
-                info = path.stat()
+                info = entry.stat(follow_symlinks=False)
             except OSError:  # replaced or removed between listing and looking
                 continue
-            found[path] = (info.st_ino, info.st_size, info.st_mtime_ns)
+            found[entry.name.removesuffix(".json")] = (info.st_ino, info.st_size, info.st_mtime_ns)
         return found
 
     def wait(self, timeout: float) -> set[str]:
@@ -1029,9 +1032,8 @@ class FolderFeed:
         deadline = time.monotonic() + timeout
         while True:
             now = self._look()
-            changed = {path for path in set(now) | set(self._seen) if now.get(path) != self._seen.get(path)}
+            kinds = {kind for kind in set(now) | set(self._seen) if now.get(kind) != self._seen.get(kind)}
             self._seen = now
-            kinds = {kind for path in changed if (kind := folder_layout.kind_of_data_file(self.root, path))}
             if kinds or time.monotonic() >= deadline:
                 return kinds
             time.sleep(min(self.POLL, max(0.0, deadline - time.monotonic())))

@@ -43,19 +43,6 @@ def is_part(name: object) -> bool:
     return bool(stem) and stem.isascii() and all(c.islower() or c.isdigit() or c == "-" for c in stem)
 
 
-def kind_of_data_file(root: Path, path: Path) -> str | None:
-    """The kind a data file holds (``data/<kind>.json``, ``data/<kind>/<part>.json``)."""
-    try:
-        parts = path.relative_to(root / DATA).parts
-    except ValueError:
-        return None
-    if len(parts) == 1 and parts[0].endswith(".json"):
-        return parts[0].removesuffix(".json")
-    if len(parts) == 2 and parts[1].endswith(".json") and not parts[1].startswith("."):
-        return parts[0]
-    return None
-
-
 def data_files(root: Path) -> list[Path]:
     """Every data file under ``root``'s data folder (for checking an archive)."""
     return sorted((root / DATA).rglob("*.json"))
