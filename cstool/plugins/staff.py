@@ -199,14 +199,14 @@ def staff_report(request):
     )
     resolved_at: dict[str, str] = {}
     owner_of: dict[str, str] = {}
-    complaints = []
+    about_attitude: list[str] = []  # the words of complaints about attitude (not every complaint: flat memory)
     for kind in request.kinds:
         if kind.name not in CASE_KINDS:
             continue
         phases = {s.name: s.phase for s in kind.statuses}
         for case in request.each(kind.name):
-            if kind.name == "complaint":
-                complaints.append(case)
+            if kind.name == "complaint" and case.get("category") in attitude:
+                about_attitude.append(" ".join(str(case.get(k) or "") for k in ("content", "subject")))
             agent = case.get("owner")
             if not agent:
                 continue
@@ -257,11 +257,7 @@ def staff_report(request):
     rows = []
     for agent in agents:
         t = tally[agent]
-        against = sum(
-            1
-            for c in complaints
-            if c.get("category") in attitude and agent in " ".join(str(c.get(k) or "") for k in ("content", "subject"))
-        )
+        against = sum(1 for words in about_attitude if agent in words)
         figures = {
             "cases": t["cases"],
             "first_response_pct": api.pct(t["met"][0], t["met"][0] + t["breached"][0]),

@@ -589,21 +589,26 @@ class PostgresStore:
         where, params = self._where(kind, selection)
         # each column one jsonb value per group, which psycopg hands back decoded
         columns, column_params, from_doc = [], [], []
-        for name in fields:
+        for index, name in enumerate(fields):
             from_doc.append(name not in dates and name != "status" and name not in self.facets.get(kind, ()))
             if name in dates:
-                columns.append(f"to_jsonb(to_char(created_at AT TIME ZONE %s, '{dates[name]}'))")
+                columns.append(f"to_jsonb(to_char(created_at AT TIME ZONE %s, '{dates[name]}')) AS v{index}")
                 column_params.append(zone_name)
             elif name == "status":
-                columns.append("to_jsonb(status)")
-            elif not from_doc[-1]:
-                columns.append("facets->%s")
+                columns.append(f"to_jsonb(status) AS v{index}")
+            else:  # a value of the document is taken out once (json is parsed again by each ->)
+                columns.append(f"{'doc' if from_doc[-1] else 'facets'}->%s AS v{index}")
                 column_params.append(name)
-            else:  # json has no equality: its text and its type, grouped
-                columns.append("jsonb_build_array(doc->>%s, json_typeof(doc->%s))")
-                column_params += [name, name]
+        # json has no equality: a value of the document is grouped by its text and its type
+        grouped = [
+            f"jsonb_build_array(v{i} #>> '{{}}', json_typeof(v{i}))" if doc else f"v{i}"
+            for i, doc in enumerate(from_doc)
+        ]
         groups = ", ".join(str(i + 1) for i in range(len(columns)))
-        sql = f"SELECT {', '.join(columns)}, count(*) FROM cstool_records WHERE {' AND '.join(where)} GROUP BY {groups}"
+        sql = (
+            f"SELECT {', '.join(grouped)}, count(*) FROM (SELECT {', '.join(columns)} FROM cstool_records "
+            f"WHERE {' AND '.join(where)}) AS taken GROUP BY {groups}"
+        )
         with self._errors():
             rows = self.conn.execute(sql, [*column_params, *params]).fetchall()
         counts: dict[tuple, int] = {}
