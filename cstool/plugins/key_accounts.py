@@ -46,6 +46,14 @@ def tally_case(counts: Counter, kind_name: str, record: dict, clocks) -> None:
         counts["on_time" if resolution.state == "met" else "late"] += 1
 
 
+def _any_of(request, kind_name: str, customers) -> bool:
+    """Whether the period holds a record of ``kind_name`` for one of ``customers``: counted
+    where the records are, so a month without any is not read record by record."""
+    if kind_name not in request.kinds.names():
+        return False
+    return any(customer in customers for (customer,) in request.tally(kind_name, ("customer_id",)))
+
+
 def key_accounts(request):
     """重点客户月度统计: the period's cases, calls and sales of each key customer."""
     grades = set(request.policy.get("customers.key_grades") or ["VIP"])
@@ -55,13 +63,13 @@ def key_accounts(request):
     counts: dict[str, Counter] = {cid: Counter() for cid in customers}
     names = request.kinds.names()
     for kind_name in CASES:
-        if kind_name not in names:
+        if not _any_of(request, kind_name, counts):
             continue
         for record in request.each(kind_name):
             if record.get("customer_id") in counts and record.get("status") != "void":
                 tally_case(counts[record["customer_id"]], kind_name, record, request.clocks(record)[1])
     for kind_name, figure in (("call", "calls"), ("sale", "sales_amount")):
-        if kind_name not in names:
+        if not _any_of(request, kind_name, counts):
             continue
         for record in request.each(kind_name):
             if record.get("customer_id") in counts:
