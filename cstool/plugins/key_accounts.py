@@ -61,7 +61,6 @@ def key_accounts(request):
         c["id"]: c for c in request.records("customer") if c.get("grade") in grades and c.get("status") != "void"
     }
     counts: dict[str, Counter] = {cid: Counter() for cid in customers}
-    names = request.kinds.names()
     for kind_name in CASES:
         if not _any_of(request, kind_name, counts):
             continue
