@@ -443,3 +443,16 @@ def test_parts_sort_as_the_days_and_numbers_of_their_records(numbered):
     by_part = sorted(ids, key=lambda record_id: (part_of_id(record_id), int(record_id.rsplit("-", 1)[1])))
     assert by_part == sorted(ids, key=lambda record_id: (day_of_id(record_id), int(record_id.rsplit("-", 1)[1])))
     assert part_of_id("CMP-20261116-0999") == "2026-11-16" and part_of_id("CMP-20261116-1000") == "2026-11-16.0001"
+
+
+def test_what_a_killed_writer_left_in_a_kinds_folder_is_removed_by_the_next_writer(ws_cli, workspace):
+    """A journal half written, a part staged or set aside: the next writer holds the lock,
+    finishes any whole journal, and removes the rest (the stored records untouched)."""
+    made = recorded(ws_cli, "--at", "2026-11-16 09:00")
+    folder = workspace / "data" / "complaint"
+    left = [folder / "..commit-journal.json.0123456789ab.tmp", folder / ".2026-11-03.json.0123456789ab.tmp"]
+    for path in left:
+        path.write_bytes(b"[")
+    assert recorded(ws_cli, "--at", "2026-11-16 10:00") == "CMP-20261116-0002"
+    assert not [path for path in left if path.exists()]
+    assert [r["id"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]][0] == made

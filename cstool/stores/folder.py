@@ -465,8 +465,11 @@ class FolderStore:
             try:
                 if kind in self.partitioned:
                     finish_commit(self.data_dir / kind)
-                    for stale in (self.data_dir / kind).glob(f".*.json{PENDING}"):  # a writer killed
-                        stale.unlink()
+                    # What a writer killed mid-way left (pending rows, parts staged or set aside,
+                    # a journal half written): the journal is finished, and no one else holds the lock.
+                    for pattern in (f".*.json{PENDING}", ".*.json.*.tmp"):
+                        for stale in (self.data_dir / kind).glob(pattern):
+                            stale.unlink(missing_ok=True)
                     self._split_old_months(kind, held)
                     self._settled.add(kind)
                 yield held
