@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import orjson
 import pytest
@@ -306,24 +307,27 @@ def test_a_busy_day_is_kept_in_parts_of_a_thousand_numbers(workspace):
     store = Store(workspace, {"complaint"})
     with store.transaction("complaint") as tx:
         tx.insert(_numbered(tx, "20261116", 1205))
-    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-11-16.0001.json", "2026-11-16.json"]
-    first, later = (
-        orjson.loads((folder / name).read_bytes())["complaint"] for name in ("2026-11-16.json", "2026-11-16.0001.json")
-    )
+    first_part, later_part = (record_file(workspace, rid) for rid in ("CMP-20261116-0001", "CMP-20261116-1000"))
+    assert sorted(folder.glob("*.json")) == sorted([first_part, later_part]) and first_part != later_part
+    first, later = (orjson.loads(part.read_bytes())["complaint"] for part in (first_part, later_part))
     assert len(first) == 999 and len(later) == 206
     assert [r["id"] for r in later.values()][:2] == ["CMP-20261116-1000", "CMP-20261116-1001"]
 
     again = Store(workspace, {"complaint"})  # another command: the day's number is read from its last part
     assert again.get("complaint", "CMP-20261116-1100")["status"] == "registered"
-    assert list(again._loaded) == [("complaint", "2026-11-16.0001")]  # the day's first part was not read
+    assert list(again._loaded) == [("complaint", later_part.stem)]  # the day's first part was not read
     with again.transaction("complaint") as tx:
         assert tx.new_id("CMP", "20261116") == "CMP-20261116-1206"
     ids = [r["id"] for r in Store(workspace, {"complaint"}).records("complaint")]
     assert ids == [f"CMP-20261116-{n:04d}" for n in range(1, 1206)]  # in the order they were numbered
 
 
-def _older_layout(workspace, kind: str, month: str) -> None:
-    """The month's parts put back into one file, as a cstool before schema 2 kept them."""
+def _older_layout(workspace, kind: str, record_id: str) -> tuple[Path, str]:
+    """The parts of ``record_id``'s month put back into one file, as a cstool before schema 2
+    kept them: that file, and the id a day of the month whose records were all purged would
+    hand out next (its number, 41, kept in the month's sequences)."""
+    day = day_of_id(record_id)
+    month = f"{day[:4]}-{day[4:6]}"
     folder = workspace / "data" / kind
     records, sequences = {}, {}
     for part in sorted(folder.glob(f"{month}-*.json")):
@@ -332,24 +336,27 @@ def _older_layout(workspace, kind: str, month: str) -> None:
             records[str(len(records) + 1)] = record
         sequences.update(data["_meta"]["1"]["sequences"])
         part.unlink()
-    sequences[month.replace("-", "") + "20"] = 41  # a day whose records were all purged since
+    purged = day[:6] + "20"
+    sequences[purged] = 41
     meta = {"schema": 1, "kind": kind, "sequences": sequences}
-    (folder / f"{month}.json").write_bytes(orjson.dumps({kind: records, "_meta": {"1": meta}}))
+    month_file = folder / f"{month}.json"
+    month_file.write_bytes(orjson.dumps({kind: records, "_meta": {"1": meta}}))
+    return month_file, f"{record_id.split('-')[0]}-{purged}-0042"
 
 
 def test_a_workspace_of_the_older_layout_is_split_into_days_by_the_next_command(ws_cli, workspace):
     made = [recorded(ws_cli, "--at", at) for at in ("2026-11-03 09:00", "2026-11-03 10:00", "2026-11-16 09:00")]
     updated = ws_cli("update", made[0], "--set", "remedy=换货", "--format", "json").json()
-    _older_layout(workspace, "complaint", "2026-11")
+    month_file, purged_next = _older_layout(workspace, "complaint", made[0])
     folder = workspace / "data" / "complaint"
-    assert [p.name for p in folder.glob("*.json")] == ["2026-11.json"]
+    assert list(folder.glob("*.json")) == [month_file]
 
     listed = ws_cli("list", "complaint", "--format", "json").json()["records"]  # a reader: it splits, then reads
     assert [r["id"] for r in listed] == made
-    parts = ["2026-11-03.json", "2026-11-16.json", "2026-11-20.json"]  # the last: the purged day's number
-    assert sorted(p.name for p in folder.glob("*.json")) == parts
+    parts = {record_file(workspace, rid) for rid in [*made, purged_next]}  # the last: the purged day's number
+    assert sorted(folder.glob("*.json")) == sorted(parts)
     assert ws_cli("show", made[0], "--format", "json").json()["remedy"] == updated["remedy"] == "换货"
-    assert recorded(ws_cli, "--at", "2026-11-20 09:00") == "CMP-20261120-0042"  # a purged day's numbers stay used
+    assert recorded(ws_cli, "--at", "2026-11-20 09:00") == purged_next  # a purged day's numbers stay used
     assert recorded(ws_cli, "--at", "2026-11-03 11:00") == "CMP-20261103-0003"
 
 
@@ -357,12 +364,12 @@ def test_a_split_cut_short_is_finished_and_a_journal_may_remove_only_a_month(ws_
     from cstool.stores import folder as store_module
 
     made = [recorded(ws_cli, "--at", at) for at in ("2026-11-03 09:00", "2026-11-16 09:00")]
-    _older_layout(workspace, "complaint", "2026-11")
+    month_file, purged_next = _older_layout(workspace, "complaint", made[0])
     folder = workspace / "data" / "complaint"
     real_unlink = os.unlink
 
     def killed_before_the_month_goes(path, *args, **kwargs):
-        if str(path).endswith("2026-11.json"):
+        if Path(path) == month_file:
             raise KeyboardInterrupt  # the process ends here, as a kill would
         return real_unlink(path, *args, **kwargs)
 
@@ -370,14 +377,15 @@ def test_a_split_cut_short_is_finished_and_a_journal_may_remove_only_a_month(ws_
     with pytest.raises(KeyboardInterrupt):
         Store(workspace, {"complaint"}).records("complaint")
     monkeypatch.setattr(store_module.os, "unlink", real_unlink)
-    assert (folder / ".commit-journal.json").exists() and (folder / "2026-11.json").exists()
+    assert (folder / ".commit-journal.json").exists() and month_file.exists()
     assert [r["id"] for r in Store(workspace, {"complaint"}).records("complaint")] == made  # finished, not doubled
-    assert sorted(p.name for p in folder.glob("*.json")) == ["2026-11-03.json", "2026-11-16.json", "2026-11-20.json"]
+    assert sorted(folder.glob("*.json")) == sorted({record_file(workspace, rid) for rid in [*made, purged_next]})
 
-    (folder / ".commit-journal.json").write_text(json.dumps([[None, "2026-11-03.json"]]))  # a day is not a month
+    day_file = record_file(workspace, made[0])
+    (folder / ".commit-journal.json").write_text(json.dumps([[None, day_file.name]]))  # a day is not a month
     with pytest.raises(StoreError, match="not a commit journal"):
         Store(workspace, {"complaint"}).records("complaint")
-    assert (folder / "2026-11-03.json").exists()
+    assert day_file.exists()
 
 
 def _rows_over_days(path, count: int, bad_last: bool = False):
@@ -415,24 +423,26 @@ def test_a_large_import_holds_a_bounded_number_of_records_and_is_still_all_or_no
     assert [r["external_id"] for r in records if r["id"].startswith("CMP-20261005-")][:3] == [None, "R4", "R32"]
     assert [r["id"] for r in records if r.get("external_id") == "R32"] == ["CMP-20261005-0003"]
     assert first == "CMP-20261005-0001"
-    names = sorted(p.name for p in (workspace / "data" / "complaint").iterdir())
-    assert names == [f"2026-10-{day:02d}.json" for day in range(1, 29)]  # nothing pending, nothing aside
+    on_disk = sorted((workspace / "data" / "complaint").iterdir())
+    assert len({day_of_id(r["id"]) for r in records}) == 28  # nothing pending, nothing aside:
+    assert on_disk == sorted({record_file(workspace, r["id"]) for r in records})
 
     again = ws("import", "complaint", tmp_path / "good.csv", "--on-duplicate", "update", "--format", "json").json()
     assert (again["imported"], again["duplicates"]) == (0, 600)
 
 
 def test_records_left_pending_by_a_killed_import_are_never_merged(ws_cli, workspace):
-    recorded(ws_cli, "--at", "2026-10-05 08:00")
-    folder = workspace / "data" / "complaint"
+    first = recorded(ws_cli, "--at", "2026-10-05 08:00")
+    part = record_file(workspace, first)
+    pending = part.with_name(f".{part.name}.pending")
     planted = {"id": "CMP-20261005-0009", "created_at": "2026-10-05T09:00:00+08:00", "status": "registered"}
-    (folder / ".2026-10-05.json.pending").write_bytes(orjson.dumps(planted) + b"\n")
+    pending.write_bytes(orjson.dumps(planted) + b"\n")
     assert recorded(ws_cli, "--at", "2026-10-05 10:00") == "CMP-20261005-0002"
     assert [r["id"] for r in ws_cli("list", "complaint", "--format", "json").json()["records"]] == [
         "CMP-20261005-0001",
         "CMP-20261005-0002",
     ]
-    assert not (folder / ".2026-10-05.json.pending").exists()
+    assert not pending.exists()
 
 
 @given(st.lists(st.tuples(st.dates(date(1000, 1, 1)), st.integers(1, 99_999)), min_size=2, max_size=20))
@@ -449,8 +459,8 @@ def test_what_a_killed_writer_left_in_a_kinds_folder_is_removed_by_the_next_writ
     """A journal half written, a part staged or set aside: the next writer holds the lock,
     finishes any whole journal, and removes the rest (the stored records untouched)."""
     made = recorded(ws_cli, "--at", "2026-11-16 09:00")
-    folder = workspace / "data" / "complaint"
-    left = [folder / "..commit-journal.json.0123456789ab.tmp", folder / ".2026-11-03.json.0123456789ab.tmp"]
+    part = record_file(workspace, made)
+    left = [part.with_name("..commit-journal.json.0123456789ab.tmp"), part.with_name(f".{part.name}.0123456789ab.tmp")]
     for path in left:
         path.write_bytes(b"[")
     assert recorded(ws_cli, "--at", "2026-11-16 10:00") == "CMP-20261116-0002"

@@ -556,7 +556,8 @@ def run_import(
         # told a batch at a time, read back from the store and then let go: memory holds a batch
         chunk = get_records(app.store, kind.name, in_store_order[first : first + CHUNK_ROWS])
         app.hook.cstool_records_stored(kind=kind, records=chunk, app=app)
-        app.store.forget()
+        if len(in_store_order) > CHUNK_ROWS:  # what one batch read is let go before the next
+            app.store.forget()
     return outcome
 
 

@@ -825,7 +825,8 @@ class FolderTransaction:
         )
 
     def get(self, record_id: str) -> dict | None:
-        return next(iter(list(self._get_many([record_id]))), None)
+        found = list(self._get_many([record_id]))
+        return found[0] if found else None
 
     def by_external_id(self, values: list[str]) -> dict[str, tuple[dict, bool]]:
         if self._externals is None:
