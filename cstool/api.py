@@ -39,6 +39,8 @@ _LAZY = {
     "summary": "cstool.core.reports",
     "mask": "cstool.core.privacy",
     "query_grams": "cstool.core.search",
+    "personal_token": "cstool.core.search",
+    "phone_tail": "cstool.core.search",
     "search_grams": "cstool.core.search",
     "erase_personal": "cstool.core.privacy",
     "linked_to": "cstool.core.privacy",
@@ -203,7 +205,12 @@ if TYPE_CHECKING:  # pragma: no cover
         pct as pct,
         summary as summary,
     )
-    from cstool.core.search import query_grams as query_grams, search_grams as search_grams
+    from cstool.core.search import (
+        personal_token as personal_token,
+        phone_tail as phone_tail,
+        query_grams as query_grams,
+        search_grams as search_grams,
+    )
     from cstool.core.timeutil import (
         format_datetime as format_datetime,
         month_period as month_period,

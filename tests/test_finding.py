@@ -139,3 +139,20 @@ def test_every_record_search_matches_is_among_those_its_index_names(content, not
     kept = set(search_grams(record, ["content"], personal))
     assert set(text) <= kept or set(whole) & kept, (record, query)
     assert all(token.startswith(PERSONAL_TOKEN) for token in whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    phone=st.text(alphabet="0123456789 +-", max_size=18), tail=st.text(alphabet="0123456789", min_size=4, max_size=8)
+)
+def test_every_phone_a_tail_finds_holds_that_tail_s_token(phone, tail):
+    """A desk looking a caller up by a phone's last digits is narrowed by one token
+    (phone_tail): every record whose phone ends in the tail holds it."""
+    from cstool.api import personal_token, phone_tail
+    from cstool.core.search import phone_digits, search_grams
+
+    kept = set(search_grams({"id": "CUS-20261201-0001", "phone": phone}, [], {"phone": "phone"}))
+    if phone_digits(phone).endswith(tail):
+        assert phone_tail(tail) in kept, (phone, tail)
+    if phone.strip():
+        assert personal_token(phone) in kept

@@ -395,3 +395,46 @@ def test_a_store_of_schema_version_5_orders_a_busy_kind_by_the_folders_parts(wor
     assert pg.execute("SELECT part FROM cstool_records WHERE id = 'CMP-20261103-1234'").fetchone() == (
         "2026-11-03.0001",
     )
+
+
+def test_a_caller_is_found_by_a_phone_s_last_digits_through_the_index_and_schema_6_gains_them(workspace, ws_cli, pg):
+    from cstool.core.context import Context
+    from cstool.core.host import build_host
+    from cstool.core.work import find_by_phone_tail, find_customers
+
+    def made(*args):
+        return ws_cli("--no-input", "record", *args, "--format", "json").json()["id"]
+
+    calling = made("complaint", *complaint_args(contact_phone="+86 139-5555-6789"))
+    other = made("complaint", *complaint_args(contact_phone="13800001111"))
+    customer = made(
+        "customer", "--set", "name=王芳", "--set", "phone=021-8760 6789", "--set", "customer_type=individual"
+    )
+    grams = dict(pg.execute("SELECT id, grams FROM cstool_records").fetchall())
+    assert "t:6789" in grams[calling] and "t:1111" in grams[other] and "t:6789" in grams[customer]
+
+    # a store of schema 6 had no tails: the next command adds them to the rows it has
+    pg.execute("UPDATE cstool_records SET grams = array(SELECT g FROM unnest(grams) g WHERE g NOT LIKE 't:%%')")
+    pg.execute("UPDATE cstool_schema SET version = 6")
+    assert ws_cli("list", "complaint").exit_code == 0
+    grams = dict(pg.execute("SELECT id, grams FROM cstool_records").fetchall())
+    assert grams[calling].count("t:6789") == 1 and "t:1111" in grams[other] and "t:6789" in grams[customer]
+
+    def found(tail):
+        app = Context(build_host(workspace, entry_points=False), workspace)
+        try:
+            return [record["id"] for _kind, record in find_by_phone_tail(app, tail, list(app.kinds))]
+        finally:
+            app.finish()
+
+    assert found("56789") == [calling]
+    assert sorted(found("6789")) == sorted([calling, customer])
+    app = Context(build_host(workspace, entry_points=False), workspace)
+    assert [c["id"] for c in find_customers(app, "6789")] == [customer]
+    assert [c["id"] for c in find_customers(app, "王芳")] == [customer]
+    app.finish()
+    # the index decides what is read: a row whose grams lack the tail is not even looked at,
+    # one written in bulk and not indexed yet (grams NULL) is read and checked
+    pg.execute("UPDATE cstool_records SET grams = '{}' WHERE id = %s", (customer,))
+    pg.execute("UPDATE cstool_records SET grams = NULL WHERE id = %s", (other,))
+    assert found("6789") == [calling] and found("1111") == [other]

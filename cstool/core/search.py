@@ -73,6 +73,8 @@ def hits(record: Mapping[str, Any], text_fields: Iterable[str], personal: Mappin
 # does): indexing every pair of every English narrative cost 0.5 ms a record at import.
 
 PERSONAL_TOKEN = "p:"  # a whole personal value, casefolded
+TAIL_TOKEN = "t:"  # the last digits of a personal phone, by which a desk finds a caller
+TAIL_DIGITS = 4  # the fewest digits of a phone a person may look a record up by
 SINGLE = "1:"  # one character, for a word of one character
 _RUNS = re.compile(r"[^\x00-\x7f\s]+")  # characters of scripts written without spaces
 
@@ -94,11 +96,26 @@ def search_grams(record: Mapping[str, Any], text_fields: Iterable[str], personal
     for text in texts:
         if isinstance(text, str):
             found |= _pieces(text)
-    for name in personal:
+    for name, field_type in personal.items():
         value = record.get(name)
         if isinstance(value, str) and value.strip():
-            found.add(PERSONAL_TOKEN + value.strip().casefold())
+            found.add(personal_token(value))
+            if field_type == "phone" and (tail := phone_tail(value)):
+                found.add(tail)
     return sorted(found)
+
+
+def personal_token(value: str) -> str:
+    """The grams token of a personal value whole (a name, a phone as written)."""
+    return PERSONAL_TOKEN + value.strip().casefold()
+
+
+def phone_tail(digits_or_phone: str) -> str | None:
+    """The grams token of a phone's last ``TAIL_DIGITS`` digits (a whole number, or the tail
+    a person typed: both give the same token), None when it has fewer digits. A record
+    whose phone ends in a tail holds that tail's token."""
+    digits = phone_digits(digits_or_phone)
+    return TAIL_TOKEN + digits[-TAIL_DIGITS:] if len(digits) >= TAIL_DIGITS else None
 
 
 def query_grams(query: str) -> tuple[list[str], list[str]] | None:
@@ -109,7 +126,7 @@ def query_grams(query: str) -> tuple[list[str], list[str]] | None:
     if not wanted or any(c.isascii() or c.isspace() for c in wanted):
         return None
     text = sorted(_pieces(wanted) - {SINGLE + c for c in wanted}) if len(wanted) > 1 else [SINGLE + wanted]
-    return text, [PERSONAL_TOKEN + wanted]
+    return text, [personal_token(wanted)]
 
 
 def snippet(text: str, folded_word: str) -> str:

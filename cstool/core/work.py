@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from cstool.core.kinds import Kind
-from cstool.stores.base import EVERYTHING, Selection
+from cstool.core.search import TAIL_DIGITS, phone_digits
+from cstool.stores.base import EVERYTHING, SearchesText, Selection
 
 OPEN_PHASES = ("open", "pending")
 CUSTOMER_KIND = "customer"
-TAIL_DIGITS = 4  # the fewest digits of a phone a person may look a customer up by
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,6 @@ def open_work(
 def tail_wanted(query: str) -> str | None:
     """The digits of ``query`` when it is a phone's tail a person may look up (four or more
     digits and nothing else but spaces and dashes), else None."""
-    from cstool.core.search import phone_digits
-
     digits = phone_digits(query)
     bare = query.strip().replace(" ", "").replace("-", "")
     return digits if len(digits) >= TAIL_DIGITS and digits == bare else None
@@ -93,12 +91,10 @@ def find_customers(app, query: str, *, limit: int = 20) -> list[dict]:
     wanted = query.strip().casefold()
     if not wanted or CUSTOMER_KIND not in app.kinds.names():
         return []
-    from cstool.core.search import phone_digits
-
     tail = tail_wanted(query)
     found = [
         record
-        for record in app.store.stream(CUSTOMER_KIND, app.visible(EVERYTHING))
+        for record in _may_have(app, CUSTOMER_KIND, tail, query)
         if record.get("status") != "deregistered"
         and (
             str(record.get("name") or "").strip().casefold() == wanted
@@ -108,6 +104,16 @@ def find_customers(app, query: str, *, limit: int = 20) -> list[dict]:
     if found:
         app.book.record_reveal(app.kinds.get(CUSTOMER_KIND), [c["id"] for c in found], ["name", "phone"], via="lookup")
     return found
+
+
+def _may_have(app, kind: str, tail: str | None, whole: str | None = None) -> Iterable[dict]:
+    """The records of ``kind`` the person may see that may have a personal phone ending in
+    ``tail`` or a personal value ``whole``: those a store's index names (a million records
+    are not read for one caller), else every one; the caller checks each."""
+    wanted = app.visible(EVERYTHING)
+    if isinstance(app.store, SearchesText):
+        return app.store.find_personal(kind, wanted, tail=tail, whole=whole)
+    return app.store.stream(kind, wanted)
 
 
 def contact_values(kind: Kind, customer: dict, given: dict) -> dict[str, Any]:
@@ -127,8 +133,6 @@ def contact_values(kind: Kind, customer: dict, given: dict) -> dict[str, Any]:
 def find_by_phone_tail(app, tail: str, kinds: Iterable[Kind], *, limit: int = 200) -> list[tuple[Kind, dict]]:
     """Records of ``kinds`` with a personal phone ending in ``tail`` (already checked by
     ``tail_wanted``), newest first; each lookup written into the trail of what it found."""
-    from cstool.core.search import phone_digits
-
     found: list[tuple[Kind, dict]] = []
     for kind in kinds:
         phones = [f.name for f in kind.fields if f.type == "phone" and f.personal]
@@ -136,7 +140,7 @@ def find_by_phone_tail(app, tail: str, kinds: Iterable[Kind], *, limit: int = 20
             continue
         matched = [
             record
-            for record in app.store.stream(kind.name, app.visible(EVERYTHING))
+            for record in _may_have(app, kind.name, tail)
             if any(phone_digits(str(record.get(name) or "")).endswith(tail) for name in phones)
         ]
         if matched:

@@ -279,6 +279,13 @@ class SearchesText(Protocol):
         """The records ``selection`` keeps that may match ``query`` (every one that does,
         perhaps more: the caller checks each); None when the index cannot narrow it."""
 
+    def find_personal(
+        self, kind: str, selection: Selection, *, tail: str | None = None, whole: str | None = None
+    ) -> Iterator[dict]:
+        """The records ``selection`` keeps that may have a personal phone ending in ``tail``
+        (four digits or more) or a personal value equal to ``whole`` (a desk finding a caller):
+        every one that does, perhaps more (the caller checks each)."""
+
     def unindexed(self) -> int:
         """How many records a bulk write left for ``index_pending`` (a search reads them whole)."""
 

@@ -17,7 +17,7 @@ from the folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,7 +25,7 @@ from cstool import api
 from cstool.api import _, hookimpl
 from cstool.stores.postgresql_access import GROUPS, GUARDS, group_grants
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 LOCK_CLASS = 0x637374  # "cst": the first key of the advisory locks of kinds and of the schema
 STATE_LOCK_CLASS = LOCK_CLASS + 1  # a shared value's lock
 LOG_LOCK_CLASS = LOCK_CLASS + 2  # a log's lock: one writer's entries together
@@ -148,14 +148,44 @@ DAY_PARTS: tuple[str, ...] = (
     WHERE part <> ''""",
 )
 SCHEMA += IN_ROW + SHARED_STATE + GUARDS + FEED + SEARCH + SCALE + FILES
+
+
+def _phone_tails(store: PostgresStore) -> list[tuple[str, list]]:
+    """Schema 7: a personal phone's last four digits in its record's grams (``api.phone_tail``),
+    for the rows written before, of the kinds this cstool knows: the desk finds a caller by
+    them through the index. (The last four digits of ``phone_digits`` are the raw digits'
+    unless a 0086 prefix leaves fewer than four.)"""
+    digits = "regexp_replace(coalesce(doc->>%s, ''), '\\D', '', 'g')"
+    tail = (
+        f"(SELECT CASE WHEN length(d) >= 4 AND NOT (d LIKE '0086%%' AND length(d) < 8) THEN 't:' || right(d, 4) END "
+        f"FROM (SELECT {digits} AS d) AS digits)"
+    )
+    statements = []
+    for kind, (_text, personal) in sorted(store.searched.items()):
+        phones = sorted(name for name, field_type in personal.items() if field_type == "phone")
+        if phones:
+            tails = f"array_remove(ARRAY[{', '.join([tail] * len(phones))}], NULL)"
+            statements.append(
+                (
+                    f"""UPDATE cstool_records AS r SET grams = r.grams || t.tails
+                    FROM (SELECT id, {tails} AS tails FROM cstool_records
+                          WHERE kind = %s AND grams IS NOT NULL) AS t
+                    WHERE r.kind = %s AND r.id = t.id AND cardinality(t.tails) > 0""",
+                    [*phones, kind, kind],
+                )
+            )
+    return statements
+
+
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
 # changes apply to rows written afterwards; remembering clocks rewrites clock_key.)
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+MIGRATIONS: dict[int, tuple[str | Callable[[PostgresStore], list[tuple[str, list]]], ...]] = {
     1: IN_ROW + SHARED_STATE,
     2: GUARDS + FEED + SEARCH,
     3: SCALE,
     4: FILES,
     5: DAY_PARTS,
+    6: (_phone_tails,),
 }
 
 
@@ -279,8 +309,12 @@ class PostgresStore:
                     ).format(url=self.description, version=version, known=SCHEMA_VERSION)
                 )
             for step in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[step]:
-                    self._conn.execute(statement)
+                for done in MIGRATIONS[step]:
+                    if callable(done):  # a step that depends on the kinds (their fields)
+                        for sql, params in done(self):
+                            self._conn.execute(sql, params)
+                    else:
+                        self._conn.execute(done)
             if version < SCHEMA_VERSION:
                 self._conn.execute("UPDATE cstool_schema SET version = %s", (SCHEMA_VERSION,))
 
@@ -668,6 +702,10 @@ class PostgresStore:
             return None
         text, personal = narrowed
         return self.stream(kind, selection, ("(grams @> %s OR grams && %s OR grams IS NULL)", [text, personal]))
+
+    def find_personal(self, kind: str, selection, *, tail: str | None = None, whole: str | None = None):
+        tokens = [token for token in (tail and api.phone_tail(tail), whole and api.personal_token(whole)) if token]
+        return self.stream(kind, selection, ("(grams && %s OR grams IS NULL)", [tokens]))
 
     def grams_of(self, kind: str, record: dict) -> list[str]:
         text_fields, personal = self.searched.get(kind, ((), {}))
