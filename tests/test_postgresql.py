@@ -413,12 +413,27 @@ def test_a_caller_is_found_by_a_phone_s_last_digits_through_the_index_and_schema
     grams = dict(pg.execute("SELECT id, grams FROM cstool_records").fetchall())
     assert "t:6789" in grams[calling] and "t:1111" in grams[other] and "t:6789" in grams[customer]
 
-    # a store of schema 6 had no tails: the next command adds them to the rows it has
-    pg.execute("UPDATE cstool_records SET grams = array(SELECT g FROM unnest(grams) g WHERE g NOT LIKE 't:%%')")
+    phones = {
+        record_id: (facets.get("contact_phone") or facets.get("phone"), doc.get("contact_phone") or doc.get("phone"))
+        for record_id, facets, doc in pg.execute("SELECT id, facets, doc FROM cstool_records").fetchall()
+    }
+    assert all(facet == value is not None for facet, value in phones.values())  # as the document has it
+
+    # a store of schema 6 had neither: the next command adds them to the rows it has (a row
+    # written in bulk and not indexed yet keeps no grams: search still reads it whole)
+    pg.execute(
+        "UPDATE cstool_records SET facets = facets - 'contact_phone' - 'phone', "
+        "grams = array(SELECT g FROM unnest(grams) g WHERE g NOT LIKE 't:%%')"
+    )
+    pg.execute("UPDATE cstool_records SET grams = NULL WHERE id = %s", (other,))
     pg.execute("UPDATE cstool_schema SET version = 6")
     assert ws_cli("list", "complaint").exit_code == 0
     grams = dict(pg.execute("SELECT id, grams FROM cstool_records").fetchall())
-    assert grams[calling].count("t:6789") == 1 and "t:1111" in grams[other] and "t:6789" in grams[customer]
+    assert grams[calling].count("t:6789") == 1 and "t:6789" in grams[customer] and grams[other] is None
+    facets = dict(pg.execute("SELECT id, facets FROM cstool_records").fetchall())
+    assert {
+        record_id: facets[record_id].get("contact_phone") or facets[record_id].get("phone") for record_id in phones
+    } == {record_id: value for record_id, (_facet, value) in phones.items()}
 
     def found(tail):
         app = Context(build_host(workspace, entry_points=False), workspace)
@@ -436,5 +451,4 @@ def test_a_caller_is_found_by_a_phone_s_last_digits_through_the_index_and_schema
     # the index decides what is read: a row whose grams lack the tail is not even looked at,
     # one written in bulk and not indexed yet (grams NULL) is read and checked
     pg.execute("UPDATE cstool_records SET grams = '{}' WHERE id = %s", (customer,))
-    pg.execute("UPDATE cstool_records SET grams = NULL WHERE id = %s", (other,))
     assert found("6789") == [calling] and found("1111") == [other]

@@ -150,31 +150,42 @@ DAY_PARTS: tuple[str, ...] = (
 SCHEMA += IN_ROW + SHARED_STATE + GUARDS + FEED + SEARCH + SCALE + FILES
 
 
-def _phone_tails(store: PostgresStore) -> list[tuple[str, list]]:
-    """Schema 7: a personal phone's last four digits in its record's grams (``api.phone_tail``),
-    for the rows written before, of the kinds this cstool knows: the desk finds a caller by
-    them through the index. (The last four digits of ``phone_digits`` are the raw digits'
-    unless a 0086 prefix leaves fewer than four.)"""
+def _phones(store: PostgresStore) -> list[tuple[str, list]]:
+    """Schema 7, for the rows written before, of the kinds this cstool knows: a personal
+    phone's value among the facets (who complained is counted without reading documents)
+    and its last four digits in the grams (``api.phone_tail``: the desk finds a caller by
+    them through the index; the last four of ``phone_digits`` are the raw digits' unless a
+    0086 prefix leaves fewer than four). Each row is rewritten once."""
     digits = "regexp_replace(coalesce(doc->>%s, ''), '\\D', '', 'g')"
     tail = (
         f"(SELECT CASE WHEN length(d) >= 4 AND NOT (d LIKE '0086%%' AND length(d) < 8) THEN 't:' || right(d, 4) END "
         f"FROM (SELECT {digits} AS d) AS digits)"
     )
     statements = []
-    for kind, (_text, personal) in sorted(store.searched.items()):
+    for kind, phones in sorted(_personal_phones(store.searched).items()):
+        values = f"jsonb_strip_nulls(jsonb_build_object({', '.join(['%s::text, doc->%s'] * len(phones))}))"
+        tails = f"array_remove(ARRAY[{', '.join([tail] * len(phones))}], NULL)"
+        statements.append(
+            (
+                f"""UPDATE cstool_records AS r SET facets = r.facets || t.phones,
+                    grams = CASE WHEN r.grams IS NULL THEN NULL ELSE r.grams || t.tails END
+                FROM (SELECT id, {values} AS phones, {tails} AS tails FROM cstool_records WHERE kind = %s) AS t
+                WHERE r.kind = %s AND r.id = t.id AND t.phones <> '{{}}'::jsonb""",
+                [*(name for phone in phones for name in (phone, phone)), *phones, kind, kind],
+            )
+        )
+    return statements
+
+
+def _personal_phones(searched: Mapping[str, tuple[tuple[str, ...], Mapping[str, str]]]) -> dict[str, list[str]]:
+    """Kind -> its personal phone fields: kept among the facets, so that complaints are
+    counted per complainant (a customer, else a phone) without reading each document."""
+    found = {}
+    for kind, (_text, personal) in searched.items():
         phones = sorted(name for name, field_type in personal.items() if field_type == "phone")
         if phones:
-            tails = f"array_remove(ARRAY[{', '.join([tail] * len(phones))}], NULL)"
-            statements.append(
-                (
-                    f"""UPDATE cstool_records AS r SET grams = r.grams || t.tails
-                    FROM (SELECT id, {tails} AS tails FROM cstool_records
-                          WHERE kind = %s AND grams IS NOT NULL) AS t
-                    WHERE r.kind = %s AND r.id = t.id AND cardinality(t.tails) > 0""",
-                    [*phones, kind, kind],
-                )
-            )
-    return statements
+            found[kind] = phones
+    return found
 
 
 # Steps from one version to the next: MIGRATIONS[n] takes version n to n + 1. (Storage
@@ -185,13 +196,14 @@ MIGRATIONS: dict[int, tuple[str | Callable[[PostgresStore], list[tuple[str, list
     3: SCALE,
     4: FILES,
     5: DAY_PARTS,
-    6: (_phone_tails,),
+    6: (_phones,),
 }
 
 
 # Values kept beside each document as jsonb, so that filtering and grouping by them reads
-# a few short values, not the whole record: every envelope key but the trail, and the
-# kind's fields of these types (never free text, phones or e-mail addresses).
+# a few short values, not the whole record: every envelope key but the trail, the kind's
+# fields of these types and its personal phones (who complained: a customer, else a phone);
+# never free text or e-mail addresses.
 FACET_TYPES = ("int", "decimal", "date", "datetime", "choice", "bool", "list")
 ENVELOPE_FACETS = (
     "id", "kind", "status", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
@@ -204,13 +216,19 @@ def cstool_store(url, app):
     if not url.startswith(("postgresql://", "postgres://")):
         return None
     partitioned = {kind.name for kind in app.kinds if kind.high_volume}
-    facets = {
-        kind.name: (*ENVELOPE_FACETS, *(f.name for f in kind.fields if f.type in FACET_TYPES)) for kind in app.kinds
-    }
     searched = {
         kind.name: (
             tuple(f.name for f in kind.fields if f.type == "text" and not f.personal),
             {f.name: f.type for f in kind.fields if f.personal},
+        )
+        for kind in app.kinds
+    }
+    phones = _personal_phones(searched)
+    facets = {
+        kind.name: (
+            *ENVELOPE_FACETS,
+            *(f.name for f in kind.fields if f.type in FACET_TYPES),
+            *phones.get(kind.name, ()),
         )
         for kind in app.kinds
     }
