@@ -160,3 +160,21 @@ def test_each_complainant_type_is_guided_as_the_department_s_document_says(ws_cl
 
 def test_the_compliance_target_is_the_standards_met_in_full(ws_cli):
     assert ws_cli("policy", "show", "--format", "json").json()["reports"]["compliance_target_pct"] == 100
+
+
+def test_repeat_complainants_are_read_alone_and_alike_on_both_stores(ws_cli, backend):
+    """Who repeats is counted by (customer, else phone); only their complaints are then read
+    (``Selection.among``): a customer with two phones is one person, a phone given once
+    with and once without a customer two."""
+    customer = ws_cli("--no-input", "record", "customer", "--set", "name=王芳", "--set", "phone=13900000009",
+                      "--set", "customer_type=individual", "--format", "json").json()["id"]  # fmt: skip
+    first = make(ws_cli, "2026-10-05 09:00", customer_id=customer, contact_phone="13900000009")
+    second = make(ws_cli, "2026-10-06 09:00", customer_id=customer, contact_phone="13900000010")
+    by_phone = [make(ws_cli, f"2026-10-0{day} 10:00", contact_phone="13800000001") for day in (7, 8, 9)]
+    make(ws_cli, "2026-10-10 09:00", contact_phone="13900000010")  # that phone, but no customer: once
+    make(ws_cli, "2026-11-02 09:00", contact_phone="13800000001")  # after the period
+    repeats = ws_cli("report", "complaint-repeats", "--month", "2026-10", "--format", "json").json()
+    assert [(row["count"], row["ids"]) for row in repeats["rows"]] == [
+        (3, ", ".join(by_phone)),
+        (2, f"{first}, {second}"),
+    ]

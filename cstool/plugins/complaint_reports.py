@@ -4,6 +4,7 @@ against target (投诉解决率), case tracking (案件追踪表) and the period
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -41,6 +42,16 @@ def _people(request) -> Counter:
     return people
 
 
+def _complaints_of(request, people: frozenset[str]) -> list[dict]:
+    """The period's complaints of ``people`` (complainant keys), read alone: those linked
+    to one of them as a customer, then those of no customer by one of them as a phone."""
+    if not people:
+        return []
+    by_customer = replace(request.period, among=(("customer_id", people),))
+    by_phone = replace(request.period, equals=(("customer_id", ""),), among=(("contact_phone", people),))
+    return [*request.select(KIND, by_customer), *request.select(KIND, by_phone)]
+
+
 def complainant_key(record):
     """Who complained: the linked customer, else the phone. A name alone identifies nobody:
     two people share 张伟, and an import's map may give every row the same placeholder
@@ -72,9 +83,9 @@ def causes(request):
 def repeats(request):
     """Repeat complainants: people with more than one complaint in the period (names masked).
     Who repeats is counted where the records are; only their complaints are then read."""
-    repeated = {key for key, n in _people(request).items() if n > 1}
+    repeated = frozenset(key for key, n in _people(request).items() if n > 1)
     by_person = defaultdict(list)
-    for record in _in_period(request) if repeated else ():
+    for record in _complaints_of(request, repeated):
         key = complainant_key(record)
         if key in repeated:
             by_person[key].append(record)
@@ -159,8 +170,6 @@ def _rate_totals(rows):
 
 def resolution_rate(request):
     """投诉解决率 = resolved or closed / received in the period, per month, against the policy target."""
-    from dataclasses import replace
-
     tz = request.policy.timezone
     target = request.policy.get("complaints.resolution_target_pct")
     done = _done_statuses(request)

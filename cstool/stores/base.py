@@ -325,6 +325,9 @@ class Selection:
     # (stamp, from, before): the instant field ``stamp`` (closed_at, promised_at…) is set and
     # lies from ``from`` (inclusive, None: any) to ``before`` (exclusive, None: any)
     between: tuple[tuple[str, datetime | None, datetime | None], ...] = field(default=())
+    # (field, values): the field's stored value is a string, exactly one of the values (a
+    # report reading the few records of the people it counted, out of a month of them)
+    among: tuple[tuple[str, frozenset[str]], ...] = field(default=())
 
     def keeps(self, record: Mapping[str, Any]) -> bool:
         if self.departments is not None and record.get("department") and record["department"] not in self.departments:
@@ -345,6 +348,10 @@ class Selection:
                 return False
             instant = datetime.fromisoformat(value)
             if (start and instant < start) or (before and instant >= before):
+                return False
+        for name, values in self.among:
+            value = record.get(name)
+            if not isinstance(value, str) or value not in values:
                 return False
         return all(value_equals(record.get(name), wanted) for name, wanted in self.equals)
 

@@ -17,6 +17,7 @@ from the folder.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -326,6 +327,15 @@ class PostgresStore:
                         "upgrade cstool"
                     ).format(url=self.description, version=version, known=SCHEMA_VERSION)
                 )
+            if version < SCHEMA_VERSION:  # a step may rewrite every row: say why the command waits
+                print(
+                    _(
+                        "bringing the store at {url} from schema version {version} to {known}: every record "
+                        "may be rewritten once (minutes for a million); other desks wait meanwhile"
+                    ).format(url=self.description, version=version, known=SCHEMA_VERSION),
+                    file=sys.stderr,
+                    flush=True,
+                )
             for step in range(version, SCHEMA_VERSION):
                 for done in MIGRATIONS[step]:
                     if callable(done):  # a step that depends on the kinds (their fields)
@@ -586,6 +596,10 @@ class PostgresStore:
                 if bound is not None:
                     sql.append(f"{instant} {operator} %s")
                     params += [stamp, bound]
+        for name, values in selection.among:
+            column, typeof = ("facets", "jsonb_typeof") if name in facets else ("doc", "json_typeof")
+            sql.append(f"({typeof}({column}->%s) = 'string' AND {column}->>%s = ANY(%s))")
+            params += [name, name, sorted(values)]
         for name, wanted in selection.equals:
             if wanted:
                 column = "facets" if name in facets else "doc"
