@@ -190,6 +190,40 @@ def test_after_a_policy_change_the_worker_judges_the_clocks_again_before_anyone_
     assert remembered["fingerprint"] != before and made.json()["id"] in remembered["entries"]
 
 
+def test_a_policy_change_makes_the_jobs_that_keep_what_it_decides_due_at_once():
+    jobs = [
+        WorkerJob("clocks", ("report", "sla"), "1h", on_policy_change=True),
+        WorkerJob("escalate", ("escalate",), "5m"),
+    ]
+    schedule = Schedule(planned(jobs, {}, lambda key: None))
+    now = fixed_now(TEST_NOW)
+    for job, _every in schedule.plan:
+        schedule.ran(job, 100.0, ok=True)
+    assert schedule.due(200.0, now, SHANGHAI, {}) == []
+    assert schedule.policy_changed() == ["clocks"]
+    assert [job.name for job, _month in schedule.due(200.0, now, SHANGHAI, {})] == ["clocks"]
+
+
+def test_a_running_worker_judges_the_clocks_again_soon_after_a_desk_changes_the_policy(
+    backend, workspace, ws_cli, tmp_path
+):
+    from conftest import complaint_args
+
+    assert ws_cli("record", "complaint", *complaint_args(), "--at", "2026-11-16 09:00").exit_code == 0
+    set_worker(workspace, escalate="10s", clocks="1d", monthly="off", deliverables="off")
+    log = tmp_path / "worker.log"
+    worker = start_worker(workspace, log)
+    try:
+        wait_for(log, "clocks: ")
+        wait_for(log, "escalate: ")  # a whole round done: the policy it started with was looked at
+        assert ws_cli("policy", "set", "sla.complaint.normal.first_response", "2h").exit_code == 0
+        said = wait_for(log, "clocks: ", timeout=60, count=2)  # not a day later
+        assert "the policy changed: clocks run again now" in said
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=90) == 0
+
+
 def test_a_wrong_interval_is_refused_before_anything_runs(workspace, ws_cli):
     set_worker(workspace, escalate="5 minutes")
     result = ws_cli("worker", "--once")

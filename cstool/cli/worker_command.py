@@ -45,6 +45,7 @@ class Worker:
         self.stop = threading.Event()
         self.lease = None
         self.waiting_said = False
+        self.policy_seen: str | None = None  # the text of the policy in force when last looked at
 
     def log(self, message: str) -> None:
         stamp = datetime.now().astimezone(self.app.tz).strftime("%Y-%m-%d %H:%M:%S")
@@ -110,6 +111,7 @@ class Worker:
         except CstoolError as exc:
             self.log(_("the store cannot be reached: {error}").format(error=exc))
             return
+        self._look_at_policy()
         started = time.monotonic()
         for job, month in self.schedule.due(started, self.app.now(), self.app.tz, months):
             if self.stop.is_set() or self.lease is None or not self.lease.held():
@@ -118,6 +120,22 @@ class Worker:
             self.schedule.ran(job, started, ok)
             if ok and month:
                 self._covered(job.name, month)
+
+    def _look_at_policy(self) -> None:
+        """A policy changed since the last look (``cstool policy set`` at any desk) makes the
+        jobs that keep what it decides due at once."""
+        from cstool.core import policy_history
+
+        try:
+            shared = policy_history.current(self.app.store) if self.app.store_url is not None else None
+            text = shared["text"] if shared is not None else self.app.workspace.policy_path.read_text(encoding="utf-8")
+        except (OSError, CstoolError):
+            return  # unreadable now: looked at again next time
+        if self.policy_seen is not None and text != self.policy_seen:
+            again = self.schedule.policy_changed()
+            if again:
+                self.log(_("the policy changed: {jobs} run again now").format(jobs=", ".join(again)))
+        self.policy_seen = text
 
     def _run(self, job, month: str) -> bool:
         args = [arg.replace("{month}", month) for arg in job.args]

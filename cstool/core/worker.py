@@ -26,13 +26,16 @@ class WorkerJob:
     ``{month}`` in an argument is replaced with the month a monthly job runs for), how often
     by default (``"5m"``, ``"1h"``, ``"1d"``, ``"monthly"``; ``[worker] NAME = "…"`` or
     ``"off"`` in policy overrides), and ``summary(json) -> str``, the line the worker logs
-    from the command's JSON output (None: its exit status alone)."""
+    from the command's JSON output (None: its exit status alone). ``on_policy_change``: run
+    it again as soon as the policy in force changes, not only at its interval (what it keeps
+    was reckoned under the old one: remembered clocks)."""
 
     name: str
     args: tuple[str, ...]
     every: str
     summary: Callable[[Any], str] | None = field(default=None, compare=False)
     needs: str | None = None  # a policy key that must be set for the job to run (a mail inbox)
+    on_policy_change: bool = False
 
 
 def parse_every(text: str) -> timedelta | str:
@@ -95,6 +98,13 @@ class Schedule:
         else:
             self.next_at[job.name] = started + every.total_seconds()
 
+    def policy_changed(self) -> list[str]:
+        """The policy in force changed: the jobs that keep what it decides are due at once."""
+        again = [job.name for job, every in self.plan if job.on_policy_change and every != MONTHLY]
+        for name in again:
+            self.next_at[name] = 0.0
+        return again
+
     def wait(self, clock: float) -> float:
         """Seconds until the next job is due (at most 60: monthly jobs are looked at each minute)."""
         soonest = min(self.next_at.values(), default=clock + 60)
@@ -117,8 +127,9 @@ def core_jobs() -> list[WorkerJob]:
 
     return [
         WorkerJob("escalate", ("escalate", "--format", "json"), "5m", escalated),
-        # every clock judged and remembered ahead of the people who read them: after a policy
-        # change, the first `report sla` or monthly report of the day is not the one that waits
-        WorkerJob("clocks", ("report", "sla", "--format", "json"), "1h", judged),
+        # every clock judged and remembered ahead of the people who read them: at once after a
+        # policy change, so the first `report sla` or monthly report after it is not the one
+        # that waits (at 1,000,000 records: 147 s against 6 s remembered)
+        WorkerJob("clocks", ("report", "sla", "--format", "json"), "1h", judged, on_policy_change=True),
         WorkerJob("purge", ("privacy", "purge", "--format", "json"), "1d", purged, needs="privacy.retain_closed_days"),
     ]

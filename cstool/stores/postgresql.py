@@ -297,6 +297,12 @@ class PostgresStore:
                         url=self.description, reason=_reason(exc, self.url)
                     )
                 ) from None
+            import orjson
+            from psycopg.types.json import set_json_loads
+
+            # the json values a tally groups by (a group per complainant: 100,000 a month at a
+            # million) decoded by orjson: the standard library's took 1.4 s of the monthly page
+            set_json_loads(orjson.loads, self._conn)
             with self._errors():
                 self._check_schema()
         return self._conn
