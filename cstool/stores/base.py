@@ -313,8 +313,9 @@ class KeepsTime(Protocol):
 
 @dataclass(frozen=True)
 class Selection:
-    """Which records a command wants: statuses, a range of ``created_at`` and fields that
-    must equal a value (case-insensitively; a list field contains it; ``""`` is blank)."""
+    """Which records a command wants: statuses, a range of ``created_at``, fields that must
+    equal a value (case-insensitively; a list field contains it; ``""`` is blank), stamps in
+    a range and fields whose string is one of a set."""
 
     statuses: frozenset[str] | None = None
     created_from: datetime | None = None  # inclusive
