@@ -30,6 +30,7 @@ _LAZY = {
     "FieldError": "cstool.core.errors",
     "Policy": "cstool.core.policy",
     "Problem": "cstool.core.policy",
+    "RecordPass": "cstool.core.reports",
     "Report": "cstool.core.reports",
     "ReportRequest": "cstool.core.reports",
     "ReportResult": "cstool.core.reports",
@@ -198,6 +199,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cstool.core.records import closed_without_reply as closed_without_reply
     from cstool.core.reports import (
         Chart as Chart,
+        RecordPass as RecordPass,
         Report as Report,
         ReportRequest as ReportRequest,
         ReportResult as ReportResult,

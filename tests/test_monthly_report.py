@@ -296,3 +296,82 @@ def test_a_plugin_s_report_joins_the_monthly_one_with_its_chart(demo, tmp_path):
     cstool(copy, "report", "monthly", "--month", "last-month", "--format", "html", "--output", str(page), lang="zh")
     facts, leaving, errors = open_offline(page)
     assert "每日投诉" in facts["headings"] and leaving == [] and errors == []
+
+
+# A report that reads records one at a time through passes: the complaints, then the calls
+# linked to them (a second pass, after the first).
+ANSWERED = """
+from collections import Counter
+from cstool import api
+from cstool.api import hookimpl, label
+
+
+def answered(request):
+    per_channel, complaints = Counter(), set()
+
+    def take_complaint(record):
+        per_channel[record.get("channel") or "-"] += 1
+        complaints.add(record["id"])
+
+    def take_call(call):
+        per_channel["calls"] += 1
+        per_channel["calls about them"] += call.get("linked_record") in complaints
+
+    yield api.RecordPass(("complaint",), take_complaint)
+    yield api.RecordPass(("call",), take_call)
+    rows = [{"channel": name, "count": n} for name, n in sorted(per_channel.items())]
+    return api.ReportResult(
+        ["channel", "count"], rows, {"complaints": len(complaints)}, {}, label("Per channel", "按渠道")
+    )
+
+
+@hookimpl
+def cstool_reports():
+    return [api.Report("per-channel", label("Per channel", "按渠道"), answered, monthly=(None,))]
+"""
+
+
+def test_sections_that_read_record_by_record_share_one_read_of_each_kind(demo, tmp_path, monkeypatch):
+    """The monthly page's sections written as passes (the breach list, staff, first contact,
+    improvements, a plugin's) are fed from one read of each kind; each gives what it gives alone."""
+    from conftest import invoke
+
+    from cstool.core.reports import ReportRequest
+
+    copy = tmp_path / "ws"
+    shutil.copytree(demo, copy)
+    (copy / "plugins" / "answered.py").write_text(ANSWERED, encoding="utf-8")
+    monkeypatch.setenv("CSTOOL_STORE_URL", "")
+    period = ("--month", "last-month", "--format", "json")
+    read: Counter = Counter()
+    each = ReportRequest.each
+
+    def counted(self, kind):
+        read[kind] += 1
+        return each(self, kind)
+
+    monkeypatch.setattr(ReportRequest, "each", counted)
+
+    def monthly_reads():
+        read.clear()
+        monthly = invoke("--workspace", str(copy), "report", "monthly", *period)
+        assert monthly.exit_code == 0, monthly.output
+        return Counter(read), json.loads(monthly.stdout)
+
+    shared, monthly = monthly_reads()
+    together = ReportRequest.run_together
+    monkeypatch.setattr(ReportRequest, "run_together", lambda self, wanted: [together(self, [w])[0] for w in wanted])
+    apart, monthly_apart = monthly_reads()
+    # five sections pass over the complaints, two (staff, the plugin's) over the calls
+    assert (apart["complaint"] - shared["complaint"], apart["call"] - shared["call"]) == (4, 1)
+    assert monthly_apart["sections"] == monthly["sections"]
+    sections = {(s["report"], s["by"]): s for s in monthly["sections"]}
+    for name in ("per-channel", "sla-breaches", "staff", "first-contact", "improvements"):
+        alone = invoke("--workspace", str(copy), "report", name, *period)
+        assert alone.exit_code == 0, alone.output
+        alone_json = json.loads(alone.stdout)
+        section = sections[name, None]
+        assert (section["rows"], section["totals"]) == (alone_json["rows"], alone_json["totals"]), name
+    per_channel = sections["per-channel", None]
+    assert per_channel["totals"]["complaints"] > 0
+    assert any(row["channel"] == "calls" and row["count"] > 0 for row in per_channel["rows"])

@@ -87,7 +87,7 @@ def report_command(app, name, since, until, month, quarter, by, now_text, send, 
 
     app.prepare_clocks()
     with collector_paused():  # reports build many short-lived objects and no cycles
-        result = report.run(request)
+        result = request.run(name, by)
     notes = _holiday_notes(app, first, last, now.astimezone(app.tz).date())
     payload = {
         "report": name,

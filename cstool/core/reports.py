@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -66,7 +66,44 @@ class ReportRequest:
     def run(self, name: str, by: str | None = None) -> ReportResult:
         """Report ``name`` (grouped ``by``) over the same period as of the same now: a report
         made of others (the monthly one) gets exactly what each gives alone."""
-        return self.reports[name].run(replace(self, by=by))
+        return self.run_together([(name, by)])[0]
+
+    def run_together(self, wanted: list[tuple[str, str | None]]) -> list[ReportResult]:
+        """Reports ``(name, by)`` over the same period, their passes over the records shared:
+        each round, every report waiting on a ``RecordPass`` is fed from one stream per kind,
+        so a month of many sections is read once, not once a section."""
+        results: list[Any] = [None] * len(wanted)
+        started: dict[int, Generator[RecordPass, None, ReportResult]] = {}
+        for index, (name, by) in enumerate(wanted):
+            made = self.reports[name].run(replace(self, by=by))
+            if isinstance(made, Generator):
+                started[index] = made
+            else:
+                results[index] = made
+        waiting: dict[int, RecordPass] = {}
+
+        def advance(index: int) -> None:
+            try:
+                waiting[index] = next(started[index])
+            except StopIteration as finished:
+                results[index] = finished.value
+
+        for index in started:
+            advance(index)
+        while waiting:
+            passes = list(waiting.items())
+            waiting.clear()
+            kinds = dict.fromkeys(kind for _, each in passes for kind in each.kinds)
+            for kind in kinds:
+                takers = [each.take for _, each in passes if kind in each.kinds]
+                if not takers or kind not in self.kinds.names():
+                    continue
+                for record in self.each(kind):
+                    for take in takers:
+                        take(record)
+            for index, _ in passes:
+                advance(index)
+        return results
 
     def for_period(self, since: date | None, until: date | None) -> ReportRequest:
         """The same request over another period (a trend reaching back before it)."""
@@ -152,6 +189,22 @@ class ReportRequest:
 
 
 @dataclass(frozen=True)
+class RecordPass:
+    """What a report yields to read the period's records one at a time: ``take(record)`` is
+    called with each record of ``kinds`` created in the period (less the void ones), kind by
+    kind, each kind in store order, the order of the kinds not promised.
+
+    A report whose ``run`` is a generator yields passes (one, or one after another: cases,
+    then the calls linked to them) and returns its ``ReportResult``. Alone, each pass is a
+    stream of its own; in a report made of others (the monthly one) every section waiting
+    on a pass is fed from the same stream, so the month is read once, not once a section.
+    ``take`` must not keep the records (one at a time: flat memory)."""
+
+    kinds: tuple[str, ...]
+    take: Callable[[dict], None]
+
+
+@dataclass(frozen=True)
 class Chart:
     """How a report's rows are drawn where a person would rather look (``--format html``,
     ``.xlsx``): ``type`` ``line`` (a value over time), ``bar`` (compared side by side),
@@ -196,7 +249,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Report:
-    """A report a plugin offers: ``run(request) -> ReportResult``.
+    """A report a plugin offers: ``run(request) -> ReportResult``, or a generator that
+    yields ``RecordPass``es and returns the ``ReportResult`` (see ``RecordPass``).
 
     ``by`` lists the grouping fields it accepts for ``--by`` (empty: it takes none).
     ``monthly``: the groupings in which it joins the monthly report (``None``: ungrouped;
@@ -205,7 +259,7 @@ class Report:
 
     name: str
     title: Mapping[str, str]
-    run: Callable[[ReportRequest], ReportResult]
+    run: Callable[[ReportRequest], ReportResult | Generator[RecordPass, None, ReportResult]]
     by: tuple[str, ...] = ()
     plugin: str = ""
     monthly: tuple[str | None, ...] = ()

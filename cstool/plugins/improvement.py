@@ -149,9 +149,8 @@ def improvements(request):
     and not verified), referrals to inspection and judgements."""
     today = request.now.astimezone(request.policy.timezone).date()
     groups: dict[str, Counter] = defaultdict(Counter)
-    for record in request.each("complaint"):
-        if record.get("status") == "void":
-            continue
+
+    def take(record):
         counts = groups[record.get("fault_nature") or ""]
         counts["complaints"] += 1
         counts["root_cause"] += bool(record.get("root_cause"))
@@ -165,6 +164,8 @@ def improvements(request):
                 counts["overdue"] += 1
         counts["referred"] += bool(record.get("inspection_referred_on"))
         counts["judged"] += bool(record.get("inspection_result"))
+
+    yield api.RecordPass(("complaint",), take)
     rows: list[dict[str, Any]] = [
         {"fault_nature": nature, **{key: counts[key] for key in IMPROVEMENT_COLUMNS}}
         for nature, counts in sorted(groups.items())

@@ -201,13 +201,11 @@ def staff_report(request):
     resolved_at: dict[str, str] = {}
     owner_of: dict[str, str] = {}
     about_attitude: list[str] = []  # the words of complaints about attitude (not every complaint: flat memory)
-    for kind in request.kinds:
-        if kind.name not in CASE_KINDS:
-            continue
-        phases = {s.name: s.phase for s in kind.statuses}
+    phases = {kind.name: {s.name: s.phase for s in kind.statuses} for kind in request.kinds if kind.name in CASE_KINDS}
+    for kind_name in phases:
         # the clocks the store judges itself (a database: remembered ones), per owner; the
         # rest one by one
-        counted, unjudged = request.clock_tally(kind.name, "owner")
+        counted, unjudged = request.clock_tally(kind_name, "owner")
         for (agent, name), figures in counted.items():
             if agent != "—" and name in CLOCK_SLOTS:
                 for state in ("met", "breached"):
@@ -217,36 +215,42 @@ def staff_report(request):
                 for clock in request.clocks(case)[1]:
                     if clock.name in CLOCK_SLOTS and clock.state in ("met", "breached"):
                         tally[case["owner"]][clock.state][CLOCK_SLOTS[clock.name]] += 1
-        for case in request.each(kind.name):
-            if kind.name == "complaint" and case.get("category") in attitude:
-                about_attitude.append(" ".join(str(case.get(k) or "") for k in ("content", "subject")))
-            agent = case.get("owner")
-            if not agent:
-                continue
-            owner_of[case["id"]] = agent
-            figures = tally[agent]
-            figures["cases"] += 1
-            events = case.get("events") or []
-            if any(
-                e.get("type") == "status" and phases.get(e.get("from")) in ("resolved", "closed")
-                and phases.get(e.get("to")) in ("open", "pending")
-                for e in events
-            ):  # fmt: skip
-                figures["reopened"] += 1
-            if case.get("resolved_at"):
-                figures["resolved"] += 1
-                resolved_at[case["id"]] = case["resolved_at"]
-                figures["contacts"] += sum(
-                    1 for e in events if e.get("type") == "response" and e["at"] <= case["resolved_at"]
-                )
+
+    def take_case(case):
+        if case["kind"] == "complaint" and case.get("category") in attitude:
+            about_attitude.append(" ".join(str(case.get(k) or "") for k in ("content", "subject")))
+        agent = case.get("owner")
+        if not agent:
+            return
+        owner_of[case["id"]] = agent
+        figures = tally[agent]
+        figures["cases"] += 1
+        events = case.get("events") or []
+        phase = phases[case["kind"]]
+        if any(
+            e.get("type") == "status" and phase.get(e.get("from")) in ("resolved", "closed")
+            and phase.get(e.get("to")) in ("open", "pending")
+            for e in events
+        ):  # fmt: skip
+            figures["reopened"] += 1
+        if case.get("resolved_at"):
+            figures["resolved"] += 1
+            resolved_at[case["id"]] = case["resolved_at"]
+            figures["contacts"] += sum(
+                1 for e in events if e.get("type") == "response" and e["at"] <= case["resolved_at"]
+            )
+
     calls: dict[str, list[int]] = defaultdict(list)
-    if "call" in request.kinds.names():
-        for call in request.each("call"):
-            linked = call.get("linked_record")
-            if linked in resolved_at and call["created_at"] <= resolved_at[linked]:
-                tally[owner_of[linked]]["contacts"] += 1
-            if call.get("agent") and call.get("outcome") == "answered":
-                calls[call["agent"]].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
+
+    def take_call(call):
+        linked = call.get("linked_record")
+        if linked in resolved_at and call["created_at"] <= resolved_at[linked]:
+            tally[owner_of[linked]]["contacts"] += 1
+        if call.get("agent") and call.get("outcome") == "answered":
+            calls[call["agent"]].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
+
+    yield api.RecordPass(CASE_KINDS, take_case)
+    yield api.RecordPass(("call",), take_call)  # after the cases: a call counts toward a case resolved after it
     scores: dict[str, list[int]] = defaultdict(list)
     if "survey" in request.kinds.names():
         for survey in request.records("survey"):
@@ -429,19 +433,22 @@ def first_contact_report(request):
     from collections import Counter
 
     groups: dict[str, Counter] = defaultdict(Counter)
-    for kind_name in CASE_KINDS:
-        if kind_name not in request.kinds.names():
-            continue
-        phases = {s.name: s.phase for s in request.kinds.get(kind_name).statuses}
-        for record in request.each(kind_name):
-            registrant, _first_owner = api.first_taker(record)
-            if not registrant or record.get("status") == "void":
-                continue
-            counts = groups[registrant]
-            counts["taken_first"] += 1
-            counts["kept" if record.get("owner") == registrant else "handed_on"] += 1
-            counts["reported_up"] += any(e.get("type") == "reported_up" for e in record.get("events", []))
-            counts["finished" if phases.get(record["status"]) in ("resolved", "closed") else "open"] += 1
+    finished = {
+        kind.name: {s.name for s in kind.statuses if s.phase in ("resolved", "closed")}
+        for kind in request.kinds if kind.name in CASE_KINDS
+    }  # fmt: skip
+
+    def take(record):
+        registrant, _first_owner = api.first_taker(record)
+        if not registrant:
+            return
+        counts = groups[registrant]
+        counts["taken_first"] += 1
+        counts["kept" if record.get("owner") == registrant else "handed_on"] += 1
+        counts["reported_up"] += any(e.get("type") == "reported_up" for e in record.get("events", []))
+        counts["finished" if record["status"] in finished[record["kind"]] else "open"] += 1
+
+    yield api.RecordPass(CASE_KINDS, take)
     rows: list[dict[str, Any]] = [
         {"person": person, **{k: counts[k] for k in FIRST_CONTACT[:-1]}} for person, counts in sorted(groups.items())
     ]
