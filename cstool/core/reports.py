@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
+
+
+# The groupings of SLA figures a store counts all at once (``ReportRequest.clock_tally``).
+CLOCK_GROUPS = ("department", "priority", "owner")
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,9 @@ class ReportRequest:
     # kind -> its records less the void ones, shared by the copies run() and for_period() make
     kept: dict[str, list[dict]] = field(default_factory=dict, repr=False, compare=False)
     # (kind, fields, since, until) -> counts, shared alike: the monthly report's sections ask
-    # the same count (complaints per complainant) several times, the store answers once
-    counted: dict[tuple, dict[tuple, int]] = field(default_factory=dict, repr=False, compare=False)
+    # the same count (complaints per complainant) several times, the store answers once; and
+    # ("clocks", kind, since, until) -> the SLA figures by CLOCK_GROUPS, and the records left
+    counted: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def records(self, kind: str) -> list[dict]:
         """The stored records of ``kind`` (loaded once, shared: do not mutate), less those
@@ -135,14 +140,34 @@ class ReportRequest:
             return list(selection.filter(self.records(kind)))
         return self.store.select(kind, selection)
 
-    def clock_tally(self, kind: str, by: str) -> tuple[dict[tuple[Any, str], dict], Iterator[dict]]:
+    def clock_tally(self, kind: str, by: str) -> tuple[dict[tuple[Any, str], dict], Iterable[dict]]:
         """SLA figures a store counts where the records are: ``({(group, clock): {"met",
         "breached", "breached_open", "running", "unknown", "closed_without_reply": counts,
         "minutes": [stopped clocks' minutes]}}, the period's records left to judge one by one
-        with ``clocks``)``. Without such a store, nothing is counted and every record is left."""
+        with ``clocks``)``. Without such a store, nothing is counted and every record is left.
+
+        Grouped by the kind or by one of ``CLOCK_GROUPS``, the store counts once per command
+        and period by all of them together, and each grouping is summed from that: the
+        monthly page asks for four."""
         if self.clock_tally_source is None:
             return {}, self.each(kind)
-        return self.clock_tally_source(kind, self.period, self.now, by, self.policy.default_priority)
+        default = self.policy.default_priority
+        if by != "kind" and by not in CLOCK_GROUPS:
+            return self.clock_tally_source(kind, self.period, self.now, by, default)
+        key = ("clocks", kind, self.since, self.until)
+        if key not in self.counted:
+            self.counted[key] = self.clock_tally_source(kind, self.period, self.now, CLOCK_GROUPS, default)
+        finest, rest = self.counted[key]
+        at = CLOCK_GROUPS.index(by) if by in CLOCK_GROUPS else None
+        counted: dict[tuple[Any, str], dict] = {}
+        for (values, clock), figures in finest.items():
+            into = counted.setdefault((kind if at is None else values[at], clock), {"minutes": []})
+            for name, value in figures.items():
+                if name == "minutes":
+                    into["minutes"].extend(value)
+                else:
+                    into[name] = into.get(name, 0) + value
+        return counted, rest
 
     def tally(self, kind: str, fields: tuple[str, ...]) -> dict[tuple, int]:
         """How many records of ``kind`` created in the period have each combination of

@@ -176,8 +176,16 @@ class CountsClocks(Protocol):
     whose remembered clocks allow it, and hands back the rest to be judged one by one."""
 
     def clock_tally(
-        self, kind: str, selection: Selection, fingerprint: str, now: datetime, by: str, default: str
-    ) -> tuple[dict, Iterator[dict]]: ...
+        self,
+        kind: str,
+        selection: Selection,
+        fingerprint: str,
+        now: datetime,
+        by: str | tuple[str, ...],
+        default: str,
+    ) -> tuple[dict, Iterable[dict]]:
+        """Per (value of ``by``, clock) — a tuple of values for a tuple of fields — the counts
+        of the clocks it can judge; and the records left, read afresh each time iterated."""
 
 
 class ChangeFeed(Protocol):

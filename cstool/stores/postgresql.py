@@ -689,19 +689,26 @@ class PostgresStore:
             counts[key] = counts.get(key, 0) + count
         return counts
 
-    def clock_tally(self, kind: str, selection, fingerprint: str, now, by: str, default: str):
+    def clock_tally(self, kind: str, selection, fingerprint: str, now, by: str | tuple[str, ...], default: str):
         """The SLA report's counts of the clocks the store can judge itself as of ``now``
         (remembered under ``fingerprint`` with figures, no event after ``now``), per
-        (group, clock), and the records it cannot, to be judged one by one."""
+        (group, clock) — a tuple of values when ``by`` is a tuple of fields — and the records
+        it cannot, to be judged one by one (read afresh each time they are iterated)."""
         # plain columns: the records left over are found without reading their figures
         judged = "(clock_key = %s AND clock_latest <= %s)"
         judged_params = [fingerprint, now.timestamp()]
-        if by == "kind":
-            group, group_params = "%s::text", [kind]
-        elif by == "priority":
-            group, group_params = "coalesce(nullif(facets->>'priority', ''), %s)", [default]
-        else:
-            group, group_params = "coalesce(nullif(facets->>%s, ''), '—')", [by]
+        expressions, group_params = [], []
+        for name in (by,) if isinstance(by, str) else by:
+            if name == "kind":
+                expressions.append("%s::text")
+                group_params.append(kind)
+            elif name == "priority":
+                expressions.append("coalesce(nullif(facets->>'priority', ''), %s)")
+                group_params.append(default)
+            else:
+                expressions.append("coalesce(nullif(facets->>%s, ''), '—')")
+                group_params.append(name)
+        group = expressions[0] if isinstance(by, str) else f"ARRAY[{', '.join(expressions)}]"
         where, params = self._where(kind, selection)
         instant = now.timestamp()
         sql = f"""
@@ -720,7 +727,7 @@ class PostgresStore:
             rows = self.conn.execute(sql, [*group_params, instant, instant, *params, *judged_params]).fetchall()
         counted = {}
         for group_value, clock, met, stopped_breached, breached_open, running, unknown, cwr, minutes in rows:
-            counted[(group_value, clock)] = {
+            counted[(group_value if isinstance(by, str) else tuple(group_value), clock)] = {
                 "met": met,
                 "breached": stopped_breached + breached_open,
                 "breached_open": breached_open,
@@ -729,8 +736,8 @@ class PostgresStore:
                 "closed_without_reply": cwr,
                 "minutes": minutes or [],
             }
-        rest = self.stream(kind, selection, (f"NOT coalesce({judged}, false)", judged_params))
-        return counted, rest
+        left = (f"NOT coalesce({judged}, false)", judged_params)
+        return counted, Reread(lambda: self.stream(kind, selection, left))
 
     def search(self, kind: str, query: str, selection) -> Iterator[dict] | None:
         """The records of ``kind`` that may match ``query`` (``search.hits`` decides), found
@@ -1189,6 +1196,17 @@ class RememberedClocks(api.RememberedEntries):
                 "WHERE r.kind = %s AND r.id = v.id AND r.version = v.version",
                 (self.fingerprint, rows, self.kind),
             )
+
+
+class Reread:
+    """Records read afresh each time they are iterated (the query run again): what a clock
+    tally leaves over may be asked for by several sections without being held."""
+
+    def __init__(self, read: Callable[[], Iterator[dict]]):
+        self._read = read
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._read()
 
 
 def _json_value(text: str | None, json_type: str | None):
