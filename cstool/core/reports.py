@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
-
 # The groupings of SLA figures a store counts all at once (``ReportRequest.clock_tally``).
 CLOCK_GROUPS = ("department", "priority", "owner")
 
