@@ -23,6 +23,41 @@ def test_init_refuses_an_existing_workspace_unless_forced(tmp_path):
     assert data_snapshot(tmp_path / "w")  # records are kept
 
 
+def test_init_and_demo_make_the_folder_the_global_workspace_option_names(tmp_path, monkeypatch):
+    """`cstool --workspace X init` makes X, not the folder it runs in (which once had its own
+    templates moved aside); DIR and --workspace naming two folders is refused."""
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "templates").mkdir()  # someone's own folder, which nobody asked to change
+    monkeypatch.chdir(here)
+    assert invoke("--workspace", tmp_path / "x", "init").exit_code == 0
+    assert (tmp_path / "x" / "policy.toml").is_file() and sorted(p.name for p in here.iterdir()) == ["templates"]
+    assert invoke("--workspace", tmp_path / "x", "init", tmp_path / "x", "--force").exit_code == 0
+    two = invoke("--workspace", tmp_path / "y", "init", tmp_path / "z")
+    assert two.exit_code == 2 and "two folders" in two.stderr
+    assert not (tmp_path / "y").exists() and not (tmp_path / "z").exists()
+    demo = invoke("--workspace", tmp_path / "d", "demo")
+    assert demo.exit_code == 0, demo.output
+    assert (tmp_path / "d" / "policy.toml").is_file() and not (here / "demo-workspace").exists()
+
+
+def test_init_refuses_cstool_s_own_folder(tmp_path, monkeypatch):
+    """Run from a source checkout, `cstool init` there would move the bundled templates aside
+    and then copy from where they were: refused, nothing moved."""
+    import shutil
+
+    from cstool.core import resources
+
+    own = tmp_path / "checkout"
+    own.mkdir()
+    shutil.copyfile(resources.default_policy_path(), own / "policy.toml")
+    shutil.copytree(resources.templates_dir(), own / "templates")
+    monkeypatch.setattr(resources, "bundled_root", lambda: own)
+    refused = invoke("init", own)
+    assert refused.exit_code == 1 and "cstool's own" in refused.stderr
+    assert sorted(p.name for p in own.iterdir()) == ["policy.toml", "templates"]
+
+
 def test_discovery_order(tmp_path, monkeypatch):
     for name in ("a", "b", "c"):
         invoke("init", tmp_path / name)

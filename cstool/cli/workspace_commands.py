@@ -64,7 +64,7 @@ def restore_command(app, archive, with_plugins, with_store):
 )
 @click.pass_obj
 def init_command(app, folder, force, store_url):
-    """Create a workspace in DIR (default: here) from the default policy and templates."""
+    """Create a workspace in DIR (default: --workspace, else here) from the default policy and templates."""
     from cstool.core.files import network_share_warning
 
     store = None
@@ -77,7 +77,7 @@ def init_command(app, folder, force, store_url):
             raise CstoolError(_("--store {url}: {why}").format(url=redact_url(store_url), why=refused))
         store = app.open_store(store_url)
         store.sequences(app.kinds.names()[0])
-    workspace, kept = init_workspace(folder or Path.cwd(), force=force)
+    workspace, kept = init_workspace(_folder_named(folder, Path.cwd()), force=force)
     _merge_plugin_policies(app, workspace.policy_path)
     click.echo(_("workspace ready: {root}").format(root=workspace.root))
     if store is not None:
@@ -101,6 +101,21 @@ def init_command(app, folder, force, store_url):
     for path in kept:
         click.echo("  " + _("the previous one is kept in {path}").format(path=path))
     click.echo("  " + _("edit its service standards in {policy_path}").format(policy_path=workspace.policy_path))
+
+
+def _folder_named(folder: Path | None, default: Path) -> Path:
+    """The folder a command that makes a workspace makes: DIR, else the global ``--workspace``
+    (``cstool --workspace X init`` makes X, not the folder it is run in), else ``default``."""
+    given = click.get_current_context().find_root().params.get("workspace")
+    if given is None:
+        return folder or default
+    if folder is not None and Path(folder).resolve() != Path(given).resolve():
+        raise click.UsageError(
+            _("DIR {folder} and --workspace {workspace} name two folders: give one").format(
+                folder=folder, workspace=given
+            )
+        )
+    return Path(given)
 
 
 def _merge_plugin_policies(app, policy_path: Path) -> None:
@@ -133,13 +148,12 @@ def _merge_plugin_policies(app, policy_path: Path) -> None:
     "folder",
     metavar="[DIR]",
     required=False,
-    default="demo-workspace",
     type=click.Path(path_type=Path, file_okay=False),
 )
 @click.option("--force", is_flag=True, help="Rebuild a workspace an earlier `cstool demo` made (never any other).")
 @click.pass_context
 def demo_command(click_ctx, folder, force):
-    """Build a workspace of realistic records in DIR and print the dashboard."""
+    """Build a workspace of realistic records in DIR (default: --workspace, else demo-workspace) and print the dashboard."""
     import shutil
 
     from cstool.core.context import Context
@@ -148,7 +162,7 @@ def demo_command(click_ctx, folder, force):
     from cstool.core.workspace import DEMO_MARK, is_workspace
 
     app = click_ctx.obj
-    folder = folder.resolve()
+    folder = _folder_named(folder, Path("demo-workspace")).resolve()
     if is_workspace(folder) or (folder.is_dir() and any(folder.iterdir())):
         if not (folder / DEMO_MARK).is_file():
             raise click.ClickException(

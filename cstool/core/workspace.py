@@ -149,6 +149,12 @@ def init_workspace(target: Path, force: bool = False) -> tuple[Workspace, list[P
     existing one, its policy and templates are reset, each kept first (records are never
     touched): (the workspace, the copies kept)."""
     target = target.expanduser().resolve()
+    if target == resources.bundled_root().resolve():  # its templates would be moved aside, then copied from
+        raise CstoolError(
+            _("{target} holds cstool's own policy and templates; make the workspace in another folder").format(
+                target=target
+            )
+        )
     if is_workspace(target) and not force:
         raise CstoolError(
             _(
