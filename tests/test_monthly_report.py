@@ -72,6 +72,39 @@ def test_each_section_is_the_single_report_of_the_same_month(demo):
         ), section["report"]
 
 
+def test_each_headline_figure_is_its_report_s_for_this_month_and_the_month_before(demo):
+    first, last = last_month()
+    before_last = first.fromordinal(first.toordinal() - 1)
+    periods = {
+        "this_period": ("--since", str(first), "--until", str(last)),
+        "previous_period": ("--since", str(before_last.replace(day=1)), "--until", str(before_last)),
+    }
+    monthly = json.loads(cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json").stdout)
+    headline = {row["figure"]: row for row in monthly["sections"][0]["rows"]}
+    assert monthly["sections"][0]["report"] == "headline" and len(headline) == 7
+
+    def totals(report, period):
+        return json.loads(cstool(demo, "report", report, *periods[period], "--format", "json").stdout)["totals"]
+
+    for period in periods:
+        sla = totals("sla", period)
+        expected = {
+            "first_response_compliance_pct": sla["first_response"]["compliance_pct"],
+            "resolution_compliance_pct": sla["resolution"]["compliance_pct"],
+            "breached_clocks": sum(v["breached"] for v in sla.values() if isinstance(v, dict)),
+            "complaint_resolution_pct": totals("complaint-summary", period)["resolution_rate_pct"],
+            "csat_pct": totals("surveys", period)["csat_pct"],
+            "phone_service_level_pct": totals("phone", period)["service_level_pct"],
+        }
+        for name, value in expected.items():
+            assert headline[name][period] == value, (name, period)
+            assert value is not None or (name, period) == ("phone_service_level_pct", "previous_period")
+    assert (
+        headline["volume"]["this_period"]
+        == next(s for s in monthly["sections"] if s["report"] == "volume-by-day")["totals"]["total"]
+    )
+
+
 def test_the_volumes_are_counted_from_the_records_themselves(demo):
     first, last = last_month()
     monthly = json.loads(cstool(demo, "report", "monthly", "--month", "last-month", "--format", "json").stdout)

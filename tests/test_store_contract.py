@@ -227,3 +227,23 @@ def test_a_copy_carries_the_held_notices_and_the_outbox(workspace, ws_cli, backe
     assert json.loads(held_there.stdout)["actions"] == []
     if backend == "postgresql":
         assert json.loads((tmp_path / "copy" / "notices-pending.json").read_text()) == held
+
+
+def test_what_a_clock_tally_leaves_to_judge_is_read_again_each_time(ws_cli, workspace, backend):
+    """Several sections of the monthly page ask for the same kind's SLA figures; the records
+    the store leaves to judge (every one on the folder, the unjudged on PostgreSQL) are
+    read afresh (``api.Reread``) for each, not handed out once and then found empty."""
+    from datetime import datetime, timedelta
+
+    from cstool import api
+
+    made = [record(ws_cli)["id"] for _ in range(3)]
+    app = app_for(workspace)
+    now = datetime.now(app.tz) + timedelta(hours=1)
+    selection = api.Selection()
+    grouped, rest = app.clock_tally("complaint", selection, now, ("department", "priority", "owner"), "normal")
+    assert isinstance(rest, api.Reread)
+    first, again = [r["id"] for r in rest], [r["id"] for r in rest]
+    assert first == again == made  # nothing remembered yet: every record is left, each time
+    assert grouped == {}
+    app.finish()

@@ -316,15 +316,16 @@ class Context:
             )
         return clocks.clocks(record, now, detail)
 
-    def clock_tally(self, kind_name: str, selection, now: datetime, by: str, default: str):
+    def clock_tally(self, kind_name: str, selection, now: datetime, by: str | tuple[str, ...], default: str):
         """``(counted, rest)``: what the store counts itself of the SLA figures of the
         ``selection`` of ``kind_name``'s records as of ``now``, per (value of ``by``, clock)
         (``default`` for a missing priority), and the records it leaves to be judged one by
-        one. A store that counts none: ``({}, every record)``."""
-        from cstool.stores.base import CountsClocks
+        one (read afresh each time they are iterated). A store that counts none: ``({},
+        every record)``."""
+        from cstool.stores.base import CountsClocks, Reread
 
         if not isinstance(self.store, CountsClocks):
-            return {}, self.store.stream(kind_name, selection)
+            return {}, Reread(lambda: self.store.stream(kind_name, selection))
         kind = self.kinds.get(kind_name)
         clocks = self.clock_cache.kind(
             kind.name, {s.name: s.phase for s in kind.statuses}, kind.initial_status.name, self.store

@@ -73,7 +73,7 @@ HEADLINE = (
     ("breached_clocks", "sla", None, None, False),
     (
         "complaint_resolution_pct",
-        "complaint-summary",
+        "complaint-resolution",  # as the summary's (resolved or closed / received), without its other counts
         ("resolution_rate_pct",),
         "complaints.resolution_target_pct",
         True,

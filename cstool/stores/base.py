@@ -170,6 +170,18 @@ class RemembersClocks(Protocol):
     def remembered_clocks(self, kind: str, fingerprint: str) -> RememberedEntries: ...
 
 
+class Reread:
+    """Records read afresh each time they are iterated (a query or a pass run again): what
+    a clock tally leaves to judge, which several sections of one report may ask for, is
+    never held."""
+
+    def __init__(self, read: Callable[[], Iterator[dict]]):
+        self._read = read
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._read()
+
+
 @runtime_checkable
 class CountsClocks(Protocol):
     """A store that counts the SLA report's figures itself (in the database) for the records
@@ -185,7 +197,8 @@ class CountsClocks(Protocol):
         default: str,
     ) -> tuple[dict, Iterable[dict]]:
         """Per (value of ``by``, clock) — a tuple of values for a tuple of fields — the counts
-        of the clocks it can judge; and the records left, read afresh each time iterated."""
+        of the clocks it can judge; and the records left, read afresh each time they are
+        iterated (``Reread``)."""
 
 
 class ChangeFeed(Protocol):

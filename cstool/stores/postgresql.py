@@ -737,7 +737,7 @@ class PostgresStore:
                 "minutes": minutes or [],
             }
         left = (f"NOT coalesce({judged}, false)", judged_params)
-        return counted, Reread(lambda: self.stream(kind, selection, left))
+        return counted, api.Reread(lambda: self.stream(kind, selection, left))
 
     def search(self, kind: str, query: str, selection) -> Iterator[dict] | None:
         """The records of ``kind`` that may match ``query`` (``search.hits`` decides), found
@@ -1196,17 +1196,6 @@ class RememberedClocks(api.RememberedEntries):
                 "WHERE r.kind = %s AND r.id = v.id AND r.version = v.version",
                 (self.fingerprint, rows, self.kind),
             )
-
-
-class Reread:
-    """Records read afresh each time they are iterated (the query run again): what a clock
-    tally leaves over may be asked for by several sections without being held."""
-
-    def __init__(self, read: Callable[[], Iterator[dict]]):
-        self._read = read
-
-    def __iter__(self) -> Iterator[dict]:
-        return self._read()
 
 
 def _json_value(text: str | None, json_type: str | None):
