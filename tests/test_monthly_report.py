@@ -395,7 +395,9 @@ def test_sections_that_read_record_by_record_share_one_read_of_each_kind(demo, t
     together = ReportRequest.run_together
     monkeypatch.setattr(ReportRequest, "run_together", lambda self, wanted: [together(self, [w])[0] for w in wanted])
     apart, monthly_apart = monthly_reads()
-    # five sections pass over the complaints, two (staff, the plugin's) over the calls
+    # five sections pass over the complaints (one read); three over the calls: the phone
+    # report's in the first round, staff's and the plugin's (each after its cases) in the
+    # second, together (two reads instead of three)
     assert (apart["complaint"] - shared["complaint"], apart["call"] - shared["call"]) == (4, 1)
     assert monthly_apart["sections"] == monthly["sections"]
     sections = {(s["report"], s["by"]): s for s in monthly["sections"]}

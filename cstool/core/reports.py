@@ -222,7 +222,8 @@ class RecordPass:
     then the calls linked to them) and returns its ``ReportResult``. Alone, each pass is a
     stream of its own; in a report made of others (the monthly one) every section waiting
     on a pass is fed from the same stream, so the month is read once, not once a section.
-    ``take`` must not keep the records (one at a time: flat memory)."""
+    ``take`` must not keep the records (one at a time: flat memory) nor ask the store
+    anything while it runs (the stream feeding it is open): count first, or after."""
 
     kinds: tuple[str, ...]
     take: Callable[[dict], None]

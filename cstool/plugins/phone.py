@@ -454,12 +454,13 @@ def phone_report(request):
     tz = request.policy.timezone
     groups: defaultdict[str, dict] = defaultdict(_tally)
     everyone = _tally()
-    for call in request.each(KIND):
+
+    def take(call):
         if call.get("direction") != "inbound":
-            continue
+            return
         outcome, wait = call.get("outcome"), call.get("queue_seconds") or 0
         if outcome == "phantom" or (outcome == "abandoned" and wait <= 0):
-            continue  # a switch artefact, or a hang-up before the queue: not offered
+            return  # a switch artefact, or a hang-up before the queue: not offered
         key = (
             (call.get("agent") or "—")
             if by == "agent"
@@ -475,6 +476,8 @@ def phone_report(request):
                 tally["in_service_level"] += wait <= threshold
                 tally["waits"].append(wait)
                 tally["handles"].append((call.get("talk_seconds") or 0) + (call.get("acw_seconds") or 0))
+
+    yield api.RecordPass((KIND,), take)
     if by == "agent":
         period = request.period
         for item in callback_plan(
