@@ -233,13 +233,13 @@ def test_what_a_clock_tally_leaves_to_judge_is_read_again_each_time(ws_cli, work
     """Several sections of the monthly page ask for the same kind's SLA figures; the records
     the store leaves to judge (every one on the folder, the unjudged on PostgreSQL) are
     read afresh (``api.Reread``) for each, not handed out once and then found empty."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from cstool import api
 
     made = [record(ws_cli)["id"] for _ in range(3)]
     app = app_for(workspace)
-    now = datetime.now(app.tz) + timedelta(hours=1)
+    now = app.now() + timedelta(hours=1)
     selection = api.Selection()
     grouped, rest = app.clock_tally("complaint", selection, now, ("department", "priority", "owner"), "normal")
     assert isinstance(rest, api.Reread)
